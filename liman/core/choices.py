@@ -1,0 +1,62 @@
+"""Choices used across core: roles, sensitivity tiers, office types, audit actions."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    VIEWER = "viewer", _("Viewer")
+    CASEWORKER = "caseworker", _("Caseworker")
+    SUPERVISOR = "supervisor", _("Supervisor")
+    HEALTH = "health", _("Health staff")
+    PROGRAMME_OFFICER = "programme_officer", _("Programme officer")
+    CASH_APPROVER = "cash_approver", _("Cash approver")
+    DTM_OFFICER = "dtm_officer", _("DTM officer")
+    REPORTING_OFFICER = "reporting_officer", _("Reporting officer")
+    PARTNER = "partner", _("Partner")
+    ADMINISTRATOR = "administrator", _("Administrator")
+
+
+class Sensitivity(models.TextChoices):
+    NORMAL = "normal", _("Normal")
+    PROTECTION = "protection", _("Protection-sensitive")
+    MEDICAL = "medical", _("Medical")
+
+
+class OfficeType(models.TextChoices):
+    COUNTRY = "country", _("Country office")
+    SUB = "sub", _("Sub-office")
+    FIELD = "field", _("Field office")
+    MOBILE = "mobile", _("Mobile team base")
+
+
+class ProgrammeArea(models.TextChoices):
+    PROTECTION = "protection", _("Protection")
+    COUNTER_TRAFFICKING = "counter_trafficking", _("Counter-trafficking")
+    AVRR = "avrr", _("Assisted voluntary return and reintegration")
+    RESETTLEMENT = "resettlement", _("Resettlement and movement")
+    HEALTH = "health", _("Migration health")
+    ASSISTANCE = "assistance", _("In-kind and cash assistance")
+    LIVELIHOODS = "livelihoods", _("Livelihoods")
+    DTM = "dtm", _("Displacement tracking (DTM / MPM)")
+    MOBILE_TEAMS = "mobile_teams", _("Border mobile teams")
+
+
+class AuditAction(models.TextChoices):
+    LOGIN = "login", _("Login")
+    LOGIN_FAILED = "login_failed", _("Failed login")
+    LOGOUT = "logout", _("Logout")
+    CREATE = "create", _("Create")
+    UPDATE = "update", _("Update")
+    DELETE = "delete", _("Delete")
+    VIEW = "view", _("View of a sensitive record")
+    EXPORT = "export", _("Export")
+    TRANSITION = "transition", _("State transition")
+    KEY_ROTATION = "key_rotation", _("Key rotation")
+
+
+class TaskState(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    SUCCEEDED = "succeeded", _("Finished")
+    FAILED = "failed", _("Failed")

@@ -1,0 +1,99 @@
+"""Keys for field encryption (MultiFernet) and blind indexes (HMAC-SHA256).
+
+Keys come from `LIMAN_FIELD_KEYS` (Fernet keys, newest first) and `LIMAN_BLIND_INDEX_KEY`.
+In development, when they are not set, keys are created once under var/ so that
+`make run` works with nothing configured; production settings refuse to start without them.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+from functools import cache
+from pathlib import Path
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+__all__ = ["InvalidToken", "blind_index", "decrypt", "encrypt", "field_keys", "forget_keys", "rotate_token"]
+
+
+def _dev_key_file() -> Path:
+    return Path(settings.LIMAN_DEV_KEY_FILE)
+
+
+def _read_dev_keys() -> list[str]:
+    path = _dev_key_file()
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        blind = base64.urlsafe_b64encode(os.urandom(32)).decode()
+        path.write_text(f"blind-index {blind}\n{Fernet.generate_key().decode()}\n", encoding="utf-8")
+        path.chmod(0o600)
+    return [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def field_keys() -> list[str]:
+    """Fernet keys, the one that encrypts first."""
+    if settings.LIMAN_FIELD_KEYS:
+        return list(settings.LIMAN_FIELD_KEYS)
+    return [line for line in _read_dev_keys() if not line.startswith("blind-index ")]
+
+
+def _blind_key() -> bytes:
+    if settings.LIMAN_BLIND_INDEX_KEY:
+        return settings.LIMAN_BLIND_INDEX_KEY.encode()
+    for line in _read_dev_keys():
+        if line.startswith("blind-index "):
+            return line.split(" ", 1)[1].encode()
+    raise ImproperlyConfigured(f"{_dev_key_file()} has no blind-index key.")
+
+
+def add_dev_key() -> str:
+    """Put a new key first in the development key file (the old ones stay, to read old data)."""
+    if settings.LIMAN_FIELD_KEYS:
+        raise ImproperlyConfigured("LIMAN_FIELD_KEYS is set: put the new key first in it instead.")
+    lines = _read_dev_keys()
+    key = Fernet.generate_key().decode()
+    blind = [line for line in lines if line.startswith("blind-index ")]
+    fernet = [line for line in lines if not line.startswith("blind-index ")]
+    _dev_key_file().write_text("\n".join([*blind, key, *fernet]) + "\n", encoding="utf-8")
+    forget_keys()
+    return key
+
+
+@cache
+def _multifernet() -> MultiFernet:
+    keys = field_keys()
+    if not keys:
+        raise ImproperlyConfigured("No field encryption key is configured.")
+    try:
+        return MultiFernet([Fernet(key.encode()) for key in keys])
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"A field encryption key is not a valid Fernet key: {exc}") from exc
+
+
+def forget_keys() -> None:
+    """Drop the cached keys (after rotation, or when tests change the settings)."""
+    _multifernet.cache_clear()
+
+
+def encrypt(plaintext: str) -> str:
+    return _multifernet().encrypt(plaintext.encode("utf-8")).decode("ascii")
+
+
+def decrypt(token: str) -> str:
+    return _multifernet().decrypt(token.encode("ascii")).decode("utf-8")
+
+
+def rotate_token(token: str) -> str:
+    """The same plaintext encrypted under the newest key."""
+    return _multifernet().rotate(token.encode("ascii")).decode("ascii")
+
+
+def blind_index(value: str, *, purpose: str) -> str:
+    """A keyed hash for exact lookups; `purpose` keeps the same value apart across fields."""
+    message = f"{purpose}\x00{value}".encode()
+    return hmac.new(_blind_key(), message, hashlib.sha256).hexdigest()

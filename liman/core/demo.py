@@ -1,0 +1,114 @@
+"""Demo data: offices, programmes and one user per role per office, reproducible from a seed.
+
+Later apps append their own seeders to `SEEDERS` in AppConfig.ready(); `liman seed` runs
+them in app order, each with the same random generator.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import random
+from collections.abc import Callable
+
+from django.db import transaction
+
+from .choices import OfficeType, Role
+from .models import AdminArea, Office, Programme, User
+from .services import office_create, role_grant_add, user_create
+
+DEMO_PASSWORD = "liman-demo-2026"  # noqa: S105  (published in the README on purpose: demo only)
+
+DEMO_OFFICES = [
+    ("ANK", "Ankara Country Office", "TUR006", OfficeType.COUNTRY),
+    ("IST", "Istanbul Sub-Office", "TUR034", OfficeType.SUB),
+    ("IZM", "Izmir Field Office", "TUR035", OfficeType.FIELD),
+    ("EDR", "Edirne Mobile Team Base", "TUR022", OfficeType.MOBILE),
+    ("GAZ", "Gaziantep Sub-Office", "TUR027", OfficeType.SUB),
+    ("HTY", "Hatay Field Office", "TUR031", OfficeType.FIELD),
+    ("SUR", "Şanlıurfa Field Office", "TUR063", OfficeType.FIELD),
+    ("VAN", "Van Mobile Team Base", "TUR065", OfficeType.MOBILE),
+]
+
+#: Roles that hold one programme only; the others hold every programme of their office.
+ROLE_PROGRAMME = {
+    Role.HEALTH: "health",
+    Role.CASH_APPROVER: "assistance",
+    Role.DTM_OFFICER: "dtm",
+}
+
+GIVEN_NAMES = [
+    "Ayşe", "Mehmet", "Elif", "Mustafa", "Zeynep", "Ahmet", "Fatma", "Emre", "Selin", "Burak",
+    "Derya", "Hakan", "Leyla", "Omar", "Rania", "Yusuf", "Merve", "Kerem", "Nour", "Deniz",
+]  # fmt: skip
+FAMILY_NAMES = [
+    "Yılmaz", "Kaya", "Demir", "Şahin", "Çelik", "Yıldız", "Aydın", "Öztürk", "Arslan", "Doğan",
+    "Koç", "Kurt", "Özdemir", "Al-Hassan", "Haddad", "Karimi", "Güneş", "Aksoy", "Erdem", "Polat",
+]  # fmt: skip
+
+Seeder = Callable[[random.Random, int], None]
+SEEDERS: list[tuple[str, Seeder]] = []
+
+
+def register_seeder(name: str, seeder: Seeder) -> None:
+    if name not in {existing for existing, _ in SEEDERS}:
+        SEEDERS.append((name, seeder))
+
+
+def demo_username(role: str, office_code: str) -> str:
+    return f"{role.replace('_', '-')}.{office_code.lower()}"
+
+
+def demo_totp_key(username: str, seed: int) -> str:
+    """A fixed TOTP key per demo administrator (hex, as django-otp stores it)."""
+    return hashlib.sha256(f"liman-demo-totp:{seed}:{username}".encode()).hexdigest()[:40]
+
+
+def demo_totp_secret(key_hex: str) -> str:
+    """The base32 form an authenticator app asks for."""
+    return base64.b32encode(bytes.fromhex(key_hex)).decode().rstrip("=")
+
+
+def seed_core(rng: random.Random, seed: int) -> None:
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    programmes = {programme.code: programme for programme in Programme.objects.all()}
+    for code, name, pcode, office_type in DEMO_OFFICES:
+        office = Office.objects.filter(code=code).first()
+        if office is None:
+            office = office_create(
+                code=code, name=name, province=AdminArea.objects.get(pcode=pcode), type=office_type, by=None
+            )
+        for role in Role.values:
+            username = demo_username(role, code)
+            user = User.objects.filter(username=username).first()
+            if user is None:
+                user = user_create(
+                    username=username,
+                    password=DEMO_PASSWORD,
+                    first_name=rng.choice(GIVEN_NAMES),
+                    last_name=rng.choice(FAMILY_NAMES),
+                    email=f"{username}@liman.example",
+                    by=None,
+                )
+            # The country office's administrator and reporting officer work across every office.
+            grant_office = None if code == "ANK" and role in (Role.ADMINISTRATOR, Role.REPORTING_OFFICER) else office
+            programme = programmes.get(ROLE_PROGRAMME.get(role, ""))
+            role_grant_add(user=user, role=role, office=grant_office, programme=programme, by=None)
+            if role == Role.ADMINISTRATOR and not TOTPDevice.objects.filter(user=user).exists():
+                TOTPDevice.objects.create(user=user, name="demo", key=demo_totp_key(username, seed), confirmed=True)
+
+
+register_seeder("core", seed_core)
+
+
+def run_seeders(seed: int) -> None:
+    rng = random.Random(seed)
+    for _name, seeder in SEEDERS:
+        with transaction.atomic():
+            seeder(rng, seed)
+
+
+def demo_logins() -> list[tuple[str, str]]:
+    """(role, example user name) for the README and `make run`."""
+    return [(str(label), demo_username(role, "IST")) for role, label in Role.choices]

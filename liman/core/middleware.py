@@ -1,0 +1,33 @@
+"""Second factor for privileged roles: after the password, a TOTP code before anything else."""
+
+from django.conf import settings
+from django.http import JsonResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import urlencode
+
+from .access import has_role
+
+_OPEN_PREFIXES = ("/static/", "/i18n/", "/health")
+
+
+def needs_second_factor(user) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if user.is_verified():
+        return False
+    return user.is_superuser or has_role(user, settings.LIMAN_SECOND_FACTOR_ROLES)
+
+
+class SecondFactorMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if needs_second_factor(request.user):
+            allowed = {reverse("second-factor"), reverse("logout")}
+            if request.path not in allowed and not request.path.startswith(_OPEN_PREFIXES):
+                if request.path.startswith("/api/"):
+                    return JsonResponse({"detail": "A second factor is required for this account."}, status=403)
+                return redirect(f"{reverse('second-factor')}?{urlencode({'next': request.get_full_path()})}")
+        return self.get_response(request)

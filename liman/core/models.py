@@ -1,0 +1,345 @@
+"""Core records: geography, offices, programmes, staff and their role grants, audit, task progress."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .access import Scope, ScopedQuerySet, active_grants
+from .choices import AuditAction, OfficeType, ProgrammeArea, Role, TaskState
+from .text import ascii_key
+
+
+class AdminAreaQuerySet(models.QuerySet):
+    def provinces(self):
+        return self.filter(level=AdminArea.Level.PROVINCE)
+
+    def districts(self):
+        return self.filter(level=AdminArea.Level.DISTRICT)
+
+    def resolve(self, text: str | int, *, level: int | None = None, parent: AdminArea | None = None) -> AdminArea:
+        """Find one area from a p-code, ISO 3166-2 code, plate number or name.
+
+        Accepts `TUR035`, `TR-35`, `35`, `035`, `İZMİR`, `IZMIR`, `Izmir`, `izmir` (all İzmir).
+        Provinces win over districts of the same name unless `level` says otherwise;
+        a district name shared by several provinces needs `parent`. Raises
+        `AdminArea.DoesNotExist` or `AdminArea.MultipleObjectsReturned` with a message
+        that says what was looked for.
+        """
+        raw = str(text).strip()
+        upper = raw.upper()
+        queryset = self.all()
+        if parent is not None:
+            queryset = queryset.filter(parent=parent)
+        if upper.startswith("TUR") and upper[3:].isdigit():
+            return queryset.get(pcode=upper)
+        if upper.startswith("TR-") and upper[3:].isdigit():
+            return queryset.get(pcode=f"TUR{int(upper[3:]):03d}")
+        if raw.isdigit():
+            return queryset.get(pcode=f"TUR{int(raw):03d}")
+        key = ascii_key(raw)
+        matches = queryset.filter(Q(name_key=key) | Q(name_en_key=key))
+        if level is not None:
+            matches = matches.filter(level=level)
+        found = list(matches.order_by("level", "pcode")[:10])
+        if not found:
+            raise AdminArea.DoesNotExist(f"No province or district is called {raw!r}.")
+        best_level = found[0].level
+        at_level = [area for area in found if area.level == best_level]
+        if len(at_level) > 1:
+            where = ", ".join(f"{a.name} ({a.parent.name if a.parent else a.pcode})" for a in at_level)
+            raise AdminArea.MultipleObjectsReturned(f"{raw!r} names several areas: {where}; give the province.")
+        return at_level[0]
+
+
+class AdminArea(models.Model):
+    """A province (il, admin level 1) or district (ilçe, admin level 2) with its OCHA p-code."""
+
+    class Level(models.IntegerChoices):
+        PROVINCE = 1, _("Province")
+        DISTRICT = 2, _("District")
+
+    level = models.PositiveSmallIntegerField(choices=Level.choices)
+    pcode = models.CharField(_("p-code"), max_length=12, unique=True)
+    name_tr = models.CharField(_("name (Turkish)"), max_length=100)
+    name_en = models.CharField(_("name (English)"), max_length=100)
+    name_key = models.CharField(max_length=100, db_index=True, editable=False)
+    name_en_key = models.CharField(max_length=100, db_index=True, editable=False)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    iso_code = models.CharField(_("ISO 3166-2"), max_length=6, blank=True, db_index=True)
+    centroid_lat = models.FloatField()
+    centroid_lon = models.FloatField()
+    area_km2 = models.FloatField(null=True, blank=True)
+    geometry = models.JSONField(help_text=_("Simplified GeoJSON geometry (WGS84)."))
+
+    unscoped_because = "public reference data (OCHA COD-AB)"
+    objects = AdminAreaQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["pcode"]
+        verbose_name = _("administrative area")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(level=1, parent__isnull=True) | Q(level=2, parent__isnull=False),
+                name="adminarea_province_has_no_parent_district_has_one",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return self.name_tr
+
+    @property
+    def plate(self) -> int:
+        return int(self.pcode[3:6])
+
+    def save(self, *args, **kwargs):
+        self.name_key = ascii_key(self.name_tr)
+        self.name_en_key = ascii_key(self.name_en)
+        super().save(*args, **kwargs)
+
+
+class OfficeQuerySet(ScopedQuerySet):
+    pass
+
+
+class Office(models.Model):
+    """A mission office (country office, sub-office, field office or mobile-team base); every record belongs to one."""
+
+    code = models.CharField(_("code"), max_length=8, unique=True, help_text=_("Short code, e.g. IST."))
+    name = models.CharField(_("name"), max_length=120)
+    type = models.CharField(_("type"), max_length=16, choices=OfficeType.choices)
+    province = models.ForeignKey(
+        AdminArea, on_delete=models.PROTECT, related_name="offices", limit_choices_to={"level": 1}
+    )
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    scope = Scope(office="id")
+    objects = OfficeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("office")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        if self.province_id and self.province.level != AdminArea.Level.PROVINCE:
+            raise ValidationError({"province": _("An office is placed in a province, not a district.")})
+        self.code = self.code.upper()
+
+
+class Programme(models.Model):
+    """A programme area the mission runs (protection, resettlement, DTM, …); grants and records may name one."""
+
+    code = models.CharField(_("code"), max_length=32, unique=True, choices=ProgrammeArea.choices)
+    name = models.CharField(_("name"), max_length=120)
+
+    unscoped_because = "the list of programme areas is the same for every office"
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("programme")
+
+    def __str__(self) -> str:
+        return self.get_code_display()
+
+
+class LimanUserManager(UserManager.from_queryset(ScopedQuerySet)):
+    pass
+
+
+class User(AbstractUser):
+    """A staff member or partner user; what they may do comes from their role grants."""
+
+    preferred_language = models.CharField(_("preferred language"), max_length=8, blank=True)
+
+    objects = LimanUserManager()
+
+    class Meta:
+        verbose_name = _("user")
+        ordering = ["username"]
+
+    @property
+    def display_name(self) -> str:
+        return self.get_full_name() or self.username
+
+    @property
+    def grants(self) -> list[RoleGrant]:
+        return active_grants(self)
+
+    @property
+    def roles(self) -> set[str]:
+        return {grant.role for grant in active_grants(self)}
+
+    @property
+    def offices(self) -> list[Office]:
+        seen: dict[int, Office] = {}
+        for grant in active_grants(self):
+            if grant.office_id is not None:
+                seen.setdefault(grant.office_id, grant.office)
+        return sorted(seen.values(), key=lambda office: office.code)
+
+
+# Staff are visible to administrators and supervisors of an office they hold a grant in.
+User.scope = Scope(
+    office="role_grants__office",
+    through_many=True,
+    roles=frozenset({Role.ADMINISTRATOR, Role.SUPERVISOR}),
+)
+
+
+class RoleGrantQuerySet(ScopedQuerySet):
+    def current(self):
+        today = timezone.localdate()
+        return self.filter(Q(expires_on__isnull=True) | Q(expires_on__gte=today), user__is_active=True)
+
+
+class RoleGrant(models.Model):
+    """A role a user holds in one office (blank: every office) and one programme (blank: every programme)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="role_grants")
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices)
+    office = models.ForeignKey(
+        Office, null=True, blank=True, on_delete=models.PROTECT, related_name="role_grants", verbose_name=_("office")
+    )
+    programme = models.ForeignKey(
+        Programme, null=True, blank=True, on_delete=models.PROTECT, related_name="role_grants"
+    )
+    expires_on = models.DateField(_("expires on"), null=True, blank=True)
+    granted_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    scope = Scope(office="office", roles=frozenset({Role.ADMINISTRATOR}))
+    objects = RoleGrantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["user__username", "role"]
+        verbose_name = _("role grant")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "role", "office", "programme"],
+                name="rolegrant_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        where = self.office.code if self.office_id else _("all offices")
+        what = self.programme if self.programme_id else _("all programmes")
+        return f"{self.user} · {self.get_role_display()} · {where} · {what}"
+
+
+class AuditEventQuerySet(ScopedQuerySet):
+    def update(self, **kwargs):
+        raise PermissionError("Audit events are append-only.")
+
+    def delete(self):
+        raise PermissionError("Audit events are append-only.")
+
+
+class AuditEvent(models.Model):
+    """One entry of the append-only, hash-chained audit log: who did what to which record, and why."""
+
+    seq = models.BigIntegerField(_("number"), unique=True, editable=False)
+    at = models.DateTimeField(_("at"), db_index=True, editable=False)
+    actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    actor_username = models.CharField(_("user"), max_length=150, blank=True)
+    office = models.ForeignKey(Office, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    action = models.CharField(_("action"), max_length=16, choices=AuditAction.choices, db_index=True)
+    object_type = models.CharField(_("record type"), max_length=100, blank=True, db_index=True)
+    object_id = models.CharField(_("record id"), max_length=64, blank=True, db_index=True)
+    object_repr = models.CharField(_("record"), max_length=200, blank=True)
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    ip_address = models.CharField(_("address"), max_length=45, blank=True)
+    prev_hash = models.CharField(max_length=64, editable=False)
+    hash = models.CharField(max_length=64, editable=False)
+
+    scope = Scope(office="office", roles=frozenset({Role.ADMINISTRATOR}))
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-seq"]
+        verbose_name = _("audit event")
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.action} {self.object_type}:{self.object_id}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise PermissionError("Audit events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("Audit events are append-only.")
+
+
+class AuditChainHead(models.Model):
+    """The last link of the audit chain; a removed last event shows as a head that points past the table."""
+
+    seq = models.BigIntegerField(default=0)
+    hash = models.CharField(max_length=64)
+
+    unscoped_because = "internal bookkeeping of the audit chain, never shown"
+
+    class Meta:
+        verbose_name = _("audit chain head")
+
+
+class TaskProgressQuerySet(ScopedQuerySet):
+    def visible_to(self, user):
+        # A task's progress and result belong to whoever started it.
+        if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        return self.filter(owner=user)
+
+
+class TaskProgress(models.Model):
+    """The progress of one background task (import, dedup run, export, check), shown as a progress bar."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(_("task"), max_length=120)
+    owner = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    office = models.ForeignKey(Office, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    state = models.CharField(max_length=16, choices=TaskState.choices, default=TaskState.QUEUED)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    message = models.CharField(max_length=300, blank=True)
+    result = models.JSONField(default=dict, blank=True)
+    task_result_id = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    scope = Scope(office="office")
+    objects = TaskProgressQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("task progress")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_state_display()})"
+
+    @property
+    def percent(self) -> int:
+        if self.state == TaskState.SUCCEEDED:
+            return 100
+        if not self.total:
+            return 0
+        return min(100, int(100 * self.done / self.total))
+
+    @property
+    def is_finished(self) -> bool:
+        return self.state in (TaskState.SUCCEEDED, TaskState.FAILED)

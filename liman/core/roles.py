@@ -1,0 +1,27 @@
+"""What each role may see: sensitivity tiers, and the roles behind privileged pages.
+
+A role grant gives a role in one office (or every office when the office is blank)
+and one programme (or every programme of that office when blank).
+"""
+
+from .choices import Role, Sensitivity
+
+#: Sensitivity tiers each role may read. Partners see nothing by default: records reach
+#: them only by an explicit referral. Medical findings are for health staff only.
+ROLE_TIERS: dict[str, frozenset[str]] = {
+    Role.VIEWER: frozenset({Sensitivity.NORMAL}),
+    Role.CASEWORKER: frozenset({Sensitivity.NORMAL, Sensitivity.PROTECTION}),
+    Role.SUPERVISOR: frozenset({Sensitivity.NORMAL, Sensitivity.PROTECTION}),
+    Role.HEALTH: frozenset({Sensitivity.NORMAL, Sensitivity.MEDICAL}),
+    Role.PROGRAMME_OFFICER: frozenset({Sensitivity.NORMAL}),
+    Role.CASH_APPROVER: frozenset({Sensitivity.NORMAL}),
+    Role.DTM_OFFICER: frozenset({Sensitivity.NORMAL}),
+    Role.REPORTING_OFFICER: frozenset({Sensitivity.NORMAL}),
+    Role.PARTNER: frozenset(),
+    Role.ADMINISTRATOR: frozenset({Sensitivity.NORMAL}),
+}
+
+#: Roles that manage staff, read the audit log and run integrity checks.
+AUDIT_ROLES = frozenset({Role.ADMINISTRATOR})
+#: Roles that see the staff list of their offices.
+STAFF_DIRECTORY_ROLES = frozenset({Role.ADMINISTRATOR, Role.SUPERVISOR})
