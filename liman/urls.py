@@ -7,7 +7,7 @@ from drf_spectacular.views import SpectacularAPIView
 urlpatterns = [
     path("", include("liman.core.urls")),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
-    path("api/", include("liman.core.api_urls")),
+    path("api/", include(("liman.core.api_urls", "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("admin/", admin.site.urls),
 ]

@@ -53,7 +53,7 @@ class AdminAreaViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(parameters=[OpenApiParameter("q", str, required=True)], responses=AdminAreaSerializer)
     @action(detail=False)
-    def resolve(self, request):
+    def resolve(self, request, *args, **kwargs):
         """One area from a p-code, ISO code, plate number or name (`İZMİR`, `Izmir`, `35`, `TR-35`, `TUR035`)."""
         text = request.query_params.get("q", "")
         try:

@@ -107,26 +107,33 @@ def _json_safe(value):
     return str(value)
 
 
+class _Sealed(str):
+    """Stands for an encrypted value in a snapshot: a digest to notice a change, never shown or stored."""
+
+
 def snapshot(obj: models.Model) -> dict[str, object]:
-    """Field values of a record, for a before/after diff; encrypted fields are never copied out."""
-    from .fields import EncryptedTextField
+    """Field values of a record, for a before/after diff; encrypted values are never copied out."""
+    from .fields import BlindIndexField, EncryptedTextField
 
     values: dict[str, object] = {}
     for field in obj._meta.concrete_fields:
+        value = field.value_from_object(obj)
         if isinstance(field, EncryptedTextField):
-            values[field.name] = ("set" if getattr(obj, field.attname) not in (None, "") else None, REDACTED)
+            values[field.name] = _Sealed(hashlib.sha256(str(value).encode()).hexdigest() if value else "")
+        elif isinstance(field, BlindIndexField):
+            continue
         else:
-            values[field.name] = field.value_to_string(obj)
+            values[field.name] = None if value is None else field.value_to_string(obj)
     return values
 
 
 def diff(before: dict[str, object], after: dict[str, object]) -> dict[str, list]:
-    """`{field: [old, new]}` for each field that changed."""
+    """`{field: [old, new]}` for each field that changed; encrypted fields show only that they changed."""
     changed = {}
     for name in sorted(set(before) | set(after)):
         old, new = before.get(name), after.get(name)
         if old != new:
-            if isinstance(old, tuple) or isinstance(new, tuple):
+            if isinstance(old, _Sealed) or isinstance(new, _Sealed):
                 changed[name] = [REDACTED, REDACTED]
             else:
                 changed[name] = [old, new]

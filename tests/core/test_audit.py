@@ -1,0 +1,162 @@
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection
+from django.urls import reverse
+
+from liman.core import audit
+from liman.core.choices import AuditAction, Role
+from liman.core.models import AuditEvent
+from liman.core.services import record_create, record_delete, record_update
+from tests.factories import UserFactory, staff
+from tests.vault.models import Secret
+
+pytestmark = pytest.mark.django_db
+
+
+def last_event():
+    return AuditEvent.objects.order_by("-seq").first()
+
+
+def raw(sql, params=()):
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def test_create_update_delete_are_audited_with_a_field_diff(istanbul):
+    user = staff(Role.CASEWORKER, istanbul)
+    record = record_create(Secret(office=istanbul, title="first", note="private"), by=user)
+    created = last_event()
+    assert (created.action, created.actor, created.office, created.object_id) == ("create", user, istanbul, str(record.pk))
+    assert created.changes["title"] == [None, "first"]
+    assert created.changes["note"] == ["[encrypted]", "[encrypted]"]
+
+    record_update(record, by=user, changes={"title": "second"}, reason="typo in title")
+    updated = last_event()
+    assert (updated.action, updated.changes, updated.reason) == ("update", {"title": ["first", "second"]}, "typo in title")
+
+    record_delete(record, by=user, reason="registered by mistake")
+    assert last_event().action == "delete"
+
+
+def test_the_diff_never_holds_encrypted_plaintext(istanbul):
+    record = record_create(Secret(office=istanbul, title="t", note="trafficking details"), by=None)
+    record_update(record, by=None, changes={"note": "new details"})
+    dumped = str(list(AuditEvent.objects.values_list("changes", flat=True)))
+    assert "trafficking details" not in dumped and "new details" not in dumped
+    assert last_event().changes == {"note": ["[encrypted]", "[encrypted]"]}
+
+
+def test_logins_and_failed_logins_are_audited(client, istanbul):
+    user = staff(Role.VIEWER, istanbul)
+    client.post(reverse("login"), {"username": user.username, "password": "wrong-password"})
+    failed = last_event()
+    assert (failed.action, failed.actor_username, failed.actor) == (AuditAction.LOGIN_FAILED, user.username, None)
+    client.post(reverse("login"), {"username": user.username, "password": "correct-horse-battery"})
+    assert (last_event().action, last_event().actor) == (AuditAction.LOGIN, user)
+
+
+def test_events_cannot_be_changed_or_deleted_through_the_app(istanbul):
+    event = audit.record("update", office=istanbul, object_type="x", object_id="1")
+    event.reason = "rewritten"
+    with pytest.raises(PermissionError):
+        event.save()
+    with pytest.raises(PermissionError):
+        event.delete()
+    with pytest.raises(PermissionError):
+        AuditEvent.objects.all().update(reason="x")
+    with pytest.raises(PermissionError):
+        AuditEvent.objects.all().delete()
+
+
+def test_each_event_links_to_the_one_before():
+    first = audit.record("update", object_type="x", object_id="1")
+    second = audit.record("update", object_type="x", object_id="2")
+    assert second.prev_hash == first.hash and second.seq == first.seq + 1
+    assert audit.event_hash(second) == second.hash
+
+
+def make_chain(n=5):
+    return [audit.record("update", object_type="core.test", object_id=str(i), reason=f"event {i}") for i in range(n)]
+
+
+def test_verify_exits_0_on_an_intact_chain(capsys):
+    make_chain()
+    call_command("audit", "verify")
+    assert "intact" in capsys.readouterr().out
+
+
+def test_verify_names_the_first_altered_event():
+    events = make_chain()
+    raw("UPDATE core_auditevent SET reason = %s WHERE seq = %s", ["nothing happened", events[2].seq])
+    with pytest.raises(CommandError, match=f"#{events[2].seq}") as failure:
+        call_command("audit", "verify")
+    assert failure.value.returncode == 1
+    assert audit.verify()[0].message == f"event #{events[2].seq} was altered after it was written"
+
+
+def test_verify_names_a_removed_event():
+    events = make_chain()
+    raw("DELETE FROM core_auditevent WHERE seq = %s", [events[1].seq])
+    problems = audit.verify()
+    assert problems[0].message.startswith(f"event #{events[1].seq} is missing")
+
+
+def test_verify_notices_the_last_event_removed():
+    events = make_chain()
+    raw("DELETE FROM core_auditevent WHERE seq = %s", [events[-1].seq])
+    assert f"#{events[-1].seq} is missing" in audit.verify()[0].message
+
+
+def test_verify_notices_a_rehashed_row_that_no_longer_links():
+    """Someone who rewrites a row and its own hash still breaks the link to the next event."""
+    events = make_chain()
+    target = AuditEvent.objects.get(seq=events[1].seq)
+    target.reason = "forged"
+    forged_hash = audit.event_hash(target)
+    raw("UPDATE core_auditevent SET reason = %s, hash = %s WHERE seq = %s", ["forged", forged_hash, target.seq])
+    assert audit.verify()[0].seq == events[2].seq
+
+
+def test_liman_audit_verify_console_script_exit_status(tmp_path):
+    """The installed `liman` command on a real database file: 0 when intact, 1 and the event after tampering."""
+    import os
+    import sqlite3
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    liman = Path(sys.executable).with_name("liman")
+    database = tmp_path / "audit.sqlite3"
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{database}", "LIMAN_VAR_DIR": str(tmp_path)}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+
+    def liman_run(*args):
+        return subprocess.run([str(liman), *args], env=env, capture_output=True, text=True, timeout=120)
+
+    assert liman_run("migrate", "-v0").returncode == 0
+    write = "from liman.core import audit\nfor i in range(3): audit.record('update', object_type='t', object_id=str(i))"
+    assert liman_run("shell", "-c", write).returncode == 0
+    intact = liman_run("audit", "verify")
+    assert intact.returncode == 0, intact.stderr
+    assert "intact: 3 events" in intact.stdout
+
+    with sqlite3.connect(database) as db:
+        db.execute("UPDATE core_auditevent SET object_id = '99' WHERE seq = 2")
+    broken = liman_run("audit", "verify")
+    assert broken.returncode == 1
+    assert "event #2 was altered" in broken.stderr
+
+
+def test_audit_page_needs_the_administrator_role(client, istanbul):
+    client.force_login(staff(Role.CASEWORKER, istanbul))
+    assert client.get(reverse("audit-list")).status_code == 404
+
+
+def test_audit_page_lists_events_of_the_administrators_office(client, istanbul, izmir, settings):
+    settings.LIMAN_SECOND_FACTOR_ROLES = []
+    audit.record("update", office=istanbul, object_type="vault.secret", object_repr="Istanbul record")
+    audit.record("update", office=izmir, object_type="vault.secret", object_repr="Izmir record")
+    client.force_login(staff(Role.ADMINISTRATOR, istanbul))
+    page = client.get(reverse("audit-list")).content.decode()
+    assert "Istanbul record" in page and "Izmir record" not in page
