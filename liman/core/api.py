@@ -25,7 +25,17 @@ class AdminAreaSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = AdminArea
-        fields = ["pcode", "level", "name_tr", "name_en", "iso_code", "parent", "centroid_lat", "centroid_lon", "area_km2"]
+        fields = [
+            "pcode",
+            "level",
+            "name_tr",
+            "name_en",
+            "iso_code",
+            "parent",
+            "centroid_lat",
+            "centroid_lon",
+            "area_km2",
+        ]
 
 
 class AdminAreaViewSet(viewsets.ReadOnlyModelViewSet):

@@ -170,10 +170,7 @@ def verify(progress: Callable[[int, int], None] | None = None, batch: int = 2000
     head = AuditChainHead.objects.filter(pk=1).first()
     last_seq = expected_seq - 1
     if head is not None and (head.seq != last_seq or head.hash != expected_prev):
-        problems.append(
-            ChainProblem(head.seq, f"event #{head.seq} is missing: the chain ends at #{last_seq}")
-        )
+        problems.append(ChainProblem(head.seq, f"event #{head.seq} is missing: the chain ends at #{last_seq}"))
     if progress:
         progress(total, total)
     return problems
-

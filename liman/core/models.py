@@ -93,6 +93,11 @@ class AdminArea(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs):
+        self.name_key = ascii_key(self.name_tr)
+        self.name_en_key = ascii_key(self.name_en)
+        super().save(*args, **kwargs)
+
     @property
     def name(self) -> str:
         return self.name_tr
@@ -100,11 +105,6 @@ class AdminArea(models.Model):
     @property
     def plate(self) -> int:
         return int(self.pcode[3:6])
-
-    def save(self, *args, **kwargs):
-        self.name_key = ascii_key(self.name_tr)
-        self.name_en_key = ascii_key(self.name_en)
-        super().save(*args, **kwargs)
 
 
 class OfficeQuerySet(ScopedQuerySet):
@@ -296,6 +296,9 @@ class AuditChainHead(models.Model):
 
     class Meta:
         verbose_name = _("audit chain head")
+
+    def __str__(self) -> str:
+        return f"audit chain at #{self.seq}"
 
 
 class TaskProgressQuerySet(ScopedQuerySet):

@@ -22,7 +22,9 @@ def staff_for(user: User, *, office: Office | None = None, query: str = "") -> Q
     if office is not None:
         staff = staff.filter(role_grants__office=office).distinct()
     if query:
-        staff = staff.filter(Q(username__icontains=query) | Q(first_name__icontains=query) | Q(last_name__icontains=query))
+        staff = staff.filter(
+            Q(username__icontains=query) | Q(first_name__icontains=query) | Q(last_name__icontains=query)
+        )
     grants = RoleGrant.objects.current().select_related("office", "programme")
     return staff.prefetch_related(Prefetch("role_grants", queryset=grants, to_attr="current_grants")).order_by(
         "username"
@@ -56,12 +58,24 @@ def home_figures(user: User) -> list[dict]:
         {"key": "provinces", "label": _("Provinces covered"), "value": offices.values("province").distinct().count()},
     ]
     if has_role(user, AUDIT_ROLES | {"supervisor"}):
-        figures.append({"key": "staff", "label": _("Active staff"), "value": User.objects.visible_to(user).filter(is_active=True).count()})
+        figures.append(
+            {
+                "key": "staff",
+                "label": _("Active staff"),
+                "value": User.objects.visible_to(user).filter(is_active=True).count(),
+            }
+        )
     if has_role(user, AUDIT_ROLES):
         since = timezone.now() - timedelta(days=7)
         events = AuditEvent.objects.visible_to(user).filter(at__gte=since)
         figures.append({"key": "audit_week", "label": _("Audit events, last 7 days"), "value": events.count()})
-        figures.append({"key": "failed_logins_week", "label": _("Failed logins, last 7 days"), "value": events.filter(action="login_failed").count()})
+        figures.append(
+            {
+                "key": "failed_logins_week",
+                "label": _("Failed logins, last 7 days"),
+                "value": events.filter(action="login_failed").count(),
+            }
+        )
     return figures
 
 

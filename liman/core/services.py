@@ -41,7 +41,9 @@ def record_delete(obj: models.Model, *, by: User | None, reason: str = "") -> No
         obj.delete()
 
 
-def office_create(*, code: str, name: str, province: AdminArea, type: str = OfficeType.FIELD, by: User | None) -> Office:
+def office_create(
+    *, code: str, name: str, province: AdminArea, type: str = OfficeType.FIELD, by: User | None
+) -> Office:
     return record_create(Office(code=code.upper(), name=name, province=province, type=type), by=by)
 
 

@@ -120,7 +120,12 @@ def _province_geojson() -> str:
         features.append(
             {
                 "type": "Feature",
-                "properties": {"pcode": area.pcode, "name": area.name_tr, "name_en": area.name_en, "iso": area.iso_code},
+                "properties": {
+                    "pcode": area.pcode,
+                    "name": area.name_tr,
+                    "name_en": area.name_en,
+                    "iso": area.iso_code,
+                },
                 "geometry": area.geometry,
             }
         )

@@ -38,8 +38,8 @@ def rotate_all(batch: int = 500) -> int:
 class Command(BaseCommand):
     help = (
         "Field-encryption keys. `liman keys generate` prints a new key; `liman keys rotate` re-encrypts every "
-        "encrypted value under the first key of LIMAN_FIELD_KEYS (with --new-key, adds a key to the development key file "
-        "first). After a rotation the old key can be removed."
+        "encrypted value under the first key of LIMAN_FIELD_KEYS (with --new-key, adds a key to the development "
+        "key file first). After a rotation the old key can be removed."
     )
 
     def add_arguments(self, parser):
@@ -54,7 +54,9 @@ class Command(BaseCommand):
             return
         if options.get("new_key"):
             if settings.LIMAN_FIELD_KEYS:
-                raise CommandError("LIMAN_FIELD_KEYS is set: put the new key first in it, then run `liman keys rotate`.")
+                raise CommandError(
+                    "LIMAN_FIELD_KEYS is set: put the new key first in it, then run `liman keys rotate`."
+                )
             crypto.add_dev_key()
         count = rotate_all()
         audit.record(AuditAction.KEY_ROTATION, object_type="core.fieldkeys", object_repr=f"{count} values re-encrypted")
