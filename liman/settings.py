@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "liman.core.apps.CoreConfig",
+    "liman.registry.apps.RegistryConfig",
 ]
 
 MIDDLEWARE = [
@@ -261,4 +262,3 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LIMAN_LOG_LEVEL", "WARNING")},
 }
-

@@ -17,3 +17,8 @@ LIMAN_BLIND_INDEX_KEY = "test-blind-index-key-0123456789abcdef"
 
 # Argon2 stays the production hasher (a test checks it); tests hash faster.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]  # noqa: F405
+
+# Uploaded files go to a throwaway folder, never under var/.
+import tempfile  # noqa: E402
+
+MEDIA_ROOT = tempfile.mkdtemp(prefix="liman-test-media-")

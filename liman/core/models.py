@@ -11,7 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .access import Scope, ScopedQuerySet, active_grants
-from .choices import AuditAction, OfficeType, ProgrammeArea, Role, TaskState
+from .choices import AuditAction, OfficeType, ProgrammeArea, Role, Sensitivity, TaskState
+from .fields import EncryptedTextField
 from .text import ascii_key
 
 
@@ -346,3 +347,96 @@ class TaskProgress(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.state in (TaskState.SUCCEEDED, TaskState.FAILED)
+
+
+class StateChangeQuerySet(ScopedQuerySet):
+    pass
+
+
+class StateChange(models.Model):
+    """One step a record took through its workflow: from which state to which, by whom, when and why."""
+
+    office = models.ForeignKey(Office, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    sensitivity = models.CharField(max_length=16, choices=Sensitivity.choices, default=Sensitivity.NORMAL)
+    content_type = models.ForeignKey("contenttypes.ContentType", on_delete=models.PROTECT, related_name="+")
+    object_id = models.CharField(max_length=64)
+    workflow = models.CharField(max_length=64)
+    from_state = models.CharField(_("from"), max_length=64)
+    to_state = models.CharField(_("to"), max_length=64)
+    by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    reason = models.TextField(_("reason"), blank=True)
+
+    scope = Scope(office="office", sensitivity="sensitivity")
+    objects = StateChangeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("state change")
+        indexes = [models.Index(fields=["content_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.workflow}: {self.from_state} → {self.to_state}"
+
+
+class ImportBatch(models.Model):
+    """A file being imported: staged, validated row by row, then committed in one transaction or discarded."""
+
+    class State(models.TextChoices):
+        INVALID = "invalid", _("Has blocking problems")
+        VALID = "valid", _("Ready to commit")
+        COMMITTED = "committed", _("Committed")
+        DISCARDED = "discarded", _("Discarded")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("kind"), max_length=32)
+    file_name = models.CharField(_("file"), max_length=255)
+    file_size = models.PositiveIntegerField(default=0)
+    encoding = models.CharField(max_length=32, blank=True)
+    notices = models.JSONField(default=list, blank=True)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.INVALID)
+    row_count = models.PositiveIntegerField(default=0)
+    error_count = models.PositiveIntegerField(default=0)
+    warning_count = models.PositiveIntegerField(default=0)
+    result = models.JSONField(default=dict, blank=True)
+    created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    committed_at = models.DateTimeField(null=True, blank=True)
+
+    scope = Scope(
+        office="office",
+        roles=frozenset({Role.CASEWORKER, Role.SUPERVISOR, Role.PROGRAMME_OFFICER, Role.DTM_OFFICER}),
+    )
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("import batch")
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.file_name}"
+
+
+class StagedRow(models.Model):
+    """One row of an import batch: its values (encrypted, as JSON) and the problems found in it."""
+
+    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="rows")
+    row_number = models.PositiveIntegerField()
+    data = EncryptedTextField()
+    problems = models.JSONField(default=list, blank=True)
+    is_blocking = models.BooleanField(default=False)
+
+    scope = Scope(
+        office="batch__office",
+        roles=frozenset({Role.CASEWORKER, Role.SUPERVISOR, Role.PROGRAMME_OFFICER, Role.DTM_OFFICER}),
+    )
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["batch", "row_number"]
+        verbose_name = _("staged row")
+        constraints = [models.UniqueConstraint(fields=["batch", "row_number"], name="stagedrow_unique_row")]
+
+    def __str__(self) -> str:
+        return f"row {self.row_number}"

@@ -87,3 +87,17 @@ def role_grant_revoke(*, grant: RoleGrant, by: User, reason: str) -> None:
 
 def task_progress_start(*, name: str, owner: User | None, office: Office | None = None, total: int = 0) -> TaskProgress:
     return TaskProgress.objects.create(name=name, owner=owner, office=office, total=total)
+
+
+_REFERENCE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: references are read out on the phone
+
+
+def new_reference(prefix: str, model: type[models.Model], length: int = 8) -> str:
+    """A short random reference (`IST-7K3X9Q2M`) not yet used by `model`; random, so two offices never race."""
+    import secrets
+
+    while True:
+        code = "".join(secrets.choice(_REFERENCE_ALPHABET) for _ in range(length))
+        reference = f"{prefix}-{code}"
+        if not model._default_manager.filter(reference=reference).exists():
+            return reference

@@ -1,0 +1,329 @@
+"""The registry: each person once, their household, legal status, identifiers, vulnerability and consent."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from liman.core.access import Scope, ScopedQuerySet
+from liman.core.choices import Sensitivity
+from liman.core.fields import BlindIndexField, EncryptedTextField
+
+from .choices import (
+    WG_DOMAINS,
+    AttachmentKind,
+    ConsentPurpose,
+    DatePrecision,
+    IdentifierType,
+    LegalBasis,
+    LegalStatusType,
+    Relationship,
+    Sex,
+    VulnerabilityType,
+    WGAnswer,
+)
+
+ISO_ALPHA3 = RegexValidator(r"^[A-Z]{3}$", _("Use the three-letter ISO 3166 code, e.g. SYR."))
+#: Records that hang off a person are seen by whoever sees the person.
+PERSON_SCOPE = Scope(office="person__office", sensitivity="person__sensitivity")
+
+
+def normalise_phone_key(value: str) -> str:
+    return "".join(ch for ch in value if ch.isdigit())
+
+
+class PersonQuerySet(ScopedQuerySet):
+    def active(self):
+        return self.filter(merged_into__isnull=True)
+
+
+class Person(models.Model):
+    """A person the mission serves, registered once whatever programmes serve them."""
+
+    office = models.ForeignKey("core.Office", on_delete=models.PROTECT, related_name="people")
+    reference = models.CharField(_("reference"), max_length=24, unique=True, editable=False)
+    sensitivity = models.CharField(
+        _("sensitivity"), max_length=16, choices=Sensitivity.choices, default=Sensitivity.NORMAL
+    )
+    first_name = models.CharField(_("first name"), max_length=100)
+    father_name = models.CharField(_("father's name"), max_length=100, blank=True)
+    family_name = models.CharField(_("family name"), max_length=100)
+    original_name = models.CharField(
+        _("name in original script"), max_length=200, blank=True, help_text=_("Arabic, Persian or Pashto script.")
+    )
+    sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
+    birth_date = models.DateField(_("date of birth"), null=True, blank=True)
+    birth_date_precision = models.CharField(
+        _("date of birth known to"), max_length=8, choices=DatePrecision.choices, default=DatePrecision.DAY
+    )
+    nationality = models.CharField(_("nationality"), max_length=3, validators=[ISO_ALPHA3])
+    languages = models.JSONField(_("languages"), default=list, blank=True, help_text=_("ISO 639 codes, e.g. ar, ku."))
+    phone = EncryptedTextField(_("phone"), blank=True, help_text=_("E.164, e.g. +905321234567."))
+    phone_index = BlindIndexField(source="phone", normalise=normalise_phone_key)
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="aliases", editable=False
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    scope = Scope(office="office", sensitivity="sensitivity")
+    objects = PersonQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["family_name", "first_name", "id"]
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
+        indexes = [models.Index(fields=["office", "family_name", "first_name"])]
+
+    def __str__(self) -> str:
+        return f"{self.full_name} ({self.reference})"
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(part for part in (self.first_name, self.father_name, self.family_name) if part)
+
+    def clean(self):
+        if self.birth_date and self.birth_date > timezone.localdate():
+            raise ValidationError({"birth_date": _("A date of birth cannot be in the future.")})
+        if self.birth_date is None and self.birth_date_precision != DatePrecision.DAY:
+            raise ValidationError({"birth_date": _("Give at least the year of birth, or leave the precision exact.")})
+
+    def age_on(self, day) -> int | None:
+        if self.birth_date is None:
+            return None
+        born = self.birth_date
+        return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+    @property
+    def age(self) -> int | None:
+        return self.age_on(timezone.localdate())
+
+    @property
+    def birth_date_display(self) -> str:
+        if self.birth_date is None:
+            return ""
+        if self.birth_date_precision == DatePrecision.YEAR:
+            return str(self.birth_date.year)
+        if self.birth_date_precision == DatePrecision.MONTH:
+            return self.birth_date.strftime("%Y-%m")
+        return self.birth_date.isoformat()
+
+
+class Household(models.Model):
+    """People who live and eat together, with one head."""
+
+    office = models.ForeignKey("core.Office", on_delete=models.PROTECT, related_name="households")
+    reference = models.CharField(_("reference"), max_length=24, unique=True, editable=False)
+    head = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="headed_households")
+    district = models.ForeignKey(
+        "core.AdminArea", null=True, blank=True, on_delete=models.PROTECT, limit_choices_to={"level": 2}
+    )
+    address = EncryptedTextField(_("address"), blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    scope = Scope(office="office")
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["reference"]
+        verbose_name = _("household")
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class HouseholdMember(models.Model):
+    """A person's place in a household: their relationship to its head."""
+
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="members")
+    person = models.OneToOneField(Person, on_delete=models.PROTECT, related_name="membership")
+    relationship = models.CharField(_("relationship to head"), max_length=16, choices=Relationship.choices)
+    joined_on = models.DateField(_("joined on"), default=timezone.localdate)
+
+    scope = PERSON_SCOPE
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["household", "id"]
+        verbose_name = _("household member")
+
+    def __str__(self) -> str:
+        return f"{self.person} · {self.get_relationship_display()}"
+
+
+class LegalStatus(models.Model):
+    """One period of a legal status in Türkiye; a status ends (leaving ends temporary protection)."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="legal_statuses")
+    status = models.CharField(_("legal status"), max_length=40, choices=LegalStatusType.choices)
+    started_on = models.DateField(_("from"), null=True, blank=True)
+    ended_on = models.DateField(_("until"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    scope = PERSON_SCOPE
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["person", "-started_on", "-id"]
+        verbose_name = _("legal status")
+        verbose_name_plural = _("legal statuses")
+
+    def __str__(self) -> str:
+        return self.get_status_display()
+
+    def clean(self):
+        if self.started_on and self.ended_on and self.ended_on < self.started_on:
+            raise ValidationError({"ended_on": _("A status cannot end before it starts.")})
+
+    @property
+    def is_current(self) -> bool:
+        return self.ended_on is None or self.ended_on >= timezone.localdate()
+
+
+class Identifier(models.Model):
+    """An identity number or document of a person, stored encrypted; found by its blind index."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="identifiers")
+    type = models.CharField(_("type"), max_length=24, choices=IdentifierType.choices)
+    value = EncryptedTextField(_("number"))
+    value_index = BlindIndexField(source="value")
+    issuing_country = models.CharField(_("issued by"), max_length=3, blank=True, validators=[ISO_ALPHA3])
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+    warning = models.CharField(_("warning"), max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    scope = PERSON_SCOPE
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["person", "type"]
+        verbose_name = _("identifier")
+
+    def __str__(self) -> str:
+        return f"{self.get_type_display()} ···{self.value[-3:]}" if self.value else self.get_type_display()
+
+
+class DisabilityAssessment(models.Model):
+    """Washington Group Short Set answers; disability = any domain answered 3 or 4. Raw answers are kept."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="wg_assessments")
+    assessed_on = models.DateField(_("assessed on"), default=timezone.localdate)
+    seeing = models.PositiveSmallIntegerField(_("seeing, even with glasses"), choices=WGAnswer.choices)
+    hearing = models.PositiveSmallIntegerField(_("hearing, even with a hearing aid"), choices=WGAnswer.choices)
+    walking = models.PositiveSmallIntegerField(_("walking or climbing steps"), choices=WGAnswer.choices)
+    remembering = models.PositiveSmallIntegerField(_("remembering or concentrating"), choices=WGAnswer.choices)
+    self_care = models.PositiveSmallIntegerField(_("self-care"), choices=WGAnswer.choices)
+    communicating = models.PositiveSmallIntegerField(_("communicating"), choices=WGAnswer.choices)
+    has_disability = models.BooleanField(_("has a disability"), editable=False, default=False)
+    assessed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    scope = PERSON_SCOPE
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["person", "-assessed_on"]
+        verbose_name = _("Washington Group assessment")
+
+    def __str__(self) -> str:
+        return f"WG-SS {self.assessed_on}"
+
+    def save(self, *args, **kwargs):
+        self.has_disability = derive_disability({domain: getattr(self, domain) for domain in WG_DOMAINS})
+        super().save(*args, **kwargs)
+
+
+def derive_disability(answers: dict[str, int]) -> bool:
+    """Washington Group cut-off: at least one domain answered "a lot of difficulty" or "cannot do at all"."""
+    return any(answers.get(domain) in (WGAnswer.A_LOT_OF_DIFFICULTY, WGAnswer.CANNOT_DO) for domain in WG_DOMAINS)
+
+
+class Vulnerability(models.Model):
+    """A vulnerability flag other than disability (unaccompanied child, survivor of violence, …)."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="vulnerabilities")
+    type = models.CharField(_("vulnerability"), max_length=32, choices=VulnerabilityType.choices)
+    noted_on = models.DateField(_("noted on"), default=timezone.localdate)
+    ended_on = models.DateField(_("no longer applies from"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    scope = PERSON_SCOPE
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["person", "type"]
+        verbose_name = _("vulnerability")
+        verbose_name_plural = _("vulnerabilities")
+
+    def __str__(self) -> str:
+        return self.get_type_display()
+
+
+class Consent(models.Model):
+    """A person's consent (or another legal basis) for one purpose; sharing needs a current one."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="consents")
+    purpose = models.CharField(_("purpose"), max_length=32, choices=ConsentPurpose.choices)
+    legal_basis = models.CharField(_("legal basis"), max_length=24, choices=LegalBasis.choices)
+    given_on = models.DateField(_("given on"), default=timezone.localdate)
+    taken_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    withdrawn_on = models.DateField(_("withdrawn on"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    scope = PERSON_SCOPE
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["person", "-given_on"]
+        verbose_name = _("consent")
+
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()} ({self.get_legal_basis_display()})"
+
+    @property
+    def is_current(self) -> bool:
+        return self.withdrawn_on is None or self.withdrawn_on > timezone.localdate()
+
+
+ATTACHMENT_TYPES = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}
+ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
+
+
+def attachment_path(instance, filename: str) -> str:
+    extension = ATTACHMENT_TYPES.get(instance.content_type, "")
+    return f"registry/{instance.person.office_id}/{instance.person_id}/{timezone.now():%Y%m%d%H%M%S%f}{extension}"
+
+
+class Attachment(models.Model):
+    """A scanned document or photo of a person (PDF, JPEG or PNG, at most 10 MB)."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="attachments")
+    kind = models.CharField(_("kind"), max_length=24, choices=AttachmentKind.choices)
+    file = models.FileField(_("file"), upload_to=attachment_path)
+    original_name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(max_length=64)
+    size = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    scope = PERSON_SCOPE
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["person", "-uploaded_at"]
+        verbose_name = _("attachment")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.original_name}"

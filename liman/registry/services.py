@@ -1,0 +1,202 @@
+"""Every write in the registry: in a transaction, validated, audited."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from liman.core.models import Office, User
+from liman.core.services import new_reference, record_create, record_update
+
+from .choices import DatePrecision, IdentifierType, Relationship
+from .identifiers import normalise_phone, ykn_problems
+from .models import (
+    ATTACHMENT_MAX_BYTES,
+    ATTACHMENT_TYPES,
+    Attachment,
+    Consent,
+    DisabilityAssessment,
+    Household,
+    HouseholdMember,
+    Identifier,
+    LegalStatus,
+    Person,
+    Vulnerability,
+)
+
+
+@dataclass
+class IdentifierInput:
+    type: str
+    value: str
+    issuing_country: str = ""
+    valid_until: datetime.date | None = None
+
+
+@dataclass
+class PersonInput:
+    first_name: str
+    family_name: str
+    sex: str
+    nationality: str
+    father_name: str = ""
+    original_name: str = ""
+    birth_date: datetime.date | None = None
+    birth_date_precision: str = DatePrecision.DAY
+    phone: str = ""
+    languages: list[str] = field(default_factory=list)
+    legal_status: str = ""
+    legal_status_since: datetime.date | None = None
+    identifiers: list[IdentifierInput] = field(default_factory=list)
+
+
+def person_register(*, office: Office, data: PersonInput, by: User | None) -> Person:
+    """Register one person with their first legal status and identifiers."""
+    with transaction.atomic():
+        phone = normalise_phone(data.phone) if data.phone else ""
+        person = record_create(
+            Person(
+                office=office,
+                reference=new_reference(office.code, Person),
+                first_name=data.first_name.strip(),
+                father_name=data.father_name.strip(),
+                family_name=data.family_name.strip(),
+                original_name=data.original_name.strip(),
+                sex=data.sex,
+                birth_date=data.birth_date,
+                birth_date_precision=data.birth_date_precision,
+                nationality=data.nationality.upper(),
+                languages=data.languages,
+                phone=phone,
+                created_by=by,
+            ),
+            by=by,
+        )
+        if data.legal_status:
+            legal_status_add(person=person, status=data.legal_status, started_on=data.legal_status_since, by=by)
+        for identifier in data.identifiers:
+            identifier_add(person=person, data=identifier, by=by)
+    return person
+
+
+def person_update(*, person: Person, changes: dict, by: User, reason: str = "") -> Person:
+    if changes.get("phone"):
+        changes = {**changes, "phone": normalise_phone(changes["phone"])}
+    return record_update(person, by=by, changes=changes, reason=reason)
+
+
+def identifier_add(*, person: Person, data: IdentifierInput, by: User | None) -> Identifier:
+    value = data.value.strip()
+    warning = ""
+    if data.type == IdentifierType.FOREIGNER_ID:
+        errors, warnings = ykn_problems(value)
+        if errors:
+            raise ValidationError({"value": errors})
+        warning = " ".join(warnings)
+    return record_create(
+        Identifier(
+            person=person,
+            type=data.type,
+            value=value,
+            issuing_country=data.issuing_country.upper(),
+            valid_until=data.valid_until,
+            warning=warning,
+        ),
+        by=by,
+    )
+
+
+def legal_status_add(
+    *, person: Person, status: str, started_on: datetime.date | None, by: User | None, note: str = ""
+) -> LegalStatus:
+    """A new status ends the current one the day before it starts."""
+    with transaction.atomic():
+        start = started_on or timezone.localdate()
+        for current in person.legal_statuses.filter(ended_on__isnull=True):
+            end = max(start - datetime.timedelta(days=1), current.started_on or start)
+            record_update(current, by=by, changes={"ended_on": end}, reason="superseded by a new status")
+        return record_create(LegalStatus(person=person, status=status, started_on=started_on, note=note), by=by)
+
+
+def household_create(*, office: Office, head: Person, by: User | None, district=None, address: str = "") -> Household:
+    with transaction.atomic():
+        household = record_create(
+            Household(
+                office=office,
+                reference=new_reference(f"{office.code}-H", Household),
+                district=district,
+                address=address,
+            ),
+            by=by,
+        )
+        household_add_member(household=household, person=head, relationship=Relationship.HEAD, by=by)
+    return household
+
+
+def household_add_member(*, household: Household, person: Person, relationship: str, by: User | None):
+    """Add a person to a household; a household has exactly one head."""
+    with transaction.atomic():
+        if HouseholdMember.objects.filter(person=person).exists():
+            raise ValidationError({"person": f"{person.full_name} already belongs to a household."})
+        if relationship == Relationship.HEAD:
+            if household.members.filter(relationship=Relationship.HEAD).exists():
+                raise ValidationError({"relationship": "This household already has a head."})
+        member = record_create(HouseholdMember(household=household, person=person, relationship=relationship), by=by)
+        if relationship == Relationship.HEAD:
+            record_update(household, by=by, changes={"head": person})
+    return member
+
+
+def disability_assess(*, person: Person, answers: dict[str, int], by: User | None) -> DisabilityAssessment:
+    return record_create(DisabilityAssessment(person=person, assessed_by=by, **answers), by=by)
+
+
+def vulnerability_add(*, person: Person, type: str, by: User | None, note: str = "") -> Vulnerability:
+    return record_create(Vulnerability(person=person, type=type, note=note), by=by)
+
+
+def consent_record(
+    *, person: Person, purpose: str, legal_basis: str, by: User | None, given_on: datetime.date | None = None
+) -> Consent:
+    consent = Consent(person=person, purpose=purpose, legal_basis=legal_basis, taken_by=by)
+    if given_on:
+        consent.given_on = given_on
+    return record_create(consent, by=by)
+
+
+def consent_withdraw(*, consent: Consent, by: User, on: datetime.date | None = None) -> Consent:
+    return record_update(consent, by=by, changes={"withdrawn_on": on or timezone.localdate()}, reason="withdrawn")
+
+
+def attachment_add(*, person: Person, kind: str, upload, by: User) -> Attachment:
+    """Store an uploaded document; only PDF, JPEG and PNG up to 10 MB, checked by content, not by name."""
+    content_type = sniff_content_type(upload.read(16))
+    upload.seek(0)
+    if content_type not in ATTACHMENT_TYPES:
+        raise ValidationError({"file": "Upload a PDF, JPEG or PNG file."})
+    if upload.size > ATTACHMENT_MAX_BYTES:
+        raise ValidationError({"file": f"The file is {upload.size // 1024 // 1024} MB; the limit is 10 MB."})
+    attachment = Attachment(
+        person=person,
+        kind=kind,
+        original_name=upload.name[:200],
+        content_type=content_type,
+        size=upload.size,
+        uploaded_by=by,
+    )
+    attachment.file.save(upload.name, upload, save=False)
+    return record_create(attachment, by=by)
+
+
+def sniff_content_type(head: bytes) -> str:
+    if head.startswith(b"%PDF-"):
+        return "application/pdf"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    return ""
