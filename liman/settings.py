@@ -88,6 +88,8 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "liman.core.apps.CoreConfig",
     "liman.registry.apps.RegistryConfig",
+    "liman.cases.apps.CasesConfig",
+    "liman.dtm.apps.DtmConfig",
 ]
 
 MIDDLEWARE = [

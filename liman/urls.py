@@ -6,8 +6,14 @@ from drf_spectacular.views import SpectacularAPIView
 
 urlpatterns = [
     path("", include("liman.core.urls")),
+    path("", include("liman.registry.urls")),
+    path("", include("liman.cases.urls")),
+    path("", include("liman.dtm.urls")),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("api/", include(("liman.core.api_urls", "api"))),
+    path("api/", include(("liman.registry.api_urls", "api-registry"))),
+    path("api/", include(("liman.cases.api_urls", "api-cases"))),
+    path("api/", include(("liman.dtm.api_urls", "api-dtm"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("admin/", admin.site.urls),
 ]
