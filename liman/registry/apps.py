@@ -6,3 +6,13 @@ class RegistryConfig(AppConfig):
     name = "liman.registry"
     label = "registry"
     verbose_name = _("Registry")
+
+    def ready(self):
+        from liman.core import demo, navigation
+        from liman.core.choices import Role
+
+        from .demo import seed_registry
+
+        people_roles = frozenset({Role.VIEWER, Role.CASEWORKER, Role.SUPERVISOR, Role.HEALTH, Role.PROGRAMME_OFFICER})
+        navigation.register(navigation.NavItem("people", _("People"), "person-search", people_roles, order=5))
+        demo.register_seeder("registry", seed_registry)
