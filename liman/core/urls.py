@@ -7,6 +7,7 @@ urlpatterns = [
     path("login/", views.login_view, name="login"),
     path("logout/", views.logout_view, name="logout"),
     path("account/second-factor/", views.second_factor, name="second-factor"),
+    path("account/api-token/", views.api_token, name="api-token"),
     path("health", views.health, name="health"),
     path("offices/", views.office_list, name="office-list"),
     path("offices/<str:code>/", views.office_detail, name="office-detail"),

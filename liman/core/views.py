@@ -178,6 +178,22 @@ def second_factor(request: HttpRequest) -> HttpResponse:
     return render(request, "core/second_factor.html", context)
 
 
+def api_token(request: HttpRequest) -> HttpResponse:
+    """Create or replace the caller's API token; it is shown once, then only its first characters."""
+    from rest_framework.authtoken.models import Token
+
+    from . import audit
+
+    new_key = None
+    if request.method == "POST":
+        with transaction.atomic():
+            Token.objects.filter(user=request.user).delete()
+            new_key = Token.objects.create(user=request.user).key
+            audit.record(AuditAction.CREATE, actor=request.user, obj=request.user, reason="API token issued")
+    token = Token.objects.filter(user=request.user).first()
+    return render(request, "core/api_token.html", {"token": token, "new_key": new_key})
+
+
 class LoginView(auth_views.LoginView):
     template_name = "registration/login.html"
     redirect_authenticated_user = True

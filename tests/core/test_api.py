@@ -64,3 +64,25 @@ def test_me_lists_the_callers_grants(client, istanbul):
     assert client.get("/api/me/").json()["grants"] == [
         {"role": "health", "office": "IST", "programme": "health", "expires_on": None}
     ]
+
+
+def test_a_token_reads_the_api_with_the_owners_scope(client, istanbul, izmir):
+    from django.test import Client
+
+    user = staff(Role.VIEWER, istanbul)
+    client.force_login(user)
+    page = client.post("/account/api-token/").content.decode()
+    key = page.split('id="new-token">')[1].split("<")[0]
+    api = Client(HTTP_AUTHORIZATION=f"Token {key}")
+    assert [office["code"] for office in api.get("/api/offices/").json()["results"]] == ["IST"]
+    assert api.get("/api/offices/IZM/").status_code == 404
+    assert Client(HTTP_AUTHORIZATION="Token wrong").get("/api/offices/").status_code == 401
+
+
+def test_replacing_a_token_retires_the_old_one(client, istanbul):
+    from django.test import Client
+
+    client.force_login(staff(Role.VIEWER, istanbul))
+    first = client.post("/account/api-token/").content.decode().split('id="new-token">')[1].split("<")[0]
+    client.post("/account/api-token/")
+    assert Client(HTTP_AUTHORIZATION=f"Token {first}").get("/api/offices/").status_code == 401

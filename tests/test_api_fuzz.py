@@ -1,0 +1,42 @@
+"""Schemathesis over the whole OpenAPI description: generated requests never cause a server error."""
+
+import pytest
+import schemathesis
+from django.core.wsgi import get_wsgi_application
+from hypothesis import HealthCheck, given, settings
+from rest_framework.authtoken.models import Token
+
+from liman.core.choices import Role
+from tests.factories import _registry_world, staff
+
+pytestmark = pytest.mark.django_db
+
+MAX_EXAMPLES = 8
+
+
+def test_generated_api_requests_cause_no_server_error(istanbul):
+    _registry_world(istanbul, "Fuzz")
+    user = staff(Role.CASEWORKER, istanbul)
+    headers = {"Authorization": f"Token {Token.objects.create(user=user).key}"}
+    app = get_wsgi_application()
+    schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", app, headers=headers)
+
+    checked = []
+    for result in schema.get_all_operations():
+        operation = result.ok()
+
+        @given(case=operation.as_strategy())
+        @settings(
+            max_examples=MAX_EXAMPLES,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+            database=None,
+            derandomize=True,
+        )
+        def no_server_error(case):
+            response = case.call(headers=headers)
+            assert response.status_code < 500, f"{case.method} {case.formatted_path}: {response.status_code}"
+
+        no_server_error()
+        checked.append(operation.label)
+    assert len(checked) >= 10, checked
