@@ -17,6 +17,16 @@ def offices_for(user: User) -> QuerySet[Office]:
     return Office.objects.visible_to(user).select_related("province")
 
 
+def offices_managed_by(user: User) -> QuerySet[Office]:
+    """Offices where the user is an administrator (an all-offices administrator manages every office)."""
+    if not has_role(user, AUDIT_ROLES):
+        return Office.objects.none()
+    grants = [grant for grant in user.grants if grant.role in AUDIT_ROLES]
+    if any(grant.office_id is None for grant in grants) or user.is_superuser:
+        return Office.objects.all()
+    return Office.objects.filter(pk__in=[grant.office_id for grant in grants])
+
+
 def staff_for(user: User, *, office: Office | None = None, query: str = "") -> QuerySet[User]:
     staff = User.objects.visible_to(user).filter(is_active=True)
     if office is not None:

@@ -68,14 +68,23 @@ def user_create(
 
 
 def role_grant_add(
-    *, user: User, role: str, office: Office | None, programme: Programme | None = None, by: User | None
+    *,
+    user: User,
+    role: str,
+    office: Office | None,
+    programme: Programme | None = None,
+    by: User | None,
+    expires_on=None,
 ) -> RoleGrant:
     if role not in Role.values:
         raise ValueError(f"Unknown role {role!r}; roles are: {', '.join(Role.values)}.")
     existing = RoleGrant.objects.filter(user=user, role=role, office=office, programme=programme).first()
     if existing is not None:
         return existing
-    grant = record_create(RoleGrant(user=user, role=role, office=office, programme=programme, granted_by=by), by=by)
+    grant = record_create(
+        RoleGrant(user=user, role=role, office=office, programme=programme, granted_by=by, expires_on=expires_on),
+        by=by,
+    )
     forget_grants(user)
     return grant
 

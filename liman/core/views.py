@@ -23,10 +23,11 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from . import selectors
 from .access import get_visible_or_404, has_role
 from .choices import AuditAction
+from .forms import RoleGrantForm, StaffCreateForm
 from .maps import METRICS
-from .models import AdminArea, AuditEvent, TaskProgress
+from .models import AdminArea, AuditEvent, RoleGrant, TaskProgress
 from .roles import AUDIT_ROLES, STAFF_DIRECTORY_ROLES
-from .services import task_progress_start
+from .services import role_grant_add, role_grant_revoke, task_progress_start, user_create
 
 
 def require_role(request: HttpRequest, roles) -> None:
@@ -64,12 +65,48 @@ def staff_list(request: HttpRequest) -> HttpResponse:
     require_role(request, STAFF_DIRECTORY_ROLES)
     query = request.GET.get("q", "").strip()
     page = paginate(request, selectors.staff_for(request.user, query=query))
-    return render(request, "core/staff_list.html", {"page": page, "query": query})
+    can_create = selectors.offices_managed_by(request.user).exists()
+    return render(request, "core/staff_list.html", {"page": page, "query": query, "can_create": can_create})
 
 
 def staff_detail(request: HttpRequest, username: str) -> HttpResponse:
     member = get_visible_or_404(selectors.staff_for(request.user), request.user, username=username)
-    return render(request, "core/staff_detail.html", {"member": member})
+    managed = selectors.offices_managed_by(request.user)
+    form = None
+    if managed.exists():
+        form = RoleGrantForm(request.POST if request.method == "POST" else None, offices=managed)
+        if request.method == "POST" and form.is_valid():
+            role_grant_add(user=member, by=request.user, **form.cleaned_data)
+            messages.success(request, _("Role granted."))
+            return redirect("staff-detail", username=member.username)
+    context = {"member": member, "form": form, "managed_ids": set(managed.values_list("pk", flat=True))}
+    return render(request, "core/staff_detail.html", context)
+
+
+@require_POST
+def role_grant_revoke_view(request: HttpRequest, username: str, grant_id: int) -> HttpResponse:
+    grant = get_visible_or_404(RoleGrant, request.user, pk=grant_id, user__username=username)
+    if not selectors.offices_managed_by(request.user).filter(pk=grant.office_id).exists():
+        raise Http404
+    role_grant_revoke(grant=grant, by=request.user, reason=request.POST.get("reason", "").strip() or _("revoked"))
+    messages.success(request, _("Role revoked."))
+    return redirect("staff-detail", username=username)
+
+
+def staff_create(request: HttpRequest) -> HttpResponse:
+    """An administrator opens an account and gives its first role in one of the offices they manage."""
+    managed = selectors.offices_managed_by(request.user)
+    if not managed.exists():
+        raise Http404
+    account = StaffCreateForm(request.POST or None, prefix="account")
+    grant = RoleGrantForm(request.POST or None, offices=managed, prefix="grant")
+    if request.method == "POST" and account.is_valid() and grant.is_valid():
+        with transaction.atomic():
+            member = user_create(by=request.user, **account.cleaned_data)
+            role_grant_add(user=member, by=request.user, **grant.cleaned_data)
+        messages.success(request, _("Account created."))
+        return redirect("staff-detail", username=member.username)
+    return render(request, "core/staff_create.html", {"account": account, "grant": grant})
 
 
 def audit_list(request: HttpRequest) -> HttpResponse:

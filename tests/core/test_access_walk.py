@@ -59,12 +59,21 @@ def candidate_values(obj, param: str):
     return getattr(obj, param, None)
 
 
-def canaries(records) -> set[str]:
+def canaries(records, marker: str = "Canary") -> set[str]:
+    """Strings that only the canary office's records carry: texts with the marker, references, user names."""
     found = set()
     for record in records:
-        for text in (str(record), getattr(record, "title", ""), getattr(record, "reason", ""), getattr(record, "name", "")):
-            if text and len(str(text)) >= 6:
+        for text in (
+            str(record),
+            getattr(record, "title", ""),
+            getattr(record, "reason", ""),
+            getattr(record, "name", ""),
+        ):
+            if text and marker.lower() in str(text).lower():
                 found.add(str(text))
+        for key in (getattr(record, "reference", ""), getattr(record, "username", "")):
+            if key:
+                found.add(str(key))
     return found
 
 
