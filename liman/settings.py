@@ -89,6 +89,8 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "liman.core.apps.CoreConfig",
     "liman.registry.apps.RegistryConfig",
+    "liman.health.apps.HealthConfig",
+    "liman.movements.apps.MovementsConfig",
     "liman.cases.apps.CasesConfig",
     "liman.dtm.apps.DtmConfig",
 ]
