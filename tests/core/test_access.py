@@ -93,9 +93,9 @@ def test_staff_are_listed_once_even_with_several_grants(istanbul, izmir):
     grant(member, Role.VIEWER, izmir)
     admin = staff(Role.ADMINISTRATOR, istanbul)
     assert list(User.objects.visible_to(admin).filter(pk=member.pk)) == [member]
-    assert not User.objects.visible_to(staff(Role.ADMINISTRATOR, izmir, username="adm-izm")).filter(
-        pk=admin.pk
-    ).exists()
+    assert (
+        not User.objects.visible_to(staff(Role.ADMINISTRATOR, izmir, username="adm-izm")).filter(pk=admin.pk).exists()
+    )
 
 
 def test_get_visible_or_404_answers_404_outside_scope(istanbul, izmir):

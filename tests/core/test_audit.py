@@ -8,7 +8,7 @@ from liman.core import audit
 from liman.core.choices import AuditAction, Role
 from liman.core.models import AuditEvent
 from liman.core.services import record_create, record_delete, record_update
-from tests.factories import UserFactory, staff
+from tests.factories import staff
 from tests.vault.models import Secret
 
 pytestmark = pytest.mark.django_db
@@ -27,13 +27,22 @@ def test_create_update_delete_are_audited_with_a_field_diff(istanbul):
     user = staff(Role.CASEWORKER, istanbul)
     record = record_create(Secret(office=istanbul, title="first", note="private"), by=user)
     created = last_event()
-    assert (created.action, created.actor, created.office, created.object_id) == ("create", user, istanbul, str(record.pk))
+    assert (created.action, created.actor, created.office, created.object_id) == (
+        "create",
+        user,
+        istanbul,
+        str(record.pk),
+    )
     assert created.changes["title"] == [None, "first"]
     assert created.changes["note"] == ["[encrypted]", "[encrypted]"]
 
     record_update(record, by=user, changes={"title": "second"}, reason="typo in title")
     updated = last_event()
-    assert (updated.action, updated.changes, updated.reason) == ("update", {"title": ["first", "second"]}, "typo in title")
+    assert (updated.action, updated.changes, updated.reason) == (
+        "update",
+        {"title": ["first", "second"]},
+        "typo in title",
+    )
 
     record_delete(record, by=user, reason="registered by mistake")
     assert last_event().action == "delete"
