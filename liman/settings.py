@@ -258,6 +258,16 @@ LIMAN_DEV_KEY_FILE = VAR_DIR / "field-keys.txt"
 if IS_PRODUCTION and (not LIMAN_FIELD_KEYS or not LIMAN_BLIND_INDEX_KEY):
     raise ImproperlyConfigured("LIMAN_FIELD_KEYS and LIMAN_BLIND_INDEX_KEY must be set in production.")
 
+# Counter-trafficking: the reflection period after identification (DOMAIN.md: 30 days), and the smallest
+# group of victims a CTDC export may publish.
+LIMAN_CT_REFLECTION_DAYS = env_int("LIMAN_CT_REFLECTION_DAYS", 30)
+LIMAN_CTDC_K = env_int("LIMAN_CTDC_K", 11)
+
+# Resettlement: the fit-to-fly check counts within this many hours before departure (DOMAIN.md: 72).
+LIMAN_FIT_TO_FLY_HOURS = env_int("LIMAN_FIT_TO_FLY_HOURS", 72)
+# A Unicode font for PDF manifests (Turkish and Arabic names); Debian's fonts-dejavu-core ships it.
+LIMAN_PDF_FONT = env_str("LIMAN_PDF_FONT", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+
 # Roles that must confirm a TOTP code after the password.
 LIMAN_SECOND_FACTOR_ROLES = env_list("LIMAN_SECOND_FACTOR_ROLES", "administrator")
 OTP_TOTP_ISSUER = "Liman"

@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView
 
 urlpatterns = [
     path("", include("liman.core.urls")),
+    path("", include("liman.core.import_urls")),
     path("", include("liman.registry.urls")),
     path("", include("liman.health.urls")),
     path("", include("liman.movements.urls")),

@@ -21,6 +21,25 @@ from liman.core.models import (
     TaskProgress,
     User,
 )
+from liman.health.models import FitToFlyCheck, HealthAssessment, MedicalClearance
+from liman.movements.models import (
+    Booking,
+    CaseMember,
+    CaseStepPartner,
+    ExitPermission,
+    FamilySplitApproval,
+    Flight,
+    FlightLeg,
+    InterviewSlot,
+    OrientationAttendance,
+    OrientationSession,
+    PromissoryNote,
+    ResettlementCase,
+    ReunificationCase,
+    SelectionMission,
+    SponsorshipAssurance,
+    Visa,
+)
 from liman.registry.choices import WG_DOMAINS
 from liman.registry.models import (
     Attachment,
@@ -31,6 +50,7 @@ from liman.registry.models import (
     Identifier,
     LegalStatus,
     Person,
+    PersonNameKey,
     Vulnerability,
 )
 from tests.vault.models import Secret
@@ -157,6 +177,153 @@ def _registry_world(office: Office, marker: str) -> list:
     ]
 
 
+def _health_world(office: Office, marker: str) -> list:
+    """A traveller with a cleared health assessment (findings carrying `marker`) and a fit-to-fly check."""
+    import datetime
+
+    from liman.health import services as health
+    from liman.registry import services as registry
+
+    nurse = staff(Role.HEALTH, office, programme="health", username=f"{marker.lower()}-health")
+    person = registry.person_register(
+        office=office,
+        data=registry.PersonInput(
+            first_name=f"{marker}patient", family_name=f"{marker}family", sex="F", nationality="SYR"
+        ),
+        by=None,
+    )
+    assessment = health.health_assessment_request(person=person, by=None)
+    health.health_assessment_record(
+        assessment=assessment,
+        by=nurse,
+        changes={
+            "assessed_on": timezone.localdate(),
+            "medical_history": f"{marker} medical history finding",
+            "examination": f"{marker} examination finding",
+            "chest_xray": "normal",
+            "fit_to_travel": True,
+            "travel_needs": ["wheelchair"],
+        },
+    )
+    assessment = health.health_assessment_clear(
+        assessment=assessment, by=nurse, valid_until=timezone.localdate() + datetime.timedelta(days=180)
+    )
+    check = health.fit_to_fly_record(person=person, by=nurse, is_fit=True)
+    return [person, assessment, person.medical_clearance, check]
+
+
+def _movements_world(office: Office, marker: str) -> list:
+    """A resettlement case of a household of two with every kind of movements record, in `office`."""
+    import datetime
+
+    from liman.core.models import Programme
+    from liman.movements import services as movements
+    from liman.movements.models import Booking, FamilySplitApproval, OrientationCourse
+    from liman.registry import services as registry
+    from liman.registry.choices import Relationship
+
+    supervisor = staff(Role.SUPERVISOR, office, username=f"{marker.lower()}-resettlement")
+    head = registry.person_register(
+        office=office,
+        data=registry.PersonInput(
+            first_name=f"{marker}traveller", family_name=f"{marker}kin", sex="M", nationality="AFG"
+        ),
+        by=None,
+    )
+    child = registry.person_register(
+        office=office,
+        data=registry.PersonInput(
+            first_name=f"{marker}child",
+            family_name=f"{marker}kin",
+            sex="F",
+            nationality="AFG",
+            birth_date=timezone.localdate() - datetime.timedelta(days=365 * 14),
+        ),
+        by=None,
+    )
+    household = registry.household_create(office=office, head=head, by=None)
+    registry.household_add_member(household=household, person=child, relationship=Relationship.CHILD, by=None)
+    case = movements.resettlement_case_open(
+        office=office, principal=head, country="USA", unhcr_reference=f"{marker}-UNHCR", by=supervisor
+    )
+    today = timezone.localdate()
+    mission = movements.selection_mission_create(
+        office=office,
+        country="USA",
+        starts_on=today,
+        ends_on=today + datetime.timedelta(days=3),
+        place=f"{marker} mission hotel",
+        interviewers=[f"{marker} interviewer"],
+        by=supervisor,
+    )
+    slot = movements.interview_schedule(
+        mission=mission, case=case, starts_at=timezone.now() + datetime.timedelta(hours=2), by=supervisor
+    )
+    course = OrientationCourse.objects.get(country="CAN")
+    session = movements.orientation_session_create(
+        office=office, course=course, starts_on=today, ends_on=today, place=f"{marker} classroom", by=supervisor
+    )
+    attendance = movements.orientation_attendance_record(session=session, person=head, hours_attended=15, by=supervisor)
+    visa = movements.visa_record(
+        case=case, person=head, issued_on=today, valid_until=today + datetime.timedelta(days=90), by=supervisor
+    )
+    exit_permission = movements.exit_permission_request(
+        case=case, person=head, requested_on=today, authority_reference=f"{marker}-PMM", by=supervisor
+    )
+    note = movements.promissory_note_record(case=case, person=head, signed_on=today, by=supervisor)
+    assurance = movements.sponsorship_assurance_record(
+        case=case, agency=f"{marker} resettlement agency", received_on=today, by=supervisor
+    )
+    departure = timezone.now() + datetime.timedelta(days=2)
+    flight = movements.flight_create(
+        office=office,
+        destination_country="USA",
+        note=f"{marker} charter",
+        legs=[
+            movements.LegInput(
+                "Turkish Airlines", "TK1", "IST", "JFK", departure, departure + datetime.timedelta(hours=11)
+            )
+        ],
+        by=supervisor,
+    )
+    # Arranged directly: the booking rules have their own tests; this is one record of each kind for the walk.
+    booking = Booking.objects.create(
+        flight=flight,
+        person=head,
+        office=office,
+        programme=Programme.objects.get(code="resettlement"),
+        case=case,
+        source_reference=case.reference,
+        escort_name=f"{marker} escort",
+    )
+    split = FamilySplitApproval.objects.create(
+        case=case, flight=flight, approved_by=supervisor, reason=f"{marker} split reason"
+    )
+    reunification = movements.reunification_case_open(
+        office=office, person=child, country="DEU", is_fap=True, sponsor_name=f"{marker} sponsor", by=supervisor
+    )
+    return [
+        head,
+        child,
+        case,
+        *case.members.all(),
+        *case.step_partners.all(),
+        mission,
+        slot,
+        session,
+        attendance,
+        visa,
+        exit_permission,
+        note,
+        assurance,
+        flight,
+        *flight.legs.all(),
+        booking,
+        split,
+        reunification,
+    ]
+
+
 #: model -> how to build records of it in an office (see `_scoped_world`).
 SCOPED_FACTORIES = {model: _scoped_world for model in (Office, User, RoleGrant, TaskProgress, Secret, AuditEvent)}
 SCOPED_FACTORIES.update({model: _scoped_world for model in (StateChange, ImportBatch, StagedRow)})
@@ -173,6 +340,215 @@ SCOPED_FACTORIES.update(
             Vulnerability,
             Consent,
             Attachment,
+        )
+    }  # fmt: skip
+)
+# Search keys come with every person registered (person_register refreshes them).
+SCOPED_FACTORIES[PersonNameKey] = _registry_world
+
+
+# --- cases ---------------------------------------------------------------------------------------------------
+
+
+def _cases_world(office: Office, marker: str) -> list:
+    """A person with a case of each type, and every record that hangs off a case, in `office`."""
+    import datetime
+
+    from liman.cases import services as cases
+    from liman.registry import services as registry
+
+    caseworker = staff(Role.CASEWORKER, office, username=f"{marker.lower()}-caseworker")
+    person = registry.person_register(
+        office=office,
+        data=registry.PersonInput(
+            first_name=f"{marker}client", family_name=f"{marker}case", sex="F", nationality="AFG"
+        ),
+        by=None,
+    )
+    for purpose in ("referral", "sharing_partner"):
+        registry.consent_record(person=person, purpose=purpose, legal_basis="consent", by=None)
+    opened = timezone.localdate() - datetime.timedelta(days=30)
+    protection = cases.case_open(person=person, type="protection", by=None, opened_on=opened)
+    trafficking = cases.case_open(person=person, type="counter_trafficking", by=None, opened_on=opened)
+    avrr = cases.case_open(person=person, type="avrr", by=None, opened_on=opened)
+    cases.case_assign(case=protection, owner=caseworker, by=None, reason=f"{marker} assignment reason")
+    partner = cases.partner_organisation_create(name=f"{marker} Partner Organisation", kind="ngo", by=None)
+    return [
+        protection,
+        trafficking,
+        avrr,
+        protection.assignments.get(),
+        cases.case_note_add(case=trafficking, kind="note", text=f"{marker} note text", by=None),
+        cases.assessment_record(case=protection, kind="initial", findings=f"{marker} findings", by=None),
+        cases.planned_service_add(case=protection, service_type="legal", description=f"{marker} service", by=None),
+        protection.plan,
+        cases.service_deliver(case=protection, service_type="legal", note=f"{marker} delivered", by=None),
+        cases.follow_up_schedule(case=protection, due_on=opened, purpose=f"{marker} follow-up purpose", by=None),
+        cases.referral_send(case=protection, to_partner=partner, summary=f"{marker} partner message", by=None),
+        cases.referral_send(
+            case=trafficking,
+            to_office=office,
+            to_programme=Programme.objects.get(code="avrr"),
+            summary=f"{marker} internal message",
+            by=None,
+        ),
+    ]
+
+
+from liman.cases import models as cases_models  # noqa: E402
+
+SCOPED_FACTORIES.update(
+    {
+        model: _cases_world
+        for model in (
+            cases_models.Case,
+            cases_models.CaseAssignment,
+            cases_models.CaseNote,
+            cases_models.Assessment,
+            cases_models.ServicePlan,
+            cases_models.PlannedService,
+            cases_models.ServiceDelivery,
+            cases_models.FollowUp,
+            cases_models.Referral,
+        )
+    }  # fmt: skip
+)
+
+
+def _dtm_world(office: Office, marker: str) -> list:
+    """A form with a version and a media file, a field user, a submission with an attachment, and one record
+    of every DTM / MPM model (operation, round, site, assessment with group and need, flow point and count,
+    presence figure, interception count, dataset record), in `office`."""
+    import datetime
+
+    from liman.dtm import models as dtm
+    from liman.dtm import services as dtm_services
+    from tests.dtm.builders import collect_xml, site_body, site_form
+
+    code = f"{office.code}-{marker}".upper()
+    hatay_district = AdminArea.objects.get(pcode="TUR031001")
+    operation = dtm_services.operation_create(
+        office=office, code=code, name=f"{marker} earthquake operation", kind="emergency",
+        started_on=datetime.date(2023, 2, 6), provinces=[hatay_district.parent], by=None,
+    )  # fmt: skip
+    round_ = dtm_services.round_create(
+        operation=operation, number=1, assessment_type="site_assessment", started_on=datetime.date(2023, 4, 1), by=None
+    )
+    version = dtm_services.form_upload(
+        office=office,
+        content=site_form(form_id=f"{marker.lower()}_sites", title=f"{marker} site form"),
+        file_name=f"{marker}.xlsx",
+        media=[dtm_services.MediaUpload(f"{marker}-sites.csv", b"name,label\na,A\n", "text/csv")],
+        by=None,
+    )
+    form = version.form
+    dtm_services.form_bind(
+        form=form,
+        target="site_assessment",
+        mapping={"site_name": "site/site_name", "site_type": "site/site_type", "district": "site/district",
+                 "location": "site/location", "households": "population/households",
+                 "individuals": "population/individuals", "population_groups": "population/population_groups",
+                 "needs": "need", "needs.sector": "need/sector", "needs.severity": "need/severity",
+                 "assessed_on": "today"},
+        operation=operation, round=round_, by=None,
+    )  # fmt: skip
+    field_user, _password = dtm_services.field_user_create(
+        office=office, username=f"{marker.lower()}.{office.code.lower()}", name=f"{marker} enumerator", by=None
+    )
+    receipt = dtm_services.submission_receive(
+        office=office,
+        xml=collect_xml(form.form_id, version.version, site_body(site_name=f"{marker} Tent City")),
+        attachments=[dtm_services.AttachmentUpload("1681723451234.jpg", b"\xff\xd8\xff\xe0jpeg", "image/jpeg")],
+        field_user=field_user,
+    )
+    submission = receipt.submission
+    assessment = dtm.SiteAssessment.objects.get(submission=submission)
+    point = dtm_services.flow_point_create(
+        office=office, code=f"FP-{code}", name=f"{marker} bus station", type="bus_station",
+        district=hatay_district, operation=operation, by=None,
+    )  # fmt: skip
+    (flow,) = dtm_services.flow_counts_record(
+        rows=[dtm_services.FlowCountInput(point, datetime.date(2023, 4, 3), "outgoing", "AFG", "M", "18_59", 37)],
+        by=None,
+    )
+    (presence,) = dtm_services.presence_figures_record(
+        office=office, operation=operation, by=None,
+        rows=[dtm_services.PresenceInput(datetime.date(2023, 7, 1), hatay_district.parent, "temporary_protection",
+                                         "SYR", "pmm", 302_315)],
+    )  # fmt: skip
+    (interception,) = dtm_services.interceptions_record(
+        office=office, operation=operation, by=None,
+        rows=[dtm_services.InterceptionInput(datetime.date(2023, 7, 1), "rescue", "aegean_sea", "coast_guard", "AFG",
+                                             "F", "18_59", 41)],
+    )  # fmt: skip
+    dataset_form = dtm_services.form_upload(
+        office=office,
+        content=site_form(form_id=f"{marker.lower()}_survey", title=f"{marker} survey form"),
+        file_name=f"{marker}-survey.xlsx",
+        by=None,
+    ).form
+    dtm_services.form_bind(form=dataset_form, target="dataset", mapping={"collected_on": "today"}, by=None)
+    survey = dtm_services.submission_receive(
+        office=office,
+        xml=collect_xml(dataset_form.form_id, dataset_form.versions.get().version, site_body(site_name=marker)),
+        field_user=field_user,
+    ).submission
+    return [
+        operation, round_, form, version, version.media.get(), field_user, submission,
+        submission.attachments.get(), assessment.site, assessment, assessment.population_groups.first(),
+        assessment.needs.first(), point, flow, presence, interception, survey, survey.dataset_record,
+    ]  # fmt: skip
+
+
+from liman.dtm import models as _dtm_models  # noqa: E402
+
+SCOPED_FACTORIES.update(
+    {
+        model: _dtm_world
+        for model in (
+            _dtm_models.Form,
+            _dtm_models.FormVersion,
+            _dtm_models.FormMedia,
+            _dtm_models.FieldUser,
+            _dtm_models.Submission,
+            _dtm_models.SubmissionAttachment,
+            _dtm_models.Operation,
+            _dtm_models.Round,
+            _dtm_models.Site,
+            _dtm_models.SiteAssessment,
+            _dtm_models.SitePopulationGroup,
+            _dtm_models.SiteNeed,
+            _dtm_models.FlowMonitoringPoint,
+            _dtm_models.FlowCount,
+            _dtm_models.PresenceFigure,
+            _dtm_models.InterceptionCount,
+            _dtm_models.DatasetRecord,
+        )
+    }  # fmt: skip
+)
+SCOPED_FACTORIES.update(
+    {model: _health_world for model in (HealthAssessment, MedicalClearance, FitToFlyCheck)}  # fmt: skip
+)
+SCOPED_FACTORIES.update(
+    {
+        model: _movements_world
+        for model in (
+            ResettlementCase,
+            CaseMember,
+            CaseStepPartner,
+            SelectionMission,
+            InterviewSlot,
+            OrientationSession,
+            OrientationAttendance,
+            Visa,
+            ExitPermission,
+            PromissoryNote,
+            SponsorshipAssurance,
+            Flight,
+            FlightLeg,
+            Booking,
+            FamilySplitApproval,
+            ReunificationCase,
         )
     }  # fmt: skip
 )

@@ -1,3 +1,9 @@
-from django.urls import path  # noqa: F401
+from rest_framework.routers import SimpleRouter
 
-urlpatterns: list = []
+from . import api
+
+router = SimpleRouter()
+router.register("cases", api.CaseViewSet, basename="case")
+router.register("referrals", api.ReferralViewSet, basename="referral")
+
+urlpatterns = router.urls

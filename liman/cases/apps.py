@@ -6,3 +6,28 @@ class CasesConfig(AppConfig):
     name = "liman.cases"
     label = "cases"
     verbose_name = _("Cases")
+
+    def ready(self):
+        from liman.core import demo, navigation
+        from liman.core.choices import Role
+        from liman.registry import sections
+
+        from .demo import seed_cases
+        from .sections import person_cases_context
+
+        casework = frozenset({Role.CASEWORKER, Role.SUPERVISOR})
+        navigation.register(navigation.NavItem("cases", _("Cases"), "case-list", casework | {Role.VIEWER}, order=20))
+        navigation.register(navigation.NavItem("follow-ups", _("My follow-ups"), "follow-up-list", casework, order=21))
+        navigation.register(
+            navigation.NavItem("referrals", _("Referrals"), "referral-list", casework | {Role.PARTNER}, order=22)
+        )
+        sections.register(
+            sections.PersonSection(
+                key="cases",
+                title=_("Cases"),
+                template="cases/_person_cases.html",
+                context=person_cases_context,
+                order=20,
+            )
+        )
+        demo.register_seeder("cases", seed_cases)

@@ -1,3 +1,26 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from . import views
+
+urlpatterns = [
+    path("cases/", views.case_list, name="case-list"),
+    path("cases/new/", views.case_open, name="case-open"),
+    path("follow-ups/", views.follow_up_list, name="follow-up-list"),
+    path("cases/<str:reference>/", views.case_detail, name="case-detail"),
+    path("cases/<str:reference>/step/", views.case_transition, name="case-transition"),
+    path("cases/<str:reference>/assign/", views.case_assign, name="case-assign"),
+    path("cases/<str:reference>/facts/", views.case_facts, name="case-facts"),
+    path("cases/<str:reference>/notes/", views.case_note_add, name="case-note-add"),
+    path("cases/<str:reference>/assessments/", views.assessment_add, name="case-assessment-add"),
+    path("cases/<str:reference>/plan/", views.plan_write, name="case-plan"),
+    path("cases/<str:reference>/plan/services/", views.planned_service_add, name="case-planned-service-add"),
+    path("cases/<str:reference>/plan/approve/", views.plan_approve, name="case-plan-approve"),
+    path("cases/<str:reference>/services/", views.service_deliver, name="case-service-deliver"),
+    path("cases/<str:reference>/follow-ups/", views.follow_up_add, name="case-follow-up-add"),
+    path("cases/<str:reference>/follow-ups/<int:pk>/done/", views.follow_up_done, name="case-follow-up-done"),
+    path("cases/<str:reference>/follow-ups/<int:pk>/cancel/", views.follow_up_cancel, name="case-follow-up-cancel"),
+    path("cases/<str:reference>/referrals/", views.referral_send, name="case-referral-send"),
+    path("referrals/", views.referral_list, name="referral-list"),
+    path("referrals/<str:reference>/", views.referral_detail, name="referral-detail"),
+    path("referrals/<str:reference>/answer/", views.referral_answer, name="referral-answer"),
+]

@@ -16,4 +16,9 @@ class CoreConfig(AppConfig):
         navigation.register(navigation.NavItem("map", _("Map"), "map", order=20))
         navigation.register(navigation.NavItem("staff", _("Staff"), "staff-list", STAFF_DIRECTORY_ROLES, order=900))
         navigation.register(navigation.NavItem("audit", _("Audit log"), "audit-list", AUDIT_ROLES, order=910))
+        from .models import ImportBatch
+
+        navigation.register(
+            navigation.NavItem("imports", _("Imports"), "import-list", ImportBatch.scope.roles, order=800)
+        )
         maps.register_core_metrics()

@@ -42,6 +42,7 @@ def field_keys() -> list[str]:
     return [line for line in _read_dev_keys() if not line.startswith("blind-index ")]
 
 
+@cache
 def _blind_key() -> bytes:
     if settings.LIMAN_BLIND_INDEX_KEY:
         return settings.LIMAN_BLIND_INDEX_KEY.encode()
@@ -78,6 +79,7 @@ def _multifernet() -> MultiFernet:
 def forget_keys() -> None:
     """Drop the cached keys (after rotation, or when tests change the settings)."""
     _multifernet.cache_clear()
+    _blind_key.cache_clear()
 
 
 def encrypt(plaintext: str) -> str:

@@ -6,3 +6,19 @@ class HealthConfig(AppConfig):
     name = "liman.health"
     label = "health"
     verbose_name = _("Migration health")
+
+    def ready(self):
+        from liman.core import navigation
+        from liman.core.choices import Role
+        from liman.registry import sections
+
+        from .sections import person_health_context
+
+        navigation.register(
+            navigation.NavItem("health", _("Health"), "health-assessment-list", frozenset({Role.HEALTH}), order=40)
+        )
+        sections.register(
+            sections.PersonSection(
+                "health", _("Migration health"), "health/_person_section.html", person_health_context, order=40
+            )
+        )

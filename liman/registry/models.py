@@ -327,3 +327,66 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.original_name}"
+
+
+class NameKeyKind(models.TextChoices):
+    """What a search key holds (see liman.registry.names)."""
+
+    WORD = "t", _("name word")
+    SKELETON = "s", _("skeleton of a name word")
+    WORD_PAIR = "w", _("two name words")
+    PAIR = "p", _("skeletons of two name words")
+    BIRTH = "b", _("date of birth")
+
+
+class PersonNameKey(models.Model):
+    """A key the person search finds a person by (a name word, its skeleton, a pair of them, a date of birth).
+
+    Derived from the person's names and date of birth by `liman.registry.search.refresh_search_keys` on every
+    registration and change; never edited by hand. It carries the person's office and sensitivity, so that a
+    search narrows keys to what the user may see inside the index, without reading a million people's rows
+    (a join through the person made each key lookup some 100 times slower at a million people). A service that
+    moves a person to another office or changes their sensitivity calls `refresh_search_keys` (`person_update`
+    does). Until it does, the search errs on the safe side: every candidate is read again through
+    `Person.objects.visible_to(user)`, so a stale key can only hide a person, never show one.
+    """
+
+    # The unique constraint's index (person, kind, key) serves the per-person lookups: no separate FK index.
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="search_keys", db_index=False)
+    office = models.ForeignKey("core.Office", on_delete=models.CASCADE, related_name="+", db_index=False)
+    sensitivity = models.CharField(max_length=16, choices=Sensitivity.choices, default=Sensitivity.NORMAL)
+    kind = models.CharField(max_length=1, choices=NameKeyKind.choices)
+    key = models.CharField(max_length=64)
+
+    scope = Scope(office="office", sensitivity="sensitivity")
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("person search key")
+        indexes = [
+            models.Index(fields=["kind", "key", "office", "sensitivity", "person"], name="registry_namekey_lookup")
+        ]
+        constraints = [models.UniqueConstraint(fields=["person", "kind", "key"], name="registry_namekey_once")]
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.key}"
+
+
+class NameSkeleton(models.Model):
+    """A name skeleton that occurs in the registry, filed under each of its one-letter deletions, so that a search
+    finds the skeletons one typo away from the one typed (symmetric-delete spelling correction)."""
+
+    deletion = models.CharField(max_length=64)
+    skeleton = models.CharField(max_length=64)
+
+    unscoped_because = (
+        "holds consonant skeletons of name words (such as 'mhmt'), linked to no person and never shown: "
+        "it only widens a search to the spellings one typo away"
+    )
+
+    class Meta:
+        verbose_name = _("name skeleton")
+        constraints = [models.UniqueConstraint(fields=["deletion", "skeleton"], name="registry_nameskeleton_once")]
+
+    def __str__(self) -> str:
+        return f"{self.deletion} → {self.skeleton}"

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import datetime
+import math
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from liman.core.models import Office, User
 from liman.core.services import new_reference, record_create, record_update
 
-from .choices import DatePrecision, IdentifierType, Relationship
+from .choices import ConsentPurpose, DatePrecision, IdentifierType, LegalBasis, Relationship
 from .identifiers import normalise_phone, ykn_problems
 from .models import (
     ATTACHMENT_MAX_BYTES,
@@ -27,6 +29,7 @@ from .models import (
     Person,
     Vulnerability,
 )
+from .search import refresh_search_keys
 
 
 @dataclass
@@ -80,13 +83,17 @@ def person_register(*, office: Office, data: PersonInput, by: User | None) -> Pe
             legal_status_add(person=person, status=data.legal_status, started_on=data.legal_status_since, by=by)
         for identifier in data.identifiers:
             identifier_add(person=person, data=identifier, by=by)
+        refresh_search_keys(person)
     return person
 
 
 def person_update(*, person: Person, changes: dict, by: User, reason: str = "") -> Person:
     if changes.get("phone"):
         changes = {**changes, "phone": normalise_phone(changes["phone"])}
-    return record_update(person, by=by, changes=changes, reason=reason)
+    with transaction.atomic():
+        person = record_update(person, by=by, changes=changes, reason=reason)
+        refresh_search_keys(person)
+    return person
 
 
 def identifier_add(*, person: Person, data: IdentifierInput, by: User | None) -> Identifier:
@@ -116,8 +123,10 @@ def legal_status_add(
     """A new status ends the current one the day before it starts."""
     with transaction.atomic():
         start = started_on or timezone.localdate()
+        day_before = start - datetime.timedelta(days=1)
         for current in person.legal_statuses.filter(ended_on__isnull=True):
-            end = max(start - datetime.timedelta(days=1), current.started_on or start)
+            # Never end a status before it started: a status that began the same day ends that day.
+            end = max(day_before, current.started_on) if current.started_on else day_before
             record_update(current, by=by, changes={"ended_on": end}, reason="superseded by a new status")
         return record_create(LegalStatus(person=person, status=status, started_on=started_on, note=note), by=by)
 
@@ -141,10 +150,12 @@ def household_add_member(*, household: Household, person: Person, relationship: 
     """Add a person to a household; a household has exactly one head."""
     with transaction.atomic():
         if HouseholdMember.objects.filter(person=person).exists():
-            raise ValidationError({"person": f"{person.full_name} already belongs to a household."})
+            raise ValidationError(
+                {"person": _("%(name)s already belongs to a household.") % {"name": person.full_name}}
+            )
         if relationship == Relationship.HEAD:
             if household.members.filter(relationship=Relationship.HEAD).exists():
-                raise ValidationError({"relationship": "This household already has a head."})
+                raise ValidationError({"relationship": _("This household already has a head.")})
         member = record_create(HouseholdMember(household=household, person=person, relationship=relationship), by=by)
         if relationship == Relationship.HEAD:
             record_update(household, by=by, changes={"head": person})
@@ -177,9 +188,10 @@ def attachment_add(*, person: Person, kind: str, upload, by: User) -> Attachment
     content_type = sniff_content_type(upload.read(16))
     upload.seek(0)
     if content_type not in ATTACHMENT_TYPES:
-        raise ValidationError({"file": "Upload a PDF, JPEG or PNG file."})
+        raise ValidationError({"file": _("Upload a PDF, JPEG or PNG file.")})
     if upload.size > ATTACHMENT_MAX_BYTES:
-        raise ValidationError({"file": f"The file is {upload.size // 1024 // 1024} MB; the limit is 10 MB."})
+        megabytes = f"{math.ceil(upload.size * 10 / 1024 / 1024) / 10:.1f}"  # rounded up: 10.01 MB is not "10.0"
+        raise ValidationError({"file": _("The file is %(size)s MB; the limit is 10 MB.") % {"size": megabytes}})
     attachment = Attachment(
         person=person,
         kind=kind,
@@ -200,3 +212,64 @@ def sniff_content_type(head: bytes) -> str:
     if head.startswith(b"\x89PNG\r\n\x1a\n"):
         return "image/png"
     return ""
+
+
+def person_enrol(
+    *,
+    office: Office,
+    data: PersonInput,
+    legal_basis: str,
+    by: User | None,
+    start_household: bool = False,
+    household: Household | None = None,
+    relationship: str = "",
+) -> Person:
+    """Registration at the desk, all or nothing: the person, their place in a household (a new one they head,
+    or an existing one) and the legal basis for registering them (their consent, or another basis)."""
+    if legal_basis not in LegalBasis.values:
+        raise ValidationError({"legal_basis": _("Choose the legal basis for registering this person.")})
+    with transaction.atomic():
+        person = person_register(office=office, data=data, by=by)
+        if start_household:
+            household_create(office=office, head=person, by=by)
+        elif household is not None:
+            if relationship == Relationship.HEAD:
+                raise ValidationError({"relationship": _("A person joins a household as a member, not its head.")})
+            household_add_member(household=household, person=person, relationship=relationship, by=by)
+        consent_record(person=person, purpose=ConsentPurpose.REGISTRATION, legal_basis=legal_basis, by=by)
+    return person
+
+
+def vulnerability_end(*, vulnerability: Vulnerability, by: User, on: datetime.date | None = None) -> Vulnerability:
+    """The flag no longer applies from `on` (today when not given); the record stays, for history."""
+    return record_update(vulnerability, by=by, changes={"ended_on": on or timezone.localdate()}, reason="ended")
+
+
+def household_member_update(*, member: HouseholdMember, relationship: str, by: User) -> HouseholdMember:
+    """Change a member's relationship to the head; the head itself changes through `household_change_head`."""
+    if relationship == Relationship.HEAD or member.relationship == Relationship.HEAD:
+        raise ValidationError({"relationship": _("Change the head of household with “Change the head”.")})
+    return record_update(member, by=by, changes={"relationship": relationship})
+
+
+def household_change_head(
+    *, household: Household, person: Person, former_head_relationship: str, by: User
+) -> Household:
+    """Make a member the head; the former head stays a member with the relationship given. Exactly one head."""
+    if former_head_relationship == Relationship.HEAD or former_head_relationship not in Relationship.values:
+        raise ValidationError({"former_head_relationship": _("Say how the former head is related to the new one.")})
+    with transaction.atomic():
+        members = list(HouseholdMember.objects.select_for_update().filter(household=household))
+        new_head = next((member for member in members if member.person_id == person.pk), None)
+        if new_head is None:
+            raise ValidationError({"person": _("%(name)s is not a member of this household.") % {"name": person}})
+        if new_head.relationship == Relationship.HEAD:
+            return household
+        for member in members:
+            if member.relationship == Relationship.HEAD:
+                record_update(member, by=by, changes={"relationship": former_head_relationship}, reason="new head")
+        record_update(new_head, by=by, changes={"relationship": Relationship.HEAD}, reason="new head")
+        record_update(household, by=by, changes={"head": person}, reason="new head")
+        if household.members.filter(relationship=Relationship.HEAD).count() != 1:
+            raise ValidationError(_("A household has exactly one head."))
+    return household

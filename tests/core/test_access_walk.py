@@ -136,10 +136,11 @@ def test_no_route_shows_another_offices_records(client, two_worlds):
 
 def leaky_detail(request, pk):
     from django.http import HttpResponse
+    from django.shortcuts import get_object_or_404
 
     from tests.vault.models import Secret
 
-    return HttpResponse(Secret.objects.get(pk=pk).title)
+    return HttpResponse(get_object_or_404(Secret, pk=pk).title)
 
 
 def test_the_walk_catches_an_unscoped_view(client, two_worlds, settings):

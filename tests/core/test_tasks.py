@@ -19,11 +19,16 @@ def admin_client(client, istanbul, settings):
     return client, admin
 
 
-def run_worker():
+def run_worker(monkeypatch):
+    """Run queued tasks as `liman db_worker` does; its close_old_connections() would close the test's own
+    connection on PostgreSQL (SQLite's in-memory test database ignores it)."""
+    monkeypatch.setattr("django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None)
     call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
 
 
-def test_the_audit_check_runs_in_the_background_and_shows_progress(admin_client, django_capture_on_commit_callbacks):
+def test_the_audit_check_runs_in_the_background_and_shows_progress(
+    admin_client, django_capture_on_commit_callbacks, monkeypatch
+):
     client, admin = admin_client
     for i in range(5):
         audit.record("update", object_type="t", object_id=str(i))
@@ -36,7 +41,7 @@ def test_the_audit_check_runs_in_the_background_and_shows_progress(admin_client,
     fragment = client.get(reverse("task-detail", args=[progress.pk]), headers={"HX-Request": "true"}).content.decode()
     assert 'hx-trigger="every 1s"' in fragment and "<progress" in fragment
 
-    run_worker()
+    run_worker(monkeypatch)
     progress.refresh_from_db()
     assert progress.state == TaskState.SUCCEEDED and progress.result["intact"] is True
     assert progress.done == progress.total > 0

@@ -1,0 +1,380 @@
+"""Case pages: list, open, the case page with its actions, follow-ups, referral inbox. Thin: parse, call, render."""
+
+from __future__ import annotations
+
+import functools
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from liman.core import audit
+from liman.core.access import get_visible_or_404
+from liman.core.choices import AuditAction, Sensitivity
+from liman.core.models import Office, Programme
+from liman.core.workflows import TransitionRefused
+from liman.registry.models import Person
+
+from . import forms, selectors, services
+from .choices import CaseType, ReferralStatus
+from .models import FollowUp, PartnerOrganisation, PlannedService
+from .workflows import state_choices
+
+
+def _paginate(request: HttpRequest, queryset, per_page: int = 50):
+    return Paginator(queryset, per_page).get_page(request.GET.get("page"))
+
+
+def _error_messages(exc: Exception) -> list[str]:
+    if isinstance(exc, TransitionRefused):
+        return exc.messages
+    if isinstance(exc, ValidationError):
+        if hasattr(exc, "error_dict"):
+            return [message for messages_ in exc.message_dict.values() for message in messages_]
+        return list(exc.messages)
+    return [str(exc) or _("You cannot do this.")]
+
+
+def _form_messages(form) -> list[str]:
+    found = []
+    for name, errors in form.errors.items():
+        label = form.fields[name].label if name in form.fields else ""
+        for error in errors:
+            found.append(f"{label}: {error}" if label else str(error))
+    return found
+
+
+def case_action(section: str):
+    """A POST on a case: find it (404 outside scope), run the action, show what happened, back to the case."""
+
+    def decorate(action):
+        @require_POST
+        @functools.wraps(action)
+        def view(request: HttpRequest, reference: str, **kwargs) -> HttpResponse:
+            case = selectors.case_for(request.user, reference)
+            try:
+                done = action(request, case, **kwargs)
+            except (TransitionRefused, ValidationError, PermissionDenied) as exc:
+                for message in _error_messages(exc):
+                    messages.error(request, message)
+            else:
+                if isinstance(done, HttpResponse):
+                    return done
+                if done:
+                    messages.success(request, done)
+            return redirect(f"{reverse('case-detail', args=[case.reference])}#{section}")
+
+        return view
+
+    return decorate
+
+
+def _valid(form) -> dict:
+    if not form.is_valid():
+        raise ValidationError(_form_messages(form))
+    return form.cleaned_data
+
+
+# --- pages --------------------------------------------------------------------------------------------------
+
+
+def case_list(request: HttpRequest) -> HttpResponse:
+    filters = {
+        "type": request.GET.get("type", "") if request.GET.get("type", "") in CaseType.values else "",
+        "state": request.GET.get("state", "").strip(),
+        "owner": request.GET.get("owner", "").strip(),
+        "query": request.GET.get("q", "").strip(),
+        "open_only": request.GET.get("open") == "1",
+    }
+    page = _paginate(request, selectors.cases_for(request.user, **filters))
+    context = {
+        "page": page,
+        "filters": filters,
+        "types": CaseType.choices,
+        "states": state_choices(filters["type"]),
+    }
+    return render(request, "cases/case_list.html", context)
+
+
+def case_open(request: HttpRequest) -> HttpResponse:
+    reference = (request.POST.get("person") or request.GET.get("person") or "").strip()
+    person = None
+    if reference:
+        person = get_visible_or_404(Person.objects.select_related("office"), request.user, reference=reference)
+    form = forms.CaseOpenForm(request.POST or None)
+    if request.method == "POST" and person is not None and form.is_valid():
+        try:
+            case = services.case_open(
+                person=person,
+                type=form.cleaned_data["type"],
+                sensitivity=form.cleaned_data["sensitivity"],
+                reason=form.cleaned_data["reason"],
+                by=request.user,
+            )
+        except ValidationError as exc:
+            for message in _error_messages(exc):
+                form.add_error(None, message)
+        else:
+            messages.success(request, _("Case %(reference)s is open.") % {"reference": case.reference})
+            return redirect("case-detail", reference=case.reference)
+    context = {
+        "person": person,
+        "form": form,
+        "may_open": person is not None and selectors.may_open_case(request.user, person),
+    }
+    return render(request, "cases/case_open.html", context)
+
+
+def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
+    case = selectors.case_for(request.user, reference)
+    if case.sensitivity != Sensitivity.NORMAL:
+        audit.record(AuditAction.VIEW, actor=request.user, obj=case)
+    context = selectors.case_page(request.user, case)
+    plan = context["plan"]
+    planned = list(plan.services.all()) if plan else []
+    context.update(
+        {
+            "note_form": forms.NoteForm(),
+            "assessment_form": forms.AssessmentForm(),
+            "plan_form": forms.PlanForm(initial={"goals": plan.goals if plan else ""}),
+            "planned_form": forms.PlannedServiceForm(),
+            "delivery_form": forms.DeliveryForm(planned_services=planned),
+            "follow_up_form": forms.FollowUpForm(),
+            "referral_form": forms.ReferralForm(partners=context["partners"], offices=context["offices"]),
+            "closure_form": forms.TransitionForm(),
+            "facts_form": _facts_form(case),
+            "planned": planned,
+        }
+    )
+    return render(request, "cases/case_detail.html", context)
+
+
+def _facts_form(case, data=None):
+    if case.type == CaseType.COUNTER_TRAFFICKING:
+        initial = {name: getattr(case, name) for name in services.FACTS[case.type]}
+        return forms.TraffickingFactsForm(data, initial=initial)
+    if case.type == CaseType.AVRR:
+        initial = {name: getattr(case, name) for name in services.FACTS[case.type]}
+        return forms.ReturnFactsForm(data, initial=initial)
+    return None
+
+
+# --- actions on a case --------------------------------------------------------------------------------------
+
+
+@case_action("steps")
+def case_transition(request, case):
+    data = _valid(forms.TransitionForm(request.POST))
+    services.case_transition(
+        case=case,
+        to_state=data["to_state"],
+        by=request.user,
+        reason=data["reason"],
+        closure_reason=data["closure_reason"],
+    )
+    return _("The case is now “%(state)s”.") % {"state": case.state_label}
+
+
+@case_action("owner")
+def case_assign(request, case):
+    data = _valid(forms.AssignForm(request.POST))
+    candidates = {member.username: member for member in selectors.assignable_owners(request.user, case)}
+    owner = candidates.get(data["owner"])
+    if owner is None:
+        raise ValidationError(_("Caseworker: %(name)s cannot be given this case.") % {"name": data["owner"]})
+    services.case_assign(case=case, owner=owner, by=request.user, reason=data["reason"])
+    return _("Case assigned to %(name)s.") % {"name": owner.display_name}
+
+
+@case_action("facts")
+def case_facts(request, case):
+    form = _facts_form(case, request.POST)
+    if form is None:
+        raise Http404
+    services.case_facts_update(case=case, by=request.user, changes=_valid(form))
+    return _("Details saved.")
+
+
+@case_action("notes")
+def case_note_add(request, case):
+    data = _valid(forms.NoteForm(request.POST))
+    services.case_note_add(
+        case=case, kind=data["kind"], text=data["text"], occurred_on=data["occurred_on"], by=request.user
+    )
+    return _("Note added.")
+
+
+@case_action("assessments")
+def assessment_add(request, case):
+    data = _valid(forms.AssessmentForm(request.POST))
+    services.assessment_record(
+        case=case,
+        kind=data["kind"],
+        findings=data["findings"],
+        risk_level=data["risk_level"],
+        assessed_on=data["assessed_on"],
+        by=request.user,
+    )
+    return _("Assessment recorded.")
+
+
+@case_action("plan")
+def plan_write(request, case):
+    data = _valid(forms.PlanForm(request.POST))
+    services.service_plan_write(case=case, goals=data["goals"], by=request.user)
+    return _("Service plan saved.")
+
+
+@case_action("plan")
+def planned_service_add(request, case):
+    data = _valid(forms.PlannedServiceForm(request.POST))
+    services.planned_service_add(case=case, by=request.user, **data)
+    return _("Service added to the plan.")
+
+
+@case_action("plan")
+def plan_approve(request, case):
+    services.service_plan_approve(case=case, by=request.user)
+    return _("Service plan approved.")
+
+
+@case_action("services")
+def service_deliver(request, case):
+    planned = list(PlannedService.objects.filter(plan__case=case))
+    data = _valid(forms.DeliveryForm(request.POST, planned_services=planned))
+    chosen = next((service for service in planned if service.pk == data["planned"]), None)
+    services.service_deliver(
+        case=case,
+        service_type=data["service_type"],
+        delivered_on=data["delivered_on"],
+        planned=chosen,
+        provider=data["provider"],
+        note=data["note"],
+        by=request.user,
+    )
+    return _("Service recorded.")
+
+
+@case_action("follow-ups")
+def follow_up_add(request, case):
+    data = _valid(forms.FollowUpForm(request.POST))
+    services.follow_up_schedule(case=case, due_on=data["due_on"], purpose=data["purpose"], by=request.user)
+    return _("Follow-up scheduled.")
+
+
+def _follow_up_of(case, pk: int) -> FollowUp:
+    try:
+        return case.follow_ups.get(pk=pk)
+    except FollowUp.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+@case_action("follow-ups")
+def follow_up_done(request, case, pk: int):
+    data = _valid(forms.FollowUpDoneForm(request.POST))
+    services.follow_up_complete(follow_up=_follow_up_of(case, pk), outcome=data["outcome"], by=request.user)
+    return _("Follow-up done.")
+
+
+@case_action("follow-ups")
+def follow_up_cancel(request, case, pk: int):
+    data = _valid(forms.ReasonForm(request.POST))
+    services.follow_up_cancel(follow_up=_follow_up_of(case, pk), reason=data["reason"], by=request.user)
+    return _("Follow-up cancelled.")
+
+
+@case_action("referrals")
+def referral_send(request, case):
+    partners = PartnerOrganisation.objects.filter(is_active=True)
+    offices = Office.objects.filter(is_active=True)
+    data = _valid(forms.ReferralForm(request.POST, partners=partners, offices=offices))
+    to_partner = partners.filter(pk=data["to_partner"]).first() if data["to_partner"] else None
+    to_office = offices.filter(code=data["to_office"]).first() if data["to_office"] else None
+    to_programme = Programme.objects.filter(code=data["to_programme"]).first() if data["to_programme"] else None
+    referral = services.referral_send(
+        case=case,
+        by=request.user,
+        kind=data["kind"],
+        to_partner=to_partner,
+        to_office=to_office,
+        to_programme=to_programme,
+        service_type=data["service_type"],
+        summary=data["summary"],
+        shared_fields=data["shared_fields"],
+    )
+    return _("Referral %(reference)s sent to %(to)s.") % {"reference": referral.reference, "to": referral.destination}
+
+
+# --- follow-ups and referrals -------------------------------------------------------------------------------
+
+
+def follow_up_list(request: HttpRequest) -> HttpResponse:
+    is_supervisor = selectors.is_supervisor(request.user)
+    team = is_supervisor and request.GET.get("team") == "1"
+    overdue = request.GET.get("overdue") == "1"
+    page = _paginate(request, selectors.follow_ups_for(request.user, team=team, overdue_only=overdue))
+    context = {"page": page, "team": team, "overdue": overdue, "is_supervisor": is_supervisor}
+    return render(request, "cases/follow_up_list.html", context)
+
+
+def referral_list(request: HttpRequest) -> HttpResponse:
+    box = "sent" if request.GET.get("box") == "sent" else "received"
+    status = request.GET.get("status", "")
+    status = status if status in ReferralStatus.values else ""
+    partner_only = selectors.is_partner_only(request.user)
+    if box == "sent" and not partner_only:
+        referrals = selectors.referrals_sent(request.user, status=status)
+    else:
+        box = "received"
+        referrals = selectors.referrals_received(request.user, status=status)
+    context = {
+        "page": _paginate(request, referrals),
+        "box": box,
+        "status": status,
+        "statuses": ReferralStatus.choices,
+        "partner_only": partner_only,
+    }
+    return render(request, "cases/referral_list.html", context)
+
+
+def referral_detail(request: HttpRequest, reference: str) -> HttpResponse:
+    referral = selectors.referral_for(request.user, reference)
+    if referral.sensitivity != Sensitivity.NORMAL:
+        audit.record(AuditAction.VIEW, actor=request.user, obj=referral)
+    as_staff = selectors.sees_referral_as_staff(request.user, referral)
+    case_visible = as_staff and selectors.cases_for(request.user).filter(pk=referral.case_id).exists()
+    context = {
+        "referral": referral,
+        "as_staff": as_staff,
+        "case_visible": case_visible,
+        "may_answer": selectors.may_answer(request.user, referral),
+        "answer_form": forms.ReferralAnswerForm(),
+    }
+    return render(request, "cases/referral_detail.html", context)
+
+
+@require_POST
+def referral_answer(request: HttpRequest, reference: str) -> HttpResponse:
+    referral = selectors.referral_for(request.user, reference)
+    form = forms.ReferralAnswerForm(request.POST)
+    try:
+        data = _valid(form)
+        if data["decision"] == "accept":
+            referral = services.referral_accept(referral=referral, by=request.user, note=data["reason"])
+            messages.success(request, _("Referral accepted."))
+            if referral.resulting_case_id:
+                return redirect("case-detail", reference=referral.resulting_case.reference)
+            if referral.kind == "transfer":
+                return redirect("case-detail", reference=referral.case.reference)
+        else:
+            services.referral_decline(referral=referral, by=request.user, reason=data["reason"])
+            messages.success(request, _("Referral declined."))
+    except (ValidationError, PermissionDenied) as exc:
+        for message in _error_messages(exc):
+            messages.error(request, message)
+    return redirect("referral-detail", reference=referral.reference)

@@ -1,0 +1,264 @@
+"""Pages of imports through staging: the batches, the upload, the report, commit and discard, the templates."""
+
+from __future__ import annotations
+
+from pathlib import PurePath
+
+from django import forms
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from . import audit
+from .access import get_visible_or_404, has_role
+from .choices import AuditAction
+from .models import ImportBatch, TaskProgress
+from .services import task_progress_start
+from .staging import (
+    STATE_HELP,
+    ImportRefused,
+    import_batches_for,
+    import_commit,
+    import_commit_task,
+    import_discard,
+    import_stage,
+    import_stage_task,
+    importer_for,
+    importer_kinds,
+    inline_bytes,
+    inline_rows,
+    may_import,
+    offices_for_import,
+    problem_report,
+    spool_upload,
+    staged_rows_with_problems,
+)
+from .tabular import csv_bytes, xlsx_bytes
+
+PER_PAGE = 50
+
+
+def _importer_or_404(kind: str):
+    try:
+        return importer_for(kind)
+    except ImportRefused as exc:
+        raise Http404 from exc
+
+
+def _require_import_role(request: HttpRequest) -> None:
+    """Pages of imports answer 404 to users without a role that imports (no hint that they exist)."""
+    if not has_role(request.user, ImportBatch.scope.roles):
+        raise Http404
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def import_list(request: HttpRequest) -> HttpResponse:
+    _require_import_role(request)
+    page = Paginator(import_batches_for(request.user), PER_PAGE).get_page(request.GET.get("page"))
+    kinds = [importer for importer in importer_kinds() if offices_for_import(request.user, importer).exists()]
+    return render(request, "core/import_list.html", {"page": page, "kinds": kinds})
+
+
+class UploadForm(forms.Form):
+    office = forms.ModelChoiceField(queryset=None, label=gettext_lazy("Office"), empty_label=None)
+    file = forms.FileField(label=gettext_lazy("File (CSV or XLSX)"))
+
+    def __init__(self, *args, offices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["office"].queryset = offices.order_by("code")
+        self.fields["file"].widget.attrs["accept"] = ".csv,.xlsx"
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if PurePath(upload.name).suffix.lower() not in (".csv", ".xlsx"):
+            raise forms.ValidationError(_("Upload a .csv or .xlsx file."))
+        return upload
+
+
+def import_new(request: HttpRequest) -> HttpResponse:
+    importer = _importer_or_404(request.GET.get("kind") or request.POST.get("kind", ""))
+    offices = offices_for_import(request.user, importer)
+    if not offices.exists():
+        raise Http404
+    form = UploadForm(request.POST or None, request.FILES or None, offices=offices)
+    if request.method == "POST" and form.is_valid():
+        upload, office = form.cleaned_data["file"], form.cleaned_data["office"]
+        if upload.size > inline_bytes():
+            return _stage_in_background(request, importer, upload, office)
+        try:
+            batch = import_stage(kind=importer.kind, file=upload, file_name=upload.name, office=office, by=request.user)
+        except ImportRefused as exc:
+            form.add_error("file", exc.messages)
+        else:
+            return redirect("import-detail", pk=batch.pk)
+    context = {"form": form, "importer": importer}
+    return render(request, "core/import_new.html", context)
+
+
+def _stage_in_background(request: HttpRequest, importer, upload, office) -> HttpResponse:
+    with transaction.atomic():
+        progress = task_progress_start(
+            name=_("Checking %(file)s") % {"file": PurePath(upload.name).name}, owner=request.user, office=office
+        )
+        spooled = spool_upload(upload)
+        arguments = (str(progress.pk), spooled, importer.kind, office.pk, request.user.pk, upload.name)
+        transaction.on_commit(lambda: import_stage_task.enqueue(*arguments))
+    return redirect("import-progress", pk=progress.pk)
+
+
+def _batch_or_404(request: HttpRequest, pk) -> ImportBatch:
+    return get_visible_or_404(ImportBatch.objects.select_related("office", "created_by"), request.user, pk=pk)
+
+
+def import_detail(request: HttpRequest, pk) -> HttpResponse:
+    batch = _batch_or_404(request, pk)
+    importer = _importer_or_404(batch.kind)
+    page = Paginator(staged_rows_with_problems(batch), PER_PAGE).get_page(request.GET.get("page"))
+    open_states = (ImportBatch.State.VALID, ImportBatch.State.INVALID)
+    may_act = batch.state in open_states and may_import(request.user, importer, batch.office)
+    created = [
+        (importer.created_labels.get(name, name), count) for name, count in batch.result.get("created", {}).items()
+    ]
+    context = {
+        "batch": batch,
+        "importer": importer,
+        "page": page,
+        "state_help": STATE_HELP.get(batch.state, ""),
+        "may_commit": may_act and batch.state == ImportBatch.State.VALID,
+        "may_discard": may_act,
+        "created": created,
+    }
+    return render(request, "core/import_detail.html", context)
+
+
+@require_POST
+def import_commit_view(request: HttpRequest, pk) -> HttpResponse:
+    batch = _batch_or_404(request, pk)
+    if batch.row_count > inline_rows():
+        with transaction.atomic():
+            progress = task_progress_start(
+                name=_("Importing %(file)s") % {"file": batch.file_name}, owner=request.user, office=batch.office
+            )
+            arguments = (str(progress.pk), str(batch.pk), request.user.pk)
+            transaction.on_commit(lambda: import_commit_task.enqueue(*arguments))
+        return redirect("import-progress", pk=progress.pk)
+    try:
+        import_commit(batch=batch, by=request.user)
+    except ImportRefused as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("The records were written."))
+    return redirect("import-detail", pk=batch.pk)
+
+
+@require_POST
+def import_discard_view(request: HttpRequest, pk) -> HttpResponse:
+    batch = _batch_or_404(request, pk)
+    try:
+        import_discard(batch=batch, by=request.user)
+    except ImportRefused as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+        return redirect("import-detail", pk=batch.pk)
+    messages.info(request, _("The import of %(file)s was discarded; nothing was written.") % {"file": batch.file_name})
+    return redirect("import-list")
+
+
+def import_problems(request: HttpRequest, pk) -> HttpResponse:
+    """The report as CSV (row, column, problem, blocks); cells are neutralised, the export is audited."""
+    batch = _batch_or_404(request, pk)
+    header = [_("row"), _("column"), _("problem"), _("blocks")]
+    body = [
+        (row, column, message, _("yes") if blocking else _("no"))
+        for row, column, message, blocking in problem_report(batch)
+    ]
+    audit.record(AuditAction.EXPORT, actor=request.user, obj=batch, reason=_("Problem report of an import"))
+    response = HttpResponse(csv_bytes([header, *body]), content_type="text/csv; charset=utf-8")
+    stem = PurePath(batch.file_name).stem or "import"
+    response["Content-Disposition"] = f'attachment; filename="{_ascii_file_name(stem)}-problems.csv"'
+    return response
+
+
+def _ascii_file_name(stem: str) -> str:
+    return "".join(ch if ch.isascii() and (ch.isalnum() or ch in "-_.") else "_" for ch in stem)[:80] or "import"
+
+
+def import_progress(request: HttpRequest, pk) -> HttpResponse:
+    progress = get_visible_or_404(TaskProgress, request.user, pk=pk)
+    result = progress.result or {}
+    finished_batch = progress.is_finished and result.get("batch") and not result.get("refused")
+    if finished_batch:
+        url = reverse("import-detail", args=[result["batch"]])
+        if not _is_htmx(request):
+            return redirect(url)
+    template = "core/_import_progress.html" if _is_htmx(request) else "core/import_progress.html"
+    response = render(request, template, {"progress": progress, "result": result})
+    if finished_batch:
+        response["HX-Redirect"] = url
+    return response
+
+
+def _template_rows(importer) -> list[list[str]]:
+    return [importer.column_names()]
+
+
+def import_template_csv(request: HttpRequest, import_kind: str) -> HttpResponse:
+    importer = _importer_or_404(import_kind)
+    response = HttpResponse(csv_bytes(_template_rows(importer)), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{importer.kind}-template.csv"'
+    return response
+
+
+def import_template_xlsx(request: HttpRequest, import_kind: str) -> HttpResponse:
+    importer = _importer_or_404(import_kind)
+    help_rows = [[_("column"), _("required"), _("what goes in it"), _("allowed values")]]
+    for column in importer.columns:
+        help_rows.append(
+            [column.name, _("yes") if column.required else _("no"), str(column.help), ", ".join(column.choices)]
+        )
+    lists = [[column.name for column in importer.columns if column.choices]]
+    choice_columns = [column for column in importer.columns if column.choices]
+    for index in range(max((len(column.choices) for column in choice_columns), default=0)):
+        lists.append([column.choices[index] if index < len(column.choices) else None for column in choice_columns])
+
+    def decorate(workbook) -> None:
+        from openpyxl.styles import Font
+        from openpyxl.utils import get_column_letter
+        from openpyxl.worksheet.datavalidation import DataValidation
+
+        data, help_sheet, lists_sheet = workbook.worksheets
+        for sheet in (data, help_sheet):
+            for cell in sheet[1]:
+                cell.font = Font(bold=True)
+            sheet.freeze_panes = "A2"
+        for position, column in enumerate(importer.columns, start=1):
+            data.column_dimensions[get_column_letter(position)].width = max(14, len(column.name) + 4)
+        help_sheet.column_dimensions["C"].width = 70
+        lists_sheet.sheet_state = "hidden"
+        for list_position, column in enumerate(choice_columns, start=1):
+            letter = get_column_letter(list_position)
+            validation = DataValidation(
+                type="list", formula1=f"Lists!${letter}$2:${letter}${len(column.choices) + 1}", allow_blank=True
+            )
+            data_letter = get_column_letter(importer.column_names().index(column.name) + 1)
+            validation.add(f"{data_letter}2:{data_letter}100000")
+            data.add_data_validation(validation)
+
+    content = xlsx_bytes(
+        {importer.kind: _template_rows(importer), _("Help"): help_rows, "Lists": lists},
+        write_only=False,
+        decorate=decorate,
+    )
+    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="{importer.kind}-template.xlsx"'
+    return response

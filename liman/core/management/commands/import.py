@@ -1,0 +1,96 @@
+"""`liman import KIND FILE --office CODE [--dry-run] [--user USERNAME]`: an import through staging."""
+
+import sys
+from pathlib import Path
+
+from django.core.exceptions import PermissionDenied
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from liman.core.models import ImportBatch, Office, User
+from liman.core.progress import ProgressReporter
+from liman.core.staging import ImportRefused, import_commit, import_stage, importer_kinds, problem_report
+
+
+class Command(BaseCommand):
+    help = (
+        "Import a CSV or XLSX file through staging: every row is checked and reported (row, column, problem, "
+        "whether it blocks); the records are written in one transaction only when no row blocks. "
+        "Exits 1 when the file is rejected. Example: liman import people people.csv --office IST"
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("kind", help="What the file holds, e.g. people.")
+        parser.add_argument("file", help="The .csv or .xlsx file.")
+        parser.add_argument("--office", required=True, help="The office the records belong to, by code (IST).")
+        parser.add_argument("--dry-run", action="store_true", help="Check and report only; write nothing.")
+        parser.add_argument("--user", help="The user the import is made as (their roles are checked).")
+
+    def handle(self, *args, kind: str, file: str, office: str, dry_run: bool, user: str | None, **options):
+        known = [importer.kind for importer in importer_kinds()]
+        if kind not in known:
+            raise CommandError(f"There is no import of kind {kind!r}; the kinds are: {', '.join(known)}.")
+        target = Office.objects.filter(code=office.upper()).first()
+        if target is None:
+            raise CommandError(f"There is no office with the code {office!r}.")
+        by = None
+        if user:
+            by = User.objects.filter(username=user, is_active=True).first()
+            if by is None:
+                raise CommandError(f"There is no active user {user!r}.")
+        path = Path(file)
+        if not path.is_file():
+            raise CommandError(f"{file}: no such file.")
+        reporter = ProgressReporter(stream=sys.stderr) if sys.stderr.isatty() else None
+
+        try:
+            with transaction.atomic(), path.open("rb") as stream:
+                batch = import_stage(
+                    kind=kind, file=stream, file_name=path.name, office=target, by=by, reporter=reporter
+                )
+                self.report(batch)
+                rejected = batch.state != ImportBatch.State.VALID
+                if rejected or dry_run:
+                    transaction.set_rollback(True)  # a rejected file or a dry run leaves nothing behind
+        except ImportRefused as exc:
+            for message in exc.messages:
+                self.stderr.write(f"{path.name}: {message}")
+            raise CommandError(f"{path.name} was rejected; nothing was written.", returncode=1) from exc
+        except PermissionDenied as exc:
+            raise CommandError(str(exc), returncode=1) from exc
+
+        if rejected:
+            raise CommandError(
+                f"{path.name} was rejected: {_count(batch.error_count, 'blocking problem')}. Nothing was written.",
+                returncode=1,
+            )
+        if dry_run:
+            self.stdout.write(self.style.SUCCESS(f"Dry run: {path.name} can be imported. Nothing was written."))
+            return
+        try:
+            batch = import_commit(batch=batch, by=by, reporter=reporter)
+        except ImportRefused as exc:
+            for message in exc.messages:
+                self.stderr.write(f"{path.name}: {message}")
+            raise CommandError(f"{path.name} was rejected; nothing was written.", returncode=1) from exc
+        created = ", ".join(f"{count} {name.replace('_', ' ')}" for name, count in batch.result["created"].items())
+        self.stdout.write(self.style.SUCCESS(f"Imported {path.name}: {created} (batch {batch.pk})."))
+
+    def report(self, batch: ImportBatch) -> None:
+        for notice in batch.notices:
+            self.stdout.write(f"Notice: {notice}")
+        problems = list(problem_report(batch))
+        if problems:
+            width = max(len(column) for _row, column, _message, _blocking in problems)
+            width = max(width, len("column"))
+            self.stdout.write(f"{'row':>7}  {'column':<{width}}  {'blocks':<6}  problem")
+            for row, column, message, blocking in problems:
+                self.stdout.write(f"{row:>7}  {column or '-':<{width}}  {'yes' if blocking else 'no':<6}  {message}")
+        self.stdout.write(
+            f"{batch.file_name}: {_count(batch.row_count, 'row')}, {_count(batch.error_count, 'blocking problem')}, "
+            f"{_count(batch.warning_count, 'warning')}."
+        )
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"

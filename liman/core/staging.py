@@ -1,0 +1,704 @@
+"""Imports through staging (ARCHITECTURE.md, mechanism 5).
+
+A file lands in an `ImportBatch`: every row is read, checked by the importer of its kind and stored as a
+`StagedRow` (its cells encrypted, its problems listed). Nothing else is written until the batch is free of
+blocking problems and a user commits it; the commit then writes every record in one transaction, or none.
+
+Each kind of import (people, field data, assistance lists…) subclasses `Importer` and registers it:
+
+    @staging.register
+    class PeopleImporter(staging.Importer):
+        kind = "people"
+        columns = (Column("first_name", help=...), ...)
+        def clean_row(self, raw): ...          # one row: (values, problems)
+        def check_batch(self, rows): ...       # rules across rows (households, duplicates)
+        def commit(self, rows, batch, by): ... # write the records; return counts
+
+Importers are found in the `importers` module of each installed app.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import secrets
+import uuid
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import PurePath
+from types import SimpleNamespace
+from typing import IO, Any, ClassVar
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, models, transaction
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.module_loading import autodiscover_modules
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+from django_tasks import task
+
+from . import audit
+from .access import has_role
+from .choices import AuditAction, Role
+from .fields import BlindIndexField
+from .models import ImportBatch, Office, StagedRow, TaskProgress, User
+from .progress import ProgressReporter
+from .services import _REFERENCE_ALPHABET, record_update
+from .tabular import Limits, Table, TableError, has_bidi_controls, read_table, strip_bidi_controls
+
+#: Rows written per statement while staging and committing.
+CHUNK_ROWS = 2000
+#: How many blocking problems a refusal message lists before it says "and N more".
+LISTED_PROBLEMS = 20
+
+
+class ImportRefused(Exception):
+    """A file or batch that cannot be staged or committed; `messages` say why, each on its own."""
+
+    def __init__(self, messages: str | Sequence[str]):
+        self.messages = [messages] if isinstance(messages, str | Promise) else [str(m) for m in messages]
+        super().__init__(" ".join(str(m) for m in self.messages))
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of an import template: its name, whether the file must have it, what goes in it."""
+
+    name: str
+    required: bool = True
+    help: str | Promise = ""
+    choices: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something wrong in a row: in which column (blank: the whole row), what, and whether it blocks the commit."""
+
+    column: str
+    message: str
+    blocking: bool = True
+    row: int = 0
+
+    def as_json(self) -> dict[str, Any]:
+        return {"column": self.column, "message": str(self.message), "blocking": self.blocking}
+
+
+@dataclass(frozen=True)
+class StagedValues:
+    """One row's cleaned values, as the importer's `clean_row` returned them (JSON types only)."""
+
+    row: int
+    values: dict[str, Any]
+
+
+class Importer:
+    """One kind of import. Subclasses declare `kind`, `label`, `columns` and `roles`, and implement the checks
+    and the commit. An instance serves one batch, so it may keep what it learns across rows."""
+
+    kind: ClassVar[str]
+    label: ClassVar[str | Promise]
+    columns: ClassVar[tuple[Column, ...]]
+    #: Roles that may import this kind into an office.
+    roles: ClassVar[frozenset[str]] = frozenset({Role.CASEWORKER, Role.SUPERVISOR})
+    #: Templates get the class itself (its kind, label, columns): they must not call it.
+    do_not_call_in_templates = True
+    #: What `commit` returns counts of, as the report names them.
+    created_labels: ClassVar[dict[str, str | Promise]] = {}
+
+    def __init__(self, *, office: Office):
+        self.office = office
+
+    def clean_row(self, raw: dict[str, str]) -> tuple[dict[str, Any], list[Problem]]:
+        """Check one row (column name → text as given); return its values (JSON types) and problems."""
+        raise NotImplementedError
+
+    def check_batch(self, rows: Sequence[StagedValues]) -> list[Problem]:
+        """Rules across rows, and against what is already stored; each problem names its row."""
+        return []
+
+    def commit(self, rows: Sequence[StagedValues], batch: ImportBatch, by: User | None) -> dict[str, int]:
+        """Write the records (inside the caller's transaction); return what was created, by name → count."""
+        raise NotImplementedError
+
+    @classmethod
+    def column_names(cls) -> list[str]:
+        return [column.name for column in cls.columns]
+
+
+_IMPORTERS: dict[str, type[Importer]] = {}
+_discovered = False
+
+
+def register(importer: type[Importer]) -> type[Importer]:
+    """Make an import kind available to the upload page, the CLI and the template downloads."""
+    _IMPORTERS[importer.kind] = importer
+    return importer
+
+
+def _discover() -> None:
+    global _discovered
+    if not _discovered:
+        autodiscover_modules("importers")
+        _discovered = True
+
+
+def importer_kinds() -> list[type[Importer]]:
+    _discover()
+    return sorted(_IMPORTERS.values(), key=lambda importer: importer.kind)
+
+
+def importer_for(kind: str) -> type[Importer]:
+    _discover()
+    try:
+        return _IMPORTERS[kind]
+    except KeyError:
+        known = ", ".join(sorted(_IMPORTERS)) or "—"
+        raise ImportRefused(
+            _("There is no import of kind “%(kind)s”; the kinds are: %(known)s.") % {"kind": kind, "known": known}
+        ) from None
+
+
+def may_import(user: User | None, importer: type[Importer], office: Office) -> bool:
+    """Whether `user` may import this kind into `office` (no user: the command line, run by an operator)."""
+    return user is None or has_role(user, importer.roles, office=office)
+
+
+def offices_for_import(user: User, importer: type[Importer]):
+    """The offices `user` may import this kind into."""
+    if user.is_superuser or any(grant.office_id is None and grant.role in importer.roles for grant in user.grants):
+        return Office.objects.filter(is_active=True)
+    ids = {grant.office_id for grant in user.grants if grant.role in importer.roles}
+    return Office.objects.filter(is_active=True, pk__in=ids)
+
+
+def _require_permission(user: User | None, importer: type[Importer], office: Office) -> None:
+    if not may_import(user, importer, office):
+        raise PermissionDenied(
+            _("You may not import %(kind)s into %(office)s.") % {"kind": importer.label, "office": office.code}
+        )
+
+
+# --- reads --------------------------------------------------------------------------------------------------
+
+
+def import_batches_for(user: User):
+    """The import batches of the offices where the user may see them, newest first."""
+    return ImportBatch.objects.visible_to(user).select_related("office", "created_by").order_by("-created_at")
+
+
+def staged_rows_with_problems(batch: ImportBatch):
+    """The rows of a batch that have problems, without their (encrypted) cells."""
+    return (
+        StagedRow.objects.filter(batch=batch)
+        .exclude(problems=[])
+        .only("row_number", "problems", "is_blocking")
+        .order_by("row_number")
+    )
+
+
+def problem_report(batch: ImportBatch) -> Iterable[tuple[int, str, str, bool]]:
+    """Every problem of a batch as (row, column, problem, blocks), row by row."""
+    for row in staged_rows_with_problems(batch).iterator(chunk_size=CHUNK_ROWS):
+        for problem in row.problems:
+            yield row.row_number, problem["column"], problem["message"], problem["blocking"]
+
+
+# --- staging ------------------------------------------------------------------------------------------------
+
+
+def import_stage(
+    *,
+    kind: str,
+    file: IO[bytes],
+    file_name: str,
+    office: Office,
+    by: User | None,
+    reporter: ProgressReporter | None = None,
+) -> ImportBatch:
+    """Read a file, check every row and store the batch and its rows; write nothing else.
+
+    Raises ImportRefused when the file cannot be taken at all (not what its name says, wrong encoding, too
+    large, empty, header only, missing or unknown columns); then nothing is stored. Otherwise the batch comes
+    back `valid` (ready to commit) or `invalid` (its rows list the blocking problems).
+    """
+    importer_class = importer_for(kind)
+    _require_permission(by, importer_class, office)
+    importer = importer_class(office=office)
+    limits = Limits.from_settings()
+    try:
+        table = read_table(file, file_name, limits=limits)
+    except TableError as exc:
+        raise ImportRefused(str(exc)) from exc
+    with contextlib.closing(table):
+        return _stage_table(importer, table, file_name=file_name, by=by, limits=limits, reporter=reporter)
+
+
+def _stage_table(
+    importer: Importer,
+    table: Table,
+    *,
+    file_name: str,
+    by: User | None,
+    limits: Limits,
+    reporter: ProgressReporter | None,
+) -> ImportBatch:
+    columns = _match_header(type(importer), table.header)
+    batch = ImportBatch.objects.create(
+        office=importer.office,
+        kind=importer.kind,
+        file_name=PurePath(file_name).name[:255],
+        file_size=table.size,
+        encoding=table.encoding,
+        notices=[str(notice) for notice in table.notices],
+        created_by=by,
+    )
+    try:
+        try:
+            _stage_rows(batch, importer, table, columns, limits, reporter)
+        except TableError as exc:  # found while reading on: a row that is not CSV, too many rows
+            raise ImportRefused(str(exc)) from exc
+    except BaseException:
+        with contextlib.suppress(DatabaseError):
+            batch.delete()  # a file refused half-way leaves nothing behind
+        raise
+    return batch
+
+
+def _match_header(importer: type[Importer], header: list[str]) -> list[str]:
+    """The column name at each position of the header; raises ImportRefused listing every header problem."""
+    names = [cell.strip().lower() for cell in header]
+    while names and names[-1] == "":
+        names.pop()
+    if not names:
+        raise ImportRefused(
+            _("The first row is blank: it must hold the column names (%(columns)s).")
+            % {"columns": ", ".join(importer.column_names())}
+        )
+    known = {column.name for column in importer.columns}
+    problems = []
+    for position, name in enumerate(names, start=1):
+        if name == "":
+            problems.append(_("Column %(position)d has no name in the first row.") % {"position": position})
+    repeated = sorted(name for name, count in Counter(names).items() if count > 1 and name)
+    if repeated:
+        problems.append(_("These columns appear more than once: %(columns)s.") % {"columns": ", ".join(repeated)})
+    unknown = [name for name in dict.fromkeys(names) if name and name not in known]
+    if unknown:
+        problems.append(
+            _("Unknown columns: %(columns)s. The columns of this import are: %(known)s.")
+            % {"columns": ", ".join(unknown), "known": ", ".join(importer.column_names())}
+        )
+    missing = [column.name for column in importer.columns if column.required and column.name not in names]
+    if missing:
+        problems.append(_("Missing columns: %(columns)s.") % {"columns": ", ".join(missing)})
+    if problems:
+        problems.append(_("Download the template to see the expected columns."))
+        raise ImportRefused(problems)
+    return names
+
+
+def _raw_row(cells: list[str], columns: list[str], limits: Limits) -> tuple[dict[str, str], list[Problem]]:
+    """The row as column → text, after the checks every kind shares: stray cells, cell size, bidi controls."""
+    problems: list[Problem] = []
+    raw: dict[str, str] = {}
+    width = len(columns)
+    for position, name in enumerate(columns):
+        value = cells[position] if position < len(cells) else ""
+        if len(value) > limits.max_cell_chars:
+            problems.append(
+                Problem(
+                    name,
+                    _("The cell has %(length)d characters; the limit is %(limit)d.")
+                    % {"length": len(value), "limit": limits.max_cell_chars},
+                )
+            )
+            value = value[: limits.max_cell_chars]
+        if has_bidi_controls(value):
+            value = strip_bidi_controls(value)
+            problems.append(
+                Problem(
+                    name,
+                    _(
+                        "Removed invisible text-direction controls that could make the text display as something "
+                        "else; check the value."
+                    ),
+                    blocking=False,
+                )
+            )
+        if value.startswith("="):
+            problems.append(
+                Problem(name, _("This looks like a spreadsheet formula; it is kept as text."), blocking=False)
+            )
+        raw[name] = value
+    if any(cell.strip() for cell in cells[width:]):
+        problems.append(Problem("", _("The row has more cells than the first row has column names.")))
+    return raw, problems
+
+
+def _stage_rows(
+    batch: ImportBatch,
+    importer: Importer,
+    table,
+    columns: list[str],
+    limits: Limits,
+    reporter: ProgressReporter | None,
+) -> None:
+    staged: list[StagedValues] = []
+    pending: list[dict[str, Any]] = []
+    errors = warnings = 0
+    blocking_rows: set[int] = set()
+    estimate = max(table.estimated_rows, 1)
+    if reporter is not None:
+        reporter.update(0, estimate, _("Checking rows"))
+
+    for number, cells in table.rows:
+        if not any(cell.strip() for cell in cells):
+            continue  # blank rows (spreadsheets keep some at the end) are not data
+        raw, problems = _raw_row(cells, columns, limits)
+        values, row_problems = importer.clean_row(raw)
+        problems += row_problems
+        staged.append(StagedValues(number, values))
+        is_blocking = any(problem.blocking for problem in problems)
+        if problems:
+            blocking = sum(1 for problem in problems if problem.blocking)
+            errors += blocking
+            warnings += len(problems) - blocking
+            if is_blocking:
+                blocking_rows.add(number)
+        pending.append(
+            {
+                "batch_id": batch.pk,
+                "row_number": number,
+                "data": json.dumps({"raw": raw, "values": values}, ensure_ascii=False, separators=(",", ":")),
+                "problems": [problem.as_json() for problem in problems],
+                "is_blocking": is_blocking,
+            }
+        )
+        if len(pending) >= CHUNK_ROWS:
+            insert_many(StagedRow, pending)
+            pending.clear()
+            if reporter is not None:
+                reporter.update(len(staged), max(estimate, len(staged)), _("Checking rows"))
+    insert_many(StagedRow, pending)
+    if not staged:
+        raise ImportRefused(_("The file has a header row but no data rows."))
+
+    cross = importer.check_batch(staged)
+    _add_problems(batch, cross)
+    errors += sum(1 for problem in cross if problem.blocking)
+    warnings += sum(1 for problem in cross if not problem.blocking)
+    blocking_rows |= {problem.row for problem in cross if problem.blocking}
+
+    batch.row_count = len(staged)
+    batch.error_count = errors
+    batch.warning_count = warnings
+    batch.state = ImportBatch.State.INVALID if errors else ImportBatch.State.VALID
+    batch.result = {"rows_blocked": len(blocking_rows)}
+    batch.save(update_fields=["row_count", "error_count", "warning_count", "state", "result"])
+    if reporter is not None:
+        reporter.update(len(staged), len(staged), _("Checked"))
+
+
+def _add_problems(batch: ImportBatch, problems: Iterable[Problem]) -> None:
+    """Add problems found across rows to the staged rows they name."""
+    by_row: dict[int, list[Problem]] = defaultdict(list)
+    for problem in problems:
+        by_row[problem.row].append(problem)
+    if not by_row:
+        return
+    numbers = sorted(by_row)
+    changed: list[tuple[Any, ...]] = []
+    problems_field = StagedRow._meta.get_field("problems")
+    for start in range(0, len(numbers), 500):
+        rows = StagedRow.objects.filter(batch=batch, row_number__in=numbers[start : start + 500]).values_list(
+            "pk", "row_number", "problems"
+        )
+        for pk, number, existing in rows:
+            merged = existing + [problem.as_json() for problem in by_row[number]]
+            blocking = any(item["blocking"] for item in merged)
+            changed.append((problems_field.get_db_prep_save(merged, connection), blocking, pk))
+    quote = connection.ops.quote_name
+    sql = "UPDATE {table} SET {problems} = %s, {blocking} = %s WHERE {pk} = %s".format(  # noqa: S608
+        table=quote(StagedRow._meta.db_table),
+        problems=quote(problems_field.column),
+        blocking=quote(StagedRow._meta.get_field("is_blocking").column),
+        pk=quote(StagedRow._meta.pk.column),
+    )
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, changed)
+
+
+# --- commit and discard -------------------------------------------------------------------------------------
+
+
+def import_commit(*, batch: ImportBatch, by: User | None, reporter: ProgressReporter | None = None) -> ImportBatch:
+    """Write a valid batch's records in one transaction, with one audit event for the batch; never twice.
+
+    The rules across rows and against stored records are checked again first: a record registered since the
+    batch was staged can make it invalid, and then the batch says so and nothing is written.
+    """
+    importer_class = importer_for(batch.kind)
+    _require_permission(by, importer_class, batch.office)
+    refused: list[str] = []
+    if reporter is not None:
+        reporter.update(0, batch.row_count, _("Writing records"))
+    with transaction.atomic():
+        locked = ImportBatch.objects.select_for_update().select_related("office").get(pk=batch.pk)
+        _refuse_unless_valid(locked)
+        importer = importer_class(office=locked.office)
+        rows = [
+            StagedValues(number, json.loads(data)["values"])
+            for number, data in StagedRow.objects.filter(batch=locked)
+            .order_by("row_number")
+            .values_list("row_number", "data")
+            .iterator(chunk_size=CHUNK_ROWS)
+        ]
+        blocking = [problem for problem in importer.check_batch(rows) if problem.blocking]
+        if blocking:
+            _add_problems(locked, blocking)
+            locked.state = ImportBatch.State.INVALID
+            locked.error_count += len(blocking)
+            locked.save(update_fields=["state", "error_count"])
+            refused = [_("Something changed since the file was checked; nothing was written.")]
+            refused += [_problem_line(problem) for problem in blocking[:LISTED_PROBLEMS]]
+            if len(blocking) > LISTED_PROBLEMS:
+                refused.append(_("…and %(count)d more.") % {"count": len(blocking) - LISTED_PROBLEMS})
+        else:
+            counts = importer.commit(rows, locked, by)
+            locked.state = ImportBatch.State.COMMITTED
+            locked.committed_at = timezone.now()
+            locked.result = {**locked.result, "created": counts}
+            locked.save(update_fields=["state", "committed_at", "result"])
+            audit.record(
+                AuditAction.CREATE,
+                actor=by,
+                obj=locked,
+                changes={name: [None, count] for name, count in counts.items()},
+                reason=_("Import of %(file)s") % {"file": locked.file_name},
+            )
+            # The records now hold the data: the staged copy keeps only the report (the rows with problems).
+            staged = StagedRow.objects.filter(batch=locked)
+            staged.filter(problems=[]).delete()
+            staged.update(data="{}")
+    if refused:
+        raise ImportRefused(refused)
+    if reporter is not None:
+        reporter.update(locked.row_count, locked.row_count, _("Written"))
+    return locked
+
+
+def _problem_line(problem: Problem) -> str:
+    if problem.column:
+        return _("Row %(row)d, %(column)s: %(message)s") % {
+            "row": problem.row,
+            "column": problem.column,
+            "message": problem.message,
+        }
+    return _("Row %(row)d: %(message)s") % {"row": problem.row, "message": problem.message}
+
+
+def _refuse_unless_valid(batch: ImportBatch) -> None:
+    if batch.state == ImportBatch.State.COMMITTED:
+        raise ImportRefused(
+            _("This import was already committed on %(at)s.")
+            % {"at": timezone.localtime(batch.committed_at).strftime("%Y-%m-%d %H:%M")}
+        )
+    if batch.state == ImportBatch.State.DISCARDED:
+        raise ImportRefused(_("This import was discarded; upload the file again."))
+    if batch.state != ImportBatch.State.VALID:
+        raise ImportRefused(
+            ngettext(
+                "This import has %(count)d blocking problem; correct the file and upload it again.",
+                "This import has %(count)d blocking problems; correct the file and upload it again.",
+                batch.error_count,
+            )
+            % {"count": batch.error_count}
+        )
+
+
+def import_discard(*, batch: ImportBatch, by: User | None) -> ImportBatch:
+    """Throw a batch away: its staged rows (and the data in them) are deleted; a committed batch stays."""
+    importer_class = importer_for(batch.kind)
+    _require_permission(by, importer_class, batch.office)
+    with transaction.atomic():
+        locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+        if locked.state == ImportBatch.State.COMMITTED:
+            raise ImportRefused(_("This import was already committed; it cannot be discarded."))
+        if locked.state == ImportBatch.State.DISCARDED:
+            return locked
+        StagedRow.objects.filter(batch=locked).delete()
+        return record_update(locked, by=by, changes={"state": ImportBatch.State.DISCARDED})
+
+
+# --- fast inserts -------------------------------------------------------------------------------------------
+
+_PLAIN_FIELDS = (
+    models.CharField,
+    models.TextField,
+    models.BooleanField,
+    models.IntegerField,
+    models.BigIntegerField,
+    models.SmallIntegerField,
+    models.PositiveIntegerField,
+    models.PositiveSmallIntegerField,
+)
+
+
+def _preparer(field: models.Field, real_connection) -> Callable[[Mapping[str, Any]], Any]:
+    """How to get the database value of `field` from a row (a mapping of attnames to values)."""
+    attname = field.attname
+    if isinstance(field, BlindIndexField):
+        source = field.source
+        return lambda row: field.get_prep_value(row.get(source))  # the keyed hash of its source field
+    if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+        return lambda row: field.get_db_prep_save(field.pre_save(SimpleNamespace(), True), real_connection)
+    if type(field).pre_save not in (models.Field.pre_save, models.DateField.pre_save, models.DateTimeField.pre_save):
+        raise ValueError(f"insert_many cannot fill {field} (its pre_save does more than read the value).")
+
+    def value(row: Mapping[str, Any]) -> Any:
+        return row[attname] if attname in row else field.get_default()
+
+    if isinstance(field, models.ForeignKey):
+        plain = isinstance(field.target_field, models.AutoField)
+    else:
+        plain = type(field) in _PLAIN_FIELDS
+    if plain:
+        return value  # the value goes to the driver as it is
+    return lambda row: field.get_db_prep_save(value(row), real_connection)
+
+
+def insert_many(model: type[models.Model], rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert new records with one prepared statement per chunk, much faster than `bulk_create` for imports.
+
+    Each row maps field attnames (`person_id`, not `person`) to values; a field left out takes its default.
+    Values are prepared as `save()` prepares them: encrypted fields are encrypted, blind indexes computed from
+    their source field, `auto_now` set. But no signals run and nothing is validated: the importer has checked
+    every value. Auto-increment keys are not read back (give the rows a unique reference to find them by).
+    """
+    if not rows:
+        return
+    fields = [field for field in model._meta.concrete_fields if not isinstance(field, models.AutoField)]
+    unknown = set(rows[0]) - {field.attname for field in fields}
+    if unknown:
+        raise ValueError(f"{model.__name__} has no field {', '.join(sorted(unknown))}.")
+    real_connection = connections[DEFAULT_DB_ALIAS]  # not the proxy: it is read for every value
+    preparers = [_preparer(field, real_connection) for field in fields]
+    quote = connection.ops.quote_name
+    head = "INSERT INTO {table} ({columns}) VALUES ".format(  # noqa: S608 (names from the model)
+        table=quote(model._meta.db_table), columns=", ".join(quote(field.column) for field in fields)
+    )
+    placeholders = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    copy_sql = "COPY {table} ({columns}) FROM STDIN".format(
+        table=quote(model._meta.db_table), columns=", ".join(quote(field.column) for field in fields)
+    )
+    for start in range(0, len(rows), CHUNK_ROWS):
+        params = [[prepare(row) for prepare in preparers] for row in rows[start : start + CHUNK_ROWS]]
+        # One transaction a chunk: in autocommit mode SQLite would otherwise commit every row.
+        with transaction.atomic(), connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                # COPY streams the rows in one go, several times faster than INSERTs.
+                with cursor.cursor.copy(copy_sql) as copy:
+                    for values in params:
+                        copy.write_row(values)
+            else:
+                cursor.executemany(head + placeholders, params)
+
+
+def new_references(prefix: str, model: type[models.Model], count: int) -> list[str]:
+    """`count` new random references (`IST-7K3X9Q2M`) not used by `model`: `new_reference` for many records.
+
+    Random, as `new_reference`'s, so two offices importing at once never race for the same one.
+    """
+    alphabet = _REFERENCE_ALPHABET
+    assert len(alphabet) == 32  # one random byte's low five bits pick a letter without bias
+    chosen: set[str] = set()
+    while len(chosen) < count:
+        fresh = set()
+        for _attempt in range(count - len(chosen)):
+            code = "".join(alphabet[byte & 31] for byte in secrets.token_bytes(8))
+            fresh.add(f"{prefix}-{code}")
+        fresh -= chosen
+        candidates = list(fresh)
+        for start in range(0, len(candidates), 500):
+            taken = model._default_manager.filter(reference__in=candidates[start : start + 500])
+            fresh -= set(taken.values_list("reference", flat=True))
+        chosen |= fresh
+    return list(chosen)
+
+
+# --- background work ----------------------------------------------------------------------------------------
+
+
+def spool_upload(upload) -> str:
+    """Keep an uploaded file until a background task stages it; returns its name in the default storage."""
+    from django.core.files.storage import default_storage
+
+    suffix = PurePath(upload.name).suffix.lower()
+    return default_storage.save(f"imports/spool/{uuid.uuid4().hex}{suffix}", upload)
+
+
+def inline_bytes() -> int:
+    """Uploads up to this size are checked while the page waits; larger ones go to the background."""
+    return getattr(settings, "LIMAN_IMPORT_INLINE_BYTES", 512 * 1024)
+
+
+def inline_rows() -> int:
+    """Batches up to this many rows are committed while the page waits; larger ones in the background."""
+    return getattr(settings, "LIMAN_IMPORT_INLINE_ROWS", 5000)
+
+
+def _refusal_messages(exc: Exception) -> list[str]:
+    return [str(message) for message in getattr(exc, "messages", [str(exc)])]
+
+
+@task()
+def import_stage_task(
+    progress_id: str, spool_name: str, kind: str, office_id: int, user_id: int | None, file_name: str
+) -> dict:
+    """Stage a spooled upload, reporting progress; the spooled file is deleted whatever happens."""
+    from django.core.files.storage import default_storage
+
+    reporter = ProgressReporter.for_task(progress_id)
+    try:
+        by = User.objects.get(pk=user_id) if user_id else None
+        office = Office.objects.get(pk=office_id)
+        with reporter.running(), default_storage.open(spool_name, "rb") as stream:
+            batch = import_stage(kind=kind, file=stream, file_name=file_name, office=office, by=by, reporter=reporter)
+    except (ImportRefused, PermissionDenied) as exc:
+        result = {"refused": _refusal_messages(exc)}
+        TaskProgress.objects.filter(pk=progress_id).update(result=result)
+        return result
+    finally:
+        default_storage.delete(spool_name)
+    result = {"batch": str(batch.pk)}
+    reporter.finish(result)
+    return result
+
+
+@task()
+def import_commit_task(progress_id: str, batch_id: str, user_id: int | None) -> dict:
+    """Commit a large batch in the background, reporting progress."""
+    reporter = ProgressReporter.for_task(progress_id)
+    result = {"batch": batch_id}
+    try:
+        by = User.objects.get(pk=user_id) if user_id else None
+        with reporter.running():
+            import_commit(batch=ImportBatch.objects.get(pk=batch_id), by=by, reporter=reporter)
+    except (ImportRefused, PermissionDenied) as exc:
+        result["refused"] = _refusal_messages(exc)
+        TaskProgress.objects.filter(pk=progress_id).update(result=result)
+        return result
+    reporter.finish(result)
+    return result
+
+
+#: For templates and messages: what each state means to the person importing.
+STATE_HELP = {
+    ImportBatch.State.INVALID: gettext_lazy("Correct the blocking problems in the file and upload it again."),
+    ImportBatch.State.VALID: gettext_lazy("Every row can be imported. Commit to write the records."),
+    ImportBatch.State.COMMITTED: gettext_lazy("The records were written."),
+    ImportBatch.State.DISCARDED: gettext_lazy("This import was discarded; nothing was written."),
+}

@@ -1,0 +1,91 @@
+"""`liman field-user create NAME --office CODE [--password P]`: an ODK Collect login for an enumerator."""
+
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+
+from liman.core.models import Office
+from liman.dtm import services
+from liman.dtm.models import FieldUser
+
+
+class Command(BaseCommand):
+    help = (
+        "Field users (ODK Collect / KoboCollect logins): `create NAME --office CODE [--password P]`, "
+        "`password NAME [--password P]`, `deactivate NAME`, `list`."
+    )
+
+    def add_arguments(self, parser):
+        actions = parser.add_subparsers(dest="action", required=True)
+        create = actions.add_parser("create", help="Create a field user; prints the password once.")
+        create.add_argument("username")
+        create.add_argument("--office", required=True, help="Office code, e.g. HTY.")
+        create.add_argument("--password", help="At least 8 characters; generated when left out.")
+        create.add_argument("--name", default="", help="The enumerator's name.")
+        create.add_argument("--qr", help="Also write the ODK Collect QR code to this .svg or .png file.")
+        create.add_argument(
+            "--server-url", default="http://127.0.0.1:8000/openrosa", help="The address Collect is given (for --qr)."
+        )
+        password = actions.add_parser("password", help="Set a new password (generated when left out).")
+        password.add_argument("username")
+        password.add_argument("--password")
+        deactivate = actions.add_parser("deactivate", help="Stop a field user from signing in (lost phone).")
+        deactivate.add_argument("username")
+        actions.add_parser("list", help="List the field users.")
+
+    def handle(self, *args, action: str, **options):
+        if action == "list":
+            for field_user in FieldUser.objects.select_related("office").order_by("office__code", "username"):
+                state = "active" if field_user.is_active else "inactive"
+                self.stdout.write(f"{field_user.office.code:<5} {field_user.username:<32} {state}  {field_user.name}")
+            return
+        if action == "create":
+            return self.create(options)
+        field_user = FieldUser.objects.filter(username=options["username"]).first()
+        if field_user is None:
+            raise CommandError(f"No field user is called {options['username']!r}.")
+        if action == "deactivate":
+            services.field_user_deactivate(field_user=field_user, by=None)
+            self.stdout.write(self.style.SUCCESS(f"{field_user.username} can no longer sign in."))
+            return
+        try:
+            password = services.field_user_set_password(
+                field_user=field_user, password=options.get("password"), by=None
+            )
+        except ValidationError as exc:
+            raise CommandError(" ".join(exc.messages)) from exc
+        self.stdout.write(self.style.SUCCESS(f"New password for {field_user.username}: {password}"))
+
+    def create(self, options) -> None:
+        office = Office.objects.filter(code=options["office"].upper()).first()
+        if office is None:
+            raise CommandError(f"No office has the code {options['office']!r}.")
+        try:
+            field_user, password = services.field_user_create(
+                office=office,
+                username=options["username"],
+                name=options["name"],
+                password=options.get("password"),
+                by=None,
+            )
+        except ValidationError as exc:
+            raise CommandError(" ".join(exc.messages)) from exc
+        self.stdout.write(self.style.SUCCESS(f"Field user {field_user.username} created for {office.code}."))
+        self.stdout.write(f"  password: {password}")
+        self.stdout.write(f"  server URL for ODK Collect: {options['server_url']}")
+        if options.get("qr"):
+            import segno
+
+            from liman.dtm.openrosa import collect_qr_payload, collect_settings
+
+            payload = collect_qr_payload(
+                collect_settings(
+                    server_url=options["server_url"],
+                    username=field_user.username,
+                    password=password,
+                    project=f"Liman · {office.code}",
+                )
+            )
+            segno.make(payload, error="l").save(options["qr"], scale=6)
+            self.stdout.write(f"  QR code for ODK Collect: {Path(options['qr']).resolve()}")

@@ -1,0 +1,477 @@
+"""Every read that a field-data or DTM page, download or API shows, scoped to the user first.
+
+Field users (ODK Collect logins) are not staff: their reads are the `*_for_field_user` functions,
+narrowed to their own office.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import TruncMonth
+from django.utils.translation import gettext as _
+
+from liman.core.access import has_role
+from liman.core.models import AdminArea, Office, User
+
+from .choices import SEX_AGE_FIELDS, AgeGroup, FormState, OperationKind, SubmissionState
+from .models import (
+    DatasetRecord,
+    FieldUser,
+    FlowCount,
+    FlowMonitoringPoint,
+    Form,
+    FormMedia,
+    FormVersion,
+    InterceptionCount,
+    Operation,
+    PresenceFigure,
+    Round,
+    Site,
+    SiteAssessment,
+    Submission,
+)
+
+# --- field data ------------------------------------------------------------------------------------------------
+
+
+def offices_where(user: User, roles) -> list[Office]:
+    """Offices in which the user holds one of `roles` (every office for a grant without one)."""
+    if user.is_superuser or any(grant.office_id is None and grant.role in roles for grant in user.grants):
+        return list(Office.objects.filter(is_active=True).order_by("code"))
+    offices = {grant.office_id: grant.office for grant in user.grants if grant.role in roles and grant.office_id}
+    return sorted(offices.values(), key=lambda office: office.code)
+
+
+def can_edit_in(user: User, roles, office: Office) -> bool:
+    return has_role(user, roles, office=office)
+
+
+def forms_for(user: User, *, office: Office | None = None) -> QuerySet[Form]:
+    forms = Form.objects.visible_to(user).select_related("office", "operation", "round")
+    if office is not None:
+        forms = forms.filter(office=office)
+    return forms.annotate(
+        version_count=Count("versions", distinct=True),
+        review_count=Count(
+            "submissions",
+            filter=Q(submissions__state=SubmissionState.REVIEW, submissions__is_current=True),
+            distinct=True,
+        ),
+    )
+
+
+def form_versions_for(user: User) -> QuerySet[FormVersion]:
+    return FormVersion.objects.visible_to(user).select_related("form", "form__office")
+
+
+def latest_version(form: Form) -> FormVersion | None:
+    return form.versions.first()
+
+
+def submissions_for(user: User, *, state: str = "", form: Form | None = None, current: bool = True):
+    submissions = Submission.objects.visible_to(user).select_related("form", "form_version", "office", "submitted_by")
+    if state:
+        submissions = submissions.filter(state=state)
+    if form is not None:
+        submissions = submissions.filter(form=form)
+    if current:
+        submissions = submissions.filter(is_current=True)
+    return submissions.defer("xml")
+
+
+def field_users_for(user: User) -> QuerySet[FieldUser]:
+    return FieldUser.objects.visible_to(user).select_related("office")
+
+
+def forms_for_field_user(field_user: FieldUser) -> QuerySet[Form]:
+    return Form.objects.filter(office_id=field_user.office_id, state=FormState.OPEN)
+
+
+def current_versions_for_field_user(field_user: FieldUser) -> list[FormVersion]:
+    """The newest version of each open form of the field user's office: what Collect should download."""
+    latest = FormVersion.objects.filter(form=OuterRef("form")).order_by("-created_at", "-id").values("id")[:1]
+    return list(
+        FormVersion.objects.filter(form__in=forms_for_field_user(field_user), id=Subquery(latest))
+        .select_related("form")
+        .defer("xlsform", "xml")
+        .order_by("form__form_id")
+    )
+
+
+def versions_for_staff_form_list(user: User) -> list[FormVersion]:
+    latest = FormVersion.objects.filter(form=OuterRef("form")).order_by("-created_at", "-id").values("id")[:1]
+    return list(
+        form_versions_for(user)
+        .filter(form__state=FormState.OPEN, id=Subquery(latest))
+        .defer("xlsform", "xml")
+        .order_by("form__form_id")
+    )
+
+
+def form_version_for_field_user(field_user: FieldUser, pk: int) -> FormVersion | None:
+    return FormVersion.objects.filter(pk=pk, form__office_id=field_user.office_id).select_related("form").first()
+
+
+def media_for_field_user(field_user: FieldUser, version_pk: int, filename: str) -> FormMedia | None:
+    return FormMedia.objects.filter(
+        version_id=version_pk, filename=filename, version__form__office_id=field_user.office_id
+    ).first()
+
+
+# --- DTM and MPM ------------------------------------------------------------------------------------------------
+
+
+def operations_for(user: User) -> QuerySet[Operation]:
+    return Operation.objects.visible_to(user).select_related("office").prefetch_related("rounds")
+
+
+def rounds_for(user: User, operation: Operation) -> QuerySet[Round]:
+    return Round.objects.visible_to(user).filter(operation=operation).select_related("operation")
+
+
+def all_rounds_for(user: User) -> QuerySet[Round]:
+    return Round.objects.visible_to(user).select_related("operation").order_by("operation__code", "number")
+
+
+def sites_for(user: User, *, operation: Operation | None = None) -> QuerySet[Site]:
+    sites = Site.objects.visible_to(user).select_related("district", "province", "office", "operation")
+    if operation is not None:
+        sites = sites.filter(operation=operation)
+    return sites
+
+
+def flow_points_for(user: User, *, operation: Operation | None = None) -> QuerySet[FlowMonitoringPoint]:
+    points = FlowMonitoringPoint.objects.visible_to(user).select_related("district", "province")
+    if operation is not None:
+        points = points.filter(operation=operation)
+    return points
+
+
+def dataset_forms_for(user: User, *, operation: Operation | None = None) -> QuerySet[Form]:
+    """Forms published as datasets: seen by whoever sees the form, or records of it (reporting, viewers)."""
+    from .choices import FormTarget
+
+    forms = Form.objects.filter(target=FormTarget.DATASET).filter(
+        Q(pk__in=Form.objects.visible_to(user).values("pk"))
+        | Q(pk__in=DatasetRecord.objects.visible_to(user).values("form"))
+    )
+    if operation is not None:
+        forms = forms.filter(operation=operation)
+    return forms.order_by("form_id")
+
+
+def dataset_records_for(user: User, form: Form) -> QuerySet[DatasetRecord]:
+    return DatasetRecord.objects.visible_to(user).filter(form=form)
+
+
+@dataclass
+class DashboardFilters:
+    round: Round | None = None
+    month_from: datetime.date | None = None
+    month_to: datetime.date | None = None
+    province: AdminArea | None = None
+    population_group: str = ""
+
+    def months(self, field: str) -> Q:
+        q = Q()
+        if self.month_from:
+            q &= Q(**{f"{field}__gte": self.month_from})
+        if self.month_to:
+            # month_to is the first of the month: keep every day of it.
+            q &= Q(**{f"{field}__lt": _next_month(self.month_to)})
+        return q
+
+
+def _next_month(day: datetime.date) -> datetime.date:
+    return (day.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+
+
+def assessments_for(
+    user: User, operation: Operation, filters: DashboardFilters, *, latest: bool = True
+) -> QuerySet[SiteAssessment]:
+    """Site assessments of the operation within the filters: the given round's, else each site's latest
+    (every one of them with `latest=False`, for the figures over time)."""
+    assessments = SiteAssessment.objects.visible_to(user).filter(site__operation=operation)
+    condition = filters.months("assessed_on")
+    if filters.province is not None:
+        condition &= Q(site__province=filters.province)
+    if filters.population_group:
+        condition &= Q(population_groups__group=filters.population_group)
+    if filters.round is not None:
+        condition &= Q(round=filters.round)
+    assessments = assessments.filter(condition)
+    if filters.round is None and latest:
+        latest = (
+            SiteAssessment.objects.filter(site=OuterRef("site"))
+            .filter(condition)
+            .order_by("-assessed_on", "-id")
+            .values("id")[:1]
+        )
+        assessments = assessments.filter(id=Subquery(latest))
+    return assessments
+
+
+def flows_for(user: User, *, operation: Operation | None, filters: DashboardFilters) -> QuerySet[FlowCount]:
+    flows = FlowCount.objects.visible_to(user).filter(filters.months("month"))
+    if operation is not None:
+        flows = flows.filter(point__operation=operation)
+    if filters.province is not None:
+        flows = flows.filter(province=filters.province)
+    if filters.round is not None:
+        flows = flows.filter(round=filters.round)
+    return flows
+
+
+def presence_for(user: User, *, operation: Operation | None, filters: DashboardFilters) -> QuerySet[PresenceFigure]:
+    figures = PresenceFigure.objects.visible_to(user).filter(filters.months("period"))
+    if operation is not None:
+        figures = figures.filter(operation=operation)
+    if filters.province is not None:
+        figures = figures.filter(province=filters.province)
+    if filters.population_group:
+        figures = figures.filter(population_group=filters.population_group)
+    return figures
+
+
+def interceptions_for(
+    user: User, *, operation: Operation | None, filters: DashboardFilters
+) -> QuerySet[InterceptionCount]:
+    counts = InterceptionCount.objects.visible_to(user).filter(filters.months("period"))
+    if operation is not None:
+        counts = counts.filter(operation=operation)
+    if filters.province is not None:
+        counts = counts.filter(province=filters.province)
+    return counts
+
+
+def _pcodes(ids) -> dict[int, str]:
+    return dict(AdminArea.objects.filter(id__in=set(ids)).values_list("id", "pcode"))
+
+
+def flow_by_province_month_nationality(
+    user: User, *, operation: Operation | None = None, filters: DashboardFilters | None = None
+) -> list[tuple[str, datetime.date, str, int]]:
+    """(province p-code, month, nationality, individuals): the flow dashboard's main aggregate."""
+    rows = list(
+        flows_for(user, operation=operation, filters=filters or DashboardFilters())
+        .order_by()
+        .values_list("province_id", "month", "nationality")
+        .annotate(n=Sum("individuals"))
+    )
+    pcodes = _pcodes(row[0] for row in rows)
+    return [(pcodes[province], month, nationality, n) for province, month, nationality, n in rows]
+
+
+def presence_by_province_month_nationality(
+    user: User, *, operation: Operation | None = None, filters: DashboardFilters | None = None
+) -> list[tuple[str, datetime.date, str, int]]:
+    """(province p-code, month, nationality, individuals) of the presence figures."""
+    rows = list(
+        presence_for(user, operation=operation, filters=filters or DashboardFilters())
+        .order_by()
+        .values_list("province_id", "period", "nationality")
+        .annotate(n=Sum("individuals"))
+    )
+    pcodes = _pcodes(row[0] for row in rows)
+    return [(pcodes[province], month, nationality, n) for province, month, nationality, n in rows]
+
+
+def _month_label(day: datetime.date) -> str:
+    return day.strftime("%Y-%m")
+
+
+def dashboard(user: User, operation: Operation, filters: DashboardFilters) -> dict:
+    """Everything an operation's dashboard draws, in one read of each table (a fixed number of queries)."""
+    assessments = assessments_for(user, operation, filters)
+    site_rows = list(
+        assessments.values(
+            "site__site_id",
+            "site__name",
+            "site__type",
+            "site__status",
+            "site__latitude",
+            "site__longitude",
+            "site__district__pcode",
+            "site__district__name_tr",
+            "site__province__pcode",
+            "assessed_on",
+            "households",
+            "individuals",
+            *SEX_AGE_FIELDS,
+        ).order_by("site__site_id")
+    )
+    flows = flows_for(user, operation=operation, filters=filters)
+    flow_by_area = list(
+        flows.order_by().values_list("province_id", "point__district_id").annotate(n=Sum("individuals"))
+    )
+    flow_by_month = dict(flows.order_by().values_list("month").annotate(n=Sum("individuals")))
+    flow_by_nationality = dict(flows.order_by().values_list("nationality").annotate(n=Sum("individuals")))
+    flow_by_sex_age = list(flows.order_by().values_list("sex", "age_group").annotate(n=Sum("individuals")))
+    presence = presence_for(user, operation=operation, filters=filters)
+    presence_by_month = dict(presence.order_by().values_list("period").annotate(n=Sum("individuals")))
+    presence_by_nationality_rows = list(
+        presence.order_by().values_list("period", "nationality").annotate(n=Sum("individuals"))
+    )
+    presence_by_province_rows = list(
+        presence.order_by().values_list("period", "province_id").annotate(n=Sum("individuals"))
+    )
+    interceptions = interceptions_for(user, operation=operation, filters=filters)
+    interception_by_month = dict(interceptions.order_by().values_list("period").annotate(n=Sum("individuals")))
+    interception_by_nationality = dict(
+        interceptions.order_by().values_list("nationality").annotate(n=Sum("individuals"))
+    )
+    interception_by_sex_age = list(
+        interceptions.order_by().values_list("sex", "age_group").annotate(n=Sum("individuals"))
+    )
+
+    area_ids = {row[0] for row in flow_by_area} | {row[1] for row in flow_by_area}
+    area_ids |= {row[1] for row in presence_by_province_rows}
+    pcodes = _pcodes(area_ids)
+
+    # Presence figures are stocks: a province's value is its figure in the latest month shown, not a sum.
+    latest_presence = max((row[0] for row in presence_by_province_rows), default=None)
+    presence_provinces = {pcodes[row[1]]: row[2] for row in presence_by_province_rows if row[0] == latest_presence}
+    presence_nationality: dict[str, int] = {}
+    for period, nationality, n in presence_by_nationality_rows:
+        if period == latest_presence:
+            presence_nationality[nationality] = n
+
+    provinces: dict[str, int] = defaultdict(int)
+    districts: dict[str, int] = defaultdict(int)
+    kind = operation.kind
+    if kind in (OperationKind.EMERGENCY, OperationKind.MOBILITY) or (site_rows and not flow_by_area):
+        measure = _("Individuals in sites")
+        for row in site_rows:
+            provinces[row["site__province__pcode"]] += row["individuals"]
+            districts[row["site__district__pcode"]] += row["individuals"]
+    elif flow_by_area:
+        measure = _("Individuals counted at flow monitoring points")
+        for province, district, n in flow_by_area:
+            provinces[pcodes[province]] += n
+            districts[pcodes[district]] += n
+    else:
+        measure = _("Migrants present (latest month shown)")
+        provinces.update(presence_provinces)
+
+    # In sites over time: every assessment in the filters (not only each site's latest), by month assessed.
+    sites_by_month: dict[str, int] = defaultdict(int)
+    for month, n in (
+        assessments_for(user, operation, filters, latest=False)
+        .annotate(m=TruncMonth("assessed_on"))
+        .order_by()
+        .values_list("m")
+        .annotate(n=Sum("individuals"))
+    ):
+        sites_by_month[_month_label(month)] += n
+    months = sorted(
+        set(sites_by_month)
+        | {_month_label(m) for m in flow_by_month}
+        | {_month_label(m) for m in presence_by_month}
+        | {_month_label(m) for m in interception_by_month}
+    )
+
+    def series(key: str, label: str, values: dict[str, int]) -> dict | None:
+        if not any(values.values()):
+            return None
+        return {"key": key, "label": label, "data": [values.get(month, 0) for month in months]}
+
+    by_month = [
+        series("sites", _("Individuals in sites (assessed that month)"), sites_by_month),
+        series("flows", _("Flows counted"), {_month_label(k): v for k, v in flow_by_month.items()}),
+        series("presence", _("Migrants present"), {_month_label(k): v for k, v in presence_by_month.items()}),
+        series(
+            "interceptions",
+            _("Apprehended or rescued"),
+            {_month_label(k): v for k, v in interception_by_month.items()},
+        ),
+    ]
+
+    nationalities = defaultdict(int)
+    for source in (flow_by_nationality, presence_nationality, interception_by_nationality):
+        for code, n in source.items():
+            nationalities[code] += n
+    top = [code for code, _n in sorted(nationalities.items(), key=lambda item: -item[1])[:10]]
+    by_nationality = [
+        series_for("flows", _("Flows counted"), top, flow_by_nationality),
+        series_for("presence", _("Migrants present (latest month shown)"), top, presence_nationality),
+        series_for("interceptions", _("Apprehended or rescued"), top, interception_by_nationality),
+    ]
+
+    ages = AgeGroup.values
+    sex_age: dict[str, dict[str, int]] = {"F": defaultdict(int), "M": defaultdict(int)}
+    for row in site_rows:
+        for name in SEX_AGE_FIELDS:
+            if row[name] is not None:
+                sex, age = name.split("_", 1)
+                sex_age[sex.upper()][age] += row[name]
+    for sex, age, n in (*flow_by_sex_age, *interception_by_sex_age):
+        sex_age[sex][age] += n
+
+    return {
+        "operation": {"code": operation.code, "name": operation.name, "kind": operation.kind},
+        "measure": measure,
+        "provinces": dict(provinces),
+        "districts": dict(districts),
+        "district_provinces": sorted({row["site__province__pcode"] for row in site_rows} | set(provinces)),
+        "totals": {
+            "sites": len(site_rows),
+            "households": sum(row["households"] for row in site_rows),
+            "individuals": sum(row["individuals"] for row in site_rows),
+            "flows": sum(flow_by_month.values()),
+            "present": sum(presence_provinces.values()),
+            "intercepted": sum(interception_by_month.values()),
+        },
+        "sites": [
+            {
+                "site_id": row["site__site_id"],
+                "name": row["site__name"],
+                "type": row["site__type"],
+                "status": row["site__status"],
+                "district": row["site__district__name_tr"],
+                "lat": row["site__latitude"],
+                "lon": row["site__longitude"],
+                "households": row["households"],
+                "individuals": row["individuals"],
+            }
+            for row in site_rows
+            if row["site__latitude"] is not None
+        ],
+        "by_month": {"labels": months, "series": [s for s in by_month if s]},
+        "by_nationality": {"labels": top, "series": [s for s in by_nationality if s]},
+        "by_sex_age": {
+            "labels": [str(AgeGroup(age).label) for age in ages],
+            "series": [
+                {"key": "female", "label": _("Female"), "data": [sex_age["F"].get(age, 0) for age in ages]},
+                {"key": "male", "label": _("Male"), "data": [sex_age["M"].get(age, 0) for age in ages]},
+            ]
+            if any(sex_age["F"].values()) or any(sex_age["M"].values())
+            else [],
+        },
+    }
+
+
+def series_for(key: str, label: str, labels: list[str], values: dict[str, int]) -> dict | None:
+    if not any(values.get(code) for code in labels):
+        return None
+    return {"key": key, "label": label, "data": [values.get(code, 0) for code in labels]}
+
+
+def site_individuals_by_province(user: User) -> dict[str, int]:
+    """For the core map: individuals in sites per province, from each site's latest assessment."""
+    latest = SiteAssessment.objects.filter(site=OuterRef("site")).order_by("-assessed_on", "-id").values("id")[:1]
+    rows = (
+        SiteAssessment.objects.visible_to(user)
+        .filter(id=Subquery(latest))
+        .order_by()
+        .values("site__province__pcode")
+        .annotate(n=Sum("individuals"))
+    )
+    return {row["site__province__pcode"]: row["n"] for row in rows}
+
+
+def review_counts(user: User) -> int:
+    return Submission.objects.visible_to(user).filter(state=SubmissionState.REVIEW, is_current=True).count()

@@ -1,0 +1,1129 @@
+"""Every write of field data and DTM / MPM: in a transaction, validated, audited.
+
+Forms and their versions, field users, submissions (received over OpenRosa or imported) and the
+records they become, and the DTM / MPM records themselves. Large texts (XForms, instance XML) are
+summarised in the audit event rather than copied into it.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.contrib.auth.hashers import check_password, make_password
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from liman.core import audit
+from liman.core.choices import AuditAction
+from liman.core.models import AdminArea, Office, User
+from liman.core.services import record_create, record_update
+from liman.core.text import ascii_key
+
+from . import openrosa, targets
+from .choices import FormState, FormTarget, SubmissionState
+from .instance import InstanceError, ParsedInstance, parse_instance
+from .models import (
+    DatasetRecord,
+    FieldUser,
+    FlowCount,
+    FlowMonitoringPoint,
+    Form,
+    FormMedia,
+    FormVersion,
+    InterceptionCount,
+    Operation,
+    PresenceFigure,
+    Round,
+    Site,
+    SiteAssessment,
+    SiteNeed,
+    SitePopulationGroup,
+    Submission,
+    SubmissionAttachment,
+    first_of_month,
+)
+from .xlsform import XLSFormError, convert_xlsform
+
+
+def _create(obj, *, by: User | None, summary: dict | None = None):
+    """Validate, save and audit a record whose full text would swamp the audit log (XForms, instance XML)."""
+    obj.full_clean()
+    obj.save()
+    audit.record(AuditAction.CREATE, actor=by, obj=obj, changes={k: [None, v] for k, v in (summary or {}).items()})
+    return obj
+
+
+# --- forms ------------------------------------------------------------------------------------------------------
+
+
+def _new_version_label(form: Form | None) -> str:
+    """ODK's habit: a date-based version (yyyymmddHHMMSS), made unique within the form."""
+    label = timezone.localtime().strftime("%Y%m%d%H%M%S")
+    if form is None:
+        return label
+    candidate, n = label, 1
+    while form.versions.filter(version=candidate).exists():
+        n += 1
+        candidate = f"{label}{n:02d}"
+    return candidate
+
+
+@dataclass
+class MediaUpload:
+    filename: str
+    content: bytes
+    content_type: str = ""
+
+
+def form_upload(
+    *,
+    office: Office,
+    content: bytes,
+    file_name: str,
+    by: User | None,
+    form: Form | None = None,
+    media: Iterable[MediaUpload] = (),
+) -> FormVersion:
+    """Publish an XLSForm: a new form, or a new version of `form` (or of the office's form with the same ID).
+
+    Raises `XLSFormError` (pyxform's message and row) or `ValidationError` (a version already used).
+    """
+    if form is not None and form.office_id != office.pk:
+        raise ValidationError(_("A form version must be uploaded to the form's own office."))
+
+    def new_version(form_id: str) -> str:
+        return _new_version_label(form or Form.objects.filter(office=office, form_id=form_id).first())
+
+    converted = convert_xlsform(
+        content, file_name=file_name, new_version=new_version, default_form_id=form.form_id if form else None
+    )
+    if form is not None and converted.form_id != form.form_id:
+        raise XLSFormError(
+            _("This XLSForm is form '%(other)s' (settings sheet, form_id), not '%(form)s'.")
+            % {"other": converted.form_id, "form": form.form_id},
+            row=2,
+            sheet="settings",
+        )
+    with transaction.atomic():
+        target_form = form or Form.objects.select_for_update().filter(office=office, form_id=converted.form_id).first()
+        if target_form is None:
+            target_form = record_create(
+                Form(office=office, form_id=converted.form_id, title=converted.title[:200], created_by=by), by=by
+            )
+        elif target_form.versions.filter(version=converted.version).exists():
+            raise ValidationError(
+                {
+                    "file": _(
+                        "Version %(version)s of form '%(form)s' already exists: raise the version in the settings "
+                        "sheet, or leave it blank for a new one."
+                    )
+                    % {"version": converted.version, "form": target_form.form_id}
+                }
+            )
+        elif target_form.title != converted.title[:200]:
+            record_update(target_form, by=by, changes={"title": converted.title[:200]})
+        version = _create(
+            FormVersion(
+                form=target_form,
+                version=converted.version,
+                title=converted.title[:200],
+                xml=converted.xml,
+                xml_md5=hashlib.md5(converted.xml.encode(), usedforsecurity=False).hexdigest(),
+                xlsform=content,
+                xlsform_name=file_name[:200],
+                fields=converted.fields,
+                warnings=converted.warnings,
+                created_by=by,
+            ),
+            by=by,
+            summary={"form": target_form.form_id, "version": converted.version, "file": file_name},
+        )
+        for upload in media:
+            form_media_add(version=version, upload=upload, by=by)
+    return version
+
+
+def form_media_add(*, version: FormVersion, upload: MediaUpload, by: User | None) -> FormMedia:
+    name = upload.filename.rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
+    if not name or name.startswith("."):
+        raise ValidationError({"media": _("A media file needs a name.")})
+    with transaction.atomic():
+        media = FormMedia(
+            version=version,
+            filename=name,
+            md5=hashlib.md5(upload.content, usedforsecurity=False).hexdigest(),
+            size=len(upload.content),
+            content_type=upload.content_type[:100],
+        )
+        media.file.save(name, ContentFile(upload.content), save=False)
+        return _create(media, by=by, summary={"filename": name, "version": str(version)})
+
+
+def form_bind(
+    *,
+    form: Form,
+    target: str,
+    mapping: dict[str, str],
+    by: User | None,
+    operation: Operation | None = None,
+    round: Round | None = None,
+    is_individual_level: bool | None = None,
+) -> Form:
+    """Say what the form's submissions become and which question feeds which field."""
+    if target not in FormTarget.values:
+        raise ValidationError({"target": _("Unknown target %(target)s.") % {"target": target}})
+    known = {spec.key for spec in targets.fields_for(target)}
+    clean_mapping = {key: path for key, path in mapping.items() if key in known and path}
+    changes = {"target": target, "field_mapping": clean_mapping, "operation": operation, "round": round}
+    if is_individual_level is not None:
+        changes["is_individual_level"] = is_individual_level
+    return record_update(form, by=by, changes=changes)
+
+
+def form_close(*, form: Form, by: User | None) -> Form:
+    return record_update(form, by=by, changes={"state": FormState.CLOSED})
+
+
+def form_open(*, form: Form, by: User | None) -> Form:
+    return record_update(form, by=by, changes={"state": FormState.OPEN})
+
+
+def form_reprocess(*, form: Form, by: User | None) -> int:
+    """Run the form's current submissions that wait (received or in review) through its binding again."""
+    count = 0
+    waiting = form.submissions.filter(is_current=True, state__in=[SubmissionState.RECEIVED, SubmissionState.REVIEW])
+    for submission in waiting.select_related("form", "form_version").order_by("received_at", "id"):
+        submission_retry(submission=submission, by=by)
+        count += 1
+    return count
+
+
+# --- field users --------------------------------------------------------------------------------------------------
+
+
+def openrosa_realm() -> str:
+    return getattr(settings, "LIMAN_OPENROSA_REALM", "Liman")
+
+
+def generate_field_password() -> str:
+    """Four groups of four letters and digits: typed on a phone when the QR code cannot be scanned."""
+    alphabet = "abcdefghjkmnpqrstuvwxyz23456789"
+    return "-".join("".join(secrets.choice(alphabet) for _ in range(4)) for _ in range(4))
+
+
+def _credentials(username: str, password: str) -> dict:
+    realm = openrosa_realm()
+    return {
+        "password_hash": make_password(password),
+        "digest_ha1": openrosa.digest_ha1(username, realm, password),
+        "digest_realm": realm,
+    }
+
+
+def field_user_create(
+    *, office: Office, username: str, by: User | None, name: str = "", password: str | None = None
+) -> tuple[FieldUser, str]:
+    """A new field user; returns it and its password (generated when not given), shown once."""
+    username = username.strip().lower()
+    password = password or generate_field_password()
+    if len(password) < 8:
+        raise ValidationError({"password": _("A field user's password needs at least 8 characters.")})
+    if FieldUser.objects.filter(username=username).exists():
+        raise ValidationError({"username": _("The field user name %(name)s is taken.") % {"name": username}})
+    with transaction.atomic():
+        field_user = FieldUser(office=office, username=username, name=name.strip(), created_by=by)
+        for attr, value in _credentials(username, password).items():
+            setattr(field_user, attr, value)
+        _create(field_user, by=by, summary={"username": username, "office": office.code})
+    return field_user, password
+
+
+def field_user_set_password(*, field_user: FieldUser, by: User | None, password: str | None = None) -> str:
+    password = password or generate_field_password()
+    if len(password) < 8:
+        raise ValidationError({"password": _("A field user's password needs at least 8 characters.")})
+    with transaction.atomic():
+        for attr, value in _credentials(field_user.username, password).items():
+            setattr(field_user, attr, value)
+        field_user.full_clean()
+        field_user.save()
+        audit.record(AuditAction.UPDATE, actor=by, obj=field_user, changes={"password": ["[set]", "[set]"]})
+    return password
+
+
+def field_user_deactivate(*, field_user: FieldUser, by: User | None) -> FieldUser:
+    return record_update(field_user, by=by, changes={"is_active": False})
+
+
+def field_user_activate(*, field_user: FieldUser, by: User | None) -> FieldUser:
+    return record_update(field_user, by=by, changes={"is_active": True})
+
+
+def field_user_check_password(field_user: FieldUser, password: str) -> bool:
+    return field_user.is_active and check_password(password, field_user.password_hash)
+
+
+def field_user_seen(*, field_user: FieldUser) -> None:
+    """Note when a phone last talked to the server (at most once a minute: not worth an audit event)."""
+    now = timezone.now()
+    if field_user.last_seen_at is None or (now - field_user.last_seen_at).total_seconds() > 60:
+        FieldUser.objects.filter(pk=field_user.pk).update(last_seen_at=now)
+        field_user.last_seen_at = now
+
+
+# --- submissions ----------------------------------------------------------------------------------------------
+
+
+class SubmissionRefused(Exception):
+    """A submission that is not stored, with the HTTP status and the message the phone shows."""
+
+    def __init__(self, message: str, *, status: int):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+@dataclass
+class AttachmentUpload:
+    name: str
+    content: bytes
+    content_type: str = ""
+
+
+@dataclass
+class Receipt:
+    submission: Submission
+    #: "created", "duplicate" (the same instance again: nothing new), "edit" (a new version of an earlier one)
+    outcome: str
+    attachments_added: list[str] = field(default_factory=list)
+
+
+def _find_form(office: Office, parsed: ParsedInstance, *, accept_closed: bool = False) -> tuple[Form, FormVersion]:
+    # One query on the path every phone takes: the version with its form, without the XForm and XLSForm texts.
+    versions = FormVersion.objects.filter(form__office=office, form__form_id=parsed.form_id)
+    versions = versions.select_related("form").defer("xml", "xlsform", "warnings")
+    if parsed.version:
+        version = versions.filter(version=parsed.version).first()
+    else:
+        version = versions.order_by("-created_at", "-id").first()
+    form = version.form if version is not None else Form.objects.filter(office=office, form_id=parsed.form_id).first()
+    if form is None:
+        raise SubmissionRefused(
+            _("The form '%(form)s' is not known on this server. Get blank forms again.") % {"form": parsed.form_id},
+            status=404,
+        )
+    if not form.is_open and not accept_closed:
+        raise SubmissionRefused(
+            _("The form '%(form)s' is closed and accepts no more submissions.") % {"form": parsed.form_id}, status=403
+        )
+    if version is None:
+        raise SubmissionRefused(
+            _("Version %(version)s of the form '%(form)s' is not known here. Get blank forms again.")
+            % {"version": parsed.version, "form": parsed.form_id},
+            status=404,
+        )
+    return form, version
+
+
+def _add_attachments(submission: Submission, attachments: list[AttachmentUpload]) -> list[str]:
+    if not attachments:
+        return []
+    present = set(submission.attachments.values_list("name", flat=True))
+    added = []
+    for upload in attachments:
+        name = upload.name.rsplit("/", 1)[-1]
+        if not name or name in present:
+            continue
+        attachment = SubmissionAttachment(
+            submission=submission,
+            name=name[:200],
+            content_type=upload.content_type[:100],
+            size=len(upload.content),
+            md5=hashlib.md5(upload.content, usedforsecurity=False).hexdigest(),
+        )
+        attachment.file.save(name, ContentFile(upload.content), save=False)
+        attachment.full_clean(exclude=["submission"])
+        attachment.save()
+        present.add(name)
+        added.append(name)
+    return added
+
+
+def submission_receive(
+    *,
+    office: Office,
+    xml: bytes,
+    attachments: Iterable[AttachmentUpload] = (),
+    field_user: FieldUser | None = None,
+    by: User | None = None,
+    source: str = "openrosa",
+    received_at: datetime.datetime | None = None,
+    accept_closed: bool = False,
+    existing_is_skipped: bool = False,
+) -> Receipt:
+    """Store one instance as Collect sent it, once; then turn it into its form's record or queue it for review.
+
+    The same instanceID with the same XML is a resend: nothing new is stored (attachments missing
+    before are added). The same instanceID with other XML is a conflict. A `meta/deprecatedID`
+    naming an earlier instance makes this a new version of it. Raises `SubmissionRefused`.
+
+    Imports of past data pass `accept_closed` (a closed form's submissions may still be brought in) and
+    `existing_is_skipped` (an instance already received, from the phone itself, is left as it is).
+    """
+    try:
+        parsed = parse_instance(xml)
+    except InstanceError as exc:
+        raise SubmissionRefused(str(exc), status=400) from exc
+    form, version = _find_form(office, parsed, accept_closed=accept_closed)
+    digest = hashlib.sha256(xml).hexdigest()
+    attachments = list(attachments)
+    try:
+        text = xml.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise SubmissionRefused(_("The submission is not UTF-8 text."), status=400) from exc
+
+    with transaction.atomic():
+        existing = Submission.objects.filter(form=form, instance_id=parsed.instance_id).first()
+        if existing is not None:
+            if existing_is_skipped:
+                return Receipt(existing, "duplicate")
+            return _resent(existing, digest, attachments)
+        previous = None
+        if parsed.deprecated_id:
+            previous = (
+                Submission.objects.select_for_update().filter(form=form, instance_id=parsed.deprecated_id).first()
+            )
+            if previous is not None and not previous.is_current:
+                raise SubmissionRefused(
+                    _("The submission %(id)s was already replaced by another edit; this edit is refused.")
+                    % {"id": parsed.deprecated_id},
+                    status=409,
+                )
+        submission = Submission(
+            office=office,
+            form=form,
+            form_version=version,
+            instance_id=parsed.instance_id,
+            root_instance_id=previous.root_instance_id if previous else parsed.instance_id,
+            deprecated_id=parsed.deprecated_id,
+            supersedes=previous,
+            xml=text,
+            xml_sha256=digest,
+            data=parsed.answers(version.repeat_paths),
+            submitted_by=field_user,
+            source=source,
+            received_at=received_at or timezone.now(),
+        )
+        if form.target != FormTarget.NONE:
+            # Most submissions become their record: stored so at once, one UPDATE fewer on the phones' path.
+            submission.state, submission.processed_at = SubmissionState.PROCESSED, timezone.now()
+        try:
+            with transaction.atomic():
+                # The related records come from this server's own lookups: no need to query them again.
+                submission.full_clean(
+                    exclude=["office", "form", "form_version", "supersedes", "submitted_by"],
+                    validate_unique=False,
+                    validate_constraints=False,
+                )
+                submission.save()
+        except IntegrityError:
+            # Another worker stored the same instance a moment ago (the phone resent while we worked).
+            existing = Submission.objects.get(form=form, instance_id=parsed.instance_id)
+            return _resent(existing, digest, attachments)
+        added = _add_attachments(submission, attachments)
+        if previous is not None:
+            Submission.objects.filter(pk=previous.pk).update(is_current=False, state=SubmissionState.SUPERSEDED)
+            previous.is_current, previous.state = False, SubmissionState.SUPERSEDED
+        submission_process(submission=submission, by=by)
+        audit.record(
+            AuditAction.CREATE,
+            actor=by,
+            obj=submission,
+            actor_username="" if by else f"field:{field_user.username}" if field_user else "",
+            changes={
+                "form": [None, form.form_id],
+                "version": [None, version.version],
+                "instance_id": [None, parsed.instance_id],
+                "deprecated_id": [None, parsed.deprecated_id or None],
+                "state": [None, submission.state],
+                **{kind: [None, summary] for kind, summary in submission.__dict__.get("_records", {}).items()},
+            },
+        )
+    return Receipt(submission, "edit" if previous else "created", added)
+
+
+def _resent(existing: Submission, digest: str, attachments: list[AttachmentUpload]) -> Receipt:
+    if existing.xml_sha256 != digest:
+        raise SubmissionRefused(
+            _("A different submission with the instance ID %(id)s was already received; this one is refused.")
+            % {"id": existing.instance_id},
+            status=409,
+        )
+    with transaction.atomic():
+        added = _add_attachments(existing, attachments)
+    return Receipt(existing, "duplicate", added)
+
+
+class _NeedsReview(Exception):
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def submission_process(*, submission: Submission, by: User | None = None) -> Submission:
+    """Turn a submission into its form's record; on any problem keep it in the review list with the reason."""
+    form = submission.form
+    if form.target == FormTarget.NONE:
+        _set_state(submission, SubmissionState.RECEIVED, "")
+        return submission
+    extracted = targets.extract(form.target, form.field_mapping, submission.data)
+    try:
+        if extracted.problems:
+            raise _NeedsReview(extracted.reason)
+        with transaction.atomic():
+            if submission.supersedes_id:
+                _retire_records_of(submission.supersedes)
+            BUILDERS[form.target](submission, extracted, by)
+    except _NeedsReview as problem:
+        _set_state(submission, SubmissionState.REVIEW, problem.reason)
+    except ValidationError as exc:
+        _set_state(submission, SubmissionState.REVIEW, _validation_text(exc))
+    else:
+        _set_state(submission, SubmissionState.PROCESSED, "")
+    return submission
+
+
+def _set_state(submission: Submission, state: str, reason: str) -> None:
+    if (submission.state, submission.review_reason) == (state, reason) and (
+        state != SubmissionState.PROCESSED or submission.processed_at is not None
+    ):
+        return  # stored so already (a new submission is inserted as it is expected to end)
+    submission.state, submission.review_reason = state, reason
+    submission.processed_at = timezone.now() if state == SubmissionState.PROCESSED else None
+    Submission.objects.filter(pk=submission.pk).update(
+        state=state, review_reason=reason, processed_at=submission.processed_at
+    )
+
+
+def _validation_text(exc: ValidationError) -> str:
+    if hasattr(exc, "message_dict"):
+        return "; ".join(f"{key}: {' '.join(messages)}" for key, messages in exc.message_dict.items())
+    return " ".join(exc.messages)
+
+
+def submission_retry(*, submission: Submission, by: User | None) -> Submission:
+    """Process a submission again (after the mapping, a site or a round was fixed)."""
+    if not submission.is_current:
+        raise ValidationError(_("Only the current version of a submission can be processed."))
+    with transaction.atomic():
+        before = submission.state
+        submission_process(submission=submission, by=by)
+        changes = {"state": [before, submission.state]}
+        changes.update({kind: [None, summary] for kind, summary in submission.__dict__.get("_records", {}).items()})
+        audit.record(AuditAction.UPDATE, actor=by, obj=submission, changes=changes)
+    return submission
+
+
+def submission_dismiss(*, submission: Submission, by: User | None, reason: str) -> Submission:
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why the submission is dismissed.")})
+    with transaction.atomic():
+        previous_state = submission.state
+        _set_state(submission, SubmissionState.DISMISSED, reason.strip())
+        audit.record(
+            AuditAction.UPDATE,
+            actor=by,
+            obj=submission,
+            changes={"state": [previous_state, SubmissionState.DISMISSED]},
+            reason=reason.strip(),
+        )
+    return submission
+
+
+def _retire_records_of(submission: Submission) -> None:
+    """An edit replaces what the earlier version became."""
+    SiteAssessment.objects.filter(submission=submission).delete()
+    FlowCount.objects.filter(submission=submission).delete()
+    PresenceFigure.objects.filter(submission=submission).delete()
+    DatasetRecord.objects.filter(submission=submission).delete()
+
+
+def _submitted_on(submission: Submission) -> datetime.date:
+    return timezone.localdate(submission.received_at)
+
+
+def _resolve_area(text: str, *, level: int, key: str) -> AdminArea:
+    try:
+        return AdminArea.objects.resolve(text, level=level)
+    except AdminArea.DoesNotExist as exc:
+        kind = _("district") if level == AdminArea.Level.DISTRICT else _("province")
+        raise _NeedsReview(
+            _("%(key)s: %(text)s is not a known %(kind)s (give its p-code or name)")
+            % {"key": key, "text": repr(text), "kind": kind}
+        ) from exc
+    except AdminArea.MultipleObjectsReturned as exc:
+        raise _NeedsReview(f"{key}: {exc}") from exc
+
+
+def _round_for(form: Form, day: datetime.date) -> Round:
+    if form.round_id:
+        return form.round
+    if form.operation_id is None:
+        raise _NeedsReview(_("form: bind the form to an operation (and a round) on its mapping page"))
+    rounds = list(form.operation.rounds.filter(started_on__lte=day).order_by("-started_on"))
+    for candidate in rounds:
+        if candidate.ended_on is None or candidate.ended_on >= day:
+            return candidate
+    raise _NeedsReview(
+        _("round: no round of %(operation)s covers %(day)s; add one or bind the form to a round")
+        % {"operation": form.operation, "day": day.isoformat()}
+    )
+
+
+def _build_site_assessment(submission: Submission, extracted: targets.Extracted, by: User | None) -> None:
+    values, form = extracted.values, submission.form
+    assessed_on = values.get("assessed_on") or _submitted_on(submission)
+    round = _round_for(form, assessed_on)
+    site = _site_for_assessment(submission, values, round.operation, by)
+    other = SiteAssessment.objects.filter(site=site, round=round).select_related("submission").first()
+    if other is not None:
+        raise _NeedsReview(
+            _("site: %(site)s was already assessed in %(round)s (submission %(other)s)")
+            % {"site": site.site_id, "round": round, "other": other.submission.instance_id if other.submission else "-"}
+        )
+    sex_age = {key: values.get(key) for key in (f"{s}_{a}" for s in "fm" for a in ("0_4", "5_17", "18_59", "60"))}
+    individuals = values.get("individuals")
+    if individuals is None and all(value is not None for value in sex_age.values()):
+        individuals = sum(sex_age.values())
+    if individuals is None:
+        raise _NeedsReview(_("individuals: give the total or every sex and age group"))
+    needs = [entry for entry in extracted.entries.get("needs", []) if entry.get("sector")]
+    site_assessment_record(
+        site=site,
+        round=round,
+        assessed_on=assessed_on,
+        households=values["households"],
+        individuals=individuals,
+        sex_age=sex_age,
+        population_groups=dict.fromkeys(values.get("population_groups", [])),
+        needs=[(entry["sector"], entry.get("severity") or 3) for entry in needs],
+        submission=submission,
+        by=by,
+    )
+
+
+def _site_for_assessment(submission: Submission, values: dict, operation: Operation, by: User | None) -> Site:
+    site_id = values.get("site_id", "")
+    if site_id:
+        site = Site.objects.filter(site_id=site_id.upper()).first()
+        if site is None:
+            raise _NeedsReview(_("site_id: no site has the ID %(id)s") % {"id": site_id})
+    else:
+        name = values.get("site_name", "")
+        if not name or not values.get("district"):
+            raise _NeedsReview(_("site_name, district: a new site needs its name and district (or give a site ID)"))
+        district = _resolve_area(values["district"], level=AdminArea.Level.DISTRICT, key="district")
+        site = Site.objects.filter(operation=operation, district=district, name_key=ascii_key(name)).first()
+        if site is None:
+            if not values.get("site_type"):
+                raise _NeedsReview(_("site_type: a new site needs its type"))
+            location = values.get("location")
+            return site_register(
+                office=submission.office,
+                operation=operation,
+                name=name,
+                type=values["site_type"],
+                district=district,
+                manager=values.get("manager", ""),
+                latitude=location.latitude if location else None,
+                longitude=location.longitude if location else None,
+                status=values.get("site_status") or "open",
+                by=by,
+            )
+    changes = {}
+    if values.get("site_status") and values["site_status"] != site.status:
+        changes["status"] = values["site_status"]
+    if values.get("manager") and values["manager"] != site.manager:
+        changes["manager"] = values["manager"]
+    location = values.get("location")
+    if location and (site.latitude, site.longitude) != (location.latitude, location.longitude):
+        changes.update(latitude=location.latitude, longitude=location.longitude)
+    if changes:
+        record_update(site, by=by, changes=changes, reason=f"submission {submission.instance_id}")
+    return site
+
+
+def _build_flow_counts(submission: Submission, extracted: targets.Extracted, by: User | None) -> None:
+    values = extracted.values
+    point = FlowMonitoringPoint.objects.filter(code=values["point"].upper()).first()
+    if point is None:
+        raise _NeedsReview(_("point: no flow monitoring point has the code %(code)s") % {"code": values["point"]})
+    rows = [
+        FlowCountInput(
+            point=point,
+            counted_on=values["counted_on"],
+            direction=values["direction"],
+            nationality=entry["nationality"],
+            sex=entry["sex"],
+            age_group=entry["age_group"],
+            individuals=entry["individuals"],
+        )
+        for entry in extracted.entries.get("rows", [])
+    ]
+    if not rows:
+        raise _NeedsReview(_("rows: the submission counts nobody"))
+    flow_counts_record(rows=rows, round=submission.form.round, submission=submission, by=by)
+
+
+def _build_presence(submission: Submission, extracted: targets.Extracted, by: User | None) -> None:
+    values = extracted.values
+    province = _resolve_area(values["province"], level=AdminArea.Level.PROVINCE, key="province")
+    rows = [
+        PresenceInput(
+            period=values["period"],
+            province=province,
+            population_group=entry["population_group"],
+            nationality=entry["nationality"],
+            source=values["source"],
+            individuals=entry["individuals"],
+        )
+        for entry in extracted.entries.get("rows", [])
+    ]
+    if not rows:
+        raise _NeedsReview(_("rows: the submission gives no figure"))
+    presence_figures_record(
+        office=submission.office, operation=submission.form.operation, rows=rows, submission=submission, by=by
+    )
+
+
+def _flat_answers(data: dict, prefix: str = "") -> dict:
+    flat = {}
+    for key, value in data.items():
+        path = f"{prefix}{key}"
+        if key == "meta" and not prefix:
+            continue
+        if isinstance(value, dict):
+            flat.update(_flat_answers(value, f"{path}/"))
+        elif not isinstance(value, list):
+            flat[path] = value
+    return flat
+
+
+def _build_dataset_record(submission: Submission, extracted: targets.Extracted, by: User | None) -> None:
+    values = extracted.values
+    province = None
+    if values.get("province"):
+        province = _resolve_area(values["province"], level=AdminArea.Level.PROVINCE, key="province")
+    record = DatasetRecord(
+        office=submission.office,
+        form=submission.form,
+        submission=submission,
+        collected_on=values.get("collected_on") or _submitted_on(submission),
+        province=province,
+        values=_flat_answers(submission.data),
+    )
+    record.full_clean()
+    record.save()
+
+
+BUILDERS = {
+    FormTarget.SITE_ASSESSMENT: _build_site_assessment,
+    FormTarget.FLOW_COUNT: _build_flow_counts,
+    FormTarget.PRESENCE: _build_presence,
+    FormTarget.DATASET: _build_dataset_record,
+}
+
+
+# --- DTM and MPM records --------------------------------------------------------------------------------------
+
+
+def operation_create(
+    *,
+    office: Office,
+    code: str,
+    name: str,
+    kind: str,
+    started_on: datetime.date,
+    by: User | None,
+    ended_on: datetime.date | None = None,
+    provinces: Iterable[AdminArea] = (),
+    description: str = "",
+) -> Operation:
+    with transaction.atomic():
+        operation = record_create(
+            Operation(
+                office=office,
+                code=code.strip().upper(),
+                name=name.strip(),
+                kind=kind,
+                started_on=started_on,
+                ended_on=ended_on,
+                description=description,
+            ),
+            by=by,
+        )
+        provinces = list(provinces)
+        if any(area.level != AdminArea.Level.PROVINCE for area in provinces):
+            raise ValidationError({"provinces": _("An operation covers provinces, not districts.")})
+        operation.provinces.set(provinces)
+    return operation
+
+
+def round_create(
+    *,
+    operation: Operation,
+    number: int,
+    assessment_type: str,
+    started_on: datetime.date,
+    by: User | None,
+    ended_on: datetime.date | None = None,
+) -> Round:
+    return record_create(
+        Round(
+            operation=operation,
+            number=number,
+            assessment_type=assessment_type,
+            started_on=started_on,
+            ended_on=ended_on,
+        ),
+        by=by,
+    )
+
+
+def _next_site_id(district: AdminArea) -> str:
+    """Stable site IDs: the district's p-code and a number, `TUR031001-S007`, never reused."""
+    prefix = f"{district.pcode}-S"
+    taken = Site.objects.filter(site_id__startswith=prefix).values_list("site_id", flat=True)
+    numbers = [int(site_id[len(prefix) :]) for site_id in taken if site_id[len(prefix) :].isdigit()]
+    return f"{prefix}{max(numbers, default=0) + 1:03d}"
+
+
+def site_register(
+    *,
+    office: Office,
+    name: str,
+    type: str,
+    district: AdminArea,
+    by: User | None,
+    operation: Operation | None = None,
+    manager: str = "",
+    latitude: float | None = None,
+    longitude: float | None = None,
+    status: str = "open",
+    opened_on: datetime.date | None = None,
+    site_id: str = "",
+) -> Site:
+    with transaction.atomic():
+        return record_create(
+            Site(
+                office=office,
+                operation=operation,
+                site_id=(site_id or _next_site_id(district)).upper(),
+                name=name.strip(),
+                type=type,
+                manager=manager.strip(),
+                district=district,
+                latitude=latitude,
+                longitude=longitude,
+                status=status,
+                opened_on=opened_on,
+            ),
+            by=by,
+        )
+
+
+def site_record_status(
+    *, site: Site, status: str, by: User | None, closed_on: datetime.date | None = None, reason: str = ""
+) -> Site:
+    """Open, plan or close a site (a closed site keeps its ID and its assessments)."""
+    changes: dict = {"status": status}
+    if closed_on is not None:
+        changes["closed_on"] = closed_on
+    return record_update(site, by=by, changes=changes, reason=reason)
+
+
+def site_assessment_record(
+    *,
+    site: Site,
+    round: Round,
+    assessed_on: datetime.date,
+    households: int,
+    individuals: int,
+    by: User | None,
+    sex_age: dict[str, int | None] | None = None,
+    population_groups: dict[str, int | None] | None = None,
+    needs: list[tuple[str, int]] = (),
+    submission: Submission | None = None,
+) -> SiteAssessment:
+    """Record one round's assessment of a site; `needs` are (sector, severity) in order of rank."""
+    with transaction.atomic():
+        assessment = record_create(
+            SiteAssessment(
+                office=site.office,
+                site=site,
+                round=round,
+                assessed_on=assessed_on,
+                households=households,
+                individuals=individuals,
+                submission=submission,
+                created_by=by,
+                **(sex_age or {}),
+            ),
+            by=by,
+        )
+        groups = [
+            SitePopulationGroup(assessment=assessment, group=group, individuals=count)
+            for group, count in (population_groups or {}).items()
+        ]
+        seen: set[str] = set()
+        need_rows = []
+        for sector, severity in needs:
+            if sector in seen:
+                raise ValidationError({"needs": _("The sector %(sector)s is ranked twice.") % {"sector": sector}})
+            seen.add(sector)
+            need_rows.append(SiteNeed(assessment=assessment, sector=sector, rank=len(need_rows) + 1, severity=severity))
+        for row in (*groups, *need_rows):
+            row.full_clean(exclude=["assessment"])
+        SitePopulationGroup.objects.bulk_create(groups)
+        SiteNeed.objects.bulk_create(need_rows)
+    return assessment
+
+
+def flow_point_create(
+    *,
+    office: Office,
+    code: str,
+    name: str,
+    type: str,
+    district: AdminArea,
+    by: User | None,
+    operation: Operation | None = None,
+    latitude: float | None = None,
+    longitude: float | None = None,
+) -> FlowMonitoringPoint:
+    return record_create(
+        FlowMonitoringPoint(
+            office=office,
+            operation=operation,
+            code=code.strip().upper(),
+            name=name.strip(),
+            type=type,
+            district=district,
+            latitude=latitude,
+            longitude=longitude,
+        ),
+        by=by,
+    )
+
+
+_ROW_FIELDS = {
+    "FlowCount": ("counted_on", "direction", "nationality", "sex", "age_group", "individuals"),
+    "PresenceFigure": ("period", "population_group", "nationality", "source", "individuals"),
+    "InterceptionCount": ("period", "kind", "route", "authority", "nationality", "sex", "age_group", "individuals"),
+}
+
+
+def _check_row(record) -> None:
+    """`full_clean` of the value fields of a count row, without the per-row overhead (imports run to 10⁵ rows)."""
+    model = type(record)
+    errors = {}
+    for name in _ROW_FIELDS[model.__name__]:
+        field = model._meta.get_field(name)
+        value = getattr(record, name)
+        if value is None or value == "":
+            errors[name] = [_("This field cannot be blank.")]
+            continue
+        if field.choices and value not in _choice_values(field):
+            errors[name] = [
+                _("%(value)s is not one of %(choices)s.")
+                % {"value": value, "choices": ", ".join(str(choice) for choice in _choice_values(field))}
+            ]
+            continue
+        try:
+            field.run_validators(value)
+        except ValidationError as exc:
+            errors[name] = exc.messages
+    if errors:
+        raise ValidationError(errors)
+
+
+_CHOICES: dict = {}
+
+
+def _choice_values(field) -> frozenset:
+    if field not in _CHOICES:
+        _CHOICES[field] = frozenset(value for value, _label in field.flatchoices)
+    return _CHOICES[field]
+
+
+@dataclass
+class FlowCountInput:
+    point: FlowMonitoringPoint
+    counted_on: datetime.date
+    direction: str
+    nationality: str
+    sex: str
+    age_group: str
+    individuals: int
+
+
+def flow_counts_record(
+    *,
+    rows: list[FlowCountInput],
+    by: User | None,
+    round: Round | None = None,
+    submission: Submission | None = None,
+) -> list[FlowCount]:
+    """Record counts at flow-monitoring points: every row validated, all stored or none, one audit event."""
+    records = []
+    for number, row in enumerate(rows, start=1):
+        record = FlowCount(
+            office_id=row.point.office_id,
+            point=row.point,
+            round=round,
+            counted_on=row.counted_on,
+            month=first_of_month(row.counted_on),
+            province_id=row.point.province_id,
+            direction=row.direction,
+            nationality=row.nationality.upper(),
+            sex=row.sex,
+            age_group=row.age_group,
+            individuals=row.individuals,
+            submission=submission,
+        )
+        try:
+            _check_row(record)
+        except ValidationError as exc:
+            raise ValidationError(
+                _("Row %(row)s: %(problem)s") % {"row": number, "problem": _validation_text(exc)}
+            ) from exc
+        records.append(record)
+    with transaction.atomic(savepoint=False):
+        FlowCount.objects.bulk_create(records, batch_size=500)
+        _audit_batch("flow_counts", records, by=by, submission=submission)
+    return records
+
+
+@dataclass
+class PresenceInput:
+    period: datetime.date
+    province: AdminArea
+    population_group: str
+    nationality: str
+    source: str
+    individuals: int
+
+
+def presence_figures_record(
+    *,
+    office: Office,
+    rows: list[PresenceInput],
+    by: User | None,
+    operation: Operation | None = None,
+    submission: Submission | None = None,
+) -> list[PresenceFigure]:
+    """Record migrant-presence figures; a figure for a cell already published by the same source is refused."""
+    records = []
+    for number, row in enumerate(rows, start=1):
+        record = PresenceFigure(
+            office=office,
+            operation=operation,
+            period=first_of_month(row.period),
+            province=row.province,
+            population_group=row.population_group,
+            nationality=row.nationality.upper(),
+            source=row.source,
+            individuals=row.individuals,
+            submission=submission,
+        )
+        try:
+            _check_row(record)
+        except ValidationError as exc:
+            raise ValidationError(
+                _("Row %(row)s: %(problem)s") % {"row": number, "problem": _validation_text(exc)}
+            ) from exc
+        records.append(record)
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                PresenceFigure.objects.bulk_create(records, batch_size=500)
+        except IntegrityError as exc:
+            raise ValidationError(
+                _("A figure for the same month, province, group, nationality and source is already recorded.")
+            ) from exc
+        _audit_batch("presence_figures", records, by=by, submission=submission, office=office)
+    return records
+
+
+@dataclass
+class InterceptionInput:
+    period: datetime.date
+    kind: str
+    route: str
+    authority: str
+    nationality: str
+    sex: str
+    age_group: str
+    individuals: int
+    province: AdminArea | None = None
+
+
+def interceptions_record(
+    *, office: Office, rows: list[InterceptionInput], by: User | None, operation: Operation | None = None
+) -> list[InterceptionCount]:
+    """Record apprehension and rescue counts as the authorities published them."""
+    records = []
+    for number, row in enumerate(rows, start=1):
+        record = InterceptionCount(
+            office=office,
+            operation=operation,
+            period=first_of_month(row.period),
+            kind=row.kind,
+            route=row.route,
+            authority=row.authority,
+            province=row.province,
+            nationality=row.nationality.upper(),
+            sex=row.sex,
+            age_group=row.age_group,
+            individuals=row.individuals,
+        )
+        try:
+            _check_row(record)
+        except ValidationError as exc:
+            raise ValidationError(
+                _("Row %(row)s: %(problem)s") % {"row": number, "problem": _validation_text(exc)}
+            ) from exc
+        records.append(record)
+    with transaction.atomic():
+        InterceptionCount.objects.bulk_create(records, batch_size=500)
+        _audit_batch("interception_counts", records, by=by, office=office)
+    return records
+
+
+def _audit_batch(kind: str, records: list, *, by: User | None, submission: Submission | None = None, office=None):
+    """One event for a batch of count rows (a row-per-event log would dwarf the figures it describes).
+
+    Rows that come from a submission are told in the submission's own event instead (one event a phone POST).
+    """
+    if not records:
+        return
+    total = sum(record.individuals for record in records)
+    if submission is not None:
+        submission.__dict__.setdefault("_records", {})[kind] = f"{len(records)} rows, {total} individuals"
+        return
+    audit.record(
+        AuditAction.CREATE,
+        actor=by,
+        office=office or records[0].office_id,
+        object_type=records[0]._meta.label_lower,
+        object_repr=f"{len(records)} {kind}",
+        changes={kind: [None, f"{len(records)} rows, {total} individuals"]},
+    )
