@@ -73,3 +73,22 @@ def test_ascii_key_is_the_same_for_upper_lower_and_title_case(name):
     assert key == ascii_key(tr_upper(name)) == ascii_key(tr_lower(name)) == ascii_key(tr_title(name))
     assert key.isascii()
     assert key == ascii_key(key)
+
+
+def test_liman_shell_prints_only_the_counts(tmp_path):
+    """The command the issue names, through the installed console script, on a fresh database."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    liman = str(Path(sys.executable).with_name("liman"))
+    env = {**os.environ, "LIMAN_VAR_DIR": str(tmp_path), "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    subprocess.run([liman, "migrate", "-v0"], env=env, check=True, timeout=300)
+    code = (
+        "from liman.core.models import AdminArea; "
+        "print(AdminArea.objects.filter(level=1).count(), AdminArea.objects.filter(level=2).count())"
+    )
+    result = subprocess.run([liman, "shell", "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert result.stdout == "81 973\n"
