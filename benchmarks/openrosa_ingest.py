@@ -219,12 +219,12 @@ def main() -> None:
         photo = bytes(rng.getrandbits(8) for _ in range(50_000))
         distinct = [instance_xml(version, rng) for _ in range(args.submissions)]
         # Phones resend: one in ten instances goes twice (a lost answer, a retry).
-        work = [(xml, photo if n % 10 == 0 else None) for n, xml in enumerate(distinct)]
-        work += [(xml, None) for xml in rng.sample(distinct, args.submissions // 10)]
+        work = [multipart(xml, photo if n % 10 == 0 else None) for n, xml in enumerate(distinct)]
+        work += [multipart(xml, None) for xml in rng.sample(distinct, args.submissions // 10)]
         rng.shuffle(work)
 
         def submit(phone: Phone, item) -> int:
-            body, content_type = multipart(*item)
+            body, content_type = item
             status, _content = phone.request("POST", "/openrosa/submission", body, {"Content-Type": content_type})
             return status
 

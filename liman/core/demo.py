@@ -48,6 +48,13 @@ FAMILY_NAMES = [
 
 Seeder = Callable[[random.Random, int], None]
 SEEDERS: list[tuple[str, Seeder]] = []
+#: Lines each app adds to what `liman seed` prints (field-user logins, …).
+LOGIN_NOTES: list[Callable[[], list[str]]] = []
+
+
+def register_login_notes(notes: Callable[[], list[str]]) -> None:
+    if notes not in LOGIN_NOTES:
+        LOGIN_NOTES.append(notes)
 
 
 def register_seeder(name: str, seeder: Seeder) -> None:

@@ -12,10 +12,11 @@ class DtmConfig(AppConfig):
 
         from . import selectors
         from .choices import DTM_READ_ROLES
-        from .demo import seed_dtm
+        from .demo import demo_login_lines, seed_dtm
 
         navigation.register(navigation.NavItem("dtm", _("Field data"), "dtm-home", DTM_READ_ROLES, order=60))
         maps.register_metric(
             "dtm_site_individuals", _("Individuals in sites (DTM)"), selectors.site_individuals_by_province
         )
         demo.register_seeder("dtm", seed_dtm)
+        demo.register_login_notes(demo_login_lines)

@@ -121,7 +121,11 @@ class FieldUserCreateForm(forms.Form):
 
 
 class FieldUserPasswordForm(forms.Form):
-    password = forms.CharField(label=_("The field user's password"), widget=forms.PasswordInput, max_length=128)
+    password = forms.CharField(
+        label=_("The field user's password"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
+        max_length=128,
+    )
 
 
 class DismissForm(forms.Form):

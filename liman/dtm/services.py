@@ -391,17 +391,15 @@ def submission_receive(
         raise SubmissionRefused(_("The submission is not UTF-8 text."), status=400) from exc
 
     with transaction.atomic():
-        existing = Submission.objects.filter(form=form, instance_id=parsed.instance_id).first()
-        if existing is not None:
-            if existing_is_skipped:
-                return Receipt(existing, "duplicate")
-            return _resent(existing, digest, attachments)
         previous = None
         if parsed.deprecated_id:
             previous = (
                 Submission.objects.select_for_update().filter(form=form, instance_id=parsed.deprecated_id).first()
             )
             if previous is not None and not previous.is_current:
+                resent = Submission.objects.filter(form=form, instance_id=parsed.instance_id).first()
+                if resent is not None:  # this very edit, sent again
+                    return Receipt(resent, "duplicate") if existing_is_skipped else _resent(resent, digest, attachments)
                 raise SubmissionRefused(
                     _("The submission %(id)s was already replaced by another edit; this edit is refused.")
                     % {"id": parsed.deprecated_id},
@@ -435,8 +433,17 @@ def submission_receive(
                 )
                 submission.save()
         except IntegrityError:
-            # Another worker stored the same instance a moment ago (the phone resent while we worked).
-            existing = Submission.objects.get(form=form, instance_id=parsed.instance_id)
+            # The instance is already here: a phone resending (no answer reached it), perhaps a moment ago
+            # through another worker. Inserting first and looking only then keeps a query off the usual path.
+            existing = Submission.objects.filter(form=form, instance_id=parsed.instance_id).first()
+            if existing is None:  # two edits of the same submission at once: the other one won
+                raise SubmissionRefused(
+                    _("The submission %(id)s was edited again meanwhile; this edit is refused.")
+                    % {"id": parsed.deprecated_id},
+                    status=409,
+                ) from None
+            if existing_is_skipped:
+                return Receipt(existing, "duplicate")
             return _resent(existing, digest, attachments)
         added = _add_attachments(submission, attachments)
         if previous is not None:

@@ -249,6 +249,17 @@ def test_an_edit_naming_the_earlier_instance_becomes_its_new_version(client, sit
     assert SiteAssessment.objects.get().households == 130  # the edit replaced what the first version became
 
 
+def test_an_edit_sent_twice_is_stored_once(client, site_version, field_user):
+    first_id = f"uuid:{uuid.uuid4()}"
+    post_instance(client, instance(site_version, instance_id=first_id))
+    edit = instance(site_version, deprecated_id=first_id, households=130)
+
+    responses = [post_instance(client, edit), post_instance(client, edit)]
+
+    assert [response.status_code for response in responses] == [201, 201]
+    assert Submission.objects.count() == 2
+
+
 def test_an_edit_of_an_already_replaced_version_is_a_conflict(client, site_version, field_user):
     first_id = f"uuid:{uuid.uuid4()}"
     post_instance(client, instance(site_version, instance_id=first_id))

@@ -229,3 +229,32 @@ def test_lists_cost_the_same_number_of_queries_whatever_their_length(
     for name, query in (("dtm-forms", {}), ("dtm-submissions", {"state": "all"}), ("dtm-field-users", {})):
         with django_assert_max_num_queries(14):
             assert officer_client.get(reverse(name), query).status_code == 200
+
+
+def test_an_operation_and_its_round_are_created_on_their_pages(officer_client):
+    response = officer_client.post(
+        reverse("dtm-operation-create"),
+        {"office": "HTY", "code": "TUR-FL-2024", "name": "Floods, Hatay 2024", "kind": "emergency",
+         "started_on": "2024-03-02", "provinces": ["TUR031"]},
+    )  # fmt: skip
+    from liman.dtm.models import Operation
+
+    operation = Operation.objects.get(code="TUR-FL-2024")
+    assert response.url == reverse("dtm-operation", args=[operation.pk])
+    officer_client.post(
+        reverse("dtm-round-create", args=[operation.pk]),
+        {"number": 1, "assessment_type": "emergency_tracking", "started_on": "2024-03-04"},
+    )
+    assert [str(r) for r in operation.rounds.all()] == ["TUR-FL-2024 round 1 · Emergency tracking"]
+    assert "Floods, Hatay 2024" in officer_client.get(reverse("dtm-home")).content.decode()
+
+
+def test_a_sites_page_shows_its_assessments_and_needs(officer_client, site_version):
+    services.submission_receive(
+        office=site_version.form.office, xml=collect_xml("site_assessment", site_version.version, site_body())
+    )
+    from liman.dtm.models import Site
+
+    page = officer_client.get(reverse("dtm-site", args=[Site.objects.get().site_id])).content.decode()
+
+    assert "Antakya Tent City" in page and "1. Shelter (4)" in page and "Temporary protection" in page

@@ -26,3 +26,6 @@ class Command(BaseCommand):
             f"  administrators also need a TOTP code: add key {secret} for {admin} to an authenticator app,\n"
             f"  or print the current code with: .venv/bin/liman demo_totp {admin}"
         )
+        for notes in demo.LOGIN_NOTES:
+            for line in notes():
+                self.stdout.write(line)
