@@ -34,7 +34,7 @@ format: install
 	$(BIN)/ruff check --fix liman tests benchmarks
 
 messages: install
-	cd liman && ../$(BIN)/liman makemessages -l tr -l ar --no-obsolete --ignore 'static/vendor/*'
+	cd liman && ../$(BIN)/liman makemessages -l tr -l ar --no-obsolete --ignore 'static/vendor/*' --ignore '*/static/vendor/*'
 	cd liman && ../$(BIN)/liman compilemessages
 
 clean:
