@@ -22,3 +22,6 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_H
 import tempfile  # noqa: E402
 
 MEDIA_ROOT = tempfile.mkdtemp(prefix="liman-test-media-")
+
+# Demo data in tests: a few people per office is enough to exercise every seeder.
+LIMAN_DEMO_PEOPLE_PER_OFFICE = 50
