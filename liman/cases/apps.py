@@ -31,3 +31,19 @@ class CasesConfig(AppConfig):
             )
         )
         demo.register_seeder("cases", seed_cases)
+
+        from liman.core.access import has_role
+        from liman.core.selectors import register_home_figure
+
+        from . import selectors
+
+        def open_cases(user):
+            return selectors.cases_for(user, open_only=True).count() if has_role(user, casework) else None
+
+        def overdue_follow_ups(user):
+            if not has_role(user, casework):
+                return None
+            return selectors.follow_ups_for(user, overdue_only=True).count()
+
+        register_home_figure("open_cases", _("Open cases"), open_cases)
+        register_home_figure("overdue_follow_ups", _("My overdue follow-ups"), overdue_follow_ups)

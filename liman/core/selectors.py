@@ -60,6 +60,14 @@ def tasks_for(user: User) -> QuerySet[TaskProgress]:
     return TaskProgress.objects.visible_to(user)
 
 
+#: Figures other apps add to the home page: (key, label, count(user) -> int | None; None hides it).
+HOME_FIGURES: list[tuple[str, object, object]] = []
+
+
+def register_home_figure(key: str, label, count) -> None:
+    HOME_FIGURES[:] = [entry for entry in HOME_FIGURES if entry[0] != key] + [(key, label, count)]
+
+
 def home_figures(user: User) -> list[dict]:
     """Headline figures for the home page, each counted within the user's scope."""
     offices = offices_for(user)
@@ -67,6 +75,10 @@ def home_figures(user: User) -> list[dict]:
         {"key": "offices", "label": _("Offices"), "value": offices.count()},
         {"key": "provinces", "label": _("Provinces covered"), "value": offices.values("province").distinct().count()},
     ]
+    for key, label, count in HOME_FIGURES:
+        value = count(user)
+        if value is not None:
+            figures.append({"key": key, "label": label, "value": value})
     if has_role(user, AUDIT_ROLES | {"supervisor"}):
         figures.append(
             {

@@ -16,3 +16,15 @@ class RegistryConfig(AppConfig):
         people_roles = frozenset({Role.VIEWER, Role.CASEWORKER, Role.SUPERVISOR, Role.HEALTH, Role.PROGRAMME_OFFICER})
         navigation.register(navigation.NavItem("people", _("People"), "person-search", people_roles, order=5))
         demo.register_seeder("registry", seed_registry)
+
+        from liman.core.access import has_role
+        from liman.core.selectors import register_home_figure
+
+        from .models import Person
+
+        def people_count(user):
+            if not has_role(user, people_roles):
+                return None
+            return Person.objects.visible_to(user).active().count()
+
+        register_home_figure("people", _("People registered"), people_count)

@@ -94,3 +94,19 @@ def test_office_detail_shows_staff_to_supervisors_only(client, istanbul, no_seco
 
 def test_health_answers_without_login(client):
     assert client.get(reverse("health")).json() == {"status": "ok"}
+
+
+def test_home_shows_people_cases_and_overdue_follow_ups_to_caseworkers(client, istanbul, izmir):
+    from tests.factories import _registry_world
+
+    _registry_world(istanbul, "Home")
+    _registry_world(izmir, "Away")
+    client.force_login(staff(Role.CASEWORKER, istanbul))
+    figures = {figure["key"]: figure["value"] for figure in client.get(reverse("home")).context["figures"]}
+    assert figures["people"] == 2 and figures["open_cases"] == 0 and figures["overdue_follow_ups"] == 0
+
+
+def test_home_hides_casework_figures_from_a_dtm_officer(client, istanbul):
+    client.force_login(staff(Role.DTM_OFFICER, istanbul))
+    figures = {figure["key"] for figure in client.get(reverse("home")).context["figures"]}
+    assert not {"people", "open_cases", "overdue_follow_ups"} & figures
