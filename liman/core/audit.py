@@ -84,7 +84,7 @@ def record(
             object_type=object_type or (obj._meta.label_lower if obj is not None else ""),
             object_id=object_id or (str(obj.pk) if obj is not None else ""),
             object_repr=(object_repr or (str(obj) if obj is not None else ""))[:200],
-            changes=_json_safe(changes or {}),
+            changes=json_safe(changes or {}),
             reason=reason,
             ip_address=ip_address or "",
             prev_hash=head.hash,
@@ -96,12 +96,12 @@ def record(
     return event
 
 
-def _json_safe(value):
+def json_safe(value):
     """Keep the diff as plain strings so every database returns exactly what was hashed."""
     if isinstance(value, dict):
-        return {str(k): _json_safe(v) for k, v in value.items()}
+        return {str(k): json_safe(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_json_safe(v) for v in value]
+        return [json_safe(v) for v in value]
     if value is None:
         return None
     return str(value)

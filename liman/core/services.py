@@ -98,7 +98,7 @@ def task_progress_start(*, name: str, owner: User | None, office: Office | None 
     return TaskProgress.objects.create(name=name, owner=owner, office=office, total=total)
 
 
-_REFERENCE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: references are read out on the phone
+REFERENCE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: references are read out on the phone
 
 
 def new_reference(prefix: str, model: type[models.Model], length: int = 8) -> str:
@@ -106,7 +106,34 @@ def new_reference(prefix: str, model: type[models.Model], length: int = 8) -> st
     import secrets
 
     while True:
-        code = "".join(secrets.choice(_REFERENCE_ALPHABET) for _ in range(length))
+        code = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(length))
         reference = f"{prefix}-{code}"
         if not model._default_manager.filter(reference=reference).exists():
             return reference
+
+
+def second_factor_device_pending(*, user: User):
+    """The TOTP device being set up for `user` (created unconfirmed on first need)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+    return device or TOTPDevice.objects.create(user=user, name="Liman", confirmed=False)
+
+
+def second_factor_confirm(*, device, by: User) -> None:
+    """The first correct code confirms the device; from then on it is required at every sign-in."""
+    with transaction.atomic():
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        audit.record(AuditAction.UPDATE, actor=by, obj=by, changes={"second_factor": [None, "confirmed"]})
+
+
+def api_token_issue(*, user: User) -> str:
+    """A new API token for `user`, replacing the old one; the key is returned once."""
+    from rest_framework.authtoken.models import Token
+
+    with transaction.atomic():
+        Token.objects.filter(user=user).delete()
+        key = Token.objects.create(user=user).key
+        audit.record(AuditAction.CREATE, actor=user, obj=user, reason="API token issued")
+    return key

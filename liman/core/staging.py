@@ -46,7 +46,7 @@ from .choices import AuditAction, Role
 from .fields import BlindIndexField
 from .models import ImportBatch, Office, StagedRow, TaskProgress, User
 from .progress import ProgressReporter
-from .services import _REFERENCE_ALPHABET, record_update
+from .services import REFERENCE_ALPHABET, record_update
 from .tabular import Limits, Table, TableError, has_bidi_controls, read_table, strip_bidi_controls
 
 #: Rows written per statement while staging and committing.
@@ -233,10 +233,10 @@ def import_stage(
     except TableError as exc:
         raise ImportRefused(str(exc)) from exc
     with contextlib.closing(table):
-        return _stage_table(importer, table, file_name=file_name, by=by, limits=limits, reporter=reporter)
+        return stage_table(importer, table, file_name=file_name, by=by, limits=limits, reporter=reporter)
 
 
-def _stage_table(
+def stage_table(
     importer: Importer,
     table: Table,
     *,
@@ -612,7 +612,7 @@ def new_references(prefix: str, model: type[models.Model], count: int) -> list[s
 
     Random, as `new_reference`'s, so two offices importing at once never race for the same one.
     """
-    alphabet = _REFERENCE_ALPHABET
+    alphabet = REFERENCE_ALPHABET
     assert len(alphabet) == 32  # one random byte's low five bits pick a letter without bias
     chosen: set[str] = set()
     while len(chosen) < count:

@@ -27,7 +27,15 @@ from .forms import RoleGrantForm, StaffCreateForm
 from .maps import METRICS
 from .models import AdminArea, AuditEvent, RoleGrant, TaskProgress
 from .roles import AUDIT_ROLES, STAFF_DIRECTORY_ROLES
-from .services import role_grant_add, role_grant_revoke, task_progress_start, user_create
+from .services import (
+    api_token_issue,
+    role_grant_add,
+    role_grant_revoke,
+    second_factor_confirm,
+    second_factor_device_pending,
+    task_progress_start,
+    user_create,
+)
 
 
 def require_role(request: HttpRequest, roles) -> None:
@@ -189,9 +197,7 @@ def second_factor(request: HttpRequest) -> HttpResponse:
     device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
     pending = None
     if device is None:
-        pending = TOTPDevice.objects.filter(user=user, confirmed=False).first()
-        if pending is None:
-            pending = TOTPDevice.objects.create(user=user, name="Liman", confirmed=False)
+        pending = second_factor_device_pending(user=user)
     next_url = request.POST.get("next") or request.GET.get("next") or reverse("home")
     if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
         next_url = reverse("home")
@@ -201,8 +207,7 @@ def second_factor(request: HttpRequest) -> HttpResponse:
         candidate = device or pending
         if token.isdigit() and candidate.verify_token(token):
             if pending is not None:
-                pending.confirmed = True
-                pending.save(update_fields=["confirmed"])
+                second_factor_confirm(device=pending, by=user)
             otp_login(request, candidate)
             return redirect(next_url)
         error = _("That code is not valid. Enter the 6-digit code your authenticator app shows now.")
@@ -219,14 +224,7 @@ def api_token(request: HttpRequest) -> HttpResponse:
     """Create or replace the caller's API token; it is shown once, then only its first characters."""
     from rest_framework.authtoken.models import Token
 
-    from . import audit
-
-    new_key = None
-    if request.method == "POST":
-        with transaction.atomic():
-            Token.objects.filter(user=request.user).delete()
-            new_key = Token.objects.create(user=request.user).key
-            audit.record(AuditAction.CREATE, actor=request.user, obj=request.user, reason="API token issued")
+    new_key = api_token_issue(user=request.user) if request.method == "POST" else None
     token = Token.objects.filter(user=request.user).first()
     return render(request, "core/api_token.html", {"token": token, "new_key": new_key})
 

@@ -430,7 +430,7 @@ def stage_export(*, form: Form, stream, file_name: str, by: User | None) -> Impo
             _("Columns left out (neither a question of the form nor export metadata): %(columns)s.")
             % {"columns": ", ".join(ignored[:30]) + (" …" if len(ignored) > 30 else "")}
         )
-    return staging._stage_table(  # noqa: SLF001  (core's staging, with an importer made for this upload)
+    return staging.stage_table(  # an importer class made for this upload
         importer_class(office=form.office),
         table,
         file_name=file_name,

@@ -28,7 +28,7 @@ from liman.core import audit
 from liman.core.choices import AuditAction, Role, Sensitivity
 from liman.core.demo import DEMO_OFFICES, demo_username
 from liman.core.models import AdminArea, AuditChainHead, AuditEvent, Office, User
-from liman.core.services import _REFERENCE_ALPHABET
+from liman.core.services import REFERENCE_ALPHABET
 
 from .choices import (
     WG_DOMAINS,
@@ -670,7 +670,7 @@ class _Numbers:
                 return value
 
     def reference(self, prefix: str) -> str:
-        return self._unique(lambda: f"{prefix}-{''.join(self.rng.choices(_REFERENCE_ALPHABET, k=8))}")
+        return self._unique(lambda: f"{prefix}-{''.join(self.rng.choices(REFERENCE_ALPHABET, k=8))}")
 
     def ykn(self, *, valid: bool = True, prefix: str = "99") -> str:
         def make() -> str:
@@ -1012,7 +1012,7 @@ def _audit_created(objects: Sequence[models.Model], *, actor: User | None) -> No
                 object_type=obj._meta.label_lower,
                 object_id=str(obj.pk),
                 object_repr=str(obj)[:200],
-                changes=audit._json_safe(audit.diff({}, audit.snapshot(obj))),
+                changes=audit.json_safe(audit.diff({}, audit.snapshot(obj))),
                 prev_hash=previous,
             )
             event.hash = previous = audit.event_hash(event)
