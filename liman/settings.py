@@ -48,6 +48,16 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name}={value!r} is not an integer.") from exc
 
 
+def env_float(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        return float(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number, not {value!r}.") from None
+
+
 def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in env_str(name, default).split(",") if item.strip()]
 
@@ -89,6 +99,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "liman.core.apps.CoreConfig",
     "liman.registry.apps.RegistryConfig",
+    "liman.dedup.apps.DedupConfig",
     "liman.health.apps.HealthConfig",
     "liman.movements.apps.MovementsConfig",
     "liman.cases.apps.CasesConfig",
@@ -262,9 +273,19 @@ if IS_PRODUCTION and (not LIMAN_FIELD_KEYS or not LIMAN_BLIND_INDEX_KEY):
 # group of victims a CTDC export may publish.
 LIMAN_CT_REFLECTION_DAYS = env_int("LIMAN_CT_REFLECTION_DAYS", 30)
 LIMAN_CTDC_K = env_int("LIMAN_CTDC_K", 11)
+#: Record linkage: match probabilities from which a pair is "auto-link" (likely the same person) and "review"
+#: (a human decides); offices may set their own. LIMAN_DEDUP_BACKEND: duckdb (one machine) or spark.
+LIMAN_DEDUP_AUTO_LINK = env_float("LIMAN_DEDUP_AUTO_LINK", 0.95)
+LIMAN_DEDUP_REVIEW = env_float("LIMAN_DEDUP_REVIEW", 0.20)
+LIMAN_DEDUP_BACKEND = env_str("LIMAN_DEDUP_BACKEND", "duckdb")
 
 # Resettlement: the fit-to-fly check counts within this many hours before departure (DOMAIN.md: 72).
 LIMAN_FIT_TO_FLY_HOURS = env_int("LIMAN_FIT_TO_FLY_HOURS", 72)
+
+# Field data: a field user (an ODK Collect login) is locked after this many wrong passwords in a row on the
+# OpenRosa server, for this many minutes or until an administrator of its office unlocks it.
+LIMAN_FIELD_LOCKOUT_ATTEMPTS = env_int("LIMAN_FIELD_LOCKOUT_ATTEMPTS", 10)
+LIMAN_FIELD_LOCKOUT_MINUTES = env_int("LIMAN_FIELD_LOCKOUT_MINUTES", 30)
 # A Unicode font for PDF manifests (Turkish and Arabic names); Debian's fonts-dejavu-core ships it.
 LIMAN_PDF_FONT = env_str("LIMAN_PDF_FONT", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 

@@ -1,0 +1,672 @@
+"""Record linkage: which records stand for the same person.
+
+A Fellegi–Sunter model run by Splink on DuckDB (or on Spark, `LIMAN_DEDUP_BACKEND=spark`). The records are
+first made comparable (`normalise`): each distinct name is folded, keyed by the spelling-variant table and
+reduced to its consonant skeleton once, in Python, and joined back in DuckDB; phones and foreigner IDs are
+cleaned in SQL. Candidate pairs come from blocking rules that each need two or three things to agree, so
+that the same person written differently is still met by at least one of them; every candidate is then
+scored on given, father's and family names, date of birth (knowing year-only and 1 January dates), sex,
+nationality, phone, foreigner ID and household.
+
+The household works against a match: two records of one household are two people (siblings share family
+name, father's name and phone). The trained model (`trained/`) is versioned JSON; the prior — how likely two
+random records are the same person — is set for each run from the number of records, since it shrinks as
+the registry grows while the share of people registered twice does not.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import logging
+import math
+import os
+import re
+import tempfile
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import cache
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from . import normalise
+
+COLUMNS = (
+    "record_id",
+    "first_name",
+    "father_name",
+    "family_name",
+    "sex",
+    "birth_date",
+    "nationality",
+    "phone",
+    "foreigner_id",
+    "household_id",
+)
+OUTPUT_COLUMNS = ("record_id_l", "record_id_r", "match_probability", "band")
+NAME_PARTS = ("first_name", "father_name", "family_name")
+
+MODEL_DIR = Path(__file__).parent / "trained"
+MODEL_VERSION = "2026.11-1"
+MODEL_PATH = MODEL_DIR / f"liman-dedup-{MODEL_VERSION}.json"
+
+#: Share of records that have another record of the same person, used for the prior of each run.
+EXPECTED_DUPLICATES_PER_RECORD = 0.15
+
+
+class Band(StrEnum):
+    AUTO_LINK = "auto_link"
+    REVIEW = "review"
+    DISTINCT = "distinct"
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    auto_link: float = 0.95
+    review: float = 0.20
+
+    def __post_init__(self):
+        if not 0 < self.review <= self.auto_link <= 1:
+            raise ValueError("Thresholds must satisfy 0 < review ≤ auto-link ≤ 1.")
+
+    def band(self, probability: float) -> Band:
+        if probability >= self.auto_link:
+            return Band.AUTO_LINK
+        if probability >= self.review:
+            return Band.REVIEW
+        return Band.DISTINCT
+
+
+@dataclass(frozen=True)
+class ScoredPair:
+    record_id_l: str
+    record_id_r: str
+    match_probability: float
+    band: Band
+
+
+class InputError(ValueError):
+    """A file the matcher cannot read; `problems` say where (row, column) and what."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("; ".join(problems[:20]) + (f"; and {len(problems) - 20} more" if len(problems) > 20 else ""))
+
+
+# --- the model -----------------------------------------------------------------------------------------------
+
+
+def _name_comparison(part: str):
+    import splink.comparison_level_library as cll
+    import splink.comparison_library as cl
+
+    return cl.CustomComparison(
+        output_column_name=part,
+        comparison_description=part.replace("_", " "),
+        comparison_levels=[
+            cll.NullLevel(f"{part}_fold"),
+            cll.ExactMatchLevel(f"{part}_fold", term_frequency_adjustments=True).configure(
+                label_for_charts="same spelling"
+            ),
+            cll.ExactMatchLevel(f"{part}_canon", term_frequency_adjustments=True).configure(
+                label_for_charts="spelling variants of one name"
+            ),
+            cll.CustomLevel(f"{part}_known_l AND {part}_known_r", "two different names of the table"),
+            cll.ExactMatchLevel(f"{part}_skel").configure(label_for_charts="same consonant skeleton"),
+            cll.JaroWinklerLevel(f"{part}_fold", 0.88).configure(label_for_charts="Jaro-Winkler ≥ 0.88"),
+            cll.DamerauLevenshteinLevel(f"{part}_skel", 1).configure(label_for_charts="skeletons one edit apart"),
+            cll.ElseLevel(),
+        ],
+    )
+
+
+def _birth_date_comparison():
+    """The levels of `normalise.birth_date_agreement`, in SQL."""
+    import splink.comparison_level_library as cll
+    import splink.comparison_library as cl
+
+    imprecise = "(dob_md_l IS NULL OR dob_md_r IS NULL OR dob_md_l = '01-01' OR dob_md_r = '01-01')"
+    swapped = "substr(dob_md_l, 1, 2) = substr(dob_md_r, 4, 2) AND substr(dob_md_l, 4, 2) = substr(dob_md_r, 1, 2)"
+    return cl.CustomComparison(
+        output_column_name="birth_date",
+        comparison_description="date of birth",
+        comparison_levels=[
+            cll.CustomLevel("dob_y_l IS NULL OR dob_y_r IS NULL", "missing").configure(is_null_level=True),
+            cll.CustomLevel(f"dob_y_l = dob_y_r AND dob_md_l = dob_md_r AND NOT {imprecise}", "exact"),
+            cll.CustomLevel(f"dob_y_l = dob_y_r AND NOT {imprecise} AND {swapped}", "day and month swapped"),
+            cll.CustomLevel(f"dob_y_l = dob_y_r AND {imprecise}", "same year, one known to the year only"),
+            cll.CustomLevel("dob_y_l = dob_y_r", "same year"),
+            cll.CustomLevel("abs(dob_y_l - dob_y_r) = 1", "a year apart"),
+            cll.ElseLevel(),
+        ],
+    )
+
+
+def _exact(column: str, description: str):
+    import splink.comparison_library as cl
+
+    return cl.ExactMatch(column)
+
+
+def _contact_comparison():
+    """Phone and household together: a shared phone is strong evidence of one person, except between two
+    members of one household, who share the phone and are two people."""
+    import splink.comparison_level_library as cll
+    import splink.comparison_library as cl
+
+    return cl.CustomComparison(
+        output_column_name="contact",
+        comparison_description="phone and household",
+        comparison_levels=[
+            cll.CustomLevel("household_id_l = household_id_r", "same household: two members"),
+            cll.CustomLevel("phone_l IS NULL OR phone_r IS NULL", "phone missing").configure(is_null_level=True),
+            cll.CustomLevel("phone_l = phone_r", "same phone"),
+            cll.ElseLevel(),
+        ],
+    )
+
+
+#: Candidate pairs: each rule needs several things to agree; a duplicate need only meet one of them. On the
+#: synthetic registry they keep 98 % of the true pairs as candidates while comparing about 35 pairs per
+#: record (benchmarks/dedup.py).
+BLOCKING_RULES = (
+    # Same names (as skeletons, so spelling variants and most typos agree) and year of birth.
+    "l.first_name_skel = r.first_name_skel AND l.family_name_skel = r.family_name_skel AND l.dob_y = r.dob_y",
+    # The same, a year apart (ages guessed at registration).
+    "l.first_name_skel = r.first_name_skel AND l.family_name_skel = r.family_name_skel AND l.dob_y = r.dob_y + 1",
+    "l.first_name_skel = r.first_name_skel AND l.family_name_skel = r.family_name_skel AND l.dob_y + 1 = r.dob_y",
+    # A mistyped given name: family, father's name, sex and year.
+    "l.family_name_skel = r.family_name_skel AND l.father_name_skel = r.father_name_skel AND l.dob_y = r.dob_y"
+    " AND l.sex = r.sex",
+    # A full date of birth with one of the names.
+    "l.first_name_skel = r.first_name_skel AND l.dob_y = r.dob_y AND l.dob_md = r.dob_md",
+    "l.family_name_skel = r.family_name_skel AND l.dob_y = r.dob_y AND l.dob_md = r.dob_md",
+    # The phone with the given name or the year; the foreigner ID alone.
+    "l.phone = r.phone AND l.first_name_skel = r.first_name_skel",
+    "l.phone = r.phone AND l.dob_y = r.dob_y",
+    "l.foreigner_id = r.foreigner_id",
+)
+
+
+def blocking_rules() -> list[dict]:
+    return [{"blocking_rule": rule, "sql_dialect": "duckdb"} for rule in BLOCKING_RULES]
+
+
+def settings(probability_two_random_records_match: float = 1e-5):
+    from splink import SettingsCreator
+
+    return SettingsCreator(
+        link_type="dedupe_only",
+        unique_id_column_name="record_id",
+        probability_two_random_records_match=probability_two_random_records_match,
+        comparisons=[
+            _name_comparison("first_name"),
+            _name_comparison("father_name"),
+            _name_comparison("family_name"),
+            _birth_date_comparison(),
+            _exact("sex", "sex"),
+            _exact("nationality", "nationality"),
+            _exact("foreigner_id", "foreigner ID"),
+            _contact_comparison(),
+        ],
+        blocking_rules_to_generate_predictions=blocking_rules(),
+        retain_matching_columns=False,
+        retain_intermediate_calculation_columns=False,
+    )
+
+
+@cache
+def trained_model() -> dict:
+    return json.loads(MODEL_PATH.read_text(encoding="utf-8"))
+
+
+def model_for(record_count: int, link_only: bool = False) -> dict:
+    """The trained model with the prior of a run over `record_count` records."""
+    model = {
+        key: value for key, value in json.loads(json.dumps(trained_model())).items() if not key.startswith("liman_")
+    }
+    pairs = max(record_count * (record_count - 1) / 2, 1)
+    model["probability_two_random_records_match"] = min(0.5, EXPECTED_DUPLICATES_PER_RECORD * record_count / pairs)
+    if link_only:
+        model["link_type"] = "link_only"
+    return model
+
+
+def portable_settings(record_count: int):
+    """The trained model rebuilt from the comparison definitions, for another SQL dialect (Spark): the JSON
+    holds DuckDB SQL, so its m- and u-probabilities are carried over onto freshly built comparisons."""
+    from splink import SettingsCreator
+
+    trained = {c["output_column_name"]: c for c in trained_model()["comparisons"]}
+    base = settings(model_for(record_count)["probability_two_random_records_match"])
+    comparisons = []
+    for comparison in base.comparisons:
+        levels = [level for level in trained[comparison.create_output_column_name()]["comparison_levels"]
+                  if not level.get("is_null_level")]  # fmt: skip
+        comparisons.append(
+            comparison.configure(
+                m_probabilities=[level["m_probability"] for level in levels],
+                u_probabilities=[level["u_probability"] for level in levels],
+            )
+        )
+    return SettingsCreator(
+        link_type="dedupe_only",
+        unique_id_column_name="record_id",
+        probability_two_random_records_match=base.probability_two_random_records_match,
+        comparisons=comparisons,
+        blocking_rules_to_generate_predictions=blocking_rules(),
+        retain_matching_columns=False,
+        retain_intermediate_calculation_columns=False,
+        additional_columns_to_retain=["household_id"],
+    )
+
+
+# --- reading and preparing records ---------------------------------------------------------------------------
+
+_CHECKS = (
+    ("record_id", "record_id IS NULL OR trim(record_id) = ''", "is empty: every record needs an id"),
+    ("sex", "sex IS NOT NULL AND sex NOT IN ('M', 'F')", "must be M or F"),
+    (
+        "birth_date",
+        "birth_date IS NOT NULL AND NOT regexp_full_match(birth_date, "
+        r"'\d{4}(-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01]))?')",
+        "must be YYYY-MM-DD, or YYYY when only the year is known",
+    ),
+    (
+        "nationality",
+        "nationality IS NOT NULL AND NOT regexp_full_match(nationality, '[A-Z]{3}')",
+        "must be a three-letter ISO 3166 code such as SYR",
+    ),  # fmt: skip
+)
+
+
+def _connect(threads: int | None) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    if threads:
+        con.execute(f"SET threads = {int(threads)}")
+    con.execute("SET preserve_insertion_order = false")
+    con.execute(f"SET temp_directory = '{tempfile.gettempdir()}/liman-dedup'")
+    return con
+
+
+def _check_header(header: list[str]) -> None:
+    missing = [column for column in COLUMNS if column not in header]
+    unknown = [column for column in header if column not in COLUMNS]
+    problems = []
+    if missing:
+        problems.append("row 1: missing columns: " + ", ".join(missing))
+    if unknown:
+        problems.append("row 1: unknown columns: " + ", ".join(unknown))
+    if problems:
+        raise InputError(problems)
+
+
+def read_file(con: duckdb.DuckDBPyConnection, path: Path, table: str = "raw") -> int:
+    """Load a CSV of `COLUMNS` into `table`, refusing it with row and column when a value is unusable."""
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        header = next(csv.reader(handle), None)
+    if not header:
+        raise InputError(["the file is empty"])
+    _check_header([column.strip() for column in header])
+    con.execute(
+        f"""CREATE OR REPLACE TABLE {table} AS
+        SELECT row_number() OVER () + 1 AS row_number, *
+        FROM read_csv(?, header = true, all_varchar = true, quote = '"', escape = '"')""",
+        [str(path)],
+    )
+    return _validate(con, table)
+
+
+def load_records(con: duckdb.DuckDBPyConnection, records: Iterable[Mapping[str, str]], table: str) -> int:
+    rows = list(records)
+    columns = {
+        column: pa.array([(str(row.get(column) or "") or None) for row in rows], pa.string()) for column in COLUMNS
+    }
+    columns["row_number"] = pa.array(range(1, len(rows) + 1), pa.int64())
+    frame = pa.table(columns)
+    con.register(f"{table}_arrow", frame)
+    con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM {table}_arrow")
+    con.unregister(f"{table}_arrow")
+    return _validate(con, table)
+
+
+def _validate(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    problems = []
+    for column, condition, message in _CHECKS:
+        for row_number, value in con.execute(
+            f"SELECT row_number, {column} FROM {table} WHERE {condition} ORDER BY row_number LIMIT 20"
+        ).fetchall():
+            problems.append(f"row {row_number}, {column} {value!r}: {message}")
+    for record_id, rows in con.execute(
+        f"""SELECT record_id, list(row_number ORDER BY row_number) FROM {table}
+        GROUP BY record_id HAVING count(*) > 1 ORDER BY min(row_number) LIMIT 20"""
+    ).fetchall():
+        problems.append(f"rows {', '.join(map(str, rows))}, record_id {record_id!r}: appears more than once")
+    if problems:
+        raise InputError(problems)
+    (count,) = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0]
+    return count
+
+
+_E164 = re.compile(r"^\+\d{8,15}$")
+
+
+def prepare(con: duckdb.DuckDBPyConnection, source: str, table: str) -> None:
+    """`table`: one row per record with the comparison columns the model reads."""
+    distinct = con.execute(
+        " UNION ".join(f"SELECT DISTINCT {part} AS name FROM {source} WHERE {part} IS NOT NULL" for part in NAME_PARTS)
+    ).fetchall()
+    raw, fold, canon, skel, known = [], [], [], [], []
+    for (name,) in distinct:
+        features = normalise.name_features(name)
+        raw.append(name)
+        fold.append(features.fold or None)
+        canon.append(features.canon or None)
+        skel.append(features.skel or None)
+        known.append(features.known)
+    names = pa.table({"name": raw, "fold": fold, "canon": canon, "skel": skel, "known": known})
+    con.register("name_features", names)
+
+    phones = con.execute(f"SELECT DISTINCT phone FROM {source} WHERE phone IS NOT NULL").fetchall()
+    odd = [phone for (phone,) in phones if not _E164.match(phone)]
+    con.register("phone_keys", pa.table({"phone": odd, "e164": [normalise.phone_key(p) or None for p in odd]}))
+
+    joins, selects = [], []
+    for part in NAME_PARTS:
+        alias = f"n_{part}"
+        joins.append(f"LEFT JOIN name_features {alias} ON {alias}.name = s.{part}")
+        selects.append(
+            f"{alias}.fold AS {part}_fold, {alias}.canon AS {part}_canon, {alias}.skel AS {part}_skel, "
+            f"coalesce({alias}.known, false) AS {part}_known"
+        )
+    con.execute(
+        f"""CREATE OR REPLACE TABLE {table} AS
+        SELECT s.record_id,
+               {", ".join(selects)},
+               try_cast(substr(s.birth_date, 1, 4) AS INTEGER) AS dob_y,
+               CASE WHEN length(s.birth_date) = 10 THEN substr(s.birth_date, 6, 5) END AS dob_md,
+               s.sex, s.nationality,
+               coalesce(p.e164, CASE WHEN regexp_full_match(s.phone, '\\+\\d{{8,15}}') THEN s.phone END) AS phone,
+               nullif(regexp_replace(s.foreigner_id, '\\D', '', 'g'), '') AS foreigner_id,
+               s.household_id
+        FROM {source} s {" ".join(joins)}
+        LEFT JOIN phone_keys p ON p.phone = s.phone"""
+    )
+    con.unregister("name_features")
+    con.unregister("phone_keys")
+
+
+# --- running -------------------------------------------------------------------------------------------------
+
+
+def backend() -> str:
+    return os.environ.get("LIMAN_DEDUP_BACKEND", "duckdb")
+
+
+def _linker(con: duckdb.DuckDBPyConnection, tables: list[str], model: dict):
+    from splink import DuckDBAPI, Linker
+
+    logging.getLogger("splink").setLevel(logging.WARNING)
+    db_api = DuckDBAPI(connection=con)
+    frames = [db_api.register(con.table(table)) for table in tables]
+    return Linker(frames if len(frames) > 1 else frames[0], model)
+
+
+#: Pairs are scored down to this probability, so that the household evidence can lift them.
+SCORE_FLOOR = 0.001
+#: A pair at or above this probability links its two households (for the household evidence).
+HOUSEHOLD_LINK = 0.9
+
+
+def _predict(linker, thresholds: Thresholds, progress: Callable[[int, int], None] | None, chunks: int):
+    """Scored pairs at or above `SCORE_FLOOR`, in chunks so that progress can be reported."""
+    results = []
+    for chunk in range(1, chunks + 1):
+        results.append(
+            linker.inference.predict_chunk(
+                left_chunk=(chunk, chunks),
+                right_chunk=(1, 1),
+                threshold_match_probability=min(SCORE_FLOOR, thresholds.review),
+                warning_mode="never",
+            )
+        )
+        if progress:
+            progress(chunk, chunks)
+    return results
+
+
+def _band_sql(thresholds: Thresholds) -> str:
+    return (
+        f"CASE WHEN match_probability >= {thresholds.auto_link!r} THEN 'auto_link' "
+        f"WHEN match_probability >= {thresholds.review!r} THEN 'review' ELSE 'distinct' END"
+    )
+
+
+def _chunks_for(count: int) -> int:
+    return max(1, min(8, count // 150_000))
+
+
+def dedupe_file(
+    input_path: Path,
+    output_path: Path,
+    *,
+    thresholds: Thresholds = Thresholds(),
+    threads: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> int:
+    """`liman dedup file`: read INPUT, write every pair at or above the review threshold; return the count."""
+    if backend() == "spark":
+        from .spark import dedupe_file_on_spark
+
+        return dedupe_file_on_spark(input_path, output_path, thresholds=thresholds)
+    con = _connect(threads)
+    count = read_file(con, input_path)
+    prepare(con, "raw", "records")
+    con.execute("DROP TABLE raw")
+    _score(con, count, thresholds, progress)
+    con.execute(
+        f"""COPY (SELECT record_id_l, record_id_r,
+                  round(match_probability, 6) AS match_probability, {_band_sql(thresholds)} AS band
+              FROM scored ORDER BY match_probability DESC, record_id_l, record_id_r)
+        TO '{_sql_path(output_path)}' (HEADER, DELIMITER ',')"""
+    )
+    (written,) = con.execute("SELECT count(*) FROM scored").fetchall()[0]
+    con.close()
+    return written
+
+
+def _score(con, count: int, thresholds: Thresholds, progress: Callable[[int, int], None] | None) -> None:
+    """Table `scored`: the pairs of `records` at or above the review threshold, household evidence included."""
+    model = model_for(count)
+    model["additional_columns_to_retain"] = ["household_id"]
+    linker = _linker(con, ["records"], model)
+    parts = _predict(linker, thresholds, progress, _chunks_for(count))
+    union = " UNION ALL ".join(f"SELECT * FROM {part.physical_name}" for part in parts)
+    con.execute(
+        f"""CREATE OR REPLACE TABLE candidates AS
+        SELECT record_id_l, record_id_r, match_weight, household_id_l, household_id_r FROM ({union})"""
+    )
+    household_evidence(con, "candidates", trained_model().get("liman_household_evidence", {}))
+    con.execute(
+        f"""CREATE OR REPLACE TABLE scored AS
+        SELECT record_id_l, record_id_r, match_probability FROM candidates_with_households
+        WHERE match_probability >= {thresholds.review!r}"""
+    )
+
+
+def household_evidence(con, table: str, bayes_factors: Mapping[str, float]) -> None:
+    """`{table}_with_households`: each pair's weight with what the two households say.
+
+    A family registered again comes with its members: when two other members of the two households are
+    matched (p ≥ `HOUSEHOLD_LINK`), the pair is more likely the same person ("linked"); when both
+    households have other members and none of them match, less ("not linked"). The two Bayes factors are
+    learnt with the model (`training`); with none, the weights are left as they are."""
+    linked = math.log2(bayes_factors.get("linked", 1.0))
+    not_linked = math.log2(bayes_factors.get("not_linked", 1.0))
+    threshold_weight = math.log2(HOUSEHOLD_LINK / (1 - HOUSEHOLD_LINK))
+    con.execute(
+        f"""CREATE OR REPLACE TABLE {table}_with_households AS
+        WITH links AS (
+            SELECT least(household_id_l, household_id_r) AS a, greatest(household_id_l, household_id_r) AS b,
+                   count(*) AS n
+            FROM {table}
+            WHERE match_weight >= {threshold_weight!r} AND household_id_l <> household_id_r
+            GROUP BY ALL
+        ),
+        sizes AS (SELECT household_id, count(*) AS size FROM records WHERE household_id IS NOT NULL GROUP BY ALL),
+        evidence AS (
+            SELECT c.*,
+                CASE
+                    WHEN c.household_id_l IS NULL OR c.household_id_r IS NULL
+                         OR c.household_id_l = c.household_id_r THEN 0.0
+                    WHEN coalesce(k.n, 0) - CASE WHEN c.match_weight >= {threshold_weight!r} THEN 1 ELSE 0 END > 0
+                         THEN {linked!r}
+                    WHEN sl.size > 1 AND sr.size > 1 THEN {not_linked!r}
+                    ELSE 0.0
+                END AS household_weight
+            FROM {table} c
+            LEFT JOIN links k ON k.a = least(c.household_id_l, c.household_id_r)
+                             AND k.b = greatest(c.household_id_l, c.household_id_r)
+            LEFT JOIN sizes sl ON sl.household_id = c.household_id_l
+            LEFT JOIN sizes sr ON sr.household_id = c.household_id_r
+        )
+        SELECT *, match_weight + household_weight AS final_weight,
+               pow(2, match_weight + household_weight) / (1 + pow(2, match_weight + household_weight))
+                   AS match_probability
+        FROM evidence"""
+    )
+
+
+def _sql_path(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
+def dedupe(
+    records: Iterable[Mapping[str, str]],
+    *,
+    thresholds: Thresholds = Thresholds(),
+    threads: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[ScoredPair]:
+    """Every pair of `records` at or above the review threshold (record_id_l < record_id_r)."""
+    con = _connect(threads)
+    count = load_records(con, records, "raw")
+    if count < 2:
+        return []
+    prepare(con, "raw", "records")
+    _score(con, count, thresholds, progress)
+    rows = con.execute(
+        "SELECT record_id_l, record_id_r, match_probability FROM scored ORDER BY match_probability DESC"
+    ).fetchall()
+    con.close()
+    return [
+        ScoredPair(str(left), str(right), float(probability), thresholds.band(probability))
+        for left, right, probability in rows
+    ]
+
+
+def link(
+    new: Iterable[Mapping[str, str]],
+    existing: Iterable[Mapping[str, str]],
+    *,
+    thresholds: Thresholds = Thresholds(),
+) -> list[ScoredPair]:
+    """Pairs of a new record and an existing one at or above the review threshold (left: new, right: existing)."""
+    con = _connect(None)
+    new_count = load_records(con, new, "raw_new")
+    existing_count = load_records(con, existing, "raw_existing")
+    if not new_count or not existing_count:
+        return []
+    prepare(con, "raw_new", "new_records")
+    prepare(con, "raw_existing", "existing_records")
+    # Ids are marked by side, so that each pair comes back the right way round.
+    con.execute("UPDATE new_records SET record_id = 'n|' || record_id")
+    con.execute("UPDATE existing_records SET record_id = 'e|' || record_id")
+    # The prior of a search among `existing_count` records for one person: about one in that many.
+    model = model_for(2, link_only=True)
+    model["probability_two_random_records_match"] = min(0.5, EXPECTED_DUPLICATES_PER_RECORD / max(existing_count, 1))
+    linker = _linker(con, ["new_records", "existing_records"], model)
+    result = linker.inference.predict(threshold_match_probability=thresholds.review, warning_mode="never")
+    rows = con.execute(
+        f"SELECT record_id_l, record_id_r, match_probability FROM {result.physical_name} "
+        "ORDER BY match_probability DESC"
+    ).fetchall()
+    con.close()
+    pairs = []
+    for left, right, probability in rows:
+        if left.startswith("e|"):
+            left, right = right, left
+        pairs.append(ScoredPair(left[2:], right[2:], float(probability), thresholds.band(probability)))
+    return pairs
+
+
+# --- side by side --------------------------------------------------------------------------------------------
+
+
+class Agreement(StrEnum):
+    AGREE = "agree"
+    CLOSE = "close"
+    DISAGREE = "disagree"
+    MISSING = "missing"
+
+
+def _name_agreement(left: str, right: str) -> Agreement:
+    if not (left or "").strip() or not (right or "").strip():
+        return Agreement.MISSING
+    a, b = normalise.name_features(left), normalise.name_features(right)
+    if a.fold == b.fold or a.canon == b.canon:
+        return Agreement.AGREE
+    from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
+
+    if (
+        a.skel == b.skel
+        or JaroWinkler.similarity(a.fold, b.fold) >= 0.88
+        or DamerauLevenshtein.distance(a.skel, b.skel) <= 1
+    ):
+        return Agreement.CLOSE
+    return Agreement.DISAGREE
+
+
+_DATE_AGREEMENT = {
+    normalise.DateAgreement.MISSING: Agreement.MISSING,
+    normalise.DateAgreement.EXACT: Agreement.AGREE,
+    normalise.DateAgreement.SWAPPED: Agreement.CLOSE,
+    normalise.DateAgreement.SAME_YEAR_IMPRECISE: Agreement.CLOSE,
+    normalise.DateAgreement.SAME_YEAR: Agreement.CLOSE,
+    normalise.DateAgreement.YEAR_APART: Agreement.DISAGREE,
+    normalise.DateAgreement.DIFFERENT: Agreement.DISAGREE,
+}
+
+
+def _exact_agreement(left: str, right: str) -> Agreement:
+    if not left or not right:
+        return Agreement.MISSING
+    return Agreement.AGREE if left == right else Agreement.DISAGREE
+
+
+def compare(left: Mapping[str, str], right: Mapping[str, str]) -> dict[str, str]:
+    """Field by field, how two records agree: "agree", "close", "disagree" or "missing" (for the review page).
+
+    A shared household is reported as "disagree" (two members of one household are two people); separate
+    households say nothing ("missing"): a family registered again gets a new household."""
+    found = {part: _name_agreement(left.get(part, ""), right.get(part, "")) for part in NAME_PARTS}
+    try:
+        dates = normalise.birth_date_agreement(
+            normalise.birth_date(left.get("birth_date", "")), normalise.birth_date(right.get("birth_date", ""))
+        )
+        found["birth_date"] = _DATE_AGREEMENT[dates]
+    except ValueError:
+        found["birth_date"] = Agreement.MISSING
+    for column in ("sex", "nationality"):
+        found[column] = _exact_agreement(left.get(column, ""), right.get(column, ""))
+    found["phone"] = _exact_agreement(
+        normalise.phone_key(left.get("phone", "")), normalise.phone_key(right.get("phone", ""))
+    )
+    found["foreigner_id"] = _exact_agreement(left.get("foreigner_id", ""), right.get("foreigner_id", ""))
+    household_l, household_r = left.get("household_id", ""), right.get("household_id", "")
+    same_household = household_l and household_l == household_r
+    found["household_id"] = Agreement.DISAGREE if same_household else Agreement.MISSING
+    return {field: str(value) for field, value in found.items()}
