@@ -33,7 +33,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-AUTO_LINK, REVIEW = 0.95, 0.20
+#: The default thresholds of `liman dedup file` (LIMAN_DEDUP_AUTO_LINK, LIMAN_DEDUP_REVIEW).
+AUTO_LINK, REVIEW = 0.90, 0.02
 GOAL = {"seconds": 150, "peak_gib": 4.0, "precision_auto": 0.97, "recall_auto": 0.90, "recall_review": 0.97}
 
 
@@ -151,7 +152,7 @@ linker.training.estimate_probability_two_random_records_match(
 )
 linker.training.estimate_u_using_random_sampling(max_pairs=5e6)
 linker.training.estimate_parameters_using_expectation_maximisation(block_on("first_name", "family_name"))
-linker.training.estimate_parameters_using_expectation_maximisation(block_on("birth_date", "sex", "nationality"))
+linker.training.estimate_parameters_using_expectation_maximisation(block_on("birth_date", "father_name"))
 pairs = linker.inference.predict(threshold_match_probability=0.5)
 con.execute(
     f"COPY (SELECT record_id_l, record_id_r, match_probability "
@@ -186,6 +187,7 @@ def main() -> None:
                 else:
                     seconds, peak = runner(data, out)
                 results[name] = {"seconds": seconds, "peak_gib": peak, **score(out, truth)}
+                log(f"{name}: {results[name]}")
             report(records, results)
 
 

@@ -275,8 +275,8 @@ LIMAN_CT_REFLECTION_DAYS = env_int("LIMAN_CT_REFLECTION_DAYS", 30)
 LIMAN_CTDC_K = env_int("LIMAN_CTDC_K", 11)
 #: Record linkage: match probabilities from which a pair is "auto-link" (likely the same person) and "review"
 #: (a human decides); offices may set their own. LIMAN_DEDUP_BACKEND: duckdb (one machine) or spark.
-LIMAN_DEDUP_AUTO_LINK = env_float("LIMAN_DEDUP_AUTO_LINK", 0.95)
-LIMAN_DEDUP_REVIEW = env_float("LIMAN_DEDUP_REVIEW", 0.20)
+LIMAN_DEDUP_AUTO_LINK = env_float("LIMAN_DEDUP_AUTO_LINK", 0.90)
+LIMAN_DEDUP_REVIEW = env_float("LIMAN_DEDUP_REVIEW", 0.02)
 LIMAN_DEDUP_BACKEND = env_str("LIMAN_DEDUP_BACKEND", "duckdb")
 
 # Resettlement: the fit-to-fly check counts within this many hours before departure (DOMAIN.md: 72).

@@ -65,8 +65,8 @@ class Band(StrEnum):
 
 @dataclass(frozen=True)
 class Thresholds:
-    auto_link: float = 0.95
-    review: float = 0.20
+    auto_link: float = 0.90
+    review: float = 0.02
 
     def __post_init__(self):
         if not 0 < self.review <= self.auto_link <= 1:
@@ -497,46 +497,76 @@ def _score(con, count: int, thresholds: Thresholds, progress: Callable[[int, int
     )
 
 
-def household_evidence(con, table: str, bayes_factors: Mapping[str, float]) -> None:
+#: What the two households of a pair say: other members matched (one, or two and more), none matched though
+#: both households have other members, or nothing (a household of one, or no household given).
+HOUSEHOLD_STATES = ("linked_1", "linked_2", "not_linked", "displaced")
+
+
+def household_evidence(con, table: str, bayes_factors: Mapping[str, float], *, keep: tuple[str, ...] = ()) -> None:
     """`{table}_with_households`: each pair's weight with what the two households say.
 
-    A family registered again comes with its members: when two other members of the two households are
-    matched (p ≥ `HOUSEHOLD_LINK`), the pair is more likely the same person ("linked"); when both
-    households have other members and none of them match, less ("not linked"). The two Bayes factors are
-    learnt with the model (`training`); with none, the weights are left as they are."""
-    linked = math.log2(bayes_factors.get("linked", 1.0))
-    not_linked = math.log2(bayes_factors.get("not_linked", 1.0))
+    A family registered again comes with its members: when other members of the two households are
+    matched (p ≥ `HOUSEHOLD_LINK`), the pair is more likely the same person, the more so the more members
+    match; when both households have other members and none of them match, less. The Bayes factors are
+    learnt with the model (`training`). One person has one record in each household: a pair that is not
+    the best match of both its records in the other's household is "displaced" (the twin or sibling of
+    the one who matches), whatever else agrees."""
+    weights = {state: math.log2(bayes_factors.get(state, 1.0)) for state in HOUSEHOLD_STATES}
     threshold_weight = math.log2(HOUSEHOLD_LINK / (1 - HOUSEHOLD_LINK))
     con.execute(
-        f"""CREATE OR REPLACE TABLE {table}_with_households AS
+        """CREATE OR REPLACE TEMP TABLE household_sizes AS
+        SELECT household_id, count(*) AS size FROM records WHERE household_id IS NOT NULL GROUP BY ALL"""
+    )
+    _household_pass(con, table, f"{table}_with_households", threshold_weight, weights, keep)
+
+
+def _household_pass(con, source: str, target: str, threshold: float, weights: dict, keep: tuple[str, ...]) -> None:
+    weight_column = "match_weight"
+    columns = ", ".join(("record_id_l", "record_id_r", "match_weight", "household_id_l", "household_id_r", *keep))
+    con.execute(
+        f"""CREATE OR REPLACE TABLE {target} AS
         WITH links AS (
             SELECT least(household_id_l, household_id_r) AS a, greatest(household_id_l, household_id_r) AS b,
                    count(*) AS n
-            FROM {table}
-            WHERE match_weight >= {threshold_weight!r} AND household_id_l <> household_id_r
+            FROM {source}
+            WHERE {weight_column} >= {threshold!r} AND household_id_l <> household_id_r
             GROUP BY ALL
         ),
-        sizes AS (SELECT household_id, count(*) AS size FROM records WHERE household_id IS NOT NULL GROUP BY ALL),
         evidence AS (
-            SELECT c.*,
-                CASE
-                    WHEN c.household_id_l IS NULL OR c.household_id_r IS NULL
-                         OR c.household_id_l = c.household_id_r THEN 0.0
-                    WHEN coalesce(k.n, 0) - CASE WHEN c.match_weight >= {threshold_weight!r} THEN 1 ELSE 0 END > 0
-                         THEN {linked!r}
-                    WHEN sl.size > 1 AND sr.size > 1 THEN {not_linked!r}
-                    ELSE 0.0
-                END AS household_weight
-            FROM {table} c
+            SELECT c.{columns.replace(", ", ", c.")},
+                coalesce(k.n, 0) - CASE WHEN c.{weight_column} >= {threshold!r} THEN 1 ELSE 0 END AS others,
+                sl.size AS size_l, sr.size AS size_r,
+                row_number() OVER (PARTITION BY c.record_id_l, c.household_id_r ORDER BY c.{weight_column} DESC)
+                    AS rank_l,
+                row_number() OVER (PARTITION BY c.record_id_r, c.household_id_l ORDER BY c.{weight_column} DESC)
+                    AS rank_r
+            FROM {source} c
             LEFT JOIN links k ON k.a = least(c.household_id_l, c.household_id_r)
                              AND k.b = greatest(c.household_id_l, c.household_id_r)
-            LEFT JOIN sizes sl ON sl.household_id = c.household_id_l
-            LEFT JOIN sizes sr ON sr.household_id = c.household_id_r
+            LEFT JOIN household_sizes sl ON sl.household_id = c.household_id_l
+            LEFT JOIN household_sizes sr ON sr.household_id = c.household_id_r
+        ),
+        states AS (
+            SELECT *,
+                CASE
+                    WHEN household_id_l IS NULL OR household_id_r IS NULL OR household_id_l = household_id_r THEN NULL
+                    WHEN rank_l > 1 OR rank_r > 1 THEN 'displaced'
+                    WHEN others >= 2 THEN 'linked_2'
+                    WHEN others = 1 THEN 'linked_1'
+                    WHEN size_l > 1 AND size_r > 1 THEN 'not_linked'
+                END AS household_state
+            FROM evidence
         )
-        SELECT *, match_weight + household_weight AS final_weight,
-               pow(2, match_weight + household_weight) / (1 + pow(2, match_weight + household_weight))
-                   AS match_probability
-        FROM evidence"""
+        SELECT {columns}, household_state,
+               match_weight + CASE household_state
+                   WHEN 'linked_2' THEN {weights["linked_2"]!r} WHEN 'linked_1' THEN {weights["linked_1"]!r}
+                   WHEN 'not_linked' THEN {weights["not_linked"]!r} WHEN 'displaced' THEN {weights["displaced"]!r}
+                   ELSE 0.0 END AS final_weight
+        FROM states"""
+    )
+    con.execute(
+        f"""ALTER TABLE {target} ADD COLUMN match_probability DOUBLE;
+        UPDATE {target} SET match_probability = pow(2, final_weight) / (1 + pow(2, final_weight))"""
     )
 
 

@@ -78,11 +78,10 @@ def _household_bayes_factors(con, model: dict, count: int) -> dict[str, float]:
         SELECT record_id_l, record_id_r, match_weight, household_id_l, household_id_r,
                entity_id_l = entity_id_r AS truth FROM {scored.physical_name}"""
     )
-    engine.household_evidence(con, "training_pairs", {"linked": 2.0, "not_linked": 0.5})
+    engine.household_evidence(con, "training_pairs", {}, keep=("truth",))
     rows = dict(
         con.execute(
-            """SELECT CASE WHEN household_weight > 0 THEN 'linked' WHEN household_weight < 0 THEN 'not_linked'
-                      ELSE 'none' END AS state,
+            """SELECT coalesce(household_state, 'none'),
                       [sum(CASE WHEN truth THEN 1 ELSE 0 END), sum(CASE WHEN truth THEN 0 ELSE 1 END)]
                FROM training_pairs_with_households GROUP BY ALL"""
         ).fetchall()
@@ -90,7 +89,7 @@ def _household_bayes_factors(con, model: dict, count: int) -> dict[str, float]:
     true_total = sum(found[0] for found in rows.values()) or 1
     false_total = sum(found[1] for found in rows.values()) or 1
     factors = {}
-    for state in ("linked", "not_linked"):
+    for state in engine.HOUSEHOLD_STATES:
         true_count, false_count = rows.get(state, [0, 0])
         factors[state] = ((true_count + 1) / true_total) / ((false_count + 1) / false_total)
     return factors
