@@ -498,8 +498,13 @@ def _score(con, count: int, thresholds: Thresholds, progress: Callable[[int, int
 
 
 #: What the two households of a pair say: other members matched (one, or two and more), none matched though
-#: both households have other members, or nothing (a household of one, or no household given).
-HOUSEHOLD_STATES = ("linked_1", "linked_2", "not_linked", "displaced")
+#: both households have other members, a better match in the other household, one household for both
+#: (two members are two people: siblings, twins), or nothing (a household of one, or none given).
+HOUSEHOLD_STATES = ("linked_1", "linked_2", "not_linked", "displaced", "same_household")
+#: Two records with one family name and one father's name but different given names are most often
+#: siblings: the names, phone and household they share say less than the model, which weighs each on its
+#: own, believes ("sibling_like").
+FAMILY_STATES = ("sibling_like",)
 
 
 def household_evidence(con, table: str, bayes_factors: Mapping[str, float], *, keep: tuple[str, ...] = ()) -> None:
@@ -511,7 +516,7 @@ def household_evidence(con, table: str, bayes_factors: Mapping[str, float], *, k
     learnt with the model (`training`). One person has one record in each household: a pair that is not
     the best match of both its records in the other's household is "displaced" (the twin or sibling of
     the one who matches), whatever else agrees."""
-    weights = {state: math.log2(bayes_factors.get(state, 1.0)) for state in HOUSEHOLD_STATES}
+    weights = {state: math.log2(bayes_factors.get(state, 1.0)) for state in HOUSEHOLD_STATES + FAMILY_STATES}
     threshold_weight = math.log2(HOUSEHOLD_LINK / (1 - HOUSEHOLD_LINK))
     con.execute(
         """CREATE OR REPLACE TEMP TABLE household_sizes AS
@@ -540,7 +545,13 @@ def _household_pass(con, source: str, target: str, threshold: float, weights: di
                     AS rank_l,
                 row_number() OVER (PARTITION BY c.record_id_r, c.household_id_l ORDER BY c.{weight_column} DESC)
                     AS rank_r
+            , CASE WHEN pl.family_name_skel = pr.family_name_skel AND pl.father_name_skel = pr.father_name_skel
+                    AND pl.first_name_canon <> pr.first_name_canon AND pl.first_name_skel <> pr.first_name_skel
+                    AND jaro_winkler_similarity(pl.first_name_fold, pr.first_name_fold) < 0.88
+                   THEN 'sibling_like' END AS family_state
             FROM {source} c
+            JOIN records pl ON pl.record_id = c.record_id_l
+            JOIN records pr ON pr.record_id = c.record_id_r
             LEFT JOIN links k ON k.a = least(c.household_id_l, c.household_id_r)
                              AND k.b = greatest(c.household_id_l, c.household_id_r)
             LEFT JOIN household_sizes sl ON sl.household_id = c.household_id_l
@@ -549,7 +560,8 @@ def _household_pass(con, source: str, target: str, threshold: float, weights: di
         states AS (
             SELECT *,
                 CASE
-                    WHEN household_id_l IS NULL OR household_id_r IS NULL OR household_id_l = household_id_r THEN NULL
+                    WHEN household_id_l IS NULL OR household_id_r IS NULL THEN NULL
+                    WHEN household_id_l = household_id_r THEN 'same_household'
                     WHEN rank_l > 1 OR rank_r > 1 THEN 'displaced'
                     WHEN others >= 2 THEN 'linked_2'
                     WHEN others = 1 THEN 'linked_1'
@@ -557,11 +569,12 @@ def _household_pass(con, source: str, target: str, threshold: float, weights: di
                 END AS household_state
             FROM evidence
         )
-        SELECT {columns}, household_state,
-               match_weight + CASE household_state
+        SELECT {columns}, household_state, family_state,
+               match_weight + CASE family_state WHEN 'sibling_like' THEN {weights["sibling_like"]!r} ELSE 0.0 END
+               + CASE household_state
                    WHEN 'linked_2' THEN {weights["linked_2"]!r} WHEN 'linked_1' THEN {weights["linked_1"]!r}
                    WHEN 'not_linked' THEN {weights["not_linked"]!r} WHEN 'displaced' THEN {weights["displaced"]!r}
-                   ELSE 0.0 END AS final_weight
+                   WHEN 'same_household' THEN {weights["same_household"]!r} ELSE 0.0 END AS final_weight
         FROM states"""
     )
     con.execute(
@@ -603,8 +616,13 @@ def link(
     existing: Iterable[Mapping[str, str]],
     *,
     thresholds: Thresholds = Thresholds(),
+    population: int | None = None,
 ) -> list[ScoredPair]:
-    """Pairs of a new record and an existing one at or above the review threshold (left: new, right: existing)."""
+    """Pairs of a new record and an existing one at or above the review threshold (left: new, right: existing).
+
+    `existing` are usually a few candidates found by search; `population` is the size of the registry they
+    were found in, which sets the prior (one person among that many), so that a pair scores as it would in
+    a full run."""
     con = _connect(None)
     new_count = load_records(con, new, "raw_new")
     existing_count = load_records(con, existing, "raw_existing")
@@ -615,9 +633,9 @@ def link(
     # Ids are marked by side, so that each pair comes back the right way round.
     con.execute("UPDATE new_records SET record_id = 'n|' || record_id")
     con.execute("UPDATE existing_records SET record_id = 'e|' || record_id")
-    # The prior of a search among `existing_count` records for one person: about one in that many.
     model = model_for(2, link_only=True)
-    model["probability_two_random_records_match"] = min(0.5, EXPECTED_DUPLICATES_PER_RECORD / max(existing_count, 1))
+    among = max(population or existing_count, existing_count, 1)
+    model["probability_two_random_records_match"] = min(0.5, 2 * EXPECTED_DUPLICATES_PER_RECORD / among)
     linker = _linker(con, ["new_records", "existing_records"], model)
     result = linker.inference.predict(threshold_match_probability=thresholds.review, warning_mode="never")
     rows = con.execute(

@@ -38,10 +38,12 @@ def train(output: Path, *, size: int = 200_000, seed: int = 7, threads: int | No
         linker.training.estimate_m_from_label_column("entity_id")
         model = linker.misc.save_model_to_json()
         # Random pairs almost never share a phone, but siblings do: the chance agreement that matters is the
-        # one among people of one family, so the phone's u is measured among pairs with one family name.
+        # one among people of one family, so the phone's u is measured among pairs with one family name and
+        # one father's name (registered in different households: one household is weighed apart).
         (same_phone,) = con.execute(
             """SELECT avg(CASE WHEN l.phone = r.phone THEN 1.0 ELSE 0.0 END) FROM records l JOIN records r
-            ON l.family_name_skel = r.family_name_skel AND l.record_id < r.record_id AND l.entity_id <> r.entity_id
+            ON l.family_name_skel = r.family_name_skel AND l.father_name_skel = r.father_name_skel
+               AND l.record_id < r.record_id AND l.entity_id <> r.entity_id
             WHERE l.phone IS NOT NULL AND r.phone IS NOT NULL AND l.household_id <> r.household_id"""
         ).fetchall()[0]
     for comparison in model["comparisons"]:
@@ -79,17 +81,18 @@ def _household_bayes_factors(con, model: dict, count: int) -> dict[str, float]:
                entity_id_l = entity_id_r AS truth FROM {scored.physical_name}"""
     )
     engine.household_evidence(con, "training_pairs", {}, keep=("truth",))
-    rows = dict(
-        con.execute(
-            """SELECT coalesce(household_state, 'none'),
-                      [sum(CASE WHEN truth THEN 1 ELSE 0 END), sum(CASE WHEN truth THEN 0 ELSE 1 END)]
-               FROM training_pairs_with_households GROUP BY ALL"""
-        ).fetchall()
-    )
-    true_total = sum(found[0] for found in rows.values()) or 1
-    false_total = sum(found[1] for found in rows.values()) or 1
     factors = {}
-    for state in engine.HOUSEHOLD_STATES:
-        true_count, false_count = rows.get(state, [0, 0])
-        factors[state] = ((true_count + 1) / true_total) / ((false_count + 1) / false_total)
+    for column, states in (("household_state", engine.HOUSEHOLD_STATES), ("family_state", engine.FAMILY_STATES)):
+        rows = dict(
+            con.execute(
+                f"""SELECT coalesce({column}, 'none'),
+                          [sum(CASE WHEN truth THEN 1 ELSE 0 END), sum(CASE WHEN truth THEN 0 ELSE 1 END)]
+                   FROM training_pairs_with_households GROUP BY ALL"""
+            ).fetchall()
+        )
+        true_total = sum(found[0] for found in rows.values()) or 1
+        false_total = sum(found[1] for found in rows.values()) or 1
+        for state in states:
+            true_count, false_count = rows.get(state, [0, 0])
+            factors[state] = ((true_count + 1) / true_total) / ((false_count + 1) / false_total)
     return factors
