@@ -6,7 +6,11 @@ Target: at least 5,000 rows/s for staging and commit together. Prints that figur
 Runs on a throwaway SQLite database in a temporary folder; with DATABASE_URL set it runs there instead, and
 that database must be one you can throw away (the script migrates it and adds rows):
 
-    .venv/bin/python benchmarks/import_people.py [--rows 100000] [--seed 7]
+    .venv/bin/python benchmarks/import_people.py [--rows 100000] [--seed 7] [--profile FILE]
+
+It also prints the share of the person search's keys and of the registry's possible-duplicate checks (other
+modules' work the import calls), and this process's CPU time (the wall clock on a shared machine counts other
+processes' turns). `--profile FILE` writes a cProfile of the import (`python -m pstats FILE`).
 """
 
 from __future__ import annotations
@@ -107,13 +111,12 @@ def plain_read(path: Path) -> float:
     return elapsed
 
 
-def _time_search_keys() -> list[float]:
-    """Time the person search's own indexing of the new people (another module's work) to show its share."""
-    from liman.registry import search
-
+def _time_calls(module, names: tuple[str, ...]) -> list[float]:
+    """Time the calls of other modules' functions during the import, to show their share: the person search's
+    indexing of the new people, the duplicate checks the registry runs on an import's rows."""
     spent: list[float] = []
-    for name in ("add_search_keys", "refresh_search_keys"):
-        original = getattr(search, name, None)
+    for name in names:
+        original = getattr(module, name, None)
         if original is None:
             continue
 
@@ -124,7 +127,7 @@ def _time_search_keys() -> list[float]:
             finally:
                 spent[:] = [(spent[0] if spent else 0.0) + time.perf_counter() - started]
 
-        setattr(search, name, timed)
+        setattr(module, name, timed)
     return spent
 
 
@@ -132,6 +135,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--profile", metavar="FILE", help="Write a cProfile of the import (stage and commit) to FILE (pstats format)."
+    )
     arguments = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="liman-bench-import-"))
@@ -139,6 +145,8 @@ def main() -> None:
     os.environ["LIMAN_VAR_DIR"] = str(workdir)
     os.environ.setdefault("DATABASE_URL", f"sqlite:///{workdir / 'bench.sqlite3'}")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "liman.settings")
+    # As production runs: with DEBUG on, Django also formats and keeps every query, a few seconds more here.
+    os.environ.setdefault("LIMAN_DEBUG", "false")
     # Keys as production has them (from the environment), not read from the development key file.
     from cryptography.fernet import Fernet
 
@@ -168,8 +176,22 @@ def main() -> None:
     write_people_csv(path, arguments.rows, arguments.seed)
     before = Person.objects.filter(office=office).count()
 
-    spent_on_search_keys = _time_search_keys()
+    from liman.registry import search
+
+    spent_on_search_keys = _time_calls(search, ("write_search_keys", "add_search_keys", "refresh_search_keys"))
+    try:
+        from liman.registry import checks
+    except ImportError:  # no duplicate checks in this version
+        spent_on_duplicate_checks = []
+    else:
+        spent_on_duplicate_checks = _time_calls(checks, ("possible_duplicates_of_rows",))
     baseline = plain_read(path)
+    profiler = None
+    if arguments.profile:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
     started, cpu_started = time.perf_counter(), time.process_time()
     with path.open("rb") as stream:
         batch = import_stage(kind="people", file=stream, file_name=path.name, office=office, by=None)
@@ -180,6 +202,9 @@ def main() -> None:
         raise SystemExit(f"the generated file has blocking problems: {list(problem_report(batch))[:5]}")
     import_commit(batch=batch, by=None)
     finished, cpu_finished = time.perf_counter(), time.process_time()
+    if profiler is not None:
+        profiler.disable()
+        profiler.dump_stats(arguments.profile)
 
     assert Person.objects.filter(office=office).count() - before == arguments.rows
     stage_s, commit_s, total_s = staged - started, finished - staged, finished - started
@@ -194,6 +219,12 @@ def main() -> None:
         print(
             f"  of the commit, the search's keys: {keys_s:.2f} s; "
             f"import without them: {arguments.rows / (total_s - keys_s):,.0f} rows/s"
+        )
+    if spent_on_duplicate_checks:
+        checks_s = spent_on_duplicate_checks[0]
+        print(
+            f"  of stage and commit, the possible-duplicate checks (twice: staged, then again at commit): "
+            f"{checks_s:.2f} s; import without them: {arguments.rows / (total_s - checks_s):,.0f} rows/s"
         )
     # On a shared machine the wall clock counts other processes' turns; this process's CPU time does not
     # (but on PostgreSQL it leaves out the server's share).

@@ -273,6 +273,14 @@ if IS_PRODUCTION and (not LIMAN_FIELD_KEYS or not LIMAN_BLIND_INDEX_KEY):
 # group of victims a CTDC export may publish.
 LIMAN_CT_REFLECTION_DAYS = env_int("LIMAN_CT_REFLECTION_DAYS", 30)
 LIMAN_CTDC_K = env_int("LIMAN_CTDC_K", 11)
+# Residence permits of victims of trafficking: one period at most this many months, all periods together at
+# most this many (DOMAIN.md: extensions of at most 6 months, 3 years in total).
+LIMAN_VICTIM_PERMIT_MAX_MONTHS = env_int("LIMAN_VICTIM_PERMIT_MAX_MONTHS", 6)
+LIMAN_VICTIM_PERMIT_TOTAL_MONTHS = env_int("LIMAN_VICTIM_PERMIT_TOTAL_MONTHS", 36)
+# Imports: staged files neither committed nor discarded lose their rows after this many days
+# (`liman import purge`, run daily); SQLite's page cache while an import writes, in MB.
+LIMAN_STAGING_KEEP_DAYS = env_int("LIMAN_STAGING_KEEP_DAYS", 14)
+LIMAN_IMPORT_SQLITE_CACHE_MB = env_int("LIMAN_IMPORT_SQLITE_CACHE_MB", 256)
 #: Record linkage: match probabilities from which a pair is "auto-link" (likely the same person) and "review"
 #: (a human decides); offices may set their own. LIMAN_DEDUP_BACKEND: duckdb (one machine) or spark.
 LIMAN_DEDUP_AUTO_LINK = env_float("LIMAN_DEDUP_AUTO_LINK", 0.90)

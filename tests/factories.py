@@ -417,8 +417,8 @@ SCOPED_FACTORIES.update(
 
 def _dtm_world(office: Office, marker: str) -> list:
     """A form with a version and a media file, a field user, a submission with an attachment, and one record
-    of every DTM / MPM model (operation, round, site, assessment with group and need, flow point and count,
-    presence figure, interception count, dataset record), in `office`."""
+    of every DTM / MPM model (operation, round, site, assessment with group and need, flow point and count and
+    its monthly rollup, presence figure, interception count, dataset record), in `office`."""
     import datetime
 
     from liman.dtm import models as dtm
@@ -497,6 +497,7 @@ def _dtm_world(office: Office, marker: str) -> list:
         operation, round_, form, version, version.media.get(), field_user, submission,
         submission.attachments.get(), assessment.site, assessment, assessment.population_groups.first(),
         assessment.needs.first(), point, flow, presence, interception, survey, survey.dataset_record,
+        dtm.FlowMonthly.objects.filter(office=office).first(),
     ]  # fmt: skip
 
 
@@ -520,6 +521,7 @@ SCOPED_FACTORIES.update(
             _dtm_models.SiteNeed,
             _dtm_models.FlowMonitoringPoint,
             _dtm_models.FlowCount,
+            _dtm_models.FlowMonthly,
             _dtm_models.PresenceFigure,
             _dtm_models.InterceptionCount,
             _dtm_models.DatasetRecord,
@@ -551,4 +553,78 @@ SCOPED_FACTORIES.update(
             ReunificationCase,
         )
     }  # fmt: skip
+)
+
+
+# --- registry: merged people ---------------------------------------------------------------------------------
+
+
+def _merge_world(office: Office, marker: str) -> list:
+    """Two registrations of one person in `office`, the second merged into the first."""
+    from liman.registry import services as registry
+    from liman.registry.merge import person_merge
+
+    supervisor = staff(Role.SUPERVISOR, office, username=f"{marker.lower()}-merger")
+    people = [
+        registry.person_register(
+            office=office,
+            data=registry.PersonInput(
+                first_name=f"{marker}twin", family_name=f"{marker}merged", sex="M", nationality="IRQ"
+            ),
+            by=None,
+        )
+        for _ in range(2)
+    ]
+    merge = person_merge(survivor=people[0], merged=people[1], by=supervisor, reason=f"{marker} duplicate")
+    return [*people, merge]
+
+
+from liman.registry.models import PersonMerge  # noqa: E402
+
+SCOPED_FACTORIES[PersonMerge] = _merge_world
+
+
+# --- dedup: possible duplicates --------------------------------------------------------------------------------
+
+
+def _dedup_world(office: Office, marker: str) -> list:
+    """Two registrations of one person in `office` as a pair waiting for review, a run, and the office's thresholds."""
+    import datetime
+
+    from liman.dedup.models import DedupRun, MatchPair, OfficeThresholds
+    from liman.registry import services as registry
+
+    people = [
+        registry.person_register(
+            office=office,
+            data=registry.PersonInput(
+                first_name=f"{marker}double",
+                family_name=f"{marker}pair",
+                sex="F",
+                nationality="SYR",
+                birth_date=datetime.date(1990, 1, 1),
+            ),
+            by=None,
+        )
+        for _ in range(2)
+    ]
+    supervisor = staff(Role.SUPERVISOR, office, username=f"{marker.lower()}-reviewer")
+    run = DedupRun.objects.create(office=office, started_by=supervisor, message=f"{marker} run")
+    pair = MatchPair.objects.create(
+        person_l=people[0],
+        person_r=people[1],
+        match_probability=0.97,
+        band="auto_link",
+        model_version="test",
+        run=run,
+        reason=f"{marker} pair reason",
+    )
+    thresholds = OfficeThresholds.objects.create(office=office, auto_link=0.9, review=0.6)
+    return [*people, pair, run, thresholds]
+
+
+from liman.dedup import models as _dedup_models  # noqa: E402
+
+SCOPED_FACTORIES.update(
+    {model: _dedup_world for model in (_dedup_models.MatchPair, _dedup_models.DedupRun, _dedup_models.OfficeThresholds)}
 )

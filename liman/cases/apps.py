@@ -21,6 +21,7 @@ class CasesConfig(AppConfig):
         navigation.register(
             navigation.NavItem("referrals", _("Referrals"), "referral-list", casework | {Role.PARTNER}, order=22)
         )
+        navigation.register(navigation.NavItem("ctdc", _("CTDC export"), "ctdc-export", casework, order=23))
         sections.register(
             sections.PersonSection(
                 key="cases",

@@ -1,9 +1,15 @@
 """Counter-trafficking data in the CTDC data standard (Counter Trafficking Data Collaborative), de-identified.
 
 One row per identified victim, with the CTDC column names; no name, reference, identifier or exact date; ages
-in the CTDC bands. Then k-anonymity (CTDC uses k = 11): no combination of published values may be shared by
-fewer than k victims. Columns are generalised first (a value is blanked for every row, the column with the
-most distinct values first: the Datafly heuristic), and the victims still in too-small groups are left out.
+in the CTDC bands. The names, and their order, are those of CTDC's k-anonymised "Global Victim of Trafficking"
+dataset (its header as published in 2021: yearOfRegistration, Datasource, gender, ageBroad, majorityStatus, …,
+isOrganRemoval, …, CountryOfExploitation, recruiterRelationIntimatePartner, …), less the columns the mission does
+not record (majorityStatusAtExploit, majorityEntry, typeOfLabour*, typeOfSex*, isAbduction, the *Concatenated ones),
+so that a file can be appended to it.
+
+Then k-anonymity (CTDC uses k = 11): no combination of published values may be shared by fewer than k victims.
+Columns are generalised first (a value is blanked for every row, the column with the most distinct values first:
+the Datafly heuristic), and the victims still in too-small groups are left out.
 
 Pure logic, no database: the service reads the cases, this module shapes and anonymises the rows. Cells are
 written through core's `neutralise_formula`, so no cell runs as a spreadsheet formula.
@@ -37,6 +43,14 @@ AGE_BANDS: list[tuple[int, int | None, str]] = [
 ]
 
 DATASOURCE = "Case Management"
+
+
+def default_k() -> int:
+    """The smallest group published: CTDC uses k = 11 (setting LIMAN_CTDC_K)."""
+    from django.conf import settings
+
+    return int(getattr(settings, "LIMAN_CTDC_K", 11))
+
 
 MEANS_OF_CONTROL_COLUMNS = {
     MeansOfControl.DEBT_BONDAGE: "meansOfControlDebtBondage",
@@ -89,8 +103,8 @@ COLUMNS: list[str] = [
     "isForcedMarriage",
     "isForcedMilitary",
     "isOrganRemoval",
-    *RECRUITER_COLUMNS.values(),
     "CountryOfExploitation",
+    *RECRUITER_COLUMNS.values(),
 ]
 #: Every published column but the constant one: the k-anonymity groups are formed over all of these.
 QUASI_IDENTIFIERS: list[str] = [column for column in COLUMNS if column != "Datasource"]

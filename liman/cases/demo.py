@@ -14,6 +14,9 @@ from django.utils import timezone
 from liman.core.choices import Role
 from liman.core.demo import demo_username
 from liman.core.models import Office, Programme, User
+from liman.health import selectors as health_selectors
+from liman.health import services as health
+from liman.movements import services as movements
 from liman.registry.choices import ConsentPurpose, LegalBasis
 from liman.registry.models import Person
 from liman.registry.services import consent_record
@@ -83,6 +86,10 @@ RETURN_PATH = [
     ReturnState.MONITORED,
     ReturnState.CLOSED,
 ]
+
+#: Airports for the demo's return flights: the office's own, and the country of return's (else via Dubai).
+OFFICE_AIRPORTS = {"IST": "IST", "IZM": "ADB", "GAZ": "GZT"}
+RETURN_AIRPORTS = {"AFG": "KBL", "IRQ": "BGW", "IRN": "IKA", "PAK": "ISB", "SYR": "DAM", "SOM": "MGQ", "UZB": "TAS"}
 
 NOTES = [
     "Met at the office with an interpreter; the person was calm and answered every question.",
@@ -237,10 +244,12 @@ class _Seeder:
             elif state == ReturnState.TRAVEL_DOCUMENTS:
                 country = case.person.nationality if case.person.nationality != "TUR" else "AFG"
                 services.case_facts_update(case=case, by=self.caseworker, changes={"destination_country": country})
+            elif state == ReturnState.FIT_TO_TRAVEL:
+                self.clear_for_travel(case)
             elif state == ReturnState.BOOKED:
-                offset = self.rng.randint(5, 20)
-                departure = self.today + datetime.timedelta(days=offset if departs_later else -offset)
-                services.case_facts_update(case=case, by=self.caseworker, changes={"departure_on": departure})
+                # Booking moves the case to "booked" by itself.
+                self.book_return(case, leaving_now=not departs_later)
+                continue
             elif state == ReturnState.REINTEGRATION_PLANNED:
                 services.planned_service_add(
                     case=case, service_type=ServiceType.REINTEGRATION_GRANT, by=self.caseworker, provider="Liman"
@@ -260,6 +269,57 @@ class _Seeder:
         elif target == ReturnState.STOPPED:
             self.step(case, target, reason="The person said they would be harmed if they went back.")
         return case
+
+    def clear_for_travel(self, case: Case) -> None:
+        """Health staff assess the returnee (asked for at the travel documents step) and clear them."""
+        nurse = User.objects.get(username=demo_username(Role.HEALTH, self.office.code))
+        clearance = health_selectors.clearances_of([case.person_id]).get(case.person_id)
+        if clearance is not None and clearance.is_valid_on(self.today + datetime.timedelta(days=30)):
+            return
+        assessment = health.health_assessment_request(person=case.person, by=self.caseworker, office=case.office)
+        health.health_assessment_record(
+            assessment=assessment,
+            by=nurse,
+            changes={
+                "assessed_on": self.today,
+                "examination": "Vital signs normal; no acute findings.",
+                "chest_xray": "normal",
+                "fit_to_travel": True,
+            },
+        )
+        health.health_assessment_clear(
+            assessment=assessment, by=nurse, valid_until=self.today + datetime.timedelta(days=90)
+        )
+
+    def book_return(self, case: Case, *, leaving_now: bool) -> None:
+        """A flight of its own to the country of return (two days out, or leaving now for the cases that have
+        departed: then the flight's departure is confirmed), the fit-to-fly check, the booking."""
+        nurse = User.objects.get(username=demo_username(Role.HEALTH, self.office.code))
+        health.fit_to_fly_record(person=case.person, by=nurse, is_fit=True)
+        now = timezone.now()
+        departs = now + datetime.timedelta(minutes=10) if leaving_now else now + datetime.timedelta(days=2)
+        country = case.destination_country
+        flight = movements.flight_create(
+            office=self.office,
+            destination_country=country,
+            legs=[
+                movements.LegInput(
+                    "Turkish Airlines",
+                    f"TK{self.rng.randint(700, 999)}",
+                    OFFICE_AIRPORTS.get(self.office.code, "IST"),
+                    RETURN_AIRPORTS.get(country, "DXB"),
+                    departs,
+                    departs + datetime.timedelta(hours=self.rng.randint(3, 6)),
+                )
+            ],
+            by=self.supervisor,
+        )
+        age = case.person.age_on(flight.departs_on)
+        escort = "Mission operations escort" if age is not None and age < 18 else ""
+        traveller = movements.TravellerBooking(person=case.person, escort_name=escort)
+        services.return_travel_book(case=case, flight=flight, travellers=[traveller], by=self.caseworker)
+        if leaving_now:
+            movements.flight_confirm_departure(flight=flight, by=self.supervisor)
 
     # --- what hangs off the cases -------------------------------------------------------------------------
 

@@ -139,7 +139,23 @@ class ReturnFactsForm(forms.Form):
     destination_country = CountryField(
         label=_("Return to"), max_length=3, required=False, help_text=_("ISO code, e.g. AFG.")
     )
-    departure_on = forms.DateField(label=_("Departure on"), widget=DateInput, required=False)
+
+
+class ReturnAssessmentForm(forms.Form):
+    """Household members going back with the returnee, for health staff to assess before the flight."""
+
+    people = forms.TypedMultipleChoiceField(
+        label=_("Ask health staff to assess"), coerce=int, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, people=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.people = list(people)
+        self.fields["people"].choices = [(person.pk, person.full_name) for person in self.people]
+
+    def chosen(self) -> list:
+        wanted = set(self.cleaned_data["people"])
+        return [person for person in self.people if person.pk in wanted]
 
 
 class ReferralForm(forms.Form):

@@ -19,8 +19,14 @@ from liman.core.choices import AuditAction, Role, Sensitivity
 from liman.core.models import Office, Programme, StateChange, User
 from liman.core.services import new_reference, record_create, record_update
 from liman.core.workflows import TransitionRefused, transition
+from liman.health.selectors import clearances_of
+from liman.health.services import health_assessment_request
+from liman.movements import selectors as movements_selectors
+from liman.movements import services as movements
+from liman.movements.choices import BookingStatus
+from liman.movements.models import Booking, Flight, country_label
 from liman.registry.choices import ConsentPurpose
-from liman.registry.models import Person
+from liman.registry.models import HouseholdMember, Person
 
 from . import ctdc
 from .choices import (
@@ -60,7 +66,8 @@ FACTS = {
         "country_of_exploitation",
         "trafficking_details",
     ),
-    CaseType.AVRR: ("declaration_signed_on", "destination_country", "departure_on"),
+    # The departure date is not typed in: it is the booked flight's (see `return_travel_book`).
+    CaseType.AVRR: ("declaration_signed_on", "destination_country"),
 }
 
 
@@ -225,6 +232,15 @@ def _after_step(case: Case, *, was_closed: bool, by: User | None, reason: str, c
         changes["fear_of_return_stated_on"] = today
     if changes:
         record_update(case, by=by, changes=changes, reason=reason)
+    if case.type == CaseType.AVRR and case.state == ReturnState.TRAVEL_DOCUMENTS:
+        # Health staff assess the returnee while the documents are prepared: "fit to travel" waits for them.
+        clearance = clearances_of([case.person_id]).get(case.person_id)
+        if clearance is None or not (clearance.is_valid_on(today) or clearance.is_on_hold):
+            health_assessment_request(person=case.person, by=by, office=case.office)
+    if case.type == CaseType.AVRR and case.is_closed:
+        # Withdrawn, stopped or closed before the flight: the seats go back (DOMAIN: withdrawal any time before
+        # departure); seats already flown stay as they are.
+        _return_seats_give_up(case, by=by, reason=f"{case.state_label}: {reason}" if reason else case.state_label)
     if case.type == CaseType.COUNTER_TRAFFICKING and case.state == TraffickingState.VOLUNTARY_RETURN:
         # DOMAIN: a victim's voluntary return opens an AVRR case; the consent was checked by the step's rule.
         _open_follow_on(case, CaseType.AVRR, by=by, reason=reason or _("Voluntary return of a victim of trafficking"))
@@ -283,6 +299,109 @@ def case_facts_update(*, case: Case, by: User | None, changes: dict, reason: str
     with transaction.atomic():
         _require_casework(by, case)
         return record_update(case, by=by, changes=changes, reason=reason)
+
+
+# --- AVRR travel, booked through movements -------------------------------------------------------------------
+
+#: AVRR states in which travel is booked: once fit to travel, and while booked (a family member joins, a no-show
+#: is booked again).
+RETURN_BOOKING_STATES = (ReturnState.FIT_TO_TRAVEL, ReturnState.BOOKED)
+
+
+def return_travel_book(
+    *, case: Case, flight: Flight, travellers: list[movements.TravellerBooking], by: User | None
+) -> list[Booking]:
+    """Book the returnee, and the members of their household going back with them, on a flight through
+    movements' one door (`bookings_create`: medical clearance, fit-to-fly, escorts and the airline medical form,
+    one seat each). Refused with `BookingRefused` naming each traveller and what is missing; once the returnee
+    holds a seat, the case records the departure date and moves to "booked"."""
+    with transaction.atomic():
+        case = Case.objects.select_for_update().select_related("office", "person").get(pk=case.pk)
+        _require_casework(by, case)
+        problems = _return_travel_problems(case, flight, travellers)
+        if problems:
+            raise movements.BookingRefused(problems)
+        made = movements.bookings_create(
+            flight=flight,
+            travellers=travellers,
+            by=by,
+            office=case.office,
+            programme=CaseType.AVRR,
+            source_reference=case.reference,
+            sensitivity=case.sensitivity,
+        )
+        if any(item.person.pk == case.person_id for item in travellers):
+            record_update(case, by=by, changes={"departure_on": flight.departs_on}, reason=flight.reference)
+        if case.state == ReturnState.FIT_TO_TRAVEL:
+            case_transition(case=case, to_state=ReturnState.BOOKED, by=by, reason=flight.reference)
+    return made
+
+
+def _returnee_household(case: Case) -> set[int]:
+    """The returnee and the members of their household (registry): who may travel on the return."""
+    members = HouseholdMember.objects.filter(household__members__person_id=case.person_id)
+    return {case.person_id, *members.values_list("person_id", flat=True)}
+
+
+def _return_travel_problems(case: Case, flight: Flight, travellers: list[movements.TravellerBooking]) -> list[str]:
+    """What the case engine checks before movements' own rules: the case, the country, who travels."""
+    if case.type != CaseType.AVRR:
+        return [_("Only a voluntary return (AVRR) case books travel here.")]
+    if case.state not in RETURN_BOOKING_STATES:
+        return [
+            _("The case is “%(state)s”: travel is booked once the person is fit to travel.")
+            % {"state": case.state_label}
+        ]
+    if not case.destination_country:
+        return [_("Record the country the person returns to.")]
+    problems = []
+    if flight.destination_country != case.destination_country:
+        problems.append(
+            _("This flight goes to %(flight)s; the person returns to %(country)s.")
+            % {"flight": flight.country_name, "country": country_label(case.destination_country)}
+        )
+    household = _returnee_household(case)
+    strangers = [item.person.full_name for item in travellers if item.person.pk not in household]
+    if strangers:
+        problems.append(_("Not in the household of the person returning: %(names)s.") % {"names": ", ".join(strangers)})
+    seats = {
+        booking.person_id: booking
+        for booking in movements_selectors.return_bookings_of(case.reference).select_related("flight")
+    }
+    for item in travellers:
+        seat = seats.get(item.person.pk)
+        if seat is not None:
+            problems.append(
+                _("%(name)s already holds a seat on %(flight)s for this return.")
+                % {"name": item.person.full_name, "flight": seat.flight.reference}
+            )
+    if case.person_id not in seats and all(item.person.pk != case.person_id for item in travellers):
+        problems.append(
+            _("Book %(name)s, the person returning, with the family members who go back with them.")
+            % {"name": case.person.full_name}
+        )
+    return problems
+
+
+def return_travel_assessments_request(*, case: Case, people: Iterable[Person], by: User | None) -> list:
+    """Ask health staff to assess the household members going back with the returnee (the returnee's own
+    assessment was asked for at the travel documents step); an assessment in progress is reused."""
+    with transaction.atomic():
+        _require_casework(by, case)
+        _require_open(case)
+        household = _returnee_household(case)
+        people = list(people)
+        strangers = [person.full_name for person in people if person.pk not in household]
+        if strangers:
+            raise ValidationError(
+                _("Not in the household of the person returning: %(names)s.") % {"names": ", ".join(strangers)}
+            )
+        return [health_assessment_request(person=person, by=by, office=case.office) for person in people]
+
+
+def _return_seats_give_up(case: Case, *, by: User | None, reason: str) -> None:
+    for booking in movements_selectors.return_bookings_of(case.reference).filter(status=BookingStatus.BOOKED):
+        movements.booking_cancel(booking=booking, by=by, reason=reason[:300])
 
 
 # --- notes, assessments, plan, services, follow-ups ----------------------------------------------------------

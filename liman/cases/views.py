@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import io
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -10,19 +11,26 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from liman.core import audit
-from liman.core.access import get_visible_or_404
-from liman.core.choices import AuditAction, Sensitivity
+from liman.core.access import active_grants, get_visible_or_404
+from liman.core.choices import AuditAction, ProgrammeArea, Sensitivity
 from liman.core.models import Office, Programme
 from liman.core.workflows import TransitionRefused
+from liman.movements import selectors as movements_selectors
+from liman.movements.choices import ACTIVE_BOOKINGS
+from liman.movements.forms import BookingForm
+from liman.movements.models import country_label
+from liman.movements.services import BookingRefused
 from liman.registry.models import Person
+from liman.registry.permits import victim_permit_standing
 
-from . import forms, selectors, services
+from . import ctdc, forms, selectors, services
 from .choices import CaseType, ReferralStatus
-from .models import FollowUp, PartnerOrganisation, PlannedService
+from .models import CASE_ROLES, FollowUp, PartnerOrganisation, PlannedService
 from .workflows import state_choices
 
 
@@ -151,7 +159,40 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
             "planned": planned,
         }
     )
+    if case.type == CaseType.AVRR:
+        context.update(_return_travel_context(request.user, case))
+    if case.type == CaseType.COUNTER_TRAFFICKING:
+        context["victim_permit"] = victim_permit_standing(request.user, case.person)
     return render(request, "cases/case_detail.html", context)
+
+
+def _return_travel(user, case, data=None):
+    """The AVRR case's travel (seats, open flights, household) and the "Book travel" form over it."""
+    travel = movements_selectors.return_travel(
+        user, reference=case.reference, returnee=case.person, country=case.destination_country
+    )
+    seated = {booking.person_id for booking in travel.bookings if booking.status in ACTIVE_BOOKINGS}
+    form = BookingForm(
+        data,
+        flights=travel.flights,
+        travellers=travel.travellers,
+        needs=travel.travel_needs,
+        # The returnee is ticked until they hold a seat; family members are ticked by the caseworker.
+        initial_travellers=[] if case.person_id in seated else [case.person_id],
+    )
+    return travel, form
+
+
+def _return_travel_context(user, case) -> dict:
+    travel, form = _return_travel(user, case)
+    unassessed = [row["person"] for row in travel.rows if row["clearance"].status is None]
+    return {
+        "travel": travel,
+        "travel_form": form,
+        "travel_bookable": case.state in services.RETURN_BOOKING_STATES,
+        "return_country": country_label(case.destination_country),
+        "health_request_form": forms.ReturnAssessmentForm(people=unassessed) if unassessed else None,
+    }
 
 
 def _facts_form(case, data=None):
@@ -310,6 +351,33 @@ def referral_send(request, case):
     return _("Referral %(reference)s sent to %(to)s.") % {"reference": referral.reference, "to": referral.destination}
 
 
+@case_action("travel")
+def return_travel_book(request, case):
+    travel, form = _return_travel(request.user, case, request.POST)
+    data = _valid(form)
+    flight = next(flight for flight in travel.flights if flight.reference == data["flight"])
+    try:
+        made = services.return_travel_book(
+            case=case, flight=flight, travellers=form.traveller_bookings(), by=request.user
+        )
+    except BookingRefused as exc:
+        raise ValidationError(exc.messages) from exc
+    return _("Booked on %(flight)s: %(names)s.") % {
+        "flight": flight.reference,
+        "names": ", ".join(booking.person.full_name for booking in made),
+    }
+
+
+@case_action("travel")
+def return_travel_assess(request, case):
+    travel = movements_selectors.return_travel(request.user, reference=case.reference, returnee=case.person, country="")
+    data_form = forms.ReturnAssessmentForm(request.POST, people=travel.travellers)
+    _valid(data_form)
+    people = data_form.chosen()
+    services.return_travel_assessments_request(case=case, people=people, by=request.user)
+    return _("Health staff are asked to assess %(names)s.") % {"names": ", ".join(p.full_name for p in people)}
+
+
 # --- follow-ups and referrals -------------------------------------------------------------------------------
 
 
@@ -378,3 +446,43 @@ def referral_answer(request: HttpRequest, reference: str) -> HttpResponse:
         for message in _error_messages(exc):
             messages.error(request, message)
     return redirect("referral-detail", reference=referral.reference)
+
+
+# --- the CTDC export ----------------------------------------------------------------------------------------
+
+
+def _may_export_ctdc(user) -> bool:
+    """Caseworkers and supervisors whose grant covers counter-trafficking (in some office, or all offices)."""
+    if not (user.is_authenticated and user.is_active):
+        return False
+    if user.is_superuser:
+        return True
+    return any(
+        grant.role in CASE_ROLES
+        and (grant.programme_id is None or grant.programme.code == ProgrammeArea.COUNTER_TRAFFICKING)
+        for grant in active_grants(user)
+    )
+
+
+def ctdc_export_page(request: HttpRequest) -> HttpResponse:
+    """What the CTDC export holds, for the counter-trafficking cases the user sees, and its download."""
+    if not _may_export_ctdc(request.user):
+        raise Http404
+    context = {
+        "victims": selectors.ctdc_cases(request.user).values("person").distinct().count(),
+        "k": ctdc.default_k(),
+        "columns": ctdc.COLUMNS,
+        "bands": [label for _low, _high, label in ctdc.AGE_BANDS],
+    }
+    return render(request, "cases/ctdc_export.html", context)
+
+
+def ctdc_export_download(request: HttpRequest) -> HttpResponse:
+    """The CTDC CSV of the identified victims the user sees, k-anonymised; the export is audited."""
+    if not _may_export_ctdc(request.user):
+        raise Http404
+    stream = io.StringIO()
+    services.ctdc_export(stream=stream, by=request.user)
+    response = HttpResponse(stream.getvalue().encode("utf-8"), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="ctdc-{timezone.localdate():%Y-%m-%d}.csv"'
+    return response

@@ -159,18 +159,43 @@ def destination_recorded(case, **context):
     return None
 
 
-def departure_date_recorded(case, **context):
-    if case.departure_on is None:
-        return _("Record the departure date of the booked flight.")
+def returnee_medically_cleared(case, **context):
+    """Fit to travel: health staff cleared the returnee (the booking checks the clearance again, on the day)."""
+    from liman.health.selectors import clearances_of
+
+    clearance = clearances_of([case.person_id]).get(case.person_id)
+    if clearance is not None and clearance.is_on_hold:
+        return _("The person is on medical hold: health staff must clear them before the return.")
+    if clearance is None or not clearance.is_valid_on(timezone.localdate()):
+        return _(
+            "The person has no valid medical clearance: health staff assess them (the request is in their queue "
+            "since the travel documents step) and clear them for travel."
+        )
+    return None
+
+
+def _returnee_seat(case):
+    """The returnee's own seat on a flight (booked, departed or arrived), booked through movements."""
+    from liman.movements.selectors import return_bookings_of
+
+    return return_bookings_of(case.reference).filter(person_id=case.person_id).select_related("flight").first()
+
+
+def returnee_booked(case, **context):
+    if _returnee_seat(case) is None:
+        return _("Book the person on a flight to the country of return (“Book travel” on this page).")
     return None
 
 
 def departure_day_reached(case, **context):
-    if case.departure_on is None:
-        return _("Record the departure date of the booked flight.")
-    if case.departure_on > timezone.localdate():
+    seat = _returnee_seat(case)
+    if seat is None:
+        return _(
+            "The person holds no seat on a flight: the booking was cancelled or marked a no-show. Book travel again."
+        )
+    if seat.flight.departs_on > timezone.localdate():
         return _("The flight is on %(date)s: mark the person departed on or after that day.") % {
-            "date": _date(case.departure_on)
+            "date": _date(seat.flight.departs_on)
         }
     return None
 
@@ -333,8 +358,14 @@ RETURN = Workflow(
             label=gettext_lazy("Travel documents ready"),
         ),
         Transition((R.TRAVEL_DOCUMENTS,), R.EXIT_CLEARED, CASEWORK, label=gettext_lazy("Exit cleared")),
-        Transition((R.EXIT_CLEARED,), R.FIT_TO_TRAVEL, CASEWORK, label=gettext_lazy("Fit to travel")),
-        Transition((R.FIT_TO_TRAVEL,), R.BOOKED, CASEWORK, (departure_date_recorded,), label=gettext_lazy("Booked")),
+        Transition(
+            (R.EXIT_CLEARED,),
+            R.FIT_TO_TRAVEL,
+            CASEWORK,
+            (returnee_medically_cleared,),
+            label=gettext_lazy("Fit to travel"),
+        ),
+        Transition((R.FIT_TO_TRAVEL,), R.BOOKED, CASEWORK, (returnee_booked,), label=gettext_lazy("Booked")),
         Transition((R.BOOKED,), R.DEPARTED, CASEWORK, (departure_day_reached,), label=gettext_lazy("Departed")),
         Transition((R.DEPARTED,), R.RECEIVED, CASEWORK, label=gettext_lazy("Received in the country of origin")),
         Transition(

@@ -16,4 +16,11 @@ urlpatterns = [
     path("imports/<uuid:pk>/problems.csv", import_views.import_problems, name="import-problems"),
     path("imports/<uuid:pk>/commit/", import_views.import_commit_view, name="import-commit"),
     path("imports/<uuid:pk>/discard/", import_views.import_discard_view, name="import-discard"),
+    path("imports/<uuid:pk>/recheck/", import_views.import_recheck_view, name="import-recheck"),
+    path("imports/<uuid:pk>/rows/<int:row_number>/", import_views.import_row, name="import-row"),
+    path(
+        "imports/<uuid:pk>/rows/<int:row_number>/leave-out/",
+        import_views.import_row_leave_out_view,
+        name="import-row-leave-out",
+    ),
 ]

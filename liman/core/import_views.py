@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from pathlib import PurePath
 
 from django import forms
@@ -27,6 +28,9 @@ from .staging import (
     import_commit,
     import_commit_task,
     import_discard,
+    import_recheck_task,
+    import_row_correct,
+    import_row_leave_out,
     import_stage,
     import_stage_task,
     importer_for,
@@ -37,6 +41,7 @@ from .staging import (
     offices_for_import,
     problem_report,
     spool_upload,
+    staged_row_for_correction,
     staged_rows_with_problems,
 )
 from .tabular import csv_bytes, xlsx_bytes
@@ -135,9 +140,138 @@ def import_detail(request: HttpRequest, pk) -> HttpResponse:
         "state_help": STATE_HELP.get(batch.state, ""),
         "may_commit": may_act and batch.state == ImportBatch.State.VALID,
         "may_discard": may_act,
+        "may_correct": may_act,
+        "rechecking": batch.result.get("recheck", False),
         "created": created,
     }
     return render(request, "core/import_detail.html", context)
+
+
+class RowCorrectionForm(forms.Form):
+    """A staged row's cells, one field per column of the file, as they are now."""
+
+    def __init__(self, *args, row, **kwargs):
+        super().__init__(*args, **kwargs)
+        for column in row.columns:
+            current = row.raw[column.name]
+            if column.choices:
+                choices = [("", "—"), *((choice, choice) for choice in column.choices)]
+                if current and current not in column.choices:
+                    choices.append((current, current))  # as the file says, until corrected
+                field = forms.ChoiceField(choices=choices, required=False, initial=current)
+            else:
+                field = forms.CharField(required=False, strip=False, initial=current)
+            field.label = column.name
+            field.help_text = column.help
+            self.fields[column.name] = field
+
+
+def _may_correct_or_404(request: HttpRequest, batch: ImportBatch):
+    importer = _importer_or_404(batch.kind)
+    if not may_import(request.user, importer, batch.office):
+        raise Http404
+    return importer
+
+
+def import_row(request: HttpRequest, pk, row_number: int) -> HttpResponse:
+    """The editor of one staged row: its cells, its problems; saving checks the row and the batch again."""
+    batch = _batch_or_404(request, pk)
+    importer = _may_correct_or_404(request, batch)
+    try:
+        row = staged_row_for_correction(batch, row_number)
+    except ImportRefused as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+        return redirect("import-detail", pk=batch.pk)
+    form = RowCorrectionForm(request.POST or None, row=row)
+    if request.method == "POST" and form.is_valid():
+        background = _recheck_in_background(batch)
+        try:
+            row = import_row_correct(
+                batch=batch,
+                row_number=row_number,
+                cells=form.cleaned_data,
+                by=request.user,
+                check_across=not background,
+            )
+        except ImportRefused as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+        else:
+            if background:
+                messages.success(request, _("Row %(row)d was saved.") % {"row": row_number})
+                return _recheck(request, batch)
+            if any(problem["blocking"] for problem in row.problems):
+                messages.warning(
+                    request, _("Row %(row)d was saved; it still has blocking problems.") % {"row": row_number}
+                )
+                return redirect("import-row", pk=batch.pk, row_number=row_number)
+            messages.success(request, _("Row %(row)d was corrected.") % {"row": row_number})
+            return redirect("import-detail", pk=batch.pk)
+    if request.method == "GET":
+        # The row's cells are a person's data, read out of their encrypted store: who opened them is kept.
+        audit.record(
+            AuditAction.VIEW,
+            actor=request.user,
+            obj=batch,
+            reason=_("Row %(row)d opened for correction") % {"row": row_number},
+        )
+    problems_by_column: dict[str, list] = {}
+    for problem in row.problems:
+        problems_by_column.setdefault(problem["column"], []).append(problem)
+    fields = [(form[column.name], problems_by_column.get(column.name, [])) for column in row.columns]
+    context = {
+        "batch": batch,
+        "importer": importer,
+        "row": row,
+        "form": form,
+        "fields": fields,
+        "row_problems": problems_by_column.get("", []),
+        "corrections": [
+            {**correction, "at": datetime.datetime.fromisoformat(correction["at"])} for correction in row.corrections
+        ],
+    }
+    return render(request, "core/import_row.html", context)
+
+
+@require_POST
+def import_row_leave_out_view(request: HttpRequest, pk, row_number: int) -> HttpResponse:
+    batch = _batch_or_404(request, pk)
+    _may_correct_or_404(request, batch)
+    background = _recheck_in_background(batch)
+    try:
+        import_row_leave_out(batch=batch, row_number=row_number, by=request.user, check_across=not background)
+    except ImportRefused as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+        return redirect("import-row", pk=batch.pk, row_number=row_number)
+    messages.info(request, _("Row %(row)d was left out of the import.") % {"row": row_number})
+    if background:
+        return _recheck(request, batch)
+    return redirect("import-detail", pk=batch.pk)
+
+
+@require_POST
+def import_recheck_view(request: HttpRequest, pk) -> HttpResponse:
+    """Check the rules across rows again (when a check left waiting did not finish)."""
+    batch = _batch_or_404(request, pk)
+    _may_correct_or_404(request, batch)
+    return _recheck(request, batch)
+
+
+def _recheck_in_background(batch: ImportBatch) -> bool:
+    """The rules across rows of a large batch are checked again in the background, with a progress bar."""
+    return batch.row_count > inline_rows()
+
+
+def _recheck(request: HttpRequest, batch: ImportBatch) -> HttpResponse:
+    with transaction.atomic():
+        progress = task_progress_start(
+            name=_("Checking %(file)s again") % {"file": batch.file_name}, owner=request.user, office=batch.office
+        )
+        arguments = (str(progress.pk), str(batch.pk), request.user.pk)
+        transaction.on_commit(lambda: import_recheck_task.enqueue(*arguments))
+    return redirect("import-progress", pk=progress.pk)
 
 
 @require_POST

@@ -6,3 +6,27 @@ class DedupConfig(AppConfig):
     name = "liman.dedup"
     label = "dedup"
     verbose_name = _("Duplicate records")
+
+    def ready(self):
+        from liman.core import demo, navigation
+        from liman.registry import checks, sections
+
+        from .checks import CHECKER
+        from .demo import seed_duplicates
+        from .models import REVIEW_ROLES
+        from .sections import person_duplicates_context
+        from .services import match_pairs_recheck
+
+        navigation.register(navigation.NavItem("duplicates", _("Duplicates"), "dedup-queue", REVIEW_ROLES, order=8))
+        sections.register(
+            sections.PersonSection(
+                key="duplicates",
+                title=_("Possible duplicates"),
+                template="dedup/_person_duplicates.html",
+                context=person_duplicates_context,
+                order=5,
+            )
+        )
+        checks.register(CHECKER)
+        checks.on_person_changed(match_pairs_recheck)
+        demo.register_seeder("dedup", seed_duplicates)

@@ -9,6 +9,8 @@ from liman.core.choices import Role
 FIELD_DATA_ROLES = frozenset({Role.DTM_OFFICER, Role.SUPERVISOR, Role.ADMINISTRATOR})
 #: Roles that upload forms, bind them, manage field users and review submissions.
 FIELD_DATA_EDITORS = frozenset({Role.DTM_OFFICER, Role.ADMINISTRATOR})
+#: Roles that unlock a field user locked after too many wrong passwords: the office's administrators.
+FIELD_USER_UNLOCKERS = frozenset({Role.ADMINISTRATOR})
 #: Roles that read the DTM and MPM figures, dashboards and publications.
 DTM_READ_ROLES = frozenset(
     {
@@ -126,6 +128,14 @@ class FlowDirection(models.TextChoices):
     INCOMING = "incoming", _("Incoming")
     OUTGOING = "outgoing", _("Outgoing")
     TRANSIT = "transit", _("Transit")
+
+
+class FlowBreakdown(models.TextChoices):
+    """The breakdowns of flow counts kept month by month for the dashboards (see `FlowMonthly`)."""
+
+    NATIONALITY = "nationality", _("By nationality")
+    DISTRICT = "district", _("By district")
+    SEX_AGE = "sex_age", _("By sex and age group")
 
 
 class FlowPointType(models.TextChoices):

@@ -9,7 +9,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -25,6 +26,7 @@ from .choices import (
     AssessmentType,
     Authority,
     FigureSource,
+    FlowBreakdown,
     FlowDirection,
     FlowPointType,
     FormState,
@@ -110,7 +112,8 @@ class FormVersion(models.Model):
     xml_md5 = models.CharField(max_length=32, editable=False)
     xlsform = models.BinaryField(_("XLSForm"))
     xlsform_name = models.CharField(_("file"), max_length=200)
-    #: Every question: {"path", "name", "type", "label", "in_repeat"}, and the repeats, for mapping and parsing.
+    #: Every question and repeat: {"path", "name", "type", "label", "repeat" (the repeat it is in), "hxl" (its
+    #: hashtag, when the XLSForm's `hxl` column gives one)}, for mapping, parsing and exports.
     fields = models.JSONField(default=list, blank=True)
     warnings = models.JSONField(default=list, blank=True)
     created_by = models.ForeignKey(
@@ -196,6 +199,9 @@ class FieldUser(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     last_seen_at = models.DateTimeField(_("last seen"), null=True, blank=True, editable=False)
+    #: Wrong passwords in a row on the OpenRosa server; `LIMAN_FIELD_LOCKOUT_ATTEMPTS` of them lock the login.
+    failed_logins = models.PositiveIntegerField(_("wrong passwords in a row"), default=0, editable=False)
+    locked_until = models.DateTimeField(_("locked until"), null=True, blank=True, editable=False)
 
     scope = FIELD_DATA_SCOPE
     objects = ScopedQuerySet.as_manager()
@@ -207,12 +213,21 @@ class FieldUser(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.username})" if self.name else self.username
 
+    def is_locked(self, now: datetime.datetime | None = None) -> bool:
+        """Locked after too many wrong passwords, until the cool-off ends or an administrator unlocks it."""
+        return self.locked_until is not None and self.locked_until > (now or timezone.now())
+
 
 class Submission(models.Model):
     """One filled-in form as ODK Collect or KoboCollect sent it: the instance XML, its version and what it became."""
 
-    office = models.ForeignKey("core.Office", on_delete=models.PROTECT, related_name="+", verbose_name=_("office"))
-    form = models.ForeignKey(Form, on_delete=models.PROTECT, related_name="submissions", verbose_name=_("form"))
+    # Office and form lead indexes of their own (below): no single-column index to keep up on each POST.
+    office = models.ForeignKey(
+        "core.Office", on_delete=models.PROTECT, related_name="+", verbose_name=_("office"), db_index=False
+    )
+    form = models.ForeignKey(
+        Form, on_delete=models.PROTECT, related_name="submissions", verbose_name=_("form"), db_index=False
+    )
     form_version = models.ForeignKey(
         FormVersion, on_delete=models.PROTECT, related_name="submissions", verbose_name=_("form version")
     )
@@ -552,13 +567,16 @@ class FlowCount(models.Model):
     """People counted at a flow-monitoring point on one day, by direction, nationality, sex and age group."""
 
     office = models.ForeignKey("core.Office", on_delete=models.PROTECT, related_name="+")
-    point = models.ForeignKey(FlowMonitoringPoint, on_delete=models.PROTECT, related_name="counts")
+    # Indexed by `dtm_flow_point_day`, which it leads (one index fewer to keep up per count).
+    point = models.ForeignKey(FlowMonitoringPoint, on_delete=models.PROTECT, related_name="counts", db_index=False)
     round = models.ForeignKey(Round, null=True, blank=True, on_delete=models.PROTECT, related_name="flow_counts")
     counted_on = models.DateField(_("counted on"))
     #: The month of `counted_on` (its first day), kept so the dashboards group by an indexed column.
     month = models.DateField(editable=False)
-    #: The point's province, kept so the dashboards group without joining.
-    province = models.ForeignKey("core.AdminArea", on_delete=models.PROTECT, related_name="+", editable=False)
+    #: The point's province, kept so the dashboards group without joining (indexed by `dtm_flow_dashboard`).
+    province = models.ForeignKey(
+        "core.AdminArea", on_delete=models.PROTECT, related_name="+", editable=False, db_index=False
+    )
     direction = models.CharField(_("direction"), max_length=16, choices=FlowDirection.choices)
     nationality = models.CharField(_("nationality"), max_length=3, validators=[ISO_ALPHA3])
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
@@ -592,6 +610,77 @@ class FlowCount(models.Model):
         if self.point_id:
             self.province_id = self.point.province_id
             self.office_id = self.office_id or self.point.office_id
+
+
+def _or_zero(name: str) -> Coalesce:
+    return Coalesce(name, Value(0), output_field=models.IntegerField())
+
+
+#: The cell of a `FlowMonthly` row; the services' upsert names the same expressions as its conflict target.
+FLOW_MONTHLY_CELL = (
+    F("breakdown"),
+    F("office"),
+    _or_zero("operation"),
+    _or_zero("round"),
+    F("month"),
+    F("province"),
+    _or_zero("district"),
+    F("nationality"),
+    F("sex"),
+    F("age_group"),
+)
+
+
+class FlowMonthly(models.Model):
+    """Flow counts summed by month for the dashboards, in three breakdowns (by nationality, by district, by sex
+    and age group), each per office, operation, round and province.
+
+    A rollup of `FlowCount`, kept in step by the services that write and retire counts, in the same
+    transaction; `liman dtm-rollup` rebuilds it from the counts (after a bulk load) and checks it. An
+    operation's dashboard reads a few thousand of these instead of grouping every count of the operation
+    (benchmarks/dtm_aggregate.py). Fields outside a row's breakdown are blank (or null).
+    """
+
+    breakdown = models.CharField(max_length=12, choices=FlowBreakdown.choices)
+    # No index of their own: the cell's unique index and the two below serve every read (fewer indexes to
+    # keep up on the phones' path).
+    office = models.ForeignKey("core.Office", on_delete=models.CASCADE, related_name="+", db_index=False)
+    #: The point's operation and the count's round when the counts were written.
+    operation = models.ForeignKey(
+        Operation, null=True, blank=True, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    round = models.ForeignKey(Round, null=True, blank=True, on_delete=models.CASCADE, related_name="+", db_index=False)
+    month = models.DateField()
+    province = models.ForeignKey("core.AdminArea", on_delete=models.CASCADE, related_name="+", db_index=False)
+    district = models.ForeignKey(
+        "core.AdminArea", null=True, blank=True, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    nationality = models.CharField(max_length=3, blank=True)
+    sex = models.CharField(max_length=1, blank=True)
+    age_group = models.CharField(max_length=8, blank=True)
+    individuals = models.IntegerField(default=0)
+    #: How many counts the cell sums: a cell whose counts were all retired is removed.
+    records = models.IntegerField(default=0)
+
+    scope = DTM_SCOPE
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["breakdown", "month", "province"]
+        verbose_name = _("monthly flow figure")
+        constraints = [models.UniqueConstraint(*FLOW_MONTHLY_CELL, name="dtm_flowmonthly_cell")]
+        # The sums are in no index, so that adding to a cell rewrites no index entry (a HOT update in PostgreSQL).
+        indexes = [
+            # The province × month × nationality aggregate, in its group order.
+            models.Index(
+                fields=["breakdown", "province", "month", "nationality", "office"], name="dtm_flowmonthly_main"
+            ),
+            # An operation's dashboard.
+            models.Index(fields=["operation", "breakdown", "month"], name="dtm_flowmonthly_operation"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.breakdown} {self.month:%Y-%m} {self.province_id}: {self.individuals}"
 
 
 class PresenceFigure(models.Model):
@@ -632,7 +721,12 @@ class PresenceFigure(models.Model):
         indexes = [
             models.Index(
                 fields=["province", "period", "nationality", "office", "individuals"], name="dtm_presence_dashboard"
-            )
+            ),
+            # An operation's dashboard: its months, then the latest month by province and by nationality.
+            models.Index(
+                fields=["operation", "period", "province", "nationality", "population_group", "office", "individuals"],
+                name="dtm_presence_operation",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -18,12 +18,11 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
-from liman.core import audit
 from liman.core.access import get_visible_or_404
-from liman.core.choices import AuditAction
 from liman.core.models import User
 
 from . import openrosa, selectors, services
@@ -70,18 +69,38 @@ def _challenge(*, stale: bool = False) -> HttpResponse:
     return response
 
 
-def _failed(request: HttpRequest, username: str) -> HttpResponse:
-    field_user = FieldUser.objects.filter(username=username).first()
-    audit.record(
-        AuditAction.LOGIN_FAILED,
-        actor_username=f"field:{username}"[:150],
-        office=field_user.office_id if field_user else None,
-        object_type="dtm.fielduser",
-        object_id=str(field_user.pk) if field_user else "",
-        ip_address=request.META.get("REMOTE_ADDR", ""),
-        reason="OpenRosa",
+def _locked(field_user: FieldUser) -> HttpResponse:
+    """The answer to every request of a locked field user, right password or not (else guessing goes on)."""
+    until = timezone.localtime(field_user.locked_until)
+    response = _message(
+        _(
+            "The field user %(username)s is locked after too many wrong passwords, until %(time)s. "
+            "Ask your office's administrator to unlock it, or try again then."
+        )
+        % {"username": field_user.username, "time": until.strftime("%H:%M")},
+        403,
     )
+    response["Retry-After"] = str(max(1, int((field_user.locked_until - timezone.now()).total_seconds())))
+    return response
+
+
+def _refused_while_locked(request: HttpRequest, field_user: FieldUser) -> HttpResponse:
+    services.field_user_login_refused(field_user=field_user, ip_address=request.META.get("REMOTE_ADDR", ""))
+    return _locked(field_user)
+
+
+def _failed(request: HttpRequest, username: str) -> HttpResponse:
+    field_user = services.field_user_login_failed(username=username, ip_address=request.META.get("REMOTE_ADDR", ""))
+    if field_user is not None and field_user.is_active and field_user.is_locked():
+        return _locked(field_user)
     return _challenge()
+
+
+def _field_user(username: str) -> FieldUser | None:
+    try:
+        return FieldUser.objects.select_related("office").get(username=username, is_active=True)
+    except FieldUser.DoesNotExist:
+        return None
 
 
 def _authenticate(request: HttpRequest) -> Caller | HttpResponse:
@@ -90,10 +109,12 @@ def _authenticate(request: HttpRequest) -> Caller | HttpResponse:
     if scheme.lower() == "digest":
         fields = openrosa.parse_digest(credentials)
         username = fields.get("username", "")
-        field_user = FieldUser.objects.filter(username=username, is_active=True).select_related("office").first()
         age = openrosa.nonce_age(settings.SECRET_KEY, fields.get("nonce", ""))
         if age is None or age < -60:
             return _challenge()
+        field_user = _field_user(username)
+        if field_user is not None and field_user.is_locked():
+            return _refused_while_locked(request, field_user)
         if (
             field_user is None
             or field_user.digest_realm != fields.get("realm")
@@ -113,7 +134,9 @@ def _authenticate(request: HttpRequest) -> Caller | HttpResponse:
             username, _colon, password = base64.b64decode(credentials, validate=True).decode("utf-8").partition(":")
         except (binascii.Error, UnicodeDecodeError):
             return _challenge()
-        field_user = FieldUser.objects.filter(username=username, is_active=True).select_related("office").first()
+        field_user = _field_user(username)
+        if field_user is not None and field_user.is_locked():
+            return _refused_while_locked(request, field_user)
         if field_user is None or not services.field_user_check_password(field_user, password):
             return _failed(request, username)
         services.field_user_seen(field_user=field_user)

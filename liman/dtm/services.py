@@ -7,9 +7,13 @@ summarised in the audit event rather than copied into it.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import hashlib
+import hmac
 import secrets
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -17,7 +21,8 @@ from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,16 +30,18 @@ from liman.core import audit
 from liman.core.choices import AuditAction
 from liman.core.models import AdminArea, Office, User
 from liman.core.services import record_create, record_update
+from liman.core.staging import insert_many
 from liman.core.text import ascii_key
 
 from . import openrosa, targets
-from .choices import FormState, FormTarget, SubmissionState
+from .choices import FlowBreakdown, FormState, FormTarget, SubmissionState
 from .instance import InstanceError, ParsedInstance, parse_instance
 from .models import (
     DatasetRecord,
     FieldUser,
     FlowCount,
     FlowMonitoringPoint,
+    FlowMonthly,
     Form,
     FormMedia,
     FormVersion,
@@ -267,16 +274,121 @@ def field_user_activate(*, field_user: FieldUser, by: User | None) -> FieldUser:
     return record_update(field_user, by=by, changes={"is_active": True})
 
 
+#: Passwords already checked against their Argon2 hash, by (field user, hash): an HMAC under a key that lives
+#: only in this process. Collect over HTTPS sends Basic credentials with every request, and one Argon2 check
+#: costs a tenth of a second or more of CPU; this way only the first request of a password pays it.
+_VERIFIED_PASSWORDS: OrderedDict[tuple[int, str], bytes] = OrderedDict()
+_VERIFIED_KEY = secrets.token_bytes(32)
+_VERIFIED_LOCK = threading.Lock()
+_VERIFIED_MAX = 4096
+
+
+def _password_mac(password: str) -> bytes:
+    return hmac.new(_VERIFIED_KEY, password.encode("utf-8"), hashlib.sha256).digest()
+
+
 def field_user_check_password(field_user: FieldUser, password: str) -> bool:
-    return field_user.is_active and check_password(password, field_user.password_hash)
+    """Whether `password` is the field user's (and the user active); a new password or hash misses the cache."""
+    if not field_user.is_active:
+        return False
+    key = (field_user.pk, field_user.password_hash)
+    mac = _password_mac(password)
+    with _VERIFIED_LOCK:
+        known = _VERIFIED_PASSWORDS.get(key)
+    if known is not None and hmac.compare_digest(known, mac):
+        return True
+    if not check_password(password, field_user.password_hash):
+        return False
+    with _VERIFIED_LOCK:
+        _VERIFIED_PASSWORDS[key] = mac
+        _VERIFIED_PASSWORDS.move_to_end(key)
+        while len(_VERIFIED_PASSWORDS) > _VERIFIED_MAX:
+            _VERIFIED_PASSWORDS.popitem(last=False)
+    return True
 
 
 def field_user_seen(*, field_user: FieldUser) -> None:
-    """Note when a phone last talked to the server (at most once a minute: not worth an audit event)."""
+    """A phone signed in with the right password: the count of wrong ones starts again, and the server notes
+    when it last talked to the phone (at most once a minute: not worth an audit event)."""
     now = timezone.now()
+    changes = {}
+    if field_user.failed_logins or field_user.locked_until is not None:
+        changes.update(failed_logins=0, locked_until=None)
     if field_user.last_seen_at is None or (now - field_user.last_seen_at).total_seconds() > 60:
-        FieldUser.objects.filter(pk=field_user.pk).update(last_seen_at=now)
-        field_user.last_seen_at = now
+        changes["last_seen_at"] = now
+    if changes:
+        FieldUser.objects.filter(pk=field_user.pk).update(**changes)
+        for attr, value in changes.items():
+            setattr(field_user, attr, value)
+
+
+def field_lockout_attempts() -> int:
+    return int(getattr(settings, "LIMAN_FIELD_LOCKOUT_ATTEMPTS", 10))
+
+
+def field_lockout_minutes() -> int:
+    return int(getattr(settings, "LIMAN_FIELD_LOCKOUT_MINUTES", 30))
+
+
+def field_user_login_failed(*, username: str, ip_address: str = "", reason: str = "OpenRosa") -> FieldUser | None:
+    """A wrong password (or Digest response) for `username` on the OpenRosa server: audited, and counted.
+
+    After `LIMAN_FIELD_LOCKOUT_ATTEMPTS` in a row the field user is locked for `LIMAN_FIELD_LOCKOUT_MINUTES`
+    (the lock is audited too); a lock that has run out starts the count again. Returns the field user (None
+    for an unknown name), so the caller can tell the phone it is now locked.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        field_user = FieldUser.objects.select_for_update().filter(username=username).first()
+        audit.record(
+            AuditAction.LOGIN_FAILED,
+            actor_username=f"field:{username}"[:150],
+            office=field_user.office_id if field_user else None,
+            object_type="dtm.fielduser",
+            object_id=str(field_user.pk) if field_user else "",
+            ip_address=ip_address,
+            reason=reason,
+        )
+        if field_user is None:
+            return None
+        if field_user.locked_until is not None and not field_user.is_locked(now):
+            field_user.failed_logins, field_user.locked_until = 0, None
+        field_user.failed_logins += 1
+        newly_locked = field_user.failed_logins >= field_lockout_attempts() and field_user.locked_until is None
+        if newly_locked:
+            field_user.locked_until = now + datetime.timedelta(minutes=field_lockout_minutes())
+        FieldUser.objects.filter(pk=field_user.pk).update(
+            failed_logins=field_user.failed_logins, locked_until=field_user.locked_until
+        )
+        if newly_locked:
+            audit.record(
+                AuditAction.UPDATE,
+                obj=field_user,
+                actor_username=f"field:{username}"[:150],
+                changes={"locked_until": [None, field_user.locked_until.isoformat()]},
+                ip_address=ip_address,
+                reason=_("Locked after %(count)s wrong passwords in a row on the OpenRosa server.")
+                % {"count": field_user.failed_logins},
+            )
+    return field_user
+
+
+def field_user_login_refused(*, field_user: FieldUser, ip_address: str = "") -> None:
+    """A locked field user tried to sign in (right password or not): refused, and audited."""
+    audit.record(
+        AuditAction.LOGIN_FAILED,
+        actor_username=f"field:{field_user.username}"[:150],
+        office=field_user.office_id,
+        object_type="dtm.fielduser",
+        object_id=str(field_user.pk),
+        ip_address=ip_address,
+        reason="OpenRosa: locked",
+    )
+
+
+def field_user_unlock(*, field_user: FieldUser, by: User | None, reason: str = "") -> FieldUser:
+    """An office administrator lets a locked field user sign in again before the cool-off ends."""
+    return record_update(field_user, by=by, changes={"failed_logins": 0, "locked_until": None}, reason=reason)
 
 
 # --- submissions ----------------------------------------------------------------------------------------------
@@ -306,24 +418,54 @@ class Receipt:
     attachments_added: list[str] = field(default_factory=list)
 
 
-def _find_form(office: Office, parsed: ParsedInstance, *, accept_closed: bool = False) -> tuple[Form, FormVersion]:
-    # One query on the path every phone takes: the version with its form, without the XForm and XLSForm texts.
-    versions = FormVersion.objects.filter(form__office=office, form__form_id=parsed.form_id)
-    versions = versions.select_related("form").defer("xml", "xlsform", "warnings")
-    if parsed.version:
-        version = versions.filter(version=parsed.version).first()
-    else:
-        version = versions.order_by("-created_at", "-id").first()
-    form = version.form if version is not None else Form.objects.filter(office=office, form_id=parsed.form_id).first()
-    if form is None:
+@dataclass(frozen=True)
+class PublishedVersion:
+    """What the phones' path needs of a form version: its id, label and repeats."""
+
+    pk: int
+    version: str
+    repeat_paths: frozenset[str]
+
+
+#: A published version never changes, so what the phones' path needs of it is kept in each process, by form
+#: (its id and creation time: a form that reuses the id of a removed one is another key) and version label.
+_PUBLISHED: dict[tuple[int, datetime.datetime, str], PublishedVersion] = {}
+_PUBLISHED_MAX = 2048
+
+
+def _published_version(form: Form, label: str) -> PublishedVersion | None:
+    """The version `label` of `form`, or its newest one when the instance names none."""
+    key = (form.pk, form.created_at, label)
+    if label and (known := _PUBLISHED.get(key)) is not None:
+        return known
+    versions = form.versions.all()  # newest first
+    found = (versions.filter(version=label) if label else versions).values_list("pk", "version", "fields").first()
+    if found is None:
+        return None
+    pk, version, fields = found
+    published = PublishedVersion(pk, version, frozenset(e["path"] for e in fields if e.get("type") == "repeat"))
+    if label:
+        if len(_PUBLISHED) >= _PUBLISHED_MAX:
+            _PUBLISHED.clear()
+        _PUBLISHED[key] = published
+    return published
+
+
+def _find_form(office: Office, parsed: ParsedInstance, *, accept_closed: bool = False) -> tuple[Form, PublishedVersion]:
+    # On the path every phone takes: the form (it may have been closed or bound meanwhile) is read each time,
+    # what its version says is kept.
+    try:
+        form = Form.objects.get(office=office, form_id=parsed.form_id)
+    except Form.DoesNotExist:
         raise SubmissionRefused(
             _("The form '%(form)s' is not known on this server. Get blank forms again.") % {"form": parsed.form_id},
             status=404,
-        )
+        ) from None
     if not form.is_open and not accept_closed:
         raise SubmissionRefused(
             _("The form '%(form)s' is closed and accepts no more submissions.") % {"form": parsed.form_id}, status=403
         )
+    version = _published_version(form, parsed.version)
     if version is None:
         raise SubmissionRefused(
             _("Version %(version)s of the form '%(form)s' is not known here. Get blank forms again.")
@@ -333,10 +475,10 @@ def _find_form(office: Office, parsed: ParsedInstance, *, accept_closed: bool = 
     return form, version
 
 
-def _add_attachments(submission: Submission, attachments: list[AttachmentUpload]) -> list[str]:
+def _add_attachments(submission: Submission, attachments: list[AttachmentUpload], *, is_new: bool = False) -> list[str]:
     if not attachments:
         return []
-    present = set(submission.attachments.values_list("name", flat=True))
+    present = set() if is_new else set(submission.attachments.values_list("name", flat=True))
     added = []
     for upload in attachments:
         name = upload.name.rsplit("/", 1)[-1]
@@ -408,7 +550,7 @@ def submission_receive(
         submission = Submission(
             office=office,
             form=form,
-            form_version=version,
+            form_version_id=version.pk,
             instance_id=parsed.instance_id,
             root_instance_id=previous.root_instance_id if previous else parsed.instance_id,
             deprecated_id=parsed.deprecated_id,
@@ -445,11 +587,12 @@ def submission_receive(
             if existing_is_skipped:
                 return Receipt(existing, "duplicate")
             return _resent(existing, digest, attachments)
-        added = _add_attachments(submission, attachments)
+        added = _add_attachments(submission, attachments, is_new=True)
         if previous is not None:
             Submission.objects.filter(pk=previous.pk).update(is_current=False, state=SubmissionState.SUPERSEDED)
             previous.is_current, previous.state = False, SubmissionState.SUPERSEDED
         submission_process(submission=submission, by=by)
+        rollup = _rollup_statements(submission.__dict__.pop("_flow_rollup", FlowRollupDelta()))
         audit.record(
             AuditAction.CREATE,
             actor=by,
@@ -464,6 +607,7 @@ def submission_receive(
                 **{kind: [None, summary] for kind, summary in submission.__dict__.get("_records", {}).items()},
             },
         )
+        _run_rollup(rollup)  # right after the audit event, prepared before it: see FlowRollupDelta
     return Receipt(submission, "edit" if previous else "created", added)
 
 
@@ -495,14 +639,19 @@ def submission_process(*, submission: Submission, by: User | None = None) -> Sub
     try:
         if extracted.problems:
             raise _NeedsReview(extracted.reason)
-        with transaction.atomic():
+        # A savepoint takes back what a build wrote before it failed; builders that check every row before they
+        # write anything need none for a new submission (two statements fewer on the phones' path).
+        undoable = submission.supersedes_id or form.target not in _CHECK_BEFORE_WRITING
+        with transaction.atomic() if undoable else contextlib.nullcontext():
             if submission.supersedes_id:
-                _retire_records_of(submission.supersedes)
+                _retire_records_of(submission.supersedes, rollup=_pending_rollup(submission))
             BUILDERS[form.target](submission, extracted, by)
-    except _NeedsReview as problem:
-        _set_state(submission, SubmissionState.REVIEW, problem.reason)
-    except ValidationError as exc:
-        _set_state(submission, SubmissionState.REVIEW, _validation_text(exc))
+    except (_NeedsReview, ValidationError) as exc:
+        # The savepoint took back what the builder wrote: so go its summary and its share of the rollup.
+        submission.__dict__.pop("_records", None)
+        submission.__dict__.pop("_flow_rollup", None)
+        reason = exc.reason if isinstance(exc, _NeedsReview) else _validation_text(exc)
+        _set_state(submission, SubmissionState.REVIEW, reason)
     else:
         _set_state(submission, SubmissionState.PROCESSED, "")
     return submission
@@ -535,7 +684,9 @@ def submission_retry(*, submission: Submission, by: User | None) -> Submission:
         submission_process(submission=submission, by=by)
         changes = {"state": [before, submission.state]}
         changes.update({kind: [None, summary] for kind, summary in submission.__dict__.get("_records", {}).items()})
+        rollup = _rollup_statements(submission.__dict__.pop("_flow_rollup", FlowRollupDelta()))
         audit.record(AuditAction.UPDATE, actor=by, obj=submission, changes=changes)
+        _run_rollup(rollup)
     return submission
 
 
@@ -555,10 +706,13 @@ def submission_dismiss(*, submission: Submission, by: User | None, reason: str) 
     return submission
 
 
-def _retire_records_of(submission: Submission) -> None:
-    """An edit replaces what the earlier version became."""
+def _retire_records_of(submission: Submission, *, rollup: FlowRollupDelta) -> None:
+    """An edit replaces what the earlier version became (its flow counts leave the monthly rollup)."""
     SiteAssessment.objects.filter(submission=submission).delete()
-    FlowCount.objects.filter(submission=submission).delete()
+    counts = FlowCount.objects.filter(submission=submission)
+    for values in counts.values(*_FLOW_CELL_VALUES):
+        rollup.add_count(values, sign=-1)
+    counts.delete()
     PresenceFigure.objects.filter(submission=submission).delete()
     DatasetRecord.objects.filter(submission=submission).delete()
 
@@ -670,9 +824,12 @@ def _site_for_assessment(submission: Submission, values: dict, operation: Operat
 
 def _build_flow_counts(submission: Submission, extracted: targets.Extracted, by: User | None) -> None:
     values = extracted.values
-    point = FlowMonitoringPoint.objects.filter(code=values["point"].upper()).first()
-    if point is None:
-        raise _NeedsReview(_("point: no flow monitoring point has the code %(code)s") % {"code": values["point"]})
+    try:
+        point = FlowMonitoringPoint.objects.get(code=values["point"].upper())
+    except FlowMonitoringPoint.DoesNotExist:
+        raise _NeedsReview(
+            _("point: no flow monitoring point has the code %(code)s") % {"code": values["point"]}
+        ) from None
     rows = [
         FlowCountInput(
             point=point,
@@ -747,6 +904,8 @@ BUILDERS = {
     FormTarget.PRESENCE: _build_presence,
     FormTarget.DATASET: _build_dataset_record,
 }
+#: Builders that check every row before they write one (flow_counts_record, presence_figures_record).
+_CHECK_BEFORE_WRITING = frozenset({FormTarget.FLOW_COUNT, FormTarget.PRESENCE})
 
 
 # --- DTM and MPM records --------------------------------------------------------------------------------------
@@ -971,6 +1130,12 @@ def _choice_values(field) -> frozenset:
     return _CHOICES[field]
 
 
+_FLOW_COUNT_COLUMNS = (
+    "office_id", "point_id", "round_id", "counted_on", "month", "province_id", "direction", "nationality", "sex",
+    "age_group", "individuals", "submission_id",
+)  # fmt: skip
+
+
 @dataclass
 class FlowCountInput:
     point: FlowMonitoringPoint
@@ -989,7 +1154,11 @@ def flow_counts_record(
     round: Round | None = None,
     submission: Submission | None = None,
 ) -> list[FlowCount]:
-    """Record counts at flow-monitoring points: every row validated, all stored or none, one audit event."""
+    """Record counts at flow-monitoring points: every row validated, all stored or none, one audit event.
+
+    The counts of a submission are inserted without reading their ids back (core's `insert_many`, a third of
+    `bulk_create`'s time on the phones' path); those recorded directly come back with their ids.
+    """
     records = []
     for number, row in enumerate(rows, start=1):
         record = FlowCount(
@@ -1014,8 +1183,16 @@ def flow_counts_record(
             ) from exc
         records.append(record)
     with transaction.atomic(savepoint=False):
-        FlowCount.objects.bulk_create(records, batch_size=500)
+        if submission is not None:
+            insert_many(FlowCount, [{name: getattr(rec, name) for name in _FLOW_COUNT_COLUMNS} for rec in records])
+        else:
+            FlowCount.objects.bulk_create(records, batch_size=500)
         _audit_batch("flow_counts", records, by=by, submission=submission)
+        rollup = _pending_rollup(submission) if submission is not None else FlowRollupDelta()
+        for record in records:
+            rollup.add(record, operation_id=record.point.operation_id, district_id=record.point.district_id)
+        if submission is None:
+            flow_monthly_apply(delta=rollup)  # after the audit event: see FlowRollupDelta
     return records
 
 
@@ -1134,3 +1311,225 @@ def _audit_batch(kind: str, records: list, *, by: User | None, submission: Submi
         object_repr=f"{len(records)} {kind}",
         changes={kind: [None, f"{len(records)} rows, {total} individuals"]},
     )
+
+
+# --- the monthly flow rollup (FlowMonthly) -------------------------------------------------------------------
+
+#: The columns of a FlowMonthly cell, in the order of its unique index `dtm_flowmonthly_cell`.
+_CELL_COLUMNS = (
+    "breakdown", "office_id", "operation_id", "round_id", "month", "province_id", "district_id", "nationality", "sex",
+    "age_group",
+)  # fmt: skip
+#: What a flow count contributes to its cells, read with `.values()` (the point gives operation and district).
+_FLOW_CELL_VALUES = (
+    "office_id", "point__operation_id", "round_id", "month", "province_id", "point__district_id", "nationality", "sex",
+    "age_group", "individuals",
+)  # fmt: skip
+
+
+def flow_cells(*, office_id, operation_id, round_id, month, province_id, district_id, nationality, sex, age_group):
+    """The three FlowMonthly cells (one per breakdown) a flow count adds to."""
+    base = (office_id, operation_id, round_id, month, province_id)
+    return (
+        (FlowBreakdown.NATIONALITY.value, *base, None, nationality, "", ""),
+        (FlowBreakdown.DISTRICT.value, *base, district_id, "", "", ""),
+        (FlowBreakdown.SEX_AGE.value, *base, None, "", sex, age_group),
+    )
+
+
+class FlowRollupDelta:
+    """What a write changes in FlowMonthly: individuals and counts by cell, summed before one upsert.
+
+    The upsert is applied after the write's audit event, in the same transaction: every audited
+    transaction holds the audit chain's head row from its first event to its commit, so cells are only
+    ever locked by the holder of the head and two writers never wait on each other's cells (no deadlock,
+    even against an import that holds the head for its whole commit).
+    """
+
+    def __init__(self) -> None:
+        self.cells: dict[tuple, list[int]] = {}
+
+    def __bool__(self) -> bool:
+        return bool(self.cells)
+
+    def _add(self, cells, individuals: int, sign: int) -> None:
+        for cell in cells:
+            entry = self.cells.setdefault(cell, [0, 0])
+            entry[0] += sign * individuals
+            entry[1] += sign
+
+    def add(self, count: FlowCount, *, operation_id: int | None, district_id: int | None, sign: int = 1) -> None:
+        cells = flow_cells(
+            office_id=count.office_id, operation_id=operation_id, round_id=count.round_id, month=count.month,
+            province_id=count.province_id, district_id=district_id, nationality=count.nationality, sex=count.sex,
+            age_group=count.age_group,
+        )  # fmt: skip
+        self._add(cells, count.individuals, sign)
+
+    def add_count(self, values: dict, *, sign: int = 1) -> None:
+        """A count read with `.values(*_FLOW_CELL_VALUES)`."""
+        cells = flow_cells(
+            office_id=values["office_id"], operation_id=values["point__operation_id"], round_id=values["round_id"],
+            month=values["month"], province_id=values["province_id"], district_id=values["point__district_id"],
+            nationality=values["nationality"], sex=values["sex"], age_group=values["age_group"],
+        )  # fmt: skip
+        self._add(cells, values["individuals"], sign)
+
+
+def _pending_rollup(submission: Submission) -> FlowRollupDelta:
+    """The rollup change of what a submission becomes, applied by its service after the submission's audit event."""
+    return submission.__dict__.setdefault("_flow_rollup", FlowRollupDelta())
+
+
+def _cell_order(item) -> tuple:
+    # One order for every writer (None first), so concurrent upserts lock cells in the same order.
+    return tuple((value is None, value if value is not None else 0) for value in item[0])
+
+
+def _rollup_statements(delta: FlowRollupDelta, *, chunk: int = 500) -> list[tuple[str, list, bool]]:
+    """The upserts that add `delta` to FlowMonthly: (SQL, parameters, whether it may empty a cell).
+
+    Portable SQL (SQLite ≥ 3.24, PostgreSQL ≥ 9.5); made before the caller's audit event, so that little
+    happens between that event and the commit (the audit chain's head is locked in between).
+    """
+    changes = [(cell, values) for cell, values in sorted(delta.cells.items(), key=_cell_order) if values != [0, 0]]
+    if not changes:
+        return []
+    ops = connection.ops
+    table = ops.quote_name(FlowMonthly._meta.db_table)
+    columns = ", ".join(ops.quote_name(name) for name in (*_CELL_COLUMNS, "individuals", "records"))
+    target = (
+        '"breakdown", "office_id", COALESCE("operation_id", 0), COALESCE("round_id", 0), "month", "province_id", '
+        'COALESCE("district_id", 0), "nationality", "sex", "age_group"'
+    )
+    placeholders = "(" + ", ".join(["%s"] * (len(_CELL_COLUMNS) + 2)) + ")"
+    statements = []
+    for start in range(0, len(changes), chunk):
+        part = changes[start : start + chunk]
+        params = []
+        for cell, (individuals, records) in part:
+            params += [*cell[:4], ops.adapt_datefield_value(cell[4]), *cell[5:], individuals, records]
+        empties = any(records < 0 for _cell, (_individuals, records) in part)
+        returning = " RETURNING id, records" if empties and connection.features.can_return_rows_from_bulk_insert else ""
+        sql = (
+            f"INSERT INTO {table} ({columns}) VALUES {', '.join([placeholders] * len(part))} "  # noqa: S608
+            f"ON CONFLICT ({target}) DO UPDATE SET individuals = {table}.individuals + excluded.individuals, "
+            f"records = {table}.records + excluded.records{returning}"
+        )
+        statements.append((sql, params, empties))
+    return statements
+
+
+def _run_rollup(statements: list[tuple[str, list, bool]]) -> None:
+    """Run prepared upserts; cells whose counts were all retired are removed."""
+    emptied: list[int] = []
+    scan = False
+    with connection.cursor() as cursor:
+        for sql, params, empties in statements:
+            cursor.execute(sql, params)
+            if empties and sql.endswith("RETURNING id, records"):
+                emptied += [pk for pk, records in cursor.fetchall() if records <= 0]
+            elif empties:
+                scan = True
+    if emptied:
+        FlowMonthly.objects.filter(pk__in=emptied).delete()
+    if scan:
+        FlowMonthly.objects.filter(records__lte=0).delete()
+
+
+def flow_monthly_apply(*, delta: FlowRollupDelta) -> None:
+    """Add a change to FlowMonthly. Call it inside the transaction that wrote the counts, after its audit event
+    (see `FlowRollupDelta`)."""
+    with transaction.atomic(savepoint=False):
+        _run_rollup(_rollup_statements(delta))
+
+
+def _flow_cells_from_counts() -> dict[tuple, list[int]]:
+    """Every FlowMonthly cell as the flow counts give it (three grouped reads of FlowCount)."""
+    cells: dict[tuple, list[int]] = {}
+    base = ("office_id", "point__operation_id", "round_id", "month", "province_id")
+    counts = FlowCount.objects.order_by()
+    for breakdown, extra in (
+        (FlowBreakdown.NATIONALITY.value, ("nationality",)),
+        (FlowBreakdown.DISTRICT.value, ("point__district_id",)),
+        (FlowBreakdown.SEX_AGE.value, ("sex", "age_group")),
+    ):
+        for row in counts.values_list(*base, *extra).annotate(n=Sum("individuals"), r=Count("id")).iterator():
+            office_id, operation_id, round_id, month, province_id = row[:5]
+            fields = dict(zip(extra, row[5:-2], strict=True))
+            cell = (
+                breakdown, office_id, operation_id, round_id, month, province_id, fields.get("point__district_id"),
+                fields.get("nationality", ""), fields.get("sex", ""), fields.get("age_group", ""),
+            )  # fmt: skip
+            cells[cell] = [row[-2], row[-1]]
+    return cells
+
+
+def _flow_cells_stored() -> dict[tuple, list[int]]:
+    return {
+        tuple(row[:-2]): [row[-2], row[-1]]
+        for row in FlowMonthly.objects.order_by().values_list(*_CELL_COLUMNS, "individuals", "records").iterator()
+    }
+
+
+@dataclass
+class RollupDifference:
+    cell: tuple
+    expected: list[int] | None
+    stored: list[int] | None
+
+    def __str__(self) -> str:
+        names = dict(zip(_CELL_COLUMNS, self.cell, strict=True))
+        where = ", ".join(f"{name}={value}" for name, value in names.items() if value not in (None, ""))
+        return _("%(cell)s: the counts give %(expected)s, the rollup holds %(stored)s") % {
+            "cell": where,
+            "expected": self.expected or "—",
+            "stored": self.stored or "—",
+        }
+
+
+def flow_monthly_differences() -> list[RollupDifference]:
+    """Where FlowMonthly and the flow counts disagree (empty: the rollup is exact)."""
+    expected, stored = _flow_cells_from_counts(), _flow_cells_stored()
+    return [
+        RollupDifference(cell, expected.get(cell), stored.get(cell))
+        for cell in sorted(set(expected) | set(stored), key=lambda cell: _cell_order((cell,)))
+        if expected.get(cell) != stored.get(cell)
+    ]
+
+
+def flow_monthly_rebuild(*, by: User | None = None) -> int:
+    """Compute FlowMonthly again from every flow count (after a bulk load, or to repair it); returns the cells.
+
+    One INSERT … SELECT … GROUP BY per breakdown, inside the database (portable SQL): a million counts take
+    seconds, not the minutes that reading them out and writing the cells back would.
+    """
+    quote = connection.ops.quote_name
+    rollup, counts = quote(FlowMonthly._meta.db_table), quote(FlowCount._meta.db_table)
+    points = quote(FlowMonitoringPoint._meta.db_table)
+    columns = ", ".join(quote(name) for name in (*_CELL_COLUMNS, "individuals", "records"))
+    base = "c.office_id, p.operation_id, c.round_id, c.month, c.province_id"
+    breakdowns = (
+        (FlowBreakdown.NATIONALITY, "NULL, c.nationality, '', ''", "c.nationality"),
+        (FlowBreakdown.DISTRICT, "p.district_id, '', '', ''", "p.district_id"),
+        (FlowBreakdown.SEX_AGE, "NULL, '', c.sex, c.age_group", "c.sex, c.age_group"),
+    )
+    with transaction.atomic():
+        FlowMonthly.objects.all().delete()
+        with connection.cursor() as cursor:
+            for breakdown, fields, group in breakdowns:
+                cursor.execute(
+                    f"INSERT INTO {rollup} ({columns}) "  # noqa: S608  (names from the models, no input)
+                    f"SELECT %s, {base}, {fields}, SUM(c.individuals), COUNT(*) "
+                    f"FROM {counts} c INNER JOIN {points} p ON p.id = c.point_id GROUP BY {base}, {group}",
+                    [breakdown.value],
+                )
+        cells = FlowMonthly.objects.count()
+        audit.record(
+            AuditAction.UPDATE,
+            actor=by,
+            object_type=FlowMonthly._meta.label_lower,
+            object_repr=f"rebuilt: {cells} cells",
+            changes={"cells": [None, str(cells)]},
+        )
+    return cells

@@ -16,6 +16,7 @@ urlpatterns = [
     path("dtm/forms/<int:pk>/mapping/", views.form_mapping, name="dtm-form-mapping"),
     path("dtm/forms/<int:pk>/dataset/", views.form_dataset, name="dtm-form-dataset"),
     path("dtm/forms/<int:pk>/import/", views.form_import, name="dtm-form-import"),
+    path("dtm/forms/<int:pk>/submissions/export/", views.form_submissions_export, name="dtm-form-export"),
     path("dtm/imports/<uuid:pk>/", views.import_detail, name="dtm-import"),
     path("dtm/forms/versions/<int:pk>/xlsform/", views.form_xlsform, name="dtm-form-xlsform"),
     path("dtm/submissions/", views.submission_list, name="dtm-submissions"),

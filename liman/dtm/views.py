@@ -18,8 +18,15 @@ from liman.core.choices import AuditAction, Sensitivity
 from liman.core.models import AdminArea
 from liman.core.views import paginate, require_role
 
-from . import openrosa, publishing, selectors, services, targets
-from .choices import DTM_READ_ROLES, FIELD_DATA_EDITORS, FIELD_DATA_ROLES, FormTarget, SubmissionState
+from . import exports, openrosa, publishing, selectors, services, targets
+from .choices import (
+    DTM_READ_ROLES,
+    FIELD_DATA_EDITORS,
+    FIELD_DATA_ROLES,
+    FIELD_USER_UNLOCKERS,
+    FormTarget,
+    SubmissionState,
+)
 from .forms import (
     DashboardFilterForm,
     DismissForm,
@@ -288,6 +295,7 @@ def form_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "upload_form": upload_form,
         "can_edit": can_edit,
         "submission_count": form.submissions.filter(is_current=True).count(),
+        "has_repeats": any(version.repeat_paths for version in versions),
         "mapping_rows": _mapping_rows(form),
     }
     return render(request, "dtm/form_detail.html", context)
@@ -370,6 +378,37 @@ def form_dataset(request: HttpRequest, pk: int) -> HttpResponse:
         changes={"dataset": [None, form.form_id], "by": [None, ",".join(by)], "suppressed": [None, table.suppressed]},
     )
     return _download(table, fmt, f"{form.form_id}-dataset")
+
+
+def form_submissions_export(request: HttpRequest, pk: int) -> HttpResponse:
+    """The form's submissions as Kobo exports them: CSV (a ZIP with one file per repeat, or `?table=` for one)
+    or XLSX (one sheet per repeat)."""
+    form = get_visible_or_404(selectors.forms_for(request.user), request.user, pk=pk)
+    fmt = request.GET.get("fmt", "csv")
+    if fmt not in ("csv", "xlsx"):
+        raise Http404
+    tables = exports.export_tables(form, selectors.submissions_for_export(request.user, form).iterator(2000))
+    only = request.GET.get("table", "")
+    if only:
+        tables = [table for table in tables if table.name == only]
+        if not tables:
+            raise Http404
+    audit.record(
+        AuditAction.EXPORT,
+        actor=request.user,
+        obj=form,
+        changes={"submissions": [None, fmt], "tables": [None, exports.describe(tables)]},
+    )
+    if fmt == "xlsx":
+        body, content_type, name = exports.write_xlsx(tables), publishing.FORMATS["xlsx"][0], f"{form.form_id}.xlsx"
+    elif len(tables) == 1:
+        body, content_type = publishing.write_csv(tables[0].as_table()), publishing.FORMATS["csv"][0]
+        name = exports.file_name(form, tables[0])
+    else:
+        body, content_type, name = exports.write_zip(form, tables), "application/zip", f"{form.form_id}-csv.zip"
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
 
 
 def form_xlsform(request: HttpRequest, pk: int) -> HttpResponse:
@@ -500,11 +539,14 @@ def field_user_list(request: HttpRequest) -> HttpResponse:
 def field_user_detail(request: HttpRequest, pk: int) -> HttpResponse:
     field_user = get_visible_or_404(selectors.field_users_for(request.user), request.user, pk=pk)
     can_edit = selectors.can_edit_in(request.user, FIELD_DATA_EDITORS, field_user.office)
+    can_unlock = selectors.can_edit_in(request.user, FIELD_USER_UNLOCKERS, field_user.office)
     password_form = FieldUserPasswordForm(request.POST if request.POST.get("action") == "qr" else None)
     if request.method == "POST":
-        if not can_edit:
+        if not (can_edit or can_unlock):
             raise Http404
         action = request.POST.get("action")
+        if action != "unlock" and not can_edit:
+            raise Http404
         if action == "qr" and password_form.is_valid():
             password = password_form.cleaned_data["password"]
             if services.field_user_check_password(field_user, password):
@@ -520,9 +562,18 @@ def field_user_detail(request: HttpRequest, pk: int) -> HttpResponse:
         elif action == "activate":
             services.field_user_activate(field_user=field_user, by=request.user)
             return redirect("dtm-field-user", pk=field_user.pk)
+        elif action == "unlock":
+            if not can_unlock:
+                raise Http404
+            services.field_user_unlock(field_user=field_user, by=request.user)
+            messages.success(request, _("The field user is unlocked and can sign in from the phone again."))
+            return redirect("dtm-field-user", pk=field_user.pk)
     context = {
         "field_user": field_user,
         "can_edit": can_edit,
+        "can_unlock": can_unlock,
+        "is_locked": field_user.is_locked(),
+        "lockout_attempts": services.field_lockout_attempts(),
         "password_form": password_form,
         "submission_count": field_user.submissions.count(),
         "server_url": request.build_absolute_uri(reverse("openrosa-base")),

@@ -133,16 +133,42 @@ def convert_xlsform(
     except PyXFormError as exc:
         message = str(exc)
         raise XLSFormError(message, row=_row_of(message, definition), sheet="survey") from exc
+    fields = xform_fields(result.xform)
+    hxl = hxl_tags(definition.survey)
+    for entry in fields:
+        if entry["path"] in hxl:
+            entry["hxl"] = hxl[entry["path"]]
     return ConvertedForm(
         form_id=converted_settings["form_id"],
         version=converted_settings["version"],
         title=converted_settings["form_title"],
         xml=result.xform,
-        fields=xform_fields(result.xform),
+        fields=fields,
         warnings=list(warnings),
         has_settings_id=bool(str(settings.get("form_id") or settings.get("id_string") or "").strip()),
         has_settings_version=bool(str(settings.get("version") or "").strip()),
     )
+
+
+def hxl_tags(survey: list[dict]) -> dict[str, str]:
+    """The HXL hashtag of each question that has one in the survey sheet's `hxl` column (as KoboToolbox reads
+    it), by question path: `{"population/households": "#affected+hh"}`."""
+    tags: dict[str, str] = {}
+    groups: list[str] = []
+    for row in survey or []:
+        kind = " ".join(str(row.get("type") or "").replace("_", " ").split()).lower()
+        name = str(row.get("name") or "").strip()
+        if kind in ("begin group", "begin repeat"):
+            groups.append(name)
+            continue
+        if kind in ("end group", "end repeat"):
+            if groups:
+                groups.pop()
+            continue
+        tag = str(row.get("hxl") or "").strip()
+        if name and tag.startswith("#"):
+            tags["/".join([*groups, name])] = tag
+    return tags
 
 
 def _local(tag: str) -> str:

@@ -4,6 +4,11 @@ Two kinds of reader: health staff read assessments and their findings (`assessme
 reads only the clearance (`clearance_for`, `clearances_for`): cleared / on medical hold / in progress, the
 expiry date and the help needed on the way. `clearances_of` and `fit_to_fly_checks_of` are the facts the
 booking rules check, whoever books (a rule must not pass because the booker cannot see a record).
+
+`travel_needs_of` is the third kind: the help a traveller needs on the way (escort, oxygen, wheelchair,
+stretcher), with no status and no finding. Movement staff must know it to book seats and meet the traveller
+at the airport, also for travellers of another office on a flight their office runs; the caller reaches the
+travellers through a record the user sees (a booking, a case member) and asks for those people only.
 """
 
 from __future__ import annotations
@@ -86,6 +91,38 @@ def clearances_of(person_ids: Iterable[int]) -> dict[int, Clearance]:
     """The facts the booking rules check, whoever books: one query, keyed by person id."""
     rows = MedicalClearance.objects.filter(person_id__in=list(person_ids))
     return {row.person_id: _clearance(row) for row in rows}
+
+
+@dataclass(frozen=True)
+class TravelNeeds:
+    """The help one traveller needs during travel: operational, for the airline and the airport team; never
+    why (the findings behind it stay in the assessment)."""
+
+    needs: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.needs)
+
+    def __iter__(self):
+        return iter(self.needs)
+
+    @property
+    def labels(self) -> list[str]:
+        return travel_need_labels(self.needs)
+
+    @property
+    def needs_medif(self) -> bool:
+        return bool(MEDIF_NEEDS & set(self.needs))
+
+
+NO_TRAVEL_NEEDS = TravelNeeds()
+
+
+def travel_needs_of(person_ids: Iterable[int]) -> dict[int, TravelNeeds]:
+    """The needs during travel of the people the caller found in the user's scope, in one query, keyed by
+    person id (people without any are left out). Only the needs are read: no status, no date, no finding."""
+    rows = MedicalClearance.objects.filter(person_id__in=list(person_ids)).values_list("person_id", "travel_needs")
+    return {person_id: TravelNeeds(tuple(needs)) for person_id, needs in rows if needs}
 
 
 def fit_to_fly_window(departure_at: datetime.datetime) -> tuple[datetime.datetime, datetime.datetime]:

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from liman.core.api import ScopedReadOnlyViewSet
 from liman.health.api import inline_choice
 from liman.health.choices import ClearanceStatus, TravelNeed
+from liman.health.selectors import NO_CLEARANCE
 from liman.registry.models import Person
 
 from . import selectors
@@ -194,7 +195,11 @@ class ManifestEntrySerializer(serializers.ModelSerializer):
 
     @extend_schema_field(ClearanceSerializer)
     def get_medical_clearance(self, booking) -> dict:
-        return ClearanceSerializer(_clearance(booking.person)).data
+        # The status in the caller's scope; the needs during travel for every traveller booked (see manifest_rows).
+        row = self.context["rows"][booking.pk]
+        clearance = row.clearance or NO_CLEARANCE
+        clearance = {"status": clearance.status, "valid_until": clearance.valid_until}
+        return ClearanceSerializer({**clearance, "travel_needs": list(row.travel_needs.needs)}).data
 
 
 class FlightViewSet(ScopedReadOnlyViewSet):
@@ -215,14 +220,9 @@ class FlightViewSet(ScopedReadOnlyViewSet):
     @extend_schema(responses=ManifestEntrySerializer(many=True))
     @action(detail=True, pagination_class=None)
     def manifest(self, request, *args, **kwargs):
-        flight = self.get_object()
-        bookings = (
-            Booking.objects.visible_to(request.user)
-            .filter(flight=flight, status__in=ACTIVE_BOOKINGS)
-            .select_related("person__medical_clearance", "programme")
-            .order_by("person__family_name", "person__first_name", "id")
-        )
-        return Response(ManifestEntrySerializer(bookings, many=True).data)
+        rows = selectors.manifest_rows(request.user, self.get_object())
+        context = {"rows": {row.booking.pk: row for row in rows}}
+        return Response(ManifestEntrySerializer([row.booking for row in rows], many=True, context=context).data)
 
 
 class InterviewSlotSerializer(serializers.ModelSerializer):

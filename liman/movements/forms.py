@@ -33,6 +33,13 @@ def destination_choices(blank: str | None = None) -> list:
     return ([("", blank)] if blank is not None else []) + choices
 
 
+def flight_destination_choices() -> list:
+    """Resettlement countries first, then every country: an AVRR return flies to the returnee's country."""
+    from liman.registry.forms import country_choices
+
+    return [(_("Resettlement countries"), destination_choices()), *country_choices()]
+
+
 class OfficeChoiceMixin:
     def _offices(self, offices) -> None:
         self.fields["office"] = forms.ModelChoiceField(
@@ -122,28 +129,51 @@ class StepPartnerForm(forms.Form):
 
 
 class BookingForm(forms.Form):
-    """Choose the flight and the travellers; each traveller may need an escort and a MEDIF date."""
+    """Choose the flight and the travellers; each traveller may need an escort and a MEDIF date (the help each
+    needs on the way, from their medical clearance, is shown beside them: `needs` maps person id to it)."""
 
-    def __init__(self, *args, flights=(), travellers=(), **kwargs):
+    def __init__(self, *args, flights=(), travellers=(), needs=None, initial_travellers=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.travellers = list(travellers)
+        needs = needs or {}
         self.fields["flight"] = forms.ChoiceField(label=_("Flight"), choices=[(f.reference, str(f)) for f in flights])
         self.fields["travellers"] = forms.TypedMultipleChoiceField(
             label=_("Travellers"),
             choices=[(p.pk, p.full_name) for p in self.travellers],
             coerce=int,
             widget=forms.CheckboxSelectMultiple,
-            initial=[p.pk for p in self.travellers],
+            initial=[p.pk for p in self.travellers] if initial_travellers is None else initial_travellers,
         )
         for person in self.travellers:
+            person_needs = needs.get(person.pk)
             self.fields[f"escort_{person.pk}"] = forms.CharField(
-                label=_("Escort for %(name)s") % {"name": person.full_name}, required=False, max_length=120
+                label=_("Escort for %(name)s") % {"name": person.full_name},
+                required=False,
+                max_length=120,
+                help_text=_("Needs during travel: %(needs)s.") % {"needs": ", ".join(person_needs.labels)}
+                if person_needs
+                else "",
             )
             self.fields[f"medif_{person.pk}"] = forms.DateField(
                 label=_("MEDIF approved on, for %(name)s") % {"name": person.full_name},
                 required=False,
                 widget=DateInput,
             )
+
+    def traveller_bookings(self) -> list:
+        """The travellers ticked, each with the escort and MEDIF date given for them."""
+        from .services import TravellerBooking
+
+        chosen = set(self.cleaned_data["travellers"])
+        return [
+            TravellerBooking(
+                person=person,
+                escort_name=self.cleaned_data.get(f"escort_{person.pk}") or "",
+                medif_received_on=self.cleaned_data.get(f"medif_{person.pk}"),
+            )
+            for person in self.travellers
+            if person.pk in chosen
+        ]
 
 
 class SplitApprovalForm(forms.Form):
@@ -221,7 +251,7 @@ class FlightForm(OfficeChoiceMixin, LegForm):
 
     def __init__(self, *args, offices=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["destination_country"].choices = destination_choices()
+        self.fields["destination_country"].choices = flight_destination_choices()
         self._offices(offices)
         self.order_fields(["office", "destination_country"])
 

@@ -540,6 +540,8 @@ class Booking(models.Model):
     class Meta:
         ordering = ["flight", "person__family_name", "person__first_name", "id"]
         verbose_name = _("booking")
+        # An AVRR case finds its seats by its reference (its workflow checks them at every step).
+        indexes = [models.Index(fields=["source_reference"])]
         constraints = [
             models.UniqueConstraint(
                 fields=["flight", "person"],

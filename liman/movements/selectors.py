@@ -1,6 +1,9 @@
 """Every read of resettlement and movements that a page or the API shows, scoped to the user first.
 
-Health is read through `liman.health.selectors.clearances_for`: status, expiry and travel needs only.
+Health is read through `liman.health.selectors`: the clearance (`clearances_for`: status and expiry, in the
+user's scope) and, for every traveller reached through a booking or a case the user sees, the needs during travel
+(`travel_needs_of`: wheelchair, oxygen, stretcher, escort), which movement staff need to book seats and meet the
+travellers, whichever office registered them. Never a finding.
 """
 
 from __future__ import annotations
@@ -146,6 +149,7 @@ def case_get(user, *, reference: str) -> ResettlementCase:
 class Traveller:
     member: CaseMember
     clearance: health.Clearance
+    travel_needs: health.TravelNeeds = health.NO_TRAVEL_NEEDS
     visa: object = None
     exit_permission: object = None
     promissory_note: object = None
@@ -178,6 +182,7 @@ def case_record(user, case: ResettlementCase) -> CaseRecord:
     members = list(CaseMember.objects.visible_to(user).filter(case=case).select_related("person"))
     people = [member.person for member in members]
     clearances = health.clearances_for(user, people)
+    needs = health.travel_needs_of(person.pk for person in people)
     latest = _latest_by_person
     visas = latest(case.visas.all(), "valid_until")
     exits = latest(case.exit_permissions.all(), "requested_on")
@@ -196,6 +201,7 @@ def case_record(user, case: ResettlementCase) -> CaseRecord:
         Traveller(
             member=member,
             clearance=clearances.get(member.person_id, health.NO_CLEARANCE),
+            travel_needs=needs.get(member.person_id, health.NO_TRAVEL_NEEDS),
             visa=visas.get(member.person_id),
             exit_permission=exits.get(member.person_id),
             promissory_note=notes.get(member.person_id),
@@ -302,14 +308,19 @@ def flights_for(user, *, upcoming: bool = False) -> QuerySet[Flight]:
     return flights.order_by("departs_at", "id")
 
 
-def flights_for_case(user, case: ResettlementCase) -> list[Flight]:
-    """Planned flights to the case's country that have not left yet: the ones its travellers can be booked on."""
+def open_flights_to(user, country: str) -> list[Flight]:
+    """Planned flights to `country` that have not left yet: the ones travellers can be booked on."""
     from .choices import FlightStatus
 
     flights = Flight.objects.visible_to(user).filter(
-        destination_country=case.country, status=FlightStatus.PLANNED, departs_at__gt=timezone.now()
+        destination_country=country, status=FlightStatus.PLANNED, departs_at__gt=timezone.now()
     )
     return list(flights.order_by("departs_at", "id")[:50])
+
+
+def flights_for_case(user, case: ResettlementCase) -> list[Flight]:
+    """Open flights to the case's country: the ones its travellers can be booked on."""
+    return open_flights_to(user, case.country)
 
 
 def flight_get(user, *, reference: str) -> Flight:
@@ -334,24 +345,92 @@ def manifest(user, flight: Flight) -> list[Booking]:
 class ManifestRow:
     booking: Booking
     age: int | None
-    clearance: health.Clearance
+    #: None when the traveller is outside the reader's scope (another office's traveller on their flight).
+    clearance: health.Clearance | None
     assistance: list[str]
+    travel_needs: health.TravelNeeds = health.NO_TRAVEL_NEEDS
 
 
 def manifest_rows(user, flight: Flight) -> list[ManifestRow]:
+    """One row per person booked, with the help each needs on the way: read for every booking the user sees,
+    also a traveller of another office on a flight the user's office runs (the airport team prepares the
+    wheelchair or the oxygen all the same). The clearance status stays in the user's scope."""
     bookings = manifest(user, flight)
-    clearances = health.clearances_for(user, [booking.person for booking in bookings])
+    ids = [booking.person_id for booking in bookings]
+    in_scope = set(Person.objects.visible_to(user).filter(pk__in=ids).values_list("pk", flat=True))
+    clearances = health.clearances_for(user, ids)
+    needs = health.travel_needs_of(ids)
     day = flight.departs_on or timezone.localdate()
     rows = []
     for booking in bookings:
-        clearance = clearances.get(booking.person_id, health.NO_CLEARANCE)
-        assistance = list(clearance.travel_need_labels)
+        clearance = clearances.get(booking.person_id, health.NO_CLEARANCE) if booking.person_id in in_scope else None
+        travel_needs = needs.get(booking.person_id, health.NO_TRAVEL_NEEDS)
+        assistance = list(travel_needs.labels)
         if booking.escort_name:
             assistance.append(str(_("Escort: %(name)s")) % {"name": booking.escort_name})
         if booking.medif_received_on:
             assistance.append(str(_("MEDIF approved")))
-        rows.append(ManifestRow(booking, booking.person.age_on(day), clearance, assistance))
+        rows.append(ManifestRow(booking, booking.person.age_on(day), clearance, assistance, travel_needs))
     return rows
+
+
+# --- a return booked by the case engine (AVRR) ----------------------------------------------------------------------
+
+
+def return_bookings_of(reference: str) -> QuerySet[Booking]:
+    """Seats held for the AVRR case `reference` (booked, departed or arrived): the facts its workflow checks,
+    whoever asks (a rule must not pass because the asker cannot see the flight's office)."""
+    return Booking.objects.filter(source_reference=reference, case__isnull=True, status__in=ACTIVE_BOOKINGS)
+
+
+@dataclass
+class ReturnTravel:
+    """The travel of one AVRR case as its page shows it: every seat booked for it (cancelled ones too), the
+    open flights to the country of return, and who may travel (the returnee, then their household)."""
+
+    bookings: list[Booking]
+    flights: list[Flight]
+    travellers: list[Person]
+    clearances: dict[int, health.Clearance]
+    travel_needs: dict[int, health.TravelNeeds]
+
+    @property
+    def rows(self) -> list[dict]:
+        return [
+            {
+                "person": person,
+                "clearance": self.clearances.get(person.pk, health.NO_CLEARANCE),
+                "travel_needs": self.travel_needs.get(person.pk, health.NO_TRAVEL_NEEDS),
+            }
+            for person in self.travellers
+        ]
+
+
+def return_travel(user, *, reference: str, returnee: Person, country: str) -> ReturnTravel:
+    """What the AVRR case `reference` shows of its travel to `user`: a handful of queries, however many seats."""
+    from liman.registry.models import HouseholdMember
+
+    bookings = list(
+        Booking.objects.visible_to(user)
+        .filter(source_reference=reference, case__isnull=True)
+        .select_related("flight", "person")
+        .order_by("-booked_at", "-id")
+    )
+    household = (
+        HouseholdMember.objects.visible_to(user)
+        .filter(household__members__person=returnee)
+        .exclude(person=returnee)
+        .select_related("person")
+        .order_by("joined_on", "id")
+    )
+    travellers = [returnee, *(member.person for member in household)]
+    return ReturnTravel(
+        bookings=bookings,
+        flights=open_flights_to(user, country) if country else [],
+        travellers=travellers,
+        clearances=health.clearances_for(user, travellers),
+        travel_needs=health.travel_needs_of(person.pk for person in travellers),
+    )
 
 
 @dataclass
@@ -376,7 +455,7 @@ def airport_checklist(user, flight: Flight, rows: list[ManifestRow] | None = Non
         items.append(("transit", _("Transit assistance arranged")))
     for row in rows:
         person = row.booking.person
-        for need, label in zip(row.clearance.travel_needs, row.clearance.travel_need_labels, strict=False):
+        for need, label in zip(row.travel_needs.needs, row.travel_needs.labels, strict=False):
             items.append((f"{need}:{person.reference}", f"{label}: {person.full_name}"))
         if row.age is not None and row.age < 18 and row.booking.escort_name:
             items.append(

@@ -18,7 +18,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from liman.core.access import has_role
-from liman.core.choices import Role
+from liman.core.choices import Role, Sensitivity
 from liman.core.models import Office, Programme, User
 from liman.core.services import new_reference, record_create, record_update
 from liman.core.workflows import TransitionRefused, transition
@@ -137,7 +137,10 @@ def _household_of(principal: Person) -> list[tuple[Person, str]]:
     membership = HouseholdMember.objects.filter(person=principal).select_related("household").first()
     if membership is None:
         return []
-    others = HouseholdMember.objects.filter(household=membership.household).exclude(person=principal)
+    # A merged record (an alias) may keep its place in the household: it is not a traveller of its own.
+    others = HouseholdMember.objects.filter(household=membership.household, person__merged_into__isnull=True).exclude(
+        person=principal
+    )
     return [
         (member.person, FROM_HOUSEHOLD.get(member.relationship, MemberRelationship.OTHER))
         for member in others.select_related("person")
@@ -537,6 +540,8 @@ class _Check:
     wanted: list[TravellerBooking]
     rules: TravelRules
     case: ResettlementCase | None
+    #: Another programme's case (an AVRR return) the travellers are booked for, when not a resettlement case.
+    source_reference: str = ""
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -554,9 +559,10 @@ def booking_problems(
     travellers: list[TravellerBooking],
     rules: TravelRules = TravelRules(),  # noqa: B008  (frozen: one shared default is safe)
     case: ResettlementCase | None = None,
+    source_reference: str = "",
 ) -> list[str]:
     """Everything that stops these travellers from being booked on this flight, each naming the traveller."""
-    check = _Check(flight=flight, wanted=travellers, rules=rules, case=case)
+    check = _Check(flight=flight, wanted=travellers, rules=rules, case=case, source_reference=source_reference)
     if flight.status != FlightStatus.PLANNED:
         return [
             _("Flight %(flight)s is %(status)s: it takes no more bookings.")
@@ -642,8 +648,10 @@ def _check_escorts(check: _Check) -> None:
     the medical needs also need the airline's medical form (MEDIF)."""
     clearances = health.clearances_of(person.pk for person in check.people)
     adults_on_board = {item.person.pk for item in check.wanted if (_age_on(item.person, check.day) or 0) >= ADULT_AGE}
-    if check.case is not None:
-        booked = check.flight.bookings.active().filter(case=check.case).select_related("person")
+    # Family already booked on this flight for the same case (resettlement, or an AVRR return) are on board too.
+    same_case = {"case": check.case} if check.case is not None else {"source_reference": check.source_reference}
+    if check.case is not None or check.source_reference:
+        booked = check.flight.bookings.active().filter(**same_case).select_related("person")
         adults_on_board |= {b.person_id for b in booked if (_age_on(b.person, check.day) or 0) >= ADULT_AGE}
     unaccompanied_flags = set(
         Person.objects.filter(
@@ -712,12 +720,16 @@ def bookings_create(
     rules: TravelRules = TravelRules(),  # noqa: B008
     case: ResettlementCase | None = None,
     source_reference: str = "",
+    sensitivity: str = "",
 ) -> list[Booking]:
     """Book travellers on a flight, all or none; refused with `BookingRefused` naming each traveller and what
-    is missing. AVRR books its returnees here with `programme="avrr"` and its case reference."""
+    is missing. AVRR books its returnees here with `programme="avrr"`, its case reference and its sensitivity
+    (a returnee who was a victim of trafficking stays protection-sensitive on the booking too)."""
     with transaction.atomic():
         flight = Flight.objects.select_for_update().get(pk=flight.pk)
-        problems = booking_problems(flight=flight, travellers=travellers, rules=rules, case=case)
+        problems = booking_problems(
+            flight=flight, travellers=travellers, rules=rules, case=case, source_reference=source_reference
+        )
         if problems:
             raise BookingRefused(problems)
         programme_obj = _programme(programme)
@@ -728,6 +740,7 @@ def bookings_create(
                     person=item.person,
                     office=office,
                     programme=programme_obj,
+                    sensitivity=sensitivity or (case.sensitivity if case else Sensitivity.NORMAL),
                     case=case,
                     source_reference=source_reference or (case.reference if case else ""),
                     escort_name=item.escort_name.strip(),

@@ -172,7 +172,9 @@ def _case_forms(request: HttpRequest, case, record, bound: dict | None = None) -
         "assurance": AssuranceForm(),
         "partner": StepPartnerForm(),
         "booking": BookingForm(
-            flights=flights, travellers=[t.person for t in record.travellers if t.member.is_travelling]
+            flights=flights,
+            travellers=[t.person for t in record.travellers if t.member.is_travelling],
+            needs={t.person.pk: t.travel_needs for t in record.travellers},
         ),
         "split": SplitApprovalForm(flights=flights),
     }
@@ -291,19 +293,6 @@ def case_document(request: HttpRequest, reference: str) -> HttpResponse:
     return _case_page(request, case, bound={kind: form}, status=400)
 
 
-def _traveller_bookings(form: BookingForm) -> list[services.TravellerBooking]:
-    chosen = set(form.cleaned_data["travellers"])
-    return [
-        services.TravellerBooking(
-            person=person,
-            escort_name=form.cleaned_data.get(f"escort_{person.pk}") or "",
-            medif_received_on=form.cleaned_data.get(f"medif_{person.pk}"),
-        )
-        for person in form.travellers
-        if person.pk in chosen
-    ]
-
-
 @require_POST
 def case_book(request: HttpRequest, reference: str) -> HttpResponse:
     case = _case_to_change(request, reference)
@@ -313,7 +302,7 @@ def case_book(request: HttpRequest, reference: str) -> HttpResponse:
     if form.is_valid():
         flight = next(f for f in flights if f.reference == form.cleaned_data["flight"])
         try:
-            services.case_book(case=case, flight=flight, travellers=_traveller_bookings(form), by=request.user)
+            services.case_book(case=case, flight=flight, travellers=form.traveller_bookings(), by=request.user)
         except (services.BookingRefused, PermissionDenied) as exc:
             for message in _messages(exc):
                 form.add_error(None, message)

@@ -559,6 +559,9 @@ class LegalStatusForm(forms.Form):
     started_on = forms.DateField(
         label=_("From"), required=False, widget=date_input(), help_text=_("The current status ends the day before.")
     )
+    ended_on = forms.DateField(
+        label=_("Until"), required=False, widget=date_input(), help_text=_("For a permit: the day it expires.")
+    )
     note = forms.CharField(label=_("Note"), max_length=300, required=False)
 
 

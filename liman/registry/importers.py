@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime
 import re
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
@@ -18,11 +18,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from liman.core import staging
-from liman.core.choices import Role
+from liman.core.choices import Role, Sensitivity
 from liman.core.fields import normalise_identifier
 from liman.core.models import ImportBatch, User
 from liman.core.staging import Column, Problem, StagedValues, insert_many, new_references
 
+from . import checks, permits, search
 from .choices import DatePrecision, IdentifierType, LegalStatusType, Relationship, Sex
 from .identifiers import normalise_phone, ykn_problems
 from .models import Household, HouseholdMember, Identifier, LegalStatus, Person
@@ -34,6 +35,9 @@ STATELESS_CODE = "XXA"
 
 _YEAR = re.compile(r"\d{4}")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+#: A Turkish mobile number written the usual ways (0532 123 45 67, 5321234567, +90 532 123 4567): its E.164 form
+#: needs no parsing, and most phones in a file are these (libphonenumber takes some 70 µs a number).
+_TURKISH_MOBILE = re.compile(r"(?:\+90|0090|0)?(5[0-9]{9})")  # [0-9]: \d also takes Arabic-Indic digits
 _NAME_LIMITS = {"first_name": 100, "father_name": 100, "family_name": 100, "original_name": 200}
 _HOUSEHOLD_REF_LIMIT = 64
 # Looked up once: an enum's `.values` is rebuilt on every access, and a check runs on every row.
@@ -80,8 +84,14 @@ class PeopleImporter(staging.Importer):
         Column("sex", help=gettext_lazy("M or F."), choices=tuple(Sex.values)),
         Column("birth_date", help=gettext_lazy("YYYY-MM-DD, or YYYY when only the year is known.")),
         Column("nationality", help=gettext_lazy("ISO 3166 three-letter code: SYR, AFG, IRQ, IRN…")),
-        Column("phone", help=gettext_lazy("Any usual way of writing it (0532 123 45 67); may be blank.")),
-        Column("foreigner_id", help=gettext_lazy("Foreigner ID number (YKN): 11 digits starting 99; may be blank.")),
+        Column(
+            "phone", help=gettext_lazy("Any usual way of writing it (0532 123 45 67); may be blank."), sensitive=True
+        ),
+        Column(
+            "foreigner_id",
+            help=gettext_lazy("Foreigner ID number (YKN): 11 digits starting 99; may be blank."),
+            sensitive=True,
+        ),
         Column(
             "household_ref",
             help=gettext_lazy("A label shared by the members of one household in this file; exactly one is the head."),
@@ -96,6 +106,19 @@ class PeopleImporter(staging.Importer):
             "original_name",
             required=False,
             help=gettext_lazy("The name in its original script (Arabic, Persian, Pashto); may be blank."),
+        ),
+        Column(
+            "legal_status_from",
+            required=False,
+            help=gettext_lazy("YYYY-MM-DD: since when the legal status holds; may be blank."),
+        ),
+        Column(
+            "legal_status_until",
+            required=False,
+            help=gettext_lazy(
+                "YYYY-MM-DD: until when it holds (a residence permit's end date); may be blank. A residence permit "
+                "for victims of trafficking runs at most 6 months."
+            ),
         ),
     )
 
@@ -129,7 +152,33 @@ class PeopleImporter(staging.Importer):
         values["household_ref"] = self._household_ref(raw.get("household_ref", ""), problems)
         values["relationship"] = self._choice("relationship", raw, _RELATIONSHIPS, problems)
         values["legal_status"] = self._choice("legal_status", raw, _LEGAL_STATUSES, problems)
+        values["legal_status_from"], values["legal_status_until"] = self._status_period(
+            values["legal_status"], raw, problems
+        )
         return values, problems
+
+    def _status_period(self, status: str, raw: dict[str, str], problems: list[Problem]) -> tuple[str, str]:
+        """The legal status's dates, checked as `LegalStatus.clean` checks them (victim permits: 6 months)."""
+        days: dict[str, datetime.date | None] = {}
+        for column in ("legal_status_from", "legal_status_until"):
+            text = raw.get(column, "").strip()
+            days[column] = None
+            if not text:
+                continue
+            try:
+                days[column] = datetime.date.fromisoformat(text) if _DATE.fullmatch(text) else None
+            except ValueError:
+                pass
+            if days[column] is None:
+                problems.append(
+                    Problem(column, _("Write the date as YYYY-MM-DD (this says “%(value)s”).") % {"value": text})
+                )
+        started, ended = days["legal_status_from"], days["legal_status_until"]
+        if started and ended and ended < started:
+            problems.append(Problem("legal_status_until", _("A status cannot end before it starts.")))
+        elif status == permits.VICTIM_PERMIT and (problem := permits.period_problem(started, ended)):
+            problems.append(Problem("legal_status_until" if started else "legal_status_from", problem))
+        return (started.isoformat() if started else ""), (ended.isoformat() if ended else "")
 
     def _sex(self, text: str, problems: list[Problem]) -> str:
         value = text.strip().upper()
@@ -183,6 +232,9 @@ class PeopleImporter(staging.Importer):
         text = text.strip()
         if not text:
             return ""
+        mobile = _TURKISH_MOBILE.fullmatch(text.replace(" ", ""))
+        if mobile:
+            return "+90" + mobile.group(1)
         try:
             return normalise_phone(text)
         except ValueError:
@@ -229,6 +281,7 @@ class PeopleImporter(staging.Importer):
         problems += self._check_households(rows)
         problems += self._check_duplicates(rows)
         problems += self._check_registered_ids(rows)
+        problems += self._check_possible_duplicates(rows)
         return sorted(problems, key=lambda problem: problem.row)
 
     def _check_households(self, rows: Sequence[StagedValues]) -> list[Problem]:
@@ -310,6 +363,19 @@ class PeopleImporter(staging.Importer):
         message = _("A person with this foreigner ID is already registered: find them instead of importing the row.")
         return [Problem("foreigner_id", message, row=rows_by_number[number]) for number in registered & set(numbers)]
 
+    def _check_possible_duplicates(self, rows: Sequence[StagedValues]) -> list[Problem]:
+        """People of the office each row may be, by the duplicate checkers (the matcher): a warning, not a block,
+        since only a person comparing the records can tell. Kept for the commit, which sends the pairs to review."""
+        drafts = {item.row: draft for item in rows if (draft := _draft(item.values)) is not None}
+        self.possible_duplicates = checks.possible_duplicates_of_rows(office=self.office, drafts=drafts)
+        problems = []
+        for row, duplicates in self.possible_duplicates.items():
+            for duplicate in duplicates:
+                message = _("Possible duplicate of %(reference)s (p=%(probability).2f): compare before committing.")
+                values = {"reference": duplicate.reference, "probability": duplicate.probability}
+                problems.append(Problem("", message % values, blocking=False, row=row))
+        return problems
+
     # --- commit ----------------------------------------------------------------------------------------------
 
     def commit(self, rows: Sequence[StagedValues], batch: ImportBatch, by: User | None) -> dict[str, int]:
@@ -351,7 +417,12 @@ class PeopleImporter(staging.Importer):
         ]
         insert_many(Identifier, identifiers)
         statuses = [
-            {"person_id": person_id, "status": item.values["legal_status"]}
+            {
+                "person_id": person_id,
+                "status": item.values["legal_status"],
+                "started_on": _date_or_none(item.values.get("legal_status_from", "")),
+                "ended_on": _date_or_none(item.values.get("legal_status_until", "")),
+            }
             for item, person_id in zip(rows, ids, strict=True)
         ]
         insert_many(LegalStatus, statuses)
@@ -382,21 +453,29 @@ class PeopleImporter(staging.Importer):
             for item, person_id in zip(rows, ids, strict=True)
         ]
         insert_many(HouseholdMember, members)
-        # What the search indexes a person by, without reading them back.
-        _index_for_search(
-            lambda: [
-                Person(
-                    pk=person_id,
-                    office_id=office.pk,
-                    first_name=person["first_name"],
-                    father_name=person["father_name"],
-                    family_name=person["family_name"],
-                    original_name=person["original_name"],
-                    birth_date=person["birth_date"],
-                    birth_date_precision=person["birth_date_precision"],
-                )
-                for person, person_id in zip(people, ids, strict=True)
-            ]
+        person_of_row = {item.row: person_id for item, person_id in zip(rows, ids, strict=True)}
+        found = [
+            (person_of_row[row], duplicate)
+            for row, duplicates in getattr(self, "possible_duplicates", {}).items()
+            if row in person_of_row
+            for duplicate in duplicates
+        ]
+        if found:
+            checks.people_imported(found=found, by=by)
+        # What the search finds a person by, written now: a person must be findable as soon as the import commits.
+        search.write_search_keys(
+            search.KeySource(
+                person_id,
+                office.pk,
+                Sensitivity.NORMAL.value,
+                person["first_name"],
+                person["father_name"],
+                person["family_name"],
+                person["original_name"],
+                person["birth_date"],
+                person["birth_date_precision"],
+            )
+            for person, person_id in zip(people, ids, strict=True)
         )
         return {
             "people": len(people),
@@ -414,17 +493,30 @@ def _ids_by_reference(model, references: list[str]) -> dict[str, int]:
     return found
 
 
-def _index_for_search(new_people: Callable[[], list[Person]]) -> None:
-    """Let the person search index the new people: in bulk when the search offers it, else one by one."""
-    from . import search
+def _draft(values: dict[str, Any]) -> checks.PersonDraft | None:
+    """A row as the duplicate checks read it; None when its names or date of birth are unusable (already reported)."""
+    if not values.get("first_name") or not values.get("family_name"):
+        return None
+    try:
+        born = datetime.date.fromisoformat(values["birth_date"]) if values.get("birth_date") else None
+    except ValueError:
+        return None
+    return checks.PersonDraft(
+        first_name=values["first_name"],
+        father_name=values.get("father_name", ""),
+        family_name=values["family_name"],
+        original_name=values.get("original_name", ""),
+        sex=values.get("sex", "") if values.get("sex") in _SEXES else "",
+        birth_date=born,
+        birth_date_precision=values.get("birth_date_precision", DatePrecision.DAY.value),
+        nationality=values.get("nationality", "") if values.get("nationality") in _alpha3_codes() else "",
+        phone=values.get("phone", ""),
+        foreigner_id=values.get("foreigner_id", ""),
+    )
 
-    add_in_bulk = getattr(search, "add_search_keys", None)
-    refresh = getattr(search, "refresh_search_keys", None)
-    if add_in_bulk is not None:
-        add_in_bulk(new_people())  # the people are new, so they have no keys yet
-    elif refresh is not None:
-        for person in new_people():
-            refresh(person)
+
+def _date_or_none(text: str) -> datetime.date | None:
+    return datetime.date.fromisoformat(text) if text else None
 
 
 def _sizes(limit: int, text: str) -> dict[str, int]:

@@ -181,6 +181,13 @@ class LegalStatus(models.Model):
     def clean(self):
         if self.started_on and self.ended_on and self.ended_on < self.started_on:
             raise ValidationError({"ended_on": _("A status cannot end before it starts.")})
+        if self.status == LegalStatusType.RESIDENCE_PERMIT_TRAFFICKING_VICTIM:
+            # At most 6 months a period (DOMAIN.md; Law 6458, art. 48); the 3-year total is the service's check.
+            from .permits import period_problem
+
+            problem = period_problem(self.started_on, self.ended_on)
+            if problem:
+                raise ValidationError({"ended_on" if self.started_on else "started_on": problem})
 
     @property
     def is_current(self) -> bool:
@@ -390,3 +397,61 @@ class NameSkeleton(models.Model):
 
     def __str__(self) -> str:
         return f"{self.deletion} → {self.skeleton}"
+
+
+class PersonMergeQuerySet(ScopedQuerySet):
+    def in_force(self):
+        """Merges not undone."""
+        return self.filter(unmerged_at__isnull=True)
+
+
+class PersonMerge(models.Model):
+    """One person record merged into another (a duplicate): which rows moved to the survivor, which stayed with the
+    merged record (now an alias), and the alias's values at the time, so that `person_unmerge` can undo it exactly.
+
+    Written only by `liman.registry.merge`; the alias's encrypted values are kept encrypted (`sealed_values`), never
+    in the JSON columns.
+    """
+
+    survivor = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+", verbose_name=_("kept record"))
+    merged = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="merges", verbose_name=_("merged record"))
+    reason = models.TextField(_("reason"), blank=True)
+    merged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    merged_at = models.DateTimeField(_("merged at"), default=timezone.now, editable=False)
+    #: The merged record's own values at the merge (encrypted fields and their blind indexes left out).
+    person_values = models.JSONField(default=dict, blank=True, editable=False)
+    #: The merged record's encrypted values at the merge, as JSON, stored encrypted (and rotated with the keys).
+    sealed_values = EncryptedTextField(blank=True, editable=False)
+    #: Each reference moved to the survivor: {"model", "pk", "field", "old", "new"} (field is the column's attname).
+    moved = models.JSONField(default=list, blank=True, editable=False)
+    #: Each reference left on the merged record, and why: {"model", "pk", "field", "why"}.
+    kept = models.JSONField(default=list, blank=True, editable=False)
+    #: The survivor's values the merge changed, {field: [before, after]} (its sensitivity tier, raised to the
+    #: stricter of the two so that nothing moved becomes visible to someone who could not see it).
+    survivor_changes = models.JSONField(default=dict, blank=True, editable=False)
+    unmerged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    unmerged_at = models.DateTimeField(_("undone at"), null=True, blank=True, editable=False)
+
+    scope = Scope(office="merged__office", sensitivity="merged__sensitivity")
+    objects = PersonMergeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-merged_at", "-id"]
+        verbose_name = _("person merge")
+        verbose_name_plural = _("person merges")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["merged"], condition=models.Q(unmerged_at__isnull=True), name="registry_personmerge_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.merged.reference} → {self.survivor.reference}"
+
+    @property
+    def is_in_force(self) -> bool:
+        return self.unmerged_at is None

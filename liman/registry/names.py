@@ -125,7 +125,8 @@ def fold(text: str) -> str:
         text = transliterate_arabic(text)
     lowered = text.translate(_TURKISH_LOWER).lower().translate(_JOINERS)
     decomposed = unicodedata.normalize("NFKD", lowered)
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).translate(_SPECIAL_LETTERS)
+    # Compatibility forms may decompose into capitals (ᴬ → A, ℍ → H): lower-case once more after NFKD.
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower().translate(_SPECIAL_LETTERS)
     return " ".join(_NOT_WORD.sub(" ", stripped).split())
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
+from django.apps import apps
 from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
 
@@ -24,6 +25,7 @@ from .models import (
     Identifier,
     LegalStatus,
     Person,
+    PersonMerge,
     Vulnerability,
 )
 from .search import PersonMatch
@@ -58,7 +60,10 @@ def can_register(user: User) -> bool:
 
 
 def can_change(user: User, record: Person | Household) -> bool:
-    """Caseworkers and supervisors of the record's office change it; everyone else who sees it reads it."""
+    """Caseworkers and supervisors of the record's office change it; everyone else who sees it reads it.
+    A merged record (an alias) keeps the values it had: nobody changes it (undoing the merge makes it editable)."""
+    if getattr(record, "merged_into_id", None) is not None:
+        return False
     return has_role(user, REGISTRAR_ROLES, office=record.office_id)
 
 
@@ -248,3 +253,49 @@ def household_members(user: User, household: Household) -> list[HouseholdMember]
     )
     members.sort(key=lambda member: (member.relationship != Relationship.HEAD, member.joined_on, member.pk))
     return members
+
+
+# --- merged records -----------------------------------------------------------------------------------------
+
+
+def person_merge_in_force(user: User, person: Person) -> PersonMerge | None:
+    """The merge that made `person` an alias, if `user` may see it (None when `person` is not merged)."""
+    if person.merged_into_id is None:
+        return None
+    merges = PersonMerge.objects.visible_to(user).in_force().filter(merged=person)
+    return merges.select_related("survivor", "merged", "merged_by").first()
+
+
+@dataclass
+class Alias:
+    """A record merged into a person, and what stayed with it (rows a one-per-person rule kept from moving)."""
+
+    person: Person
+    merge: PersonMerge | None
+    kept: list[str] = field(default_factory=list)
+
+
+def person_aliases(user: User, person: Person) -> list[Alias]:
+    """The records merged into `person` that `user` may see, newest merge first (two queries, however many)."""
+    aliases = list(
+        Person.objects.visible_to(user).filter(merged_into=person).select_related("office").order_by("reference")
+    )
+    merges = {
+        merge.merged_id: merge
+        for merge in PersonMerge.objects.visible_to(user)
+        .in_force()
+        .filter(merged__in=[alias.pk for alias in aliases])
+        .select_related("merged_by")
+    }
+    shown = []
+    for alias in aliases:
+        merge = merges.get(alias.pk)
+        kept = []
+        if merge is not None:
+            for entry in merge.kept:
+                name = str(apps.get_model(entry["model"])._meta.verbose_name)
+                if name not in kept:
+                    kept.append(name)
+        shown.append(Alias(alias, merge, kept))
+    shown.sort(key=lambda alias: alias.merge.merged_at if alias.merge else alias.person.created_at, reverse=True)
+    return shown

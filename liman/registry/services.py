@@ -14,6 +14,8 @@ from django.utils.translation import gettext as _
 from liman.core.models import Office, User
 from liman.core.services import new_reference, record_create, record_update
 
+from . import permits
+from .checks import person_changed
 from .choices import ConsentPurpose, DatePrecision, IdentifierType, LegalBasis, Relationship
 from .identifiers import normalise_phone, ykn_problems
 from .models import (
@@ -93,6 +95,8 @@ def person_update(*, person: Person, changes: dict, by: User, reason: str = "") 
     with transaction.atomic():
         person = record_update(person, by=by, changes=changes, reason=reason)
         refresh_search_keys(person)
+        # Later apps (duplicate detection) hear of the change: see `checks.on_person_changed`.
+        person_changed(person=person, by=by)
     return person
 
 
@@ -118,9 +122,19 @@ def identifier_add(*, person: Person, data: IdentifierInput, by: User | None) ->
 
 
 def legal_status_add(
-    *, person: Person, status: str, started_on: datetime.date | None, by: User | None, note: str = ""
+    *,
+    person: Person,
+    status: str,
+    started_on: datetime.date | None,
+    by: User | None,
+    note: str = "",
+    ended_on: datetime.date | None = None,
 ) -> LegalStatus:
-    """A new status ends the current one the day before it starts."""
+    """A new status ends the current one the day before it starts.
+
+    A residence permit for victims of trafficking (or its extension) runs at most 6 months, and consecutive ones
+    at most 3 years in total (`permits`): a period past either is refused, saying until when it may run.
+    """
     with transaction.atomic():
         start = started_on or timezone.localdate()
         day_before = start - datetime.timedelta(days=1)
@@ -128,7 +142,23 @@ def legal_status_add(
             # Never end a status before it started: a status that began the same day ends that day.
             end = max(day_before, current.started_on) if current.started_on else day_before
             record_update(current, by=by, changes={"ended_on": end}, reason="superseded by a new status")
-        return record_create(LegalStatus(person=person, status=status, started_on=started_on, note=note), by=by)
+        if status == permits.VICTIM_PERMIT:
+            _refuse_victim_permit_past_the_total(person, permits.Period(start, ended_on))
+        return record_create(
+            LegalStatus(person=person, status=status, started_on=started_on, ended_on=ended_on, note=note), by=by
+        )
+
+
+def _refuse_victim_permit_past_the_total(person: Person, new: permits.Period) -> None:
+    earlier = [
+        permits.Period(started, ended)
+        for started, ended in person.legal_statuses.filter(
+            status=permits.VICTIM_PERMIT, started_on__isnull=False
+        ).values_list("started_on", "ended_on")
+    ]
+    problem = permits.total_problem(earlier, new)
+    if problem:
+        raise ValidationError({"ended_on" if new.ended_on else "started_on": problem})
 
 
 def household_create(*, office: Office, head: Person, by: User | None, district=None, address: str = "") -> Household:

@@ -7,6 +7,7 @@ urlpatterns = [
     path("people/new/", views.person_create, name="person-create"),
     path("people/<str:reference>/", views.person_detail, name="person-detail"),
     path("people/<str:reference>/edit/", views.person_edit, name="person-edit"),
+    path("people/<str:reference>/unmerge/", views.person_unmerge, name="person-unmerge"),
     path("people/<str:reference>/household/", views.person_household_start, name="person-household-start"),
     path("people/<str:reference>/legal-status/", views.person_legal_status_add, name="person-legal-status-add"),
     path("people/<str:reference>/identifiers/", views.person_identifier_add, name="person-identifier-add"),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -19,8 +20,9 @@ from django.views.decorators.http import require_POST
 from liman.core import audit
 from liman.core.choices import AuditAction, Sensitivity
 
-from . import selectors, services
-from .choices import Relationship
+from . import checks, selectors, services
+from . import merge as merging
+from .choices import IdentifierType, Relationship
 from .forms import (
     AttachmentForm,
     ConsentForm,
@@ -122,13 +124,19 @@ def person_create(request: HttpRequest) -> HttpResponse:
         return redirect("person-search")
     matches = selectors.people_matching(request.user, terms, limit=REGISTRATION_MATCHES)
     options = {"user": request.user, "offices": offices, "has_matches": bool(matches)}
+    duplicates: list[checks.PossibleDuplicate] = []
     if request.method == "POST":
         form = RegistrationForm(request.POST, **options)
         rows = identifier_rows(request.POST)
         if all([form.is_valid(), *(row.is_valid() for row in rows)]):
-            person = _register(request, form, rows)
-            if person is not None:
-                return redirect("person-detail", reference=person.reference)
+            # Before anything is written: the duplicate checkers (the matcher) compare the person as typed.
+            duplicates = checks.possible_duplicates(
+                request.user, office=form.cleaned_data["office"], draft=_draft(form, rows)
+            )
+            if not duplicates or _duplicates_confirmed(request, duplicates, form, matches):
+                person = _register(request, form, rows, duplicates)
+                if person is not None:
+                    return redirect("person-detail", reference=person.reference)
     else:
         initial, identifier_initial = _registration_initial(terms)
         if terms.birth_date:
@@ -144,22 +152,73 @@ def person_create(request: HttpRequest) -> HttpResponse:
         "matches": matches,
         "identifier_errors": any(row.errors for row in rows),
         "single_office": offices[0] if len(offices) == 1 else None,
+        "duplicates": duplicates,
+        "duplicates_unconfirmed": bool(duplicates) and "duplicates-seen" in request.POST,
     }
     return render(request, "registry/person_create.html", context)
 
 
-def _register(request: HttpRequest, form: RegistrationForm, rows: list[IdentifierForm]) -> Person | None:
+def _draft(form: RegistrationForm, rows: list[IdentifierForm]) -> checks.PersonDraft:
+    """The person as typed, for the duplicate checks."""
+    fields = form.person_fields()
+    foreigner_id = next(
+        (
+            row.cleaned_data["value"]
+            for row in rows
+            if not row.is_blank and row.cleaned_data.get("type") == IdentifierType.FOREIGNER_ID
+        ),
+        "",
+    )
+    household = (
+        form.cleaned_data.get("household_object") if form.cleaned_data["household"] == HouseholdPlace.JOIN else None
+    )
+    return checks.PersonDraft(
+        first_name=fields["first_name"],
+        father_name=fields["father_name"],
+        family_name=fields["family_name"],
+        original_name=fields["original_name"],
+        sex=fields["sex"],
+        birth_date=fields["birth_date"],
+        birth_date_precision=fields["birth_date_precision"],
+        nationality=fields["nationality"],
+        phone=fields["phone"],
+        foreigner_id=foreigner_id,
+        household_id=household.pk if household is not None else None,
+    )
+
+
+def _duplicates_confirmed(request: HttpRequest, duplicates: list, form: RegistrationForm, matches: list) -> bool:
+    """The registrar saw these very possible duplicates and ticked that the person is none of them: in the list of
+    possible duplicates, or (when each of them was among the likely matches shown) with "none of the people listed
+    above is this person"."""
+    wanted = {item.reference for item in duplicates}
+    if request.POST.get("duplicates-confirmed") == "yes" and wanted <= set(request.POST.getlist("duplicates-seen")):
+        return True
+    shown = {match.person.reference for match in matches}
+    return bool(form.cleaned_data.get("confirmed_new")) and wanted <= shown
+
+
+def _register(
+    request: HttpRequest,
+    form: RegistrationForm,
+    rows: list[IdentifierForm],
+    duplicates: list[checks.PossibleDuplicate] | None = None,
+) -> Person | None:
     data = form.cleaned_data
     try:
-        person = services.person_enrol(
-            office=data["office"],
-            data=form.person_input([row.identifier_input() for row in rows if not row.is_blank]),
-            legal_basis=data["legal_basis"],
-            start_household=data["household"] == HouseholdPlace.NEW,
-            household=data.get("household_object") if data["household"] == HouseholdPlace.JOIN else None,
-            relationship=data.get("relationship", ""),
-            by=request.user,
-        )
+        with transaction.atomic():
+            person = services.person_enrol(
+                office=data["office"],
+                data=form.person_input([row.identifier_input() for row in rows if not row.is_blank]),
+                legal_basis=data["legal_basis"],
+                start_household=data["household"] == HouseholdPlace.NEW,
+                household=data.get("household_object") if data["household"] == HouseholdPlace.JOIN else None,
+                relationship=data.get("relationship", ""),
+                by=request.user,
+            )
+            if duplicates:
+                # Registered all the same: the pairs go to a reviewer.
+                checks.person_registered(person=person, duplicates=duplicates, by=request.user)
     except ValidationError as exc:
         _add_errors(form, exc)
         return None
@@ -212,8 +271,22 @@ def _person_page(
         "forms": _change_forms(bound) if editable else {},
         "open": next(iter(bound)) if bound else "",
         "sections": sections,
+        **_merge_context(user, person),
     }
     return render(request, "registry/person_detail.html", context)
+
+
+def _merge_context(user, person: Person) -> dict:
+    """The merge that made this record an alias (and whether this user may undo it), or the records merged into it."""
+    merge = selectors.person_merge_in_force(user, person)
+    if merge is None:
+        return {"aliases": selectors.person_aliases(user, person)}
+    may_undo = merging.can_merge(user, merge.survivor, person)
+    return {
+        "merge": merge,
+        "can_unmerge": may_undo,
+        "unmerge_problems": merging.unmerge_problems(merge) if may_undo else [],
+    }
 
 
 def person_detail(request: HttpRequest, reference: str) -> HttpResponse:
@@ -394,6 +467,27 @@ def person_attachment_download(request: HttpRequest, reference: str, pk: int) ->
     return FileResponse(
         handle, as_attachment=True, filename=attachment.original_name, content_type=attachment.content_type
     )
+
+
+@require_POST
+def person_unmerge(request: HttpRequest, reference: str) -> HttpResponse:
+    """Undo the merge that made this record an alias: supervisors and administrators of both records' offices."""
+    person = selectors.person_get(request.user, reference=reference)
+    merge = selectors.person_merge_in_force(request.user, person)
+    if merge is None or not merging.can_merge(request.user, merge.survivor, person):
+        raise Http404
+    try:
+        merging.person_unmerge(merge=merge, by=request.user)
+    except ValidationError as exc:
+        for error in exc.messages:
+            messages.error(request, error)
+    else:
+        messages.success(
+            request,
+            _("%(merged)s is a record of its own again, apart from %(survivor)s.")
+            % {"merged": person.reference, "survivor": merge.survivor.reference},
+        )
+    return redirect("person-detail", reference=person.reference)
 
 
 # --- households -----------------------------------------------------------------------------------------------

@@ -72,13 +72,38 @@ def avrr_applied(person, *, by):
 
 
 def avrr_booked(person, *, by, supervisor, departure_on):
-    """An AVRR case walked to "booked", flying on `departure_on`."""
+    """An AVRR case walked to "booked" through movements: cleared by health staff, fit to fly, booked on a flight
+    to Afghanistan leaving on `departure_on` (a flight of a past day is moved there after booking, as if the
+    days had passed: a flight that has left takes no booking)."""
+    from liman.core.choices import Role
+    from liman.health import services as health
+    from liman.health.models import HealthAssessment
+    from liman.movements import services as movements
+    from liman.movements.models import Flight
+    from tests.factories import staff
+
     case = avrr_applied(person, by=by)
     services.assessment_record(case=case, kind=AssessmentKind.ELIGIBILITY, by=by)
     step(case, "eligibility_assessed", by)
     step(case, "approved", supervisor)
     services.case_facts_update(case=case, by=by, changes={"destination_country": "AFG"})
-    for state in ("travel_documents", "exit_cleared", "fit_to_travel"):
-        step(case, state, by)
-    services.case_facts_update(case=case, by=by, changes={"departure_on": departure_on})
-    return step(case, "booked", by)
+    step(case, "travel_documents", by)
+    step(case, "exit_cleared", by)
+    nurse = staff(Role.HEALTH, case.office, programme="health", username=f"nurse.{case.reference.lower()}")
+    assessment = HealthAssessment.objects.get(person=person, status="pending")
+    health.health_assessment_record(
+        assessment=assessment,
+        by=nurse,
+        changes={"assessed_on": TODAY(), "examination": "Normal.", "chest_xray": "normal", "fit_to_travel": True},
+    )
+    health.health_assessment_clear(assessment=assessment, by=nurse, valid_until=TODAY() + datetime.timedelta(days=90))
+    step(case, "fit_to_travel", by)
+    health.fit_to_fly_record(person=person, by=nurse, is_fit=True)
+    departs = timezone.now() + datetime.timedelta(days=1)
+    leg = movements.LegInput("Turkish Airlines", "TK706", "IST", "KBL", departs, departs + datetime.timedelta(hours=5))
+    flight = movements.flight_create(office=case.office, destination_country="AFG", legs=[leg], by=supervisor)
+    services.return_travel_book(case=case, flight=flight, travellers=[movements.TravellerBooking(person)], by=by)
+    moved = datetime.datetime.combine(departure_on, datetime.time(10), tzinfo=timezone.get_current_timezone())
+    Flight.objects.filter(pk=flight.pk).update(departs_at=moved, arrives_at=moved + datetime.timedelta(hours=5))
+    case.refresh_from_db()
+    return case

@@ -27,6 +27,7 @@ from liman.core.staging import (
     import_discard,
     import_stage,
     insert_many,
+    insert_values,
     problem_report,
 )
 from tests.factories import grant, staff
@@ -46,7 +47,7 @@ class SecretImporter(staging.Importer):
     created_labels = {"secrets": "Secrets"}
     columns = (
         Column("title", help="A title, unique in the office."),
-        Column("passport", required=False, help="A passport number."),
+        Column("passport", required=False, help="A passport number.", sensitive=True),
         Column("level", help="low or high.", choices=("low", "high")),
     )
 
@@ -204,6 +205,21 @@ def test_progress_is_reported_to_a_task_record(istanbul):
     assert (progress.done, progress.total, progress.state) == (2, 2, TaskState.RUNNING)
 
 
+def test_insert_values_writes_rows_from_a_generator_in_chunks(monkeypatch):
+    from liman.registry.models import NameSkeleton  # a table of plain columns only
+
+    monkeypatch.setattr(staging, "VALUES_CHUNK_ROWS", 3)
+    rows = ((f"d{n}", f"s{n}") for n in range(7))
+    assert insert_values(NameSkeleton, ("deletion", "skeleton"), rows) == 7
+    assert sorted(NameSkeleton.objects.values_list("skeleton", flat=True)) == [f"s{n}" for n in range(7)]
+
+
+def test_insert_values_refuses_a_column_it_would_have_to_prepare(istanbul):
+    with pytest.raises(ValueError, match="Secret.passport is not"):
+        insert_values(Secret, ("office_id", "passport"), [(istanbul.pk, "U1")])
+    assert not Secret.objects.exists()
+
+
 def test_insert_many_encrypts_and_indexes_like_save(istanbul):
     insert_many(Secret, [{"office_id": istanbul.pk, "title": "Blue", "passport": "u 123-4567"}])
     found = Secret.objects.get(passport_index="U1234567")
@@ -300,7 +316,7 @@ def test_commit_keeps_the_report_but_not_the_staged_data(istanbul):
 
 def test_an_invalid_batch_is_refused_at_commit(istanbul):
     batch = stage(istanbul, ",,low")
-    with pytest.raises(ImportRefused, match="This import has 1 blocking problem; correct the file"):
+    with pytest.raises(ImportRefused, match="This import has 1 blocking problem; correct the rows on its page"):
         import_commit(batch=batch, by=None)
     assert not Secret.objects.exists()
 

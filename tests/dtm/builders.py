@@ -123,5 +123,34 @@ def site_body(
     )
 
 
+FLOW_SURVEY = [
+    ["type", "name", "label"],
+    ["text", "point", "Point"],
+    ["date", "counted_on", "Day"],
+    ["select_one direction", "direction", "Direction"],
+    ["begin_repeat", "row", "Counts"],
+    ["select_one nationality", "nationality", "Nationality"],
+    ["select_one sex", "sex", "Sex"],
+    ["select_one age", "age_group", "Age group"],
+    ["integer", "individuals", "People"],
+    ["end_repeat", "", ""],
+]
+FLOW_CHOICES = [
+    ["list_name", "name", "label"],
+    ["direction", "outgoing", "Out"], ["direction", "incoming", "In"],
+    ["nationality", "AFG", "Afghanistan"], ["nationality", "SYR", "Syria"],
+    ["sex", "F", "F"], ["sex", "M", "M"], ["age", "18_59", "18-59"], ["age", "5_17", "5-17"],
+]  # fmt: skip
+
+
+def flow_body(point: str, day: str, rows, *, direction: str = "outgoing") -> str:
+    """A flow count as Collect sends it: `rows` are (nationality, sex, age group, individuals), one repeat each."""
+    entries = "".join(
+        f"<row><nationality>{n}</nationality><sex>{s}</sex><age_group>{a}</age_group><individuals>{c}</individuals></row>"
+        for n, s, a, c in rows
+    )
+    return f"<point>{point}</point><counted_on>{day}</counted_on><direction>{direction}</direction>{entries}"
+
+
 def digest_header(username: str, password: str, *, nonce: str, method: str, uri: str, realm: str = "Liman") -> str:
     return digest_authorization(username=username, password=password, realm=realm, nonce=nonce, method=method, uri=uri)

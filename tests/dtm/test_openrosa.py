@@ -365,3 +365,21 @@ def test_other_offices_can_use_the_same_form_id(client, site_version, field_user
 
     assert version.form.form_id == site_version.form.form_id
     assert version.form != site_version.form
+
+
+def test_a_form_closed_after_submissions_refuses_the_next_one(client, site_version, field_user):
+    assert post_instance(client, instance(site_version)).status_code == 201  # the version is now known to the server
+
+    services.form_close(form=site_version.form, by=None)
+
+    assert post_instance(client, instance(site_version, site_name="Another site")).status_code == 403
+
+
+def test_a_binding_changed_after_submissions_applies_to_the_next_one(client, site_version, field_user):
+    assert post_instance(client, instance(site_version)).status_code == 201
+    services.form_bind(form=site_version.form, target="none", mapping={}, by=None)
+
+    post_instance(client, instance(site_version, site_name="Reyhanlı Container City"))
+
+    assert Submission.objects.get(data__site__site_name="Reyhanlı Container City").state == "received"
+    assert SiteAssessment.objects.count() == 1

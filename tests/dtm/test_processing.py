@@ -9,7 +9,7 @@ from liman.dtm import services
 from liman.dtm.instance import parse_geopoint
 from liman.dtm.models import DatasetRecord, FlowCount, PresenceFigure, Site, SiteAssessment, Submission
 from liman.dtm.targets import suggest_mapping
-from tests.dtm.builders import collect_xml, site_body, xlsform
+from tests.dtm.builders import FLOW_CHOICES, FLOW_SURVEY, collect_xml, site_body, xlsform
 
 pytestmark = pytest.mark.django_db
 
@@ -125,26 +125,6 @@ def test_dismissing_needs_a_reason(site_version):
     services.submission_dismiss(submission=submission, reason="Test entry from training", by=None)
     submission.refresh_from_db()
     assert (submission.state, submission.review_reason) == ("dismissed", "Test entry from training")
-
-
-FLOW_SURVEY = [
-    ["type", "name", "label"],
-    ["text", "point", "Point"],
-    ["date", "counted_on", "Day"],
-    ["select_one direction", "direction", "Direction"],
-    ["begin_repeat", "row", "Counts"],
-    ["select_one nationality", "nationality", "Nationality"],
-    ["select_one sex", "sex", "Sex"],
-    ["select_one age", "age_group", "Age group"],
-    ["integer", "individuals", "People"],
-    ["end_repeat", "", ""],
-]
-FLOW_CHOICES = [
-    ["list_name", "name", "label"],
-    ["direction", "outgoing", "Out"], ["direction", "incoming", "In"],
-    ["nationality", "AFG", "Afghanistan"], ["nationality", "SYR", "Syria"],
-    ["sex", "F", "F"], ["sex", "M", "M"], ["age", "18_59", "18-59"], ["age", "5_17", "5-17"],
-]  # fmt: skip
 
 
 @pytest.fixture

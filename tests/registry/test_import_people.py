@@ -17,6 +17,9 @@ import openpyxl
 import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from liman.core.choices import AuditAction, Role
 from liman.core.models import AuditEvent, ImportBatch
@@ -24,7 +27,7 @@ from liman.core.staging import ImportRefused, import_commit, import_stage, probl
 from liman.core.tabular import csv_bytes
 from liman.registry import search
 from liman.registry.choices import DatePrecision, IdentifierType, LegalStatusType, Relationship
-from liman.registry.identifiers import ykn_with_checksum
+from liman.registry.identifiers import normalise_phone, ykn_with_checksum
 from liman.registry.importers import PeopleImporter
 from liman.registry.models import Household, HouseholdMember, Identifier, LegalStatus, Person
 from tests.factories import staff
@@ -42,6 +45,8 @@ COLUMNS = [
     "relationship",
     "legal_status",
     "original_name",
+    "legal_status_from",
+    "legal_status_until",
 ]
 YKN = ykn_with_checksum("991234567")
 OTHER_YKN = ykn_with_checksum("992345678")
@@ -178,20 +183,29 @@ def test_a_bad_foreigner_id_checksum_warns_and_is_kept_with_the_identifier(istan
     assert Identifier.objects.get().warning.startswith("The foreigner ID's check digits do not match")
 
 
-def test_new_people_get_search_keys_in_bulk(istanbul, monkeypatch):
-    indexed = []
-    monkeypatch.setattr(search, "add_search_keys", lambda people: indexed.extend(people), raising=False)
+def test_imported_people_are_found_by_the_search_as_soon_as_the_import_commits(istanbul):
+    registrar = staff(Role.CASEWORKER, istanbul)
     import_commit(batch=stage(istanbul, csv_data(FAMILY)), by=None)
-    assert sorted(p.pk for p in indexed) == sorted(Person.objects.values_list("pk", flat=True))
-    assert {p.first_name for p in indexed} == {"Ahmad", "Fatma", "Omar", "Zahra"}
+    found = search.person_search(registrar, text="Zahra Rehimi", birth_date=datetime.date(1978, 1, 1))
+    assert [match.person.first_name for match in found][:1] == ["Zahra"]
+    assert "Omar" in [match.person.first_name for match in search.person_search(registrar, text="Umar Alhassan")]
 
 
-def test_new_people_get_search_keys_one_by_one_without_a_bulk_path(istanbul, monkeypatch):
-    refreshed = []
-    monkeypatch.delattr(search, "add_search_keys", raising=False)
-    monkeypatch.setattr(search, "refresh_search_keys", refreshed.append, raising=False)
+def test_imported_people_get_the_same_search_keys_as_a_registration_writes(istanbul):
     import_commit(batch=stage(istanbul, csv_data(FAMILY)), by=None)
-    assert len(refreshed) == 4
+    for registered in Person.objects.all():
+        keys = set(registered.search_keys.values_list("kind", "key"))
+        assert keys == search.search_keys(registered)
+        assert set(registered.search_keys.values_list("office_id", "sensitivity")) == {(istanbul.pk, "normal")}
+
+
+@pytest.mark.parametrize(
+    "written",
+    ["0532 123 45 67", "05321234567", "5321234567", "+90 532 123 4567", "0090 532 123 45 67", "+90 (532) 123-4567"],
+)
+def test_a_turkish_mobile_number_is_stored_in_e164_however_it_is_written(istanbul, written):
+    import_commit(batch=stage(istanbul, csv_data([person(phone=written)])), by=None)
+    assert Person.objects.get().phone == "+905321234567"
 
 
 # --- encodings and formats -----------------------------------------------------------------------------------
@@ -551,3 +565,20 @@ def test_the_liman_console_script_exits_1_when_it_rejects_a_file(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert "Imported family.csv: 4 people" in result.stdout
+
+
+@hypothesis_settings(max_examples=200, deadline=None)
+@given(
+    prefix=st.sampled_from(["", "0", "+90", "0090", "+9", "90", "00", "1"]),
+    digits=st.text(alphabet="0123456789", min_size=9, max_size=11),
+    spaces=st.lists(st.integers(min_value=0, max_value=12), max_size=4),
+)
+def test_the_fast_path_for_mobile_numbers_agrees_with_libphonenumber(prefix, digits, spaces):
+    text = prefix + digits
+    for position in sorted(spaces, reverse=True):
+        text = text[:position] + " " + text[position:]
+    try:
+        expected = normalise_phone(text)
+    except ValueError:
+        expected = ""
+    assert PeopleImporter(office=None)._phone(text, []) == expected

@@ -1,4 +1,8 @@
-"""`liman import KIND FILE --office CODE [--dry-run] [--user USERNAME]`: an import through staging."""
+"""`liman import KIND FILE --office CODE [--dry-run] [--user USERNAME]`: an import through staging.
+
+`liman import purge [--older-than DAYS] [--dry-run]`: delete the staged rows of imports neither committed nor
+discarded within LIMAN_STAGING_KEEP_DAYS (14) days; run it daily (a cron line or a systemd timer).
+"""
 
 import sys
 from pathlib import Path
@@ -9,24 +13,47 @@ from django.db import transaction
 
 from liman.core.models import ImportBatch, Office, User
 from liman.core.progress import ProgressReporter
-from liman.core.staging import ImportRefused, import_commit, import_stage, importer_kinds, problem_report
+from liman.core.staging import (
+    ImportRefused,
+    abandoned_batches,
+    import_commit,
+    import_purge,
+    import_stage,
+    importer_kinds,
+    problem_report,
+    staging_keep_days,
+)
+
+PURGE = "purge"
 
 
 class Command(BaseCommand):
     help = (
         "Import a CSV or XLSX file through staging: every row is checked and reported (row, column, problem, "
         "whether it blocks); the records are written in one transaction only when no row blocks. "
-        "Exits 1 when the file is rejected. Example: liman import people people.csv --office IST"
+        "Exits 1 when the file is rejected. Example: liman import people people.csv --office IST. "
+        "`liman import purge [--older-than DAYS] [--dry-run]` deletes the staged rows of imports left uncommitted "
+        "for LIMAN_STAGING_KEEP_DAYS days (14 unless set)."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("kind", help="What the file holds, e.g. people.")
-        parser.add_argument("file", help="The .csv or .xlsx file.")
-        parser.add_argument("--office", required=True, help="The office the records belong to, by code (IST).")
+        parser.add_argument("kind", help="What the file holds, e.g. people; or `purge`.")
+        parser.add_argument("file", nargs="?", help="The .csv or .xlsx file.")
+        parser.add_argument("--office", help="The office the records belong to, by code (IST).")
         parser.add_argument("--dry-run", action="store_true", help="Check and report only; write nothing.")
-        parser.add_argument("--user", help="The user the import is made as (their roles are checked).")
+        parser.add_argument("--user", help="The user the import (or purge) is made as (their roles are checked).")
+        parser.add_argument(
+            "--older-than",
+            type=int,
+            metavar="DAYS",
+            help="purge: imports uploaded more than DAYS days ago (default: LIMAN_STAGING_KEEP_DAYS, 14).",
+        )
 
-    def handle(self, *args, kind: str, file: str, office: str, dry_run: bool, user: str | None, **options):
+    def handle(self, *args, kind: str, file: str | None, office: str | None, dry_run: bool, user: str | None, **opts):
+        if kind == PURGE:
+            return self.purge(older_than=opts.get("older_than"), dry_run=dry_run, user=user)
+        if file is None or office is None:
+            raise CommandError("Give the file and the office: liman import KIND FILE --office CODE.")
         known = [importer.kind for importer in importer_kinds()]
         if kind not in known:
             raise CommandError(f"There is no import of kind {kind!r}; the kinds are: {', '.join(known)}.")
@@ -75,6 +102,31 @@ class Command(BaseCommand):
             raise CommandError(f"{path.name} was rejected; nothing was written.", returncode=1) from exc
         created = ", ".join(f"{count} {name.replace('_', ' ')}" for name, count in batch.result["created"].items())
         self.stdout.write(self.style.SUCCESS(f"Imported {path.name}: {created} (batch {batch.pk})."))
+
+    def purge(self, *, older_than: int | None, dry_run: bool, user: str | None) -> None:
+        days = staging_keep_days() if older_than is None else older_than
+        if days < 0:
+            raise CommandError("--older-than takes a number of days, 0 or more.")
+        by = None
+        if user:
+            by = User.objects.filter(username=user, is_active=True).first()
+            if by is None:
+                raise CommandError(f"There is no active user {user!r}.")
+        if dry_run:
+            batches = list(abandoned_batches(older_than_days=days))
+        else:
+            batches = import_purge(older_than_days=days, by=by)
+        for batch in batches:
+            self.stdout.write(
+                f"{batch.pk}  {batch.office.code}  {batch.kind}  {batch.file_name}  "
+                f"uploaded {batch.created_at:%Y-%m-%d}  {_count(batch.row_count, 'row')}"
+            )
+        done = "would be purged (dry run; nothing was deleted)" if dry_run else "purged"
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"{_count(len(batches), 'import')} left uncommitted for more than {_count(days, 'day')} {done}."
+            )
+        )
 
     def report(self, batch: ImportBatch) -> None:
         for notice in batch.notices:

@@ -13,7 +13,7 @@ from liman.dtm.models import FieldUser
 class Command(BaseCommand):
     help = (
         "Field users (ODK Collect / KoboCollect logins): `create NAME --office CODE [--password P]`, "
-        "`password NAME [--password P]`, `deactivate NAME`, `list`."
+        "`password NAME [--password P]`, `deactivate NAME`, `unlock NAME`, `list`."
     )
 
     def add_arguments(self, parser):
@@ -32,12 +32,16 @@ class Command(BaseCommand):
         password.add_argument("--password")
         deactivate = actions.add_parser("deactivate", help="Stop a field user from signing in (lost phone).")
         deactivate.add_argument("username")
+        unlock = actions.add_parser("unlock", help="Let a field user locked after wrong passwords sign in again.")
+        unlock.add_argument("username")
         actions.add_parser("list", help="List the field users.")
 
     def handle(self, *args, action: str, **options):
         if action == "list":
             for field_user in FieldUser.objects.select_related("office").order_by("office__code", "username"):
                 state = "active" if field_user.is_active else "inactive"
+                if field_user.is_locked():
+                    state += f", locked until {field_user.locked_until:%Y-%m-%d %H:%M}"
                 self.stdout.write(f"{field_user.office.code:<5} {field_user.username:<32} {state}  {field_user.name}")
             return
         if action == "create":
@@ -48,6 +52,10 @@ class Command(BaseCommand):
         if action == "deactivate":
             services.field_user_deactivate(field_user=field_user, by=None)
             self.stdout.write(self.style.SUCCESS(f"{field_user.username} can no longer sign in."))
+            return
+        if action == "unlock":
+            services.field_user_unlock(field_user=field_user, by=None, reason="liman field-user unlock")
+            self.stdout.write(self.style.SUCCESS(f"{field_user.username} can sign in again."))
             return
         try:
             password = services.field_user_set_password(
