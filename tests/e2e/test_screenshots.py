@@ -45,3 +45,12 @@ def test_readme_screenshots(page, url, signed_in):
     expect(page.locator('#map[data-loaded="true"]')).to_have_attribute("data-provinces", "81", timeout=15_000)
     page.wait_for_timeout(400)  # let fitBounds finish its zoom
     page.screenshot(path=OUT / "map.png")
+
+    # The duplicates queue and one pair side by side, as a supervisor of Istanbul sees them.
+    page.context.clear_cookies()
+    signed_in(User.objects.get(username=demo_username("supervisor", "IST")))
+    page.goto(url("/duplicates/"))
+    page.screenshot(path=OUT / "duplicates.png")
+    page.locator("a[href*='/duplicates/pairs/']").first.click()
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    page.screenshot(path=OUT / "duplicate-pair.png", full_page=True)
