@@ -27,8 +27,17 @@ class FindingsForm(forms.ModelForm):
     fit_to_travel = forms.NullBooleanField(
         label=_("Fit to travel"),
         required=False,
-        widget=forms.Select(choices=[("unknown", _("Not decided")), ("true", _("Yes")), ("false", _("No"))]),
+        widget=forms.NullBooleanSelect(),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # NullBooleanSelect shows the stored value again (a plain Select lost it, and saving wiped it).
+        self.fields["fit_to_travel"].widget.choices = [
+            ("unknown", _("Not decided")),
+            ("true", _("Yes")),
+            ("false", _("No")),
+        ]
 
     class Meta:
         model = HealthAssessment

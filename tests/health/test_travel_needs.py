@@ -147,3 +147,14 @@ def test_a_protection_sensitive_travellers_needs_reach_the_flight_office(client,
     client.force_login(viewer)
     body = client.get(reverse("movements-flight-detail", args=[izmir_flight.reference])).content.decode()
     assert "Wheelchair: Ahmad Haddad" in body and leaked(body) == []
+
+
+def test_the_findings_form_shows_fit_to_travel_as_stored_so_saving_again_keeps_it():
+    from liman.health.forms import FindingsForm
+    from liman.health.models import HealthAssessment
+
+    rendered = str(FindingsForm(instance=HealthAssessment(fit_to_travel=True))["fit_to_travel"])
+    assert '<option value="true" selected>' in rendered
+    form = FindingsForm(data={"fit_to_travel": "true"}, instance=HealthAssessment())
+    form.is_valid()
+    assert form.cleaned_data["fit_to_travel"] is True
