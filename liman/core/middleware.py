@@ -1,7 +1,8 @@
-"""Second factor for privileged roles: after the password, a TOTP code before anything else."""
+"""Request guards: query strings with NUL characters are refused; privileged roles need a second factor (after
+the password, a TOTP code before anything else)."""
 
 from django.conf import settings
-from django.http import JsonResponse
+from django.http import HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -30,4 +31,17 @@ class SecondFactorMiddleware:
                 if request.path.startswith("/api/"):
                     return JsonResponse({"detail": "A second factor is required for this account."}, status=403)
                 return redirect(f"{reverse('second-factor')}?{urlencode({'next': request.get_full_path()})}")
+        return self.get_response(request)
+
+
+class NulCharacterMiddleware:
+    """A NUL character in the query string is refused with 400 before any view runs: no field may hold one
+    (PostgreSQL text cannot), so a filter built from it would fail as a server error."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if any("\x00" in key or any("\x00" in value for value in values) for key, values in request.GET.lists()):
+            return HttpResponseBadRequest("The query string contains a NUL character.", content_type="text/plain")
         return self.get_response(request)

@@ -6,6 +6,7 @@ A pair is shown only to a user who may see both of its people: `MatchPair.scope`
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from django.apps import apps
@@ -24,6 +25,8 @@ from .models import REVIEW_ROLES, THRESHOLD_ROLES, DedupRun, MatchPair, OfficeTh
 from .records import records_by_id
 from .thresholds import default_thresholds
 
+_OFFICE_CODE = re.compile(r"[A-Z0-9_-]{1,16}")
+
 
 def match_pairs_for(
     user: User, *, band: str = "", status: str = "", office: str = "", person: Person | None = None
@@ -36,8 +39,10 @@ def match_pairs_for(
         pairs = pairs.filter(band=band)
     if status:
         pairs = pairs.filter(status=status)
-    if office:
-        code = office.upper()
+    code = office.strip().upper()
+    if code:
+        if not _OFFICE_CODE.fullmatch(code):
+            return pairs.none()  # no office has such a code (and a NUL byte must not reach the database)
         pairs = pairs.filter(Q(person_l__office__code=code) | Q(person_r__office__code=code))
     if person is not None:
         pairs = pairs.involving(person.pk)

@@ -129,3 +129,12 @@ def test_production_starts_with_safe_settings(tmp_path):
 def test_a_setting_with_a_bad_value_says_which_and_why():
     started = _start_production(**GOOD_PRODUCTION, LIMAN_DEBUG="perhaps")
     assert "LIMAN_DEBUG='perhaps' is not a boolean" in started.stderr
+
+
+def test_a_nul_character_in_the_query_string_is_refused_before_any_view(client, istanbul):
+    from tests.factories import staff
+
+    client.force_login(staff("caseworker", istanbul))
+    response = client.get("/people/", {"q": "Ali\x00"})
+    assert response.status_code == 400
+    assert b"NUL character" in response.content
