@@ -1104,39 +1104,41 @@ def import_stage_task(
     return result
 
 
-@task()
-def import_commit_task(progress_id: str, batch_id: str, user_id: int | None) -> dict:
-    """Commit a large batch in the background, reporting progress."""
+def _batch_task(progress_id: str, batch_id: str, user_id: int | None, work) -> dict:
+    """Run `work(batch, by, reporter)` for a background task; a refusal is the task's result, not a failure."""
     reporter = ProgressReporter.for_task(progress_id)
     result = {"batch": batch_id}
     try:
         by = User.objects.get(pk=user_id) if user_id else None
         with reporter.running():
-            import_commit(batch=ImportBatch.objects.get(pk=batch_id), by=by, reporter=reporter)
+            work(ImportBatch.objects.get(pk=batch_id), by, reporter)
     except (ImportRefused, PermissionDenied) as exc:
         result["refused"] = _refusal_messages(exc)
         TaskProgress.objects.filter(pk=progress_id).update(result=result)
         return result
     reporter.finish(result)
     return result
+
+
+@task()
+def import_commit_task(progress_id: str, batch_id: str, user_id: int | None) -> dict:
+    """Commit a large batch in the background, reporting progress."""
+
+    def commit(batch, by, reporter):
+        import_commit(batch=batch, by=by, reporter=reporter)
+
+    return _batch_task(progress_id, batch_id, user_id, commit)
 
 
 @task()
 def import_recheck_task(progress_id: str, batch_id: str, user_id: int | None) -> dict:
     """Check the rules across rows of a large batch again after a correction, reporting progress."""
-    reporter = ProgressReporter.for_task(progress_id)
-    result = {"batch": batch_id}
-    try:
-        by = User.objects.get(pk=user_id) if user_id else None
-        with reporter.running():
-            reporter.update(0, 1, _("Checking the rules across rows"))
-            import_batch_recheck(batch=ImportBatch.objects.get(pk=batch_id), by=by)
-    except (ImportRefused, PermissionDenied) as exc:
-        result["refused"] = _refusal_messages(exc)
-        TaskProgress.objects.filter(pk=progress_id).update(result=result)
-        return result
-    reporter.finish(result)
-    return result
+
+    def recheck(batch, by, reporter):
+        reporter.update(0, 1, _("Checking the rules across rows"))
+        import_batch_recheck(batch=batch, by=by)
+
+    return _batch_task(progress_id, batch_id, user_id, recheck)
 
 
 #: For templates and messages: what each state means to the person importing.

@@ -29,18 +29,10 @@ from pathlib import Path
 from liman.registry.demo import NATIONALITIES, Name, People, zipf
 from liman.registry.identifiers import ykn_with_checksum
 
-INPUT_COLUMNS = (
-    "record_id",
-    "first_name",
-    "father_name",
-    "family_name",
-    "sex",
-    "birth_date",
-    "nationality",
-    "phone",
-    "foreigner_id",
-    "household_id",
-)
+from .engine import COLUMNS
+
+#: The columns of `liman dedup file`'s input.
+INPUT_COLUMNS = COLUMNS
 
 #: Nationality shares of the registered population.
 NATIONALITY_WEIGHTS = {"SYR": 62, "AFG": 12, "IRQ": 8, "IRN": 5, "PAK": 4, "SOM": 3, "PSE": 2, "TUR": 4}
