@@ -283,10 +283,10 @@ LIMAN_VICTIM_PERMIT_TOTAL_MONTHS = env_int("LIMAN_VICTIM_PERMIT_TOTAL_MONTHS", 3
 LIMAN_STAGING_KEEP_DAYS = env_int("LIMAN_STAGING_KEEP_DAYS", 14)
 LIMAN_IMPORT_SQLITE_CACHE_MB = env_int("LIMAN_IMPORT_SQLITE_CACHE_MB", 256)
 #: Record linkage: match probabilities from which a pair is "auto-link" (likely the same person) and "review"
-#: (a human decides); offices may set their own. LIMAN_DEDUP_BACKEND: duckdb (one machine) or spark.
+#: (a human decides); offices may set their own. The environment variable LIMAN_DEDUP_BACKEND (read by
+#: liman.dedup.engine, which runs without Django too) chooses duckdb (one machine, the default) or spark.
 LIMAN_DEDUP_AUTO_LINK = env_float("LIMAN_DEDUP_AUTO_LINK", 0.90)
 LIMAN_DEDUP_REVIEW = env_float("LIMAN_DEDUP_REVIEW", 0.02)
-LIMAN_DEDUP_BACKEND = env_str("LIMAN_DEDUP_BACKEND", "duckdb")
 
 # Resettlement: the fit-to-fly check counts within this many hours before departure (DOMAIN.md: 72).
 LIMAN_FIT_TO_FLY_HOURS = env_int("LIMAN_FIT_TO_FLY_HOURS", 72)

@@ -54,3 +54,6 @@ def test_readme_screenshots(page, url, signed_in):
     page.locator("a[href*='/duplicates/pairs/']").first.click()
     expect(page.get_by_role("heading", level=1)).to_be_visible()
     page.screenshot(path=OUT / "duplicate-pair.png", full_page=True)
+    page.get_by_label("Language").select_option("ar")
+    expect(page.locator("html")).to_have_attribute("dir", "rtl")
+    page.screenshot(path=OUT / "duplicate-pair-ar.png")

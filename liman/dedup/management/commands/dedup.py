@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from liman.core.progress import ProgressReporter
 from liman.dedup import engine
+from liman.dedup.spark import SparkUnavailable
 
 
 class Command(BaseCommand):
@@ -62,6 +63,8 @@ class Command(BaseCommand):
             for problem in exc.problems:
                 self.stderr.write(f"{source.name}: {problem}")
             raise CommandError(f"{source.name} was refused; nothing was written.", returncode=1) from exc
+        except SparkUnavailable as exc:
+            raise CommandError(str(exc), returncode=1) from exc
         except UnicodeDecodeError as exc:
             raise CommandError(f"{source.name} is not UTF-8 text; save it as CSV UTF-8.", returncode=1) from exc
         self.stderr.write(f"{written:,} pairs written to {output} in {time.perf_counter() - started:.1f} s.")
