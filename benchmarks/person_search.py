@@ -361,8 +361,8 @@ class Benchmark:
             for kind, key in person_keys:
                 key_id += 1
                 keys.append((key_id, person["id"], person["office_id"], normal, str(kind), key))
-                if kind == "s":
-                    skeletons.add(key)
+                if kind == "p":
+                    skeletons.update(names.key_words(key))
             if len(people) >= CHUNK:
                 self.insert(Person, ["id"] + [f.column for f in person_columns], people)
                 self.insert(Identifier, self.identifier_columns(), identifiers)

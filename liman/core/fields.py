@@ -12,7 +12,10 @@ from . import crypto
 
 def normalise_identifier(value: str) -> str:
     """Identifiers match whatever the spacing and case: "u 1234-567" equals "U1234567"."""
-    return "".join(ch for ch in value.upper() if ch.isalnum())
+    value = value.upper()
+    if value.isalnum():  # most numbers come without spaces or dashes: nothing to take out
+        return value
+    return "".join(ch for ch in value if ch.isalnum())
 
 
 class EncryptedTextField(models.TextField):

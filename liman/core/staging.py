@@ -39,6 +39,7 @@ from typing import IO, Any, ClassVar
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, models, transaction
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -95,9 +96,14 @@ class Problem:
     message: str
     blocking: bool = True
     row: int = 0
+    #: What the importer's commit needs to know of the problem (JSON), kept with it: see `Importer.checked`.
+    detail: dict[str, Any] | None = None
 
     def as_json(self) -> dict[str, Any]:
-        return {"column": self.column, "message": str(self.message), "blocking": self.blocking}
+        found = {"column": self.column, "message": str(self.message), "blocking": self.blocking}
+        if self.detail is not None:
+            found["detail"] = self.detail
+        return found
 
 
 @dataclass(frozen=True)
@@ -132,6 +138,16 @@ class Importer:
     def check_batch(self, rows: Sequence[StagedValues]) -> list[Problem]:
         """Rules across rows, and against what is already stored; each problem names its row."""
         return []
+
+    def check_state(self) -> Any:
+        """What `check_batch` reads of the stored records, summed up (JSON): when it is the same at commit as before
+        the batch was last checked, nothing the check depends on has changed, and the commit takes the problems
+        found then instead of checking the whole batch again. None (the default): always check again."""
+        return None
+
+    def checked(self, problems: Sequence[Problem]) -> None:
+        """Before a commit: the problems the rules across rows found, just now or when the batch was last checked
+        (see `check_state`). An importer that learns from its checks what its commit needs keeps it here."""
 
     def commit(self, rows: Sequence[StagedValues], batch: ImportBatch, by: User | None) -> dict[str, int]:
         """Write the records (inside the caller's transaction); return what was created, by name → count."""
@@ -410,6 +426,7 @@ def _stage_rows(
     if not staged:
         raise ImportRefused(_("The file has a header row but no data rows."))
 
+    state = _check_state(importer)
     cross = importer.check_batch(staged)
     _add_problems(batch, cross)
     errors += sum(1 for problem in cross if problem.blocking)
@@ -420,10 +437,35 @@ def _stage_rows(
     batch.error_count = errors
     batch.warning_count = warnings
     batch.state = ImportBatch.State.INVALID if errors else ImportBatch.State.VALID
-    batch.result = {"rows_blocked": len(blocking_rows)}
+    batch.result = _with_check_state({"rows_blocked": len(blocking_rows)}, state)
     batch.save(update_fields=["row_count", "error_count", "warning_count", "state", "result"])
     if reporter is not None:
         reporter.update(len(staged), len(staged), _("Checked"))
+
+
+def _check_state(importer: Importer) -> Any:
+    """The importer's `check_state`, as it reads back from the batch's JSON."""
+    state = importer.check_state()
+    return None if state is None else json.loads(json.dumps(state, cls=DjangoJSONEncoder))
+
+
+def _with_check_state(result: dict[str, Any], state: Any) -> dict[str, Any]:
+    """The batch's result, saying what the stored records were like when the batch was last checked."""
+    result = {key: value for key, value in result.items() if key != "checked_against"}
+    return result if state is None else {**result, "checked_against": state}
+
+
+def _problems_across(batch: ImportBatch) -> list[Problem]:
+    """The problems the rules across rows found when the batch was last checked, as stored with its rows."""
+    return [
+        Problem(problem["column"], problem["message"], problem["blocking"], number, problem.get("detail"))
+        for number, problems in StagedRow.objects.filter(batch=batch)
+        .exclude(problems=[])
+        .order_by("row_number")
+        .values_list("row_number", "problems")
+        for problem in problems
+        if problem.get("across")
+    ]
 
 
 def _insert_staged(rows: Sequence[Mapping[str, Any]]) -> None:
@@ -482,7 +524,9 @@ def import_commit(*, batch: ImportBatch, by: User | None, reporter: ProgressRepo
     """Write a valid batch's records in one transaction, with one audit event for the batch; never twice.
 
     The rules across rows and against stored records are checked again first: a record registered since the
-    batch was staged can make it invalid, and then the batch says so and nothing is written.
+    batch was staged can make it invalid, and then the batch says so and nothing is written. An importer that sums
+    up what its check reads (`Importer.check_state`) is spared that when nothing of it has changed since the
+    batch was last checked: its problems are those found then.
     """
     importer_class = importer_for(batch.kind)
     _require_permission(by, importer_class, batch.office)
@@ -500,7 +544,12 @@ def import_commit(*, batch: ImportBatch, by: User | None, reporter: ProgressRepo
             .values_list("row_number", "data")
             .iterator(chunk_size=CHUNK_ROWS)
         ]
-        blocking = [problem for problem in importer.check_batch(rows) if problem.blocking]
+        state = _check_state(importer)
+        if state is not None and locked.result.get("checked_against") == state:
+            across = _problems_across(locked)  # nothing the check reads has changed since: it would find the same
+        else:
+            across = importer.check_batch(rows)
+        blocking = [problem for problem in across if problem.blocking]
         if blocking:
             _add_problems(locked, blocking)
             locked.state = ImportBatch.State.INVALID
@@ -511,6 +560,7 @@ def import_commit(*, batch: ImportBatch, by: User | None, reporter: ProgressRepo
             if len(blocking) > LISTED_PROBLEMS:
                 refused.append(_("…and %(count)d more.") % {"count": len(blocking) - LISTED_PROBLEMS})
         else:
+            importer.checked(across)
             with large_writes():
                 counts = importer.commit(rows, locked, by)
             locked.state = ImportBatch.State.COMMITTED
@@ -790,6 +840,7 @@ def _check_again(batch: ImportBatch, importer: Importer) -> None:
         rows.append((pk, number, problems))
         staged.append(StagedValues(number, json.loads(data)["values"]))
     by_row: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    state = _check_state(importer)
     for problem in importer.check_batch(staged):
         by_row[problem.row].append(_across(problem))
     problems_field = StagedRow._meta.get_field("problems")
@@ -813,7 +864,8 @@ def _check_again(batch: ImportBatch, importer: Importer) -> None:
     _update_problems(changed)
     batch.error_count, batch.warning_count = errors, warnings
     batch.state = ImportBatch.State.INVALID if errors else ImportBatch.State.VALID
-    batch.result = {**{key: value for key, value in batch.result.items() if key != "recheck"}, "rows_blocked": blocked}
+    result = {key: value for key, value in batch.result.items() if key != "recheck"}
+    batch.result = _with_check_state({**result, "rows_blocked": blocked}, state)
     batch.save(update_fields=["error_count", "warning_count", "state", "result"])
 
 
@@ -930,7 +982,12 @@ def _preparer(field: models.Field, real_connection) -> Callable[[Mapping[str, An
         except KeyError:
             result = prepared[found] = field.get_db_prep_save(found, real_connection)
             return result
-        except TypeError:  # not hashable (a list, a dict)
+        except TypeError:  # not hashable (a list, a dict): the empty ones (no problems, no languages) are most
+            if not found:
+                key = (type(found), "empty")
+                if key not in prepared:
+                    prepared[key] = field.get_db_prep_save(found, real_connection)
+                return prepared[key]
             return field.get_db_prep_save(found, real_connection)
 
     return prepare
@@ -1033,6 +1090,11 @@ def large_writes() -> Iterator[None]:
             cursor.execute(f"PRAGMA cache_size = {before}")
 
 
+#: References looked up per query: SQLite takes up to 32,766 parameters a statement (3.32 and later), PostgreSQL
+#: 65,535.
+REFERENCES_PER_QUERY = 5000
+
+
 def new_references(prefix: str, model: type[models.Model], count: int) -> list[str]:
     """`count` new random references (`IST-7K3X9Q2M`) not used by `model`: `new_reference` for many records.
 
@@ -1048,8 +1110,8 @@ def new_references(prefix: str, model: type[models.Model], count: int) -> list[s
             fresh.add(f"{prefix}-{code}")
         fresh -= chosen
         candidates = list(fresh)
-        for start in range(0, len(candidates), 500):
-            taken = model._default_manager.filter(reference__in=candidates[start : start + 500])
+        for start in range(0, len(candidates), REFERENCES_PER_QUERY):
+            taken = model._default_manager.filter(reference__in=candidates[start : start + REFERENCES_PER_QUERY])
             fresh -= set(taken.values_list("reference", flat=True))
         chosen |= fresh
     return list(chosen)

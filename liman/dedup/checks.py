@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from django.db.models import Count
+from django.db.models import Count, Max
 
 from liman.core.choices import Sensitivity
 from liman.core.models import Office, User
@@ -24,6 +24,7 @@ from liman.registry.selectors import people_for_display
 
 from . import engine
 from .choices import FoundBy
+from .models import OfficeThresholds
 from .records import NEW, new_and_existing, record_of, records_by_id
 from .services import match_pairs_queue
 from .thresholds import loosest, stricter, thresholds_by_office
@@ -131,34 +132,45 @@ def after_registration(person: Person, duplicates: list[PossibleDuplicate], by: 
 # --- the people import ---------------------------------------------------------------------------------------
 
 
-def _pair_keys(draft: PersonDraft) -> set[str]:
+def _pairs(draft: PersonDraft) -> set[tuple[str, str]]:
     """The skeleton pairs of the draft's given and family names (a search key of every person so named): robust to
     spellings, selective enough to find candidates by. The father's name is left out: a registration often lacks
     it, and it would bring in the person's siblings."""
     givens = names.skeletons_of(names.words(draft.first_name))
     families = names.skeletons_of(names.words(draft.family_name))
-    return {names.pair_key(a, b) for a in givens for b in families if a != b}
+    return {(a, b) for a in givens for b in families if a != b}
 
 
-def _candidates_by_keys(office: Office, keys: set[str]) -> set[int]:
-    """People of the office sharing a name key, leaving out keys too common to tell anyone apart."""
+def _candidates_by_keys(office: Office, pairs: set[tuple[str, str]]) -> set[int]:
+    """People of the office sharing a name pair, leaving out pairs too common to tell anyone apart. A person has a
+    pair as one key in either order (see `names.linked_keys`): both are looked up, and counted together (a
+    person of two name words has both, and counts twice: a pair common enough for that to matter is left out
+    all the same)."""
     rows = PersonNameKey.objects.filter(office=office, sensitivity__in=IMPORT_TIERS, kind=NameKeyKind.PAIR)
-    wanted = sorted(keys)
+    wanted = sorted(pairs)
     found: set[int] = set()
     for start in range(0, len(wanted), KEY_BATCH):
-        chunk = wanted[start : start + KEY_BATCH]
-        counts = rows.filter(key__in=chunk).values("key").annotate(n=Count("person_id")).order_by()
-        usable = [row["key"] for row in counts if row["n"] <= KEY_CANDIDATES]
+        chunk = {pair: names.pair_keys(*pair) for pair in wanted[start : start + KEY_BATCH]}
+        keys = sorted({key for both in chunk.values() for key in both})
+        counts = dict(rows.filter(key__in=keys).values("key").annotate(n=Count("person_id")).values_list("key", "n"))
+        usable = [
+            key
+            for both in chunk.values()
+            if 0 < sum(counts.get(key, 0) for key in set(both)) <= KEY_CANDIDATES
+            for key in both
+            if key in counts
+        ]
         if usable:
             found.update(rows.filter(key__in=usable).values_list("person_id", flat=True))
     return found
 
 
 def _candidates_by_numbers(office: Office, drafts: dict[int, PersonDraft]) -> set[int]:
-    """People of the office with a foreigner ID or phone of the file (through the blind indexes)."""
+    """People of the office with a foreigner ID or phone of the file. The numbers go to the blind-index fields as
+    they are: the fields hash them (once) for the lookup."""
     found: set[int] = set()
-    ids = sorted({_foreigner_id_token(draft.foreigner_id) for draft in drafts.values() if draft.foreigner_id})
-    phones = sorted({_phone_token(draft.phone) for draft in drafts.values() if draft.phone})
+    ids = sorted({draft.foreigner_id for draft in drafts.values() if draft.foreigner_id})
+    phones = sorted({draft.phone for draft in drafts.values() if draft.phone})
     people = Person.objects.filter(office=office, sensitivity__in=IMPORT_TIERS)
     for start in range(0, len(ids), KEY_BATCH):
         found.update(
@@ -177,8 +189,8 @@ def import_duplicates(office: Office, drafts: dict[int, PersonDraft]) -> dict[in
     """For each row (by number): the office's people it may be, most likely first, at most `PER_ROW`."""
     if not drafts:
         return {}
-    keys = set().union(*(_pair_keys(draft) for draft in drafts.values()))
-    candidates = _candidates_by_keys(office, keys) | _candidates_by_numbers(office, drafts)
+    pairs = set().union(*(_pairs(draft) for draft in drafts.values()))
+    candidates = _candidates_by_keys(office, pairs) | _candidates_by_numbers(office, drafts)
     if candidates:
         merged = Person.objects.filter(pk__in=list(candidates), merged_into__isnull=False)
         candidates -= set(merged.values_list("pk", flat=True))
@@ -202,10 +214,18 @@ def after_import(found: list[tuple[int, PossibleDuplicate]], by: User | None) ->
     )
 
 
+def state(office: Office) -> list:
+    """What the import check reads besides the registry: the model, and every office's thresholds (a row's pairs
+    with other offices' people use the stricter of the two offices')."""
+    found = OfficeThresholds.objects.aggregate(count=Count("pk"), last=Max("updated_at"))
+    return [engine.MODEL_VERSION, found["count"], str(found["last"])]
+
+
 CHECKER = registry_checks.DuplicateChecker(
     key="dedup",
     check_person=registration_duplicates,
     check_rows=import_duplicates,
     registered=after_registration,
     imported=after_import,
+    state=state,
 )

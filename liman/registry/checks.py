@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from liman.core.models import Office, User
@@ -67,6 +67,8 @@ class DuplicateChecker:
     registered: Callable[..., None] = field(default=lambda person, duplicates, by: None)
     #: ([(new person id, possible duplicate)], by) after an import was committed.
     imported: Callable[..., None] = field(default=lambda found, by: None)
+    #: (office) -> what else `check_rows` reads, summed up (JSON): see `registry_state`.
+    state: Callable[..., Any] = field(default=lambda office: None)
 
 
 CHECKERS: list[DuplicateChecker] = []
@@ -92,6 +94,32 @@ def possible_duplicates(user: User, *, office: Office, draft: PersonDraft) -> li
             if seen is None or duplicate.probability > seen.probability:
                 found[duplicate.person_id] = duplicate
     return sorted(found.values(), key=lambda duplicate: (-duplicate.probability, duplicate.reference))
+
+
+def registry_state(*, office: Office) -> list:
+    """What the checks of new people read, summed up: it changes once anyone is registered, changed, deleted,
+    merged or unmerged, given an identifier or a household (and with what the checkers read besides). An import
+    checked against one state still holds at commit if the state is the same (see `Importer.check_state`).
+
+    Counts and latest keys and times of the registry's tables, not the whole registry: people are changed through
+    `save()` (which sets `updated_at`), merges through `PersonMerge` rows, identifiers and household members are
+    added or removed, never changed in place.
+    """
+    from django.db.models import Count, Max
+
+    from .models import HouseholdMember, Identifier, Person, PersonMerge
+
+    def summed(model, *latest: str) -> list:
+        found = model._base_manager.aggregate(count=Count("pk"), last=Max("pk"), **{name: Max(name) for name in latest})
+        return [found["count"], found["last"], *(str(found[name]) for name in latest)]
+
+    return [
+        summed(Person, "updated_at"),
+        summed(Identifier),
+        summed(PersonMerge, "unmerged_at"),
+        summed(HouseholdMember),
+        *(checker.state(office) for checker in CHECKERS),
+    ]
 
 
 def possible_duplicates_of_rows(*, office: Office, drafts: dict[int, PersonDraft]) -> dict[int, list]:

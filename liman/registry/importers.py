@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -125,6 +126,8 @@ class PeopleImporter(staging.Importer):
     def __init__(self, *, office):
         super().__init__(office=office)
         self.today = timezone.localdate()
+        #: Row number → registered people it may be (from `checked`): the commit sends the pairs to review.
+        self.possible_duplicates: dict[int, list[checks.PossibleDuplicate]] = {}
 
     # --- one row ---------------------------------------------------------------------------------------------
 
@@ -365,16 +368,36 @@ class PeopleImporter(staging.Importer):
 
     def _check_possible_duplicates(self, rows: Sequence[StagedValues]) -> list[Problem]:
         """People of the office each row may be, by the duplicate checkers (the matcher): a warning, not a block,
-        since only a person comparing the records can tell. Kept for the commit, which sends the pairs to review."""
+        since only a person comparing the records can tell. Each names the person, for the commit (`checked`),
+        which sends the pairs to review."""
         drafts = {item.row: draft for item in rows if (draft := _draft(item.values)) is not None}
-        self.possible_duplicates = checks.possible_duplicates_of_rows(office=self.office, drafts=drafts)
         problems = []
-        for row, duplicates in self.possible_duplicates.items():
+        for row, duplicates in checks.possible_duplicates_of_rows(office=self.office, drafts=drafts).items():
             for duplicate in duplicates:
                 message = _("Possible duplicate of %(reference)s (p=%(probability).2f): compare before committing.")
                 values = {"reference": duplicate.reference, "probability": duplicate.probability}
-                problems.append(Problem("", message % values, blocking=False, row=row))
+                detail = {
+                    "person": duplicate.person_id,
+                    "reference": duplicate.reference,
+                    "probability": duplicate.probability,
+                    "likely_same": duplicate.is_likely_same,
+                }
+                problems.append(Problem("", message % values, blocking=False, row=row, detail=detail))
         return problems
+
+    def check_state(self) -> list:
+        return checks.registry_state(office=self.office)
+
+    def checked(self, problems: Sequence[Problem]) -> None:
+        self.possible_duplicates = defaultdict(list)
+        for problem in problems:
+            if problem.detail and "person" in problem.detail:
+                detail = problem.detail
+                self.possible_duplicates[problem.row].append(
+                    checks.PossibleDuplicate(
+                        detail["person"], detail["reference"], detail["probability"], detail["likely_same"]
+                    )
+                )
 
     # --- commit ----------------------------------------------------------------------------------------------
 
@@ -400,8 +423,9 @@ class PeopleImporter(staging.Importer):
             }
             for item, reference in zip(rows, new_references(office.code, Person, len(rows)), strict=True)
         ]
+        before = _last_key(Person)
         insert_many(Person, people)
-        person_ids = _ids_by_reference(Person, [person["reference"] for person in people])
+        person_ids = _ids_by_reference(Person, [person["reference"] for person in people], after=before)
         ids = [person_ids[person["reference"]] for person in people]
 
         identifiers = [
@@ -438,8 +462,9 @@ class PeopleImporter(staging.Importer):
                 heads.values(), new_references(f"{office.code}-H", Household, len(heads)), strict=True
             )
         ]
+        before = _last_key(Household)
         insert_many(Household, households)
-        household_ids = _ids_by_reference(Household, [household["reference"] for household in households])
+        household_ids = _ids_by_reference(Household, [household["reference"] for household in households], after=before)
         household_of = {
             ref: household_ids[household["reference"]] for ref, household in zip(heads, households, strict=True)
         }
@@ -456,7 +481,7 @@ class PeopleImporter(staging.Importer):
         person_of_row = {item.row: person_id for item, person_id in zip(rows, ids, strict=True)}
         found = [
             (person_of_row[row], duplicate)
-            for row, duplicates in getattr(self, "possible_duplicates", {}).items()
+            for row, duplicates in self.possible_duplicates.items()
             if row in person_of_row
             for duplicate in duplicates
         ]
@@ -485,11 +510,19 @@ class PeopleImporter(staging.Importer):
         }
 
 
-def _ids_by_reference(model, references: list[str]) -> dict[str, int]:
-    """The keys of records inserted by `insert_many`, found by their unique reference."""
-    found: dict[str, int] = {}
-    for start in range(0, len(references), 500):
-        found.update(model.objects.filter(reference__in=references[start : start + 500]).values_list("reference", "pk"))
+def _last_key(model) -> int:
+    return model._base_manager.aggregate(last=Max("pk"))["last"] or 0
+
+
+def _ids_by_reference(model, references: list[str], *, after: int) -> dict[str, int]:
+    """The keys of records `insert_many` has just inserted, by their unique reference. Keys only grow: each one is
+    above `after`, the largest before the insert, so one range of the primary key holds them all (with any record
+    someone else added meanwhile, which has another reference)."""
+    wanted = set(references)
+    inserted = model._base_manager.filter(pk__gt=after).values_list("reference", "pk")
+    found = {reference: pk for reference, pk in inserted.iterator(chunk_size=5000) if reference in wanted}
+    if len(found) != len(wanted):
+        raise RuntimeError(f"{len(wanted) - len(found)} new {model.__name__} records were not found by reference.")
     return found
 
 

@@ -33,6 +33,8 @@ PERSON_SCOPE = Scope(office="person__office", sensitivity="person__sensitivity")
 
 
 def normalise_phone_key(value: str) -> str:
+    if value[1:].isdigit() and value[:1] == "+":  # E.164, as phones are stored
+        return value[1:]
     return "".join(ch for ch in value if ch.isdigit())
 
 
@@ -339,8 +341,6 @@ class Attachment(models.Model):
 class NameKeyKind(models.TextChoices):
     """What a search key holds (see liman.registry.names)."""
 
-    WORD = "t", _("name word")
-    SKELETON = "s", _("skeleton of a name word")
     WORD_PAIR = "w", _("two name words")
     PAIR = "p", _("skeletons of two name words")
     BIRTH = "b", _("date of birth")
@@ -363,6 +363,8 @@ class PersonNameKey(models.Model):
     office = models.ForeignKey("core.Office", on_delete=models.CASCADE, related_name="+", db_index=False)
     sensitivity = models.CharField(max_length=16, choices=Sensitivity.choices, default=Sensitivity.NORMAL)
     kind = models.CharField(max_length=1, choices=NameKeyKind.choices)
+    #: Compared byte by byte (on PostgreSQL the column has the "C" collation, SQLite's is binary): the keys that
+    #: start with a word are one range of the index whatever the database's language.
     key = models.CharField(max_length=64)
 
     scope = Scope(office="office", sensitivity="sensitivity")

@@ -626,31 +626,62 @@ def name_words(*parts: str) -> tuple[Word, ...]:
 #: Pairs are keyed for at most this many words of a name (a name of 6 words has 15 pairs).
 MAX_PAIRED_WORDS = 6
 KEY_LENGTH = 64
+#: A word goes into a key cut to this length, so that two of them and the separator fit the key column.
+WORD_KEY_LENGTH = (KEY_LENGTH - 1) // 2
+#: Between the two words of a key. Keys are looked up by equality, and by the words they start with as a range:
+#: the separator sorts before "}", which ends the range (see `starting_range`).
+SEPARATOR = "|"
 
 
 def pair_key(a: str, b: str) -> str:
-    """The key of two words in either order."""
-    return "|".join(sorted((a, b)))[:KEY_LENGTH]
+    """The key of two words in this order (a lookup of two words asks for both orders: see `pair_keys`)."""
+    return f"{a[:WORD_KEY_LENGTH]}{SEPARATOR}{b[:WORD_KEY_LENGTH]}"
+
+
+def pair_keys(a: str, b: str) -> tuple[str, str]:
+    """The keys a person named with both words has one of."""
+    return pair_key(a, b), pair_key(b, a)
+
+
+def starting_range(word: str) -> tuple[str, str]:
+    """(lowest, above highest) of the keys that start with `word`: the person has that word."""
+    start = word[:WORD_KEY_LENGTH] + SEPARATOR
+    return start, start[:-1] + chr(ord(SEPARATOR) + 1)
+
+
+def linked_keys(items: Sequence[str]) -> set[str]:
+    """The keys of some distinct words: every two of them in one key ("a|b" or "b|a"), and every word at the
+    start of at least one, so that a key lookup finds a person by any two of their words and a range of keys
+    (`starting_range`) by any one. A name of three words has three keys, where keys of single words and pairs
+    would take six."""
+    if len(items) == 1:
+        return {pair_key(items[0], "")}
+    if len(items) == 2:
+        return set(pair_keys(*items))
+    last = len(items) - 1
+    return {
+        pair_key(items[j], items[i]) if (i, j) == (0, last) else pair_key(items[i], items[j])
+        for i, j in combinations(range(len(items)), 2)
+    }
 
 
 def name_keys(latin: Sequence[Word], original: Sequence[Word] = ()) -> set[tuple[str, str]]:
-    """(kind, key) rows for one person: "t" canonical word, "s" skeleton, "w" pair of canonical words (precise
-    for a name spelled right or in a known variant), "p" pair of skeletons (for other spellings)."""
+    """(kind, key) rows for one person: "w" keys of canonical words (precise for a name spelled right or in a
+    known variant), "p" keys of skeletons (for other spellings); see `linked_keys`. Words beyond the first
+    `MAX_PAIRED_WORDS` are paired with the first word only."""
     keys: set[tuple[str, str]] = set()
     for form in (latin, original):
-        for w in form:
-            if not w.unvocalised:
-                keys.add(("t", w.canonical[:KEY_LENGTH]))
-            if w.skeleton:
-                keys.add(("s", w.skeleton[:KEY_LENGTH]))
-        paired = form[:MAX_PAIRED_WORDS]
-        canonicals = list(dict.fromkeys(w.canonical for w in paired if w.canonical and not w.unvocalised))
-        for a, b in combinations(canonicals, 2):
-            keys.add(("w", pair_key(a, b)))
-        skeletons = list(dict.fromkeys(w.skeleton for w in paired if w.skeleton))
-        for a, b in combinations(skeletons, 2):
-            keys.add(("p", pair_key(a, b)))
+        canonicals = list(dict.fromkeys(w.canonical for w in form if w.canonical and not w.unvocalised))
+        for kind, items in (("w", canonicals), ("p", skeletons_of(form))):
+            if items:
+                keys.update((kind, key) for key in linked_keys(items[:MAX_PAIRED_WORDS]))
+                keys.update((kind, pair_key(item, items[0])) for item in items[MAX_PAIRED_WORDS:])
     return keys
+
+
+def key_words(key: str) -> list[str]:
+    """The words of a name key (one or two)."""
+    return [word for word in key.split(SEPARATOR) if word]
 
 
 def person_name_keys(

@@ -3,7 +3,8 @@
 A name search computes the keys of what was typed (see `liman.registry.names`), fetches at most a few
 hundred candidates through the B-tree index on `PersonNameKey` (scoped to what the user may see), and
 ranks them by how well their whole name matches, with a bonus for the same date or year of birth.
-Pairs of words are looked up first: "Mohammed Haddad" is selective even where "Mohammed" is not.
+Pairs of words are looked up first: "Mohammed Haddad" is selective even where "Mohammed" is not; one word on
+its own is a range of the keys (those that start with it, see `names.linked_keys`).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from itertools import combinations
 from typing import TYPE_CHECKING, NamedTuple
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils.translation import gettext as _
 
 from liman.core.staging import insert_values
@@ -116,6 +117,11 @@ def remember_skeletons(skeletons: Iterable[str]) -> None:
         NameSkeleton.objects.bulk_create(rows, ignore_conflicts=True, batch_size=2000)
 
 
+def skeletons_in(keys: Iterable[tuple[str, str]]) -> set[str]:
+    """The skeletons of the words of some (kind, key) rows."""
+    return {word for kind, key in keys if kind == NameKeyKind.PAIR for word in names.key_words(key)}
+
+
 def _key_row(person: Person, kind: str, key: str) -> PersonNameKey:
     return PersonNameKey(person=person, office_id=person.office_id, sensitivity=person.sensitivity, kind=kind, key=key)
 
@@ -135,7 +141,7 @@ def refresh_search_keys(person: Person) -> None:
         PersonNameKey.objects.bulk_create(
             [_key_row(person, kind, key) for kind, key in sorted(wanted - existing.keys())]
         )
-        remember_skeletons(key for kind, key in wanted if kind == NameKeyKind.SKELETON)
+        remember_skeletons(skeletons_in(wanted))
 
 
 class KeySource(NamedTuple):
@@ -151,6 +157,20 @@ class KeySource(NamedTuple):
     original_name: str
     birth_date: datetime.date | None
     birth_date_precision: str
+
+
+def rebuild_search_keys(chunk: int = 20_000) -> int:
+    """Write every person's search keys afresh (after a change of what the keys are); returns the rows written."""
+    fields = ("pk", "office_id", "sensitivity", *KeySource._fields[3:])
+    written, after = 0, 0
+    with transaction.atomic():
+        PersonNameKey.objects.all().delete()
+        # Read a chunk, then write its keys: on PostgreSQL the keys stream in by COPY, and no other query may run
+        # on the connection while it does.
+        while people := list(Person.objects.filter(pk__gt=after).order_by("pk").values_list(*fields)[:chunk]):
+            written += write_search_keys([KeySource(*row) for row in people])
+            after = people[-1][0]
+    return written
 
 
 def add_search_keys(people: Iterable[Person]) -> int:
@@ -173,6 +193,7 @@ def add_search_keys(people: Iterable[Person]) -> int:
 
 def write_search_keys(sources: Iterable[KeySource]) -> int:
     """Write the search keys of new people (who have none yet) in large batches; returns the rows written.
+    `sources` must not read the database as it goes (on PostgreSQL the keys stream in by COPY meanwhile).
 
     Names and dates of birth repeat a lot (a household shares its family name; "Mohammed" is one man in ten),
     so the keys are worked out once per distinct name and date, and the rows go in as plain values: an import
@@ -189,7 +210,7 @@ def write_search_keys(sources: Iterable[KeySource]) -> int:
             keys = name_keys.get(name)
             if keys is None:
                 keys = name_keys[name] = tuple(sorted(names.person_name_keys(*name)))
-                skeletons.update(key for kind, key in keys if kind == NameKeyKind.SKELETON)
+                skeletons.update(skeletons_in(keys))
             born = (source.birth_date, source.birth_date_precision)
             dates = date_keys.get(born)
             if dates is None:
@@ -238,13 +259,22 @@ def _candidate_ids(keys, query: Sequence[names.Word], enough: int, birth_date: d
     """People whose keys match the query's, the most promising first, at most `CANDIDATES` of them."""
     weights: dict[int, float] = {}
 
+    def add(rows, weight: float) -> None:
+        for person_id in dict.fromkeys(rows.values_list("person_id", flat=True)[:ROWS_PER_LOOKUP]):
+            weights[person_id] = weights.get(person_id, 0.0) + weight
+
     def collect(kind: str, wanted: Iterable[str], weight: float) -> None:
         wanted = sorted(set(wanted))
-        if not wanted:
-            return
-        rows = keys.filter(kind=kind, key__in=wanted).values_list("person_id", flat=True)[:ROWS_PER_LOOKUP]
-        for person_id in dict.fromkeys(rows):
-            weights[person_id] = weights.get(person_id, 0.0) + weight
+        if wanted:
+            add(keys.filter(kind=kind, key__in=wanted), weight)
+
+    def collect_starting(kind: str, starts: Iterable[str], weight: float) -> None:
+        """People with any of these words: the keys that start with one (each word of a name starts one)."""
+        ranges = Q()
+        for low, high in sorted({names.starting_range(word) for word in starts if word}):
+            ranges |= Q(key__gte=low, key__lt=high)
+        if ranges:
+            add(keys.filter(ranges, kind=kind), weight)
 
     skeletons = names.skeletons_of(query)
     neighbours = _typo_neighbours(skeletons)
@@ -252,25 +282,26 @@ def _candidate_ids(keys, query: Sequence[names.Word], enough: int, birth_date: d
         collect(NameKeyKind.BIRTH, _birth_search_keys(birth_date), _BIRTH_HIT)
     canonicals = list(dict.fromkeys(word.canonical for word in query if not word.unvocalised))
     for a, b in combinations(canonicals, 2):
-        collect(NameKeyKind.WORD_PAIR, [names.pair_key(a, b)], _WORD_PAIR_HIT)
+        collect(NameKeyKind.WORD_PAIR, names.pair_keys(a, b), _WORD_PAIR_HIT)
     if len(skeletons) >= 2:
         for a, b in combinations(skeletons, 2):
-            collect(NameKeyKind.PAIR, [names.pair_key(a, b)], _PAIR_HIT)
+            collect(NameKeyKind.PAIR, names.pair_keys(a, b), _PAIR_HIT)
         typo_pairs = {
-            names.pair_key(near, other)
+            key
             for typed, nears in neighbours.items()
             for near in nears
             for other in skeletons
             if other != typed
+            for key in names.pair_keys(near, other)
         }
         collect(NameKeyKind.PAIR, typo_pairs, _TYPO_PAIR_HIT)
     if len(weights) < enough:
         # One word searched, or too few people share two of the words: each word on its own.
         for word in query:
             if not word.unvocalised:
-                collect(NameKeyKind.WORD, [word.canonical[: names.KEY_LENGTH]], _WORD_HIT)
+                collect_starting(NameKeyKind.WORD_PAIR, [word.canonical], _WORD_HIT)
         nears = [near for nears in neighbours.values() for near in nears]
-        collect(NameKeyKind.SKELETON, [*skeletons, *nears], _SKELETON_HIT)
+        collect_starting(NameKeyKind.PAIR, [*skeletons, *nears], _SKELETON_HIT)
     ranked = sorted(weights.items(), key=lambda item: -item[1])
     return [person_id for person_id, _weight in ranked[:CANDIDATES]]
 

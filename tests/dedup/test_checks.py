@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 
 import pytest
@@ -10,9 +11,13 @@ from django.urls import reverse
 
 from liman.core.choices import Role
 from liman.core.models import ImportBatch
-from liman.core.staging import import_commit, import_stage, problem_report
+from liman.core.staging import ImportRefused, import_commit, import_stage, problem_report
 from liman.dedup.choices import FoundBy, MatchStatus
 from liman.dedup.models import MatchPair
+from liman.dedup.services import office_thresholds_set
+from liman.registry import services as registry
+from liman.registry.choices import IdentifierType
+from liman.registry.merge import person_merge
 from liman.registry.models import Person
 from tests.factories import staff
 
@@ -169,3 +174,99 @@ def test_the_candidates_of_an_import_are_found_in_a_few_queries_whatever_the_row
         import_duplicates(istanbul, drafts(3))
     with django_assert_max_num_queries(len(few)):
         import_duplicates(istanbul, drafts(300))
+
+
+def test_an_import_row_finds_candidates_by_phone_and_foreigner_id_whatever_the_name(istanbul, izmir):
+    """A woman registered under her father's family name comes again under her husband's: no name key is shared,
+    the phone (E.164, as the import and the registration form give it) and the foreigner ID (whatever its spacing)
+    still bring her in as a candidate, through their blind indexes."""
+    from liman.dedup.checks import _candidates_by_numbers
+    from liman.registry.checks import PersonDraft
+
+    by_phone = register(istanbul, "Amina", "Darwish", sex="F", phone="+905321112299")
+    by_number = register(istanbul, "Rania", "Khalil", sex="F", foreigner_id="99012345678")
+    register(izmir, "Huda", "Nasser", sex="F", phone="+905321110000")  # another office: not a candidate
+    drafts = {
+        2: PersonDraft(first_name="Amina", family_name="Rahimi", sex="F", phone="+905321112299"),
+        3: PersonDraft(first_name="Rania", family_name="Ahmadi", sex="F", foreigner_id="990 1234 5678"),
+        4: PersonDraft(first_name="Huda", family_name="Karimi", sex="F", phone="+905321110000"),
+    }
+    assert _candidates_by_numbers(istanbul, drafts) == {by_phone.pk, by_number.pk}
+
+
+# --- the commit takes the staged check when nothing it reads has changed ---------------------------------------
+
+
+@pytest.fixture
+def checks_at_commit(monkeypatch):
+    """How many times the people importer checked a whole batch (counted from here on)."""
+    from liman.registry.importers import PeopleImporter
+
+    calls = []
+    original = PeopleImporter.check_batch
+
+    def counted(self, rows):
+        calls.append(len(rows))
+        return original(self, rows)
+
+    monkeypatch.setattr(PeopleImporter, "check_batch", counted)
+    return calls
+
+
+def test_an_unchanged_registry_is_not_checked_again_at_commit_and_the_pairs_still_go_to_review(
+    istanbul, caseworker, checks_at_commit
+):
+    original = register(istanbul, **ORIGINAL)
+    batch = stage(istanbul, caseworker, people_csv(AGAIN_ROW, STRANGER_ROW))
+    assert checks_at_commit == [2]
+    import_commit(batch=batch, by=caseworker)
+    assert checks_at_commit == [2], "the registry did not change: the staged check holds"
+    pair = MatchPair.objects.get()
+    imported = Person.objects.get(first_name="Muhammad")
+    assert (pair.person_l_id, pair.person_r_id) == (original.pk, imported.pk)
+    assert pair.found_by == FoundBy.IMPORT and pair.match_probability == pytest.approx(
+        ImportBatch.objects.get(pk=batch.pk).rows.get(row_number=2).problems[0]["detail"]["probability"]
+    )
+
+
+def _register_someone(office, people, by):
+    register(office, "Yusuf", "Demir", birth_date=datetime.date(1990, 2, 3))
+
+
+def _edit_a_person(office, people, by):
+    registry.person_update(person=people[0], changes={"family_name": "Al-Hasan"}, by=by)
+
+
+def _add_an_identifier(office, people, by):
+    registry.identifier_add(
+        person=people[1], data=registry.IdentifierInput(IdentifierType.FOREIGNER_ID, "99555666774"), by=by
+    )
+
+
+def _merge_two_people(office, people, by):
+    person_merge(survivor=people[0], merged=people[1], by=by)
+
+
+def _set_thresholds(office, people, by):
+    office_thresholds_set(office=office, auto_link=0.95, review=0.05, by=by)
+
+
+@pytest.mark.parametrize(
+    "change", [_register_someone, _edit_a_person, _add_an_identifier, _merge_two_people, _set_thresholds]
+)
+def test_any_change_the_check_reads_makes_the_commit_check_again(istanbul, caseworker, checks_at_commit, change):
+    supervisor = staff(Role.SUPERVISOR, istanbul, username="supervisor.ist")
+    people = [register(istanbul, **ORIGINAL), register(istanbul, "Omar", "Karimi")]
+    batch = stage(istanbul, caseworker, people_csv(AGAIN_ROW, STRANGER_ROW))
+    change(istanbul, people, supervisor)
+    import_commit(batch=batch, by=caseworker)
+    assert checks_at_commit == [2, 2]
+
+
+def test_a_foreigner_id_registered_after_staging_still_blocks_the_commit(istanbul, caseworker):
+    batch = stage(istanbul, caseworker, people_csv({**STRANGER_ROW, "foreigner_id": "99555666774"}))
+    assert batch.state == ImportBatch.State.VALID
+    register(istanbul, "Zeynep", "Kaya", sex="F", foreigner_id="99555666774")
+    with pytest.raises(ImportRefused, match="Something changed since the file was checked"):
+        import_commit(batch=batch, by=caseworker)
+    assert Person.objects.filter(office=istanbul, first_name="Zeynep").count() == 1  # the one registered, only

@@ -543,8 +543,10 @@ def test_the_liman_console_script_exits_1_when_it_rejects_a_file(tmp_path):
         "LIMAN_FIELD_KEYS": "qQdhGAWPo0e_pt_DhChbBEm8n2UqzRr55C2EW1kVoEw=",
         "LIMAN_BLIND_INDEX_KEY": "console-script-test-blind-index-key",
     }
-    # The registry and what it stands on are enough (and quicker to create than every app).
-    subprocess.run([liman, "migrate", "registry", "-v0"], env=env, check=True, capture_output=True)
+    # The registry, the duplicate checks every people import runs, and what they stand on are enough (and quicker
+    # to create than every app).
+    for app in ("registry", "dedup"):
+        subprocess.run([liman, "migrate", app, "-v0"], env=env, check=True, capture_output=True)
     create_office = (
         "from liman.core.models import AdminArea, Office; "
         "Office.objects.create(code='IST', name='Istanbul', type='sub', province=AdminArea.objects.get(pcode='TUR034'))"

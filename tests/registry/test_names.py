@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import combinations
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -108,13 +110,31 @@ def test_the_skeleton_merges_the_letters_transliterations_swap():
     assert names.skeleton("walid") == names.skeleton("velit")
 
 
-def test_a_person_is_keyed_by_words_skeletons_and_pairs():
+def test_a_person_is_keyed_by_linked_words_and_skeletons():
     keys = names.person_name_keys("Mohammed", "Ahmad", "Al-Haddad")
-    assert ("t", "muhammad") in keys and ("t", "haddad") in keys
-    assert ("s", "mhmt") in keys
-    assert ("w", names.pair_key("muhammad", "haddad")) in keys
-    assert ("p", names.pair_key("mhmt", "ht")) in keys
-    assert len([key for key in keys if key[0] == "p"]) == len([key for key in keys if key[0] == "w"]) == 3
+    assert {key for kind, key in keys if kind == "w"} == {"muhammad|ahmad", "ahmad|haddad", "haddad|muhammad"}
+    assert {key for kind, key in keys if kind == "p"} == {"mhmt|ahmt", "ahmt|ht", "ht|mhmt"}
+
+
+@pytest.mark.parametrize("count", range(1, 9))
+def test_linked_keys_hold_every_two_words_and_start_with_every_word(count):
+    items = [f"w{n}" for n in range(count)]
+    keys = names.linked_keys(items)
+    for a, b in combinations(items, 2):
+        assert set(names.pair_keys(a, b)) & keys, (a, b)
+    for item in items:
+        low, high = names.starting_range(item)
+        assert any(low <= key < high for key in keys), item
+    # Never more keys than single words and pairs would take, and fewer from three words on.
+    assert len(keys) == max(count, count * (count - 1) // 2)
+
+
+def test_a_range_of_keys_finds_a_word_and_no_other():
+    keys = names.linked_keys(["ali", "alihan", "hasan"])
+    low, high = names.starting_range("ali")
+    assert [key for key in sorted(keys) if low <= key < high] == ["ali|alihan"]
+    low, high = names.starting_range("alihan")
+    assert [key for key in sorted(keys) if low <= key < high] == ["alihan|hasan"]
 
 
 def test_the_same_spelling_scores_above_a_variant_and_a_variant_above_a_lookalike():
@@ -172,7 +192,7 @@ def test_a_name_in_parts_gives_the_words_of_the_whole_line(parts):
 @given(name_text)
 def test_keys_fit_the_key_column(text):
     for kind, key in names.person_name_keys(text, text, text, text):
-        assert kind in "tswp" and 0 < len(key) <= names.KEY_LENGTH
+        assert kind in "wp" and 0 < len(key) <= names.KEY_LENGTH
 
 
 @given(latin_text)

@@ -240,3 +240,30 @@ def test_demo_people_carry_the_keys_and_audit_events_the_services_write(istanbul
     someone = people[len(people) // 2]
     assert someone in [match.person for match in person_search(registrar, text=someone.full_name)]
     assert seed_office(istanbul, seed=7, people=40) == 0
+
+
+@pytest.mark.parametrize("typed", ["Mohammed", "Ahmad", "Haddad", "Hadad", "Ahmed"])
+def test_one_word_finds_a_person_by_any_word_of_their_name(istanbul, registrar, typed):
+    register(istanbul, "Mohammed", "Al-Haddad", father_name="Ahmad")
+    register(istanbul, "Alihan", "Demir", nationality="TUR")
+    assert found(registrar, typed) == ["Mohammed Ahmad Al-Haddad"]
+
+
+def test_a_word_does_not_find_the_longer_words_it_begins(istanbul, registrar):
+    register(istanbul, "Ali", "Kaya", nationality="TUR")
+    register(istanbul, "Alihan", "Demir", nationality="TUR")
+    assert found(registrar, "Alihan") == ["Alihan Demir"]
+    assert "Ali Kaya" in found(registrar, "Ali")
+
+
+def test_the_keys_written_afresh_are_the_keys_the_services_wrote(istanbul, registrar):
+    from liman.registry.search import rebuild_search_keys
+
+    for first, family in [("Mohammed", "Haddad"), ("Fatima", "Al-Zahra"), ("Omar", "Kanaan"), ("Ali", "Kaya")]:
+        register(istanbul, first, family, birth_date=datetime.date(1990, 1, 1))
+    columns = ("person_id", "office_id", "sensitivity", "kind", "key")
+    written = set(PersonNameKey.objects.values_list(*columns))
+    PersonNameKey.objects.all().delete()
+    assert rebuild_search_keys(chunk=3) == len(written)  # in chunks smaller than the registry
+    assert set(PersonNameKey.objects.values_list(*columns)) == written
+    assert found(registrar, "Omar Kanaan") == ["Omar Kanaan"]
