@@ -1,4 +1,4 @@
-"""Keys for field encryption (MultiFernet) and blind indexes (HMAC-SHA256).
+"""Keys for field encryption (MultiFernet), blind indexes (HMAC-SHA256) and data keys of record sets (AES-GCM).
 
 Keys come from `LIMAN_FIELD_KEYS` (Fernet keys, newest first) and `LIMAN_BLIND_INDEX_KEY`.
 In development, when they are not set, keys are created once under var/ so that
@@ -15,10 +15,20 @@ from functools import cache
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-__all__ = ["InvalidToken", "blind_index", "decrypt", "encrypt", "field_keys", "forget_keys", "rotate_token"]
+__all__ = [
+    "DataKey",
+    "InvalidToken",
+    "blind_index",
+    "decrypt",
+    "encrypt",
+    "field_keys",
+    "forget_keys",
+    "rotate_token",
+]
 
 
 def _dev_key_file() -> Path:
@@ -99,3 +109,34 @@ def blind_index(value: str, *, purpose: str) -> str:
     """A keyed hash for exact lookups; `purpose` keeps the same value apart across fields."""
     message = f"{purpose}\x00{value}".encode()
     return hmac.new(_blind_key(), message, hashlib.sha256).hexdigest()
+
+
+class DataKey:
+    """A key of its own for the many values of one set of records (the staged rows of one import), AES-256-GCM.
+
+    The key is kept with the set, encrypted like any field (an `EncryptedTextField`): `liman keys rotate`
+    re-encrypts that one value, and dropping it makes every value of the set unreadable at once. Each value gets a
+    random 96-bit nonce and is bound to `context` (which row of which set it is), so it cannot be moved to another.
+    Several times faster than a Fernet token per value, which counts for an import of a hundred thousand rows.
+    """
+
+    NONCE_BYTES = 12
+
+    def __init__(self, key: str):
+        self._aead = AESGCM(base64.urlsafe_b64decode(key))
+
+    @staticmethod
+    def generate() -> str:
+        """A new key, as text (store it encrypted)."""
+        return base64.urlsafe_b64encode(AESGCM.generate_key(bit_length=256)).decode("ascii")
+
+    def seal(self, plaintext: str, *, context: str) -> str:
+        nonce = os.urandom(self.NONCE_BYTES)
+        sealed = self._aead.encrypt(nonce, plaintext.encode("utf-8"), context.encode("utf-8"))
+        return base64.urlsafe_b64encode(nonce + sealed).decode("ascii")
+
+    def open(self, token: str, *, context: str) -> str:
+        """The plaintext; InvalidTag if the token was changed, or belongs to another context or key."""
+        raw = base64.urlsafe_b64decode(token)
+        nonce, sealed = raw[: self.NONCE_BYTES], raw[self.NONCE_BYTES :]
+        return self._aead.decrypt(nonce, sealed, context.encode("utf-8")).decode("utf-8")

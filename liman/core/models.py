@@ -403,6 +403,9 @@ class ImportBatch(models.Model):
     created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     committed_at = models.DateTimeField(null=True, blank=True)
+    #: The key the staged rows are sealed with (`crypto.DataKey`), itself encrypted; blank once the rows' data is
+    #: gone (committed, discarded, purged), which leaves any copy of them unreadable.
+    rows_key = EncryptedTextField(blank=True, editable=False)
 
     scope = Scope(
         office="office",
@@ -423,7 +426,9 @@ class StagedRow(models.Model):
 
     batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="rows")
     row_number = models.PositiveIntegerField()
-    data = EncryptedTextField()
+    #: The row's cells and values as JSON, sealed with the batch's `rows_key` (see `liman.core.staging`);
+    #: blank once the data is gone.
+    data = models.TextField(blank=True)
     problems = models.JSONField(default=list, blank=True)
     is_blocking = models.BooleanField(default=False)
 

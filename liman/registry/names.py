@@ -670,12 +670,15 @@ def name_keys(latin: Sequence[Word], original: Sequence[Word] = ()) -> set[tuple
     known variant), "p" keys of skeletons (for other spellings); see `linked_keys`. Words beyond the first
     `MAX_PAIRED_WORDS` are paired with the first word only."""
     keys: set[tuple[str, str]] = set()
+    keyed: dict[str, set[str]] = {"w": set(), "p": set()}
     for form in (latin, original):
         canonicals = list(dict.fromkeys(w.canonical for w in form if w.canonical and not w.unvocalised))
         for kind, items in (("w", canonicals), ("p", skeletons_of(form))):
-            if items:
-                keys.update((kind, key) for key in linked_keys(items[:MAX_PAIRED_WORDS]))
-                keys.update((kind, pair_key(item, items[0])) for item in items[MAX_PAIRED_WORDS:])
+            if not items or (len(keyed[kind]) <= MAX_PAIRED_WORDS and keyed[kind].issuperset(items)):
+                continue  # the name in original script has the words of the Latin one: its keys are there already
+            keys.update((kind, key) for key in linked_keys(items[:MAX_PAIRED_WORDS]))
+            keys.update((kind, pair_key(item, items[0])) for item in items[MAX_PAIRED_WORDS:])
+            keyed[kind].update(items)
     return keys
 
 

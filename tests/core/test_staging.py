@@ -10,6 +10,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from cryptography.exceptions import InvalidTag
 from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 from django.db import connection
@@ -29,6 +30,7 @@ from liman.core.staging import (
     insert_many,
     insert_values,
     problem_report,
+    staged_row_data,
 )
 from tests.factories import grant, staff
 from tests.vault.models import Secret
@@ -121,7 +123,19 @@ def test_staged_cells_are_stored_encrypted(istanbul):
         cursor.execute("SELECT data FROM core_stagedrow")
         stored = cursor.fetchone()[0]
     assert "U1234567" not in stored and "Blue" not in stored
-    assert '"passport":"U1234567"' in StagedRow.objects.get().data
+    row = StagedRow.objects.get()
+    assert staged_row_data(row.batch, row)["raw"]["passport"] == "U1234567"
+
+
+def test_a_staged_row_cannot_be_read_as_another_row_or_without_its_batch_key(istanbul):
+    batch = stage(istanbul, "Blue,U1234567,low", "Green,,low")
+    first, second = batch.rows.order_by("row_number")
+    second.data = first.data  # moved to another row: the seal names the row it belongs to
+    with pytest.raises(InvalidTag):
+        staged_row_data(batch, second)
+    other = stage(istanbul, "Red,,low")
+    with pytest.raises(InvalidTag):
+        staged_row_data(other, first)
 
 
 def test_every_row_is_reported_with_row_column_problem_and_whether_it_blocks(istanbul):
@@ -309,7 +323,7 @@ def test_commit_writes_the_records_with_one_audit_event_for_the_batch(istanbul):
 def test_commit_keeps_the_report_but_not_the_staged_data(istanbul):
     batch = import_commit(batch=stage(istanbul, "Blue,U1234567,high", "Green,U7654321,low"), by=None)
     row = StagedRow.objects.get(batch=batch)  # the row without problems is gone
-    assert row.data == "{}"
+    assert row.data == "" and ImportBatch.objects.get(pk=batch.pk).rows_key == ""  # and the key of what was left
     assert report(batch) == [(2, "level", "High secrets need a second look.", False)]
     assert batch.row_count == 2
 
@@ -584,3 +598,36 @@ def test_a_large_commit_runs_in_the_background(
     run_worker()
     assert Secret.objects.count() == 2
     assert client.get(response["Location"])["Location"] == reverse("import-detail", args=[batch.pk])
+
+
+def test_imports_collect_cycles_less_often_and_put_the_thresholds_back():
+    import gc
+
+    before = gc.get_threshold()
+    with staging.fewer_collections():
+        raised = gc.get_threshold()
+        with staging.fewer_collections():  # an import inside another (a re-check during a correction)
+            assert gc.get_threshold() == raised
+        assert gc.get_threshold() == raised
+    assert raised[0] >= staging.IMPORT_GC_THRESHOLD and raised[1:] == before[1:]
+    assert gc.get_threshold() == before
+
+
+def test_the_rows_of_a_staged_batch_stay_readable_after_the_field_keys_rotate(istanbul, settings):
+    from cryptography.fernet import Fernet
+    from django.core.management import call_command
+
+    from liman.core import crypto
+
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    settings.LIMAN_FIELD_KEYS = [old]
+    crypto.forget_keys()
+    batch = stage(istanbul, "Blue,U1234567,low")
+    settings.LIMAN_FIELD_KEYS = [new, old]
+    call_command("keys", "rotate")  # re-encrypts the batch's key: the rows sealed with it stay as they are
+    settings.LIMAN_FIELD_KEYS = [new]
+    crypto.forget_keys()
+    batch = ImportBatch.objects.get(pk=batch.pk)
+    assert staged_row_data(batch, batch.rows.get())["raw"]["passport"] == "U1234567"
+    import_commit(batch=batch, by=None)
+    assert Secret.objects.get().passport == "U1234567"
