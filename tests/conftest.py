@@ -16,6 +16,16 @@ def izmir(db) -> Office:
 
 
 @pytest.fixture(autouse=True)
+def _language_of_the_settings():
+    """A request through the locale middleware leaves its language active in the thread: the next test must not
+    start in Arabic because the last one asked for it."""
+    yield
+    from django.utils import translation
+
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_keys():
     """Tests that change key settings must not leak cached keys into the next test."""
     from liman.core import crypto
