@@ -121,6 +121,9 @@ def fold(text: str) -> str:
     Turkish case rules ("IŞIK", "Işık", "ISIK" all give "isik"), diacritics removed ("Hüseyin" →
     "huseyin"), Arabic script transliterated, apostrophes and ʿayn marks joined, other punctuation a space.
     """
+    # Compatibility forms first (Arabic presentation and mathematical letters, ligatures): "𞹧" is the letter "ح",
+    # and must be transliterated as the letter is.
+    text = unicodedata.normalize("NFKC", text)
     if any(_is_arabic(ch) for ch in text):
         text = transliterate_arabic(text)
     lowered = text.translate(_TURKISH_LOWER).lower().translate(_JOINERS)
