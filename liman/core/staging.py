@@ -24,6 +24,7 @@ Importers are found in the `importers` module of each installed app.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import datetime
 import gc
@@ -1160,6 +1161,7 @@ def large_writes() -> Iterator[None]:
             cursor.execute(f"PRAGMA cache_size = {before}")
 
 
+_BASE32_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 #: References looked up per query (more make PostgreSQL's plan of the list slower than the round trips they save).
 REFERENCES_PER_QUERY = 500
 
@@ -1169,14 +1171,13 @@ def new_references(prefix: str, model: type[models.Model], count: int) -> list[s
 
     Random, as `new_reference`'s, so two offices importing at once never race for the same one.
     """
-    alphabet = REFERENCE_ALPHABET
-    assert len(alphabet) == 32  # one random byte's low five bits pick a letter without bias
+    # Five random bytes are eight letters of five bits: base 32, its letters put into the references' alphabet.
+    to_alphabet = str.maketrans(_BASE32_LETTERS, REFERENCE_ALPHABET)
     chosen: set[str] = set()
     while len(chosen) < count:
-        fresh = set()
-        for _attempt in range(count - len(chosen)):
-            code = "".join(alphabet[byte & 31] for byte in secrets.token_bytes(8))
-            fresh.add(f"{prefix}-{code}")
+        wanted = count - len(chosen)
+        letters = base64.b32encode(secrets.token_bytes(5 * wanted)).decode("ascii").translate(to_alphabet)
+        fresh = {f"{prefix}-{letters[at : at + 8]}" for at in range(0, 8 * wanted, 8)}
         fresh -= chosen
         candidates = list(fresh)
         for start in range(0, len(candidates), REFERENCES_PER_QUERY):

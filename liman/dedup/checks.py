@@ -18,7 +18,6 @@ from liman.core.models import Office, User
 from liman.registry import checks as registry_checks
 from liman.registry import names, search
 from liman.registry.checks import PersonDraft, PossibleDuplicate
-from liman.registry.choices import IdentifierType
 from liman.registry.models import Identifier, NameKeyKind, Person, PersonNameKey
 from liman.registry.selectors import people_for_display
 
@@ -165,21 +164,13 @@ def _candidates_by_keys(office: Office, pairs: set[tuple[str, str]]) -> set[int]
     return found
 
 
-def _candidates_by_numbers(office: Office, drafts: dict[int, PersonDraft]) -> set[int]:
-    """People of the office with a foreigner ID or phone of the file. The numbers go to the blind-index fields as
-    they are: the fields hash them (once) for the lookup."""
+def _candidates_by_phones(office: Office, drafts: dict[int, PersonDraft]) -> set[int]:
+    """People of the office with a phone of the file. The phones go to the blind-index field as they are: the
+    field hashes them (once) for the lookup. (Foreigner IDs are not looked up: a row whose ID is registered,
+    in any office, is refused by the import itself.)"""
     found: set[int] = set()
-    ids = sorted({draft.foreigner_id for draft in drafts.values() if draft.foreigner_id})
     phones = sorted({draft.phone for draft in drafts.values() if draft.phone})
     people = Person.objects.filter(office=office, sensitivity__in=IMPORT_TIERS)
-    for start in range(0, len(ids), KEY_BATCH):
-        found.update(
-            Identifier.objects.filter(
-                type=IdentifierType.FOREIGNER_ID,
-                value_index__in=ids[start : start + KEY_BATCH],
-                person__in=people.values("pk"),
-            ).values_list("person_id", flat=True)
-        )
     for start in range(0, len(phones), KEY_BATCH):
         found.update(people.filter(phone_index__in=phones[start : start + KEY_BATCH]).values_list("pk", flat=True))
     return found
@@ -190,7 +181,7 @@ def import_duplicates(office: Office, drafts: dict[int, PersonDraft]) -> dict[in
     if not drafts:
         return {}
     pairs = set().union(*(_pairs(draft) for draft in drafts.values()))
-    candidates = _candidates_by_keys(office, pairs) | _candidates_by_numbers(office, drafts)
+    candidates = _candidates_by_keys(office, pairs) | _candidates_by_phones(office, drafts)
     if candidates:
         merged = Person.objects.filter(pk__in=list(candidates), merged_into__isnull=False)
         candidates -= set(merged.values_list("pk", flat=True))

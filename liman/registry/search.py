@@ -200,7 +200,7 @@ def write_search_keys(sources: Iterable[KeySource]) -> int:
     of 100,000 people writes over a million keys.
     """
     name_keys: dict[tuple[str, str, str, str], tuple[tuple[str, str], ...]] = {}
-    date_keys: dict[tuple[datetime.date | None, str], tuple[str, ...]] = {}
+    date_keys: dict[tuple[datetime.date | None, str], tuple[tuple[str, str], ...]] = {}
     skeletons: set[str] = set()
     birth = NameKeyKind.BIRTH.value
 
@@ -214,12 +214,10 @@ def write_search_keys(sources: Iterable[KeySource]) -> int:
             born = (source.birth_date, source.birth_date_precision)
             dates = date_keys.get(born)
             if dates is None:
-                dates = date_keys[born] = tuple(sorted(birth_keys(*born)))
-            person, office, sensitivity = source.person_id, source.office_id, source.sensitivity
-            for kind, key in keys:
-                yield person, office, sensitivity, kind, key
-            for key in dates:
-                yield person, office, sensitivity, birth, key
+                dates = date_keys[born] = tuple((birth, key) for key in sorted(birth_keys(*born)))
+            person = (source.person_id, source.office_id, source.sensitivity)
+            yield from [person + key for key in keys]
+            yield from [person + key for key in dates]
 
     columns = ("person_id", "office_id", "sensitivity", "kind", "key")
     with transaction.atomic():

@@ -176,22 +176,28 @@ def test_the_candidates_of_an_import_are_found_in_a_few_queries_whatever_the_row
         import_duplicates(istanbul, drafts(300))
 
 
-def test_an_import_row_finds_candidates_by_phone_and_foreigner_id_whatever_the_name(istanbul, izmir):
+def test_an_import_row_finds_candidates_by_phone_whatever_the_name(istanbul, izmir):
     """A woman registered under her father's family name comes again under her husband's: no name key is shared,
-    the phone (E.164, as the import and the registration form give it) and the foreigner ID (whatever its spacing)
-    still bring her in as a candidate, through their blind indexes."""
-    from liman.dedup.checks import _candidates_by_numbers
+    the phone (E.164, as the import gives it) still brings her in as a candidate, through its blind index."""
+    from liman.dedup.checks import _candidates_by_phones
     from liman.registry.checks import PersonDraft
 
     by_phone = register(istanbul, "Amina", "Darwish", sex="F", phone="+905321112299")
-    by_number = register(istanbul, "Rania", "Khalil", sex="F", foreigner_id="99012345678")
     register(izmir, "Huda", "Nasser", sex="F", phone="+905321110000")  # another office: not a candidate
     drafts = {
         2: PersonDraft(first_name="Amina", family_name="Rahimi", sex="F", phone="+905321112299"),
-        3: PersonDraft(first_name="Rania", family_name="Ahmadi", sex="F", foreigner_id="990 1234 5678"),
         4: PersonDraft(first_name="Huda", family_name="Karimi", sex="F", phone="+905321110000"),
     }
-    assert _candidates_by_numbers(istanbul, drafts) == {by_phone.pk, by_number.pk}
+    assert _candidates_by_phones(istanbul, drafts) == {by_phone.pk}
+
+
+def test_a_row_with_a_registered_foreigner_id_is_refused_whatever_the_name(istanbul, caseworker):
+    register(istanbul, "Rania", "Khalil", sex="F", foreigner_id="99012345678")
+    batch = stage(istanbul, caseworker, people_csv({**STRANGER_ROW, "foreigner_id": "99012345678"}))
+    assert batch.state == ImportBatch.State.INVALID
+    blocking = [(row, column, message) for row, column, message, blocks in problem_report(batch) if blocks]
+    assert [(row, column) for row, column, _message in blocking] == [(2, "foreigner_id")]
+    assert "already registered" in blocking[0][2]
 
 
 # --- the commit takes the staged check when nothing it reads has changed ---------------------------------------

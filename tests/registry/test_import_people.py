@@ -583,3 +583,32 @@ def test_the_fast_path_for_mobile_numbers_agrees_with_libphonenumber(prefix, dig
     except ValueError:
         expected = ""
     assert PeopleImporter(office=None)._phone(text, []) == expected
+
+
+def test_new_references_are_distinct_unused_and_spread_over_the_whole_alphabet(istanbul, monkeypatch):
+    import base64
+    import collections
+    import secrets
+
+    from liman.core import staging
+    from liman.core.services import REFERENCE_ALPHABET
+    from liman.registry import services
+
+    taken = services.person_register(
+        office=istanbul,
+        data=services.PersonInput(first_name="Ali", family_name="Kaya", sex="M", nationality="TUR"),
+        by=None,
+    ).reference
+    # The first draw gives the reference already taken (and one more): it must be drawn again.
+    to_base32 = str.maketrans(REFERENCE_ALPHABET, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
+    real = secrets.token_bytes
+    draws = iter([base64.b32decode(taken.split("-")[1].translate(to_base32)) + real(5)])
+    monkeypatch.setattr(staging.secrets, "token_bytes", lambda n: next(draws, None) or real(n))
+    assert taken not in staging.new_references("IST", Person, 2)
+
+    references = staging.new_references("IST", Person, 5000)
+    assert len(set(references)) == 5000
+    assert all(re.fullmatch(rf"IST-[{REFERENCE_ALPHABET}]{{8}}", reference) for reference in references)
+    letters = collections.Counter("".join(reference[4:] for reference in references))
+    assert set(letters) == set(REFERENCE_ALPHABET)
+    assert all(1000 < count < 1500 for count in letters.values()), letters  # 1,250 of each expected
