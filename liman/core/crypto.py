@@ -130,13 +130,17 @@ class DataKey:
         """A new key, as text (store it encrypted)."""
         return base64.urlsafe_b64encode(AESGCM.generate_key(bit_length=256)).decode("ascii")
 
-    def seal(self, plaintext: str, *, context: str) -> str:
+    def seal(self, plaintext: str | bytes, *, context: str) -> str:
+        data = plaintext.encode("utf-8") if isinstance(plaintext, str) else plaintext
         nonce = os.urandom(self.NONCE_BYTES)
-        sealed = self._aead.encrypt(nonce, plaintext.encode("utf-8"), context.encode("utf-8"))
+        sealed = self._aead.encrypt(nonce, data, context.encode("utf-8"))
         return base64.urlsafe_b64encode(nonce + sealed).decode("ascii")
 
-    def open(self, token: str, *, context: str) -> str:
+    def open_bytes(self, token: str, *, context: str) -> bytes:
         """The plaintext; InvalidTag if the token was changed, or belongs to another context or key."""
         raw = base64.urlsafe_b64decode(token)
         nonce, sealed = raw[: self.NONCE_BYTES], raw[self.NONCE_BYTES :]
-        return self._aead.decrypt(nonce, sealed, context.encode("utf-8")).decode("utf-8")
+        return self._aead.decrypt(nonce, sealed, context.encode("utf-8"))
+
+    def open(self, token: str, *, context: str) -> str:
+        return self.open_bytes(token, context=context).decode("utf-8")

@@ -40,6 +40,7 @@ from pathlib import PurePath
 from types import SimpleNamespace
 from typing import IO, Any, ClassVar
 
+import orjson
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.serializers.json import DjangoJSONEncoder
@@ -519,12 +520,15 @@ def _drop_rows_key(batch: ImportBatch) -> None:
 
 
 def _sealed(key: crypto.DataKey, batch: ImportBatch, row_number: int, data: Mapping[str, Any]) -> str:
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    try:
+        text = orjson.dumps(data)  # an import seals every row: the fast encoder, the same JSON
+    except TypeError:  # what only the standard library takes (an integer beyond 64 bits)
+        text = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     return key.seal(text, context=f"{batch.pk}/{row_number}")
 
 
 def _opened(key: crypto.DataKey, batch: ImportBatch, row_number: int, token: str) -> dict[str, Any]:
-    return json.loads(key.open(token, context=f"{batch.pk}/{row_number}"))
+    return orjson.loads(key.open_bytes(token, context=f"{batch.pk}/{row_number}"))
 
 
 def staged_row_data(batch: ImportBatch, row: StagedRow) -> dict[str, Any]:
