@@ -320,6 +320,7 @@ class Benchmark:
         from liman.registry import names
         from liman.registry.choices import IdentifierType
         from liman.registry.models import Identifier, NameSkeleton, Person, PersonNameKey
+        from liman.registry.search import skeletons_in
 
         now = timezone.now()
         sqlite = self.engine == "sqlite"
@@ -361,8 +362,7 @@ class Benchmark:
             for kind, key in person_keys:
                 key_id += 1
                 keys.append((key_id, person["id"], person["office_id"], normal, str(kind), key))
-                if kind == "p":
-                    skeletons.update(names.key_words(key))
+            skeletons |= skeletons_in(person_keys)
             if len(people) >= CHUNK:
                 self.insert(Person, ["id"] + [f.column for f in person_columns], people)
                 self.insert(Identifier, self.identifier_columns(), identifiers)

@@ -47,12 +47,6 @@ def _foreigner_id_token(number: str) -> str:
     return Identifier._meta.get_field("value_index").get_prep_value(number) or ""
 
 
-def _phone_token(phone: str) -> str:
-    if not phone:
-        return ""
-    return Person._meta.get_field("phone_index").get_prep_value(phone) or ""
-
-
 def draft_record(record_id: str, draft: PersonDraft) -> dict[str, str]:
     return record_of(
         record_id,
