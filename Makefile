@@ -3,6 +3,8 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Where the database, keys and logs live: the settings read the same variable (default: var/ here).
+VAR_DIR := $(or $(LIMAN_VAR_DIR),var)
 
 .PHONY: run test install lint format messages clean
 
@@ -18,8 +20,8 @@ run: install
 	$(BIN)/liman migrate --no-input
 	$(BIN)/liman seed
 	@echo "Serving http://127.0.0.1:8000 (a background worker runs tasks; Ctrl-C stops both)."
-	@trap 'kill 0' INT TERM EXIT; \
-	  $(BIN)/liman db_worker --no-reload > var/worker.log 2>&1 & \
+	@mkdir -p "$(VAR_DIR)"; trap 'kill 0' INT TERM EXIT; \
+	  $(BIN)/liman db_worker --no-reload > "$(VAR_DIR)/worker.log" 2>&1 & \
 	  $(BIN)/liman runserver 127.0.0.1:8000
 
 test: install

@@ -197,7 +197,14 @@ def main() -> None:
         profiler.enable()
     started, cpu_started = time.perf_counter(), time.process_time()
     with path.open("rb") as stream:
-        batch = import_stage(kind="people", file=stream, file_name=path.name, office=office, by=None)
+        batch = import_stage(
+            kind="people",
+            file=stream,
+            file_name=path.name,
+            office=office,
+            by=None,
+            declared={"legal_basis": "consent"},
+        )
     staged = time.perf_counter()
     if batch.state != "valid":
         from liman.core.staging import problem_report

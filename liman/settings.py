@@ -89,7 +89,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -110,7 +109,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "liman.core.middleware.NulCharacterMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "liman.core.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -223,6 +222,8 @@ LOCALE_PATHS = [BASE_DIR / "liman" / "locale"]
 TIME_ZONE = "Europe/Istanbul"
 USE_I18N = True
 USE_TZ = True
+# Dates read the same in every language: ISO 8601 (liman/formats/).
+FORMAT_MODULE_PATH = ["liman.formats"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
@@ -240,7 +241,7 @@ MEDIA_ROOT = VAR_DIR / "media"
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first, so an unauthenticated call gets 401 with a WWW-Authenticate header.
-        "rest_framework.authentication.TokenAuthentication",
+        "liman.core.tokens.HashedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -261,6 +262,10 @@ TASKS = {
         "QUEUES": ["default"],
     }
 }
+# A running task writes a heartbeat this often; one whose heartbeat is older than LIMAN_TASK_STALE_SECONDS lost
+# its worker (killed, out of memory) and is marked failed, so its progress bar stops.
+LIMAN_TASK_HEARTBEAT_SECONDS = env_float("LIMAN_TASK_HEARTBEAT_SECONDS", 5)
+LIMAN_TASK_STALE_SECONDS = env_float("LIMAN_TASK_STALE_SECONDS", 180)
 
 # Field encryption: comma-separated Fernet keys, newest first. Without them a development
 # key is created under var/ (never in production).
@@ -269,6 +274,12 @@ LIMAN_BLIND_INDEX_KEY = env_str("LIMAN_BLIND_INDEX_KEY")
 LIMAN_DEV_KEY_FILE = VAR_DIR / "field-keys.txt"
 if IS_PRODUCTION and (not LIMAN_FIELD_KEYS or not LIMAN_BLIND_INDEX_KEY):
     raise ImproperlyConfigured("LIMAN_FIELD_KEYS and LIMAN_BLIND_INDEX_KEY must be set in production.")
+# The audit chain is keyed (HMAC-SHA256): comma-separated keys, newest first; the newest seals new events, the
+# others still check the events they sealed. Held outside the database, so whoever can rewrite the audit table
+# cannot recompute the chain. In development a key is created under var/ beside the field keys.
+LIMAN_AUDIT_KEY = env_list("LIMAN_AUDIT_KEY")
+if IS_PRODUCTION and not LIMAN_AUDIT_KEY:
+    raise ImproperlyConfigured("LIMAN_AUDIT_KEY must be set in production.")
 
 # Counter-trafficking: the reflection period after identification (DOMAIN.md: 30 days), and the smallest
 # group of victims a CTDC export may publish.
@@ -291,10 +302,13 @@ LIMAN_DEDUP_REVIEW = env_float("LIMAN_DEDUP_REVIEW", 0.02)
 # Resettlement: the fit-to-fly check counts within this many hours before departure (DOMAIN.md: 72).
 LIMAN_FIT_TO_FLY_HOURS = env_int("LIMAN_FIT_TO_FLY_HOURS", 72)
 
-# Field data: a field user (an ODK Collect login) is locked after this many wrong passwords in a row on the
-# OpenRosa server, for this many minutes or until an administrator of its office unlocks it.
+# Field data: after this many wrong passwords in a row for one field user name (an ODK Collect login) from one
+# address, each further try from that address waits 2, 4, 8, … seconds, up to this many minutes; other addresses
+# (the enumerator's own phone) are not held back. An administrator of the office clears the counts.
 LIMAN_FIELD_LOCKOUT_ATTEMPTS = env_int("LIMAN_FIELD_LOCKOUT_ATTEMPTS", 10)
 LIMAN_FIELD_LOCKOUT_MINUTES = env_int("LIMAN_FIELD_LOCKOUT_MINUTES", 30)
+# API tokens (`liman api-token`, the API token page) expire after this many days.
+LIMAN_API_TOKEN_DAYS = env_int("LIMAN_API_TOKEN_DAYS", 90)
 # A Unicode font for PDF manifests (Turkish and Arabic names); Debian's fonts-dejavu-core ships it.
 LIMAN_PDF_FONT = env_str("LIMAN_PDF_FONT", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 

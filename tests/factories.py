@@ -172,6 +172,8 @@ def _registry_world(office: Office, marker: str) -> list:
         head.identifiers.get(),
         registry.disability_assess(person=head, answers=dict.fromkeys(WG_DOMAINS, 1), by=None),
         registry.vulnerability_add(person=spouse, type="single_parent", note=f"{marker} vulnerability note", by=None),
+        # A protection fact about a normal-tier person: its own tier keeps it from normal-tier readers.
+        registry.vulnerability_add(person=head, type="victim_of_trafficking", note=f"{marker} exploited", by=None),
         registry.consent_record(person=head, purpose="registration", legal_basis="consent", by=None),
         registry.attachment_add(person=head, kind="identity_document", upload=pdf, by=None),
     ]

@@ -14,6 +14,7 @@ ROOT_URLCONF = "tests.urls"
 # Fixed keys so tests never write under var/; tests that rotate keys override these.
 LIMAN_FIELD_KEYS = ["qQdhGAWPo0e_pt_DhChbBEm8n2UqzRr55C2EW1kVoEw="]
 LIMAN_BLIND_INDEX_KEY = "test-blind-index-key-0123456789abcdef"
+LIMAN_AUDIT_KEY = ["test-audit-key-0123456789abcdef0123456789"]
 
 # Argon2 stays the production hasher (a test checks it); tests hash faster.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]  # noqa: F405

@@ -6,11 +6,8 @@ from __future__ import annotations
 from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
-from rest_framework.response import Response
 
-from liman.core import audit
 from liman.core.api import ScopedReadOnlyViewSet
-from liman.core.choices import AuditAction, Sensitivity
 
 from . import selectors
 from .choices import CaseType, ReferralStatus, ServiceType
@@ -135,12 +132,6 @@ class CaseViewSet(ScopedReadOnlyViewSet):
             raise ValidationError({"state": "No case type has this state."})
         return selectors.cases_for(self.request.user, type=case_type, state=state, owner=params.get("owner", ""))
 
-    def retrieve(self, request, *args, **kwargs):
-        case = self.get_object()
-        if case.sensitivity != Sensitivity.NORMAL:
-            audit.record(AuditAction.VIEW, actor=request.user, obj=case)
-        return Response(self.get_serializer(case).data)
-
 
 class ReferralViewSet(ScopedReadOnlyViewSet):
     """Referrals the caller sent, received, or (partner users) that were addressed to their organisation."""
@@ -171,7 +162,4 @@ class ReferralViewSet(ScopedReadOnlyViewSet):
 
     @extend_schema(responses=REFERRAL_RESPONSE)
     def retrieve(self, request, *args, **kwargs):
-        referral = self.get_object()
-        if referral.sensitivity != Sensitivity.NORMAL:
-            audit.record(AuditAction.VIEW, actor=request.user, obj=referral)
-        return Response(self.get_serializer(referral).data)
+        return super().retrieve(request, *args, **kwargs)

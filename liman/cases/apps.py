@@ -22,6 +22,8 @@ class CasesConfig(AppConfig):
             navigation.NavItem("referrals", _("Referrals"), "referral-list", casework | {Role.PARTNER}, order=22)
         )
         navigation.register(navigation.NavItem("ctdc", _("CTDC export"), "ctdc-export", casework, order=23))
+        # Roles from the view (`role_required`): administrators and supervisors.
+        navigation.register(navigation.NavItem("partners", _("Partners"), "partner-list", order=905))
         sections.register(
             sections.PersonSection(
                 key="cases",
@@ -48,3 +50,7 @@ class CasesConfig(AppConfig):
 
         register_home_figure("open_cases", _("Open cases"), open_cases)
         register_home_figure("overdue_follow_ups", _("My overdue follow-ups"), overdue_follow_ups)
+
+        from . import maps as map_measures
+
+        map_measures.register()

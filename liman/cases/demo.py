@@ -39,7 +39,7 @@ from .choices import (
     TraffickingState,
 )
 from .models import Case, PartnerOrganisation
-from .workflows import current_consent
+from .workflows import ONE_OPEN_CASE_PER_PERSON, current_consent
 
 #: Offices that get demo cases: the first one with people gets a case in every state of every type, the others a
 #: few (the seed stays fast).
@@ -109,8 +109,15 @@ class _Seeder:
         self.caseworker = User.objects.get(username=demo_username(Role.CASEWORKER, office.code))
         self.supervisor = User.objects.get(username=demo_username(Role.SUPERVISOR, office.code))
 
-    def person(self) -> Person:
-        return self.rng.choice(self.people)
+    def person(self, type: str = "") -> Person:
+        return self.rng.choice(self.free_people(type))
+
+    def free_people(self, type: str) -> list[Person]:
+        """The office's people, without those holding an open case of `type` when it allows one per person."""
+        if type not in ONE_OPEN_CASE_PER_PERSON:
+            return self.people
+        taken = set(Case.objects.filter(type=type).open().values_list("person_id", flat=True))
+        return [person for person in self.people if person.pk not in taken]
 
     def days_ago(self, low: int, high: int) -> datetime.date:
         return self.today - datetime.timedelta(days=self.rng.randint(low, high))
@@ -124,7 +131,7 @@ class _Seeder:
 
     def open(self, type: str, *, opened_on: datetime.date | None = None, person: Person | None = None) -> Case:
         case = services.case_open(
-            person=person or self.person(),
+            person=person or self.person(type),
             type=type,
             by=self.caseworker,
             opened_on=opened_on or self.days_ago(90, 400),
@@ -174,7 +181,9 @@ class _Seeder:
                 self.step(case, state)
         return case
 
-    def trafficking(self, target: str, *, identified_days_ago: int = 45, person: Person | None = None) -> Case:
+    def trafficking(self, target: str, *, identified_days_ago: int = 45, person: Person | None = None) -> Case | None:
+        if person is None and not self.free_people(CaseType.COUNTER_TRAFFICKING):
+            return None  # a small demo office: everyone already has their one open case
         opened = self.days_ago(identified_days_ago + 20, identified_days_ago + 300)
         case = self.open(CaseType.COUNTER_TRAFFICKING, opened_on=opened, person=person)
         branches = {
@@ -396,7 +405,8 @@ def seed_cases(rng: random.Random, seed: int) -> None:
                 seeder.trafficking(state, identified_days_ago=10 if running else 45)
             for state in ReturnState.values:
                 seeder.avrr(state)
-            for victim in rng.sample(seeder.people, min(EXTRA_VICTIMS, len(seeder.people))):
+            free = seeder.free_people(CaseType.COUNTER_TRAFFICKING)
+            for victim in rng.sample(free, min(EXTRA_VICTIMS, len(free))):
                 days = rng.randint(5, 200)
                 seeder.trafficking(TraffickingState.IDENTIFIED, identified_days_ago=days, person=victim)
         else:

@@ -14,6 +14,7 @@ from .choices import (
     ExploitationType,
     MeansOfControl,
     NoteKind,
+    PartnerKind,
     RecruiterRelation,
     ReferralKind,
     RiskLevel,
@@ -202,3 +203,23 @@ class ReferralAnswerForm(forms.Form):
         if data.get("decision") == "decline" and not (data.get("reason") or "").strip():
             self.add_error("reason", _("Say why the referral is declined: the referring caseworker reads it."))
         return data
+
+
+class PartnerOrganisationForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    acronym = forms.CharField(label=_("Acronym"), max_length=24, required=False)
+    kind = forms.ChoiceField(label=_("Kind"), choices=_blank(PartnerKind.choices))
+    is_active = forms.BooleanField(
+        label=_("Active"), required=False, initial=True, help_text=_("An inactive organisation receives no referrals.")
+    )
+
+
+class PartnerMemberForm(forms.Form):
+    """A partner user to add to an organisation: only users holding the partner role, in the adder's offices."""
+
+    user = forms.ModelChoiceField(label=_("Partner user"), queryset=None)
+
+    def __init__(self, *args, candidates, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = candidates
+        self.fields["user"].label_from_instance = lambda user: f"{user.display_name} ({user.username})"

@@ -267,3 +267,27 @@ def ctdc_cases(user: User | None) -> QuerySet[Case]:
         .select_related("person")
         .order_by("pk")
     )
+
+
+# --- partner organisations ----------------------------------------------------------------------------------
+
+
+def partner_organisations() -> QuerySet[PartnerOrganisation]:
+    """The directory every office shares (see `PartnerOrganisation.unscoped_because`)."""
+    return PartnerOrganisation.objects.order_by("name")
+
+
+def partner_members_for(user: User, organisation: PartnerOrganisation) -> QuerySet[User]:
+    """The organisation's partner users that `user` sees as staff; members in other offices are not shown."""
+    return organisation.members.filter(pk__in=User.objects.visible_to(user).values("pk")).order_by("username")
+
+
+def partner_member_candidates(user: User, organisation: PartnerOrganisation) -> QuerySet[User]:
+    """Active users holding the partner role in an office `user` sees, not yet members of the organisation."""
+    partners = RoleGrant.objects.current().filter(role=Role.PARTNER).values("user")
+    return (
+        User.objects.visible_to(user)
+        .filter(is_active=True, pk__in=partners)
+        .exclude(pk__in=organisation.members.values("pk"))
+        .order_by("username")
+    )

@@ -7,18 +7,18 @@ import datetime
 import json
 from collections.abc import Iterable
 
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from liman.core import audit
 from liman.core.access import has_role
 from liman.core.choices import AuditAction, Role, Sensitivity
-from liman.core.models import Office, Programme, StateChange, User
+from liman.core.models import Office, Programme, User
 from liman.core.services import new_reference, record_create, record_update
-from liman.core.workflows import TransitionRefused, transition
+from liman.core.workflows import TransitionRefused, record_state_change, state_set, transition
 from liman.health.selectors import clearances_of
 from liman.health.services import health_assessment_request
 from liman.movements import selectors as movements_selectors
@@ -53,7 +53,7 @@ from .models import (
     ServicePlan,
 )
 from .permissions import may_supervise, may_work_on
-from .workflows import WORKFLOWS, current_consent
+from .workflows import WORKFLOWS, current_consent, one_open_case_message, other_open_case
 
 #: Facts a caseworker records on a case, by type (everything else changes through its own service).
 FACTS = {
@@ -88,17 +88,7 @@ def _require_open(case: Case) -> None:
 
 
 def _history_opened(case: Case, by: User | None, reason: str) -> None:
-    StateChange.objects.create(
-        office=case.office,
-        sensitivity=case.sensitivity,
-        content_type=ContentType.objects.get_for_model(Case),
-        object_id=str(case.pk),
-        workflow=case.workflow.name,
-        from_state="",
-        to_state=case.state,
-        by=by,
-        reason=reason,
-    )
+    record_state_change(case, field="state", old="", new=case.state, by=by, reason=reason, workflow=case.workflow.name)
 
 
 def _case_create(
@@ -114,6 +104,12 @@ def _case_create(
 ) -> Case:
     if type not in CaseType.values:
         raise ValidationError({"type": _("Choose the type of case: protection, counter-trafficking or AVRR.")})
+    # One open case per person for the types that declare it; the person's row is locked so that two
+    # caseworkers opening at once do not both pass.
+    Person.objects.select_for_update().filter(pk=person.pk).first()
+    other = other_open_case(type, person.pk)
+    if other is not None:
+        raise ValidationError({"type": one_open_case_message(other)})
     if type == CaseType.COUNTER_TRAFFICKING:
         sensitivity = Sensitivity.PROTECTION
     elif not sensitivity:
@@ -258,7 +254,7 @@ def _open_follow_on(case: Case, type: str, *, by: User | None, reason: str) -> C
     )
     purpose = ConsentPurpose.REFERRAL
     now = timezone.now()
-    record_create(
+    referral = record_create(
         Referral(
             reference=new_reference(f"{case.office.code}-R", Referral),
             kind=ReferralKind.REFERRAL,
@@ -281,6 +277,7 @@ def _open_follow_on(case: Case, type: str, *, by: User | None, reason: str) -> C
         ),
         by=by,
     )
+    record_state_change(referral, field="status", old="", new=referral.status, by=by, reason=reason)
     return new_case
 
 
@@ -485,6 +482,21 @@ def planned_service_add(
         )  # fmt: skip
 
 
+def service_plan_authors(plan: ServicePlan) -> set[int]:
+    """Who wrote the plan: its creator, and whoever wrote its goals or added one of its services (audit log)."""
+    from liman.core.models import AuditEvent
+
+    service_ids = [str(pk) for pk in plan.services.values_list("pk", flat=True)]
+    writes = AuditEvent.objects.filter(
+        Q(object_type="cases.serviceplan", object_id=str(plan.pk), changes__has_key="goals")
+        | Q(object_type="cases.plannedservice", object_id__in=service_ids, action=AuditAction.CREATE)
+    )
+    authors = set(writes.exclude(actor=None).values_list("actor_id", flat=True))
+    if plan.created_by_id is not None:
+        authors.add(plan.created_by_id)
+    return authors
+
+
 def service_plan_approve(*, case: Case, by: User | None) -> ServicePlan:
     with transaction.atomic():
         if by is not None and not may_supervise(by, case):
@@ -492,6 +504,9 @@ def service_plan_approve(*, case: Case, by: User | None) -> ServicePlan:
         plan = ServicePlan.objects.select_for_update().filter(case=case).first()
         if plan is None or not plan.services.exists():
             raise ValidationError(_("Add at least one service to the plan before it is approved."))
+        # Four eyes: the supervisor who approves the plan is not one who wrote it.
+        if by is not None and by.pk in service_plan_authors(plan):
+            raise PermissionDenied(_("You wrote this service plan: another supervisor of the office approves it."))
         if plan.is_approved:
             return plan
         return record_update(plan, by=by, changes={"approved_by": by, "approved_at": timezone.now()})
@@ -668,7 +683,6 @@ def referral_accept(*, referral: Referral, by: User | None, note: str = "") -> R
         _require_receiver(by, referral)
         _require_pending(referral)
         changes: dict = {
-            "status": ReferralStatus.ACCEPTED,
             "responded_by": by,
             "responded_at": timezone.now(),
             "response_reason": note.strip(),
@@ -691,7 +705,7 @@ def referral_accept(*, referral: Referral, by: User | None, note: str = "") -> R
                 parent=case,
                 reason=_("Accepted referral %(reference)s") % {"reference": referral.reference},
             )
-        return record_update(referral, by=by, changes=changes)
+        return state_set(referral, field="status", new=ReferralStatus.ACCEPTED, by=by, changes=changes)
 
 
 def referral_decline(*, referral: Referral, by: User | None, reason: str) -> Referral:
@@ -701,11 +715,12 @@ def referral_decline(*, referral: Referral, by: User | None, reason: str) -> Ref
         _require_pending(referral)
         if not reason.strip():
             raise ValidationError({"reason": _("Say why the referral is declined: the referring caseworker reads it.")})
-        return record_update(
+        return state_set(
             referral,
+            field="status",
+            new=ReferralStatus.DECLINED,
             by=by,
             changes={
-                "status": ReferralStatus.DECLINED,
                 "responded_by": by,
                 "responded_at": timezone.now(),
                 "response_reason": reason.strip(),
@@ -785,3 +800,26 @@ def ctdc_export(*, stream, by: User | None, k: int | None = None, actor_label: s
             },
         )
     return result
+
+
+# --- partner organisations: editing and membership ----------------------------------------------------------
+
+
+def partner_organisation_update(
+    *, organisation: PartnerOrganisation, by: User | None, name: str, kind: str, acronym: str = "", is_active: bool
+) -> PartnerOrganisation:
+    """Rename, reclassify or retire a partner organisation; a retired one receives no new referrals."""
+    changes = {"name": name.strip(), "acronym": acronym.strip(), "kind": kind, "is_active": is_active}
+    return record_update(organisation, by=by, changes=changes)
+
+
+def partner_member_remove(*, organisation: PartnerOrganisation, user: User, by: User | None) -> PartnerOrganisation:
+    """The user no longer answers this organisation's referrals (and no longer sees them)."""
+    with transaction.atomic():
+        if not organisation.members.filter(pk=user.pk).exists():
+            raise ValidationError(
+                {"members": _("%(name)s is not a member of this organisation.") % {"name": user.get_username()}}
+            )
+        organisation.members.remove(user)
+        audit.record(AuditAction.UPDATE, actor=by, obj=organisation, changes={"members": [user.get_username(), None]})
+    return organisation

@@ -28,4 +28,16 @@ urlpatterns = [
     path("referrals/", views.referral_list, name="referral-list"),
     path("referrals/<str:reference>/", views.referral_detail, name="referral-detail"),
     path("referrals/<str:reference>/answer/", views.referral_answer, name="referral-answer"),
+    # The partner directory is shared by every office (PartnerOrganisation.unscoped_because): its pages check
+    # the role only, and list only the member accounts the reader sees as staff.
+    path("partners/", views.partner_list, name="partner-list"),
+    path("partners/new/", views.partner_new, name="partner-new"),
+    path("partners/<int:organisation_id>/", views.partner_detail, name="partner-detail"),
+    path("partners/<int:organisation_id>/edit/", views.partner_edit, name="partner-edit"),
+    path("partners/<int:organisation_id>/members/", views.partner_member_add, name="partner-member-add"),
+    path(
+        "partners/<int:organisation_id>/members/<str:username>/remove/",
+        views.partner_member_remove,
+        name="partner-member-remove",
+    ),
 ]

@@ -7,18 +7,20 @@ import io
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from liman.core import audit
-from liman.core.access import active_grants, get_visible_or_404
-from liman.core.choices import AuditAction, ProgrammeArea, Sensitivity
+from liman.core.access import active_grants, get_visible_or_404, has_role
+from liman.core.choices import AuditAction, ProgrammeArea, Role, Sensitivity
 from liman.core.models import Office, Programme
+from liman.core.roles import AUDIT_ROLES
+from liman.core.services import user_may_administer
+from liman.core.views import paginate, role_required
 from liman.core.workflows import TransitionRefused
 from liman.movements import selectors as movements_selectors
 from liman.movements.choices import ACTIVE_BOOKINGS
@@ -32,10 +34,6 @@ from . import ctdc, forms, selectors, services
 from .choices import CaseType, ReferralStatus
 from .models import CASE_ROLES, FollowUp, PartnerOrganisation, PlannedService
 from .workflows import state_choices
-
-
-def _paginate(request: HttpRequest, queryset, per_page: int = 50):
-    return Paginator(queryset, per_page).get_page(request.GET.get("page"))
 
 
 def _error_messages(exc: Exception) -> list[str]:
@@ -99,7 +97,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
         "query": request.GET.get("q", "").strip(),
         "open_only": request.GET.get("open") == "1",
     }
-    page = _paginate(request, selectors.cases_for(request.user, **filters))
+    page = paginate(request, selectors.cases_for(request.user, **filters))
     context = {
         "page": page,
         "filters": filters,
@@ -385,7 +383,7 @@ def follow_up_list(request: HttpRequest) -> HttpResponse:
     is_supervisor = selectors.is_supervisor(request.user)
     team = is_supervisor and request.GET.get("team") == "1"
     overdue = request.GET.get("overdue") == "1"
-    page = _paginate(request, selectors.follow_ups_for(request.user, team=team, overdue_only=overdue))
+    page = paginate(request, selectors.follow_ups_for(request.user, team=team, overdue_only=overdue))
     context = {"page": page, "team": team, "overdue": overdue, "is_supervisor": is_supervisor}
     return render(request, "cases/follow_up_list.html", context)
 
@@ -401,7 +399,7 @@ def referral_list(request: HttpRequest) -> HttpResponse:
         box = "received"
         referrals = selectors.referrals_received(request.user, status=status)
     context = {
-        "page": _paginate(request, referrals),
+        "page": paginate(request, referrals),
         "box": box,
         "status": status,
         "statuses": ReferralStatus.choices,
@@ -486,3 +484,102 @@ def ctdc_export_download(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(stream.getvalue().encode("utf-8"), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="ctdc-{timezone.localdate():%Y-%m-%d}.csv"'
     return response
+
+
+# --- partner organisations ----------------------------------------------------------------------------------
+
+#: Who keeps the partner directory; adding or removing a partner user (what referrals they read) is an
+#: administrator's, as role grants are.
+PARTNER_DIRECTORY_ROLES = frozenset({Role.ADMINISTRATOR, Role.SUPERVISOR})
+
+
+def _partner_form_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+@role_required(PARTNER_DIRECTORY_ROLES)
+def partner_list(request: HttpRequest) -> HttpResponse:
+    context = {"page": paginate(request, selectors.partner_organisations())}
+    return render(request, "cases/partner_list.html", context)
+
+
+@role_required(PARTNER_DIRECTORY_ROLES)
+def partner_new(request: HttpRequest) -> HttpResponse:
+    form = forms.PartnerOrganisationForm(request.POST or None)
+    del form.fields["is_active"]  # a new organisation is active
+    if request.method == "POST" and form.is_valid():
+        try:
+            organisation = services.partner_organisation_create(by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _partner_form_errors(form, exc)
+        else:
+            messages.success(request, _("Partner organisation added."))
+            return redirect("partner-detail", organisation_id=organisation.pk)
+    return render(request, "cases/partner_form.html", {"form": form, "organisation": None})
+
+
+@role_required(PARTNER_DIRECTORY_ROLES)
+def partner_detail(request: HttpRequest, organisation_id: int) -> HttpResponse:
+    organisation = get_object_or_404(selectors.partner_organisations(), pk=organisation_id)
+    member_form = None
+    if has_role(request.user, AUDIT_ROLES):
+        candidates = selectors.partner_member_candidates(request.user, organisation)
+        member_form = forms.PartnerMemberForm(candidates=candidates)
+    context = {
+        "organisation": organisation,
+        "members": selectors.partner_members_for(request.user, organisation),
+        "member_form": member_form,
+    }
+    return render(request, "cases/partner_detail.html", context)
+
+
+@role_required(PARTNER_DIRECTORY_ROLES)
+def partner_edit(request: HttpRequest, organisation_id: int) -> HttpResponse:
+    organisation = get_object_or_404(selectors.partner_organisations(), pk=organisation_id)
+    initial = {field: getattr(organisation, field) for field in forms.PartnerOrganisationForm.base_fields}
+    form = forms.PartnerOrganisationForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.partner_organisation_update(organisation=organisation, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _partner_form_errors(form, exc)
+        else:
+            messages.success(request, _("Partner organisation saved."))
+            return redirect("partner-detail", organisation_id=organisation.pk)
+    return render(request, "cases/partner_form.html", {"form": form, "organisation": organisation})
+
+
+@require_POST
+@role_required(AUDIT_ROLES)
+def partner_member_add(request: HttpRequest, organisation_id: int) -> HttpResponse:
+    organisation = get_object_or_404(selectors.partner_organisations(), pk=organisation_id)
+    form = forms.PartnerMemberForm(
+        request.POST, candidates=selectors.partner_member_candidates(request.user, organisation)
+    )
+    if not form.is_valid() or not user_may_administer(request.user, form.cleaned_data["user"]):
+        messages.error(request, _("Choose a partner user of an office you administer."))
+    else:
+        try:
+            services.partner_member_add(organisation=organisation, user=form.cleaned_data["user"], by=request.user)
+        except ValidationError as exc:
+            for message in _error_messages(exc):
+                messages.error(request, message)
+        else:
+            messages.success(request, _("Partner user added."))
+    return redirect("partner-detail", organisation_id=organisation.pk)
+
+
+@require_POST
+@role_required(AUDIT_ROLES)
+def partner_member_remove(request: HttpRequest, organisation_id: int, username: str) -> HttpResponse:
+    organisation = get_object_or_404(selectors.partner_organisations(), pk=organisation_id)
+    member = get_object_or_404(selectors.partner_members_for(request.user, organisation), username=username)
+    if not user_may_administer(request.user, member):
+        raise Http404
+    services.partner_member_remove(organisation=organisation, user=member, by=request.user)
+    messages.success(request, _("Partner user removed."))
+    return redirect("partner-detail", organisation_id=organisation.pk)

@@ -215,6 +215,30 @@ def before_departure_fear(case, **context):
     return None
 
 
+def other_open_case(case_type: str, person_id: int, *, excluding: int | None = None):
+    """The person's open case of a type that allows one open case per person (None: none, or the type allows
+    several)."""
+    from .models import Case
+
+    if case_type not in ONE_OPEN_CASE_PER_PERSON:
+        return None
+    others = Case.objects.filter(person_id=person_id, type=case_type).open()
+    if excluding is not None:
+        others = others.exclude(pk=excluding)
+    return others.order_by("opened_on", "id").first()
+
+
+def one_open_case_message(other) -> str:
+    return _(
+        "This person already has an open %(type)s case, %(reference)s: record the new facts there, or close it first."
+    ) % {"type": other.get_type_display().lower(), "reference": other.reference}
+
+
+def no_other_open_case(case, **context):
+    other = other_open_case(case.type, case.person_id, excluding=case.pk)
+    return one_open_case_message(other) if other is not None else None
+
+
 # --- the workflows ------------------------------------------------------------------------------------------
 
 
@@ -223,6 +247,37 @@ def closing(closed: str) -> Transition:
     return Transition(
         (ANY,), closed, CASEWORK, (no_pending_follow_ups,), label=gettext_lazy("Close the case"), needs_reason=True
     )
+
+
+def closed_from(state: str):
+    """The case re-opens in the state it was closed from (the start, when its history does not say)."""
+
+    def guard(case, **context):
+        workflow = case.workflow
+        left = workflow.state_left_for(case, case.state) or workflow.initial
+        if left != state:
+            return _("The case re-opens where it was closed: “%(state)s”.") % {"state": workflow.states(left).label}
+        return None
+
+    return guard
+
+
+def reopening(states: type, closed: str, final: frozenset) -> list[Transition]:
+    """Re-opening goes back to the step the case was closed from, never further: the engine checks the case was
+    there (`resumes`), and every later step checks its rules again."""
+    return [
+        Transition(
+            (closed,),
+            state,
+            CASEWORK,
+            (closed_from(state), no_other_open_case),
+            label=gettext_lazy("Re-open the case"),
+            needs_reason=True,
+            resumes=True,
+        )
+        for state in states.values
+        if state not in final
+    ]
 
 
 P = ProtectionState
@@ -243,7 +298,7 @@ PROTECTION = Workflow(
         Transition((P.PLAN_APPROVED,), P.SERVICES, CASEWORK, label=gettext_lazy("Start services")),
         Transition((P.SERVICES,), P.FOLLOW_UP, CASEWORK, (service_delivered,), label=gettext_lazy("Move to follow-up")),
         closing(P.CLOSED),
-        Transition((P.CLOSED,), P.OPEN, CASEWORK, label=gettext_lazy("Re-open the case"), needs_reason=True),
+        *reopening(ProtectionState, P.CLOSED, frozenset({P.CLOSED})),
     ],
 )
 
@@ -321,9 +376,7 @@ TRAFFICKING = Workflow(
             label=gettext_lazy("Third country"),
         ),
         closing(T.CLOSED),
-        Transition(
-            (T.CLOSED,), T.SUPPORT_PROGRAMME, CASEWORK, label=gettext_lazy("Re-open the case"), needs_reason=True
-        ),
+        *reopening(TraffickingState, T.CLOSED, frozenset({T.CLOSED})),
     ],
 )
 
@@ -405,6 +458,10 @@ RETURN = Workflow(
         ),
     ],
 )
+
+#: Case types of which a person holds one open case at a time: a second report about the same person belongs in
+#: the case already open (one screening, one identification, one reflection period for one victim).
+ONE_OPEN_CASE_PER_PERSON = frozenset({CaseType.COUNTER_TRAFFICKING})
 
 WORKFLOWS: dict[str, Workflow] = {
     CaseType.PROTECTION: PROTECTION,

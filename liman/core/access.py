@@ -24,12 +24,64 @@ class Scope:
     office: str = "office"
     #: Path to the record's programme; a record without one is office-wide.
     programme: str | None = None
-    #: Path to the record's sensitivity tier (see `Sensitivity`).
-    sensitivity: str | None = None
+    #: Path to the record's sensitivity tier (see `Sensitivity`), or several paths that must all be within the
+    #: reader's tiers (a vulnerability is as sensitive as its own kind and as the person it belongs to).
+    sensitivity: str | tuple[str, ...] | None = None
     #: When set, only grants of these roles see the model at all.
     roles: frozenset[str] | None = None
     #: The office path crosses a to-many relation: filter by id so rows are not repeated.
     through_many: bool = False
+
+    @property
+    def sensitivity_paths(self) -> tuple[str, ...]:
+        if not self.sensitivity:
+            return ()
+        return (self.sensitivity,) if isinstance(self.sensitivity, str) else tuple(self.sensitivity)
+
+
+#: Tiers from the least to the most restricted, to name the strictest of several.
+TIER_ORDER = ("normal", "protection", "medical")
+
+
+def _tier_rank(tier: str) -> int:
+    return TIER_ORDER.index(tier) if tier in TIER_ORDER else len(TIER_ORDER)
+
+
+def strictest(tiers) -> str:
+    """The most restricted of `tiers` (normal when there are none)."""
+    ranked = [tier for tier in tiers if tier]
+    # An unknown tier counts as the strictest: a new tier is never read as normal by mistake.
+    return max(ranked, key=_tier_rank, default="normal")
+
+
+def record_tier(obj) -> str:
+    """The sensitivity tier of one record, read along its model's scope paths (normal when it declares none)."""
+    scope: Scope | None = getattr(type(obj), "scope", None)
+    if scope is None:
+        return "normal"
+    tiers = []
+    for path in scope.sensitivity_paths:
+        value = obj
+        for part in path.split("__"):
+            value = getattr(value, part, None)
+            if value is None:
+                break
+        tiers.append(value)
+    return strictest(tiers)
+
+
+def tiers_of(user, *, office=None) -> frozenset[str]:
+    """The tiers `user` may read (in `office`, when given): the union over their current grants."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return frozenset()
+    if user.is_superuser:
+        return frozenset(TIER_ORDER)
+    office_id = getattr(office, "pk", office)
+    tiers: set[str] = set()
+    for grant in active_grants(user):
+        if office_id is None or grant.office_id in (None, office_id):
+            tiers |= ROLE_TIERS.get(grant.role, frozenset())
+    return frozenset(tiers)
 
 
 def active_grants(user) -> list:
@@ -69,17 +121,22 @@ def scope_condition(model, user) -> Q | None:
     for grant in active_grants(user):
         if scope.roles is not None and grant.role not in scope.roles:
             continue
+        tiers = ROLE_TIERS.get(grant.role, frozenset())
+        # A role that reads no tier (partners) sees a model only where the model names it: what reaches a partner
+        # does so by an explicit referral, never because it belongs to the partner's office.
+        if not tiers and (scope.roles is None or grant.role not in scope.roles):
+            continue
         q = Q()
         if grant.office_id is not None:
             q &= Q(**{scope.office: grant.office_id})
         if scope.programme and grant.programme_id is not None:
             q &= Q(**{scope.programme: grant.programme_id}) | Q(**{f"{scope.programme}__isnull": True})
-        if scope.sensitivity:
-            tiers = ROLE_TIERS.get(grant.role, frozenset())
+        for path in scope.sensitivity_paths:
             if not tiers:
-                continue
-            q &= Q(**{f"{scope.sensitivity}__in": sorted(tiers)})
-        condition = q if condition is None else condition | q
+                break
+            q &= Q(**{f"{path}__in": sorted(tiers)})
+        else:
+            condition = q if condition is None else condition | q
     return condition
 
 

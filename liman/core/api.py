@@ -9,15 +9,32 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from . import selectors
+from . import audit, selectors
 from .models import AdminArea, AuditEvent, Office, RoleGrant, TaskProgress, User
 
 
 class ScopedReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
-    """Base for every API viewset over a scoped model: the queryset is always narrowed to the caller."""
+    """Base for every API viewset over a scoped model: the queryset is always narrowed to the caller, and every
+    read of protection- or medical-tier records is written to the audit log (one event per answer, listing them)."""
 
     def get_queryset(self):
         return self.queryset.visible_to(self.request.user)
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        self._audit_read(page if page is not None else queryset)
+        return page
+
+    def get_object(self):
+        obj = super().get_object()
+        if self.action == "retrieve" and not getattr(self, "_read_audited", False):
+            self._read_audited = True
+            self._audit_read([obj])
+        return obj
+
+    def _audit_read(self, records) -> None:
+        if self.request.method == "GET":
+            audit.record_read(self.request.user, records, reason="api", ip_address=audit.client_address(self.request))
 
 
 class AdminAreaSerializer(serializers.ModelSerializer):
@@ -122,8 +139,18 @@ class AuditEventSerializer(serializers.ModelSerializer):
         model = AuditEvent
         fields = [
             "seq", "at", "actor_username", "office", "action", "object_type", "object_id", "object_repr",
-            "changes", "reason", "ip_address", "prev_hash", "hash",
+            "changes", "reason", "ip_address", "sensitivity", "withheld", "prev_hash", "hash",
         ]  # fmt: skip
+
+    withheld = serializers.SerializerMethodField()
+
+    def to_representation(self, instance):
+        # Outside the record's tier the values, the record's name and the reason are withheld, as on the page.
+        audit.present([instance], self.context["request"].user)
+        return super().to_representation(instance)
+
+    def get_withheld(self, event) -> bool:
+        return bool(getattr(event, "withheld", False))
 
 
 class AuditEventViewSet(ScopedReadOnlyViewSet):

@@ -8,7 +8,7 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self):
-        from . import maps, navigation, signals  # noqa: F401  (signals connect on import)
+        from . import maps, navigation, progress, signals  # noqa: F401  (signals connect on import)
         from .roles import AUDIT_ROLES, STAFF_DIRECTORY_ROLES
 
         navigation.register(navigation.NavItem("home", _("Home"), "home", order=0))

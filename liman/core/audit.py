@@ -1,13 +1,18 @@
-"""The append-only, hash-chained audit log.
+"""The append-only, keyed, hash-chained audit log.
 
-Each event's hash covers its own fields and the previous event's hash, so altering or
-removing a row breaks the chain from that point; `liman audit verify` recomputes it.
-Events are written in the same transaction as the change they describe.
+Each event's seal is an HMAC-SHA256, under a key held outside the database (`LIMAN_AUDIT_KEY`), of its own
+fields and the previous event's seal: altering, removing or re-sealing a row without the key breaks the chain
+from that point; `liman audit verify` recomputes it, and checks it against signed chain heads an operator
+exported earlier (`liman audit anchor`). Events are written in the same transaction as the change they describe.
+
+Each event carries the tier of the record it is about; a reader outside that tier sees who did what to which
+record and which fields changed, never the values, the record's name or the reason (`present`).
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -15,11 +20,17 @@ from datetime import UTC
 
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
+from . import crypto
+from .access import record_tier, strictest, tiers_of
+from .choices import AuditAction
 from .models import AuditChainHead, AuditEvent
 
 GENESIS_HASH = "0" * 64
 REDACTED = "[encrypted]"
+#: What a reader outside the record's tier sees in place of a value.
+WITHHELD = _("[withheld]")
 
 
 def _canonical(event: AuditEvent) -> bytes:
@@ -36,13 +47,16 @@ def _canonical(event: AuditEvent) -> bytes:
         "changes": event.changes,
         "reason": event.reason,
         "ip_address": event.ip_address,
+        "sensitivity": event.sensitivity,
+        "key_id": event.key_id,
         "prev_hash": event.prev_hash,
     }
     return json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def event_hash(event: AuditEvent) -> str:
-    return hashlib.sha256(_canonical(event)).hexdigest()
+    """The event's seal under the audit key it names (KeyError when that key is not configured)."""
+    return crypto.audit_seal(_canonical(event), key_id=event.key_id)[1]
 
 
 def _office_of(obj) -> int | None:
@@ -68,10 +82,16 @@ def record(
     object_type: str = "",
     object_id: str = "",
     object_repr: str = "",
+    sensitivity: str | None = None,
 ) -> AuditEvent:
-    """Append one event to the chain (inside the caller's transaction, if any)."""
+    """Append one event to the chain (inside the caller's transaction, if any).
+
+    The event takes the tier of `obj` (its model's scope), or the stricter `sensitivity` given (an event about
+    several records, a record already deleted)."""
     if actor is not None and not getattr(actor, "is_authenticated", False):
         actor = None
+    tier = strictest([record_tier(obj) if obj is not None else "normal", sensitivity or "normal"])
+    key_id = next(iter(crypto.audit_keys()))
     with transaction.atomic():
         head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1, defaults={"hash": GENESIS_HASH})
         event = AuditEvent(
@@ -87,6 +107,8 @@ def record(
             changes=json_safe(changes or {}),
             reason=reason,
             ip_address=ip_address or "",
+            sensitivity=tier,
+            key_id=key_id,
             prev_hash=head.hash,
         )
         event.hash = event_hash(event)
@@ -94,6 +116,46 @@ def record(
         head.seq, head.hash = event.seq, event.hash
         head.save(update_fields=["seq", "hash"])
     return event
+
+
+def record_many(
+    action: str, objects: Iterable[models.Model], *, actor=None, reason: str = "", changes: Callable | None = None
+) -> list[AuditEvent]:
+    """One event per record, chained exactly as `record` chains them, written in bulk (imports, the demo).
+
+    `changes(obj)` gives each event's diff; by default the record's fields as created."""
+    if actor is not None and not getattr(actor, "is_authenticated", False):
+        actor = None
+    changes = changes or (lambda obj: diff({}, snapshot(obj)))
+    key_id = next(iter(crypto.audit_keys()))
+    with transaction.atomic():
+        head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1, defaults={"hash": GENESIS_HASH})
+        seq, previous, at = head.seq, head.hash, timezone.now()
+        events = []
+        for obj in objects:
+            seq += 1
+            event = AuditEvent(
+                seq=seq,
+                at=at,
+                actor=actor,
+                actor_username=actor.get_username() if actor is not None else "",
+                office_id=_office_of(obj),
+                action=action,
+                object_type=obj._meta.label_lower,
+                object_id=str(obj.pk),
+                object_repr=str(obj)[:200],
+                changes=json_safe(changes(obj)),
+                reason=reason,
+                sensitivity=record_tier(obj),
+                key_id=key_id,
+                prev_hash=previous,
+            )
+            event.hash = previous = event_hash(event)
+            events.append(event)
+        AuditEvent.objects.bulk_create(events, batch_size=1000)
+        head.seq, head.hash = seq, previous
+        head.save(update_fields=["seq", "hash"])
+    return events
 
 
 def json_safe(value):
@@ -159,8 +221,15 @@ def verify(progress: Callable[[int, int], None] | None = None, batch: int = 2000
             )
         elif event.prev_hash != expected_prev:
             problems.append(ChainProblem(event.seq, f"event #{event.seq} does not link to the event before it"))
-        if event_hash(event) != event.hash:
-            problems.append(ChainProblem(event.seq, f"event #{event.seq} was altered after it was written"))
+        try:
+            sealed = event_hash(event)
+        except KeyError:
+            problems.append(
+                ChainProblem(event.seq, f"event #{event.seq} names audit key {event.key_id!r}, which is not configured")
+            )
+        else:
+            if sealed != event.hash:
+                problems.append(ChainProblem(event.seq, f"event #{event.seq} was altered after it was written"))
         if problems:
             return problems
         expected_seq, expected_prev = event.seq + 1, event.hash
@@ -174,3 +243,113 @@ def verify(progress: Callable[[int, int], None] | None = None, batch: int = 2000
     if progress:
         progress(total, total)
     return problems
+
+
+# --- what a reader may see of an event -------------------------------------------------------------------------
+
+
+def client_address(request) -> str:
+    """The address a request came from, as audit events keep it."""
+    return request.META.get("REMOTE_ADDR", "") if request is not None else ""
+
+
+def may_read(event: AuditEvent, user) -> bool:
+    """Whether `user` may read the values of `event`: they read its record's tier in its office."""
+    return event.sensitivity in tiers_of(user, office=event.office_id)
+
+
+def present(events: Iterable[AuditEvent], user) -> list[AuditEvent]:
+    """The events as `user` may read them: outside the record's tier, the record's name, the values changed and
+    the reason are withheld (the fields that changed stay named). Sets `withheld` on each event, in memory only."""
+    shown = []
+    for event in events:
+        event.withheld = not may_read(event, user)
+        if event.withheld:
+            event.object_repr = str(WITHHELD)
+            event.reason = str(WITHHELD) if event.reason else ""
+            event.changes = {field: [str(WITHHELD), str(WITHHELD)] for field in (event.changes or {})}
+        shown.append(event)
+    return shown
+
+
+def record_read(user, records: Iterable[models.Model], *, reason: str, ip_address: str = "") -> AuditEvent | None:
+    """One VIEW event for a list of records read at once, when any of them is above the normal tier.
+
+    Lists the references (or ids) of every sensitive record returned, so an audit can tell who read whose file."""
+    records = list(records)
+    if not records:
+        return None
+    tiers = _tiers_of_records(records)
+    sensitive = [record for record in records if tiers[record.pk] != "normal"]
+    if not sensitive:
+        return None
+    first = sensitive[0]
+    offices = {getattr(record, "office_id", None) for record in sensitive}
+    return record(
+        AuditAction.VIEW,
+        actor=user,
+        office=offices.pop() if len(offices) == 1 else None,
+        object_type=first._meta.label_lower,
+        object_id=str(first.pk) if len(sensitive) == 1 else "",
+        object_repr=f"{len(sensitive)} {first._meta.verbose_name_plural}",
+        changes={"returned": [str(getattr(item, "reference", "") or item.pk) for item in sensitive]},
+        reason=reason,
+        ip_address=ip_address,
+        sensitivity=strictest(tiers[item.pk] for item in sensitive),
+    )
+
+
+def _tiers_of_records(records: list[models.Model]) -> dict:
+    """Each record's tier by primary key: read from the objects when the tier is their own field, else in one query
+    along the scope's paths (never one query per record)."""
+    model = type(records[0])
+    scope = getattr(model, "scope", None)
+    paths = scope.sensitivity_paths if scope is not None else ()
+    if all("__" not in path for path in paths):
+        return {record.pk: record_tier(record) for record in records}
+    rows = model._default_manager.filter(pk__in=[record.pk for record in records]).values_list("pk", *paths)
+    return {row[0]: strictest(row[1:]) for row in rows}
+
+
+# --- signed chain heads ----------------------------------------------------------------------------------------
+
+
+def _anchor_message(seq: int, hash_: str) -> bytes:
+    return f"liman-audit-anchor\x00{seq}\x00{hash_}".encode()
+
+
+def anchor() -> dict:
+    """The chain's head, signed with the newest audit key: kept outside the server, a later `verify` checks that
+    the chain still passes through it (a rewrite of history before it, even with the key, is found)."""
+    head = AuditChainHead.objects.filter(pk=1).first()
+    seq, hash_ = (head.seq, head.hash) if head else (0, GENESIS_HASH)
+    key_id, signature = crypto.audit_seal(_anchor_message(seq, hash_))
+    return {
+        "seq": seq,
+        "hash": hash_,
+        "at": timezone.now().astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "key_id": key_id,
+        "signature": signature,
+    }
+
+
+def check_anchor(anchor: dict) -> list[ChainProblem]:
+    """Problems between the chain and one exported head (empty: the chain still passes through it)."""
+    try:
+        seq, hash_, key_id, signature = int(anchor["seq"]), str(anchor["hash"]), anchor["key_id"], anchor["signature"]
+    except (KeyError, TypeError, ValueError):
+        return [ChainProblem(None, "the anchor is not a chain head exported by `liman audit anchor`")]
+    try:
+        expected = crypto.audit_seal(_anchor_message(seq, hash_), key_id=key_id)[1]
+    except KeyError:
+        return [ChainProblem(seq, f"the anchor of event #{seq} is signed with audit key {key_id!r}, not configured")]
+    if not hmac.compare_digest(expected.encode(), str(signature).encode()):
+        return [ChainProblem(seq, f"the anchor of event #{seq} has a wrong signature (it was not exported here)")]
+    if seq == 0:
+        return []
+    event = AuditEvent.objects.filter(seq=seq).first()
+    if event is None:
+        return [ChainProblem(seq, f"event #{seq}, anchored earlier, is missing")]
+    if event.hash != hash_:
+        return [ChainProblem(seq, f"event #{seq} is not the event anchored earlier: the chain was rewritten")]
+    return []

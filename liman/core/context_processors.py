@@ -4,5 +4,8 @@ from . import navigation
 def navigation_items(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"nav_items": []}
-    return {"nav_items": navigation.items_for(user, request.path)}
+        return {"nav_items": [], "nav_menus": {}}
+    return {
+        "nav_items": navigation.items_for(user, request.path),
+        "nav_menus": navigation.Menus(user, request.path),
+    }

@@ -45,11 +45,45 @@ def _read_dev_keys() -> list[str]:
     return [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
+_NAMED_KEYS = ("blind-index ", "audit ")
+
+
 def field_keys() -> list[str]:
     """Fernet keys, the one that encrypts first."""
     if settings.LIMAN_FIELD_KEYS:
         return list(settings.LIMAN_FIELD_KEYS)
-    return [line for line in _read_dev_keys() if not line.startswith("blind-index ")]
+    return [line for line in _read_dev_keys() if not line.startswith(_NAMED_KEYS)]
+
+
+def key_fingerprint(key: bytes) -> str:
+    """A short public name for a secret key (which key sealed a record), from which the key cannot be found."""
+    return hashlib.sha256(b"liman-key-id\x00" + key).hexdigest()[:16]
+
+
+@cache
+def audit_keys() -> dict[str, bytes]:
+    """The audit chain's HMAC keys by fingerprint, newest first (`LIMAN_AUDIT_KEY`, or var/ in development)."""
+    keys = list(settings.LIMAN_AUDIT_KEY)
+    if not keys:
+        lines = _read_dev_keys()
+        keys = [line.split(" ", 1)[1] for line in lines if line.startswith("audit ")]
+        if not keys:
+            key = base64.urlsafe_b64encode(os.urandom(32)).decode()
+            _dev_key_file().write_text("\n".join([*lines, f"audit {key}"]) + "\n", encoding="utf-8")
+            keys = [key]
+    encoded = [key.encode() for key in keys]
+    return {key_fingerprint(key): key for key in encoded}
+
+
+def audit_seal(message: bytes, *, key_id: str | None = None) -> tuple[str, str]:
+    """(key id, HMAC-SHA256 of `message`) under the newest audit key, or the key named by `key_id`."""
+    keys = audit_keys()
+    if key_id is None:
+        key_id = next(iter(keys))
+    key = keys.get(key_id)
+    if key is None:
+        raise KeyError(key_id)
+    return key_id, hmac.new(key, message, hashlib.sha256).hexdigest()
 
 
 @cache
@@ -68,9 +102,9 @@ def add_dev_key() -> str:
         raise ImproperlyConfigured("LIMAN_FIELD_KEYS is set: put the new key first in it instead.")
     lines = _read_dev_keys()
     key = Fernet.generate_key().decode()
-    blind = [line for line in lines if line.startswith("blind-index ")]
-    fernet = [line for line in lines if not line.startswith("blind-index ")]
-    _dev_key_file().write_text("\n".join([*blind, key, *fernet]) + "\n", encoding="utf-8")
+    named = [line for line in lines if line.startswith(_NAMED_KEYS)]
+    fernet = [line for line in lines if not line.startswith(_NAMED_KEYS)]
+    _dev_key_file().write_text("\n".join([*named, key, *fernet]) + "\n", encoding="utf-8")
     forget_keys()
     return key
 
@@ -90,6 +124,7 @@ def forget_keys() -> None:
     """Drop the cached keys (after rotation, or when tests change the settings)."""
     _multifernet.cache_clear()
     _blind_key.cache_clear()
+    audit_keys.cache_clear()
 
 
 def encrypt(plaintext: str) -> str:

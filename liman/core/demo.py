@@ -14,8 +14,8 @@ from collections.abc import Callable
 from django.db import transaction
 
 from .choices import OfficeType, Role
-from .models import AdminArea, Office, Programme, User
-from .services import office_create, role_grant_add, user_create
+from .models import AdminArea, Office, Programme, RoleGrant, User
+from .services import office_create, role_grant_add, role_grant_approve, user_create
 
 DEMO_PASSWORD = "liman-demo-2026"  # noqa: S105  (published in the README on purpose: demo only)
 
@@ -104,6 +104,12 @@ def seed_core(rng: random.Random, seed: int) -> None:
             role_grant_add(user=user, role=role, office=grant_office, programme=programme, by=None)
             if role == Role.ADMINISTRATOR and not TOTPDevice.objects.filter(user=user).exists():
                 TOTPDevice.objects.create(user=user, name="demo", key=demo_totp_key(username, seed), confirmed=True)
+    # Grants of protection and medical roles wait for a second administrator: the country administrator
+    # approves the ones the seed gave, through the same service as the staff page.
+    approver = User.objects.get(username=demo_username(Role.ADMINISTRATOR, "ANK"))
+    demo_users = [demo_username(role, code) for code, *_rest in DEMO_OFFICES for role in Role.values]
+    for grant in RoleGrant.objects.pending().filter(user__username__in=demo_users):
+        role_grant_approve(grant=grant, by=approver)
 
 
 register_seeder("core", seed_core)

@@ -19,10 +19,13 @@ from django.views.decorators.http import require_POST
 from . import audit
 from .access import get_visible_or_404, has_role
 from .choices import AuditAction
+from .forms import SheetChoiceForm
 from .models import ImportBatch, TaskProgress
 from .services import task_progress_start
 from .staging import (
     STATE_HELP,
+    TEMPLATE_HELP_SHEET,
+    TEMPLATE_LISTS_SHEET,
     ImportRefused,
     import_batches_for,
     import_commit,
@@ -44,7 +47,7 @@ from .staging import (
     staged_row_for_correction,
     staged_rows_with_problems,
 )
-from .tabular import csv_bytes, xlsx_bytes
+from .tabular import csv_bytes, sheet_names, unpacked_size, xlsx_bytes
 
 PER_PAGE = 50
 
@@ -73,14 +76,26 @@ def import_list(request: HttpRequest) -> HttpResponse:
     return render(request, "core/import_list.html", {"page": page, "kinds": kinds})
 
 
-class UploadForm(forms.Form):
+class UploadForm(SheetChoiceForm):
     office = forms.ModelChoiceField(queryset=None, label=gettext_lazy("Office"), empty_label=None)
     file = forms.FileField(label=gettext_lazy("File (CSV or XLSX)"))
+    field_order = ["office", "file", "sheet"]
 
-    def __init__(self, *args, offices, **kwargs):
+    def __init__(self, *args, offices, importer, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["office"].queryset = offices.order_by("code")
         self.fields["file"].widget.attrs["accept"] = ".csv,.xlsx"
+        # What the importer asks to be declared for the whole file (the legal basis of a people import).
+        for option in importer.batch_options:
+            self.fields[option.name] = forms.ChoiceField(
+                label=option.label or option.name,
+                help_text=option.help,
+                required=False,
+                choices=[("", "—"), *(option.choice_labels or ((value, value) for value in option.choices))],
+            )
+
+    def declared(self, importer) -> dict[str, str]:
+        return {option.name: self.cleaned_data.get(option.name, "") for option in importer.batch_options}
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
@@ -94,28 +109,53 @@ def import_new(request: HttpRequest) -> HttpResponse:
     offices = offices_for_import(request.user, importer)
     if not offices.exists():
         raise Http404
-    form = UploadForm(request.POST or None, request.FILES or None, offices=offices)
+    form = UploadForm(request.POST or None, request.FILES or None, offices=offices, importer=importer)
     if request.method == "POST" and form.is_valid():
         upload, office = form.cleaned_data["file"], form.cleaned_data["office"]
-        if upload.size > inline_bytes():
-            return _stage_in_background(request, importer, upload, office)
+        sheet, declared = form.chosen_sheet, form.declared(importer)
+        if _is_large(upload):
+            return _stage_in_background(request, importer, upload, office, sheet, declared)
         try:
-            batch = import_stage(kind=importer.kind, file=upload, file_name=upload.name, office=office, by=request.user)
+            batch = import_stage(
+                kind=importer.kind,
+                file=upload,
+                file_name=upload.name,
+                office=office,
+                by=request.user,
+                sheet=sheet,
+                declared=declared,
+            )
         except ImportRefused as exc:
             form.add_error("file", exc.messages)
+            form.offer_sheets(sheet_names(upload, upload.name))
         else:
             return redirect("import-detail", pk=batch.pk)
     context = {"form": form, "importer": importer}
     return render(request, "core/import_new.html", context)
 
 
-def _stage_in_background(request: HttpRequest, importer, upload, office) -> HttpResponse:
+def _is_large(upload) -> bool:
+    """Checked in the background: a large upload, or a workbook that unpacks large (a few MB of XLSX can hold a
+    table of hundreds of MB); the page shows the progress instead of holding the request."""
+    return upload.size > inline_bytes() or unpacked_size(upload, upload.name) > 8 * inline_bytes()
+
+
+def _stage_in_background(request: HttpRequest, importer, upload, office, sheet, declared) -> HttpResponse:
     with transaction.atomic():
         progress = task_progress_start(
             name=_("Checking %(file)s") % {"file": PurePath(upload.name).name}, owner=request.user, office=office
         )
         spooled = spool_upload(upload)
-        arguments = (str(progress.pk), spooled, importer.kind, office.pk, request.user.pk, upload.name)
+        arguments = (
+            str(progress.pk),
+            spooled,
+            importer.kind,
+            office.pk,
+            request.user.pk,
+            upload.name,
+            sheet,
+            declared,
+        )
         transaction.on_commit(lambda: import_stage_task.enqueue(*arguments))
     return redirect("import-progress", pk=progress.pk)
 
@@ -389,7 +429,7 @@ def import_template_xlsx(request: HttpRequest, import_kind: str) -> HttpResponse
             data.add_data_validation(validation)
 
     content = xlsx_bytes(
-        {importer.kind: _template_rows(importer), _("Help"): help_rows, "Lists": lists},
+        {importer.kind: _template_rows(importer), str(TEMPLATE_HELP_SHEET): help_rows, TEMPLATE_LISTS_SHEET: lists},
         write_only=False,
         decorate=decorate,
     )

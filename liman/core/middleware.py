@@ -2,9 +2,11 @@
 the password, a TOTP code before anything else)."""
 
 from django.conf import settings
+from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessionMiddleware
 from django.http import HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 from django.utils.http import urlencode
 
 from .access import has_role
@@ -45,3 +47,17 @@ class NulCharacterMiddleware:
         if any("\x00" in key or any("\x00" in value for value in values) for key, values in request.GET.lists()):
             return HttpResponseBadRequest("The query string contains a NUL character.", content_type="text/plain")
         return self.get_response(request)
+
+
+class SessionMiddleware(DjangoSessionMiddleware):
+    """Django's, except that a poll (a view that sets `request.is_poll`, such as a progress bar refreshing itself
+    every second) does not save the session: polling is not the user's activity, and a write per second from
+    every open progress page competed with the worker for SQLite's one write lock."""
+
+    def process_response(self, request, response):
+        session = getattr(request, "session", None)
+        if getattr(request, "is_poll", False) and session is not None and not session.modified:
+            if session.accessed:
+                patch_vary_headers(response, ("Cookie",))
+            return response
+        return super().process_response(request, response)

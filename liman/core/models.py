@@ -204,8 +204,15 @@ User.scope = Scope(
 
 class RoleGrantQuerySet(ScopedQuerySet):
     def current(self):
+        """Grants in force: approved (or needing no approval), not expired, of an active account."""
         today = timezone.localdate()
-        return self.filter(Q(expires_on__isnull=True) | Q(expires_on__gte=today), user__is_active=True)
+        return self.filter(
+            Q(expires_on__isnull=True) | Q(expires_on__gte=today), user__is_active=True, is_pending=False
+        )
+
+    def pending(self):
+        """Grants of protection- or medical-tier roles waiting for a second administrator's approval."""
+        return self.filter(is_pending=True, user__is_active=True)
 
 
 class RoleGrant(models.Model):
@@ -222,6 +229,12 @@ class RoleGrant(models.Model):
     expires_on = models.DateField(_("expires on"), null=True, blank=True)
     granted_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    #: A grant that opens protection or medical records waits for a second administrator (see `role_grant_add`).
+    is_pending = models.BooleanField(_("awaiting approval"), default=False)
+    approved_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("approved by")
+    )
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
 
     scope = Scope(office="office", roles=frozenset({Role.ADMINISTRATOR}))
     objects = RoleGrantQuerySet.as_manager()
@@ -265,6 +278,12 @@ class AuditEvent(models.Model):
     changes = models.JSONField(_("changes"), default=dict, blank=True)
     reason = models.TextField(_("reason"), blank=True)
     ip_address = models.CharField(_("address"), max_length=45, blank=True)
+    #: The tier of the record the event is about: a reader outside it sees that something happened, not what.
+    sensitivity = models.CharField(
+        _("sensitivity"), max_length=16, choices=Sensitivity.choices, default=Sensitivity.NORMAL, editable=False
+    )
+    #: Which audit key (`LIMAN_AUDIT_KEY`) sealed the event: its fingerprint, never the key.
+    key_id = models.CharField(max_length=16, blank=True, editable=False)
     prev_hash = models.CharField(max_length=64, editable=False)
     hash = models.CharField(max_length=64, editable=False)
 
@@ -445,3 +464,28 @@ class StagedRow(models.Model):
 
     def __str__(self) -> str:
         return f"row {self.row_number}"
+
+
+class ApiToken(models.Model):
+    """A key a script or partner system calls the API with: only its SHA-256 digest is kept, and it expires."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    #: SHA-256 of the key (hex): a stolen database copy gives no usable key, and the lookup is by digest.
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    #: The key's first characters, so its owner can tell which token a script holds.
+    prefix = models.CharField(_("starts with"), max_length=8, editable=False)
+    created_at = models.DateTimeField(_("issued at"), default=timezone.now, editable=False)
+    expires_at = models.DateTimeField(_("expires at"))
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+
+    unscoped_because = "read only by its owner's page and the API's authentication, never listed"
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("API token")
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.prefix}…"
+
+    def is_expired(self, now=None) -> bool:
+        return self.expires_at <= (now or timezone.now())

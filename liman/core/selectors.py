@@ -27,8 +27,10 @@ def offices_managed_by(user: User) -> QuerySet[Office]:
     return Office.objects.filter(pk__in=[grant.office_id for grant in grants])
 
 
-def staff_for(user: User, *, office: Office | None = None, query: str = "") -> QuerySet[User]:
-    staff = User.objects.visible_to(user).filter(is_active=True)
+def staff_for(user: User, *, office: Office | None = None, query: str = "", active_only: bool = True) -> QuerySet[User]:
+    staff = User.objects.visible_to(user)
+    if active_only:
+        staff = staff.filter(is_active=True)
     if office is not None:
         staff = staff.filter(role_grants__office=office).distinct()
     if query:

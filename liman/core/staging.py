@@ -58,8 +58,9 @@ from .choices import AuditAction, Role
 from .fields import BlindIndexField, EncryptedTextField
 from .models import ImportBatch, Office, StagedRow, TaskProgress, User
 from .progress import ProgressReporter
-from .services import REFERENCE_ALPHABET, record_update
+from .services import REFERENCE_ALPHABET
 from .tabular import Limits, Table, TableError, has_bidi_controls, read_table, strip_bidi_controls
+from .workflows import record_state_change, state_set
 
 #: Rows written per statement while staging and committing.
 CHUNK_ROWS = 2000
@@ -121,6 +122,9 @@ class Column:
     #: Values the registry keeps encrypted (phones, identity numbers): the audit of a correction says that the
     #: cell changed, not from what to what (the staged row, encrypted, keeps both).
     sensitive: bool = False
+    #: For a batch option (`Importer.batch_options`): its label on the upload page, and its choices with labels.
+    label: str | Promise = ""
+    choice_labels: tuple[tuple[str, str | Promise], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -162,9 +166,14 @@ class Importer:
     do_not_call_in_templates = True
     #: What `commit` returns counts of, as the report names them.
     created_labels: ClassVar[dict[str, str | Promise]] = {}
+    #: What the person importing declares once for the whole file (on the page, or `--name value` on the command
+    #: line), e.g. the legal basis of a people import; a column of the same name, where a row fills it, wins.
+    batch_options: ClassVar[tuple[Column, ...]] = ()
 
     def __init__(self, *, office: Office):
         self.office = office
+        #: The batch options declared for this batch (name → value), checked against `batch_options`.
+        self.declared: dict[str, str] = {}
 
     def clean_row(self, raw: dict[str, str]) -> tuple[dict[str, Any], list[Problem]]:
         """Check one row (column name → text as given); return its values (JSON types) and problems."""
@@ -246,6 +255,56 @@ def offices_for_import(user: User, importer: type[Importer]):
     return Office.objects.filter(is_active=True, pk__in=ids)
 
 
+def _importer(importer_class: type[Importer], batch: ImportBatch) -> Importer:
+    """The importer of a staged batch, with what was declared for it at the upload."""
+    importer = importer_class(office=batch.office)
+    importer.declared = dict(batch.result.get("declared", {}))
+    return importer
+
+
+def checked_declaration(importer_class: type[Importer], declared: Mapping[str, Any] | None) -> dict[str, str]:
+    """The batch options declared for an upload, blank ones left out; raises ImportRefused naming a value that is
+    not one of the option's choices, or an option the kind does not have."""
+    options = {option.name: option for option in importer_class.batch_options}
+    found: dict[str, str] = {}
+    problems = []
+    for name, value in (declared or {}).items():
+        text = str(value or "").strip()
+        if not text:
+            continue
+        option = options.get(name)
+        if option is None:
+            problems.append(
+                _("An import of %(kind)s takes no “%(name)s”.") % {"kind": importer_class.label, "name": name}
+            )
+        elif option.choices and text not in option.choices:
+            problems.append(
+                _("“%(value)s” is not a %(name)s; choose one of: %(choices)s.")
+                % {"value": text, "name": name, "choices": ", ".join(option.choices)}
+            )
+        else:
+            found[name] = text
+    if problems:
+        raise ImportRefused(problems)
+    return found
+
+
+#: The sheets of an import template that explain it (`import_template_xlsx`): not data, when a workbook is read.
+TEMPLATE_HELP_SHEET = gettext_lazy("Help")
+TEMPLATE_LISTS_SHEET = "Lists"
+
+
+def template_note_sheets() -> frozenset[str]:
+    """The titles of the template's explanatory sheets, in every language a template may be downloaded in."""
+    from django.utils import translation
+
+    titles = {TEMPLATE_LISTS_SHEET}
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            titles.add(str(TEMPLATE_HELP_SHEET))
+    return frozenset(titles)
+
+
 def _require_permission(user: User | None, importer: type[Importer], office: Office) -> None:
     if not may_import(user, importer, office):
         raise PermissionDenied(
@@ -289,19 +348,24 @@ def import_stage(
     office: Office,
     by: User | None,
     reporter: ProgressReporter | None = None,
+    sheet: str | None = None,
+    declared: Mapping[str, Any] | None = None,
 ) -> ImportBatch:
     """Read a file, check every row and store the batch and its rows; write nothing else.
 
     Raises ImportRefused when the file cannot be taken at all (not what its name says, wrong encoding, too
-    large, empty, header only, missing or unknown columns); then nothing is stored. Otherwise the batch comes
-    back `valid` (ready to commit) or `invalid` (its rows list the blocking problems).
+    large, a workbook of several sheets with data and none named, empty, header only, missing or unknown columns);
+    then nothing is stored. Otherwise the batch comes back `valid` (ready to commit) or `invalid` (its rows list
+    the blocking problems). `sheet` names the sheet of a workbook to read; `declared`, the importer's
+    `batch_options` for the whole file.
     """
     importer_class = importer_for(kind)
     _require_permission(by, importer_class, office)
     importer = importer_class(office=office)
+    importer.declared = checked_declaration(importer_class, declared)
     limits = Limits.from_settings()
     try:
-        table = read_table(file, file_name, limits=limits)
+        table = read_table(file, file_name, limits=limits, sheet=sheet, skip_sheets=template_note_sheets())
     except TableError as exc:
         raise ImportRefused(str(exc)) from exc
     with contextlib.closing(table):
@@ -328,6 +392,7 @@ def stage_table(
         notices=[str(notice) for notice in table.notices],
         created_by=by,
         rows_key=crypto.DataKey.generate(),
+        result={"declared": importer.declared, **({"sheet": table.sheet} if table.sheet else {})},
     )
     try:
         try:
@@ -474,11 +539,18 @@ def _stage_rows(
     batch.row_count = len(staged)
     batch.error_count = errors
     batch.warning_count = warnings
-    batch.state = ImportBatch.State.INVALID if errors else ImportBatch.State.VALID
-    batch.result = _with_check_state({"rows_blocked": len(blocking_rows)}, state)
+    _batch_state(batch, ImportBatch.State.INVALID if errors else ImportBatch.State.VALID)
+    batch.result = _with_check_state({**batch.result, "rows_blocked": len(blocking_rows)}, state)
     batch.save(update_fields=["row_count", "error_count", "warning_count", "state", "result"])
     if reporter is not None:
         reporter.update(len(staged), len(staged), _("Checked"))
+
+
+def _batch_state(batch: ImportBatch, state: str, *, by: User | None = None) -> None:
+    """Set the batch's state (the caller saves it) with its history row; a check is the uploader's."""
+    by = by if by is not None else batch.created_by
+    record_state_change(batch, field="state", old=batch.state, new=state, by=by)
+    batch.state = state
 
 
 def _check_state(importer: Importer) -> Any:
@@ -605,7 +677,7 @@ def import_commit(*, batch: ImportBatch, by: User | None, reporter: ProgressRepo
     with fewer_collections(), transaction.atomic():
         locked = ImportBatch.objects.select_for_update().select_related("office").get(pk=batch.pk)
         _refuse_unless_valid(locked)
-        importer = importer_class(office=locked.office)
+        importer = _importer(importer_class, locked)
         key = _rows_key(locked)
         rows = [
             StagedValues(number, _opened(key, locked, number, data)["values"])
@@ -622,7 +694,7 @@ def import_commit(*, batch: ImportBatch, by: User | None, reporter: ProgressRepo
         blocking = [problem for problem in across if problem.blocking]
         if blocking:
             _add_problems(locked, blocking)
-            locked.state = ImportBatch.State.INVALID
+            _batch_state(locked, ImportBatch.State.INVALID, by=by)
             locked.error_count += len(blocking)
             locked.save(update_fields=["state", "error_count"])
             refused = [_("Something changed since the file was checked; nothing was written.")]
@@ -633,7 +705,7 @@ def import_commit(*, batch: ImportBatch, by: User | None, reporter: ProgressRepo
             importer.checked(across)
             with large_writes():
                 counts = importer.commit(rows, locked, by)
-            locked.state = ImportBatch.State.COMMITTED
+            _batch_state(locked, ImportBatch.State.COMMITTED, by=by)
             locked.committed_at = timezone.now()
             locked.result = {**locked.result, "created": counts}
             locked.save(update_fields=["state", "committed_at", "result"])
@@ -703,7 +775,7 @@ def import_discard(*, batch: ImportBatch, by: User | None) -> ImportBatch:
             return locked
         StagedRow.objects.filter(batch=locked).delete()
         _drop_rows_key(locked)
-        return record_update(locked, by=by, changes={"state": ImportBatch.State.DISCARDED})
+        return state_set(locked, field="state", new=ImportBatch.State.DISCARDED, by=by)
 
 
 # --- correcting rows of a staged batch ----------------------------------------------------------------------
@@ -801,7 +873,7 @@ def import_row_correct(
         if not changed and not data.get("extra"):
             return staged_row_for_correction(locked, row_number)
         raw, problems = _raw_row([str(cells.get(name, data["raw"][name])) for name in columns], columns, limits)
-        importer = importer_class(office=locked.office)
+        importer = _importer(importer_class, locked)
         values, row_problems = importer.clean_row(raw)
         problems += row_problems
         at = timezone.now()
@@ -853,7 +925,7 @@ def import_row_leave_out(
         locked.result = {**locked.result, "rows_left_out": [*locked.result.get("rows_left_out", []), row_number]}
         locked.save(update_fields=["row_count", "result"])
         if check_across:
-            _check_again(locked, importer_class(office=locked.office))
+            _check_again(locked, _importer(importer_class, locked))
         else:
             _await_check_again(locked)
         audit.record(
@@ -887,14 +959,14 @@ def import_batch_recheck(*, batch: ImportBatch, by: User | None) -> ImportBatch:
         _refuse_unless_open(locked)
         first = StagedRow.objects.filter(batch=locked).order_by("row_number").first()
         importer_class = _correctable_importer(locked, staged_row_data(locked, first) if first else {})
-        _check_again(locked, importer_class(office=locked.office))
+        _check_again(locked, _importer(importer_class, locked))
     return locked
 
 
 def _await_check_again(batch: ImportBatch) -> None:
     """Leave the batch waiting for the rules across rows to be checked again: not committable until then."""
     batch.result = {**batch.result, "recheck": True}
-    batch.state = ImportBatch.State.INVALID
+    _batch_state(batch, ImportBatch.State.INVALID)
     batch.save(update_fields=["result", "state"])
 
 
@@ -937,7 +1009,7 @@ def _check_again(batch: ImportBatch, importer: Importer) -> None:
         blocked += 1 if blocking else 0
     _update_problems(changed)
     batch.error_count, batch.warning_count = errors, warnings
-    batch.state = ImportBatch.State.INVALID if errors else ImportBatch.State.VALID
+    _batch_state(batch, ImportBatch.State.INVALID if errors else ImportBatch.State.VALID)
     result = {key: value for key, value in batch.result.items() if key != "recheck"}
     batch.result = _with_check_state({**result, "rows_blocked": blocked}, state)
     batch.save(update_fields=["error_count", "warning_count", "state", "result"])
@@ -986,7 +1058,7 @@ def import_purge(*, older_than_days: int | None = None, by: User | None = None) 
                 "Purged: not committed within %(days)d days of its upload.",
                 days,
             ) % {"days": days}
-            purged.append(record_update(locked, by=by, changes={"state": ImportBatch.State.DISCARDED}, reason=reason))
+            purged.append(state_set(locked, field="state", new=ImportBatch.State.DISCARDED, by=by, reason=reason))
     return purged
 
 
@@ -1218,7 +1290,14 @@ def _refusal_messages(exc: Exception) -> list[str]:
 
 @task()
 def import_stage_task(
-    progress_id: str, spool_name: str, kind: str, office_id: int, user_id: int | None, file_name: str
+    progress_id: str,
+    spool_name: str,
+    kind: str,
+    office_id: int,
+    user_id: int | None,
+    file_name: str,
+    sheet: str | None = None,
+    declared: dict[str, str] | None = None,
 ) -> dict:
     """Stage a spooled upload, reporting progress; the spooled file is deleted whatever happens."""
     from django.core.files.storage import default_storage
@@ -1228,7 +1307,16 @@ def import_stage_task(
         by = User.objects.get(pk=user_id) if user_id else None
         office = Office.objects.get(pk=office_id)
         with reporter.running(), default_storage.open(spool_name, "rb") as stream:
-            batch = import_stage(kind=kind, file=stream, file_name=file_name, office=office, by=by, reporter=reporter)
+            batch = import_stage(
+                kind=kind,
+                file=stream,
+                file_name=file_name,
+                office=office,
+                by=by,
+                reporter=reporter,
+                sheet=sheet,
+                declared=declared,
+            )
     except (ImportRefused, PermissionDenied) as exc:
         result = {"refused": _refusal_messages(exc)}
         TaskProgress.objects.filter(pk=progress_id).update(result=result)

@@ -44,3 +44,8 @@ def ascii_key(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", lowered)
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
     return _NON_ALNUM.sub("", stripped)
+
+
+def masked(value: str) -> str:
+    """An identifier or phone as pages and the API show it until someone asks (and is audited) to see it all."""
+    return f"···{value[-3:]}" if value else ""

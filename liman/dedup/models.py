@@ -133,7 +133,8 @@ class MatchPair(models.Model):
     """Two records that may be one person: how likely, what the reviewer decided, and who and when.
 
     `person_l` is always the record with the smaller key, so a pair exists once whichever side found it. A decision
-    (same person, different people) is final: later runs never ask it again.
+    (same person, different people) is final: later runs never ask it again; only undoing the merge a "same
+    person" decision made opens the pair again.
     """
 
     person_l = models.ForeignKey(

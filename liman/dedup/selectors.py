@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from liman.core.access import get_visible_or_404, has_role
 from liman.core.models import Office, User
+from liman.core.text import masked
 from liman.registry.forms import country_name
 from liman.registry.models import HouseholdMember, Identifier, Person
 
@@ -124,10 +125,6 @@ class PersonFacts:
     cases: int | None = None
 
 
-def _masked(value: str) -> str:
-    return f"···{value[-3:]}" if value else ""
-
-
 def _cases_counts(user: User, ids: list[int]) -> dict[int, int] | None:
     """Cases of each person that `user` sees. The cases app comes after this one in the app order, so it is
     looked up by name, not imported; without it the row is left out."""
@@ -184,7 +181,7 @@ def pair_comparison(user: User, pair: MatchPair) -> tuple[list[ComparedRow], Per
     a, b = pair.person_l, pair.person_r
 
     def ids_of(facts: PersonFacts) -> str:
-        return ", ".join(f"{item.get_type_display()} {_masked(item.value)}" for item in facts.identifiers)
+        return ", ".join(f"{item.get_type_display()} {masked(item.value)}" for item in facts.identifiers)
 
     rows = [
         ComparedRow("first_name", _("First name"), a.first_name, b.first_name, agreements["first_name"]),
@@ -200,7 +197,7 @@ def pair_comparison(user: User, pair: MatchPair) -> tuple[list[ComparedRow], Per
             country_name(b.nationality),
             agreements["nationality"],
         ),
-        ComparedRow("phone", _("Phone"), _masked(a.phone), _masked(b.phone), agreements["phone"]),
+        ComparedRow("phone", _("Phone"), masked(a.phone), masked(b.phone), agreements["phone"]),
         ComparedRow(
             "foreigner_id",
             _("Identifiers"),

@@ -1,7 +1,8 @@
 """Every write of duplicate detection: storing pairs, decisions, runs, re-checks after an edit, thresholds.
 
-A decision (same person, different people) is final: no later run, registration or import asks it again. A pair
-the matcher finds again after it stopped matching opens again; a pair with a decision never does.
+A decision (same person, different people) is final: no later run, registration or import asks it again, unless
+the merge it made is undone (the pair then opens again). A pair the matcher finds again after it stopped matching
+opens again; a pair with a decision never does. Every change of a pair's status leaves a history row.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from liman.core.choices import AuditAction, TaskState
 from liman.core.models import Office, User
 from liman.core.progress import ProgressReporter
 from liman.core.services import record_create, record_update, task_progress_start
+from liman.core.workflows import record_state_change, record_state_changes
 from liman.registry.models import Person
 
 from . import engine
@@ -55,6 +57,27 @@ class StoredCounts:
     new: int = 0
     auto_link: int = 0
     already_decided: int = 0
+
+
+def _pair_history(pair: MatchPair, old: str, new: str, *, by: User | None, reason: str) -> None:
+    """The pair's history row, scoped like the pair (its first record's office and tier)."""
+    record_state_change(
+        pair, field="status", old=old, new=new, by=by, reason=reason, office_id=pair.person_l.office_id,
+        sensitivity=pair.person_l.sensitivity,
+    )  # fmt: skip
+
+
+def _pairs_history(pairs, new: str, *, by: User | None, reason: str) -> None:
+    """The history rows of pairs changed in one statement: `pairs` are (key, old status) of each."""
+    pairs = list(pairs)
+    scope = dict(
+        (pk, (office, tier))
+        for pk, office, tier in MatchPair.objects.filter(pk__in=[pk for pk, _old in pairs]).values_list(
+            "pk", "person_l__office_id", "person_l__sensitivity"
+        )
+    )
+    moves = [(pk, old, new, *scope.get(pk, (None, ""))) for pk, old in pairs]
+    record_state_changes(MatchPair, moves, field="status", by=by, reason=reason)
 
 
 def _office_ids(person_ids: Iterable[int]) -> dict[int, int]:
@@ -104,7 +127,7 @@ def match_pairs_store(
                     "pk", "person_l_id", "person_r_id", "status"
                 )
             }
-            created, refreshed = [], []
+            created, refreshed, reopened = [], [], []
             for key in chunk:
                 pair = best[key]
                 if pair.band == MatchBand.AUTO_LINK:
@@ -127,6 +150,7 @@ def match_pairs_store(
                 elif existing[1] in DECISIONS:
                     counts.already_decided += 1
                 else:
+                    reopened.append((existing[0], existing[1]))
                     refreshed.append(
                         MatchPair(
                             pk=existing[0],
@@ -145,6 +169,8 @@ def match_pairs_store(
             if run is not None:
                 fields.append("run")
             MatchPair.objects.bulk_update(refreshed, fields, batch_size=BATCH)
+            # A pair that had stopped matching and is found again opens again: its history says so.
+            _pairs_history(reopened, MatchStatus.OPEN, by=None, reason=_("Found again."))
     return counts
 
 
@@ -240,12 +266,17 @@ def _close_pairs_no_longer_found(run: DedupRun) -> int:
         covered = covered.filter(person_l__office_id=run.office_id, person_r__office_id=run.office_id)
     now = timezone.now()
     aliases = covered.filter(Q(person_l__merged_into__isnull=False) | Q(person_r__merged_into__isnull=False))
-    closed = aliases.update(
-        status=MatchStatus.CLOSED, reason=_("One of the records was merged into another record."), updated_at=now
-    )
+    closed = _close(aliases, _("One of the records was merged into another record."), by=run.started_by, now=now)
     stale = covered.filter(found_by=FoundBy.RUN).exclude(run=run)
     reason = _("No longer found by duplicate run #%(run)d.") % {"run": run.pk}
-    return closed + stale.update(status=MatchStatus.CLOSED, reason=reason, updated_at=now)
+    return closed + _close(stale, reason, by=run.started_by, now=now)
+
+
+def _close(pairs, reason: str, *, by: User | None, now) -> int:
+    keys = list(pairs.values_list("pk", flat=True))
+    MatchPair.objects.filter(pk__in=keys).update(status=MatchStatus.CLOSED, reason=reason, updated_at=now)
+    _pairs_history(((pk, MatchStatus.OPEN) for pk in keys), MatchStatus.CLOSED, by=by, reason=reason)
+    return len(keys)
 
 
 # --- decisions -----------------------------------------------------------------------------------------------
@@ -284,6 +315,7 @@ def match_pair_decide(
             person_merge(survivor=survivor, merged=merged, by=by, reason=reason.strip())
             changes["survivor"] = survivor
         record_update(locked, by=by, changes=changes, reason=reason.strip())
+        _pair_history(locked, MatchStatus.OPEN, decision, by=by, reason=reason.strip())
         if merged is not None:
             _close_pairs_of_merged(merged, survivor, exclude=locked.pk, by=by)
     pair.refresh_from_db()
@@ -296,8 +328,34 @@ def _close_pairs_of_merged(merged: Person, survivor: Person, *, exclude: int, by
         "merged": merged.reference,
         "survivor": survivor.reference,
     }
-    for other in MatchPair.objects.open().involving(merged.pk).exclude(pk=exclude):
+    for other in MatchPair.objects.open().involving(merged.pk).exclude(pk=exclude).select_related("person_l"):
         record_update(other, by=by, changes={"status": MatchStatus.CLOSED, "reason": reason}, reason=reason)
+        _pair_history(other, MatchStatus.OPEN, MatchStatus.CLOSED, by=by, reason=reason)
+
+
+def match_pairs_reopen(*, first: Person, second: Person, by: User | None, reason: str) -> list[MatchPair]:
+    """Undoing a merge: the pair decided "same person" between the two records goes back to the review queue.
+    The decision stays in the pair's history (state change and audit event); a later run asks it again."""
+    left, right = sorted((first.pk, second.pk))
+    reopened = []
+    with transaction.atomic():
+        pairs = MatchPair.objects.select_for_update().filter(
+            person_l_id=left, person_r_id=right, status=MatchStatus.SAME_PERSON
+        )
+        for pair in pairs:
+            pair = MatchPair.objects.select_related("person_l").get(pk=pair.pk)
+            changes = {
+                "status": MatchStatus.OPEN,
+                "decided_by": None,
+                "decided_at": None,
+                "survivor": None,
+                "reason": reason,
+                "updated_at": timezone.now(),
+            }
+            record_update(pair, by=by, changes=changes, reason=reason)
+            _pair_history(pair, MatchStatus.SAME_PERSON, MatchStatus.OPEN, by=by, reason=reason)
+            reopened.append(pair)
+    return reopened
 
 
 # --- after an edit -------------------------------------------------------------------------------------------
@@ -334,6 +392,7 @@ def match_pairs_recheck(*, person: Person, by: User | None) -> list[MatchPair]:
             found = now_found.get((pair.person_l_id, pair.person_r_id))
             if found is None:
                 record_update(pair, by=by, changes={"status": MatchStatus.CLOSED, "reason": reason}, reason=reason)
+                _pair_history(pair, MatchStatus.OPEN, MatchStatus.CLOSED, by=by, reason=reason)
                 closed.append(pair)
             else:
                 changes = {"match_probability": round(found.probability, 6), "band": found.band}

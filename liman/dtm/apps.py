@@ -11,10 +11,19 @@ class DtmConfig(AppConfig):
         from liman.core import demo, maps, navigation
 
         from . import selectors
-        from .choices import DTM_READ_ROLES
         from .demo import demo_login_lines, seed_dtm
 
-        navigation.register(navigation.NavItem("dtm", _("Field data"), "dtm-home", DTM_READ_ROLES, order=60))
+        # No roles here: each entry shows to the roles its view requires.
+        navigation.register(navigation.NavItem("dtm", _("Field data"), "dtm-home", order=60))
+        for order, (key, label, url_name) in enumerate(
+            (
+                ("operations", _("Operations"), "dtm-home"),
+                ("forms", _("Forms"), "dtm-forms"),
+                ("submissions", _("Submissions"), "dtm-submissions"),
+                ("field_users", _("Field users"), "dtm-field-users"),
+            )
+        ):
+            navigation.register(navigation.NavItem(key, label, url_name, order=order, menu="dtm"))
         maps.register_metric(
             "dtm_site_individuals", _("Individuals in sites (DTM)"), selectors.site_individuals_by_province
         )

@@ -10,6 +10,8 @@ one row per submission: every question outside repeats, then its metadata (`_id`
 Every table has a second header row of HXL hashtags: the XLSForm's own (its `hxl` column) where a question
 has one, `#indicator+<name>` otherwise. CSV: one file per table, in a ZIP when the form has repeats;
 XLSX: one sheet per table. Text that a spreadsheet would run as a formula is neutralised, as in every export.
+Answers that count people (`individuals`, `households`, the sex and age cells, or any question tagged with an
+HXL people count) follow the minimum cell of every publication (`publishing.apply_min_cell`).
 """
 
 from __future__ import annotations
@@ -20,9 +22,20 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
+from .choices import SEX_AGE_FIELDS
 from .instance import get_path
 from .models import Form
-from .publishing import Column, Table, hxl_attribute, neutralise, write_csv
+from .publishing import (
+    PEOPLE_COUNT_QUESTIONS,
+    PEOPLE_COUNT_TAGS,
+    Column,
+    Table,
+    apply_min_cell,
+    hxl_attribute,
+    neutralise,
+    sex_age_hxl,
+    write_csv,
+)
 
 #: The main table's metadata columns, named as Kobo names them.
 MAIN_META = (
@@ -57,15 +70,26 @@ class ExportTable:
     @property
     def columns(self) -> list[Column]:
         """The questions, then the metadata, in Kobo's order."""
-        questions = [
-            Column(q["path"], q["path"], q.get("hxl") or f"#indicator+{hxl_attribute(q['name'])}")
-            for q in self.questions
-        ]
+        questions = [question_column(q, self.questions) for q in self.questions]
         meta = [Column(key, key, tag) for key, tag in (REPEAT_META if self.path else MAIN_META)]
         return [*questions, *meta]
 
     def as_table(self) -> Table:
-        return Table(self.name, self.columns, self.rows)
+        return Table(self.name, self.columns, self.rows, geometry="point")
+
+
+def question_column(question: dict, siblings: list[dict]) -> Column:
+    """A question's column; a count of people is tagged as one (its sex and age cells as parts of the total)."""
+    name, tag = question["name"], question.get("hxl") or ""
+    if question["type"] in ("int", "integer", "decimal"):
+        if name in SEX_AGE_FIELDS:
+            total = next((q["path"] for q in siblings if q["name"] == "individuals"), "individuals")
+            return Column(question["path"], question["path"], tag or sex_age_hxl(name), is_count=True, part_of=total)
+        if name in PEOPLE_COUNT_QUESTIONS:
+            return Column(question["path"], question["path"], tag or PEOPLE_COUNT_QUESTIONS[name], is_count=True)
+        if tag.startswith(PEOPLE_COUNT_TAGS):
+            return Column(question["path"], question["path"], tag, is_count=True)
+    return Column(question["path"], question["path"], tag or f"#indicator+{hxl_attribute(name)}")
 
 
 def form_fields(form: Form) -> list[dict]:
@@ -174,6 +198,8 @@ def fill(tables: list[ExportTable], submissions) -> None:
 def export_tables(form: Form, submissions) -> list[ExportTable]:
     tables = tables_for(form, form_fields(form))
     fill(tables, submissions)
+    for table in tables:
+        table.rows = apply_min_cell(table.as_table()).rows
     return tables
 
 

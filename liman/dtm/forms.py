@@ -7,6 +7,7 @@ import datetime
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from liman.core.forms import SheetChoiceForm
 from liman.core.models import AdminArea
 
 from . import targets
@@ -192,7 +193,7 @@ class DashboardFilterForm(forms.Form):
         return _month(self.cleaned_data.get("month_to", ""))
 
 
-class ExportUploadForm(forms.Form):
+class ExportUploadForm(SheetChoiceForm):
     file = forms.FileField(
         label=_("Export (CSV, XLSX or Kobo JSON)"),
         help_text=_(

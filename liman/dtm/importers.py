@@ -354,11 +354,12 @@ def instance_xml(form_id: str, version: str, instance_id: str, answers: dict, *,
 # --- reading an export ----------------------------------------------------------------------------------------
 
 
-def read_export(stream, file_name: str) -> Table:
-    """A Kobo or ODK export as a table: CSV and XLSX through core's reader, Kobo JSON made into one."""
+def read_export(stream, file_name: str, *, sheet: str | None = None) -> Table:
+    """A Kobo or ODK export as a table: CSV and XLSX (the sheet named, or its only sheet of data) through core's
+    reader, Kobo JSON made into one."""
     if file_name.lower().endswith(".json"):
         return _json_table(stream, file_name)
-    return read_table(stream, file_name, limits=Limits.from_settings())
+    return read_table(stream, file_name, limits=Limits.from_settings(), sheet=sheet)
 
 
 def _json_table(stream, file_name: str) -> Table:
@@ -405,14 +406,14 @@ def _flatten(record: dict, prefix: str = "") -> dict[str, str]:
     return flat
 
 
-def stage_export(*, form: Form, stream, file_name: str, by: User | None) -> ImportBatch:
+def stage_export(*, form: Form, stream, file_name: str, by: User | None, sheet: str | None = None) -> ImportBatch:
     """Stage an export of `form`'s submissions; the batch is then committed or discarded as any import.
 
     Raises `staging.ImportRefused` when the file cannot be taken (not CSV/XLSX/JSON, no row, no column the
     form knows).
     """
     try:
-        table = read_export(stream, file_name)
+        table = read_export(stream, file_name, sheet=sheet)
     except TableError as exc:
         raise staging.ImportRefused(str(exc)) from exc
     importer_class = FieldDataImporter.for_form(form, table.header)

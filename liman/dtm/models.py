@@ -199,9 +199,6 @@ class FieldUser(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     last_seen_at = models.DateTimeField(_("last seen"), null=True, blank=True, editable=False)
-    #: Wrong passwords in a row on the OpenRosa server; `LIMAN_FIELD_LOCKOUT_ATTEMPTS` of them lock the login.
-    failed_logins = models.PositiveIntegerField(_("wrong passwords in a row"), default=0, editable=False)
-    locked_until = models.DateTimeField(_("locked until"), null=True, blank=True, editable=False)
 
     scope = FIELD_DATA_SCOPE
     objects = ScopedQuerySet.as_manager()
@@ -213,9 +210,46 @@ class FieldUser(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.username})" if self.name else self.username
 
-    def is_locked(self, now: datetime.datetime | None = None) -> bool:
-        """Locked after too many wrong passwords, until the cool-off ends or an administrator unlocks it."""
-        return self.locked_until is not None and self.locked_until > (now or timezone.now())
+
+class FieldLoginThrottle(models.Model):
+    """Wrong passwords for one field user name from one address on the OpenRosa server, and how long that
+    address is held back: a growing delay per (name, address), so a stranger guessing from elsewhere never
+    locks the enumerator out of their own phone."""
+
+    #: The name tried, known or not (an unknown name is held back the same way: no hint which names exist).
+    username = models.CharField(_("user name"), max_length=64)
+    ip_address = models.CharField(_("address"), max_length=45)
+    failures = models.PositiveIntegerField(_("wrong passwords in a row"), default=0)
+    held_until = models.DateTimeField(_("held back until"), null=True, blank=True)
+    last_failure_at = models.DateTimeField(_("last wrong password"), default=timezone.now)
+
+    unscoped_because = "sign-in bookkeeping of the OpenRosa server; shown through the field user's page"
+
+    class Meta:
+        verbose_name = _("field sign-in throttle")
+        constraints = [models.UniqueConstraint(fields=["username", "ip_address"], name="fieldloginthrottle_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.username} @ {self.ip_address}"
+
+    def is_held(self, now: datetime.datetime | None = None) -> bool:
+        return self.held_until is not None and self.held_until > (now or timezone.now())
+
+
+class DigestNonce(models.Model):
+    """The highest nonce count (nc) a client has used with one Digest nonce: a header sent again is refused."""
+
+    nonce = models.CharField(max_length=96, unique=True)
+    highest_count = models.PositiveBigIntegerField()
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    unscoped_because = "replay bookkeeping of the OpenRosa server, never shown"
+
+    class Meta:
+        verbose_name = _("Digest nonce")
+
+    def __str__(self) -> str:
+        return f"{self.nonce[:12]}… nc={self.highest_count}"
 
 
 class Submission(models.Model):

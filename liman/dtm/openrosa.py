@@ -10,6 +10,7 @@ import base64
 import hashlib
 import hmac
 import json
+import secrets
 import time
 import xml.etree.ElementTree as ET  # noqa: S405  (only builds documents; nothing is parsed with it)
 import zlib
@@ -95,26 +96,48 @@ def digest_ha1(username: str, realm: str, password: str) -> str:
     return md5_hex(f"{username}:{realm}:{password}")
 
 
+NONCE_MAC_LENGTH = 32
+NONCE_SALT_LENGTH = 16
+
+
 def make_nonce(secret: str, *, now: float | None = None) -> str:
-    """A stateless nonce: the time it was made and a MAC of it, so no table of nonces is needed."""
+    """A nonce that says when it was made, with a random part (two challenges in one second differ) and a MAC
+    of both: the server knows its own nonces and their age without a table (the table of used nonce counts,
+    against replays, is the caller's)."""
     stamp = format(int(now if now is not None else time.time()), "x")
-    mac = hmac.new(secret.encode(), f"nonce:{stamp}".encode(), hashlib.sha256).hexdigest()[:32]
-    return f"{stamp}{mac}"
+    salt = secrets.token_hex(NONCE_SALT_LENGTH // 2)
+    mac = hmac.new(secret.encode(), f"nonce:{stamp}:{salt}".encode(), hashlib.sha256).hexdigest()
+    return f"{stamp}{salt}{mac[:NONCE_MAC_LENGTH]}"
 
 
 def nonce_age(secret: str, nonce: str, *, now: float | None = None) -> float | None:
     """Seconds since the nonce was made; None if this server did not make it."""
-    stamp, mac = nonce[:-32], nonce[-32:]
+    stamp = nonce[: -(NONCE_SALT_LENGTH + NONCE_MAC_LENGTH)]
+    salt = nonce[-(NONCE_SALT_LENGTH + NONCE_MAC_LENGTH) : -NONCE_MAC_LENGTH]
+    mac = nonce[-NONCE_MAC_LENGTH:]
     if not stamp or len(stamp) > 12:
         return None
-    expected = hmac.new(secret.encode(), f"nonce:{stamp}".encode(), hashlib.sha256).hexdigest()[:32]
-    if not hmac.compare_digest(mac, expected):
+    expected = hmac.new(secret.encode(), f"nonce:{stamp}:{salt}".encode(), hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(mac, expected[:NONCE_MAC_LENGTH]):
         return None
     try:
         made = int(stamp, 16)
     except ValueError:
         return None
     return (now if now is not None else time.time()) - made
+
+
+def nonce_count(fields: dict[str, str]) -> int | None:
+    """The nonce count (nc, eight hex digits) of a Digest response with qop=auth; None when there is none."""
+    if fields.get("qop") != "auth":
+        return None
+    count = fields.get("nc", "")
+    if len(count) != 8:
+        return None
+    try:
+        return int(count, 16)
+    except ValueError:
+        return None
 
 
 def digest_challenge(realm: str, nonce: str, *, stale: bool = False) -> str:

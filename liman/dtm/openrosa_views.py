@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import math
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -34,7 +35,7 @@ def max_submission_bytes() -> int:
 
 
 def nonce_lifetime() -> int:
-    return int(getattr(settings, "LIMAN_OPENROSA_NONCE_SECONDS", 900))
+    return services.digest_nonce_lifetime()
 
 
 def _openrosa(response: HttpResponse, *, accept_length: bool = False) -> HttpResponse:
@@ -69,30 +70,39 @@ def _challenge(*, stale: bool = False) -> HttpResponse:
     return response
 
 
-def _locked(field_user: FieldUser) -> HttpResponse:
-    """The answer to every request of a locked field user, right password or not (else guessing goes on)."""
-    until = timezone.localtime(field_user.locked_until)
+def _address(request: HttpRequest) -> str:
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def _held(username: str, until) -> HttpResponse:
+    """The answer while an address is held back for a user name, right password or not (else guessing goes on).
+
+    Only that (name, address) pair waits: the enumerator's own phone, elsewhere, signs in as usual."""
+    seconds = max(1, math.ceil((until - timezone.now()).total_seconds()))
     response = _message(
         _(
-            "The field user %(username)s is locked after too many wrong passwords, until %(time)s. "
-            "Ask your office's administrator to unlock it, or try again then."
+            "Too many wrong passwords for %(username)s from this device: wait %(seconds)s seconds and try again. "
+            "If the password was changed, ask your office's administrator for the new one."
         )
-        % {"username": field_user.username, "time": until.strftime("%H:%M")},
-        403,
+        % {"username": username, "seconds": seconds},
+        429,
     )
-    response["Retry-After"] = str(max(1, int((field_user.locked_until - timezone.now()).total_seconds())))
+    response["Retry-After"] = str(seconds)
     return response
 
 
-def _refused_while_locked(request: HttpRequest, field_user: FieldUser) -> HttpResponse:
-    services.field_user_login_refused(field_user=field_user, ip_address=request.META.get("REMOTE_ADDR", ""))
-    return _locked(field_user)
+def _refused_while_held(request: HttpRequest, username: str) -> HttpResponse | None:
+    until = services.field_login_held_until(username=username, ip_address=_address(request))
+    if until is None:
+        return None
+    services.field_user_login_refused(username=username, ip_address=_address(request))
+    return _held(username, until)
 
 
 def _failed(request: HttpRequest, username: str) -> HttpResponse:
-    field_user = services.field_user_login_failed(username=username, ip_address=request.META.get("REMOTE_ADDR", ""))
-    if field_user is not None and field_user.is_active and field_user.is_locked():
-        return _locked(field_user)
+    _field_user, held_until = services.field_user_login_failed(username=username, ip_address=_address(request))
+    if held_until is not None:
+        return _held(username, held_until)
     return _challenge()
 
 
@@ -109,12 +119,15 @@ def _authenticate(request: HttpRequest) -> Caller | HttpResponse:
     if scheme.lower() == "digest":
         fields = openrosa.parse_digest(credentials)
         username = fields.get("username", "")
-        age = openrosa.nonce_age(settings.SECRET_KEY, fields.get("nonce", ""))
-        if age is None or age < -60:
+        nonce = fields.get("nonce", "")
+        age = openrosa.nonce_age(settings.SECRET_KEY, nonce)
+        count = openrosa.nonce_count(fields)
+        # Only qop=auth carries a nonce count; without it a captured header could be sent again unnoticed.
+        if age is None or age < -60 or count is None:
             return _challenge()
+        if (held := _refused_while_held(request, username)) is not None:
+            return held
         field_user = _field_user(username)
-        if field_user is not None and field_user.is_locked():
-            return _refused_while_locked(request, field_user)
         if (
             field_user is None
             or field_user.digest_realm != fields.get("realm")
@@ -127,19 +140,25 @@ def _authenticate(request: HttpRequest) -> Caller | HttpResponse:
             return _failed(request, username)
         if age > nonce_lifetime():
             return _challenge(stale=True)
-        services.field_user_seen(field_user=field_user)
+        # RFC 7616 §3.4: the client counts its requests per nonce; a count not above the last one is a replay.
+        if not services.digest_nonce_use(nonce=nonce, count=count):
+            services.field_user_login_refused(
+                username=username, ip_address=_address(request), reason="OpenRosa: Digest header sent again"
+            )
+            return _challenge()
+        services.field_user_seen(field_user=field_user, ip_address=_address(request))
         return Caller(field_user=field_user)
     if scheme.lower() == "basic":
         try:
             username, _colon, password = base64.b64decode(credentials, validate=True).decode("utf-8").partition(":")
         except (binascii.Error, UnicodeDecodeError):
             return _challenge()
+        if (held := _refused_while_held(request, username)) is not None:
+            return held
         field_user = _field_user(username)
-        if field_user is not None and field_user.is_locked():
-            return _refused_while_locked(request, field_user)
         if field_user is None or not services.field_user_check_password(field_user, password):
             return _failed(request, username)
-        services.field_user_seen(field_user=field_user)
+        services.field_user_seen(field_user=field_user, ip_address=_address(request))
         return Caller(field_user=field_user)
     if getattr(request.user, "is_authenticated", False) and request.method in ("GET", "HEAD"):
         return Caller(staff=request.user)

@@ -2,8 +2,12 @@
 
 Each table has a header row and a row of HXL hashtags (https://hxlstandard.org), the way HDX and
 ActivityInfo users read them. Text cells that a spreadsheet would run as a formula are neutralised.
-Individual-level datasets are published only as counts, and never a cell of fewer than k people
-(`LIMAN_DTM_MIN_CELL`, default 11, as the CTDC standard does for trafficking data).
+Individual-level datasets are published only as counts. No published cell counts between 1 and k-1 people
+(`LIMAN_DTM_MIN_CELL`, default 11, as the CTDC standard does for trafficking data): `suppress` decides which
+cells to hide, for every download (these tables, the Kobo-style submission exports) and the dashboard's
+figures. A hidden cell shows "<11"; totals are true totals (they include the hidden values), so when a total
+covers a single hidden cell a second one is hidden too (complementary suppression), or the total would give
+the hidden one away.
 """
 
 from __future__ import annotations
@@ -33,6 +37,10 @@ FORMATS = {
     "geojson": ("application/geo+json", "geojson"),
 }
 HXL_AGE = {"0_4": "infants", "5_17": "children", "18_59": "adults", "60": "elderly"}
+#: HXL hashtags of counts of people (https://hxlstandard.org/standard/dictionary/): published from k up only.
+PEOPLE_COUNT_TAGS = ("#affected", "#population", "#inneed", "#targeted", "#reached")
+#: Questions that count people, named as the DTM forms name them, with their HXL hashtag.
+PEOPLE_COUNT_QUESTIONS = {"individuals": "#affected+ind", "households": "#affected+hh"}
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _HXL_ATTRIBUTE = re.compile(r"[^a-z0-9_]+")
 
@@ -46,6 +54,10 @@ class Column:
     key: str
     header: str
     hxl: str
+    #: A count of people: published only from k up (or 0).
+    is_count: bool = False
+    #: The key of the column in the same row that this count is a part of (a sex and age cell of "individuals").
+    part_of: str = ""
 
 
 @dataclass
@@ -58,6 +70,10 @@ class Table:
     #: Columns summed per province in the GeoJSON (polygons).
     measures: list[str] = field(default_factory=list)
     suppressed: int = 0
+    #: The columns whose rows the GeoJSON sums into one published total (per province, or province and month).
+    margins: tuple[str, ...] = ("province_pcode",)
+    #: The true totals per province, from the values before suppression (filled by `apply_min_cell`).
+    province_totals: dict[str, dict[str, int | str]] | None = None
 
 
 def neutralise(value):
@@ -67,18 +83,167 @@ def neutralise(value):
     return value
 
 
+def publishes(model: type, **variants: list[str]) -> Callable:
+    """Marks a view as a download of published figures: the URL's `pk` is one `model`, the query takes one of each
+    of `variants` (`table=…`, `fmt=…`). Tests walk the URL conf for these and check every download they give."""
+
+    def mark(view: Callable) -> Callable:
+        view.publishes = (model, variants)
+        return view
+
+    return mark
+
+
+def suppressed_mark(k: int | None = None) -> str:
+    """How a hidden cell reads in every table and figure: "<11"."""
+    return f"<{min_cell() if k is None else k}"
+
+
+def suppress(values: dict, k: int, *, total_published: bool = True, hidden: set | None = None) -> set:
+    """The keys of `values` (counts of people) to hide so that no published count is between 1 and k-1.
+
+    Every count from 1 to k-1 is hidden (with those already `hidden` for another reason). When a published
+    total covers these counts (a row's total, a province's, a chart's sum) and exactly one is hidden, the
+    smallest other non-zero count is hidden too: otherwise the total minus the counts shown gives it back.
+    This is the one rule every export and figure of field data applies.
+    """
+    if k <= 1:
+        return set(hidden or ())
+    hidden = {key for key in hidden or () if key in values}
+    hidden |= {key for key, value in values.items() if value and 0 < value < k}
+    if total_published and len([key for key in hidden if values[key]]) == 1:
+        others = sorted(((value, str(key)), key) for key, value in values.items() if key not in hidden and value)
+        if others:
+            hidden.add(others[0][1])
+    return hidden
+
+
 def suppress_small_cells(rows: list[dict], *, count: str, k: int) -> tuple[list[dict], int]:
-    """Drop every cell counting fewer than k people; returns the rows kept and how many were dropped."""
-    kept = [row for row in rows if (row.get(count) or 0) >= k]
-    return kept, len(rows) - len(kept)
+    """Mark every `count` cell of fewer than k people (see `suppress`); returns the rows and how many were hidden."""
+    hidden = suppress({i: row.get(count) or 0 for i, row in enumerate(rows)}, k)
+    mark = suppressed_mark(k)
+    return [{**row, count: mark} if i in hidden else row for i, row in enumerate(rows)], len(hidden)
 
 
-def _sex_age_columns(prefix: str = "affected") -> list[Column]:
+def _hide_row_cells(row: dict, columns: list[Column], hidden: set[str], k: int) -> set[str]:
+    """The cells of one row to hide: small counts, and complements among the parts of each total."""
+    counts = {c.key: row.get(c.key) or 0 for c in columns if c.is_count and isinstance(row.get(c.key) or 0, int)}
+    hidden = hidden | suppress(counts, k, total_published=False)
+    for total in {c.part_of for c in columns if c.part_of}:
+        parts = {c.key: counts.get(c.key, 0) for c in columns if c.part_of == total}
+        if total in hidden:
+            # A hidden total with every part shown would be their sum: hide parts until two are hidden.
+            shown = sorted((value, key) for key, value in parts.items() if value and key not in hidden)
+            missing = max(0, 2 - len([key for key in parts if key in hidden and parts[key]]))
+            hidden |= {key for _value, key in shown[:missing]}
+        else:
+            # The total is published, in this row or in another table (a site's individuals): complements apply.
+            hidden |= suppress(parts, k, hidden=hidden & parts.keys())
+    return hidden
+
+
+def apply_min_cell(table: Table, k: int | None = None) -> Table:
+    """The table as it may be published: see `suppress`. Province totals (for the GeoJSON) are computed from the
+    true values first; a province whose total is small is hidden, and within a province no hidden row stands
+    alone."""
+    k = min_cell() if k is None else k
+    if k <= 1:
+        return table
+    columns = table.columns
+    rows = table.rows
+    hidden: list[set[str]] = [_hide_row_cells(row, columns, set(), k) for row in rows]
+    measures = [m for m in table.measures if any(c.key == m and c.is_count for c in columns)]
+    if table.geometry != "point" and measures:
+        groups: dict[tuple, list[int]] = defaultdict(list)
+        for i, row in enumerate(rows):
+            if row.get("province_pcode"):
+                groups[tuple(row.get(key) for key in table.margins)].append(i)
+        for _round in range(5):  # hiding one cell may call for another: repeat until nothing changes
+            changed = False
+            for members in groups.values():
+                for measure in measures:
+                    values = {i: rows[i].get(measure) or 0 for i in members}
+                    already = {i for i in members if measure in hidden[i]}
+                    for i in suppress(values, k, hidden=already) - already:
+                        hidden[i] = _hide_row_cells(rows[i], columns, hidden[i] | {measure}, k)
+                        changed = True
+            if not changed:
+                break
+        table.province_totals = _province_totals(table, k)
+    mark = suppressed_mark(k)
+    table.rows = [{**row, **{key: mark for key in cells}} for row, cells in zip(rows, hidden, strict=True)]
+    table.suppressed += sum(len(cells) for cells in hidden)
+    return table
+
+
+def _province_totals(table: Table, k: int) -> dict[str, dict[str, int | str]]:
+    only_month = table.geometry.split("@", 1)[1] if "@" in table.geometry else None
+    totals: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for row in table.rows:
+        if not row.get("province_pcode") or (only_month and row.get("month") != only_month):
+            continue
+        for measure in table.measures:
+            value = row.get(measure) or 0
+            totals[row["province_pcode"]][measure] += value if isinstance(value, int) else 0
+    mark = suppressed_mark(k)
+    return {
+        pcode: {measure: mark if 0 < value < k else value for measure, value in measures.items()}
+        for pcode, measures in totals.items()
+    }
+
+
+def dashboard_figures(data: dict, k: int | None = None) -> dict:
+    """The dashboard's figures as they may be shown: the same rule as the downloads (`suppress`), a hidden
+    figure is None (a gap in a chart, "<11" on the map) and `suppressed_mark` says how to show it."""
+    k = min_cell() if k is None else k
+    data = dict(data)
+    data["suppressed_mark"] = suppressed_mark(k)
+    if k <= 1:
+        return data
+
+    def vector(values: dict) -> dict:
+        hidden = suppress(values, k)
+        return {key: None if key in hidden else value for key, value in values.items()}
+
+    data["provinces"] = vector(data.get("provinces", {}))
+    data["districts"] = vector(data.get("districts", {}))
+    data["totals"] = {
+        key: None if key != "sites" and value and 0 < value < k else value
+        for key, value in data.get("totals", {}).items()
+    }
+    sites = []
+    for site in data.get("sites", []):
+        counts = {key: site[key] or 0 for key in ("households", "individuals")}
+        hidden = suppress(counts, k, total_published=False)
+        sites.append({**site, **{key: None for key in hidden}})
+    data["sites"] = sites
+    for block in ("by_month", "by_nationality", "by_sex_age"):
+        if block in data:
+            series = []
+            for entry in data[block]["series"]:
+                hidden = suppress(dict(enumerate(entry["data"])), k)
+                series.append({**entry, "data": [None if i in hidden else v for i, v in enumerate(entry["data"])]})
+            data[block] = {**data[block], "series": series}
+    return data
+
+
+def _sex_age_columns(prefix: str = "affected", part_of: str = "individuals") -> list[Column]:
     labels = {"f": _("Females"), "m": _("Males")}
     return [
-        Column(name, f"{labels[name[0]]} {AgeGroup(name[2:]).label}", f"#{prefix}+{name[0]}+{HXL_AGE[name[2:]]}")
+        Column(
+            name,
+            f"{labels[name[0]]} {AgeGroup(name[2:]).label}",
+            sex_age_hxl(name, prefix),
+            is_count=True,
+            part_of=part_of,
+        )
         for name in SEX_AGE_FIELDS
     ]
+
+
+def sex_age_hxl(name: str, prefix: str = "affected") -> str:
+    """`f_0_4` -> `#affected+f+infants`."""
+    return f"#{prefix}+{name[0]}+{HXL_AGE[name[2:]]}"
 
 
 def _area_columns(level: str = "adm1") -> list[Column]:
@@ -140,12 +305,12 @@ def sites_table(user, operation: Operation, filters: selectors.DashboardFilters)
         Column("lon", _("Longitude"), "#geo+lon"),
         Column("round", _("Round"), "#meta+round"),
         Column("assessed_on", _("Assessed on"), "#date+assessed"),
-        Column("households", _("Households"), "#affected+hh"),
-        Column("individuals", _("Individuals"), "#affected+ind"),
+        Column("households", _("Households"), "#affected+hh", is_count=True),
+        Column("individuals", _("Individuals"), "#affected+ind", is_count=True),
         *_sex_age_columns(),
         Column("needs", _("Needs by sector (sector:severity, by rank)"), "#sector+needs"),
     ]
-    return Table("sites", columns, rows, geometry="point", measures=["households", "individuals"])
+    return apply_min_cell(Table("sites", columns, rows, geometry="point", measures=["households", "individuals"]))
 
 
 def flows_table(user, operation: Operation | None, filters: selectors.DashboardFilters) -> Table:
@@ -176,10 +341,10 @@ def flows_table(user, operation: Operation | None, filters: selectors.DashboardF
         *_area_columns("adm1"),
         Column("month", _("Month"), "#date+month"),
         Column("nationality", _("Nationality"), "#country+code+origin"),
-        Column("individuals", _("Individuals"), "#affected+ind"),
+        Column("individuals", _("Individuals"), "#affected+ind", is_count=True),
         *_sex_age_columns(),
     ]
-    return Table("flows", columns, rows, measures=["individuals"])
+    return apply_min_cell(Table("flows", columns, rows, measures=["individuals"]))
 
 
 def presence_table(user, operation: Operation | None, filters: selectors.DashboardFilters) -> Table:
@@ -202,11 +367,13 @@ def presence_table(user, operation: Operation | None, filters: selectors.Dashboa
         Column("population_group", _("Population group"), "#group+population+code"),
         Column("nationality", _("Nationality"), "#country+code+origin"),
         Column("source", _("Source"), "#meta+source"),
-        Column("individuals", _("Individuals present"), "#population+total"),
+        Column("individuals", _("Individuals present"), "#population+total", is_count=True),
     ]
     latest = max((row["month"] for row in rows), default="")
     # Presence is a stock: the map shows the latest month only, never a sum over months.
-    return Table("presence", columns, rows, measures=["individuals"], geometry=f"province@{latest}")
+    table = Table("presence", columns, rows, measures=["individuals"], geometry=f"province@{latest}")
+    table.margins = ("province_pcode", "month")
+    return apply_min_cell(table)
 
 
 def interceptions_table(user, operation: Operation | None, filters: selectors.DashboardFilters) -> Table:
@@ -244,10 +411,10 @@ def interceptions_table(user, operation: Operation | None, filters: selectors.Da
         Column("authority", _("Authority"), "#org+authority"),
         Column("nationality", _("Nationality"), "#country+code+origin"),
         *_area_columns("adm1"),
-        Column("individuals", _("Individuals"), "#affected+ind"),
+        Column("individuals", _("Individuals"), "#affected+ind", is_count=True),
         *_sex_age_columns(),
     ]
-    return Table("interceptions", columns, rows, measures=["individuals"])
+    return apply_min_cell(Table("interceptions", columns, rows, measures=["individuals"]))
 
 
 def hxl_attribute(name: str) -> str:
@@ -258,7 +425,7 @@ def hxl_attribute(name: str) -> str:
 def dataset_table(user, form: Form, *, by: list[str], k: int | None = None) -> Table:
     """A dataset of individual-level submissions, as counts by province, month and the chosen questions.
 
-    Never a row per person; cells of fewer than k people are left out.
+    Never a row per person; cells of fewer than k people are hidden (`apply_min_cell`).
     """
     k = min_cell() if k is None else k
     records = selectors.dataset_records_for(user, form)
@@ -284,14 +451,13 @@ def dataset_table(user, form: Form, *, by: list[str], k: int | None = None) -> T
         row = {"province_pcode": key[0], "province": names.get(key[0], ""), "month": key[1], "individuals": n}
         row.update({question: value for question, value in zip(by, key[2:], strict=True)})
         rows.append(row)
-    rows, suppressed = suppress_small_cells(rows, count="individuals", k=k)
     columns = [
         *_area_columns("adm1"),
         Column("month", _("Month"), "#date+month"),
         *[Column(question, question, f"#indicator+{hxl_attribute(question)}") for question in by],
-        Column("individuals", _("Individuals"), "#affected+ind"),
+        Column("individuals", _("Individuals"), "#affected+ind", is_count=True),
     ]
-    return Table(f"{form.form_id}", columns, rows, measures=["individuals"], suppressed=suppressed)
+    return apply_min_cell(Table(f"{form.form_id}", columns, rows, measures=["individuals"]), k)
 
 
 TABLES: dict[str, Callable] = {
@@ -351,12 +517,7 @@ def write_geojson(table: Table) -> bytes:
             )
     else:
         only_month = table.geometry.split("@", 1)[1] if "@" in table.geometry else None
-        totals: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-        for row in table.rows:
-            if not row.get("province_pcode") or (only_month and row.get("month") != only_month):
-                continue
-            for measure in table.measures:
-                totals[row["province_pcode"]][measure] += row.get(measure) or 0
+        totals = table.province_totals if table.province_totals is not None else _province_totals(table, 0)
         for area in AdminArea.objects.filter(pcode__in=totals.keys()).only("pcode", "name_tr", "geometry"):
             properties = {"province_pcode": area.pcode, "province": area.name_tr, **totals[area.pcode]}
             if only_month:

@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.contrib.auth import password_validation
 from django.contrib.auth.hashers import check_password, make_password
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -32,12 +33,15 @@ from liman.core.models import AdminArea, Office, User
 from liman.core.services import record_create, record_update
 from liman.core.staging import insert_many
 from liman.core.text import ascii_key
+from liman.core.workflows import record_state_change, state_set
 
 from . import openrosa, targets
 from .choices import FlowBreakdown, FormState, FormTarget, SubmissionState
 from .instance import InstanceError, ParsedInstance, parse_instance
 from .models import (
     DatasetRecord,
+    DigestNonce,
+    FieldLoginThrottle,
     FieldUser,
     FlowCount,
     FlowMonitoringPoint,
@@ -196,11 +200,11 @@ def form_bind(
 
 
 def form_close(*, form: Form, by: User | None) -> Form:
-    return record_update(form, by=by, changes={"state": FormState.CLOSED})
+    return state_set(form, field="state", new=FormState.CLOSED, by=by)
 
 
 def form_open(*, form: Form, by: User | None) -> Form:
-    return record_update(form, by=by, changes={"state": FormState.OPEN})
+    return state_set(form, field="state", new=FormState.OPEN, by=by)
 
 
 def form_reprocess(*, form: Form, by: User | None) -> int:
@@ -241,22 +245,28 @@ def field_user_create(
     """A new field user; returns it and its password (generated when not given), shown once."""
     username = username.strip().lower()
     password = password or generate_field_password()
-    if len(password) < 8:
-        raise ValidationError({"password": _("A field user's password needs at least 8 characters.")})
     if FieldUser.objects.filter(username=username).exists():
         raise ValidationError({"username": _("The field user name %(name)s is taken.") % {"name": username}})
+    field_user = FieldUser(office=office, username=username, name=name.strip(), created_by=by)
+    _validate_password(password, field_user)
     with transaction.atomic():
-        field_user = FieldUser(office=office, username=username, name=name.strip(), created_by=by)
         for attr, value in _credentials(username, password).items():
             setattr(field_user, attr, value)
         _create(field_user, by=by, summary={"username": username, "office": office.code})
     return field_user, password
 
 
+def _validate_password(password: str, field_user: FieldUser) -> None:
+    """The staff password rules (AUTH_PASSWORD_VALIDATORS: length, common passwords, all digits, like the name)."""
+    try:
+        password_validation.validate_password(password, user=field_user)
+    except ValidationError as exc:
+        raise ValidationError({"password": exc.messages}) from exc
+
+
 def field_user_set_password(*, field_user: FieldUser, by: User | None, password: str | None = None) -> str:
     password = password or generate_field_password()
-    if len(password) < 8:
-        raise ValidationError({"password": _("A field user's password needs at least 8 characters.")})
+    _validate_password(password, field_user)
     with transaction.atomic():
         for attr, value in _credentials(field_user.username, password).items():
             setattr(field_user, attr, value)
@@ -307,39 +317,55 @@ def field_user_check_password(field_user: FieldUser, password: str) -> bool:
     return True
 
 
-def field_user_seen(*, field_user: FieldUser) -> None:
-    """A phone signed in with the right password: the count of wrong ones starts again, and the server notes
-    when it last talked to the phone (at most once a minute: not worth an audit event)."""
+def field_user_seen(*, field_user: FieldUser, ip_address: str = "") -> None:
+    """A phone signed in with the right password: the count of wrong ones from its address starts again, and the
+    server notes when it last talked to the phone (at most once a minute: not worth an audit event)."""
     now = timezone.now()
-    changes = {}
-    if field_user.failed_logins or field_user.locked_until is not None:
-        changes.update(failed_logins=0, locked_until=None)
+    FieldLoginThrottle.objects.filter(username=field_user.username, ip_address=ip_address).delete()
     if field_user.last_seen_at is None or (now - field_user.last_seen_at).total_seconds() > 60:
-        changes["last_seen_at"] = now
-    if changes:
-        FieldUser.objects.filter(pk=field_user.pk).update(**changes)
-        for attr, value in changes.items():
-            setattr(field_user, attr, value)
+        FieldUser.objects.filter(pk=field_user.pk).update(last_seen_at=now)
+        field_user.last_seen_at = now
 
 
 def field_lockout_attempts() -> int:
+    """Wrong passwords from one address a field user name may have before each further try is delayed."""
     return int(getattr(settings, "LIMAN_FIELD_LOCKOUT_ATTEMPTS", 10))
 
 
 def field_lockout_minutes() -> int:
+    """The longest delay, in minutes, the growing delay reaches."""
     return int(getattr(settings, "LIMAN_FIELD_LOCKOUT_MINUTES", 30))
 
 
-def field_user_login_failed(*, username: str, ip_address: str = "", reason: str = "OpenRosa") -> FieldUser | None:
-    """A wrong password (or Digest response) for `username` on the OpenRosa server: audited, and counted.
+def field_login_delay(failures: int) -> datetime.timedelta | None:
+    """How long an address is held back after `failures` wrong passwords in a row: none before the allowance
+    is used up, then 2, 4, 8, … seconds, up to `LIMAN_FIELD_LOCKOUT_MINUTES`."""
+    beyond = failures - field_lockout_attempts()
+    if beyond < 0:
+        return None
+    cap = field_lockout_minutes() * 60
+    return datetime.timedelta(seconds=min(2 ** min(beyond + 1, 32), cap))
 
-    After `LIMAN_FIELD_LOCKOUT_ATTEMPTS` in a row the field user is locked for `LIMAN_FIELD_LOCKOUT_MINUTES`
-    (the lock is audited too); a lock that has run out starts the count again. Returns the field user (None
-    for an unknown name), so the caller can tell the phone it is now locked.
+
+def field_login_held_until(*, username: str, ip_address: str = "") -> datetime.datetime | None:
+    """Until when sign-ins to `username` from `ip_address` are refused unchecked (None: they are not)."""
+    throttle = FieldLoginThrottle.objects.filter(username=username, ip_address=ip_address).first()
+    return throttle.held_until if throttle is not None and throttle.is_held() else None
+
+
+def field_user_login_failed(
+    *, username: str, ip_address: str = "", reason: str = "OpenRosa"
+) -> tuple[FieldUser | None, datetime.datetime | None]:
+    """A wrong password (or Digest response) for `username` from `ip_address`: audited, and counted for that
+    (name, address) pair only.
+
+    After `LIMAN_FIELD_LOCKOUT_ATTEMPTS` in a row from the pair, each further wrong one holds the pair back for
+    a growing delay (the start of a delay is audited). Other addresses, the enumerator's phone among them,
+    are not affected. Returns the field user (None for an unknown name) and until when the pair is held.
     """
     now = timezone.now()
     with transaction.atomic():
-        field_user = FieldUser.objects.select_for_update().filter(username=username).first()
+        field_user = FieldUser.objects.filter(username=username).first()
         audit.record(
             AuditAction.LOGIN_FAILED,
             actor_username=f"field:{username}"[:150],
@@ -349,46 +375,83 @@ def field_user_login_failed(*, username: str, ip_address: str = "", reason: str 
             ip_address=ip_address,
             reason=reason,
         )
-        if field_user is None:
-            return None
-        if field_user.locked_until is not None and not field_user.is_locked(now):
-            field_user.failed_logins, field_user.locked_until = 0, None
-        field_user.failed_logins += 1
-        newly_locked = field_user.failed_logins >= field_lockout_attempts() and field_user.locked_until is None
-        if newly_locked:
-            field_user.locked_until = now + datetime.timedelta(minutes=field_lockout_minutes())
-        FieldUser.objects.filter(pk=field_user.pk).update(
-            failed_logins=field_user.failed_logins, locked_until=field_user.locked_until
+        throttle, created = FieldLoginThrottle.objects.select_for_update().get_or_create(
+            username=username[:64], ip_address=ip_address[:45]
         )
-        if newly_locked:
+        if created:
+            # A count with no wrong password for a day is forgotten, so guesses sprayed from many addresses
+            # leave no lasting table.
+            FieldLoginThrottle.objects.filter(last_failure_at__lt=now - datetime.timedelta(days=1)).exclude(
+                held_until__gt=now
+            ).delete()
+        throttle.failures += 1
+        throttle.last_failure_at = now
+        delay = field_login_delay(throttle.failures)
+        throttle.held_until = now + delay if delay is not None else None
+        throttle.save()
+        if delay is not None and throttle.failures == field_lockout_attempts() and field_user is not None:
             audit.record(
                 AuditAction.UPDATE,
                 obj=field_user,
                 actor_username=f"field:{username}"[:150],
-                changes={"locked_until": [None, field_user.locked_until.isoformat()]},
+                changes={"held_back": [None, ip_address]},
                 ip_address=ip_address,
-                reason=_("Locked after %(count)s wrong passwords in a row on the OpenRosa server.")
-                % {"count": field_user.failed_logins},
+                reason=_("After %(count)s wrong passwords in a row from %(address)s, sign-ins from there are delayed.")
+                % {"count": throttle.failures, "address": ip_address or "?"},
             )
-    return field_user
+    return field_user, throttle.held_until
 
 
-def field_user_login_refused(*, field_user: FieldUser, ip_address: str = "") -> None:
-    """A locked field user tried to sign in (right password or not): refused, and audited."""
+def field_user_login_refused(*, username: str, ip_address: str = "", reason: str = "OpenRosa: held back") -> None:
+    """A sign-in refused unchecked (the address is held back, or the Digest header was sent before): audited."""
+    field_user = FieldUser.objects.filter(username=username).first()
     audit.record(
         AuditAction.LOGIN_FAILED,
-        actor_username=f"field:{field_user.username}"[:150],
-        office=field_user.office_id,
+        actor_username=f"field:{username}"[:150],
+        office=field_user.office_id if field_user else None,
         object_type="dtm.fielduser",
-        object_id=str(field_user.pk),
+        object_id=str(field_user.pk) if field_user else "",
         ip_address=ip_address,
-        reason="OpenRosa: locked",
+        reason=reason,
     )
 
 
+def field_user_throttles(field_user: FieldUser) -> list[FieldLoginThrottle]:
+    """The addresses with wrong passwords for this field user, those held back first."""
+    return list(FieldLoginThrottle.objects.filter(username=field_user.username).order_by("-held_until", "-failures"))
+
+
 def field_user_unlock(*, field_user: FieldUser, by: User | None, reason: str = "") -> FieldUser:
-    """An office administrator lets a locked field user sign in again before the cool-off ends."""
-    return record_update(field_user, by=by, changes={"failed_logins": 0, "locked_until": None}, reason=reason)
+    """An office administrator clears the wrong-password counts and delays of a field user, on every address."""
+    with transaction.atomic():
+        throttles = FieldLoginThrottle.objects.select_for_update().filter(username=field_user.username)
+        addresses = sorted(throttle.ip_address for throttle in throttles)
+        throttles.delete()
+        audit.record(
+            AuditAction.UPDATE, actor=by, obj=field_user, changes={"held_back": [addresses, []]}, reason=reason
+        )
+    return field_user
+
+
+def digest_nonce_use(*, nonce: str, count: int) -> bool:
+    """Note that a Digest response used `nonce` with nonce count `count`; False when that count, or a higher
+    one, was used before (a captured header sent again). Counts of nonces past their lifetime are forgotten:
+    such a nonce is refused as stale before it gets here."""
+    updated = DigestNonce.objects.filter(nonce=nonce, highest_count__lt=count).update(highest_count=count)
+    if updated:
+        return True
+    try:
+        with transaction.atomic():
+            DigestNonce.objects.create(nonce=nonce, highest_count=count)
+    except IntegrityError:
+        return False
+    horizon = timezone.now() - datetime.timedelta(seconds=digest_nonce_lifetime() + 120)
+    DigestNonce.objects.filter(created_at__lt=horizon).delete()
+    return True
+
+
+def digest_nonce_lifetime() -> int:
+    return int(getattr(settings, "LIMAN_OPENROSA_NONCE_SECONDS", 900))
 
 
 # --- submissions ----------------------------------------------------------------------------------------------
@@ -574,6 +637,8 @@ def submission_receive(
                     validate_constraints=False,
                 )
                 submission.save()
+                # Inserted as it is expected to end (processed): its history starts there.
+                record_state_change(submission, field="state", old="", new=submission.state, by=by)
         except IntegrityError:
             # The instance is already here: a phone resending (no answer reached it), perhaps a moment ago
             # through another worker. Inserting first and looking only then keeps a query off the usual path.
@@ -590,6 +655,7 @@ def submission_receive(
         added = _add_attachments(submission, attachments, is_new=True)
         if previous is not None:
             Submission.objects.filter(pk=previous.pk).update(is_current=False, state=SubmissionState.SUPERSEDED)
+            record_state_change(previous, field="state", old=previous.state, new=SubmissionState.SUPERSEDED, by=by)
             previous.is_current, previous.state = False, SubmissionState.SUPERSEDED
         submission_process(submission=submission, by=by)
         rollup = _rollup_statements(submission.__dict__.pop("_flow_rollup", FlowRollupDelta()))
@@ -633,7 +699,7 @@ def submission_process(*, submission: Submission, by: User | None = None) -> Sub
     """Turn a submission into its form's record; on any problem keep it in the review list with the reason."""
     form = submission.form
     if form.target == FormTarget.NONE:
-        _set_state(submission, SubmissionState.RECEIVED, "")
+        _set_state(submission, SubmissionState.RECEIVED, "", by=by)
         return submission
     extracted = targets.extract(form.target, form.field_mapping, submission.data)
     try:
@@ -651,17 +717,18 @@ def submission_process(*, submission: Submission, by: User | None = None) -> Sub
         submission.__dict__.pop("_records", None)
         submission.__dict__.pop("_flow_rollup", None)
         reason = exc.reason if isinstance(exc, _NeedsReview) else _validation_text(exc)
-        _set_state(submission, SubmissionState.REVIEW, reason)
+        _set_state(submission, SubmissionState.REVIEW, reason, by=by)
     else:
-        _set_state(submission, SubmissionState.PROCESSED, "")
+        _set_state(submission, SubmissionState.PROCESSED, "", by=by)
     return submission
 
 
-def _set_state(submission: Submission, state: str, reason: str) -> None:
+def _set_state(submission: Submission, state: str, reason: str, *, by: User | None = None) -> None:
     if (submission.state, submission.review_reason) == (state, reason) and (
         state != SubmissionState.PROCESSED or submission.processed_at is not None
     ):
         return  # stored so already (a new submission is inserted as it is expected to end)
+    record_state_change(submission, field="state", old=submission.state, new=state, by=by, reason=reason)
     submission.state, submission.review_reason = state, reason
     submission.processed_at = timezone.now() if state == SubmissionState.PROCESSED else None
     Submission.objects.filter(pk=submission.pk).update(
@@ -695,7 +762,7 @@ def submission_dismiss(*, submission: Submission, by: User | None, reason: str) 
         raise ValidationError({"reason": _("Say why the submission is dismissed.")})
     with transaction.atomic():
         previous_state = submission.state
-        _set_state(submission, SubmissionState.DISMISSED, reason.strip())
+        _set_state(submission, SubmissionState.DISMISSED, reason.strip(), by=by)
         audit.record(
             AuditAction.UPDATE,
             actor=by,
@@ -810,15 +877,16 @@ def _site_for_assessment(submission: Submission, values: dict, operation: Operat
                 by=by,
             )
     changes = {}
-    if values.get("site_status") and values["site_status"] != site.status:
-        changes["status"] = values["site_status"]
     if values.get("manager") and values["manager"] != site.manager:
         changes["manager"] = values["manager"]
     location = values.get("location")
     if location and (site.latitude, site.longitude) != (location.latitude, location.longitude):
         changes.update(latitude=location.latitude, longitude=location.longitude)
-    if changes:
-        record_update(site, by=by, changes=changes, reason=f"submission {submission.instance_id}")
+    reason = f"submission {submission.instance_id}"
+    if values.get("site_status") and values["site_status"] != site.status:
+        site = state_set(site, field="status", new=values["site_status"], by=by, changes=changes, reason=reason)
+    elif changes:
+        record_update(site, by=by, changes=changes, reason=reason)
     return site
 
 
@@ -988,7 +1056,7 @@ def site_register(
     site_id: str = "",
 ) -> Site:
     with transaction.atomic():
-        return record_create(
+        site = record_create(
             Site(
                 office=office,
                 operation=operation,
@@ -1004,16 +1072,18 @@ def site_register(
             ),
             by=by,
         )
+        record_state_change(site, field="status", old="", new=site.status, by=by)
+        return site
 
 
 def site_record_status(
     *, site: Site, status: str, by: User | None, closed_on: datetime.date | None = None, reason: str = ""
 ) -> Site:
     """Open, plan or close a site (a closed site keeps its ID and its assessments)."""
-    changes: dict = {"status": status}
+    changes: dict = {}
     if closed_on is not None:
         changes["closed_on"] = closed_on
-    return record_update(site, by=by, changes=changes, reason=reason)
+    return state_set(site, field="status", new=status, by=by, changes=changes, reason=reason)
 
 
 def site_assessment_record(

@@ -16,7 +16,7 @@ from liman.core import audit
 from liman.core.access import get_visible_or_404
 from liman.core.choices import AuditAction, Sensitivity
 from liman.core.models import AdminArea
-from liman.core.views import paginate, require_role
+from liman.core.views import paginate, role_required
 
 from . import exports, openrosa, publishing, selectors, services, targets
 from .choices import (
@@ -59,8 +59,8 @@ def _form_errors(exc: ValidationError) -> list[str]:
 # --- operations and dashboards ------------------------------------------------------------------------------
 
 
+@role_required(DTM_READ_ROLES)
 def home(request: HttpRequest) -> HttpResponse:
-    require_role(request, DTM_READ_ROLES)
     context = {
         "operations": selectors.operations_for(request.user),
         "can_edit": bool(_editable_offices(request)),
@@ -118,7 +118,7 @@ def operation_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     operation = get_visible_or_404(selectors.operations_for(request.user), request.user, pk=pk)
     form, filters = _filters(request, operation)
     query = request.GET.urlencode()
-    data = selectors.dashboard(request.user, operation, filters)
+    data = publishing.dashboard_figures(selectors.dashboard(request.user, operation, filters))
     context = {
         "operation": operation,
         "data": data,
@@ -141,12 +141,14 @@ def operation_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "dtm/dashboard.html", context)
 
 
+@publishing.publishes(Operation)
 def operation_data(request: HttpRequest, pk: int) -> JsonResponse:
     operation = get_visible_or_404(selectors.operations_for(request.user), request.user, pk=pk)
     _form, filters = _filters(request, operation)
-    return JsonResponse(selectors.dashboard(request.user, operation, filters))
+    return JsonResponse(publishing.dashboard_figures(selectors.dashboard(request.user, operation, filters)))
 
 
+@publishing.publishes(Operation, table=list(publishing.TABLES), fmt=list(publishing.FORMATS))
 def operation_export(request: HttpRequest, pk: int) -> HttpResponse:
     operation = get_visible_or_404(selectors.operations_for(request.user), request.user, pk=pk)
     table_name = request.GET.get("table", "sites")
@@ -224,8 +226,8 @@ def _media_uploads(files) -> list[services.MediaUpload]:
     return [services.MediaUpload(upload.name, upload.read(), upload.content_type or "") for upload in files]
 
 
+@role_required(FIELD_DATA_ROLES)
 def form_list(request: HttpRequest) -> HttpResponse:
-    require_role(request, FIELD_DATA_ROLES)
     offices = _editable_offices(request)
     upload_form = XLSFormUploadForm(request.POST or None, request.FILES or None, offices=offices) if offices else None
     if request.method == "POST":
@@ -359,6 +361,7 @@ def form_mapping(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "dtm/form_mapping.html", context)
 
 
+@publishing.publishes(Form, fmt=list(publishing.FORMATS))
 def form_dataset(request: HttpRequest, pk: int) -> HttpResponse:
     form = selectors.dataset_forms_for(request.user).filter(pk=pk).first()
     if form is None:
@@ -369,8 +372,8 @@ def form_dataset(request: HttpRequest, pk: int) -> HttpResponse:
     version = form.versions.first()
     choosable = {entry["path"] for entry in (version.fields if version else []) if entry["type"] != "repeat"}
     by = [question for question in request.GET.getlist("by") if question in choosable][:3]
-    # Individual-level answers are published only in cells of at least k people; aggregate ones as they are.
-    table = publishing.dataset_table(request.user, form, by=by, k=None if form.is_individual_level else 0)
+    # Like every published table: no cell of 1 to k-1 (`publishing.apply_min_cell`).
+    table = publishing.dataset_table(request.user, form, by=by)
     audit.record(
         AuditAction.EXPORT,
         actor=request.user,
@@ -380,6 +383,7 @@ def form_dataset(request: HttpRequest, pk: int) -> HttpResponse:
     return _download(table, fmt, f"{form.form_id}-dataset")
 
 
+@publishing.publishes(Form, fmt=["csv", "xlsx"])
 def form_submissions_export(request: HttpRequest, pk: int) -> HttpResponse:
     """The form's submissions as Kobo exports them: CSV (a ZIP with one file per repeat, or `?table=` for one)
     or XLSX (one sheet per repeat)."""
@@ -421,8 +425,8 @@ def form_xlsform(request: HttpRequest, pk: int) -> HttpResponse:
 # --- submissions ------------------------------------------------------------------------------------------------
 
 
+@role_required(FIELD_DATA_ROLES)
 def submission_list(request: HttpRequest) -> HttpResponse:
-    require_role(request, FIELD_DATA_ROLES)
     state = request.GET.get("state", SubmissionState.REVIEW)
     if state not in SubmissionState.values and state != "all":
         state = SubmissionState.REVIEW
@@ -514,8 +518,8 @@ def submission_attachment(request: HttpRequest, pk: int) -> HttpResponse:
 # --- field users ------------------------------------------------------------------------------------------------
 
 
+@role_required(FIELD_DATA_ROLES)
 def field_user_list(request: HttpRequest) -> HttpResponse:
-    require_role(request, FIELD_DATA_ROLES)
     offices = _editable_offices(request)
     form = FieldUserCreateForm(request.POST or None, offices=offices) if offices else None
     if request.method == "POST":
@@ -566,13 +570,13 @@ def field_user_detail(request: HttpRequest, pk: int) -> HttpResponse:
             if not can_unlock:
                 raise Http404
             services.field_user_unlock(field_user=field_user, by=request.user)
-            messages.success(request, _("The field user is unlocked and can sign in from the phone again."))
+            messages.success(request, _("The wrong-password counts are cleared: every address may sign in again."))
             return redirect("dtm-field-user", pk=field_user.pk)
     context = {
         "field_user": field_user,
         "can_edit": can_edit,
         "can_unlock": can_unlock,
-        "is_locked": field_user.is_locked(),
+        "throttles": services.field_user_throttles(field_user),
         "lockout_attempts": services.field_lockout_attempts(),
         "password_form": password_form,
         "submission_count": field_user.submissions.count(),
@@ -613,6 +617,7 @@ def _qr_page(request: HttpRequest, field_user: FieldUser, password: str, *, crea
 def form_import(request: HttpRequest, pk: int) -> HttpResponse:
     """Upload a Kobo or ODK export of the form's submissions: staged and checked, then committed or discarded."""
     from liman.core import staging
+    from liman.core.tabular import sheet_names
 
     from .forms import ExportUploadForm
     from .importers import stage_export
@@ -623,9 +628,12 @@ def form_import(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and upload_form.is_valid():
         upload = upload_form.cleaned_data["file"]
         try:
-            batch = stage_export(form=form, stream=upload, file_name=upload.name, by=request.user)
+            batch = stage_export(
+                form=form, stream=upload, file_name=upload.name, by=request.user, sheet=upload_form.chosen_sheet
+            )
         except staging.ImportRefused as exc:
             upload_form.add_error("file", exc.messages)
+            upload_form.offer_sheets(sheet_names(upload, upload.name))
         else:
             return redirect("dtm-import", pk=batch.pk)
     return render(request, "dtm/form_import.html", {"form": form, "upload_form": upload_form})

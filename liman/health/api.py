@@ -6,9 +6,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from liman.core import audit
 from liman.core.api import ScopedReadOnlyViewSet
-from liman.core.choices import AuditAction
 
 from .choices import ClearanceStatus, LabResult, TBClass, TravelNeed, XrayResult
 from .models import HealthAssessment, MedicalClearance
@@ -50,11 +48,6 @@ class HealthAssessmentViewSet(ScopedReadOnlyViewSet):
     serializer_class = HealthAssessmentSerializer
     lookup_field = "reference"
     queryset = HealthAssessment.objects.select_related("office", "person")
-
-    def retrieve(self, request, *args, **kwargs):
-        response = super().retrieve(request, *args, **kwargs)
-        audit.record(AuditAction.VIEW, actor=request.user, obj=self.get_object(), reason="api")
-        return response
 
 
 class MedicalClearanceSerializer(serializers.ModelSerializer):

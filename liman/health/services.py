@@ -17,6 +17,7 @@ from liman.core.access import has_role
 from liman.core.choices import Role
 from liman.core.models import Office, User
 from liman.core.services import new_reference, record_create, record_update
+from liman.core.workflows import state_set
 from liman.registry.models import Person
 
 from .choices import ClearanceStatus, LabResult, TBClass, TravelNeed, XrayResult
@@ -120,15 +121,12 @@ def health_assessment_clear(
         problems = clearance_problems(assessment, valid_until)
         if problems:
             raise ValidationError(problems)
-        assessment = record_update(
+        assessment = state_set(
             assessment,
+            field="status",
+            new=ClearanceStatus.CLEARED,
             by=by,
-            changes={
-                "status": ClearanceStatus.CLEARED,
-                "valid_until": valid_until,
-                "concluded_on": timezone.localdate(),
-                "concluded_by": by,
-            },
+            changes={"valid_until": valid_until, "concluded_on": timezone.localdate(), "concluded_by": by},
         )
         _clearance_follow(assessment, by=by)
     return assessment
@@ -140,11 +138,13 @@ def health_assessment_hold(*, assessment: HealthAssessment, by: User, reason: st
     if not reason.strip():
         raise ValidationError({"hold_reason": _("Say why the traveller is on medical hold.")})
     with transaction.atomic():
-        assessment = record_update(
+        # The hold reason is a finding: it stays on the assessment, not in the history row.
+        assessment = state_set(
             assessment,
+            field="status",
+            new=ClearanceStatus.MEDICAL_HOLD,
             by=by,
             changes={
-                "status": ClearanceStatus.MEDICAL_HOLD,
                 "hold_reason": reason.strip(),
                 "valid_until": None,
                 "concluded_on": timezone.localdate(),

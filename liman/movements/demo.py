@@ -130,6 +130,26 @@ class _Office:
             )
         return self.sessions[course.country]
 
+    def session_for(self, course: OrientationCourse, person):
+        """The session a traveller attends: the office's last one, or, for a child who reached the course's age
+        since it started (too young for it, yet due before the step), one starting today."""
+        session = self.session(course)
+        age = person.age_on(session.starts_on)
+        if age is None or age >= course.min_age:
+            return session
+        key = f"{course.country}:{course.pk}:today"
+        if key not in self.sessions:
+            self.sessions[key] = services.orientation_session_create(
+                office=self.office,
+                course=course,
+                starts_on=self.today,
+                ends_on=self.today + datetime.timedelta(days=max(course.days - 1, 0)),
+                place=f"{self.office.name}, training room",
+                facilitator="Cultural orientation team",
+                by=self.worker,
+            )
+        return self.sessions[key]
+
     def flight(self, country: str, *, leaving_now: bool = False):
         """An upcoming flight (in two days: within 72 hours, so today's fit-to-fly checks count), or one that
         leaves within the hour (its departure is then confirmed, for the departed and arrived cases)."""
@@ -250,13 +270,14 @@ def _advance(demo: _Office, case: ResettlementCase, target: str, index: int) -> 
     if target == CaseState.MEDICALLY_CLEARED:
         return
     for course in OrientationCourse.objects.filter(country=case.country):
-        session = demo.session(course)
         for person in people:
-            age = person.age_on(session.starts_on)
+            # The step's rule counts ages today (`orientation_completed`); the session's, on its first day.
+            age = person.age_on(today)
             if age is None or age >= course.min_age:
                 services.orientation_attendance_record(
-                    session=session, person=person, hours_attended=course.hours, case=case, by=worker
-                )
+                    session=demo.session_for(course, person), person=person, hours_attended=course.hours, case=case,
+                    by=worker,
+                )  # fmt: skip
     case = _step(demo, case, CaseState.ORIENTATION_DONE)
     if target == CaseState.ORIENTATION_DONE:
         return

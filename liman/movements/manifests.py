@@ -11,6 +11,7 @@ from pathlib import Path
 from django.conf import settings
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from liman.core.tabular import xlsx_bytes
 
@@ -73,7 +74,15 @@ def manifest_xlsx(flight, legs, rows: list[ManifestRow]) -> bytes:
         [_("Passenger manifest"), flight.reference],
         [_("Destination"), flight.country_name],
         [],
-        [_("Leg"), _("Carrier"), _("Flight number"), _("From"), _("To"), _("Departs"), _("Arrives")],
+        [
+            _("Leg"),
+            _("Carrier"),
+            _("Flight number"),
+            pgettext("flight leg", "From"),
+            pgettext("flight leg", "To"),
+            _("Departs"),
+            _("Arrives"),
+        ],
         *_leg_lines(legs),
         [],
         _columns(),
@@ -136,8 +145,8 @@ def manifest_pdf(flight, legs, rows: list[ManifestRow]) -> bytes:
                     _("Leg"),
                     _("Carrier"),
                     _("Flight number"),
-                    _("From"),
-                    _("To"),
+                    pgettext("flight leg", "From"),
+                    pgettext("flight leg", "To"),
                     "",
                     _("Departs"),
                     _("Arrives"),

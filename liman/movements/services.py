@@ -21,7 +21,7 @@ from liman.core.access import has_role
 from liman.core.choices import Role, Sensitivity
 from liman.core.models import Office, Programme, User
 from liman.core.services import new_reference, record_create, record_update
-from liman.core.workflows import TransitionRefused, transition
+from liman.core.workflows import TransitionRefused, state_set, transition
 from liman.health import selectors as health
 from liman.health.choices import TravelNeed
 from liman.health.models import fit_to_fly_hours
@@ -786,8 +786,13 @@ def booking_cancel(*, booking: Booking, by: User, reason: str) -> Booking:
         raise ValidationError({"reason": _("Say why the booking is cancelled.")})
     if booking.status != BookingStatus.BOOKED:
         raise ValidationError(_("Only a booking not yet flown can be cancelled."))
-    return record_update(
-        booking, by=by, changes={"status": BookingStatus.CANCELLED, "cancel_reason": reason.strip()}, reason=reason
+    return state_set(
+        booking,
+        field="status",
+        new=BookingStatus.CANCELLED,
+        by=by,
+        changes={"cancel_reason": reason.strip()},
+        reason=reason,
     )
 
 
@@ -819,9 +824,9 @@ def flight_confirm_departure(*, flight: Flight, by: User, no_shows: Iterable[int
         bookings = list(flight.bookings.filter(status=BookingStatus.BOOKED).select_related("case"))
         for booking in bookings:
             status = BookingStatus.NO_SHOW if booking.person_id in no_shows else BookingStatus.DEPARTED
-            record_update(booking, by=by, changes={"status": status})
-        record_update(
-            flight, by=by, changes={"status": FlightStatus.DEPARTED, "departure_confirmed_at": timezone.now()}
+            state_set(booking, field="status", new=status, by=by)
+        state_set(
+            flight, field="status", new=FlightStatus.DEPARTED, by=by, changes={"departure_confirmed_at": timezone.now()}
         )
         for case in {booking.case for booking in bookings if booking.case is not None}:
             _advance_if_ready(case, CaseState.DEPARTED, by=by)
@@ -835,8 +840,10 @@ def flight_confirm_arrival(*, flight: Flight, by: User) -> Flight:
             raise ValidationError(_("Confirm the departure first."))
         bookings = list(flight.bookings.filter(status=BookingStatus.DEPARTED).select_related("case"))
         for booking in bookings:
-            record_update(booking, by=by, changes={"status": BookingStatus.ARRIVED})
-        record_update(flight, by=by, changes={"status": FlightStatus.ARRIVED, "arrival_confirmed_at": timezone.now()})
+            state_set(booking, field="status", new=BookingStatus.ARRIVED, by=by)
+        state_set(
+            flight, field="status", new=FlightStatus.ARRIVED, by=by, changes={"arrival_confirmed_at": timezone.now()}
+        )
         for case in {booking.case for booking in bookings if booking.case is not None}:
             _advance_if_ready(case, CaseState.ARRIVED, by=by)
     return flight

@@ -292,12 +292,20 @@ RESETTLEMENT = Workflow(
         _forward(BEFORE_DEPARTURE, CaseState.NO_SHOW, needs_reason=True),
         _forward([*BEFORE_DEPARTURE, *INTERRUPTED], CaseState.CANCELLED, roles=SUPERVISION, needs_reason=True),
         *[
-            _forward([CaseState.ON_HOLD, CaseState.NO_SHOW], state, [resumes_at(state)], label=gettext_lazy("Resume"))
+            _forward(
+                [CaseState.ON_HOLD, CaseState.NO_SHOW],
+                state,
+                [resumes_at(state)],
+                label=gettext_lazy("Resume"),
+                resumes=True,
+            )
             for state in BEFORE_DEPARTURE
         ],
         # Taking back a withdrawal is a supervisor's call, with a reason.
         *[
-            _forward([CaseState.WITHDRAWN], state, [resumes_at(state)], roles=SUPERVISION, needs_reason=True)
+            _forward(
+                [CaseState.WITHDRAWN], state, [resumes_at(state)], roles=SUPERVISION, needs_reason=True, resumes=True
+            )
             for state in BEFORE_DEPARTURE
         ],
     ],

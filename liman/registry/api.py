@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from django.db.models import Prefetch
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
 
 from liman.core import audit
 from liman.core.api import ScopedReadOnlyViewSet
-from liman.core.choices import AuditAction, Sensitivity
+from liman.core.choices import AuditAction
+from liman.core.text import masked
 
 from .models import Consent, Household, HouseholdMember, Identifier, LegalStatus, Person
 
@@ -20,9 +25,16 @@ class LegalStatusSerializer(serializers.ModelSerializer):
 
 
 class IdentifierSerializer(serializers.ModelSerializer):
+    """An identifier as the person page shows it: the last three characters; `reveal` shows it all, audited."""
+
+    value = serializers.SerializerMethodField()
+
     class Meta:
         model = Identifier
-        fields = ["type", "value", "issuing_country", "valid_until", "warning"]
+        fields = ["id", "type", "value", "issuing_country", "valid_until", "warning"]
+
+    def get_value(self, identifier) -> str:
+        return masked(identifier.value)
 
 
 class ConsentSerializer(serializers.ModelSerializer):
@@ -51,9 +63,24 @@ class PersonDetailSerializer(PersonListSerializer):
     legal_statuses = LegalStatusSerializer(many=True, read_only=True)
     identifiers = IdentifierSerializer(many=True, read_only=True)
     consents = ConsentSerializer(many=True, read_only=True)
+    phone = serializers.SerializerMethodField()
+
+    def get_phone(self, person) -> str:
+        return masked(person.phone)
 
     class Meta(PersonListSerializer.Meta):
         fields = [*PersonListSerializer.Meta.fields, "phone", "languages", "legal_statuses", "identifiers", "consents"]
+
+
+class RevealSerializer(serializers.Serializer):
+    identifier = serializers.IntegerField(required=False)
+    field = serializers.ChoiceField(choices=["phone"], required=False)
+    value = serializers.CharField(read_only=True)
+
+    def validate(self, data):
+        if bool(data.get("identifier")) == bool(data.get("field")):
+            raise serializers.ValidationError(_("Name one identifier or the field 'phone'."))
+        return data
 
 
 class PersonViewSet(ScopedReadOnlyViewSet):
@@ -81,12 +108,25 @@ class PersonViewSet(ScopedReadOnlyViewSet):
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
 
-    def retrieve(self, request, *args, **kwargs):
-        response = super().retrieve(request, *args, **kwargs)
+    @extend_schema(request=RevealSerializer, responses=RevealSerializer)
+    @action(detail=True, methods=["post"])
+    def reveal(self, request, *args, **kwargs):
+        """One identifier (`{"identifier": id}`) or the phone (`{"field": "phone"}`) in full; audited."""
         person = self.get_object()
-        if person.sensitivity != Sensitivity.NORMAL:
-            audit.record(AuditAction.VIEW, actor=request.user, obj=person, reason="api")
-        return response
+        asked = RevealSerializer(data=request.data)
+        asked.is_valid(raise_exception=True)
+        if asked.validated_data.get("identifier"):
+            try:
+                shown = person.identifiers.get(pk=asked.validated_data["identifier"])
+            except Identifier.DoesNotExist as exc:
+                raise NotFound(_("No such identifier of this person.")) from exc
+            value, reason = shown.value, "identifier shown"
+        else:
+            shown, value, reason = person, person.phone, "phone shown"
+        audit.record(
+            AuditAction.VIEW, actor=request.user, obj=shown, reason=reason, ip_address=audit.client_address(request)
+        )
+        return Response({**asked.validated_data, "value": value})
 
 
 class HouseholdMemberSerializer(serializers.ModelSerializer):

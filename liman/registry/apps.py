@@ -9,11 +9,11 @@ class RegistryConfig(AppConfig):
 
     def ready(self):
         from liman.core import demo, navigation
-        from liman.core.choices import Role
 
+        from . import maps as map_measures
         from .demo import seed_registry
 
-        people_roles = frozenset({Role.VIEWER, Role.CASEWORKER, Role.SUPERVISOR, Role.HEALTH, Role.PROGRAMME_OFFICER})
+        people_roles = map_measures.PEOPLE_ROLES
         navigation.register(navigation.NavItem("people", _("People"), "person-search", people_roles, order=5))
         demo.register_seeder("registry", seed_registry)
 
@@ -28,3 +28,4 @@ class RegistryConfig(AppConfig):
             return Person.objects.visible_to(user).active().count()
 
         register_home_figure("people", _("People registered"), people_count)
+        map_measures.register()

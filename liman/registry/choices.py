@@ -84,6 +84,17 @@ class VulnerabilityType(models.TextChoices):
     PREGNANT_OR_LACTATING = "pregnant_or_lactating", _("Pregnant or lactating")
 
 
+#: Vulnerabilities that are themselves protection or medical facts: only readers of that tier see them (the rest
+#: are normal). Knowing that someone is a victim of trafficking or a survivor of violence can put them at risk.
+VULNERABILITY_TIERS = {
+    VulnerabilityType.UNACCOMPANIED_CHILD: "protection",
+    VulnerabilityType.SEPARATED_CHILD: "protection",
+    VulnerabilityType.SURVIVOR_OF_VIOLENCE: "protection",
+    VulnerabilityType.VICTIM_OF_TRAFFICKING: "protection",
+    VulnerabilityType.SERIOUS_MEDICAL_CONDITION: "medical",
+}
+
+
 class ConsentPurpose(models.TextChoices):
     REGISTRATION = "registration", _("Registration and case management")
     REFERRAL = "referral", _("Referral to another service")

@@ -22,12 +22,11 @@ from itertools import accumulate
 
 from django.conf import settings
 from django.db import models, transaction
-from django.utils import timezone
 
 from liman.core import audit
 from liman.core.choices import AuditAction, Role, Sensitivity
 from liman.core.demo import DEMO_OFFICES, demo_username
-from liman.core.models import AdminArea, AuditChainHead, AuditEvent, Office, User
+from liman.core.models import AdminArea, Office, User
 from liman.core.services import REFERENCE_ALPHABET
 
 from .choices import (
@@ -995,31 +994,8 @@ def _created(model: type[models.Model], objects: Sequence[models.Model]) -> list
 
 
 def _audit_created(objects: Sequence[models.Model], *, actor: User | None) -> None:
-    """One CREATE event per record, chained exactly as `liman.core.audit.record` chains them, in bulk."""
-    with transaction.atomic():
-        head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1, defaults={"hash": audit.GENESIS_HASH})
-        seq, previous, at = head.seq, head.hash, timezone.now()
-        events = []
-        for obj in objects:
-            seq += 1
-            event = AuditEvent(
-                seq=seq,
-                at=at,
-                actor=actor,
-                actor_username=actor.get_username() if actor else "",
-                office_id=getattr(obj, "office_id", None),
-                action=AuditAction.CREATE,
-                object_type=obj._meta.label_lower,
-                object_id=str(obj.pk),
-                object_repr=str(obj)[:200],
-                changes=audit.json_safe(audit.diff({}, audit.snapshot(obj))),
-                prev_hash=previous,
-            )
-            event.hash = previous = audit.event_hash(event)
-            events.append(event)
-        AuditEvent.objects.bulk_create(events, batch_size=1000)
-        head.seq, head.hash = seq, previous
-        head.save(update_fields=["seq", "hash"])
+    """One CREATE event per record, chained as every event is, in bulk."""
+    audit.record_many(AuditAction.CREATE, objects, actor=actor)
 
 
 def seed_office(office: Office, *, seed: int, people: int | None = None) -> int:

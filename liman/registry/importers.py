@@ -10,36 +10,35 @@ import datetime
 import re
 from collections import defaultdict
 from collections.abc import Sequence
-from functools import cache
 from typing import Any
 
-from django.db.models import Max
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from liman.core import staging
-from liman.core.choices import Role, Sensitivity
+from liman.core.choices import Role
 from liman.core.fields import normalise_identifier
 from liman.core.models import ImportBatch, User
-from liman.core.staging import Column, Problem, StagedValues, insert_many, new_references
+from liman.core.staging import Column, Problem, StagedValues
 
-from . import checks, permits, search
-from .choices import DatePrecision, IdentifierType, LegalStatusType, Relationship, Sex
+from . import checks, rules
+from .choices import ConsentPurpose, DatePrecision, IdentifierType, LegalBasis, LegalStatusType, Relationship, Sex
 from .identifiers import normalise_phone, ykn_problems
-from .models import Household, HouseholdMember, Identifier, LegalStatus, Person
+from .models import Identifier, Person
+from .rules import EARLIEST_BIRTH_YEAR, STATELESS_CODE
+from .services import PeopleEnrolled, PersonEnrolment, PersonInput, people_enrol_bulk
 
-#: Nobody registered was born before this year; an earlier one is a typing mistake.
-EARLIEST_BIRTH_YEAR = 1900
-#: ICAO Doc 9303 code for a stateless person: ISO 3166 has none, and a person needs a nationality here.
-STATELESS_CODE = "XXA"
+__all__ = ["EARLIEST_BIRTH_YEAR", "STATELESS_CODE", "PeopleImporter"]
 
 _YEAR = re.compile(r"\d{4}")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 #: A Turkish mobile number written the usual ways (0532 123 45 67, 5321234567, +90 532 123 4567): its E.164 form
 #: needs no parsing, and most phones in a file are these (libphonenumber takes some 70 µs a number).
 _TURKISH_MOBILE = re.compile(r"(?:\+90|0090|0)?(5[0-9]{9})")  # [0-9]: \d also takes Arabic-Indic digits
-_NAME_LIMITS = {"first_name": 100, "father_name": 100, "family_name": 100, "original_name": 200}
+#: Names the file gives: their length limits are the model's (`rules.field_problem`).
+_NAMES = ("first_name", "father_name", "family_name", "original_name")
 _HOUSEHOLD_REF_LIMIT = 64
 # Looked up once: an enum's `.values` is rebuilt on every access, and a check runs on every row.
 _SEXES = frozenset(Sex.values)
@@ -47,11 +46,8 @@ _RELATIONSHIPS = tuple(Relationship.values)
 _LEGAL_STATUSES = tuple(LegalStatusType.values)
 
 
-@cache
 def _alpha3_codes() -> frozenset[str]:
-    import pycountry
-
-    return frozenset(country.alpha_3 for country in pycountry.countries) | {STATELESS_CODE}
+    return rules.nationality_codes()
 
 
 def _country_hint(text: str) -> str:
@@ -77,7 +73,30 @@ class PeopleImporter(staging.Importer):
         "households": gettext_lazy("Households"),
         "identifiers": gettext_lazy("Foreigner ID numbers"),
         "legal_statuses": gettext_lazy("Legal statuses"),
+        "consents": gettext_lazy("Consents and legal bases"),
     }
+    # The legal basis of registering the people: for the whole file, or row by row in the columns below.
+    batch_options = (
+        Column(
+            "consent_purpose",
+            required=False,
+            label=gettext_lazy("Purpose of the registration"),
+            help=gettext_lazy("For every row whose consent_purpose is blank (registration when none is given)."),
+            choices=tuple(ConsentPurpose.values),
+            choice_labels=tuple(ConsentPurpose.choices),
+        ),
+        Column(
+            "legal_basis",
+            required=False,
+            label=gettext_lazy("Legal basis for registering"),
+            help=gettext_lazy(
+                "For every row whose consent_legal_basis is blank. Consent: each person was told what is recorded "
+                "and why, and consents."
+            ),
+            choices=tuple(LegalBasis.values),
+            choice_labels=tuple(LegalBasis.choices),
+        ),
+    )
     columns = (
         Column("first_name", help=gettext_lazy("Given name, in Latin script as the person writes it.")),
         Column("father_name", help=gettext_lazy("Father's name; may be blank.")),
@@ -121,6 +140,23 @@ class PeopleImporter(staging.Importer):
                 "for victims of trafficking runs at most 6 months."
             ),
         ),
+        Column(
+            "consent_purpose",
+            required=False,
+            help=gettext_lazy(
+                "What the person is registered for (registration when blank and none chosen for the file)."
+            ),
+            choices=tuple(ConsentPurpose.values),
+        ),
+        Column(
+            "consent_legal_basis",
+            required=False,
+            help=gettext_lazy(
+                "The legal basis of registering the person (consent: they were told what is recorded and why, and "
+                "consent); blank: the one chosen for the whole file."
+            ),
+            choices=tuple(LegalBasis.values),
+        ),
     )
 
     def __init__(self, *, office):
@@ -134,16 +170,12 @@ class PeopleImporter(staging.Importer):
     def clean_row(self, raw: dict[str, str]) -> tuple[dict[str, Any], list[Problem]]:
         problems: list[Problem] = []
         values: dict[str, Any] = {}
-        for column, limit in _NAME_LIMITS.items():
+        for column in _NAMES:
             # Names are kept as given (apostrophes, quotes, Arabic script and its zero-width non-joiners);
             # only the spaces around them go, as on the registration form.
             text = raw.get(column, "").strip()
-            if not text and column in ("first_name", "family_name"):
-                problems.append(Problem(column, _("A value is required.")))
-            elif len(text) > limit:
-                problems.append(
-                    Problem(column, _("At most %(limit)d characters (this has %(length)d).") % _sizes(limit, text))
-                )
+            if problem := rules.field_problem(Person, column, text):
+                problems.append(Problem(column, problem))
             values[column] = text
         values["sex"] = self._sex(raw.get("sex", ""), problems)
         values["birth_date"], values["birth_date_precision"] = self._birth_date(raw.get("birth_date", ""), problems)
@@ -158,7 +190,30 @@ class PeopleImporter(staging.Importer):
         values["legal_status_from"], values["legal_status_until"] = self._status_period(
             values["legal_status"], raw, problems
         )
+        values["consent_purpose"], values["consent_legal_basis"] = self._consent(raw, problems)
         return values, problems
+
+    def _consent(self, raw: dict[str, str], problems: list[Problem]) -> tuple[str, str]:
+        """The purpose and legal basis of registering the person: the row's, else the file's (`declared`)."""
+        purpose = raw.get("consent_purpose", "").strip().lower() or self.declared.get(
+            "consent_purpose", ConsentPurpose.REGISTRATION.value
+        )
+        basis = raw.get("consent_legal_basis", "").strip().lower() or self.declared.get("legal_basis", "")
+        if not basis:
+            problems.append(
+                Problem(
+                    "consent_legal_basis",
+                    _(
+                        "No legal basis for registering this person: fill consent_legal_basis (%(choices)s), or "
+                        "choose the legal basis for the whole file (on the command line: --legal-basis)."
+                    )
+                    % {"choices": ", ".join(LegalBasis.values)},
+                )
+            )
+            return purpose, basis
+        for name, problem in rules.consent_problems(purpose, basis).items():
+            problems.append(Problem("consent_purpose" if name == "purpose" else "consent_legal_basis", problem))
+        return purpose, basis
 
     def _status_period(self, status: str, raw: dict[str, str], problems: list[Problem]) -> tuple[str, str]:
         """The legal status's dates, checked as `LegalStatus.clean` checks them (victim permits: 6 months)."""
@@ -177,10 +232,9 @@ class PeopleImporter(staging.Importer):
                     Problem(column, _("Write the date as YYYY-MM-DD (this says “%(value)s”).") % {"value": text})
                 )
         started, ended = days["legal_status_from"], days["legal_status_until"]
-        if started and ended and ended < started:
-            problems.append(Problem("legal_status_until", _("A status cannot end before it starts.")))
-        elif status == permits.VICTIM_PERMIT and (problem := permits.period_problem(started, ended)):
-            problems.append(Problem("legal_status_until" if started else "legal_status_from", problem))
+        field_name, problem = rules.legal_status_problem(status, started, ended)
+        if problem:
+            problems.append(Problem("legal_status_until" if field_name == "ended_on" else "legal_status_from", problem))
         return (started.isoformat() if started else ""), (ended.isoformat() if ended else "")
 
     def _sex(self, text: str, problems: list[Problem]) -> str:
@@ -195,8 +249,8 @@ class PeopleImporter(staging.Importer):
             year = int(text)
             if year > self.today.year:
                 problems.append(Problem("birth_date", _("%(value)s is in the future.") % {"value": text}))
-            elif year < EARLIEST_BIRTH_YEAR:
-                problems.append(Problem("birth_date", _too_early(text)))
+            elif problem := rules.birth_date_problem(datetime.date(max(year, 1), 1, 1), today=self.today):
+                problems.append(Problem("birth_date", problem))
             return f"{year:04d}-01-01", DatePrecision.YEAR.value
         if _DATE.fullmatch(text):
             try:
@@ -206,8 +260,8 @@ class PeopleImporter(staging.Importer):
                 return "", DatePrecision.DAY.value
             if born > self.today:
                 problems.append(Problem("birth_date", _("%(value)s is in the future.") % {"value": text}))
-            elif born.year < EARLIEST_BIRTH_YEAR:
-                problems.append(Problem("birth_date", _too_early(text)))
+            elif problem := rules.birth_date_problem(born, today=self.today):
+                problems.append(Problem("birth_date", problem))
             return text, DatePrecision.DAY.value
         if not text:
             message = _("A value is required: YYYY-MM-DD, or YYYY when only the year is known.")
@@ -402,83 +456,18 @@ class PeopleImporter(staging.Importer):
     # --- commit ----------------------------------------------------------------------------------------------
 
     def commit(self, rows: Sequence[StagedValues], batch: ImportBatch, by: User | None) -> dict[str, int]:
-        office = batch.office
-        by_id = by.pk if by is not None else None
-        now = timezone.now()
-        people = [
-            {
-                "office_id": office.pk,
-                "reference": reference,
-                "first_name": item.values["first_name"],
-                "father_name": item.values["father_name"],
-                "family_name": item.values["family_name"],
-                "original_name": item.values["original_name"],
-                "sex": item.values["sex"],
-                "birth_date": datetime.date.fromisoformat(item.values["birth_date"]),
-                "birth_date_precision": item.values["birth_date_precision"],
-                "nationality": item.values["nationality"],
-                "phone": item.values["phone"],
-                "created_by_id": by_id,
-                "created_at": now,
-            }
-            for item, reference in zip(rows, new_references(office.code, Person, len(rows)), strict=True)
-        ]
-        before = _last_key(Person)
-        insert_many(Person, people)
-        person_ids = _ids_by_reference(Person, [person["reference"] for person in people], after=before)
-        ids = [person_ids[person["reference"]] for person in people]
-
-        identifiers = [
-            {
-                "person_id": person_id,
-                "type": IdentifierType.FOREIGNER_ID.value,
-                "value": item.values["foreigner_id"],
-                "warning": item.values["foreigner_id_warning"][:200],
-                "created_at": now,
-            }
-            for item, person_id in zip(rows, ids, strict=True)
-            if item.values["foreigner_id"]
-        ]
-        insert_many(Identifier, identifiers)
-        statuses = [
-            {
-                "person_id": person_id,
-                "status": item.values["legal_status"],
-                "started_on": _date_or_none(item.values.get("legal_status_from", "")),
-                "ended_on": _date_or_none(item.values.get("legal_status_until", "")),
-            }
-            for item, person_id in zip(rows, ids, strict=True)
-        ]
-        insert_many(LegalStatus, statuses)
-
-        heads = {
-            item.values["household_ref"]: person_id
-            for item, person_id in zip(rows, ids, strict=True)
-            if item.values["relationship"] == Relationship.HEAD
-        }
-        households = [
-            {"office_id": office.pk, "reference": reference, "head_id": head_id, "created_at": now}
-            for head_id, reference in zip(
-                heads.values(), new_references(f"{office.code}-H", Household, len(heads)), strict=True
+        """Through the registry's bulk service, which checks every row again by the same rules."""
+        enrolments = [_enrolment(item.values) for item in rows]
+        try:
+            enrolled: PeopleEnrolled = people_enrol_bulk(
+                office=batch.office,
+                enrolments=enrolments,
+                by=by,
+                reason=_("Import of %(file)s") % {"file": batch.file_name},
             )
-        ]
-        before = _last_key(Household)
-        insert_many(Household, households)
-        household_ids = _ids_by_reference(Household, [household["reference"] for household in households], after=before)
-        household_of = {
-            ref: household_ids[household["reference"]] for ref, household in zip(heads, households, strict=True)
-        }
-        members = [
-            {
-                "household_id": household_of[item.values["household_ref"]],
-                "person_id": person_id,
-                "relationship": item.values["relationship"],
-                "joined_on": self.today,
-            }
-            for item, person_id in zip(rows, ids, strict=True)
-        ]
-        insert_many(HouseholdMember, members)
-        person_of_row = {item.row: person_id for item, person_id in zip(rows, ids, strict=True)}
+        except ValidationError as exc:
+            raise staging.ImportRefused(exc.messages) from exc
+        person_of_row = {item.row: person_id for item, person_id in zip(rows, enrolled.person_ids, strict=True)}
         found = [
             (person_of_row[row], duplicate)
             for row, duplicates in self.possible_duplicates.items()
@@ -487,43 +476,33 @@ class PeopleImporter(staging.Importer):
         ]
         if found:
             checks.people_imported(found=found, by=by)
-        # What the search finds a person by, written now: a person must be findable as soon as the import commits.
-        search.write_search_keys(
-            search.KeySource(
-                person_id,
-                office.pk,
-                Sensitivity.NORMAL.value,
-                person["first_name"],
-                person["father_name"],
-                person["family_name"],
-                person["original_name"],
-                person["birth_date"],
-                person["birth_date_precision"],
-            )
-            for person, person_id in zip(people, ids, strict=True)
-        )
-        return {
-            "people": len(people),
-            "households": len(households),
-            "identifiers": len(identifiers),
-            "legal_statuses": len(statuses),
-        }
+        return enrolled.counts
 
 
-def _last_key(model) -> int:
-    return model._base_manager.aggregate(last=Max("pk"))["last"] or 0
-
-
-def _ids_by_reference(model, references: list[str], *, after: int) -> dict[str, int]:
-    """The keys of records `insert_many` has just inserted, by their unique reference. Keys only grow: each one is
-    above `after`, the largest before the insert, so one range of the primary key holds them all (with any record
-    someone else added meanwhile, which has another reference)."""
-    wanted = set(references)
-    inserted = model._base_manager.filter(pk__gt=after).values_list("reference", "pk")
-    found = {reference: pk for reference, pk in inserted.iterator(chunk_size=5000) if reference in wanted}
-    if len(found) != len(wanted):
-        raise RuntimeError(f"{len(wanted) - len(found)} new {model.__name__} records were not found by reference.")
-    return found
+def _enrolment(values: dict[str, Any]) -> PersonEnrolment:
+    """A staged row as the registry's bulk service takes it."""
+    return PersonEnrolment(
+        person=PersonInput(
+            first_name=values["first_name"],
+            father_name=values["father_name"],
+            family_name=values["family_name"],
+            original_name=values["original_name"],
+            sex=values["sex"],
+            nationality=values["nationality"],
+            birth_date=_date_or_none(values["birth_date"]),
+            birth_date_precision=values["birth_date_precision"],
+            phone=values["phone"],
+            legal_status=values["legal_status"],
+            legal_status_since=_date_or_none(values.get("legal_status_from", "")),
+        ),
+        household=values["household_ref"],
+        relationship=values["relationship"],
+        consent_purpose=values.get("consent_purpose", ""),
+        legal_basis=values.get("consent_legal_basis", ""),
+        legal_status_until=_date_or_none(values.get("legal_status_until", "")),
+        foreigner_id=values["foreigner_id"],
+        foreigner_id_warning=values["foreigner_id_warning"],
+    )
 
 
 def _draft(values: dict[str, Any]) -> checks.PersonDraft | None:
@@ -554,7 +533,3 @@ def _date_or_none(text: str) -> datetime.date | None:
 
 def _sizes(limit: int, text: str) -> dict[str, int]:
     return {"limit": limit, "length": len(text)}
-
-
-def _too_early(text: str) -> str:
-    return _("%(value)s is before %(year)d: check the year.") % {"value": text, "year": EARLIEST_BIRTH_YEAR}

@@ -408,3 +408,7 @@ def person_unmerge(*, merge: PersonMerge, by: User) -> None:
         record_update(merge, by=by, changes={"unmerged_at": timezone.now(), "unmerged_by": by}, reason=why)
         refresh_search_keys(merged)
         refresh_search_keys(survivor)
+        # The two records are two people again: the pair decided "same person" goes back to review.
+        from liman.dedup.services import match_pairs_reopen
+
+        match_pairs_reopen(first=survivor, second=merged, by=by, reason=why)

@@ -14,6 +14,7 @@ from liman.core.choices import Sensitivity
 from liman.core.fields import BlindIndexField, EncryptedTextField
 
 from .choices import (
+    VULNERABILITY_TIERS,
     WG_DOMAINS,
     AttachmentKind,
     ConsentPurpose,
@@ -92,8 +93,12 @@ class Person(models.Model):
         return " ".join(part for part in (self.first_name, self.father_name, self.family_name) if part)
 
     def clean(self):
-        if self.birth_date and self.birth_date > timezone.localdate():
-            raise ValidationError({"birth_date": _("A date of birth cannot be in the future.")})
+        from .rules import birth_date_problem, nationality_problem  # each rule defined once: rules.py
+
+        if problem := birth_date_problem(self.birth_date):
+            raise ValidationError({"birth_date": problem})
+        if self.nationality and (problem := nationality_problem(self.nationality)):
+            raise ValidationError({"nationality": problem})
         if self.birth_date is None and self.birth_date_precision != DatePrecision.DAY:
             raise ValidationError({"birth_date": _("Give at least the year of birth, or leave the precision exact.")})
 
@@ -181,15 +186,12 @@ class LegalStatus(models.Model):
         return self.get_status_display()
 
     def clean(self):
-        if self.started_on and self.ended_on and self.ended_on < self.started_on:
-            raise ValidationError({"ended_on": _("A status cannot end before it starts.")})
-        if self.status == LegalStatusType.RESIDENCE_PERMIT_TRAFFICKING_VICTIM:
-            # At most 6 months a period (DOMAIN.md; Law 6458, art. 48); the 3-year total is the service's check.
-            from .permits import period_problem
+        # The 3-year total of victim permits is the service's check (it reads the person's other periods).
+        from .rules import legal_status_problem
 
-            problem = period_problem(self.started_on, self.ended_on)
-            if problem:
-                raise ValidationError({"ended_on" if self.started_on else "started_on": problem})
+        field, problem = legal_status_problem(self.status, self.started_on, self.ended_on)
+        if problem:
+            raise ValidationError({field: problem})
 
     @property
     def is_current(self) -> bool:
@@ -260,11 +262,16 @@ class Vulnerability(models.Model):
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="vulnerabilities")
     type = models.CharField(_("vulnerability"), max_length=32, choices=VulnerabilityType.choices)
+    #: Set from the type (`VULNERABILITY_TIERS`): a victim of trafficking is a protection fact, whoever the person.
+    sensitivity = models.CharField(
+        _("sensitivity"), max_length=16, choices=Sensitivity.choices, default=Sensitivity.NORMAL, editable=False
+    )
     noted_on = models.DateField(_("noted on"), default=timezone.localdate)
     ended_on = models.DateField(_("no longer applies from"), null=True, blank=True)
-    note = models.CharField(_("note"), max_length=300, blank=True)
+    note = EncryptedTextField(_("note"), max_length=300, blank=True)
 
-    scope = PERSON_SCOPE
+    #: As sensitive as its own kind and as the person it belongs to.
+    scope = Scope(office="person__office", sensitivity=("person__sensitivity", "sensitivity"))
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
@@ -274,6 +281,13 @@ class Vulnerability(models.Model):
 
     def __str__(self) -> str:
         return self.get_type_display()
+
+    def save(self, *args, **kwargs):
+        self.clean()
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        self.sensitivity = VULNERABILITY_TIERS.get(self.type, Sensitivity.NORMAL)
 
 
 class Consent(models.Model):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -11,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from liman.core.models import Office, User
+from liman.core.models import AdminArea, Office, User
 from liman.core.services import new_reference, record_create, record_update
 
 from . import permits
@@ -176,6 +177,18 @@ def household_create(*, office: Office, head: Person, by: User | None, district=
     return household
 
 
+def household_place(*, household: Household, district: AdminArea | None, address: str, by: User) -> Household:
+    """Record where a household lives: its district (an ilçe: what the map counts it by) and its address. The
+    address is encrypted, so the audit event says only that it changed."""
+    if district is not None and district.level != AdminArea.Level.DISTRICT:
+        raise ValidationError({"district": _("A household lives in a district, not a whole province.")})
+    changes = {"district": district, "address": address.strip()}
+    changes = {name: value for name, value in changes.items() if getattr(household, name) != value}
+    if not changes:
+        return household
+    return record_update(household, by=by, changes=changes, reason="household placed")
+
+
 def household_add_member(*, household: Household, person: Person, relationship: str, by: User | None):
     """Add a person to a household; a household has exactly one head."""
     with transaction.atomic():
@@ -253,15 +266,18 @@ def person_enrol(
     start_household: bool = False,
     household: Household | None = None,
     relationship: str = "",
+    district: AdminArea | None = None,
+    address: str = "",
 ) -> Person:
     """Registration at the desk, all or nothing: the person, their place in a household (a new one they head,
-    or an existing one) and the legal basis for registering them (their consent, or another basis)."""
+    placed in `district` at `address`, or an existing one) and the legal basis for registering them (their consent,
+    or another basis)."""
     if legal_basis not in LegalBasis.values:
         raise ValidationError({"legal_basis": _("Choose the legal basis for registering this person.")})
     with transaction.atomic():
         person = person_register(office=office, data=data, by=by)
         if start_household:
-            household_create(office=office, head=person, by=by)
+            household_create(office=office, head=person, by=by, district=district, address=address.strip())
         elif household is not None:
             if relationship == Relationship.HEAD:
                 raise ValidationError({"relationship": _("A person joins a household as a member, not its head.")})
@@ -303,3 +319,261 @@ def household_change_head(
         if household.members.filter(relationship=Relationship.HEAD).count() != 1:
             raise ValidationError(_("A household has exactly one head."))
     return household
+
+
+# --- in bulk: the people import -------------------------------------------------------------------------------
+
+
+@dataclass
+class PersonEnrolment:
+    """One person registered in bulk, as `person_enrol` registers one: their details, first legal status, foreigner
+    ID, place in a household of the batch (`household`: a label the members share; exactly one is its head) and
+    the legal basis of registering them."""
+
+    person: PersonInput
+    household: str
+    relationship: str
+    consent_purpose: str
+    legal_basis: str
+    legal_status_until: datetime.date | None = None
+    foreigner_id: str = ""
+    foreigner_id_warning: str = ""
+
+
+@dataclass
+class PeopleEnrolled:
+    """What `people_enrol_bulk` wrote: the people's keys in the order given, and the counts by kind of record."""
+
+    person_ids: list[int]
+    counts: dict[str, int]
+
+
+def enrolment_problems(enrolment: PersonEnrolment, *, today: datetime.date | None = None) -> dict[str, str]:
+    """Every rule one enrolment must meet (field → why): the same functions as the model's `clean()`, the form and
+    `person_enrol` apply (`rules`)."""
+    from . import rules
+
+    data = enrolment.person
+    problems = rules.person_problems(
+        {
+            "first_name": data.first_name,
+            "father_name": data.father_name,
+            "family_name": data.family_name,
+            "original_name": data.original_name,
+            "sex": data.sex,
+            "nationality": data.nationality,
+            "birth_date": data.birth_date,
+        },
+        today=today,
+    )
+    if data.birth_date is None:
+        problems["birth_date"] = _("A value is required.")
+    if data.phone:
+        try:
+            normalise_phone(data.phone)
+        except ValueError:
+            problems["phone"] = _("“%(value)s” is not a phone number.") % {"value": data.phone}
+    if enrolment.foreigner_id and (errors := ykn_problems(enrolment.foreigner_id)[0]):
+        problems["foreigner_id"] = " ".join(errors)
+    if problem := rules.field_problem(LegalStatus, "status", data.legal_status):
+        problems["legal_status"] = problem
+    field_name, problem = rules.legal_status_problem(
+        data.legal_status, data.legal_status_since, enrolment.legal_status_until
+    )
+    if problem:
+        problems["legal_status_until" if field_name == "ended_on" else "legal_status_from"] = problem
+    if problem := rules.field_problem(HouseholdMember, "relationship", enrolment.relationship):
+        problems["relationship"] = problem
+    for name, problem in rules.consent_problems(enrolment.consent_purpose, enrolment.legal_basis).items():
+        problems["consent_purpose" if name == "purpose" else "legal_basis"] = problem
+    return problems
+
+
+def people_enrol_bulk(
+    *, office: Office, enrolments: Sequence[PersonEnrolment], by: User | None, reason: str = ""
+) -> PeopleEnrolled:
+    """Register many people at once (an import), all or nothing: the bulk form of `person_enrol`.
+
+    Each enrolment is checked by `enrolment_problems` (the rules every path applies) and each household of the
+    batch must have exactly one head; a ValidationError lists every problem as `row N, field: why` (N counting
+    from 1). The records go in with one statement per kind, and each kind gets one audit event listing the ids
+    it created. The people are findable by the search when it returns.
+    """
+    from liman.core import audit
+    from liman.core.choices import AuditAction, Sensitivity
+    from liman.core.staging import insert_many, new_references
+
+    from . import search
+
+    today = timezone.localdate()
+    problems = [
+        f"row {number}, {name}: {problem}"
+        for number, enrolment in enumerate(enrolments, start=1)
+        for name, problem in enrolment_problems(enrolment, today=today).items()
+    ]
+    heads: dict[str, list[int]] = {}
+    for number, enrolment in enumerate(enrolments, start=1):
+        heads.setdefault(enrolment.household, [])
+        if enrolment.relationship == Relationship.HEAD:
+            heads[enrolment.household].append(number)
+    problems += [
+        _("Household “%(household)s” has %(count)d heads; it must have exactly one.")
+        % {"household": household, "count": len(rows)}
+        for household, rows in heads.items()
+        if len(rows) != 1
+    ]
+    if problems:
+        raise ValidationError(problems)
+    by_id = by.pk if by is not None else None
+    now = timezone.now()
+    with transaction.atomic():
+        people = [
+            {
+                "office_id": office.pk,
+                "reference": reference,
+                "first_name": enrolment.person.first_name,
+                "father_name": enrolment.person.father_name,
+                "family_name": enrolment.person.family_name,
+                "original_name": enrolment.person.original_name,
+                "sex": enrolment.person.sex,
+                "birth_date": enrolment.person.birth_date,
+                "birth_date_precision": enrolment.person.birth_date_precision,
+                "nationality": enrolment.person.nationality,
+                "languages": enrolment.person.languages,
+                "phone": enrolment.person.phone,
+                "created_by_id": by_id,
+                "created_at": now,
+            }
+            for enrolment, reference in zip(
+                enrolments, new_references(office.code, Person, len(enrolments)), strict=True
+            )
+        ]
+        before = _last_key(Person)
+        insert_many(Person, people)
+        person_ids = _ids_by_reference(Person, [person["reference"] for person in people], after=before)
+        ids = [person_ids[person["reference"]] for person in people]
+        identifiers = [
+            {
+                "person_id": person_id,
+                "type": IdentifierType.FOREIGNER_ID.value,
+                "value": enrolment.foreigner_id,
+                "warning": enrolment.foreigner_id_warning[:200],
+                "created_at": now,
+            }
+            for enrolment, person_id in zip(enrolments, ids, strict=True)
+            if enrolment.foreigner_id
+        ]
+        insert_many(Identifier, identifiers)
+        statuses = [
+            {
+                "person_id": person_id,
+                "status": enrolment.person.legal_status,
+                "started_on": enrolment.person.legal_status_since,
+                "ended_on": enrolment.legal_status_until,
+            }
+            for enrolment, person_id in zip(enrolments, ids, strict=True)
+        ]
+        insert_many(LegalStatus, statuses)
+        consents = [
+            {
+                "person_id": person_id,
+                "purpose": enrolment.consent_purpose,
+                "legal_basis": enrolment.legal_basis,
+                "given_on": today,
+                "taken_by_id": by_id,
+            }
+            for enrolment, person_id in zip(enrolments, ids, strict=True)
+        ]
+        insert_many(Consent, consents)
+        head_of = {
+            enrolment.household: person_id
+            for enrolment, person_id in zip(enrolments, ids, strict=True)
+            if enrolment.relationship == Relationship.HEAD
+        }
+        households = [
+            {"office_id": office.pk, "reference": reference, "head_id": head_id, "created_at": now}
+            for head_id, reference in zip(
+                head_of.values(), new_references(f"{office.code}-H", Household, len(head_of)), strict=True
+            )
+        ]
+        before = _last_key(Household)
+        insert_many(Household, households)
+        household_ids = _ids_by_reference(Household, [household["reference"] for household in households], after=before)
+        household_of = {
+            label: household_ids[household["reference"]] for label, household in zip(head_of, households, strict=True)
+        }
+        insert_many(
+            HouseholdMember,
+            [
+                {
+                    "household_id": household_of[enrolment.household],
+                    "person_id": person_id,
+                    "relationship": enrolment.relationship,
+                    "joined_on": today,
+                }
+                for enrolment, person_id in zip(enrolments, ids, strict=True)
+            ],
+        )
+        # One event per kind of record, listing what was created (audit.record's chain, written once per kind).
+        for model, created in (
+            (Person, ids),
+            (Household, list(household_of.values())),
+            (Identifier, len(identifiers)),
+            (LegalStatus, len(statuses)),
+            (Consent, len(consents)),
+        ):
+            if not created:
+                continue
+            audit.record(
+                AuditAction.CREATE,
+                actor=by,
+                office=office,
+                object_type=model._meta.label_lower,
+                object_repr=f"{count if isinstance((count := created), int) else len(count)} "
+                f"{model._meta.verbose_name_plural}",
+                changes={"id": [None, created]} if isinstance(created, list) else {"count": [None, created]},
+                reason=reason,
+            )
+        # What the search finds a person by, written now: a person must be findable as soon as the import commits.
+        search.write_search_keys(
+            search.KeySource(
+                person_id,
+                office.pk,
+                Sensitivity.NORMAL.value,
+                person["first_name"],
+                person["father_name"],
+                person["family_name"],
+                person["original_name"],
+                person["birth_date"],
+                person["birth_date_precision"],
+            )
+            for person, person_id in zip(people, ids, strict=True)
+        )
+    return PeopleEnrolled(
+        person_ids=ids,
+        counts={
+            "people": len(people),
+            "households": len(households),
+            "identifiers": len(identifiers),
+            "legal_statuses": len(statuses),
+            "consents": len(consents),
+        },
+    )
+
+
+def _last_key(model) -> int:
+    from django.db.models import Max
+
+    return model._base_manager.aggregate(last=Max("pk"))["last"] or 0
+
+
+def _ids_by_reference(model, references: list[str], *, after: int) -> dict[str, int]:
+    """The keys of records `insert_many` has just inserted, by their unique reference. Keys only grow: each one is
+    above `after`, the largest before the insert, so one range of the primary key holds them all (with any record
+    someone else added meanwhile, which has another reference)."""
+    wanted = set(references)
+    inserted = model._base_manager.filter(pk__gt=after).values_list("reference", "pk")
+    found = {reference: pk for reference, pk in inserted.iterator(chunk_size=5000) if reference in wanted}
+    if len(found) != len(wanted):
+        raise RuntimeError(f"{len(wanted) - len(found)} new {model.__name__} records were not found by reference.")
+    return found

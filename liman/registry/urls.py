@@ -16,6 +16,7 @@ urlpatterns = [
         views.person_identifier_reveal,
         name="person-identifier-reveal",
     ),
+    path("people/<str:reference>/phone/show/", views.person_phone_reveal, name="person-phone-reveal"),
     path("people/<str:reference>/disability/", views.person_disability_assess, name="person-disability-assess"),
     path("people/<str:reference>/vulnerabilities/", views.person_vulnerability_add, name="person-vulnerability-add"),
     path(
@@ -43,4 +44,5 @@ urlpatterns = [
         name="household-member-change",
     ),
     path("households/<str:reference>/head/", views.household_head_change, name="household-head-change"),
+    path("households/<str:reference>/location/", views.household_location_change, name="household-location-change"),
 ]

@@ -28,6 +28,7 @@ from .forms import (
     ConsentForm,
     DisabilityForm,
     HouseholdHeadForm,
+    HouseholdLocationForm,
     HouseholdMemberAddForm,
     HouseholdMemberForm,
     HouseholdPlace,
@@ -214,6 +215,8 @@ def _register(
                 start_household=data["household"] == HouseholdPlace.NEW,
                 household=data.get("household_object") if data["household"] == HouseholdPlace.JOIN else None,
                 relationship=data.get("relationship", ""),
+                district=data["district"],
+                address=data["address"],
                 by=request.user,
             )
             if duplicates:
@@ -249,7 +252,12 @@ def _change_forms(bound: dict | None) -> dict:
 
 
 def _person_page(
-    request: HttpRequest, person: Person, *, bound: dict | None = None, revealed: set[int] | None = None
+    request: HttpRequest,
+    person: Person,
+    *,
+    bound: dict | None = None,
+    revealed: set[int] | None = None,
+    phone_revealed: bool = False,
 ) -> HttpResponse:
     user = request.user
     if person.sensitivity != Sensitivity.NORMAL:
@@ -260,10 +268,12 @@ def _person_page(
         for section, context in sections_for(user, person)
     ]
     record = selectors.person_record(user, person)
+    audit.record_read(user, record.vulnerabilities, reason="person page", ip_address=_address(request))
     for identifier in record.identifiers:
         identifier.is_revealed = identifier.pk in (revealed or set())
     context = {
         "person": person,
+        "phone_revealed": phone_revealed,
         "record": record,
         "nationality": country_name(person.nationality),
         "spoken_languages": [language_name(code) for code in person.languages],
@@ -382,6 +392,16 @@ def person_identifier_reveal(request: HttpRequest, reference: str, pk: int) -> H
         context = {"identifier": identifier, "person": person, "revealed": True}
         return render(request, "registry/_identifier_value.html", context)
     return _person_page(request, person, revealed={identifier.pk})
+
+
+@require_POST
+def person_phone_reveal(request: HttpRequest, reference: str) -> HttpResponse:
+    """Show the phone in full; each showing is written to the audit log, as for identifiers."""
+    person = selectors.person_get(request.user, reference=reference)
+    audit.record(AuditAction.VIEW, actor=request.user, obj=person, reason="phone shown", ip_address=_address(request))
+    if request.headers.get("HX-Request"):
+        return render(request, "registry/_phone_value.html", {"person": person, "revealed": True})
+    return _person_page(request, person, phone_revealed=True)
 
 
 @require_POST
@@ -504,7 +524,11 @@ def _household_page(request: HttpRequest, household, *, bound: dict | None = Non
         candidates = [match for match in selectors.people_matching(user, terms) if not _in_a_household(match.person)]
     forms = {}
     if editable:
-        forms = {"head": HouseholdHeadForm(members=members), "add": HouseholdMemberAddForm()}
+        forms = {
+            "head": HouseholdHeadForm(members=members),
+            "add": HouseholdMemberAddForm(),
+            "location": HouseholdLocationForm(household=household),
+        }
         forms.update(bound or {})
     context = {
         "household": household,
@@ -576,6 +600,22 @@ def _visible_member(request: HttpRequest, household, pk: int) -> HouseholdMember
         if member.pk == pk:
             return member
     raise Http404
+
+
+@require_POST
+def household_location_change(request: HttpRequest, reference: str) -> HttpResponse:
+    household = _household_to_change(request, reference)
+    form = HouseholdLocationForm(request.POST, household=household)
+    if form.is_valid():
+        try:
+            services.household_place(household=household, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+            household.refresh_from_db()
+        else:
+            messages.success(request, _("The district and address are saved."))
+            return redirect(f"{reverse('household-detail', args=[household.reference])}#location")
+    return _household_page(request, household, bound={"location": form})
 
 
 @require_POST

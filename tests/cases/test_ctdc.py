@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from liman.cases import ctdc, services
 from liman.core.models import AuditEvent
-from tests.cases.builders import days_ago, register, trafficking_identified
+from tests.cases.builders import days_ago, register, step, trafficking_identified
 
 BANDS = {label for _low, _high, label in ctdc.AGE_BANDS}
 
@@ -187,7 +187,8 @@ def test_an_export_as_a_user_covers_only_what_they_see(tmp_path, victims, izmir)
 @pytest.mark.django_db
 def test_a_victim_with_two_cases_counts_once(tmp_path, istanbul, caseworker):
     person = register(istanbul, first_name="Twice")
-    trafficking_identified(person, by=caseworker, identified_on=days_ago(50))
+    first = trafficking_identified(person, by=caseworker, identified_on=days_ago(50))
+    step(first, "closed", caseworker, closure_reason="goals_met")
     trafficking_identified(person, by=caseworker, identified_on=days_ago(5))
     call_command("export", "ctdc", "--output", str(tmp_path / "ctdc.csv"), "--k", "2")
     assert AuditEvent.objects.get(action="export").changes["victims"] == [None, "1"]

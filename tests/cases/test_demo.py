@@ -29,7 +29,8 @@ def seeded(django_db_setup, django_db_blocker):
             seed_core(random.Random(1), 1)
             for code in DEMO_OFFICES:
                 office = Office.objects.get(code=code)
-                for n in range(6):
+                # Enough people for a counter-trafficking case in each state: one open case per person.
+                for n in range(24):
                     register(office, first_name=f"Demo{n}", family_name=code.title())
             seed_cases(random.Random(1), 1)
             yield

@@ -15,6 +15,7 @@ from tests.cases.builders import (
     consent,
     days_ago,
     open_case,
+    register,
     step,
     trafficking_identified,
 )
@@ -164,7 +165,8 @@ def test_a_withdrawn_consent_does_not_count(person, caseworker):
 def test_identification_needs_its_date_and_marks_the_victim_identified(person, caseworker):
     case = trafficking_identified(person, by=caseworker, identified_on=days_ago(3))
     assert case.victim_status == "identified"
-    other = open_case(person, "counter_trafficking", caseworker)
+    other = open_case(register(person.office, first_name="Layla"), "counter_trafficking", caseworker)
+    consent(other.person, "referral")
     services.assessment_record(case=other, kind=AssessmentKind.SCREENING, by=caseworker)
     step(other, "screened", caseworker)
     step(other, "referred_to_authority", caseworker)
@@ -206,6 +208,56 @@ def test_voluntary_return_opens_an_avrr_case_with_its_referral(person, caseworke
     assert (avrr.type, avrr.state, avrr.person, avrr.sensitivity) == ("avrr", "inquiry", person, "protection")
     referral = Referral.objects.get(case=case)
     assert (referral.status, referral.resulting_case, referral.to_programme.code) == ("accepted", avrr, "avrr")
+
+
+def test_a_case_closed_right_after_the_report_reopens_at_the_report(person, caseworker):
+    case = open_case(person, "counter_trafficking", caseworker)
+    step(case, "closed", caseworker, closure_reason="lost_contact")
+    assert "The case re-opens where it was closed: “Reported (potential victim)”." in refused(
+        case, "support_programme", caseworker, reason="Back"
+    )
+    assert [target for target, *_ in case.workflow.next_steps(case, user=caseworker)] == ["reported"]
+    step(case, "reported", caseworker, reason="Came back to the shelter")
+    assert (case.state, case.closed_on) == ("reported", None)
+    assert refused(case, "screened", caseworker) == ["Record the trafficking screening first."]
+
+
+def test_a_case_reopens_where_it_was_closed(person, caseworker, supervisor):
+    case = _in_support_programme(person, caseworker, supervisor, identified_days_ago=10)
+    step(case, "closed", caseworker, closure_reason="lost_contact")
+    assert step(case, "support_programme", caseworker, reason="Found again").state == "support_programme"
+
+
+def test_reopening_cannot_go_to_a_step_the_case_never_took(person, caseworker):
+    from liman.cases.workflows import TRAFFICKING
+
+    case = open_case(person, "counter_trafficking", caseworker)
+    step(case, "closed", caseworker, closure_reason="lost_contact")
+    assert "it can only go back to a step it already took" in " ".join(
+        TRAFFICKING.blockers(case, "support_programme", user=caseworker)
+    )
+
+
+def test_a_second_open_trafficking_case_for_the_same_person_is_refused(person, caseworker):
+    from django.core.exceptions import ValidationError
+
+    first = open_case(person, "counter_trafficking", caseworker)
+    with pytest.raises(ValidationError) as raised:
+        open_case(person, "counter_trafficking", caseworker)
+    [message] = raised.value.message_dict["type"]
+    assert first.reference in message and "already has an open counter-trafficking case" in message
+    assert Case.objects.filter(person=person, type="counter_trafficking").count() == 1
+    step(first, "closed", caseworker, closure_reason="lost_contact")
+    second = open_case(person, "counter_trafficking", caseworker)
+    assert refused(first, "reported", caseworker, reason="Back")[0].startswith(
+        f"This person already has an open counter-trafficking case, {second.reference}"
+    )
+
+
+def test_other_case_types_may_hold_several_open_cases(person, caseworker):
+    open_case(person, "protection", caseworker)
+    open_case(person, "protection", caseworker)
+    assert Case.objects.filter(person=person, type="protection").open().count() == 2
 
 
 # --- assisted voluntary return ----------------------------------------------------------------------------------

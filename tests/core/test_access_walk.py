@@ -168,3 +168,14 @@ def test_the_other_office_answers_404_on_its_detail_page(client, two_worlds):
         assert client.get("/api/offices/CNY/").status_code == 404
         assert client.get("/api/offices/OTH/").status_code == 200
     assert Office.objects.filter(code="CNY").exists()
+
+
+@override_settings(LIMAN_SECOND_FACTOR_ROLES=[])
+def test_a_partner_of_the_same_office_sees_nothing_that_was_not_referred_to_them(client, two_worlds):
+    """Partners read no tier: an office's records reach them only by a referral to their organisation."""
+    canary_office, records, _ = two_worlds
+    partner = UserFactory(username="office-partner")
+    grant(partner, Role.PARTNER, canary_office)
+    # The partner knows the office they work with (their own grant names it); nothing else of it may show.
+    records = [record for record in records if record != canary_office]
+    assert walk_as_outsider(client, records, partner) > 20

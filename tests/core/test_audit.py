@@ -169,3 +169,91 @@ def test_audit_page_lists_events_of_the_administrators_office(client, istanbul, 
     client.force_login(staff(Role.ADMINISTRATOR, istanbul))
     page = client.get(reverse("audit-list")).content.decode()
     assert "Istanbul record" in page and "Izmir record" not in page
+
+
+# --- the keyed chain and its anchors ---------------------------------------------------------------------------
+
+
+def test_a_row_rewritten_and_resealed_with_sha256_is_found(istanbul):
+    """Recomputing the hashes without the audit key (as plain SHA-256 of the same fields) no longer passes."""
+    import hashlib
+
+    events = make_chain()
+    target = AuditEvent.objects.get(seq=events[-1].seq)
+    target.reason = "forged"
+    resealed = hashlib.sha256(audit._canonical(target)).hexdigest()
+    raw("UPDATE core_auditevent SET reason = %s, hash = %s WHERE seq = %s", ["forged", resealed, target.seq])
+    raw("UPDATE core_auditchainhead SET hash = %s", [resealed])
+    assert audit.verify()[0].message == f"event #{target.seq} was altered after it was written"
+
+
+def test_events_sealed_with_an_older_key_still_verify_after_rotation(settings):
+    from liman.core import crypto
+
+    make_chain()
+    settings.LIMAN_AUDIT_KEY = ["a-new-audit-key-after-rotation-0123456789", *settings.LIMAN_AUDIT_KEY]
+    crypto.forget_keys()
+    audit.record("update", object_type="t", object_id="after")
+    assert len(set(AuditEvent.objects.values_list("key_id", flat=True))) == 2
+    assert audit.verify() == []
+    settings.LIMAN_AUDIT_KEY = settings.LIMAN_AUDIT_KEY[:1]
+    crypto.forget_keys()
+    assert "not configured" in audit.verify()[0].message
+    crypto.forget_keys()
+
+
+def test_an_anchor_finds_history_rewritten_by_someone_holding_the_key(tmp_path):
+    """Even with the key, a chain rewritten before an exported head no longer passes through that head."""
+    events = make_chain()
+    anchor_file = tmp_path / "head.json"
+    call_command("audit", "anchor", output=str(anchor_file))
+    call_command("audit", "verify", anchor=[str(anchor_file)])
+
+    # Rewrite event 2 and re-seal every event after it with the real key: the chain alone is intact again.
+    rows = list(AuditEvent.objects.order_by("seq"))
+    previous = audit.GENESIS_HASH
+    for event in rows:
+        if event.seq == events[1].seq:
+            event.reason = "rewritten"
+        event.prev_hash = previous
+        event.hash = previous = audit.event_hash(event)
+        raw(
+            "UPDATE core_auditevent SET reason = %s, prev_hash = %s, hash = %s WHERE seq = %s",
+            [event.reason, event.prev_hash, event.hash, event.seq],
+        )
+    raw("UPDATE core_auditchainhead SET hash = %s", [previous])
+    assert audit.verify() == []
+    with pytest.raises(CommandError, match="broken") as failure:
+        call_command("audit", "verify", anchor=[str(anchor_file)])
+    assert failure.value.returncode == 1
+
+
+def test_a_forged_anchor_is_refused(tmp_path):
+    import json
+
+    make_chain()
+    head = audit.anchor()
+    head["signature"] = "0" * 64
+    assert "wrong signature" in audit.check_anchor(head)[0].message
+    (tmp_path / "bad.json").write_text(json.dumps(head))
+    with pytest.raises(CommandError):
+        call_command("audit", "verify", anchor=[str(tmp_path / "bad.json")])
+
+
+# --- what a reader outside the record's tier sees --------------------------------------------------------------
+
+
+def test_events_about_a_protection_record_withhold_values_from_a_normal_tier_administrator(client, istanbul, settings):
+    settings.LIMAN_SECOND_FACTOR_ROLES = []
+    secret = record_create(
+        Secret(office=istanbul, title="Exploited in a textile workshop", sensitivity="protection"), by=None
+    )
+    event = last_event()
+    assert event.sensitivity == "protection"
+    client.force_login(staff(Role.ADMINISTRATOR, istanbul))
+    for url in (reverse("audit-detail", args=[event.seq]), reverse("audit-list"), f"/api/audit-events/{event.seq}/"):
+        body = client.get(url).content.decode()
+        assert "textile" not in body, url
+    shown = client.get(f"/api/audit-events/{event.seq}/").json()
+    assert shown["withheld"] is True and "title" in shown["changes"]
+    assert str(secret.pk) == shown["object_id"]

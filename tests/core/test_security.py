@@ -105,6 +105,7 @@ GOOD_PRODUCTION = {
     "LIMAN_ALLOWED_HOSTS": "liman.example.org",
     "LIMAN_FIELD_KEYS": "qQdhGAWPo0e_pt_DhChbBEm8n2UqzRr55C2EW1kVoEw=",
     "LIMAN_BLIND_INDEX_KEY": "y" * 40,
+    "LIMAN_AUDIT_KEY": "z" * 40,
 }
 
 
@@ -115,6 +116,7 @@ GOOD_PRODUCTION = {
         ({"LIMAN_DEBUG": "1"}, "LIMAN_DEBUG"),
         ({"LIMAN_ALLOWED_HOSTS": ""}, "LIMAN_ALLOWED_HOSTS"),
         ({"LIMAN_FIELD_KEYS": ""}, "LIMAN_FIELD_KEYS"),
+        ({"LIMAN_AUDIT_KEY": ""}, "LIMAN_AUDIT_KEY"),
     ],
 )
 def test_production_refuses_to_start_with_unsafe_settings(override, message):

@@ -33,3 +33,73 @@ def test_country_office_administrator_covers_every_office():
     admin = User.objects.get(username="administrator.ank")
     assert Office.objects.visible_to(admin).count() == len(demo.DEMO_OFFICES)
     assert Office.objects.visible_to(User.objects.get(username="caseworker.izm")).get().code == "IZM"
+
+
+#: Status fields that are not a record's way through a process, so keep no state history, and why.
+NOT_A_PROCESS = {
+    "django_tasks_database.DBTaskResult": "the task queue's own bookkeeping (a library's)",
+    "core.TaskProgress": "the progress bar of a background task",
+    "dedup.DedupRun": "a duplicate run's progress; its outcome is audited when it ends",
+    "registry.LegalStatus": "the kind of legal status; a change of status is a new row with its dates",
+    "health.MedicalClearance": "a copy of the latest health assessment's status, whose history it is",
+}
+
+
+def state_fields() -> list[tuple[type, str]]:
+    """Every model's state or status field (a choice), except the ones above."""
+    from django.apps import apps
+
+    found = []
+    for model in apps.get_models():
+        if model._meta.label in NOT_A_PROCESS:
+            continue
+        for field in model._meta.concrete_fields:
+            if field.name in ("state", "status"):
+                found.append((model, field.name))
+    return found
+
+
+def unexplained_states() -> list[str]:
+    """Records in a state other than their first whose history does not end in that state."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from liman.core.models import StateChange
+
+    problems = []
+    for model, name in state_fields():
+        last: dict[str, str] = {}
+        changes = StateChange.objects.filter(content_type=ContentType.objects.get_for_model(model))
+        for object_id, to_state in changes.order_by("at", "id").values_list("object_id", "to_state"):
+            last[object_id] = to_state
+        field = model._meta.get_field(name)
+        if field.has_default():
+            current = ((pk, value, field.get_default()) for pk, value in model._base_manager.values_list("pk", name))
+        else:  # the first state is the record's workflow's
+            current = (
+                (record.pk, getattr(record, name), record.workflow.initial) for record in model._base_manager.all()
+            )
+        for pk, value, initial in current:
+            if value != initial and last.get(str(pk)) != value:
+                problems.append(
+                    f"{model._meta.label} {pk}: {name} “{value}”, its history ends in “{last.get(str(pk))}”"
+                )
+    return problems
+
+
+def test_every_state_field_has_a_first_state_or_is_declared_not_a_process():
+    from django.apps import apps
+
+    for model, name in state_fields():
+        assert model._meta.get_field(name).has_default() or hasattr(model, "workflow"), (
+            f"{model._meta.label}.{name}: give it a default (its first state) or a workflow, or say in "
+            "NOT_A_PROCESS why it keeps no history"
+        )
+    assert set(NOT_A_PROCESS) <= {model._meta.label for model in apps.get_models()}
+
+
+@pytest.mark.parametrize("seed", [3, 4])
+def test_the_demo_loads_for_other_seeds_and_every_state_it_reached_has_its_history(seed):
+    """`liman seed --seed 3` once stopped half-way; every state the demo's services set leaves a history row
+    (workflow steps, and flights, bookings, health assessments, imports, submissions, pairs, referrals)."""
+    call_command("seed", "--seed", str(seed), "--quiet")
+    assert unexplained_states() == []

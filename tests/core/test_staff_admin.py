@@ -30,7 +30,10 @@ def test_an_administrator_opens_an_account_with_its_first_role(admin_client, ist
     )
     assert response.status_code == 302
     member = User.objects.get(username="zeynep.ist")
-    assert member.roles == {Role.CASEWORKER} and member.check_password("long-enough-passphrase-42")
+    assert member.check_password("long-enough-passphrase-42")
+    # Caseworker opens protection records: the grant waits for a second administrator.
+    assert member.roles == set() and member.role_grants.get().role == Role.CASEWORKER
+    assert RoleGrant.objects.pending().filter(user=member).exists()
     assert AuditEvent.objects.filter(action="create", object_type="core.rolegrant").exists()
 
 

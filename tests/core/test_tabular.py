@@ -186,9 +186,58 @@ def test_xlsx_blank_rows_keep_the_row_numbers_of_the_sheet():
     assert rows == [(2, ["Ali"]), (3, [""]), (4, ["Veli"])]
 
 
-def test_only_the_first_sheet_is_read_and_the_notice_says_so():
-    table, _rows = rows_of(xlsx(["first_name"], ["Ali"], sheets=2), "people.xlsx")
-    assert table.notices == ["Only the first sheet, “people”, was read."]
+def workbook_of(sheets: dict[str, list[list]], *, hidden: tuple[str, ...] = ()) -> bytes:
+    workbook = openpyxl.Workbook()
+    workbook.remove(workbook.active)
+    for title, rows in sheets.items():
+        sheet = workbook.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+        if title in hidden:
+            sheet.sheet_state = "hidden"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def test_empty_sheets_beside_the_data_are_no_problem():
+    table, rows = rows_of(xlsx(["first_name"], ["Ali"], sheets=3), "people.xlsx")
+    assert (table.sheet, table.notices, rows) == ("people", [], [(2, ["Ali"])])
+
+
+def test_a_workbook_with_two_sheets_of_data_is_refused_naming_them():
+    data = workbook_of({"Ankara": [["first_name"], ["Ali"]], "İzmir": [["first_name"], ["Veli"]]})
+    with pytest.raises(TableError, match="2 sheets with data: “Ankara”, “İzmir”. Choose the sheet"):
+        read_table(io.BytesIO(data), "people.xlsx")
+
+
+def test_the_sheet_named_is_read_whatever_its_place():
+    data = workbook_of({"Ankara": [["first_name"], ["Ali"]], "İzmir": [["first_name"], ["Veli"]]})
+    table = read_table(io.BytesIO(data), "people.xlsx", sheet="İzmir ")
+    assert (table.sheet, list(table.rows)) == ("İzmir", [(2, ["Veli"])])
+
+
+def test_a_sheet_name_the_workbook_lacks_is_refused_listing_its_sheets():
+    data = workbook_of({"Ankara": [["first_name"], ["Ali"]]})
+    with pytest.raises(TableError, match="no sheet “Bursa”; its sheets are: “Ankara”"):
+        read_table(io.BytesIO(data), "people.xlsx", sheet="Bursa")
+
+
+def test_hidden_sheets_and_the_notes_of_a_template_are_not_data():
+    data = workbook_of(
+        {"people": [["first_name"], ["Ali"]], "Help": [["column", "what"]], "Lists": [["sex"], ["M"]]},
+        hidden=("Lists",),
+    )
+    table = read_table(io.BytesIO(data), "people.xlsx", skip_sheets={"Help"})
+    assert (table.sheet, list(table.rows)) == ("people", [(2, ["Ali"])])
+
+
+def test_sheet_names_lists_the_sheets_of_a_workbook_and_nothing_of_a_csv():
+    from liman.core.tabular import sheet_names
+
+    data = workbook_of({"Ankara": [["a"]], "İzmir": [["b"]]})
+    assert sheet_names(io.BytesIO(data), "people.xlsx") == ["Ankara", "İzmir"]
+    assert sheet_names(io.BytesIO(b"a,b\r\n"), "people.csv") == []
 
 
 def test_cell_text_keeps_long_numeric_ids_exact():

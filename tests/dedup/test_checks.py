@@ -131,7 +131,14 @@ STRANGER_ROW = {
 
 
 def stage(office, user, content: bytes) -> ImportBatch:
-    return import_stage(kind="people", file=io.BytesIO(content), file_name="people.csv", office=office, by=user)
+    return import_stage(
+        kind="people",
+        file=io.BytesIO(content),
+        file_name="people.csv",
+        office=office,
+        by=user,
+        declared={"legal_basis": "consent"},
+    )
 
 
 def test_the_import_report_warns_of_a_duplicate_row_without_blocking(istanbul, caseworker):

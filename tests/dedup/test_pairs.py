@@ -220,3 +220,43 @@ def test_a_run_closes_the_open_pairs_of_a_record_merged_elsewhere(istanbul, supe
     run_over(istanbul)
     pair = pair_of(first, second)
     assert pair.status == MatchStatus.CLOSED and "merged" in pair.reason
+
+
+def test_undoing_a_merge_sends_the_pair_back_to_review_with_its_history(istanbul, supervisor):
+    from liman.core.workflows import history
+    from liman.dedup.selectors import queue_counts
+    from liman.registry.merge import person_unmerge
+    from liman.registry.models import PersonMerge
+
+    first, second = twice(istanbul)
+    run_over(istanbul)
+    services.match_pair_decide(
+        pair=pair_of(first, second), decision=MatchStatus.SAME_PERSON, by=supervisor, reason="same passport"
+    )
+    assert sum(queue_counts(supervisor).get(MatchStatus.OPEN, {}).values()) == 0
+    person_unmerge(merge=PersonMerge.objects.get(survivor=first, merged=second), by=supervisor)
+    pair = pair_of(first, second)
+    assert (pair.status, pair.decided_by, pair.decided_at, pair.survivor) == (MatchStatus.OPEN, None, None, None)
+    assert sum(queue_counts(supervisor).get(MatchStatus.OPEN, {}).values()) == 1
+    assert sum(queue_counts(supervisor).get(MatchStatus.SAME_PERSON, {}).values()) == 0
+    steps = [(change.from_state, change.to_state, change.by, change.reason) for change in history(pair)]
+    assert steps[0] == ("open", "same_person", supervisor, "same passport")
+    assert steps[-1][:3] == ("same_person", "open", supervisor)
+    services.match_pair_decide(pair=pair, decision=MatchStatus.DIFFERENT_PEOPLE, by=supervisor, reason="twins")
+    assert pair_of(first, second).status == MatchStatus.DIFFERENT_PEOPLE
+
+
+def test_every_change_of_a_pairs_status_leaves_a_history_row(istanbul, supervisor):
+    from liman.core.workflows import history
+
+    first, second = twice(istanbul)
+    run_over(istanbul)
+    registry.person_update(
+        person=second,
+        changes={"first_name": "Zeynep", "family_name": "Kaya", "sex": "F", "birth_date": datetime.date(2001, 9, 9)},
+        by=supervisor,
+    )
+    pair = pair_of(first, second)
+    assert [(change.from_state, change.to_state, change.by) for change in history(pair)] == [
+        ("open", "closed", supervisor)
+    ]

@@ -188,7 +188,7 @@ def test_the_field_users_password_is_stored_hashed_and_its_digest_encrypted(hata
 
 
 def test_a_short_field_password_is_refused(hatay):
-    with pytest.raises(CommandError, match="at least 8"):
+    with pytest.raises(CommandError, match="at least 10 characters"):
         call_command("field-user", "create", "enum.z", "--office", "HTY", "--password", "short")
 
 

@@ -163,3 +163,39 @@ def test_uploading_an_export_on_the_page_then_committing_it(client, dtm_officer,
     client.post(response.url, {"action": "commit"})
     batch.refresh_from_db()
     assert batch.state == "committed" and Submission.objects.count() == 1
+
+
+def _two_sheet_export() -> bytes:
+    """A Kobo XLSX export with the submissions on one sheet and a second sheet of data (a repeat group's rows)."""
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    submissions = workbook.active
+    submissions.title = "Site assessment"
+    header = ["start", "today", "site/site_name", "site/site_type", "site/district", "population/households",
+              "population/individuals", "_uuid", "_submission_time"]  # fmt: skip
+    submissions.append(header)
+    row = ["2023-04-06T10:00:00.000+03:00", "2023-04-06", "Samandağ Tent City", "tent_camp", "TUR031014", "95",
+           "400", "9b2f0c1e-1d2e-4f3a-8b4c-5d6e7f8a9b0c", "2023-04-06T07:12:00"]  # fmt: skip
+    submissions.append(row)
+    needs = workbook.create_sheet("need")
+    needs.append(["need/sector", "need/severity", "_parent_index"])
+    needs.append(["shelter", "5", "1"])
+    content = io.BytesIO()
+    workbook.save(content)
+    return content.getvalue()
+
+
+def test_a_workbook_with_two_sheets_of_data_is_refused_until_a_sheet_is_chosen(client, dtm_officer, site_version):
+    client.force_login(dtm_officer)
+    url = reverse("dtm-form-import", args=[site_version.form.pk])
+    upload = SimpleUploadedFile("kobo.xlsx", _two_sheet_export())
+
+    refused = client.post(url, {"file": upload}).content.decode()
+    assert "Site assessment" in refused and "need" in refused and "<select" in refused
+    assert not ImportBatch.objects.exists()
+
+    upload = SimpleUploadedFile("kobo.xlsx", _two_sheet_export())
+    response = client.post(url, {"file": upload, "sheet": "Site assessment"})
+    batch = ImportBatch.objects.get()
+    assert response.status_code == 302 and batch.row_count == 1

@@ -151,6 +151,53 @@ def test_an_expired_nonce_is_answered_stale_so_collect_retries(client, field_use
     assert "stale=true" in response["WWW-Authenticate"]
 
 
+def _digest_post(client, nonce: str, body: bytes, nc: int):
+    header = digest_authorization(
+        username="enumerator.hty", password=FIELD_PASSWORD, realm="Liman", nonce=nonce, method="POST",
+        uri="/openrosa/submission", nc=nc,
+    )  # fmt: skip
+    return post_instance(client, body, auth={"HTTP_AUTHORIZATION": header, "HTTP_X_OPENROSA_VERSION": "1.0"})
+
+
+def test_a_captured_digest_header_is_not_accepted_again_with_another_body(client, site_version, field_user):
+    nonce = _nonce(client)
+    first = _digest_post(client, nonce, instance(site_version, site_name="First"), nc=1)
+
+    replays = [_digest_post(client, nonce, instance(site_version, site_name=name), nc=1) for name in ("Two", "Three")]
+
+    assert first.status_code == 201
+    assert [response.status_code for response in replays] == [401, 401]
+    assert all('nonce="' in response["WWW-Authenticate"] for response in replays)
+    assert re.search(r'nonce="([^"]+)"', replays[0]["WWW-Authenticate"]).group(1) != nonce
+    assert Submission.objects.count() == 1
+    assert AuditEvent.objects.filter(reason="OpenRosa: Digest header sent again").count() == 2
+
+
+def test_the_same_nonce_with_a_growing_count_is_accepted_and_a_lower_count_refused(client, site_version, field_user):
+    nonce = _nonce(client)
+
+    statuses = [
+        _digest_post(client, nonce, instance(site_version, site_name=f"Site {nc}"), nc=nc).status_code
+        for nc in (1, 2, 5, 3)
+    ]
+
+    assert statuses == [201, 201, 201, 401]
+
+
+def test_a_digest_without_a_nonce_count_is_challenged(client, field_user):
+    nonce = _nonce(client)
+    header = digest_authorization(
+        username="enumerator.hty", password=FIELD_PASSWORD, realm="Liman", nonce=nonce, method="GET",
+        uri="/openrosa/formList",
+    ).replace("qop=auth, ", "")  # fmt: skip
+
+    assert client.get("/openrosa/formList", HTTP_AUTHORIZATION=header).status_code == 401
+
+
+def test_two_challenges_in_the_same_second_get_different_nonces(client, field_user):
+    assert _nonce(client) != _nonce(client)
+
+
 def test_basic_with_a_wrong_password_is_refused(client, field_user):
     assert client.get("/openrosa/formList", **basic(password="not-the-password")).status_code == 401
 

@@ -152,18 +152,29 @@ def test_an_individual_level_dataset_never_publishes_a_cell_under_k(reader, hata
     response = reader.get(reverse("dtm-form-dataset", args=[version.form.pk]), {"fmt": "csv", "by": "nationality"})
 
     rows = [(r.get("#indicator+nationality"), r.get("#affected+ind")) for r in read_hxl(response.content, tmp_path)]
-    assert rows == [("AFG", "12")]  # the 3 Eritreans are a cell under k = 11: left out
+    # The 3 Eritreans are a cell under k = 11; the province's total (15, in the GeoJSON) would give them back
+    # from the 12 Afghans, so the 12 are hidden too.
+    assert rows == [("AFG", "<11"), ("ERI", "<11")]
     settings.LIMAN_DTM_MIN_CELL = 3
     response = reader.get(reverse("dtm-form-dataset", args=[version.form.pk]), {"fmt": "csv", "by": "nationality"})
-    assert len(list(read_hxl(response.content, tmp_path))) == 2
+    rows = [(r.get("#indicator+nationality"), r.get("#affected+ind")) for r in read_hxl(response.content, tmp_path)]
+    assert rows == [("AFG", "12"), ("ERI", "3")]
 
 
-def test_small_cells_are_dropped_from_any_count_table():
+def test_small_cells_are_marked_in_any_count_table():
     rows = [{"n": 11}, {"n": 10}, {"n": 0}, {"n": 400}]
 
-    kept, dropped = publishing.suppress_small_cells(rows, count="n", k=11)
+    marked, hidden = publishing.suppress_small_cells(rows, count="n", k=11)
 
-    assert kept == [{"n": 11}, {"n": 400}] and dropped == 2
+    # 10 is under k; 11, the smallest other count, is hidden too, or the total would give the 10 back.
+    assert marked == [{"n": "<11"}, {"n": "<11"}, {"n": 0}, {"n": 400}] and hidden == 2
+
+
+def test_a_single_hidden_part_of_a_total_gets_a_complement():
+    assert publishing.suppress({"f": 30, "m": 4, "x": 0}, 11) == {"f", "m"}
+    assert publishing.suppress({"f": 30, "m": 4}, 11, total_published=False) == {"m"}
+    assert publishing.suppress({"f": 30, "m": 40, "x": 12}, 11, hidden={"m"}) == {"m", "x"}
+    assert publishing.suppress({"f": 3, "m": 4, "x": 50}, 11) == {"f", "m"}
 
 
 def test_the_dashboard_shows_figures_map_data_and_downloads(reader, figures):

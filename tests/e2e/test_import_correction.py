@@ -27,6 +27,8 @@ def test_a_bad_date_is_corrected_on_the_report_page_and_the_import_committed(
     page.set_input_files(
         "#id_file", files=[{"name": "family.csv", "mimeType": "text/csv", "buffer": PEOPLE_CSV.encode()}]
     )
+    # The legal basis is declared once for the file (the people were told and agreed at the desk).
+    page.get_by_label("Legal basis for registering").select_option("consent")
     page.get_by_role("button", name="Check the file").click()
 
     # The report names the row, the column and the problem; the import cannot be committed yet.

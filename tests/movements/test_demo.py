@@ -55,3 +55,28 @@ def test_the_demo_has_cases_at_every_stage_for_several_countries(demo_households
 def test_without_registry_people_the_demo_adds_nothing(istanbul):
     seed_movements(random.Random(7), 7)
     assert not ResettlementCase.objects.exists()
+
+
+def test_a_child_who_reached_the_course_age_since_the_last_session_attends_a_new_one(istanbul):
+    """`liman seed --seed 3` stopped at "orientation done": a child who turned 5 after the office's Australian
+    session started was too young for it, yet due before the step."""
+    from django.utils import timezone
+
+    from liman.movements.models import OrientationAttendance
+
+    staff(Role.SUPERVISOR, istanbul, username=demo_username(Role.SUPERVISOR, "IST"))
+    staff(Role.HEALTH, istanbul, programme="health", username=demo_username(Role.HEALTH, "IST"))
+    birthday = timezone.localdate() - datetime.timedelta(days=2)
+    born = birthday.replace(year=birthday.year - 5, day=min(birthday.day, 28))
+    children = []
+    for n in range(len(TARGETS)):
+        head = register(istanbul, f"Head{n}", f"Demo{n}", "M", datetime.date(1980, 5, 1))
+        household = registry.household_create(office=istanbul, head=head, by=None)
+        child = register(istanbul, f"Child{n}", f"Demo{n}", "F", born)
+        registry.household_add_member(household=household, person=child, relationship="child", by=None)
+        children.append(child)
+    seed_movements(random.Random(3), 3)
+    attended = OrientationAttendance.objects.filter(person__in=children, session__course__country="AUS")
+    assert attended.exists() and all(attendance.completed for attendance in attended)
+    fifth_birthday = born.replace(year=born.year + 5)
+    assert all(attendance.session.starts_on >= fifth_birthday for attendance in attended)

@@ -19,8 +19,13 @@ pytestmark = pytest.mark.django_db
 
 
 def at(case, state: str) -> ResettlementCase:
+    """The case moved to `state` as if it had taken the steps there (with its history row: resuming checks it)."""
+    from liman.core.workflows import record_state_change
+
+    previous = case.state
     ResettlementCase.objects.filter(pk=case.pk).update(state=state)
     case.refresh_from_db()
+    record_state_change(case, field="state", old=previous, new=state, by=None, workflow=case.workflow.name)
     return case
 
 
@@ -123,7 +128,7 @@ def test_the_case_page_offers_only_the_resume_step_of_a_case_on_hold(open_case, 
 
 
 def test_a_no_show_at_the_airport_resumes_at_ready_for_departure(open_case, worker):
-    case = at(open_case, CaseState.BOOKED)
+    case = at(at(open_case, CaseState.READY_FOR_DEPARTURE), CaseState.BOOKED)
     services.case_transition(case=case, to_state=CaseState.NO_SHOW, by=worker, reason="Did not come to the airport.")
     assert ResettlementCase.objects.get(pk=case.pk).resume_state == CaseState.READY_FOR_DEPARTURE
     services.case_transition(case=case, to_state=CaseState.READY_FOR_DEPARTURE, by=worker)

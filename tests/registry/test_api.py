@@ -20,9 +20,26 @@ def test_person_detail_carries_statuses_identifiers_and_consents(client, istanbu
     client.force_login(staff(Role.CASEWORKER, istanbul))
     body = client.get(f"/api/people/{head.reference}/").json()
     assert body["legal_statuses"][0]["status"] == "temporary_protection"
-    assert body["identifiers"][0]["value"] == "IstPASS1"
+    assert body["identifiers"][0]["value"] == "···SS1"
     assert body["consents"][0]["purpose"] == "registration"
-    assert body["phone"] == "+905321112233"
+    assert body["phone"] == "···233"
+
+
+def test_identifiers_and_phones_are_masked_as_on_the_page_and_revealing_one_is_audited(client, istanbul):
+    head = _registry_world(istanbul, "Ist")[0]
+    viewer = staff(Role.VIEWER, istanbul)
+    client.force_login(viewer)
+    body = client.get(f"/api/people/{head.reference}/").content.decode()
+    assert "IstPASS1" not in body and "+905321112233" not in body
+    identifier = head.identifiers.get()
+    url = f"/api/people/{head.reference}/reveal/"
+    shown = client.post(url, {"identifier": identifier.pk}, content_type="application/json")
+    assert shown.json()["value"] == "IstPASS1"
+    assert client.post(url, {"field": "phone"}, content_type="application/json").json()["value"] == "+905321112233"
+    reveals = AuditEvent.objects.filter(action="view", actor=viewer).values_list("object_type", "reason")
+    assert set(reveals) == {("registry.identifier", "identifier shown"), ("registry.person", "phone shown")}
+    assert client.post(url, {}, content_type="application/json").status_code == 400
+    assert client.post(url, {"identifier": 999999}, content_type="application/json").status_code == 404
 
 
 def test_person_of_another_office_is_404(client, istanbul, izmir):

@@ -46,6 +46,8 @@ COLUMNS = [
     "original_name",
     "legal_status_from",
     "legal_status_until",
+    "consent_purpose",
+    "consent_legal_basis",
 ]
 YKN = ykn_with_checksum("991234567")
 OTHER_YKN = ykn_with_checksum("992345678")
@@ -97,7 +99,14 @@ def csv_data(rows: list[dict], *, encoding: str = "utf-8", columns=COLUMNS) -> b
 
 
 def stage(office, data: bytes, name: str = "people.csv", by=None) -> ImportBatch:
-    return import_stage(kind="people", file=io.BytesIO(data), file_name=name, office=office, by=by)
+    return import_stage(
+        kind="people",
+        file=io.BytesIO(data),
+        file_name=name,
+        office=office,
+        by=by,
+        declared={"legal_basis": "consent"},
+    )
 
 
 def report(batch) -> list[tuple]:
@@ -160,15 +169,27 @@ def test_a_year_only_birth_date_is_stored_as_1_january_with_year_precision(istan
     assert (omar.birth_date, omar.birth_date_precision) == (datetime.date(2015, 6, 30), DatePrecision.DAY)
 
 
-def test_the_commit_writes_one_audit_event_with_the_counts(istanbul):
+def test_the_commit_audits_the_batch_and_each_kind_of_record_it_created(istanbul):
     batch = import_commit(batch=stage(istanbul, csv_data(FAMILY)), by=None)
-    event = AuditEvent.objects.get()
+    event = AuditEvent.objects.get(object_type="core.importbatch")
     assert (event.action, event.object_id) == (AuditAction.CREATE, str(batch.pk))
     assert event.changes == {
         "people": [None, "4"],
         "households": [None, "2"],
         "identifiers": [None, "1"],
         "legal_statuses": [None, "4"],
+        "consents": [None, "4"],
+    }
+    people = AuditEvent.objects.get(object_type="registry.person")
+    assert sorted(people.changes["id"][1]) == sorted(str(pk) for pk in Person.objects.values_list("pk", flat=True))
+    assert people.office_id == istanbul.pk and people.reason == "Import of people.csv"
+    assert set(AuditEvent.objects.values_list("object_type", flat=True)) == {
+        "core.importbatch",
+        "registry.person",
+        "registry.household",
+        "registry.identifier",
+        "registry.legalstatus",
+        "registry.consent",
     }
 
 
@@ -316,7 +337,7 @@ def test_an_oversize_name_blocks(istanbul):
         ("1990-02-30", "1990-02-30 is not a real date."),
         ("2999-01-01", "2999-01-01 is in the future."),
         ("2999", "2999 is in the future."),
-        ("1850", "1850 is before 1900: check the year."),
+        ("1850", "Check the year: 1850 is before 1900."),
         ("02/03/1990", "Write the date as YYYY-MM-DD, or YYYY when only the year is known (this says “02/03/1990”)."),
         ("", "A value is required: YYYY-MM-DD, or YYYY when only the year is known."),
     ],
@@ -449,7 +470,9 @@ def test_an_xlsx_uploaded_on_the_page_is_reported_then_committed(client, istanbu
     client.force_login(staff(Role.SUPERVISOR, istanbul))
     upload = io.BytesIO(xlsx_data([["Ali", "", "Kaya", "M", 1990, "SYR", None, None, "K1", "head", "refugee", None]]))
     upload.name = "people.xlsx"
-    response = client.post(reverse("import-new"), {"kind": "people", "office": istanbul.pk, "file": upload})
+    response = client.post(
+        reverse("import-new"), {"kind": "people", "office": istanbul.pk, "file": upload, "legal_basis": "consent"}
+    )
     batch = ImportBatch.objects.get()
     assert response["Location"] == reverse("import-detail", args=[batch.pk])
     assert "Ready to commit" in client.get(response["Location"]).content.decode()
@@ -472,6 +495,7 @@ def people_file(tmp_path):
 
 def run(*args, **options) -> tuple[str, str]:
     out, err = io.StringIO(), io.StringIO()
+    options.setdefault("legal_basis", "consent")
     call_command("import", *args, stdout=out, stderr=err, **options)
     return out.getvalue(), err.getvalue()
 
@@ -493,7 +517,7 @@ def test_the_command_prints_the_report_and_exits_1_when_rows_block(istanbul, peo
     path = people_file(csv_data([*FAMILY, person(first_name="Bad", household_ref="H9", birth_date="1990-02-30")]))
     out = io.StringIO()
     with pytest.raises(CommandError, match="rejected: 1 blocking problem. Nothing was written.") as caught:
-        call_command("import", "people", path, office="IST", stdout=out)
+        call_command("import", "people", path, office="IST", legal_basis="consent", stdout=out)
     assert caught.value.returncode == 1
     assert "      6  birth_date  yes     1990-02-30 is not a real date." in out.getvalue()
     assert not Person.objects.exists() and not ImportBatch.objects.exists()
@@ -562,7 +586,10 @@ def test_the_liman_console_script_exits_1_when_it_rejects_a_file(tmp_path):
     accepted = tmp_path / "family.csv"
     accepted.write_bytes(csv_data(FAMILY))
     result = subprocess.run(
-        [liman, "import", "people", str(accepted), "--office", "IST"], env=env, capture_output=True, text=True
+        [liman, "import", "people", str(accepted), "--office", "IST", "--legal-basis", "consent"],
+        env=env,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stderr
     assert "Imported family.csv: 4 people" in result.stdout

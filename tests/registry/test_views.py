@@ -350,7 +350,7 @@ def test_the_person_page_shows_everything_the_registry_holds(client, istanbul, c
         "Omar Haddad",
         "Syria",
         "Arabic",
-        "+905321112233",
+        "···233",
         "Conditional refugee",
         "International protection applicant",
         "Child0 Haddad",
@@ -362,6 +362,7 @@ def test_the_person_page_shows_everything_the_registry_holds(client, istanbul, c
     ):
         assert text in html, text
     assert "P0000000" not in html, "identifiers are masked until shown"
+    assert "+905321112233" not in html, "the phone is masked until shown"
     assert reverse("household-detail", args=[person.membership.household.reference]) in html
 
 
@@ -678,3 +679,30 @@ def test_a_person_without_a_household_starts_one_as_head(client, istanbul, casew
     household = Household.objects.get()
     assert response["Location"] == reverse("household-detail", args=[household.reference])
     assert household.head == person
+
+
+def test_the_phone_is_masked_on_the_person_page_and_showing_it_is_audited(client, istanbul, viewer):
+    person = register(istanbul, phone="+905321112233")
+    client.force_login(viewer)
+    page = client.get(reverse("person-detail", args=[person.reference])).content.decode()
+    assert "+905321112233" not in page and "···233" in page
+    shown = client.post(reverse("person-phone-reveal", args=[person.reference]), headers={"HX-Request": "true"})
+    assert "+905321112233" in shown.content.decode()
+    assert AuditEvent.objects.filter(action="view", actor=viewer, reason="phone shown").count() == 1
+
+
+def test_a_victim_of_trafficking_flag_is_a_protection_fact_hidden_from_normal_tier_readers(
+    client, istanbul, viewer, caseworker
+):
+    person = register(istanbul)
+    flag = registry.vulnerability_add(person=person, type="victim_of_trafficking", note="sold twice", by=caseworker)
+    assert flag.sensitivity == Sensitivity.PROTECTION
+    stored = AuditEvent.objects.filter(object_type="registry.vulnerability").get()
+    assert stored.sensitivity == Sensitivity.PROTECTION and "sold twice" not in str(stored.changes)
+    client.force_login(viewer)
+    page = client.get(reverse("person-detail", args=[person.reference])).content.decode()
+    assert "Victim of trafficking" not in page and "sold twice" not in page
+    client.force_login(caseworker)
+    page = client.get(reverse("person-detail", args=[person.reference])).content.decode()
+    assert "Victim of trafficking" in page and "sold twice" in page
+    assert AuditEvent.objects.filter(action="view", actor=caseworker, reason="person page").exists()

@@ -1,4 +1,7 @@
-"""`liman import KIND FILE --office CODE [--dry-run] [--user USERNAME]`: an import through staging.
+"""`liman import KIND FILE --office CODE [--dry-run] [--user USERNAME] [--sheet NAME]`: an import through staging.
+
+A people import declares the legal basis of registering the people, for the whole file with
+`--consent-purpose PURPOSE --legal-basis BASIS` or row by row in the columns of the same names.
 
 `liman import purge [--older-than DAYS] [--dry-run]`: delete the staged rows of imports neither committed nor
 discarded within LIMAN_STAGING_KEEP_DAYS (14) days; run it daily (a cron line or a systemd timer).
@@ -43,6 +46,19 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="Check and report only; write nothing.")
         parser.add_argument("--user", help="The user the import (or purge) is made as (their roles are checked).")
         parser.add_argument(
+            "--sheet", help="The sheet of an XLSX workbook to import (needed when more than one sheet holds data)."
+        )
+        parser.add_argument(
+            "--consent-purpose",
+            help="people: the purpose the people are registered for (e.g. registration), for every row that does "
+            "not say.",
+        )
+        parser.add_argument(
+            "--legal-basis",
+            help="people: the legal basis of registering them (consent, vital_interest, public_interest, "
+            "legitimate_interest), for every row that does not say.",
+        )
+        parser.add_argument(
             "--older-than",
             type=int,
             metavar="DAYS",
@@ -73,7 +89,14 @@ class Command(BaseCommand):
         try:
             with transaction.atomic(), path.open("rb") as stream:
                 batch = import_stage(
-                    kind=kind, file=stream, file_name=path.name, office=target, by=by, reporter=reporter
+                    kind=kind,
+                    file=stream,
+                    file_name=path.name,
+                    office=target,
+                    by=by,
+                    reporter=reporter,
+                    sheet=opts.get("sheet"),
+                    declared=_declared(kind, opts),
                 )
                 self.report(batch)
                 rejected = batch.state != ImportBatch.State.VALID
@@ -142,6 +165,20 @@ class Command(BaseCommand):
             f"{batch.file_name}: {_count(batch.row_count, 'row')}, {_count(batch.error_count, 'blocking problem')}, "
             f"{_count(batch.warning_count, 'warning')}."
         )
+
+
+def _declared(kind: str, opts: dict) -> dict[str, str]:
+    """The batch options given on the command line (`--consent-purpose` for `consent_purpose`) that the kind has."""
+    importer = next(importer for importer in importer_kinds() if importer.kind == kind)
+    given = {option.name: opts.get(option.name) for option in importer.batch_options if opts.get(option.name)}
+    unknown = [
+        f"--{name.replace('_', '-')}"
+        for name in ("consent_purpose", "legal_basis")
+        if opts.get(name) and name not in {option.name for option in importer.batch_options}
+    ]
+    if unknown:
+        raise CommandError(f"An import of {kind} takes no {', '.join(unknown)}.")
+    return given
 
 
 def _count(number: int, noun: str) -> str:

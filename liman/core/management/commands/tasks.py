@@ -4,7 +4,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from liman.core.models import TaskProgress
-from liman.core.progress import terminal_bar
+from liman.core.progress import refresh, terminal_bar
 
 
 class Command(BaseCommand):
@@ -28,6 +28,7 @@ class Command(BaseCommand):
             raise CommandError(f"No task {options['id']}.") from exc
         while True:
             progress.refresh_from_db()
+            refresh(progress)
             sys.stderr.write("\r" + terminal_bar(progress.done, progress.total, progress.get_state_display()))
             sys.stderr.flush()
             if progress.is_finished:

@@ -8,6 +8,13 @@
   map.attributionControl.addAttribution("OCHA COD-AB Türkiye, CC BY-IGO");
   const palette = ["#f1f4f8", "#c6dbef", "#9ecae1", "#6baed6", "#3182bd", "#08519c"];
 
+  // Names come from data: a tooltip gets a text node, never an HTML string (Leaflet sets strings as innerHTML).
+  function asText(value) {
+    const span = document.createElement("span");
+    span.textContent = value;
+    return span;
+  }
+
   function colour(value, max) {
     if (!value) return palette[0];
     const step = Math.max(1, Math.ceil((value / max) * (palette.length - 1)));
@@ -28,9 +35,16 @@
       onEachFeature: (feature, shape) => {
         const value = counts[feature.properties.pcode] || 0;
         shape.options.className = "province";
-        shape.bindTooltip(`${feature.properties.name}: ${value.toLocaleString(document.documentElement.lang)}`, { sticky: true });
+        shape.bindTooltip(asText(`${feature.properties.name}: ${value.toLocaleString(document.documentElement.lang)}`), { sticky: true });
       },
     }).addTo(map);
+    // Each shape says which province it is and what it counts, for assistive tools and the browser tests.
+    layer.eachLayer((shape) => {
+      const path = shape.getElement && shape.getElement();
+      if (!path) return;
+      path.dataset.pcode = shape.feature.properties.pcode;
+      path.dataset.count = String(counts[shape.feature.properties.pcode] || 0);
+    });
     element.dataset.provinces = String(provinces.features.length);
     element.dataset.loaded = "true";
     map.fitBounds(layer.getBounds());

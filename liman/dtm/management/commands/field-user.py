@@ -21,7 +21,7 @@ class Command(BaseCommand):
         create = actions.add_parser("create", help="Create a field user; prints the password once.")
         create.add_argument("username")
         create.add_argument("--office", required=True, help="Office code, e.g. HTY.")
-        create.add_argument("--password", help="At least 8 characters; generated when left out.")
+        create.add_argument("--password", help="Follows the staff password rules; generated when left out.")
         create.add_argument("--name", default="", help="The enumerator's name.")
         create.add_argument("--qr", help="Also write the ODK Collect QR code to this .svg or .png file.")
         create.add_argument(
@@ -32,7 +32,9 @@ class Command(BaseCommand):
         password.add_argument("--password")
         deactivate = actions.add_parser("deactivate", help="Stop a field user from signing in (lost phone).")
         deactivate.add_argument("username")
-        unlock = actions.add_parser("unlock", help="Let a field user locked after wrong passwords sign in again.")
+        unlock = actions.add_parser(
+            "unlock", help="Clear a field user's wrong-password counts and delays, from every address."
+        )
         unlock.add_argument("username")
         actions.add_parser("list", help="List the field users.")
 
@@ -40,8 +42,9 @@ class Command(BaseCommand):
         if action == "list":
             for field_user in FieldUser.objects.select_related("office").order_by("office__code", "username"):
                 state = "active" if field_user.is_active else "inactive"
-                if field_user.is_locked():
-                    state += f", locked until {field_user.locked_until:%Y-%m-%d %H:%M}"
+                for throttle in services.field_user_throttles(field_user):
+                    if throttle.is_held():
+                        state += f", held back from {throttle.ip_address or '?'} until {throttle.held_until:%H:%M:%S}"
                 self.stdout.write(f"{field_user.office.code:<5} {field_user.username:<32} {state}  {field_user.name}")
             return
         if action == "create":
@@ -55,7 +58,7 @@ class Command(BaseCommand):
             return
         if action == "unlock":
             services.field_user_unlock(field_user=field_user, by=None, reason="liman field-user unlock")
-            self.stdout.write(self.style.SUCCESS(f"{field_user.username} can sign in again."))
+            self.stdout.write(self.style.SUCCESS(f"{field_user.username} can sign in again from every address."))
             return
         try:
             password = services.field_user_set_password(

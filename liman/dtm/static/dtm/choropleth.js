@@ -9,7 +9,16 @@ window.LimanChoropleth = (function () {
     return palette[Math.min(step, palette.length - 1)];
   }
 
-  function format(value) {
+  // Names come from data: a tooltip gets a text node, never an HTML string (Leaflet sets strings as innerHTML).
+  function asText(value) {
+    const span = document.createElement("span");
+    span.textContent = value;
+    return span;
+  }
+
+  // A count hidden because it is under the minimum cell arrives as null: it reads as the mark ("<11").
+  function format(value, hiddenMark) {
+    if (value === null && hiddenMark) return hiddenMark;
     return Number(value || 0).toLocaleString(document.documentElement.lang);
   }
 
@@ -23,8 +32,8 @@ window.LimanChoropleth = (function () {
       }),
       onEachFeature: (feature, shape) => {
         shape.options.className = options.className || "area";
-        const value = counts[feature.properties.pcode] || 0;
-        shape.bindTooltip(`${feature.properties.name}: ${format(value)}`, { sticky: true });
+        const value = feature.properties.pcode in counts ? counts[feature.properties.pcode] : 0;
+        shape.bindTooltip(asText(`${feature.properties.name}: ${format(value, options.hiddenMark)}`), { sticky: true });
       },
     });
   }
@@ -52,5 +61,5 @@ window.LimanChoropleth = (function () {
     return control;
   }
 
-  return { colour, format, layer, legend, palette };
+  return { asText, colour, format, layer, legend, palette };
 })();

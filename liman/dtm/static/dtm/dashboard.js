@@ -37,7 +37,9 @@
       .then((response) => response.json())
       .then((geojson) => {
         const counts = level === "district" ? data.districts : data.provinces;
-        layers[level] = choropleth.layer(geojson, counts, { className: level, weight: level === "district" ? 0.4 : 0.8 });
+        layers[level] = choropleth.layer(geojson, counts, {
+          className: level, weight: level === "district" ? 0.4 : 0.8, hiddenMark: data.suppressed_mark,
+        });
         element.dataset[`${level}s`] = String(geojson.features.length);
         return layers[level];
       });
@@ -46,10 +48,10 @@
   const biggest = Math.max(1, ...data.sites.map((site) => site.individuals));
   data.sites.forEach((site) => {
     const marker = L.circleMarker([site.lat, site.lon], {
-      radius: 3 + 9 * Math.sqrt(site.individuals / biggest), color: "#7a1f1f", weight: 1, fillOpacity: 0.7,
+      radius: 3 + 9 * Math.sqrt((site.individuals || 0) / biggest), color: "#7a1f1f", weight: 1, fillOpacity: 0.7,
       className: "site",
     });
-    marker.bindTooltip(`${site.name} (${site.site_id}): ${choropleth.format(site.individuals)}`);
+    marker.bindTooltip(choropleth.asText(`${site.name} (${site.site_id}): ${choropleth.format(site.individuals, data.suppressed_mark)}`));
     sites.addLayer(marker);
   });
   element.dataset.sites = String(data.sites.length);
