@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "liman.health.apps.HealthConfig",
     "liman.movements.apps.MovementsConfig",
     "liman.cases.apps.CasesConfig",
+    "liman.assistance.apps.AssistanceConfig",
     "liman.dtm.apps.DtmConfig",
 ]
 

@@ -630,3 +630,80 @@ from liman.dedup import models as _dedup_models  # noqa: E402
 SCOPED_FACTORIES.update(
     {model: _dedup_world for model in (_dedup_models.MatchPair, _dedup_models.DedupRun, _dedup_models.OfficeThresholds)}
 )
+
+
+# --- assistance: the stock ledger ----------------------------------------------------------------------------
+
+
+def _assistance_world(office: Office, marker: str) -> list:
+    """A warehouse and a van in `office` with every kind of movement: receipt, transfer (one received, one in
+    transit), issue, count, and losses (one approved by a second person, one pending)."""
+    import datetime
+
+    from liman.assistance import services as stock
+    from liman.assistance.models import Item, StockBalance
+
+    keeper = staff(Role.WAREHOUSE, office, username=f"{marker.lower()}-warehouse")
+    manager = staff(Role.SUPERVISOR, office, username=f"{marker.lower()}-stock-manager")
+    kits, blankets = Item.objects.get(code="HYG-KIT"), Item.objects.get(code="BLANKET")
+    warehouse = stock.location_create(office=office, name=f"{marker} warehouse", by=keeper)
+    van = stock.location_create(
+        office=office, name=f"{marker} van", kind="vehicle", vehicle_plate="35 CN 001", by=keeper
+    )
+    receipt = stock.stock_receive(
+        location=warehouse, item=kits, quantity=50, project_code=f"{marker}-PRJ", lot_code=f"{marker}-LOT",
+        expires_on=timezone.localdate() + datetime.timedelta(days=60), supplier=f"{marker} supplier", by=keeper,
+    )  # fmt: skip
+    stock.stock_receive(location=warehouse, item=blankets, quantity=30, project_code=f"{marker}-PRJ", by=keeper)
+    received = stock.transfer_dispatch(
+        from_location=warehouse, to_location=van, item=kits, lot=receipt.lot, quantity=10, note=f"{marker} load",
+        by=keeper,
+    )  # fmt: skip
+    stock.transfer_receive(transfer=received, by=keeper)
+    in_transit = stock.transfer_dispatch(
+        from_location=warehouse, to_location=van, item=blankets, quantity=5, note=f"{marker} second load", by=keeper
+    )
+    stock.stock_issue(
+        location=van, item=kits, lot=receipt.lot, quantity=3, purpose=f"{marker} incident at sea", by=None
+    )
+    count = stock.stock_count(
+        location=warehouse, item=blankets, counted_quantity=24, note=f"{marker} count note", by=keeper
+    )
+    approved = stock.loss_report(
+        location=warehouse, item=kits, lot=receipt.lot, quantity=2, reason_kind="damaged",
+        reason=f"{marker} loss reason", by=keeper,
+    )  # fmt: skip
+    approved = stock.loss_approve(loss=approved, by=manager, note=f"{marker} approval")
+    pending = stock.loss_report(
+        location=warehouse, item=blankets, quantity=1, reason_kind="missing", reason=f"{marker} pending loss",
+        by=keeper,
+    )  # fmt: skip
+    return [
+        warehouse,
+        van,
+        *StockBalance.objects.filter(office=office),
+        *warehouse.entries.all(),
+        *van.entries.all(),
+        received,
+        in_transit,
+        count,
+        approved,
+        pending,
+    ]
+
+
+from liman.assistance import models as _assistance_models  # noqa: E402
+
+SCOPED_FACTORIES.update(
+    {
+        model: _assistance_world
+        for model in (
+            _assistance_models.StockLocation,
+            _assistance_models.StockBalance,
+            _assistance_models.LedgerEntry,
+            _assistance_models.Transfer,
+            _assistance_models.Loss,
+            _assistance_models.StockCount,
+        )
+    }  # fmt: skip
+)

@@ -13,6 +13,9 @@ class Role(models.TextChoices):
     CASH_APPROVER = "cash_approver", _("Cash approver")
     DTM_OFFICER = "dtm_officer", _("DTM officer")
     REPORTING_OFFICER = "reporting_officer", _("Reporting officer")
+    WAREHOUSE = "warehouse", _("Warehouse staff")
+    MOBILE_TEAM = "mobile_team", _("Mobile team member")
+    DISTRIBUTION = "distribution", _("Distribution staff")
     PARTNER = "partner", _("Partner")
     ADMINISTRATOR = "administrator", _("Administrator")
 

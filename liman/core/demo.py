@@ -35,6 +35,8 @@ ROLE_PROGRAMME = {
     Role.HEALTH: "health",
     Role.CASH_APPROVER: "assistance",
     Role.DTM_OFFICER: "dtm",
+    Role.MOBILE_TEAM: "mobile_teams",
+    Role.DISTRIBUTION: "assistance",
 }
 
 GIVEN_NAMES = [

@@ -17,6 +17,9 @@ ROLE_TIERS: dict[str, frozenset[str]] = {
     Role.CASH_APPROVER: frozenset({Sensitivity.NORMAL}),
     Role.DTM_OFFICER: frozenset({Sensitivity.NORMAL}),
     Role.REPORTING_OFFICER: frozenset({Sensitivity.NORMAL}),
+    Role.WAREHOUSE: frozenset({Sensitivity.NORMAL}),
+    Role.MOBILE_TEAM: frozenset({Sensitivity.NORMAL}),
+    Role.DISTRIBUTION: frozenset({Sensitivity.NORMAL}),
     Role.PARTNER: frozenset(),
     Role.ADMINISTRATOR: frozenset({Sensitivity.NORMAL}),
 }

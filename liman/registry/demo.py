@@ -15,19 +15,17 @@ from __future__ import annotations
 
 import datetime
 import random
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from itertools import accumulate
 
 from django.conf import settings
-from django.db import models, transaction
+from django.db import transaction
 
-from liman.core import audit
-from liman.core.choices import AuditAction, Role, Sensitivity
+from liman.core.choices import Role, Sensitivity
 from liman.core.demo import DEMO_OFFICES, demo_username
 from liman.core.models import AdminArea, Office, User
-from liman.core.services import REFERENCE_ALPHABET
+from liman.core.services import REFERENCE_ALPHABET, record_create_many
 
 from .choices import (
     WG_DOMAINS,
@@ -976,28 +974,6 @@ class _OfficePlanner:
 # --- writing -------------------------------------------------------------------------------------------------
 
 
-def _created(model: type[models.Model], objects: Sequence[models.Model]) -> list[models.Model]:
-    """Validate like `record_create` does, then insert in bulk.
-
-    Uniqueness is the generator's job, and the related records it points to were just written: those checks
-    (one query per row each) are left out.
-    """
-    relations = [f for f in model._meta.concrete_fields if f.is_relation]
-    exclude = [f.name for f in relations]
-    for obj in objects:
-        for relation in relations:
-            # Planned before the record it points to was saved: take its id now.
-            if getattr(obj, relation.attname) is None and relation.is_cached(obj):
-                setattr(obj, relation.name, getattr(obj, relation.name))
-        obj.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
-    return model.objects.bulk_create(objects, batch_size=500)
-
-
-def _audit_created(objects: Sequence[models.Model], *, actor: User | None) -> None:
-    """One CREATE event per record, chained as every event is, in bulk."""
-    audit.record_many(AuditAction.CREATE, objects, actor=actor)
-
-
 def seed_office(office: Office, *, seed: int, people: int | None = None) -> int:
     """Register about `people` people in households in `office` (nothing if it has people already)."""
     if Person.objects.filter(office=office).exists():
@@ -1015,17 +991,17 @@ def seed_office(office: Office, *, seed: int, people: int | None = None) -> int:
         total += len(members)
     planned = [member for _, members in households for member in members]
     with transaction.atomic():
-        persons = _created(Person, [member.person for member in planned])
-        homes = _created(Household, [household for household, _ in households])
-        links = _created(
+        persons = record_create_many(Person, [member.person for member in planned], by=registrar)
+        record_create_many(Household, [household for household, _ in households], by=registrar)
+        record_create_many(
             HouseholdMember,
             [
                 HouseholdMember(household=household, person=member.person, relationship=member.relationship)
                 for household, members in households
                 for member in members
             ],
+            by=registrar,
         )
-        related = []
         for model, attribute in (
             (LegalStatus, "statuses"),
             (Identifier, "identifiers"),
@@ -1033,8 +1009,8 @@ def seed_office(office: Office, *, seed: int, people: int | None = None) -> int:
             (Vulnerability, "vulnerabilities"),
             (Consent, "consents"),
         ):
-            related += _created(model, [obj for member in planned for obj in getattr(member, attribute)])
-        _audit_created([*persons, *homes, *links, *related], actor=registrar)
+            objects = [obj for member in planned for obj in getattr(member, attribute)]
+            record_create_many(model, objects, by=registrar)
         add_search_keys(persons)
     return len(persons)
 

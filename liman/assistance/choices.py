@@ -1,0 +1,61 @@
+"""Choices of the assistance app: the catalogue's units and categories, stock locations, ledger entry kinds."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ItemCategory(models.TextChoices):
+    FOOD = "food", _("Food")
+    WATER = "water", _("Water")
+    HYGIENE = "hygiene", _("Hygiene")
+    NFI = "nfi", _("Non-food items")
+    CLOTHING = "clothing", _("Clothing")
+    SHELTER = "shelter", _("Shelter")
+    FIRST_AID = "first_aid", _("First aid")
+
+
+class Unit(models.TextChoices):
+    PIECE = "piece", _("piece")
+    KIT = "kit", _("kit")
+    PARCEL = "parcel", _("parcel")
+    SET = "set", _("set")
+    BOTTLE = "bottle", _("bottle")
+    PACK = "pack", _("pack")
+
+
+class LocationKind(models.TextChoices):
+    WAREHOUSE = "warehouse", _("Warehouse")
+    VEHICLE = "vehicle", _("Vehicle")
+
+
+class EntryKind(models.TextChoices):
+    RECEIPT = "receipt", _("Receipt")
+    TRANSFER_OUT = "transfer_out", _("Transfer dispatched")
+    TRANSFER_IN = "transfer_in", _("Transfer received")
+    ISSUE = "issue", _("Issue")
+    LOSS = "loss", _("Loss or damage")
+    COUNT_ADJUSTMENT = "count_adjustment", _("Count adjustment")
+
+
+#: Kinds that add stock, and kinds that take it away (a count adjustment goes either way).
+INCOMING = frozenset({EntryKind.RECEIPT, EntryKind.TRANSFER_IN})
+OUTGOING = frozenset({EntryKind.TRANSFER_OUT, EntryKind.ISSUE, EntryKind.LOSS})
+
+
+class TransferState(models.TextChoices):
+    DISPATCHED = "dispatched", _("In transit")
+    RECEIVED = "received", _("Received")
+
+
+class LossStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for approval")
+    APPROVED = "approved", _("Approved and written off")
+    REJECTED = "rejected", _("Rejected")
+
+
+class LossReason(models.TextChoices):
+    DAMAGED = "damaged", _("Damaged")
+    EXPIRED = "expired", _("Expired")
+    SPOILED = "spoiled", _("Spoiled (water, heat, pests)")
+    STOLEN = "stolen", _("Stolen")
+    MISSING = "missing", _("Missing")

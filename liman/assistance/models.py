@@ -1,0 +1,383 @@
+"""The item catalogue and the stock ledger.
+
+Stock moves only by ledger entries (append-only); `StockBalance` holds the running sum per location × item × lot
+and is written in the same transaction as each entry, never typed. `liman stock check` recomputes it from the
+ledger. An issue points to what it was issued for (`issued_for`: a distribution, a field incident …).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from liman.core.access import Scope, ScopedQuerySet
+
+from .choices import (
+    INCOMING,
+    OUTGOING,
+    EntryKind,
+    ItemCategory,
+    LocationKind,
+    LossReason,
+    LossStatus,
+    TransferState,
+    Unit,
+)
+from .permissions import STOCK_READ_ROLES
+
+#: Stock records are seen in their office by the roles that read stock, nobody else.
+STOCK_SCOPE = Scope(office="office", roles=STOCK_READ_ROLES)
+
+
+class Item(models.Model):
+    """One kind of thing the mission stocks and gives out (a hygiene kit, a food parcel, a blanket)."""
+
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=120)
+    unit = models.CharField(_("unit"), max_length=16, choices=Unit.choices, default=Unit.PIECE)
+    category = models.CharField(_("category"), max_length=16, choices=ItemCategory.choices)
+    tracks_lots = models.BooleanField(
+        _("tracks lot and expiry"), default=False, help_text=_("Every movement of this item names its lot.")
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    unscoped_because = (
+        "the item catalogue is shared by every office (reference data, like provinces); what stock of an item an "
+        "office holds is scoped (StockBalance, LedgerEntry)"
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("item")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StockLocation(models.Model):
+    """Where stock is kept: an office's warehouse, or a mobile team's vehicle."""
+
+    office = models.ForeignKey(
+        "core.Office", on_delete=models.PROTECT, related_name="stock_locations", verbose_name=_("office")
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=LocationKind.choices, default=LocationKind.WAREHOUSE)
+    name = models.CharField(_("name"), max_length=120)
+    vehicle_plate = models.CharField(_("vehicle plate"), max_length=16, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    scope = STOCK_SCOPE
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["office__code", "kind", "name"]
+        verbose_name = _("stock location")
+        constraints = [models.UniqueConstraint(fields=["office", "name"], name="stock_location_name_per_office")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self):
+        if self.kind == LocationKind.VEHICLE and not self.vehicle_plate.strip():
+            raise ValidationError({"vehicle_plate": _("A vehicle is known by its plate: give it.")})
+        if self.kind == LocationKind.WAREHOUSE and self.vehicle_plate:
+            raise ValidationError({"vehicle_plate": _("A warehouse has no plate.")})
+
+
+class StockLot(models.Model):
+    """A manufacturer's or supplier's lot of a lot-tracked item, with its expiry."""
+
+    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="lots", verbose_name=_("item"))
+    code = models.CharField(_("lot"), max_length=48)
+    expires_on = models.DateField(_("expires on"), null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    unscoped_because = (
+        "a lot of a catalogue item is the same lot wherever it is stored (its code and expiry are printed on the "
+        "box); the stock of it each office holds is scoped (StockBalance, LedgerEntry)"
+    )
+
+    class Meta:
+        ordering = ["expires_on", "code"]
+        verbose_name = _("lot")
+        constraints = [models.UniqueConstraint(fields=["item", "code"], name="stock_lot_code_per_item")]
+
+    def __str__(self) -> str:
+        return self.code
+
+    def clean(self):
+        if self.item_id and not self.item.tracks_lots:
+            raise ValidationError({"item": _("%(item)s is not tracked by lot.") % {"item": self.item}})
+
+
+class StockLine(models.Model):
+    """What every stock record names: where, what, which lot (and the office, for scoping and indexing)."""
+
+    office = models.ForeignKey("core.Office", on_delete=models.PROTECT, related_name="+", verbose_name=_("office"))
+    location = models.ForeignKey(StockLocation, on_delete=models.PROTECT, related_name="+", verbose_name=_("location"))
+    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="+", verbose_name=_("item"))
+    lot = models.ForeignKey(
+        StockLot, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("lot")
+    )
+
+    scope = STOCK_SCOPE
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def clean_line(self) -> dict[str, str]:
+        errors: dict[str, str] = {}
+        if self.location_id and self.office_id and self.location.office_id != self.office_id:
+            errors["location"] = _("The location belongs to another office.")
+        if self.item_id:
+            if self.item.tracks_lots and not self.lot_id:
+                errors["lot"] = _("%(item)s is tracked by lot: say which lot.") % {"item": self.item}
+            if not self.item.tracks_lots and self.lot_id:
+                errors["lot"] = _("%(item)s is not tracked by lot.") % {"item": self.item}
+            if self.lot_id and self.lot.item_id != self.item_id:
+                errors["lot"] = _("This lot is of another item.")
+        return errors
+
+    def clean(self):
+        errors = self.clean_line()
+        if errors:
+            raise ValidationError(errors)
+
+
+class StockBalance(StockLine):
+    """The quantity at one location of one item and lot: the sum of its ledger entries, kept by the services."""
+
+    location = models.ForeignKey(
+        StockLocation, on_delete=models.PROTECT, related_name="balances", verbose_name=_("location")
+    )
+    quantity = models.IntegerField(_("quantity"), default=0)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["location", "item__name", "lot__expires_on", "lot__code"]
+        verbose_name = _("stock balance")
+        constraints = [
+            # Stock never goes below zero: the services refuse first, the database holds the line.
+            models.CheckConstraint(condition=Q(quantity__gte=0), name="stock_balance_not_negative"),
+            # One row per location × item × lot; two partial constraints, as NULL lots are distinct in a UNIQUE.
+            models.UniqueConstraint(
+                fields=["location", "item", "lot"], condition=Q(lot__isnull=False), name="stock_balance_per_lot"
+            ),
+            models.UniqueConstraint(
+                fields=["location", "item"], condition=Q(lot__isnull=True), name="stock_balance_per_item"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        lot = f" ({self.lot.code})" if self.lot_id else ""
+        return f"{self.location} · {self.item}{lot}: {self.quantity}"
+
+
+class Transfer(StockLine):
+    """Stock sent from one location to another of the same office: dispatched, in transit, then received.
+
+    Its ledger entries are the transfer_out posted at dispatch and the transfer_in posted on receipt; between the
+    two the goods are in transit (counted at neither location, listed as in transit)."""
+
+    location = models.ForeignKey(
+        StockLocation, on_delete=models.PROTECT, related_name="transfers_out", verbose_name=_("from")
+    )
+    to_location = models.ForeignKey(
+        StockLocation, on_delete=models.PROTECT, related_name="transfers_in", verbose_name=_("to")
+    )
+    quantity = models.PositiveIntegerField(_("quantity"))
+    state = models.CharField(
+        _("state"), max_length=16, choices=TransferState.choices, default=TransferState.DISPATCHED, db_index=True
+    )
+    reference = models.CharField(_("waybill"), max_length=48, unique=True, editable=False)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    dispatched_at = models.DateTimeField(_("dispatched at"), default=timezone.now)
+    dispatched_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    received_at = models.DateTimeField(_("received at"), null=True, blank=True)
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-dispatched_at", "-id"]
+        verbose_name = _("transfer")
+
+    def __str__(self) -> str:
+        return f"{self.reference} · {self.quantity} × {self.item}"
+
+    @property
+    def workflow(self):
+        from .workflows import TRANSFER_WORKFLOW
+
+        return TRANSFER_WORKFLOW
+
+    def clean(self):
+        errors = self.clean_line()
+        if self.to_location_id:
+            if self.to_location_id == self.location_id:
+                errors["to_location"] = _("A transfer goes to another location.")
+            elif self.office_id and self.to_location.office_id != self.office_id:
+                errors["to_location"] = _("Transfers stay within one office.")
+            elif not self.to_location.is_active:
+                errors["to_location"] = _("This location is closed.")
+        if not self.quantity:
+            errors["quantity"] = _("Send at least one.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class Loss(StockLine):
+    """Stock lost or damaged: reported with a reason, written off only when a second person approves it."""
+
+    location = models.ForeignKey(StockLocation, on_delete=models.PROTECT, related_name="losses")
+    quantity = models.PositiveIntegerField(_("quantity"))
+    reason_kind = models.CharField(_("what happened"), max_length=16, choices=LossReason.choices)
+    reason = models.TextField(_("reason"))
+    status = models.CharField(_("status"), max_length=16, choices=LossStatus.choices, default=LossStatus.PENDING)
+    reported_at = models.DateTimeField(_("reported at"), default=timezone.now)
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decision_note = models.CharField(_("decision note"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-reported_at", "-id"]
+        verbose_name = _("loss")
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.item} · {self.get_reason_kind_display()}"
+
+    def clean(self):
+        errors = self.clean_line()
+        if not (self.reason or "").strip():
+            errors["reason"] = _("Say what happened to the stock.")
+        if not self.quantity:
+            errors["quantity"] = _("A loss is of at least one.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class StockCount(StockLine):
+    """A physical count of one line: what was found, what the ledger said, the variance posted."""
+
+    location = models.ForeignKey(StockLocation, on_delete=models.PROTECT, related_name="counts")
+    counted_quantity = models.PositiveIntegerField(_("counted"))
+    expected_quantity = models.IntegerField(_("expected"))
+    variance = models.IntegerField(_("variance"))
+    counted_at = models.DateTimeField(_("counted at"), default=timezone.now)
+    counted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-counted_at", "-id"]
+        verbose_name = _("stock count")
+
+    def __str__(self) -> str:
+        return f"{self.item}: {self.counted_quantity} ({self.variance:+d})"
+
+
+class LedgerEntryQuerySet(ScopedQuerySet):
+    def update(self, **kwargs):
+        raise TypeError("The stock ledger is append-only: post a correcting entry instead.")
+
+    def delete(self):
+        raise TypeError("The stock ledger is append-only: post a correcting entry instead.")
+
+
+class LedgerEntry(StockLine):
+    """One movement of stock, signed (+ in, − out). Append-only: a mistake is corrected by another entry."""
+
+    location = models.ForeignKey(StockLocation, on_delete=models.PROTECT, related_name="entries")
+    kind = models.CharField(_("kind"), max_length=20, choices=EntryKind.choices)
+    quantity = models.IntegerField(_("quantity"))
+    at = models.DateTimeField(_("when"), default=timezone.now)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    reference = models.CharField(
+        _("reference"), max_length=48, blank=True, help_text=_("The project code a receipt was bought under.")
+    )
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    # What an issue was for: the record (a distribution, a field incident) and a line of text that names it.
+    purpose = models.CharField(_("issued for"), max_length=200, blank=True)
+    issued_for_type = models.ForeignKey(
+        "contenttypes.ContentType", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    issued_for_id = models.CharField(max_length=40, blank=True)
+    issued_for = GenericForeignKey("issued_for_type", "issued_for_id")
+    transfer = models.ForeignKey(Transfer, null=True, blank=True, on_delete=models.PROTECT, related_name="entries")
+    loss = models.ForeignKey(Loss, null=True, blank=True, on_delete=models.PROTECT, related_name="entries")
+    count = models.ForeignKey(StockCount, null=True, blank=True, on_delete=models.PROTECT, related_name="entries")
+
+    objects = LedgerEntryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("ledger entry")
+        verbose_name_plural = _("ledger entries")
+        indexes = [
+            # The stock card (one location × item, in time order) and the recomputation by line.
+            models.Index(fields=["location", "item", "at"], name="stock_entry_card"),
+            models.Index(fields=["location", "item", "lot", "quantity"], name="stock_entry_sum"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(kind__in=sorted(INCOMING), quantity__gt=0)
+                    | Q(kind__in=sorted(OUTGOING), quantity__lt=0)
+                    | (Q(kind=EntryKind.COUNT_ADJUSTMENT) & ~Q(quantity=0))
+                ),
+                name="stock_entry_sign_of_kind",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.quantity:+d} × {self.item} @ {self.location}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise TypeError("The stock ledger is append-only: post a correcting entry instead.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("The stock ledger is append-only: post a correcting entry instead.")
+
+    def clean(self):
+        errors = self.clean_line()
+        if self.kind in INCOMING and self.quantity <= 0:
+            errors["quantity"] = _("A receipt adds stock.")
+        if self.kind in OUTGOING and self.quantity >= 0:
+            errors["quantity"] = _("This movement takes stock away.")
+        if self.kind == EntryKind.COUNT_ADJUSTMENT and not self.quantity:
+            errors["quantity"] = _("A count that matches posts nothing.")
+        if self.kind == EntryKind.RECEIPT and not self.reference.strip():
+            errors["reference"] = _("A receipt names the project code it was bought under.")
+        if self.kind == EntryKind.ISSUE and not (self.issued_for_id or self.purpose.strip()):
+            errors["purpose"] = _("Every issue says what it is for: a distribution or an incident.")
+        if self.kind in (EntryKind.TRANSFER_OUT, EntryKind.TRANSFER_IN) and not self.transfer_id:
+            errors["transfer"] = _("A transfer entry belongs to a transfer.")
+        if self.kind == EntryKind.LOSS and not self.loss_id:
+            errors["loss"] = _("A loss entry belongs to an approved loss report.")
+        if self.kind == EntryKind.COUNT_ADJUSTMENT and not self.count_id:
+            errors["count"] = _("A count adjustment belongs to a count.")
+        if errors:
+            raise ValidationError(errors)

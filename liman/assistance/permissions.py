@@ -1,0 +1,45 @@
+"""Who may do what with stock, beyond seeing it (seeing is `visible_to`, limited to `STOCK_READ_ROLES`)."""
+
+from __future__ import annotations
+
+from liman.core.access import has_role
+from liman.core.choices import Role
+
+#: Warehouse staff receive, dispatch, count and report losses.
+STOCK_KEEPER_ROLES = frozenset({Role.WAREHOUSE})
+#: A transfer is received by whoever keeps the receiving location: a warehouse, or a mobile team's van.
+TRANSFER_RECEIVE_ROLES = frozenset({Role.WAREHOUSE, Role.MOBILE_TEAM})
+#: Stock leaves for a distribution or an incident through these roles.
+ISSUE_ROLES = frozenset({Role.WAREHOUSE, Role.MOBILE_TEAM, Role.DISTRIBUTION})
+#: A loss is reported by who keeps the stock (the van's crew too) ...
+LOSS_REPORT_ROLES = frozenset({Role.WAREHOUSE, Role.MOBILE_TEAM})
+#: ... and written off by a second person acting as warehouse manager (never the reporter).
+LOSS_APPROVER_ROLES = frozenset({Role.WAREHOUSE, Role.SUPERVISOR, Role.ADMINISTRATOR})
+#: Everyone who reads stock: the above, and programme officers and viewers.
+STOCK_READ_ROLES = (
+    STOCK_KEEPER_ROLES
+    | TRANSFER_RECEIVE_ROLES
+    | ISSUE_ROLES
+    | LOSS_APPROVER_ROLES
+    | frozenset({Role.PROGRAMME_OFFICER, Role.VIEWER})
+)
+
+
+def may_keep_stock(user, office) -> bool:
+    return has_role(user, STOCK_KEEPER_ROLES, office=office)
+
+
+def may_receive_transfer(user, office) -> bool:
+    return has_role(user, TRANSFER_RECEIVE_ROLES, office=office)
+
+
+def may_issue(user, office) -> bool:
+    return has_role(user, ISSUE_ROLES, office=office)
+
+
+def may_report_loss(user, office) -> bool:
+    return has_role(user, LOSS_REPORT_ROLES, office=office)
+
+
+def may_approve_loss(user, loss) -> bool:
+    return user.pk != loss.reported_by_id and has_role(user, LOSS_APPROVER_ROLES, office=loss.office_id)

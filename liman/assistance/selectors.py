@@ -1,0 +1,258 @@
+"""Every read the stock pages, the API and the report show, scoped to the user first."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db.models import F, Q, QuerySet, Sum, Window
+from django.utils import timezone
+
+from liman.core.access import get_visible_or_404
+from liman.core.models import User
+
+from .choices import LossStatus, TransferState
+from .models import Item, LedgerEntry, Loss, StockBalance, StockCount, StockLocation, Transfer
+
+#: A lot that expires within this many days is flagged on the stock pages.
+EXPIRING_SOON_DAYS = 90
+
+
+def items() -> QuerySet[Item]:
+    """The catalogue (shared by every office)."""
+    return Item.objects.filter(is_active=True).order_by("name")
+
+
+def locations_for(user: User, *, office: str = "") -> QuerySet[StockLocation]:
+    locations = StockLocation.objects.visible_to(user).select_related("office")
+    if office:
+        locations = locations.filter(office__code=office.upper())
+    return locations.order_by("office__code", "kind", "name")
+
+
+def location_for(user: User, pk: int) -> StockLocation:
+    return get_visible_or_404(StockLocation.objects.select_related("office"), user, pk=pk)
+
+
+def balances_for(user: User, *, location: StockLocation | None = None, nonzero: bool = False) -> QuerySet:
+    balances = StockBalance.objects.visible_to(user).select_related("office", "location__office", "item", "lot")
+    if location is not None:
+        balances = balances.filter(location=location)
+    if nonzero:
+        balances = balances.exclude(quantity=0)
+    return balances.order_by("location__office__code", "location__name", "item__name", "lot__expires_on", "lot__code")
+
+
+def fefo_order(balances: Iterable[StockBalance]) -> list[StockBalance]:
+    """First expiry first out: lots by expiry (lots without a date last), then by code."""
+    far = datetime.date.max
+    return sorted(
+        balances,
+        key=lambda b: ((b.lot.expires_on or far) if b.lot_id else far, b.lot.code if b.lot_id else "", b.pk),
+    )
+
+
+def fefo_suggestion(location: StockLocation, item: Item, quantity: int | None = None) -> list[tuple[StockBalance, int]]:
+    """Which lots to issue `quantity` (all that is usable when None) from, first expiry first out; expired lots are
+    never suggested."""
+    today = timezone.localdate()
+    lines = StockBalance.objects.filter(location=location, item=item, quantity__gt=0).select_related("lot", "item")
+    usable = [b for b in fefo_order(lines) if not b.lot_id or b.lot.expires_on is None or b.lot.expires_on >= today]
+    plan, left = [], quantity
+    for balance in usable:
+        take = balance.quantity if left is None else min(left, balance.quantity)
+        if take:
+            plan.append((balance, take))
+        if left is not None:
+            left -= take
+            if not left:
+                break
+    return plan
+
+
+@dataclass
+class StockLineView:
+    balance: StockBalance
+    expiry: str  # "", "soon", "expired"
+    next_out: bool
+
+
+def stock_overview(user: User, location: StockLocation) -> list[StockLineView]:
+    """The location's balances by item and lot, expiring lots flagged, the lot to issue next marked."""
+    today = timezone.localdate()
+    soon = today + datetime.timedelta(days=EXPIRING_SOON_DAYS)
+    balances = list(balances_for(user, location=location, nonzero=True))
+    next_out: dict[int, int] = {}
+    for balance in fefo_order(balances):
+        if balance.lot_id and (balance.lot.expires_on is None or balance.lot.expires_on >= today):
+            next_out.setdefault(balance.item_id, balance.pk)
+    lines = []
+    for balance in balances:
+        expiry = ""
+        if balance.lot_id and balance.lot.expires_on:
+            expiry = "expired" if balance.lot.expires_on < today else "soon" if balance.lot.expires_on <= soon else ""
+        lines.append(StockLineView(balance, expiry, next_out.get(balance.item_id) == balance.pk))
+    return lines
+
+
+def location_totals(user: User, locations: Iterable[StockLocation]) -> dict[int, dict]:
+    """Per location: units on hand, lines, and lines expiring soon (one query)."""
+    soon = timezone.localdate() + datetime.timedelta(days=EXPIRING_SOON_DAYS)
+    totals: dict[int, dict] = {loc.pk: {"units": 0, "lines": 0, "expiring": 0} for loc in locations}
+    rows = (
+        StockBalance.objects.visible_to(user)
+        .filter(location__in=list(totals), quantity__gt=0)
+        .values_list("location_id", "quantity", "lot__expires_on")
+    )
+    for location_id, quantity, expires_on in rows:
+        entry = totals[location_id]
+        entry["units"] += quantity
+        entry["lines"] += 1
+        entry["expiring"] += int(expires_on is not None and expires_on <= soon)
+    return totals
+
+
+def stock_card(user: User, location: StockLocation, item: Item) -> QuerySet[LedgerEntry]:
+    """The ledger lines of one location × item in time order, each with the running balance after it."""
+    return (
+        LedgerEntry.objects.visible_to(user)
+        .filter(location=location, item=item)
+        .select_related("lot", "by", "transfer")
+        .annotate(running=Window(Sum("quantity"), order_by=[F("at").asc(), F("id").asc()]))
+        .order_by("at", "id")
+    )
+
+
+def transfers_for(user: User, *, in_transit: bool = False, location: StockLocation | None = None) -> QuerySet:
+    transfers = Transfer.objects.visible_to(user).select_related(
+        "office", "location", "to_location", "item", "lot", "dispatched_by", "received_by"
+    )
+    if in_transit:
+        transfers = transfers.filter(state=TransferState.DISPATCHED)
+    if location is not None:
+        transfers = transfers.filter(Q(location=location) | Q(to_location=location))
+    return transfers.order_by("-dispatched_at", "-id")
+
+
+def losses_for(user: User, *, pending: bool = False, location: StockLocation | None = None) -> QuerySet[Loss]:
+    losses = Loss.objects.visible_to(user).select_related("location", "item", "lot", "reported_by", "decided_by")
+    if pending:
+        losses = losses.filter(status=LossStatus.PENDING)
+    if location is not None:
+        losses = losses.filter(location=location)
+    return losses
+
+
+def counts_for(user: User, *, location: StockLocation | None = None) -> QuerySet[StockCount]:
+    counts = StockCount.objects.visible_to(user).select_related("location", "item", "lot", "counted_by")
+    return counts.filter(location=location) if location is not None else counts
+
+
+def entries_for(user: User) -> QuerySet[LedgerEntry]:
+    return LedgerEntry.objects.visible_to(user).select_related("office", "location", "item", "lot", "by")
+
+
+def stock_report_rows(user: User, *, office: str = "") -> list[list]:
+    """The stock report: one row per location × item × lot the user sees, with what is in transit to it."""
+    header = ["office", "location", "kind", "vehicle_plate", "item_code", "item", "unit", "lot", "expires_on",
+              "quantity", "in_transit_to_here"]  # fmt: skip
+    balances = balances_for(user, nonzero=True)
+    transit = transfers_for(user, in_transit=True)
+    if office:
+        balances = balances.filter(office__code=office.upper())
+        transit = transit.filter(office__code=office.upper())
+    incoming: dict[tuple, int] = {}
+    for transfer in transit:
+        key = (transfer.to_location_id, transfer.item_id, transfer.lot_id)
+        incoming[key] = incoming.get(key, 0) + transfer.quantity
+    rows = [header]
+    for b in balances:
+        rows.append(
+            [
+                b.location.office.code,
+                b.location.name,
+                b.location.get_kind_display(),
+                b.location.vehicle_plate,
+                b.item.code,
+                b.item.name,
+                b.item.get_unit_display(),
+                b.lot.code if b.lot_id else "",
+                b.lot.expires_on if b.lot_id else None,
+                b.quantity,
+                incoming.get((b.location_id, b.item_id, b.lot_id), 0),
+            ]
+        )
+    return rows
+
+
+# --- integrity ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Difference:
+    office: str
+    location: str
+    item: str
+    lot: str
+    ledger: int
+    balance: int
+
+    def __str__(self) -> str:
+        lot = f" (lot {self.lot})" if self.lot else ""
+        return (
+            f"{self.office} · {self.location} · {self.item}{lot}: ledger sums to {self.ledger}, "
+            f"balance says {self.balance}"
+        )
+
+
+def ledger_sums() -> dict[tuple[int, int, int | None], int]:
+    """Σ quantity of the ledger per location × item × lot (every office: a system check, not a page)."""
+    rows = LedgerEntry.objects.order_by().values_list("location_id", "item_id", "lot_id").annotate(Sum("quantity"))
+    return {(location, item, lot): total for location, item, lot, total in rows}
+
+
+def ledger_differences() -> list[Difference]:
+    """Every balance that is not the sum of its ledger entries (and every ledger line without a balance)."""
+    ledger = ledger_sums()
+    balances = {
+        (location, item, lot): quantity
+        for location, item, lot, quantity in StockBalance.objects.values_list(
+            "location_id", "item_id", "lot_id", "quantity"
+        )
+    }
+    wrong = [key for key in ledger.keys() | balances.keys() if ledger.get(key, 0) != balances.get(key, 0)]
+    if not wrong:
+        return []
+    from .models import StockLot
+
+    locations = StockLocation.objects.select_related("office").in_bulk({key[0] for key in wrong})
+    item_names = Item.objects.in_bulk({key[1] for key in wrong})
+    lots = StockLot.objects.in_bulk({key[2] for key in wrong if key[2]})
+    found = []
+    for location_id, item_id, lot_id in sorted(wrong, key=lambda key: (key[0], key[1], key[2] or 0)):
+        location = locations[location_id]
+        found.append(
+            Difference(
+                office=location.office.code,
+                location=location.name,
+                item=item_names[item_id].name,
+                lot=lots[lot_id].code if lot_id else "",
+                ledger=ledger.get((location_id, item_id, lot_id), 0),
+                balance=balances.get((location_id, item_id, lot_id), 0),
+            )
+        )
+    return found
+
+
+def transfer_problems() -> list[str]:
+    """Transfers whose ledger entries do not match their state (in transit: out only; received: out and in)."""
+    problems = []
+    kinds: dict[int, list[str]] = {}
+    for transfer_id, kind in LedgerEntry.objects.filter(transfer__isnull=False).values_list("transfer_id", "kind"):
+        kinds.setdefault(transfer_id, []).append(kind)
+    for transfer in Transfer.objects.only("pk", "reference", "state"):
+        expected = ["transfer_out"] if transfer.state == TransferState.DISPATCHED else ["transfer_in", "transfer_out"]
+        if sorted(kinds.get(transfer.pk, [])) != expected:
+            problems.append(f"{transfer.reference} ({transfer.state}): entries {sorted(kinds.get(transfer.pk, []))}")
+    return problems

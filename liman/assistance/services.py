@@ -1,0 +1,485 @@
+"""Every write of the catalogue and the stock ledger, in a transaction, audited.
+
+Each movement locks its balance row first (`SELECT … FOR UPDATE` on PostgreSQL; on SQLite the transaction itself
+takes the write lock at BEGIN, settings' `transaction_mode = IMMEDIATE`), checks it, appends the ledger entry and
+moves the balance in the same transaction. Locking the balance before anything else (the audit chain, the
+transfer or loss row) keeps one lock order everywhere, so concurrent movements queue and never deadlock.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from liman.core import audit
+from liman.core.choices import AuditAction
+from liman.core.models import Office, User
+from liman.core.services import new_reference, record_create, record_update
+from liman.core.workflows import state_set, transition
+
+from . import permissions
+from .choices import EntryKind, LocationKind, LossStatus, TransferState
+from .models import Item, LedgerEntry, Loss, StockBalance, StockCount, StockLocation, StockLot, Transfer
+
+
+class StockShort(ValidationError):
+    """Refused: the balance holds less than asked for (the message names the balance)."""
+
+
+def _require(allowed: bool, message: str) -> None:
+    if not allowed:
+        raise PermissionDenied(message)
+
+
+# --- catalogue and locations --------------------------------------------------------------------------------
+
+
+def item_create(*, code: str, name: str, unit: str, category: str, tracks_lots: bool = False, by: User | None) -> Item:
+    return record_create(
+        Item(code=code.strip().upper(), name=name.strip(), unit=unit, category=category, tracks_lots=tracks_lots),
+        by=by,
+    )
+
+
+def location_create(
+    *, office: Office, name: str, kind: str = LocationKind.WAREHOUSE, vehicle_plate: str = "", by: User | None
+) -> StockLocation:
+    if by is not None:
+        _require(
+            permissions.may_keep_stock(by, office) or permissions.has_role(by, "administrator", office=office),
+            _("Only warehouse staff or an administrator of the office add a stock location."),
+        )
+    plate = vehicle_plate.strip().upper()
+    return record_create(StockLocation(office=office, name=name.strip(), kind=kind, vehicle_plate=plate), by=by)
+
+
+def lot_ensure(*, item: Item, code: str, expires_on: datetime.date | None, by: User | None) -> StockLot:
+    """The lot `code` of `item`, recorded on first receipt; a later receipt must agree on its expiry."""
+    code = code.strip().upper()
+    if not code:
+        raise ValidationError({"lot": _("%(item)s is tracked by lot: give the lot code.") % {"item": item}})
+    lot = StockLot.objects.filter(item=item, code=code).first()
+    if lot is None:
+        return record_create(StockLot(item=item, code=code, expires_on=expires_on), by=by)
+    if expires_on is not None and lot.expires_on not in (None, expires_on):
+        raise ValidationError(
+            {
+                "expires_on": _("Lot %(lot)s of %(item)s is recorded as expiring on %(date)s.")
+                % {"lot": lot.code, "item": item, "date": lot.expires_on.isoformat()}
+            }
+        )
+    return lot
+
+
+# --- the ledger ---------------------------------------------------------------------------------------------
+
+
+def _lock_balance(location: StockLocation, item: Item, lot: StockLot | None, *, create: bool) -> StockBalance | None:
+    """The balance row of one line, locked until the transaction ends (created at 0 when `create`)."""
+    rows = StockBalance.objects.select_for_update(of=("self",)).select_related("location", "item", "lot")
+    if create:
+        # A concurrent first receipt of the same line makes get_or_create fall back to a (locking) get.
+        balance, _created = rows.get_or_create(
+            location=location, item=item, lot=lot, defaults={"office_id": location.office_id}
+        )
+        return balance
+    return rows.filter(location=location, item=item, lot=lot).first()
+
+
+def shortage_message(*, location, item, lot, available: int, requested: int) -> str:
+    values = {"available": available, "item": item, "location": location, "requested": requested}
+    if lot is not None:
+        return _("Only %(available)d × %(item)s left at %(location)s (lot %(lot)s); %(requested)d asked for.") % {
+            **values,
+            "lot": lot.code,
+        }
+    return _("Only %(available)d × %(item)s left at %(location)s; %(requested)d asked for.") % values
+
+
+def _post(
+    balance: StockBalance,
+    *,
+    kind: str,
+    quantity: int,
+    by: User | None,
+    at: datetime.datetime | None = None,
+    **fields,
+) -> LedgerEntry:
+    """Append one entry to the ledger and move its (locked) balance; refuse what would go below zero."""
+    if balance.quantity + quantity < 0:
+        raise StockShort(
+            shortage_message(
+                location=balance.location,
+                item=balance.item,
+                lot=balance.lot,
+                available=balance.quantity,
+                requested=-quantity,
+            )
+        )
+    entry = LedgerEntry(
+        office_id=balance.office_id,
+        location=balance.location,
+        item=balance.item,
+        lot=balance.lot,
+        kind=kind,
+        quantity=quantity,
+        by=by,
+        at=at or timezone.now(),
+        **fields,
+    )
+    entry.full_clean()
+    entry.save()
+    now = timezone.now()
+    StockBalance.objects.filter(pk=balance.pk).update(quantity=F("quantity") + quantity, updated_at=now)
+    balance.quantity += quantity
+    audit.record(AuditAction.CREATE, actor=by, obj=entry, changes=audit.diff({}, audit.snapshot(entry)))
+    return entry
+
+
+def _check_location(location: StockLocation) -> None:
+    if not location.is_active:
+        raise ValidationError(_("%(location)s is closed: it holds no stock.") % {"location": location})
+
+
+def _check_quantity(quantity: int) -> None:
+    if not isinstance(quantity, int) or quantity <= 0:
+        raise ValidationError({"quantity": _("Give a quantity of at least one.")})
+
+
+def stock_receive(
+    *,
+    location: StockLocation,
+    item: Item,
+    quantity: int,
+    project_code: str,
+    by: User | None,
+    lot_code: str = "",
+    expires_on: datetime.date | None = None,
+    supplier: str = "",
+    at: datetime.datetime | None = None,
+) -> LedgerEntry:
+    """Goods received from a supplier or a donor-funded purchase, under the project code that paid for them."""
+    if by is not None:
+        _require(permissions.may_keep_stock(by, location.office_id), _("Only warehouse staff receive stock."))
+    _check_location(location)
+    _check_quantity(quantity)
+    if location.kind == LocationKind.VEHICLE:
+        raise ValidationError(_("A vehicle is stocked by a transfer from a warehouse, not by a receipt."))
+    if not project_code.strip():
+        raise ValidationError({"project_code": _("A receipt names the project code it was bought under.")})
+    with transaction.atomic():
+        if item.tracks_lots:
+            lot = lot_ensure(item=item, code=lot_code, expires_on=expires_on, by=by)
+        elif lot_code.strip():
+            raise ValidationError({"lot": _("%(item)s is not tracked by lot.") % {"item": item}})
+        else:
+            lot = None
+        balance = _lock_balance(location, item, lot, create=True)
+        return _post(
+            balance,
+            kind=EntryKind.RECEIPT,
+            quantity=quantity,
+            by=by,
+            at=at,
+            reference=project_code.strip().upper(),
+            reason=supplier.strip(),
+        )
+
+
+def _purpose_fields(location: StockLocation, issued_for: models.Model | None, purpose: str) -> dict:
+    from django.contrib.contenttypes.models import ContentType
+
+    fields = {"purpose": purpose.strip()[:200]}
+    if issued_for is not None:
+        if getattr(issued_for, "office_id", None) != location.office_id:
+            raise ValidationError(_("Stock is issued only for a distribution or an incident of its own office."))
+        fields["issued_for_type"] = ContentType.objects.get_for_model(issued_for)
+        fields["issued_for_id"] = str(issued_for.pk)
+        fields["purpose"] = fields["purpose"] or str(issued_for)[:200]
+    if not fields["purpose"]:
+        raise ValidationError({"purpose": _("Every issue says what it is for: a distribution or an incident.")})
+    return fields
+
+
+def _check_not_expired(lot: StockLot | None, on: datetime.date) -> None:
+    if lot is not None and lot.expires_on is not None and lot.expires_on < on:
+        raise ValidationError(
+            _("Lot %(lot)s expired on %(date)s: report it as a loss, do not give it out.")
+            % {"lot": lot.code, "date": lot.expires_on.isoformat()}
+        )
+
+
+def stock_issue(
+    *,
+    location: StockLocation,
+    item: Item,
+    quantity: int,
+    by: User | None,
+    lot: StockLot | None = None,
+    issued_for: models.Model | None = None,
+    purpose: str = "",
+    at: datetime.datetime | None = None,
+) -> LedgerEntry:
+    """Stock given out from one line, for a distribution or an incident (`issued_for`, or `purpose` naming it).
+
+    Refused, naming the balance, when fewer are left: two people issuing the last units at once both wait on the
+    balance row, and the second finds it empty."""
+    if by is not None:
+        _require(permissions.may_issue(by, location.office_id), _("Your role does not issue stock."))
+    _check_quantity(quantity)
+    fields = _purpose_fields(location, issued_for, purpose)
+    if item.tracks_lots and lot is None:
+        raise ValidationError({"lot": _("%(item)s is tracked by lot: say which lot.") % {"item": item}})
+    _check_not_expired(lot, timezone.localdate())
+    with transaction.atomic():
+        balance = _lock_balance(location, item, lot, create=False)
+        if balance is None:
+            raise StockShort(shortage_message(location=location, item=item, lot=lot, available=0, requested=quantity))
+        return _post(balance, kind=EntryKind.ISSUE, quantity=-quantity, by=by, at=at, **fields)
+
+
+def stock_issue_fefo(
+    *,
+    location: StockLocation,
+    item: Item,
+    quantity: int,
+    by: User | None,
+    issued_for: models.Model | None = None,
+    purpose: str = "",
+    at: datetime.datetime | None = None,
+) -> list[LedgerEntry]:
+    """Issue `quantity` of a lot-tracked item across its lots, first expiry first out (expired lots skipped);
+    all or nothing."""
+    from .selectors import fefo_order
+
+    if by is not None:
+        _require(permissions.may_issue(by, location.office_id), _("Your role does not issue stock."))
+    _check_quantity(quantity)
+    fields = _purpose_fields(location, issued_for, purpose)
+    today = timezone.localdate()
+    with transaction.atomic():
+        # Lock every line of the item in one order (by id), then take from them in expiry order. Only the balance
+        # rows are locked (`of`): PostgreSQL locks no nullable side of an outer join (the lot).
+        locked = list(
+            StockBalance.objects.select_for_update(of=("self",))
+            .select_related("location", "item", "lot")
+            .filter(location=location, item=item, quantity__gt=0)
+            .order_by("pk")
+        )
+        usable = [
+            b for b in fefo_order(locked) if b.lot is None or b.lot.expires_on is None or b.lot.expires_on >= today
+        ]
+        available = sum(balance.quantity for balance in usable)
+        if available < quantity:
+            raise StockShort(
+                shortage_message(location=location, item=item, lot=None, available=available, requested=quantity)
+            )
+        entries, left = [], quantity
+        for balance in usable:
+            take = min(left, balance.quantity)
+            entries.append(_post(balance, kind=EntryKind.ISSUE, quantity=-take, by=by, at=at, **fields))
+            left -= take
+            if not left:
+                break
+        return entries
+
+
+# --- transfers ----------------------------------------------------------------------------------------------
+
+
+def transfer_dispatch(
+    *,
+    from_location: StockLocation,
+    to_location: StockLocation,
+    item: Item,
+    quantity: int,
+    by: User | None,
+    lot: StockLot | None = None,
+    note: str = "",
+    at: datetime.datetime | None = None,
+) -> Transfer:
+    """Send stock to another location of the office: it leaves now and is in transit until received."""
+    if by is not None:
+        _require(permissions.may_keep_stock(by, from_location.office_id), _("Only warehouse staff dispatch stock."))
+    _check_location(from_location)
+    _check_quantity(quantity)
+    _check_not_expired(lot, timezone.localdate())
+    when = at or timezone.now()
+    with transaction.atomic():
+        balance = _lock_balance(from_location, item, lot, create=False)
+        available = balance.quantity if balance is not None else 0
+        if available < quantity:
+            raise StockShort(
+                shortage_message(location=from_location, item=item, lot=lot, available=available, requested=quantity)
+            )
+        transfer = record_create(
+            Transfer(
+                office_id=from_location.office_id,
+                location=from_location,
+                to_location=to_location,
+                item=item,
+                lot=lot,
+                quantity=quantity,
+                reference=new_reference(f"WB-{from_location.office.code}", Transfer),
+                note=note.strip(),
+                dispatched_at=when,
+                dispatched_by=by,
+            ),
+            by=by,
+        )
+        _post(balance, kind=EntryKind.TRANSFER_OUT, quantity=-quantity, by=by, at=when, transfer=transfer)
+    return transfer
+
+
+def transfer_receive(*, transfer: Transfer, by: User | None, at: datetime.datetime | None = None) -> Transfer:
+    """The receiving location takes the goods in: the transfer is received and its stock counted there."""
+    when = at or timezone.now()
+    with transaction.atomic():
+        balance = _lock_balance(transfer.to_location, transfer.item, transfer.lot, create=True)
+        transition(transfer, TransferState.RECEIVED, by=by)
+        record_update(transfer, by=by, changes={"received_at": when, "received_by": by})
+        _post(balance, kind=EntryKind.TRANSFER_IN, quantity=transfer.quantity, by=by, at=when, transfer=transfer)
+    return transfer
+
+
+# --- losses and counts --------------------------------------------------------------------------------------
+
+
+def loss_report(
+    *,
+    location: StockLocation,
+    item: Item,
+    quantity: int,
+    reason_kind: str,
+    reason: str,
+    by: User | None,
+    lot: StockLot | None = None,
+) -> Loss:
+    """Stock lost or damaged, reported with what happened; written off when a second person approves."""
+    if by is not None:
+        _require(permissions.may_report_loss(by, location.office_id), _("Your role does not report losses."))
+    _check_quantity(quantity)
+    balance = StockBalance.objects.filter(location=location, item=item, lot=lot).first()
+    available = balance.quantity if balance is not None else 0
+    if available < quantity:
+        raise StockShort(
+            shortage_message(location=location, item=item, lot=lot, available=available, requested=quantity)
+        )
+    return record_create(
+        Loss(
+            office_id=location.office_id,
+            location=location,
+            item=item,
+            lot=lot,
+            quantity=quantity,
+            reason_kind=reason_kind,
+            reason=reason.strip(),
+            reported_by=by,
+        ),
+        by=by,
+    )
+
+
+def loss_approve(*, loss: Loss, by: User, note: str = "") -> Loss:
+    """A second person (warehouse manager: another warehouse user, a supervisor or an administrator of the office)
+    approves the loss: the quantity is written off the ledger."""
+    if by.pk == loss.reported_by_id:
+        raise PermissionDenied(_("You reported this loss: a second person approves it."))
+    _require(
+        permissions.may_approve_loss(by, loss),
+        _("A warehouse manager approves losses: warehouse staff, a supervisor or an administrator of the office."),
+    )
+    with transaction.atomic():
+        balance = _lock_balance(loss.location, loss.item, loss.lot, create=True)
+        loss = Loss.objects.select_for_update().get(pk=loss.pk)
+        if loss.status != LossStatus.PENDING:
+            raise ValidationError(_("This loss was already decided."))
+        _post(
+            balance,
+            kind=EntryKind.LOSS,
+            quantity=-loss.quantity,
+            by=by,
+            loss=loss,
+            reason=f"{loss.get_reason_kind_display()}: {loss.reason}"[:300],
+        )
+        return state_set(
+            loss,
+            field="status",
+            new=LossStatus.APPROVED,
+            by=by,
+            reason=note.strip(),
+            changes={"decided_at": timezone.now(), "decided_by": by, "decision_note": note.strip()[:300]},
+        )
+
+
+def loss_reject(*, loss: Loss, by: User, note: str) -> Loss:
+    """The loss is not written off (the goods were found, the count was wrong); the reason is kept."""
+    if by.pk == loss.reported_by_id:
+        raise PermissionDenied(_("You reported this loss: a second person decides on it."))
+    _require(permissions.may_approve_loss(by, loss), _("A warehouse manager decides on losses."))
+    if not note.strip():
+        raise ValidationError({"note": _("Say why the loss is rejected.")})
+    with transaction.atomic():
+        loss = Loss.objects.select_for_update().get(pk=loss.pk)
+        if loss.status != LossStatus.PENDING:
+            raise ValidationError(_("This loss was already decided."))
+        return state_set(
+            loss,
+            field="status",
+            new=LossStatus.REJECTED,
+            by=by,
+            reason=note.strip(),
+            changes={"decided_at": timezone.now(), "decided_by": by, "decision_note": note.strip()[:300]},
+        )
+
+
+def stock_count(
+    *,
+    location: StockLocation,
+    item: Item,
+    counted_quantity: int,
+    by: User | None,
+    lot: StockLot | None = None,
+    note: str = "",
+    at: datetime.datetime | None = None,
+) -> StockCount:
+    """A physical count of one line; the difference to the ledger is posted as a count adjustment."""
+    if by is not None:
+        _require(permissions.may_keep_stock(by, location.office_id), _("Only warehouse staff count stock."))
+    if not isinstance(counted_quantity, int) or counted_quantity < 0:
+        raise ValidationError({"counted_quantity": _("A count is zero or more.")})
+    when = at or timezone.now()
+    with transaction.atomic():
+        balance = _lock_balance(location, item, lot, create=True)
+        expected = balance.quantity
+        count = record_create(
+            StockCount(
+                office_id=location.office_id,
+                location=location,
+                item=item,
+                lot=lot,
+                counted_quantity=counted_quantity,
+                expected_quantity=expected,
+                variance=counted_quantity - expected,
+                counted_at=when,
+                counted_by=by,
+                note=note.strip()[:300],
+            ),
+            by=by,
+        )
+        if count.variance:
+            _post(
+                balance,
+                kind=EntryKind.COUNT_ADJUSTMENT,
+                quantity=count.variance,
+                by=by,
+                at=when,
+                count=count,
+                reason=note.strip()[:300] or _("Physical count"),
+            )
+    return count

@@ -1,0 +1,18 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("stock/", views.stock_overview, name="stock-overview"),
+    path("stock/report.xlsx", views.stock_report, name="stock-report"),
+    path("stock/transfers/", views.transfer_list, name="stock-transfer-list"),
+    path("stock/transfers/<int:pk>/receive/", views.transfer_receive, name="stock-transfer-receive"),
+    path("stock/losses/<int:pk>/approve/", views.loss_decide, {"decision": "approve"}, name="stock-loss-approve"),
+    path("stock/losses/<int:pk>/reject/", views.loss_decide, {"decision": "reject"}, name="stock-loss-reject"),
+    path("stock/locations/<int:pk>/", views.location_detail, name="stock-location"),
+    path("stock/locations/<int:pk>/receive/", views.stock_receive, name="stock-receive"),
+    path("stock/locations/<int:pk>/transfer/", views.transfer_dispatch, name="stock-transfer"),
+    path("stock/locations/<int:pk>/loss/", views.loss_report, name="stock-loss"),
+    path("stock/locations/<int:pk>/count/", views.stock_count, name="stock-count"),
+    path("stock/locations/<int:location_id>/items/<int:item_id>/", views.stock_card, name="stock-card"),
+]

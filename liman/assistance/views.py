@@ -1,0 +1,253 @@
+"""Stock pages: overview, a location's stock, stock cards, receipt, transfer, loss and count forms, the XLSX report.
+Thin: parse, call a selector or a service, render."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from liman.core import audit
+from liman.core.access import get_visible_or_404, has_role
+from liman.core.choices import AuditAction
+from liman.core.tabular import xlsx_bytes
+from liman.core.views import paginate, role_required
+from liman.core.workflows import TransitionRefused
+
+from . import forms, permissions, selectors, services
+from .choices import TransferState
+from .models import Item, Loss, StockBalance, StockLocation, Transfer
+from .permissions import STOCK_READ_ROLES
+
+
+def _messages_of(exc: Exception) -> list[str]:
+    if isinstance(exc, TransitionRefused):
+        return exc.messages
+    if isinstance(exc, ValidationError):
+        if hasattr(exc, "error_dict"):
+            return [message for found in exc.message_dict.values() for message in found]
+        return list(exc.messages)
+    return [str(exc) or _("You cannot do this.")]
+
+
+def _lines(location: StockLocation):
+    return (
+        StockBalance.objects.filter(location=location, quantity__gt=0)
+        .select_related("item", "lot")
+        .order_by("item__name", "lot__expires_on", "lot__code")
+    )
+
+
+@role_required(STOCK_READ_ROLES)
+def stock_overview(request: HttpRequest) -> HttpResponse:
+    locations = list(selectors.locations_for(request.user, office=request.GET.get("office", "").strip()))
+    totals = selectors.location_totals(request.user, locations)
+    context = {
+        "rows": [(location, totals[location.pk]) for location in locations],
+        "in_transit": selectors.transfers_for(request.user, in_transit=True)[:50],
+        "pending_losses": selectors.losses_for(request.user, pending=True)[:50],
+        "may_receive": has_role(request.user, permissions.TRANSFER_RECEIVE_ROLES),
+    }
+    return render(request, "assistance/stock_overview.html", context)
+
+
+def location_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    location = selectors.location_for(request.user, pk)
+    office = location.office_id
+    user = request.user
+    context = {
+        "location": location,
+        "lines": selectors.stock_overview(user, location),
+        "transfers": selectors.transfers_for(user, in_transit=True, location=location),
+        "losses": selectors.losses_for(user, location=location)[:20],
+        "counts": selectors.counts_for(user, location=location)[:10],
+        "may_keep": permissions.may_keep_stock(user, office),
+        "may_receive": permissions.may_receive_transfer(user, office),
+        "may_report_loss": permissions.may_report_loss(user, office),
+        "expiring_days": selectors.EXPIRING_SOON_DAYS,
+    }
+    context["approvable"] = {loss.pk for loss in context["losses"] if permissions.may_approve_loss(user, loss)}
+    return render(request, "assistance/location_detail.html", context)
+
+
+def stock_card(request: HttpRequest, location_id: int, item_id: int) -> HttpResponse:
+    location = selectors.location_for(request.user, location_id)
+    item = get_object_or_404(Item, pk=item_id)
+    page = paginate(request, selectors.stock_card(request.user, location, item), per_page=100)
+    on_hand = sum(b.quantity for b in selectors.balances_for(request.user, location=location).filter(item=item))
+    context = {"location": location, "item": item, "page": page, "on_hand": on_hand}
+    return render(request, "assistance/stock_card.html", context)
+
+
+def _form_page(request, location, form, template_title, done):
+    """Render the form, or run `done(cleaned_data)` on a valid post and go back to the location."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            message = done(form.cleaned_data)
+        except (ValidationError, PermissionDenied) as exc:
+            for text in _messages_of(exc):
+                form.add_error(None, text)
+        else:
+            messages.success(request, message)
+            return redirect("stock-location", pk=location.pk)
+    return render(request, "assistance/stock_form.html", {"location": location, "form": form, "title": template_title})
+
+
+def _location_for_writing(request, pk: int, allowed) -> StockLocation:
+    location = selectors.location_for(request.user, pk)
+    if not allowed(request.user, location.office_id):
+        raise Http404
+    return location
+
+
+def stock_receive(request: HttpRequest, pk: int) -> HttpResponse:
+    location = _location_for_writing(request, pk, permissions.may_keep_stock)
+    form = forms.ReceiptForm(request.POST or None, items=selectors.items())
+
+    def done(data):
+        entry = services.stock_receive(
+            location=location,
+            item=data["item"],
+            quantity=data["quantity"],
+            project_code=data["project_code"],
+            lot_code=data["lot_code"],
+            expires_on=data["expires_on"],
+            supplier=data["supplier"],
+            by=request.user,
+        )
+        return _("Received %(quantity)d × %(item)s.") % {"quantity": entry.quantity, "item": entry.item}
+
+    return _form_page(request, location, form, _("Receive stock"), done)
+
+
+def transfer_dispatch(request: HttpRequest, pk: int) -> HttpResponse:
+    location = _location_for_writing(request, pk, permissions.may_keep_stock)
+    destinations = StockLocation.objects.filter(office=location.office, is_active=True).exclude(pk=location.pk)
+    form = forms.TransferForm(request.POST or None, lines=_lines(location), destinations=destinations)
+
+    def done(data):
+        line = data["line"]
+        transfer = services.transfer_dispatch(
+            from_location=location,
+            to_location=data["to_location"],
+            item=line.item,
+            lot=line.lot,
+            quantity=data["quantity"],
+            note=data["note"],
+            by=request.user,
+        )
+        return _("Transfer %(reference)s dispatched: in transit to %(to)s.") % {
+            "reference": transfer.reference,
+            "to": transfer.to_location,
+        }
+
+    return _form_page(request, location, form, _("Dispatch a transfer"), done)
+
+
+def loss_report(request: HttpRequest, pk: int) -> HttpResponse:
+    location = _location_for_writing(request, pk, permissions.may_report_loss)
+    form = forms.LossForm(request.POST or None, lines=_lines(location))
+
+    def done(data):
+        line = data["line"]
+        services.loss_report(
+            location=location,
+            item=line.item,
+            lot=line.lot,
+            quantity=data["quantity"],
+            reason_kind=data["reason_kind"],
+            reason=data["reason"],
+            by=request.user,
+        )
+        return _("Loss reported: a second person approves it before it is written off.")
+
+    return _form_page(request, location, form, _("Report a loss"), done)
+
+
+def stock_count(request: HttpRequest, pk: int) -> HttpResponse:
+    location = _location_for_writing(request, pk, permissions.may_keep_stock)
+    lines = StockBalance.objects.filter(location=location).select_related("item", "lot").order_by("item__name")
+    form = forms.CountForm(request.POST or None, lines=lines)
+
+    def done(data):
+        line = data["line"]
+        count = services.stock_count(
+            location=location,
+            item=line.item,
+            lot=line.lot,
+            counted_quantity=data["counted_quantity"],
+            note=data["note"],
+            by=request.user,
+        )
+        if not count.variance:
+            return _("Count recorded: it matches the ledger.")
+        return _("Count recorded: variance of %(variance)+d posted.") % {"variance": count.variance}
+
+    return _form_page(request, location, form, _("Record a count"), done)
+
+
+@role_required(STOCK_READ_ROLES)
+def transfer_list(request: HttpRequest) -> HttpResponse:
+    state = request.GET.get("state", "")
+    transfers = selectors.transfers_for(request.user, in_transit=state == TransferState.DISPATCHED)
+    context = {
+        "page": paginate(request, transfers),
+        "state": state,
+        "may_receive": has_role(request.user, permissions.TRANSFER_RECEIVE_ROLES),
+    }
+    return render(request, "assistance/transfer_list.html", context)
+
+
+@require_POST
+def transfer_receive(request: HttpRequest, pk: int) -> HttpResponse:
+    transfer = get_visible_or_404(Transfer.objects.select_related("to_location", "item", "lot"), request.user, pk=pk)
+    try:
+        services.transfer_receive(transfer=transfer, by=request.user)
+    except (TransitionRefused, ValidationError, PermissionDenied) as exc:
+        for text in _messages_of(exc):
+            messages.error(request, text)
+    else:
+        messages.success(request, _("Transfer %(reference)s received.") % {"reference": transfer.reference})
+    return redirect("stock-location", pk=transfer.to_location_id)
+
+
+@require_POST
+def loss_decide(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
+    loss = get_visible_or_404(Loss.objects.select_related("location", "item", "lot"), request.user, pk=pk)
+    form = forms.DecisionForm(request.POST)
+    note = form.cleaned_data["note"] if form.is_valid() else ""
+    try:
+        if decision == "approve":
+            services.loss_approve(loss=loss, by=request.user, note=note)
+            messages.success(request, _("Loss approved and written off."))
+        else:
+            services.loss_reject(loss=loss, by=request.user, note=note)
+            messages.success(request, _("Loss rejected."))
+    except (ValidationError, PermissionDenied) as exc:
+        for text in _messages_of(exc):
+            messages.error(request, text)
+    return redirect("stock-location", pk=loss.location_id)
+
+
+@role_required(STOCK_READ_ROLES)
+def stock_report(request: HttpRequest) -> HttpResponse:
+    office = request.GET.get("office", "").strip()
+    rows = selectors.stock_report_rows(request.user, office=office)
+    audit.record(
+        AuditAction.EXPORT,
+        actor=request.user,
+        object_type="assistance.stockbalance",
+        object_repr="stock report",
+        changes={"office": [None, office or "all"], "rows": [None, len(rows) - 1], "format": [None, "xlsx"]},
+    )
+    response = HttpResponse(
+        xlsx_bytes({_("Stock"): rows}),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    stamp = timezone.localdate().isoformat()
+    response["Content-Disposition"] = f'attachment; filename="stock-{office.upper() or "all"}-{stamp}.xlsx"'
+    return response
