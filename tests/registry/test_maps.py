@@ -1,13 +1,11 @@
 """The map counts people by the province of their household's district, within what the reader may see."""
 
 import pytest
-from django.core.management import call_command
 from django.urls import reverse
 
 from liman.core.choices import Role, Sensitivity
 from liman.core.models import AdminArea
 from liman.registry import services as registry
-from liman.registry.models import Household
 from tests.factories import staff
 from tests.registry.test_views import register
 
@@ -65,12 +63,3 @@ def test_people_are_not_offered_to_roles_that_do_not_see_the_registry(client, is
     assert client.get(reverse("map-counts"), {"metric": "people"}).status_code == 404
     page = client.get(reverse("map"), {"metric": "people"}).content.decode()
     assert 'value="people"' not in page
-
-
-def test_the_demo_places_every_household_in_a_district_of_its_offices_province(client):
-    call_command("seed", "--seed", "7", "--quiet")
-    households = Household.objects.select_related("district", "office")
-    assert households.exists()
-    assert all(h.district and h.district.parent_id == h.office.province_id for h in households)
-    counts = people_counts(client, staff(Role.CASEWORKER, Household.objects.first().office))
-    assert sum(counts.values()) > 0
