@@ -255,6 +255,11 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Every route answers only within the caller's office and programme scope.",
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Choice sets of the same field name in several apps, named apart.
+    "ENUM_NAME_OVERRIDES": {
+        "SexEnum": "liman.registry.choices.Sex.choices",
+        "IncidentSexEnum": "liman.assistance.choices.Sex.choices",
+    },
 }
 
 TASKS = {

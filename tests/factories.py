@@ -707,3 +707,42 @@ SCOPED_FACTORIES.update(
         )
     }  # fmt: skip
 )
+
+
+def _incident_world(office: Office, marker: str) -> list:
+    """A field incident of `office`'s mobile team with its people-met grid, services and items from its van."""
+    import datetime
+
+    from liman.assistance import services as stock
+    from liman.assistance.models import Item
+
+    keeper = staff(Role.WAREHOUSE, office, username=f"{marker.lower()}-van-keeper")
+    crew = staff(Role.MOBILE_TEAM, office, username=f"{marker.lower()}-mobile-team")
+    blankets = Item.objects.get(code="BLANKET")
+    warehouse = stock.location_create(office=office, name=f"{marker} incident warehouse", by=keeper)
+    van = stock.location_create(
+        office=office, name=f"{marker} incident van", kind="vehicle", vehicle_plate="35 IN 001", by=keeper
+    )
+    stock.stock_receive(location=warehouse, item=blankets, quantity=20, project_code=f"{marker}-PRJ", by=keeper)
+    load = stock.transfer_dispatch(from_location=warehouse, to_location=van, item=blankets, quantity=20, by=keeper)
+    stock.transfer_receive(transfer=load, by=crew)
+    incident = stock.incident_record(
+        office=office, vehicle=van, occurred_at=timezone.now() - datetime.timedelta(days=2),
+        district=AdminArea.objects.get(pcode="TUR035011"), terrain="sea", authority="coast_guard",
+        how_met="rescue_at_sea", group_counts=[("f", "5_17", "AFG", 12), ("m", "18_59", "SYR", 14)],
+        services_given={"first_aid": 3, "interpretation": 26}, items=[(blankets, 6)], unaccompanied_children=2,
+        referred_to_health=1, referral_note=f"{marker} referral note", note=f"{marker} incident note", by=crew,
+    )  # fmt: skip
+    return [incident, *incident.group_counts.all(), *incident.services_given.all()]
+
+
+SCOPED_FACTORIES.update(
+    {
+        model: _incident_world
+        for model in (
+            _assistance_models.FieldIncident,
+            _assistance_models.IncidentGroupCount,
+            _assistance_models.IncidentServiceGiven,
+        )
+    }  # fmt: skip
+)

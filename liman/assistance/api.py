@@ -8,7 +8,15 @@ from rest_framework import serializers, viewsets
 from liman.core.api import ScopedReadOnlyViewSet
 
 from . import selectors
-from .models import Item, LedgerEntry, StockBalance, StockLocation
+from .models import (
+    FieldIncident,
+    IncidentGroupCount,
+    IncidentServiceGiven,
+    Item,
+    LedgerEntry,
+    StockBalance,
+    StockLocation,
+)
 
 
 class ItemSerializer(serializers.ModelSerializer):
@@ -81,3 +89,41 @@ class LedgerEntryViewSet(ScopedReadOnlyViewSet):
 
     def get_queryset(self):
         return selectors.entries_for(self.request.user).select_related("transfer").order_by("-at", "-id")
+
+
+class IncidentGroupCountSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = IncidentGroupCount
+        fields = ["sex", "age_group", "nationality", "count"]
+
+
+class IncidentServiceSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = IncidentServiceGiven
+        fields = ["service", "quantity"]
+
+
+class FieldIncidentSerializer(serializers.ModelSerializer):
+    office = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    district = serializers.CharField(source="district_id", read_only=True)
+    province = serializers.CharField(source="district.parent.pcode", read_only=True, default=None)
+    vehicle = serializers.CharField(source="vehicle.name", read_only=True, default=None)
+    group_counts = IncidentGroupCountSerializer(many=True, read_only=True)
+    services_given = IncidentServiceSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = FieldIncident
+        fields = ["id", "reference", "office", "occurred_at", "district", "province", "latitude", "longitude",
+                  "terrain", "authority", "how_met", "vehicle", "people_met", "unaccompanied_children",
+                  "pregnant_women", "injured", "with_disability", "referred_to_case", "referred_to_health",
+                  "referred_to_pmm", "referral_note", "note", "group_counts", "services_given"]  # fmt: skip
+
+
+class FieldIncidentViewSet(ScopedReadOnlyViewSet):
+    """The mobile teams' field incidents: people met by sex × age group × nationality, services given, referrals."""
+
+    serializer_class = FieldIncidentSerializer
+    queryset = FieldIncident.objects.all()
+
+    def get_queryset(self):
+        return selectors.incidents_for(self.request.user).prefetch_related("group_counts", "services_given")

@@ -7,5 +7,6 @@ router.register("stock/items", api.ItemViewSet, basename="stock-item")
 router.register("stock/locations", api.StockLocationViewSet, basename="stock-location")
 router.register("stock/balances", api.StockBalanceViewSet, basename="stock-balance")
 router.register("stock/entries", api.LedgerEntryViewSet, basename="stock-entry")
+router.register("incidents", api.FieldIncidentViewSet, basename="incident")
 
 urlpatterns = router.urls

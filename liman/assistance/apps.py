@@ -8,16 +8,23 @@ class AssistanceConfig(AppConfig):
     verbose_name = _("Assistance")
 
     def ready(self):
-        from liman.core import demo, navigation
+        from liman.core import demo, maps, navigation
         from liman.core.access import has_role
         from liman.core.selectors import register_home_figure
 
         from . import selectors
         from .demo import seed_assistance
-        from .permissions import STOCK_READ_ROLES
+        from .permissions import INCIDENT_READ_ROLES, STOCK_READ_ROLES
 
         # Roles from the view (`role_required`): everyone who reads stock.
         navigation.register(navigation.NavItem("stock", _("Stock"), "stock-overview", order=40))
+        navigation.register(navigation.NavItem("incidents", _("Incidents"), "incident-list", order=41))
+        maps.register_metric(
+            selectors.MAP_METRIC,
+            _("People met at the border"),
+            selectors.people_met_by_province,
+            roles=INCIDENT_READ_ROLES,
+        )
         demo.register_seeder("assistance", seed_assistance)
 
         def in_transit(user):

@@ -59,3 +59,52 @@ class LossReason(models.TextChoices):
     SPOILED = "spoiled", _("Spoiled (water, heat, pests)")
     STOLEN = "stolen", _("Stolen")
     MISSING = "missing", _("Missing")
+
+
+# --- mobile-team field incidents ----------------------------------------------------------------------------
+
+
+class Terrain(models.TextChoices):
+    LAND = "land", _("Land")
+    SEA = "sea", _("Sea")
+
+
+class Authority(models.TextChoices):
+    COAST_GUARD = "coast_guard", _("Coast guard")
+    GENDARMERIE = "gendarmerie", _("Gendarmerie")
+    POLICE = "police", _("Police")
+    PMM = "pmm", _("Presidency of Migration Management")
+    OTHER = "other", _("Other")
+
+
+class HowMet(models.TextChoices):
+    RESCUE_AT_SEA = "rescue_at_sea", _("Rescue at sea")
+    INTERCEPTION = "interception", _("Interception")
+    APPREHENSION = "apprehension", _("Apprehension")
+    SELF_PRESENTATION = "self_presentation", _("Self-presentation")
+
+
+class Sex(models.TextChoices):
+    FEMALE = "f", _("Female")
+    MALE = "m", _("Male")
+
+
+class AgeGroup(models.TextChoices):
+    """The age groups of DTM and the 3RP: 0–4, 5–17, 18–59, 60+."""
+
+    INFANTS = "0_4", _("0–4")
+    CHILDREN = "5_17", _("5–17")
+    ADULTS = "18_59", _("18–59")
+    ELDERLY = "60", _("60+")
+
+
+class IncidentService(models.TextChoices):
+    INTERPRETATION = "interpretation", _("Interpretation")
+    FIRST_AID = "first_aid", _("First aid")
+    PSYCHOSOCIAL = "psychosocial", _("Psychosocial first aid")
+    INFORMATION = "information", _("Information")
+    REFERRAL = "referral", _("Referral")
+
+
+#: The nationalities the border teams meet most (DOMAIN.md, "Border response in practice"), ISO 3166-1 alpha-3.
+COMMON_NATIONALITIES = ["AFG", "SYR", "PSE", "SOM", "ERI", "COD", "YEM", "IRQ", "IRN", "PAK"]

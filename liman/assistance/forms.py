@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .choices import LossReason
+from .choices import AgeGroup, Authority, HowMet, IncidentService, LossReason, Sex, Terrain
 from .models import StockBalance
 
 
@@ -74,3 +74,110 @@ class CountForm(forms.Form):
 
 class DecisionForm(forms.Form):
     note = forms.CharField(label=_("Note"), max_length=300, required=False)
+
+
+# --- mobile-team field incidents ----------------------------------------------------------------------------
+
+
+class DistrictField(forms.ModelChoiceField):
+    """A district, shown with its province (several provinces have a district of the same name)."""
+
+    def label_from_instance(self, area):
+        return f"{area.name_tr} ({area.parent.name_tr})"
+
+
+class IncidentForm(forms.Form):
+    """The incident itself; the people met, the items and the services come in the grid and formsets below it."""
+
+    vehicle = forms.ModelChoiceField(label=_("Team's vehicle"), queryset=None)
+    occurred_at = forms.DateTimeField(
+        label=_("Date and time"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    district = DistrictField(label=_("District"), queryset=None, to_field_name="pcode")
+    latitude = forms.DecimalField(label=_("Latitude"), max_digits=8, decimal_places=5, required=False)
+    longitude = forms.DecimalField(label=_("Longitude"), max_digits=8, decimal_places=5, required=False)
+    terrain = forms.ChoiceField(label=_("Land or sea"), choices=Terrain.choices)
+    authority = forms.ChoiceField(label=_("Authority present"), choices=Authority.choices)
+    how_met = forms.ChoiceField(label=_("How the group was met"), choices=HowMet.choices)
+    unaccompanied_children = forms.IntegerField(label=_("Unaccompanied children"), min_value=0, initial=0)
+    pregnant_women = forms.IntegerField(label=_("Pregnant women"), min_value=0, initial=0)
+    injured = forms.IntegerField(label=_("Injured"), min_value=0, initial=0)
+    with_disability = forms.IntegerField(label=_("People with a disability"), min_value=0, initial=0)
+    referred_to_case = forms.IntegerField(label=_("Referred to a case"), min_value=0, initial=0)
+    referred_to_health = forms.IntegerField(label=_("Referred to health"), min_value=0, initial=0)
+    referred_to_pmm = forms.IntegerField(label=_("Referred to the PMM"), min_value=0, initial=0)
+    referral_note = forms.CharField(label=_("Referral note"), max_length=500, required=False)
+    note = forms.CharField(
+        label=_("Note"), widget=forms.Textarea(attrs={"rows": 3}), max_length=4000, required=False,
+        help_text=_("What happened; no names."),
+    )  # fmt: skip
+
+    def __init__(self, *args, vehicles, districts, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["vehicle"].queryset = vehicles
+        self.fields["district"].queryset = districts
+        for service, label in IncidentService.choices:
+            self.fields[f"service_{service}"] = forms.IntegerField(label=label, min_value=0, initial=0, required=False)
+
+    def services_given(self) -> dict[str, int]:
+        return {service: self.cleaned_data.get(f"service_{service}") or 0 for service in IncidentService.values}
+
+    def service_fields(self):
+        return [self[f"service_{service}"] for service in IncidentService.values]
+
+
+#: The cells of one nationality's row of the sex × age grid: `f_0_4`, `f_5_17` … `m_60`.
+GRID_CELLS = [(sex, age) for sex in Sex.values for age in AgeGroup.values]
+
+
+class GroupRowForm(forms.Form):
+    """One nationality's row of the people-met grid: a count per sex × age group."""
+
+    nationality = forms.CharField(label=_("Nationality"), max_length=3, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for sex, age in GRID_CELLS:
+            self.fields[f"{sex}_{age}"] = forms.IntegerField(
+                label=f"{Sex(sex).label} {AgeGroup(age).label}", min_value=0, required=False,
+                widget=forms.NumberInput(attrs={"class": "cell", "min": 0}),
+            )  # fmt: skip
+
+    def cells(self):
+        return [self[f"{sex}_{age}"] for sex, age in GRID_CELLS]
+
+    def clean(self):
+        data = super().clean()
+        counted = any(data.get(f"{sex}_{age}") for sex, age in GRID_CELLS)
+        if counted and not (data.get("nationality") or "").strip():
+            self.add_error("nationality", _("Give the nationality (ISO code, e.g. SYR)."))
+        return data
+
+    def group_counts(self) -> list[tuple[str, str, str, int]]:
+        nationality = (self.cleaned_data.get("nationality") or "").strip().upper()
+        return [
+            (sex, age, nationality, self.cleaned_data.get(f"{sex}_{age}") or 0)
+            for sex, age in GRID_CELLS
+            if self.cleaned_data.get(f"{sex}_{age}")
+        ]
+
+
+GroupRowFormSet = forms.formset_factory(GroupRowForm, extra=3)
+
+
+class ItemLineForm(forms.Form):
+    item = forms.ModelChoiceField(label=_("Item"), queryset=None, required=False)
+    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, required=False)
+
+    def __init__(self, *args, items, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["item"].queryset = items
+
+    def clean(self):
+        data = super().clean()
+        if data.get("item") and not data.get("quantity"):
+            self.add_error("quantity", _("How many?"))
+        return data
+
+
+ItemLineFormSet = forms.formset_factory(ItemLineForm, extra=4)

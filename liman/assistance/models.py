@@ -20,15 +20,21 @@ from liman.core.access import Scope, ScopedQuerySet
 from .choices import (
     INCOMING,
     OUTGOING,
+    AgeGroup,
+    Authority,
     EntryKind,
+    HowMet,
+    IncidentService,
     ItemCategory,
     LocationKind,
     LossReason,
     LossStatus,
+    Sex,
+    Terrain,
     TransferState,
     Unit,
 )
-from .permissions import STOCK_READ_ROLES
+from .permissions import INCIDENT_READ_ROLES, STOCK_READ_ROLES
 
 #: Stock records are seen in their office by the roles that read stock, nobody else.
 STOCK_SCOPE = Scope(office="office", roles=STOCK_READ_ROLES)
@@ -381,3 +387,146 @@ class LedgerEntry(StockLine):
             errors["count"] = _("A count adjustment belongs to a count.")
         if errors:
             raise ValidationError(errors)
+
+
+# --- mobile-team field incidents ----------------------------------------------------------------------------
+
+#: Incidents are seen in their office by the mobile teams and those who read their work (see permissions.py).
+INCIDENT_SCOPE = Scope(office="office", roles=INCIDENT_READ_ROLES)
+#: The rows of an incident are seen with it.
+INCIDENT_PART_SCOPE = Scope(office="incident__office", roles=INCIDENT_READ_ROLES)
+
+
+class FieldIncident(models.Model):
+    """A group of people a mobile team met at the border (at sea or on land), with what the team gave them.
+
+    Group-level only: people are counted by sex × age group × nationality, never named."""
+
+    office = models.ForeignKey(
+        "core.Office", on_delete=models.PROTECT, related_name="field_incidents", verbose_name=_("office")
+    )
+    reference = models.CharField(_("reference"), max_length=48, unique=True, editable=False)
+    occurred_at = models.DateTimeField(_("date and time"), db_index=True)
+    district = models.ForeignKey(
+        "core.AdminArea",
+        on_delete=models.PROTECT,
+        related_name="+",
+        to_field="pcode",
+        limit_choices_to={"level": 2},
+        verbose_name=_("district"),
+    )
+    latitude = models.DecimalField(_("latitude"), max_digits=8, decimal_places=5, null=True, blank=True)
+    longitude = models.DecimalField(_("longitude"), max_digits=8, decimal_places=5, null=True, blank=True)
+    terrain = models.CharField(_("land or sea"), max_length=8, choices=Terrain.choices)
+    authority = models.CharField(_("authority present"), max_length=16, choices=Authority.choices)
+    how_met = models.CharField(_("how the group was met"), max_length=20, choices=HowMet.choices, db_index=True)
+    vehicle = models.ForeignKey(
+        StockLocation,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="incidents",
+        verbose_name=_("team's vehicle"),
+    )
+    people_met = models.PositiveIntegerField(_("people met"), default=0, editable=False)
+    # Vulnerable cases seen (counts, not people).
+    unaccompanied_children = models.PositiveIntegerField(_("unaccompanied children"), default=0)
+    pregnant_women = models.PositiveIntegerField(_("pregnant women"), default=0)
+    injured = models.PositiveIntegerField(_("injured"), default=0)
+    with_disability = models.PositiveIntegerField(_("people with a disability"), default=0)
+    # Referrals made.
+    referred_to_case = models.PositiveIntegerField(_("referred to a case"), default=0)
+    referred_to_health = models.PositiveIntegerField(_("referred to health"), default=0)
+    referred_to_pmm = models.PositiveIntegerField(_("referred to the PMM"), default=0)
+    referral_note = models.CharField(_("referral note"), max_length=500, blank=True)
+    note = models.TextField(_("note"), blank=True, help_text=_("What happened; no names."))
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now, editable=False)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    scope = INCIDENT_SCOPE
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        verbose_name = _("field incident")
+        indexes = [models.Index(fields=["office", "occurred_at"], name="incident_office_when")]
+
+    def __str__(self) -> str:
+        return f"{self.reference} · {self.get_how_met_display()}"
+
+    def clean(self):
+        errors = {}
+        if self.district_id and self.district.level != 2:
+            errors["district"] = _("Give a district, not a province.")
+        if (self.latitude is None) != (self.longitude is None):
+            errors["longitude"] = _("Give both coordinates or neither.")
+        if self.latitude is not None and not -90 <= self.latitude <= 90:
+            errors["latitude"] = _("A latitude is between -90 and 90.")
+        if self.longitude is not None and not -180 <= self.longitude <= 180:
+            errors["longitude"] = _("A longitude is between -180 and 180.")
+        if self.how_met == HowMet.RESCUE_AT_SEA and self.terrain == Terrain.LAND:
+            errors["terrain"] = _("A rescue at sea is at sea.")
+        if self.vehicle_id and self.office_id:
+            if self.vehicle.office_id != self.office_id:
+                errors["vehicle"] = _("The vehicle belongs to another office.")
+            elif self.vehicle.kind != LocationKind.VEHICLE:
+                errors["vehicle"] = _("Choose one of the team's vehicles.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class IncidentGroupCount(models.Model):
+    """How many people of one sex, age group and nationality a team met at an incident."""
+
+    incident = models.ForeignKey(FieldIncident, on_delete=models.CASCADE, related_name="group_counts")
+    sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
+    age_group = models.CharField(_("age group"), max_length=8, choices=AgeGroup.choices)
+    nationality = models.CharField(_("nationality"), max_length=3, help_text=_("ISO 3166-1 alpha-3 code."))
+    count = models.PositiveIntegerField(_("people"))
+
+    scope = INCIDENT_PART_SCOPE
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["incident", "nationality", "sex", "age_group"]
+        verbose_name = _("people met")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["incident", "sex", "age_group", "nationality"], name="incident_group_count_once"
+            ),
+            models.CheckConstraint(condition=Q(count__gt=0), name="incident_group_count_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.nationality} {self.sex} {self.age_group}: {self.count}"
+
+    def clean(self):
+        import pycountry
+
+        if not self.nationality or pycountry.countries.get(alpha_3=self.nationality.upper()) is None:
+            raise ValidationError({"nationality": _("Give the nationality as an ISO 3166-1 alpha-3 code (SYR).")})
+
+
+class IncidentServiceGiven(models.Model):
+    """A service a team gave at an incident (interpretation, first aid …), with how many times or people."""
+
+    incident = models.ForeignKey(FieldIncident, on_delete=models.CASCADE, related_name="services_given")
+    service = models.CharField(_("service"), max_length=16, choices=IncidentService.choices)
+    quantity = models.PositiveIntegerField(_("quantity"))
+
+    scope = INCIDENT_PART_SCOPE
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["incident", "service"]
+        verbose_name = _("service given")
+        verbose_name_plural = _("services given")
+        constraints = [
+            models.UniqueConstraint(fields=["incident", "service"], name="incident_service_once"),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="incident_service_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_service_display()} × {self.quantity}"

@@ -25,6 +25,19 @@ STOCK_READ_ROLES = (
 )
 
 
+#: Who reads the mobile teams' field incidents: the teams, their supervisors and administrators, programme officers
+#: and viewers of the office.
+INCIDENT_READ_ROLES = frozenset(
+    {Role.MOBILE_TEAM, Role.SUPERVISOR, Role.ADMINISTRATOR, Role.PROGRAMME_OFFICER, Role.VIEWER}
+)
+#: Who records an incident (and the items given from the van with it).
+INCIDENT_RECORD_ROLES = frozenset({Role.MOBILE_TEAM, Role.SUPERVISOR})
+
+
+def may_record_incident(user, office) -> bool:
+    return has_role(user, INCIDENT_RECORD_ROLES, office=office)
+
+
 def may_keep_stock(user, office) -> bool:
     return has_role(user, STOCK_KEEPER_ROLES, office=office)
 

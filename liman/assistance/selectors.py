@@ -6,14 +6,24 @@ import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import F, Q, QuerySet, Sum, Window
+from django.db.models import Count, F, Q, QuerySet, Sum, Window
 from django.utils import timezone
 
 from liman.core.access import get_visible_or_404
 from liman.core.models import User
 
 from .choices import LossStatus, TransferState
-from .models import Item, LedgerEntry, Loss, StockBalance, StockCount, StockLocation, Transfer
+from .models import (
+    FieldIncident,
+    IncidentGroupCount,
+    Item,
+    LedgerEntry,
+    Loss,
+    StockBalance,
+    StockCount,
+    StockLocation,
+    Transfer,
+)
 
 #: A lot that expires within this many days is flagged on the stock pages.
 EXPIRING_SOON_DAYS = 90
@@ -256,3 +266,155 @@ def transfer_problems() -> list[str]:
         if sorted(kinds.get(transfer.pk, [])) != expected:
             problems.append(f"{transfer.reference} ({transfer.state}): entries {sorted(kinds.get(transfer.pk, []))}")
     return problems
+
+
+# --- mobile-team field incidents ----------------------------------------------------------------------------
+
+#: How the incident list may be sorted: the query value -> the ordering.
+INCIDENT_SORTS = {
+    "-occurred_at": ("-occurred_at", "-id"),
+    "occurred_at": ("occurred_at", "id"),
+    "-people_met": ("-people_met", "-occurred_at"),
+    "people_met": ("people_met", "-occurred_at"),
+}
+PROVINCE = "district__parent__pcode"
+#: The map measure of people met at the border (registered in apps.py; the figures page links to the map by it).
+MAP_METRIC = "border_people_met"
+
+
+def _month_bounds(month: str) -> tuple[datetime.datetime, datetime.datetime] | None:
+    """`2026-05` -> the first instants of May and of June (local time); None when it is not a month."""
+    try:
+        start = datetime.datetime.strptime(month, "%Y-%m")
+    except ValueError:
+        return None
+    end = start.replace(year=start.year + 1, month=1) if start.month == 12 else start.replace(month=start.month + 1)
+    return timezone.make_aware(start), timezone.make_aware(end)
+
+
+def incidents_for(
+    user: User, *, month: str = "", province: str = "", how_met: str = "", sort: str = ""
+) -> QuerySet[FieldIncident]:
+    incidents = FieldIncident.objects.visible_to(user).select_related("office", "district__parent", "vehicle")
+    bounds = _month_bounds(month) if month else None
+    if bounds:
+        incidents = incidents.filter(occurred_at__gte=bounds[0], occurred_at__lt=bounds[1])
+    if province:
+        incidents = incidents.filter(**{PROVINCE: province.upper()})
+    if how_met:
+        incidents = incidents.filter(how_met=how_met)
+    return incidents.order_by(*INCIDENT_SORTS.get(sort, INCIDENT_SORTS["-occurred_at"]))
+
+
+def incident_for(user: User, pk: int) -> FieldIncident:
+    return get_visible_or_404(
+        FieldIncident.objects.select_related("office", "district__parent", "vehicle", "recorded_by"), user, pk=pk
+    )
+
+
+def incident_items(incident: FieldIncident) -> QuerySet[LedgerEntry]:
+    """The ledger's issues for the incident (the items the team gave from its vehicle)."""
+    from django.contrib.contenttypes.models import ContentType
+
+    return (
+        LedgerEntry.objects.filter(
+            issued_for_type=ContentType.objects.get_for_model(FieldIncident), issued_for_id=str(incident.pk)
+        )
+        .select_related("item", "lot", "location")
+        .order_by("item__name", "lot__code")
+    )
+
+
+def incident_vehicles(user: User) -> QuerySet[StockLocation]:
+    """The vehicles the user's team may give items from: active vans of the offices where the user records."""
+    from .permissions import may_record_incident
+
+    vans = locations_for(user).filter(kind="vehicle", is_active=True)
+    offices = {van.office_id for van in vans if may_record_incident(user, van.office_id)}
+    return vans.filter(office__in=offices)
+
+
+def people_met_by_province(user: User) -> dict[str, int]:
+    """People the user's offices' mobile teams met, by province of the incident (the map's measure)."""
+    rows = (
+        FieldIncident.objects.visible_to(user)
+        .order_by()
+        .values(PROVINCE)
+        .annotate(n=Sum("people_met"))
+        .values_list(PROVINCE, "n")
+    )
+    return {pcode: n for pcode, n in rows if pcode and n}
+
+
+def monthly_figures(user: User, *, months: int = 12) -> dict:
+    """Incidents and people met by province by month, over the last `months` months (the figures page)."""
+    from django.db.models.functions import TruncMonth
+
+    first = timezone.localdate().replace(day=1)
+    for _step in range(months - 1):
+        first = (first - datetime.timedelta(days=1)).replace(day=1)
+    since = timezone.make_aware(datetime.datetime.combine(first, datetime.time.min))
+    rows = (
+        FieldIncident.objects.visible_to(user)
+        .filter(occurred_at__gte=since)
+        .annotate(month=TruncMonth("occurred_at"))
+        .order_by()
+        .values("month", PROVINCE, "district__parent__name_tr")
+        .annotate(incidents=Count("id"), people=Sum("people_met"))
+    )
+    month_keys = []
+    day = first
+    for _step in range(months):
+        month_keys.append(day.strftime("%Y-%m"))
+        day = (day + datetime.timedelta(days=32)).replace(day=1)
+    provinces: dict[str, dict] = {}
+    for row in rows:
+        key = row["month"].strftime("%Y-%m")
+        entry = provinces.setdefault(
+            row[PROVINCE], {"pcode": row[PROVINCE], "name": row["district__parent__name_tr"], "months": {}}
+        )
+        cell = entry["months"].setdefault(key, {"incidents": 0, "people": 0})
+        cell["incidents"] += row["incidents"]
+        cell["people"] += row["people"] or 0
+    table = []
+    for entry in sorted(provinces.values(), key=lambda e: e["name"]):
+        cells = [entry["months"].get(key, {"incidents": 0, "people": 0}) for key in month_keys]
+        total = {"incidents": sum(c["incidents"] for c in cells), "people": sum(c["people"] for c in cells)}
+        table.append({"pcode": entry["pcode"], "name": entry["name"], "cells": cells, "total": total})
+    return {"months": month_keys, "provinces": table}
+
+
+def people_met_by_sex_age(user: User) -> list[dict]:
+    """People met by province × month × sex × age group (all time, the user's offices): the HXL export's rows,
+    before the minimum cell rule."""
+    from django.db.models.functions import TruncMonth
+
+    rows = (
+        IncidentGroupCount.objects.visible_to(user)
+        .annotate(month=TruncMonth("incident__occurred_at"))
+        .order_by()
+        .values("month", "incident__district__parent__pcode", "incident__district__parent__name_tr", "sex", "age_group")
+        .annotate(n=Sum("count"))
+    )
+    incidents = (
+        FieldIncident.objects.visible_to(user)
+        .annotate(month=TruncMonth("occurred_at"))
+        .order_by()
+        .values("month", PROVINCE)
+        .annotate(n=Count("id"))
+    )
+    table: dict[tuple[str, str], dict] = {}
+    for row in rows:
+        key = (row["month"].strftime("%Y-%m"), row["incident__district__parent__pcode"])
+        entry = table.setdefault(
+            key,
+            {"month": key[0], "province_pcode": key[1], "province": row["incident__district__parent__name_tr"],
+             "incidents": 0, "individuals": 0},
+        )  # fmt: skip
+        entry[f"{row['sex']}_{row['age_group']}"] = entry.get(f"{row['sex']}_{row['age_group']}", 0) + row["n"]
+        entry["individuals"] += row["n"]
+    for row in incidents:
+        key = (row["month"].strftime("%Y-%m"), row[PROVINCE])
+        if key in table:
+            table[key]["incidents"] = row["n"]
+    return [table[key] for key in sorted(table)]

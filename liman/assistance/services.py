@@ -9,6 +9,8 @@ transfer or loss row) keeps one lock order everywhere, so concurrent movements q
 from __future__ import annotations
 
 import datetime
+import decimal
+from collections.abc import Iterable
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
@@ -18,13 +20,25 @@ from django.utils.translation import gettext as _
 
 from liman.core import audit
 from liman.core.choices import AuditAction
-from liman.core.models import Office, User
-from liman.core.services import new_reference, record_create, record_update
+from liman.core.models import AdminArea, Office, User
+from liman.core.services import new_reference, record_create, record_create_many, record_update
 from liman.core.workflows import state_set, transition
 
 from . import permissions
-from .choices import EntryKind, LocationKind, LossStatus, TransferState
-from .models import Item, LedgerEntry, Loss, StockBalance, StockCount, StockLocation, StockLot, Transfer
+from .choices import AgeGroup, EntryKind, LocationKind, LossStatus, Sex, TransferState
+from .models import (
+    FieldIncident,
+    IncidentGroupCount,
+    IncidentServiceGiven,
+    Item,
+    LedgerEntry,
+    Loss,
+    StockBalance,
+    StockCount,
+    StockLocation,
+    StockLot,
+    Transfer,
+)
 
 
 class StockShort(ValidationError):
@@ -483,3 +497,158 @@ def stock_count(
                 reason=note.strip()[:300] or _("Physical count"),
             )
     return count
+
+
+# --- mobile-team field incidents ----------------------------------------------------------------------------
+
+#: The vulnerable cases and referrals an incident counts; none can exceed the people met.
+INCIDENT_COUNTS = (
+    "unaccompanied_children",
+    "pregnant_women",
+    "injured",
+    "with_disability",
+    "referred_to_case",
+    "referred_to_health",
+    "referred_to_pmm",
+)
+
+
+def _group_rows(group_counts: Iterable[tuple[str, str, str, int]]) -> dict[tuple[str, str, str], int]:
+    """(sex, age group, nationality) -> people, with repeated cells added up and empty ones dropped."""
+    rows: dict[tuple[str, str, str], int] = {}
+    for sex, age_group, nationality, count in group_counts:
+        if not isinstance(count, int) or count < 0:
+            raise ValidationError({"group_counts": _("A count of people is zero or more.")})
+        if count:
+            key = (sex, age_group, (nationality or "").strip().upper())
+            rows[key] = rows.get(key, 0) + count
+    return rows
+
+
+def incident_record(
+    *,
+    office: Office,
+    occurred_at: datetime.datetime,
+    district: AdminArea,
+    terrain: str,
+    authority: str,
+    how_met: str,
+    group_counts: Iterable[tuple[str, str, str, int]],
+    by: User | None,
+    vehicle: StockLocation | None = None,
+    items: Iterable[tuple[Item, int]] = (),
+    services_given: dict[str, int] | None = None,
+    latitude: decimal.Decimal | None = None,
+    longitude: decimal.Decimal | None = None,
+    referral_note: str = "",
+    note: str = "",
+    **counts: int,
+) -> FieldIncident:
+    """A mobile team's incident: the group met (counted by sex × age group × nationality), the services given, the
+    vulnerable cases seen and the referrals made, and the items given from the team's vehicle, issued from its
+    stock in the same transaction: when the van holds too few of anything, nothing is saved."""
+    if by is not None:
+        _require(permissions.may_record_incident(by, office.pk), _("Only the office's mobile team records incidents."))
+    unknown = set(counts) - set(INCIDENT_COUNTS)
+    if unknown:
+        raise TypeError(f"incident_record() got unexpected arguments: {sorted(unknown)}")
+    rows = _group_rows(group_counts)
+    people = sum(rows.values())
+    if not people:
+        raise ValidationError({"group_counts": _("Count the people met: at least one.")})
+    errors = {}
+    for name in INCIDENT_COUNTS:
+        value = counts.get(name, 0)
+        if not isinstance(value, int) or value < 0:
+            errors[name] = _("A count is zero or more.")
+        elif value > people:
+            errors[name] = _("More than the %(people)d people met.") % {"people": people}
+    children = sum(n for (_sex, age, _nat), n in rows.items() if age in (AgeGroup.INFANTS, AgeGroup.CHILDREN))
+    if counts.get("unaccompanied_children", 0) > children:
+        errors["unaccompanied_children"] = _("More than the %(children)d children met.") % {"children": children}
+    women = sum(n for (sex, age, _nat), n in rows.items() if sex == Sex.FEMALE and age != AgeGroup.INFANTS)
+    if counts.get("pregnant_women", 0) > women:
+        errors["pregnant_women"] = _("More than the %(women)d women and girls met.") % {"women": women}
+    if errors:
+        raise ValidationError(errors)
+    given = {service: quantity for service, quantity in (services_given or {}).items() if quantity}
+    if any(not isinstance(quantity, int) or quantity < 0 for quantity in given.values()):
+        raise ValidationError({"services_given": _("A quantity is zero or more.")})
+    items = [(item, quantity) for item, quantity in items if quantity]
+    if items and vehicle is None:
+        raise ValidationError({"vehicle": _("Items are given from the team's vehicle: choose it.")})
+    with transaction.atomic():
+        if items:
+            # Lock the van's lines first, as every stock movement does (one lock order: no deadlock).
+            list(
+                StockBalance.objects.select_for_update(of=("self",))
+                .filter(location=vehicle, item__in=[item for item, _quantity in items])
+                .order_by("pk")
+                .values_list("pk", flat=True)
+            )
+        incident = record_create(
+            FieldIncident(
+                office=office,
+                reference=new_reference(f"INC-{office.code}", FieldIncident),
+                occurred_at=occurred_at,
+                district=district,
+                latitude=latitude,
+                longitude=longitude,
+                terrain=terrain,
+                authority=authority,
+                how_met=how_met,
+                vehicle=vehicle,
+                people_met=people,
+                referral_note=referral_note.strip()[:500],
+                note=note.strip(),
+                recorded_by=by,
+                **{name: counts.get(name, 0) for name in INCIDENT_COUNTS},
+            ),
+            by=by,
+        )
+        record_create_many(
+            IncidentGroupCount,
+            [
+                IncidentGroupCount(incident=incident, sex=sex, age_group=age, nationality=nationality, count=count)
+                for (sex, age, nationality), count in sorted(rows.items())
+            ],
+            by=by,
+        )
+        record_create_many(
+            IncidentServiceGiven,
+            [IncidentServiceGiven(incident=incident, service=s, quantity=q) for s, q in sorted(given.items())],
+            by=by,
+        )
+        if items:
+            incident_issue_items(incident=incident, items=items, by=by)
+    return incident
+
+
+def incident_issue_items(
+    *, incident: FieldIncident, items: Iterable[tuple[Item, int]], by: User | None
+) -> list[LedgerEntry]:
+    """Items given to the group from the team's vehicle: issued from its stock for the incident (lot-tracked items
+    first expiry first out), all or nothing."""
+    vehicle = incident.vehicle
+    if vehicle is None:
+        raise ValidationError({"vehicle": _("Items are given from the team's vehicle: the incident names none.")})
+    _check_location(vehicle)
+    entries: list[LedgerEntry] = []
+    with transaction.atomic():
+        for item, quantity in items:
+            if item.tracks_lots:
+                entries += stock_issue_fefo(
+                    location=vehicle, item=item, quantity=quantity, issued_for=incident, by=by, at=incident.occurred_at
+                )
+            else:
+                entries.append(
+                    stock_issue(
+                        location=vehicle,
+                        item=item,
+                        quantity=quantity,
+                        issued_for=incident,
+                        by=by,
+                        at=incident.occurred_at,
+                    )
+                )
+    return entries

@@ -16,3 +16,11 @@ urlpatterns = [
     path("stock/locations/<int:pk>/count/", views.stock_count, name="stock-count"),
     path("stock/locations/<int:location_id>/items/<int:item_id>/", views.stock_card, name="stock-card"),
 ]
+
+urlpatterns += [
+    path("incidents/", views.incident_list, name="incident-list"),
+    path("incidents/new/", views.incident_create, name="incident-create"),
+    path("incidents/figures/", views.incident_figures, name="incident-figures"),
+    path("incidents/figures/people-met.csv", views.incident_figures_hxl, name="incident-figures-hxl"),
+    path("incidents/<int:pk>/", views.incident_detail, name="incident-detail"),
+]

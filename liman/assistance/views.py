@@ -14,14 +14,17 @@ from django.views.decorators.http import require_POST
 from liman.core import audit
 from liman.core.access import get_visible_or_404, has_role
 from liman.core.choices import AuditAction
+from liman.core.disclosure import publishes
+from liman.core.models import AdminArea
 from liman.core.tabular import xlsx_bytes
 from liman.core.views import paginate, role_required
 from liman.core.workflows import TransitionRefused
 
 from . import forms, permissions, selectors, services
-from .choices import TransferState
+from .choices import AgeGroup, HowMet, Sex, TransferState
+from .figures import incident_figures_csv
 from .models import Item, Loss, StockBalance, StockLocation, Transfer
-from .permissions import STOCK_READ_ROLES
+from .permissions import INCIDENT_READ_ROLES, STOCK_READ_ROLES
 
 
 def _messages_of(exc: Exception) -> list[str]:
@@ -250,4 +253,111 @@ def stock_report(request: HttpRequest) -> HttpResponse:
     )
     stamp = timezone.localdate().isoformat()
     response["Content-Disposition"] = f'attachment; filename="stock-{office.upper() or "all"}-{stamp}.xlsx"'
+    return response
+
+
+# --- mobile-team field incidents ----------------------------------------------------------------------------
+
+
+@role_required(INCIDENT_READ_ROLES)
+def incident_list(request: HttpRequest) -> HttpResponse:
+    filters = {key: request.GET.get(key, "").strip() for key in ("month", "province", "how_met", "sort")}
+    incidents = selectors.incidents_for(request.user, **filters)
+    context = {
+        "page": paginate(request, incidents),
+        "filters": filters,
+        "how_met_choices": HowMet.choices,
+        "provinces": AdminArea.objects.provinces().filter(
+            pcode__in=selectors.incidents_for(request.user).values("district__parent__pcode")
+        ),
+        "sorts": [
+            ("-occurred_at", _("Newest first")),
+            ("occurred_at", _("Oldest first")),
+            ("-people_met", _("Largest groups first")),
+            ("people_met", _("Smallest groups first")),
+        ],
+        "may_record": has_role(request.user, permissions.INCIDENT_RECORD_ROLES),
+    }
+    return render(request, "assistance/incident_list.html", context)
+
+
+def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    incident = selectors.incident_for(request.user, pk)
+    counts = list(incident.group_counts.all())
+    grid: dict[str, dict[str, int]] = {}
+    for row in counts:
+        grid.setdefault(row.nationality, {})[f"{row.sex}_{row.age_group}"] = row.count
+    cells = [f"{sex}_{age}" for sex, age in forms.GRID_CELLS]
+    context = {
+        "incident": incident,
+        "grid_headers": [f"{Sex(sex).label} {AgeGroup(age).label}" for sex, age in forms.GRID_CELLS],
+        "grid": [(nat, [values.get(cell, 0) for cell in cells], sum(values.values())) for nat, values in grid.items()],
+        "services": incident.services_given.all(),
+        "items": [(entry, -entry.quantity) for entry in selectors.incident_items(incident)],
+    }
+    return render(request, "assistance/incident_detail.html", context)
+
+
+@role_required(permissions.INCIDENT_RECORD_ROLES)
+def incident_create(request: HttpRequest) -> HttpResponse:
+    vehicles = selectors.incident_vehicles(request.user)
+    districts = AdminArea.objects.districts().select_related("parent").order_by("parent__name_tr", "name_tr")
+    data = request.POST or None
+    form = forms.IncidentForm(data, vehicles=vehicles, districts=districts)
+    groups = forms.GroupRowFormSet(data, prefix="group")
+    items = forms.ItemLineFormSet(data, prefix="item", form_kwargs={"items": selectors.items()})
+    if request.method == "POST" and form.is_valid() and groups.is_valid() and items.is_valid():
+        cleaned = form.cleaned_data
+        try:
+            incident = services.incident_record(
+                office=cleaned["vehicle"].office,
+                vehicle=cleaned["vehicle"],
+                occurred_at=cleaned["occurred_at"],
+                district=cleaned["district"],
+                latitude=cleaned["latitude"],
+                longitude=cleaned["longitude"],
+                terrain=cleaned["terrain"],
+                authority=cleaned["authority"],
+                how_met=cleaned["how_met"],
+                group_counts=[cell for row in groups if row.has_changed() for cell in row.group_counts()],
+                services_given=form.services_given(),
+                items=[(row.cleaned_data["item"], row.cleaned_data["quantity"]) for row in items
+                       if row.cleaned_data.get("item")],
+                referral_note=cleaned["referral_note"],
+                note=cleaned["note"],
+                by=request.user,
+                **{name: cleaned[name] for name in services.INCIDENT_COUNTS},
+            )  # fmt: skip
+        except (ValidationError, PermissionDenied) as exc:
+            for text in _messages_of(exc):
+                form.add_error(None, text)
+        else:
+            messages.success(request, _("Incident %(reference)s recorded.") % {"reference": incident.reference})
+            return redirect("incident-detail", pk=incident.pk)
+    context = {"form": form, "groups": groups, "items": items, "grid_headers": forms.GRID_CELLS}
+    context["grid_labels"] = [f"{Sex(sex).label} {AgeGroup(age).label}" for sex, age in forms.GRID_CELLS]
+    return render(request, "assistance/incident_form.html", context)
+
+
+@role_required(INCIDENT_READ_ROLES)
+def incident_figures(request: HttpRequest) -> HttpResponse:
+    context = {"figures": selectors.monthly_figures(request.user), "metric": selectors.MAP_METRIC}
+    return render(request, "assistance/incident_figures.html", context)
+
+
+@publishes(None)
+@role_required(INCIDENT_READ_ROLES)
+def incident_figures_hxl(request: HttpRequest) -> HttpResponse:
+    """People met by province × month × sex and age, HXL-tagged, with the minimum cell rule applied."""
+    content = incident_figures_csv(selectors.people_met_by_sex_age(request.user))
+    audit.record(
+        AuditAction.EXPORT,
+        actor=request.user,
+        object_type="assistance.fieldincident",
+        object_repr="people met at the border (HXL)",
+        changes={"format": [None, "csv"]},
+    )
+    response = HttpResponse(content, content_type="text/csv; charset=utf-8")
+    stamp = timezone.localdate().isoformat()
+    response["Content-Disposition"] = f'attachment; filename="border-people-met-{stamp}.csv"'
     return response

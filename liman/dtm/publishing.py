@@ -20,11 +20,18 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.db.models import Count, Sum
 from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext as _
 
+from liman.core.disclosure import (  # noqa: F401 (re-exported: the DTM tables and their tests read them here)
+    PEOPLE_COUNT_TAGS,
+    min_cell,
+    neutralise,
+    publishes,
+    suppress,
+    suppressed_mark,
+)
 from liman.core.models import AdminArea
 
 from . import selectors
@@ -37,16 +44,9 @@ FORMATS = {
     "geojson": ("application/geo+json", "geojson"),
 }
 HXL_AGE = {"0_4": "infants", "5_17": "children", "18_59": "adults", "60": "elderly"}
-#: HXL hashtags of counts of people (https://hxlstandard.org/standard/dictionary/): published from k up only.
-PEOPLE_COUNT_TAGS = ("#affected", "#population", "#inneed", "#targeted", "#reached")
 #: Questions that count people, named as the DTM forms name them, with their HXL hashtag.
 PEOPLE_COUNT_QUESTIONS = {"individuals": "#affected+ind", "households": "#affected+hh"}
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _HXL_ATTRIBUTE = re.compile(r"[^a-z0-9_]+")
-
-
-def min_cell() -> int:
-    return int(getattr(settings, "LIMAN_DTM_MIN_CELL", 11))
 
 
 @dataclass
@@ -74,48 +74,6 @@ class Table:
     margins: tuple[str, ...] = ("province_pcode",)
     #: The true totals per province, from the values before suppression (filled by `apply_min_cell`).
     province_totals: dict[str, dict[str, int | str]] | None = None
-
-
-def neutralise(value):
-    """A text cell starting like a formula is prefixed with an apostrophe (CSV/XLSX injection)."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
-def publishes(model: type, **variants: list[str]) -> Callable:
-    """Marks a view as a download of published figures: the URL's `pk` is one `model`, the query takes one of each
-    of `variants` (`table=…`, `fmt=…`). Tests walk the URL conf for these and check every download they give."""
-
-    def mark(view: Callable) -> Callable:
-        view.publishes = (model, variants)
-        return view
-
-    return mark
-
-
-def suppressed_mark(k: int | None = None) -> str:
-    """How a hidden cell reads in every table and figure: "<11"."""
-    return f"<{min_cell() if k is None else k}"
-
-
-def suppress(values: dict, k: int, *, total_published: bool = True, hidden: set | None = None) -> set:
-    """The keys of `values` (counts of people) to hide so that no published count is between 1 and k-1.
-
-    Every count from 1 to k-1 is hidden (with those already `hidden` for another reason). When a published
-    total covers these counts (a row's total, a province's, a chart's sum) and exactly one is hidden, the
-    smallest other non-zero count is hidden too: otherwise the total minus the counts shown gives it back.
-    This is the one rule every export and figure of field data applies.
-    """
-    if k <= 1:
-        return set(hidden or ())
-    hidden = {key for key in hidden or () if key in values}
-    hidden |= {key for key, value in values.items() if value and 0 < value < k}
-    if total_published and len([key for key in hidden if values[key]]) == 1:
-        others = sorted(((value, str(key)), key) for key, value in values.items() if key not in hidden and value)
-        if others:
-            hidden.add(others[0][1])
-    return hidden
 
 
 def suppress_small_cells(rows: list[dict], *, count: str, k: int) -> tuple[list[dict], int]:
