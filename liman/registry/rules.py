@@ -72,14 +72,19 @@ def legal_status_problem(
     return "", ""
 
 
+#: The choices as sets, read once: an import checks every row (an enum's `.values` builds its list each time).
+_PURPOSES = frozenset(ConsentPurpose.values)
+_LEGAL_BASES = frozenset(LegalBasis.values)
+
+
 def consent_problems(purpose: str, legal_basis: str) -> dict[str, str]:
     """A registration rests on a legal basis for a purpose (the registration form asks for both)."""
     problems = {}
-    if purpose not in ConsentPurpose.values:
+    if purpose not in _PURPOSES:
         problems["purpose"] = _("Choose the purpose, one of: %(choices)s.") % {
             "choices": ", ".join(ConsentPurpose.values)
         }
-    if legal_basis not in LegalBasis.values:
+    if legal_basis not in _LEGAL_BASES:
         problems["legal_basis"] = _("Choose the legal basis for registering this person, one of: %(choices)s.") % {
             "choices": ", ".join(LegalBasis.values)
         }
