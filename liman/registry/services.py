@@ -17,7 +17,7 @@ from liman.core.services import new_reference, record_create, record_update
 
 from . import permits
 from .checks import person_changed
-from .choices import ConsentPurpose, DatePrecision, IdentifierType, LegalBasis, Relationship
+from .choices import ConsentPurpose, DatePrecision, IdentifierType, Relationship
 from .identifiers import normalise_phone, ykn_problems
 from .models import (
     ATTACHMENT_MAX_BYTES,
@@ -272,8 +272,11 @@ def person_enrol(
     """Registration at the desk, all or nothing: the person, their place in a household (a new one they head,
     placed in `district` at `address`, or an existing one) and the legal basis for registering them (their consent,
     or another basis)."""
-    if legal_basis not in LegalBasis.values:
-        raise ValidationError({"legal_basis": _("Choose the legal basis for registering this person.")})
+    from . import rules
+
+    problem = rules.consent_problems(ConsentPurpose.REGISTRATION, legal_basis).get("legal_basis")
+    if problem:
+        raise ValidationError({"legal_basis": problem})
     with transaction.atomic():
         person = person_register(office=office, data=data, by=by)
         if start_household:
