@@ -746,3 +746,50 @@ SCOPED_FACTORIES.update(
         )
     }  # fmt: skip
 )
+
+
+def _distribution_world(office: Office, marker: str) -> list:
+    """A distribution of `office`: two households entitled, the goods at the site, one household served."""
+    from liman.assistance import services as stock
+    from liman.assistance.models import Item
+    from liman.registry import services as registry
+
+    keeper = staff(Role.WAREHOUSE, office, username=f"{marker.lower()}-dist-keeper")
+    distributor = staff(Role.DISTRIBUTION, office, username=f"{marker.lower()}-distribution")
+    blankets = Item.objects.get(code="BLANKET")
+    warehouse = stock.location_create(office=office, name=f"{marker} distribution warehouse", by=keeper)
+    site = stock.location_create(office=office, name=f"{marker} distribution site", kind="site", by=keeper)
+    stock.stock_receive(location=warehouse, item=blankets, quantity=20, project_code=f"{marker}-PRJ", by=keeper)
+    homes = []
+    for n in range(2):
+        head = registry.person_register(
+            office=office,
+            data=registry.PersonInput(first_name=f"{marker}head{n}", family_name="Hane", sex="F", nationality="SYR"),
+            by=None,
+        )
+        homes.append(registry.household_create(office=office, head=head, by=None))
+    today = timezone.localdate()
+    plan = stock.distribution_plan_create(
+        office=office, name=f"{marker} distribution", project_code=f"{marker}-PRJ", warehouse=warehouse, site=site,
+        starts_on=today, ends_on=today, items=[(blankets, 1, None, 2)], by=distributor,
+    )  # fmt: skip
+    stock.distribution_select(plan=plan, households=homes, selection=f"{marker} selection", by=distributor)
+    for transfer in stock.distribution_open(plan=plan, by=keeper):
+        stock.transfer_receive(transfer=transfer, by=distributor)
+    served = plan.entitlements.get(household=homes[0])
+    stock.distribution_receive(entitlement=served, received_by_name=f"{marker} collector", by=distributor)
+    entitlements = list(plan.entitlements.all())
+    return [plan, *plan.plan_items.all(), *entitlements, *(line for e in entitlements for line in e.lines.all())]
+
+
+SCOPED_FACTORIES.update(
+    {
+        model: _distribution_world
+        for model in (
+            _assistance_models.DistributionPlan,
+            _assistance_models.PlanItem,
+            _assistance_models.Entitlement,
+            _assistance_models.EntitlementLine,
+        )
+    }  # fmt: skip
+)

@@ -19,6 +19,20 @@ class AssistanceConfig(AppConfig):
         # Roles from the view (`role_required`): everyone who reads stock.
         navigation.register(navigation.NavItem("stock", _("Stock"), "stock-overview", order=40))
         navigation.register(navigation.NavItem("incidents", _("Incidents"), "incident-list", order=41))
+        navigation.register(navigation.NavItem("distributions", _("Distributions"), "distribution-list", order=42))
+        from liman.registry import sections
+
+        from .sections import person_assistance_context
+
+        sections.register(
+            sections.PersonSection(
+                key="assistance",
+                title=_("Assistance received"),
+                template="assistance/_person_assistance.html",
+                context=person_assistance_context,
+                order=40,
+            )
+        )
         maps.register_metric(
             selectors.MAP_METRIC,
             _("People met at the border"),

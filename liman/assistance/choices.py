@@ -26,6 +26,7 @@ class Unit(models.TextChoices):
 class LocationKind(models.TextChoices):
     WAREHOUSE = "warehouse", _("Warehouse")
     VEHICLE = "vehicle", _("Vehicle")
+    SITE = "site", _("Distribution site")
 
 
 class EntryKind(models.TextChoices):
@@ -108,3 +109,18 @@ class IncidentService(models.TextChoices):
 
 #: The nationalities the border teams meet most (DOMAIN.md, "Border response in practice"), ISO 3166-1 alpha-3.
 COMMON_NATIONALITIES = ["AFG", "SYR", "PSE", "SOM", "ERI", "COD", "YEM", "IRQ", "IRN", "PAK"]
+
+
+# --- in-kind distributions ----------------------------------------------------------------------------------
+
+
+class DistributionState(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    OPEN = "open", _("Open (goods at the site)")
+    CLOSED = "closed", _("Closed")
+
+
+class EntitlementState(models.TextChoices):
+    PENDING = "pending", _("Not yet received")
+    RECEIVED = "received", _("Received")
+    UNCLAIMED = "unclaimed", _("Unclaimed")

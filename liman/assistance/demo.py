@@ -142,20 +142,10 @@ def seed_assistance(rng: random.Random, seed: int) -> None:
             quantity=2, by=keeper, note="Van load", at=now - datetime.timedelta(hours=5),
         )  # fmt: skip
 
-    # Office distributions from the warehouses (distribution records come with the distribution module).
-    for code in ("IST", "GAZ", "HTY"):
-        if code not in warehouses:
-            continue
-        clerk = _user(Role.DISTRIBUTION, code)
-        for round_number in range(3):
-            when = started + datetime.timedelta(days=60 + round_number * 14)
-            for item_code in ("FOOD-PARCEL", "HYG-KIT"):
-                item = catalogue[item_code]
-                for lot, quantity in _fefo(warehouses[code], item, rng.randint(40, 90)):
-                    services.stock_issue(
-                        location=warehouses[code], item=item, lot=lot, quantity=quantity, by=clerk, at=when,
-                        purpose=f"{code} food and hygiene distribution, round {round_number + 1}",
-                    )  # fmt: skip
+    # Distributions to registered households: IST's winter NFI round, closed (what was not collected came back),
+    # and its food round, open today at the site with some households served.
+    if "IST" in warehouses:
+        _seed_distributions(rng, offices["IST"], warehouses["IST"], catalogue, now)
 
     # A count with a variance, a loss written off by a second person, and one waiting for approval.
     if "IST" in warehouses:
@@ -324,3 +314,74 @@ def _fefo(location: StockLocation, item: Item, quantity: int | None) -> list[tup
     from .selectors import fefo_suggestion
 
     return [(balance.lot, take) for balance, take in fefo_suggestion(location, item, quantity)]
+
+
+def _seed_distributions(rng: random.Random, office: Office, warehouse: StockLocation, catalogue, now) -> None:
+    from django.db.models import Count
+
+    from liman.registry.models import Household
+
+    keeper, clerk = _user(Role.WAREHOUSE, office.code), _user(Role.DISTRIBUTION, office.code)
+    site = services.location_create(
+        office=office, name="Esenyurt distribution point", kind=LocationKind.SITE, by=keeper
+    )
+    households = list(
+        Household.objects.filter(office=office).annotate(size=Count("members")).filter(size__gt=0).order_by("pk")
+    )
+    if not households:
+        return
+    rng.shuffle(households)
+    today = timezone.localdate()
+    rounds = [
+        # (name, first day, bands, households, share collected, closed)
+        ("Winter NFI round", today - datetime.timedelta(days=75),
+         [("BLANKET", 1, 3, 2), ("BLANKET", 4, None, 4), ("HYG-KIT", 1, None, 1)], households[:120], 0.85, True),
+        ("Food parcels, December", today,
+         [("FOOD-PARCEL", 1, 4, 1), ("FOOD-PARCEL", 5, None, 2), ("HYG-KIT", 1, None, 1)], households[120:300], 0.4,
+         False),
+    ]  # fmt: skip
+    for name, first_day, bands, entitled, share, closed in rounds:
+        needed: dict[str, int] = {}
+        plan = services.distribution_plan_create(
+            office=office, name=name, project_code=PROJECT_CODES[1], warehouse=warehouse, site=site,
+            starts_on=first_day, ends_on=first_day + datetime.timedelta(days=2),
+            items=[(catalogue[code], low, high, quantity) for code, low, high, quantity in bands], by=clerk,
+        )  # fmt: skip
+        services.distribution_select(plan=plan, households=entitled, selection="Registered in Esenyurt", by=clerk)
+        for code, total in services.distribution_totals(plan).items():
+            needed[code] = total
+        # Top the warehouse up when the round needs more than it holds.
+        for item_id, total in needed.items():
+            item = next(i for i in catalogue.values() if i.pk == item_id)
+            on_hand = sum(take for _lot, take in _fefo(warehouse, item, None))
+            if on_hand < total:
+                lot_code, expires_on = "", None
+                if item.tracks_lots:
+                    lot_code = f"L-{office.code}-{item.code[:3]}-D{plan.pk}"
+                    expires_on = today + datetime.timedelta(days=500)
+                services.stock_receive(
+                    location=warehouse, item=item, quantity=total - on_hand + 100, project_code=PROJECT_CODES[1],
+                    lot_code=lot_code, expires_on=expires_on, supplier="Framework agreement", by=keeper,
+                    at=now - datetime.timedelta(days=90),
+                )  # fmt: skip
+        start = timezone.make_aware(datetime.datetime.combine(first_day, datetime.time(9, 0)))
+        sent = min(start - datetime.timedelta(hours=2), now - datetime.timedelta(hours=3))
+        for transfer in services.distribution_open(plan=plan, by=keeper, at=sent):
+            services.transfer_receive(transfer=transfer, by=clerk, at=sent + datetime.timedelta(minutes=50))
+        served = plan.entitlements.select_related("household__head", "plan").order_by("pk")
+        for number, entitlement in enumerate(served):
+            if rng.random() > share:
+                continue
+            when = min(start + datetime.timedelta(minutes=3 * number), now - datetime.timedelta(minutes=5))
+            head = entitlement.household.head
+            if head is not None and rng.random() < 0.9:
+                services.distribution_receive(entitlement=entitlement, received_by_person=head, by=clerk, at=when)
+            else:
+                services.distribution_receive(
+                    entitlement=entitlement, received_by_name=rng.choice(["Neighbour (letter)", "Eldest son"]),
+                    by=clerk, at=when,
+                )  # fmt: skip
+        if closed:
+            back = start + datetime.timedelta(days=2, hours=8)
+            for transfer in services.distribution_close(plan=plan, by=clerk, at=back):
+                services.transfer_receive(transfer=transfer, by=keeper, at=back + datetime.timedelta(hours=1))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .choices import AgeGroup, Authority, HowMet, IncidentService, LossReason, Sex, Terrain
+from .choices import AgeGroup, Authority, HowMet, IncidentService, LocationKind, LossReason, Sex, Terrain
 from .models import StockBalance
 
 
@@ -181,3 +181,117 @@ class ItemLineForm(forms.Form):
 
 
 ItemLineFormSet = forms.formset_factory(ItemLineForm, extra=4)
+
+
+# --- locations and distributions ----------------------------------------------------------------------------
+
+
+class LocationForm(forms.Form):
+    office = forms.ModelChoiceField(label=_("Office"), queryset=None)
+    kind = forms.ChoiceField(label=_("Kind"), choices=LocationKind.choices)
+    name = forms.CharField(label=_("Name"), max_length=120)
+    vehicle_plate = forms.CharField(label=_("Vehicle plate"), max_length=16, required=False)
+
+    def __init__(self, *args, offices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["office"].queryset = offices
+        if offices.count() == 1:
+            self.fields["office"].initial = offices.first()
+
+
+class PlanForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=160)
+    project_code = forms.CharField(label=_("Project code"), max_length=48)
+    warehouse = forms.ModelChoiceField(label=_("From warehouse"), queryset=None)
+    site = forms.ModelChoiceField(label=_("Distribution site"), queryset=None)
+    starts_on = forms.DateField(label=_("First day"), widget=forms.DateInput(attrs={"type": "date"}))
+    ends_on = forms.DateField(label=_("Last day"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, warehouses, sites, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["warehouse"].queryset = warehouses
+        self.fields["site"].queryset = sites
+
+    def clean(self):
+        data = super().clean()
+        warehouse, site = data.get("warehouse"), data.get("site")
+        if warehouse and site and warehouse.office_id != site.office_id:
+            self.add_error("site", _("The site and the warehouse belong to different offices."))
+        return data
+
+
+class BandForm(forms.Form):
+    item = forms.ModelChoiceField(label=_("Item"), queryset=None, required=False)
+    min_size = forms.IntegerField(label=_("From household size"), min_value=1, initial=1, required=False)
+    max_size = forms.IntegerField(label=_("To household size"), min_value=1, required=False)
+    quantity = forms.IntegerField(label=_("Quantity per household"), min_value=1, required=False)
+
+    def __init__(self, *args, items, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["item"].queryset = items
+
+    def clean(self):
+        data = super().clean()
+        if data.get("item") and not data.get("quantity"):
+            self.add_error("quantity", _("How many per household?"))
+        return data
+
+    def band(self):
+        data = self.cleaned_data
+        return (data["item"], data.get("min_size") or 1, data.get("max_size"), data["quantity"])
+
+
+BandFormSet = forms.formset_factory(BandForm, extra=4)
+
+
+class SelectionForm(forms.Form):
+    """Households by criteria (district, size) or by a list of references; a list wins when given."""
+
+    district = DistrictField(label=_("District"), queryset=None, required=False)
+    min_size = forms.IntegerField(label=_("At least (people)"), min_value=1, required=False)
+    max_size = forms.IntegerField(label=_("At most (people)"), min_value=1, required=False)
+    references = forms.CharField(
+        label=_("Or household references"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("One per line or separated by commas."),
+    )
+
+    def __init__(self, *args, districts, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["district"].queryset = districts
+
+    def reference_list(self) -> list[str]:
+        text = self.cleaned_data.get("references", "")
+        return [ref.strip().upper() for ref in text.replace(",", "\n").splitlines() if ref.strip()]
+
+    def clean(self):
+        data = super().clean()
+        if not (data.get("district") or data.get("min_size") or data.get("max_size") or data.get("references")):
+            raise forms.ValidationError(_("Give a criterion or a list of household references."))
+        return data
+
+
+class ReceiptRecordForm(forms.Form):
+    received_by = forms.ChoiceField(label=_("Received by"))
+    received_by_name = forms.CharField(
+        label=_("Name of the person sent by the household"), max_length=160, required=False
+    )
+
+    OTHER = "other"
+
+    def __init__(self, *args, members, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.members = {str(person.pk): person for person in members}
+        self.fields["received_by"].choices = [(pk, person.full_name) for pk, person in self.members.items()] + [
+            (self.OTHER, _("Someone else (name below)"))
+        ]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("received_by") == self.OTHER and not data.get("received_by_name", "").strip():
+            self.add_error("received_by_name", _("Who came for the household?"))
+        return data
+
+    def person(self):
+        return self.members.get(self.cleaned_data["received_by"])

@@ -22,6 +22,8 @@ from .choices import (
     OUTGOING,
     AgeGroup,
     Authority,
+    DistributionState,
+    EntitlementState,
     EntryKind,
     HowMet,
     IncidentService,
@@ -34,7 +36,7 @@ from .choices import (
     TransferState,
     Unit,
 )
-from .permissions import INCIDENT_READ_ROLES, STOCK_READ_ROLES
+from .permissions import DISTRIBUTION_READ_ROLES, INCIDENT_READ_ROLES, STOCK_READ_ROLES
 
 #: Stock records are seen in their office by the roles that read stock, nobody else.
 STOCK_SCOPE = Scope(office="office", roles=STOCK_READ_ROLES)
@@ -91,8 +93,8 @@ class StockLocation(models.Model):
     def clean(self):
         if self.kind == LocationKind.VEHICLE and not self.vehicle_plate.strip():
             raise ValidationError({"vehicle_plate": _("A vehicle is known by its plate: give it.")})
-        if self.kind == LocationKind.WAREHOUSE and self.vehicle_plate:
-            raise ValidationError({"vehicle_plate": _("A warehouse has no plate.")})
+        if self.kind != LocationKind.VEHICLE and self.vehicle_plate:
+            raise ValidationError({"vehicle_plate": _("Only a vehicle has a plate.")})
 
 
 class StockLot(models.Model):
@@ -530,3 +532,182 @@ class IncidentServiceGiven(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_service_display()} × {self.quantity}"
+
+
+# --- in-kind distributions ----------------------------------------------------------------------------------
+
+#: Distribution plans and entitlements are seen in their office by distribution, warehouse and programme staff.
+DISTRIBUTION_SCOPE = Scope(office="office", roles=DISTRIBUTION_READ_ROLES)
+DISTRIBUTION_PART_SCOPE = Scope(office="plan__office", roles=DISTRIBUTION_READ_ROLES)
+
+
+class DistributionPlan(models.Model):
+    """A distribution of food or non-food items to registered households of one office.
+
+    The plan says what each household receives by its size (`PlanItem` bands) and which households are entitled
+    (`Entitlement`, one per household). Opening it sends the total from the warehouse to the distribution site
+    (transfers, received there by the site team); each household's receipt issues its items from the site's
+    stock; closing it marks what was not collected as unclaimed and sends that back to the warehouse."""
+
+    office = models.ForeignKey(
+        "core.Office", on_delete=models.PROTECT, related_name="distribution_plans", verbose_name=_("office")
+    )
+    reference = models.CharField(_("reference"), max_length=48, unique=True, editable=False)
+    name = models.CharField(_("name"), max_length=160)
+    project_code = models.CharField(_("project code"), max_length=48)
+    warehouse = models.ForeignKey(
+        StockLocation, on_delete=models.PROTECT, related_name="distribution_plans", verbose_name=_("from warehouse")
+    )
+    site = models.ForeignKey(
+        StockLocation, on_delete=models.PROTECT, related_name="distributions_at", verbose_name=_("distribution site")
+    )
+    starts_on = models.DateField(_("first day"))
+    ends_on = models.DateField(_("last day"))
+    state = models.CharField(
+        _("state"), max_length=16, choices=DistributionState.choices, default=DistributionState.PLANNED, db_index=True
+    )
+    selection = models.CharField(
+        _("how households were selected"), max_length=300, blank=True, help_text=_("The criteria or the list used.")
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    scope = DISTRIBUTION_SCOPE
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-starts_on", "-id"]
+        verbose_name = _("distribution plan")
+
+    def __str__(self) -> str:
+        return f"{self.reference} · {self.name}"
+
+    @property
+    def workflow(self):
+        from .workflows import DISTRIBUTION_WORKFLOW
+
+        return DISTRIBUTION_WORKFLOW
+
+    def clean(self):
+        errors = {}
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            errors["ends_on"] = _("The last day is on or after the first.")
+        if self.warehouse_id and self.office_id:
+            if self.warehouse.office_id != self.office_id:
+                errors["warehouse"] = _("The warehouse belongs to another office.")
+            elif self.warehouse.kind != LocationKind.WAREHOUSE:
+                errors["warehouse"] = _("Choose one of the office's warehouses.")
+        if self.site_id and self.office_id:
+            if self.site.office_id != self.office_id:
+                errors["site"] = _("The site belongs to another office.")
+            elif self.site.kind != LocationKind.SITE:
+                errors["site"] = _("Choose one of the office's distribution sites.")
+        if not (self.project_code or "").strip():
+            errors["project_code"] = _("Name the project code the distribution is funded under.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class PlanItem(models.Model):
+    """What a household of `min_size` to `max_size` people receives of one item (no upper bound when empty)."""
+
+    plan = models.ForeignKey(DistributionPlan, on_delete=models.CASCADE, related_name="plan_items")
+    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="+", verbose_name=_("item"))
+    min_size = models.PositiveSmallIntegerField(_("from household size"), default=1)
+    max_size = models.PositiveSmallIntegerField(_("to household size"), null=True, blank=True)
+    quantity = models.PositiveIntegerField(_("quantity per household"))
+
+    scope = DISTRIBUTION_PART_SCOPE
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["plan", "item__name", "min_size"]
+        verbose_name = _("plan item")
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="plan_item_quantity_positive"),
+            models.CheckConstraint(condition=Q(min_size__gte=1), name="plan_item_min_size_positive"),
+        ]
+
+    def __str__(self) -> str:
+        top = self.max_size if self.max_size is not None else "+"
+        return f"{self.item}: {self.quantity} ({self.min_size}–{top})"
+
+    def applies_to(self, size: int) -> bool:
+        return self.min_size <= size and (self.max_size is None or size <= self.max_size)
+
+    def clean(self):
+        if self.max_size is not None and self.max_size < self.min_size:
+            raise ValidationError({"max_size": _("The upper size is at least the lower one.")})
+
+
+class Entitlement(models.Model):
+    """What one household is to receive under a plan, and, once it came, who received it for the household.
+
+    One per household per plan (a database constraint): a second receipt is refused and shows the first."""
+
+    plan = models.ForeignKey(DistributionPlan, on_delete=models.PROTECT, related_name="entitlements")
+    household = models.ForeignKey(
+        "registry.Household", on_delete=models.PROTECT, related_name="entitlements", verbose_name=_("household")
+    )
+    household_size = models.PositiveSmallIntegerField(_("household size"))
+    state = models.CharField(
+        _("state"), max_length=16, choices=EntitlementState.choices, default=EntitlementState.PENDING
+    )
+    received_at = models.DateTimeField(_("received at"), null=True, blank=True)
+    received_by_person = models.ForeignKey(
+        "registry.Person",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("received by (member)"),
+    )
+    received_by_name = models.CharField(
+        _("received by (someone else)"),
+        max_length=160,
+        blank=True,
+        help_text=_("A person the household sent, when no member came."),
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    scope = DISTRIBUTION_PART_SCOPE
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["plan", "household__reference"]
+        verbose_name = _("entitlement")
+        constraints = [models.UniqueConstraint(fields=["plan", "household"], name="entitlement_once_per_plan")]
+        indexes = [models.Index(fields=["plan", "state"], name="entitlement_plan_state")]
+
+    def __str__(self) -> str:
+        return f"{self.plan.reference} · {self.household.reference}"
+
+    @property
+    def office_id(self):
+        return self.plan.office_id
+
+
+class EntitlementLine(models.Model):
+    """One item of an entitlement, with its quantity (from the plan's band for the household's size)."""
+
+    entitlement = models.ForeignKey(Entitlement, on_delete=models.CASCADE, related_name="lines")
+    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="+", verbose_name=_("item"))
+    quantity = models.PositiveIntegerField(_("quantity"))
+
+    scope = Scope(office="entitlement__plan__office", roles=DISTRIBUTION_READ_ROLES)
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["entitlement", "item__name"]
+        verbose_name = _("entitlement line")
+        constraints = [
+            models.UniqueConstraint(fields=["entitlement", "item"], name="entitlement_line_once"),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="entitlement_line_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.item}"

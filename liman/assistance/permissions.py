@@ -7,8 +7,9 @@ from liman.core.choices import Role
 
 #: Warehouse staff receive, dispatch, count and report losses.
 STOCK_KEEPER_ROLES = frozenset({Role.WAREHOUSE})
-#: A transfer is received by whoever keeps the receiving location: a warehouse, or a mobile team's van.
-TRANSFER_RECEIVE_ROLES = frozenset({Role.WAREHOUSE, Role.MOBILE_TEAM})
+#: A transfer is received by whoever keeps the receiving location: a warehouse, a mobile team's van, a
+#: distribution site.
+TRANSFER_RECEIVE_ROLES = frozenset({Role.WAREHOUSE, Role.MOBILE_TEAM, Role.DISTRIBUTION})
 #: Stock leaves for a distribution or an incident through these roles.
 ISSUE_ROLES = frozenset({Role.WAREHOUSE, Role.MOBILE_TEAM, Role.DISTRIBUTION})
 #: A loss is reported by who keeps the stock (the van's crew too) ...
@@ -22,6 +23,22 @@ STOCK_READ_ROLES = (
     | ISSUE_ROLES
     | LOSS_APPROVER_ROLES
     | frozenset({Role.PROGRAMME_OFFICER, Role.VIEWER})
+)
+
+#: Who plans distributions and selects the households entitled.
+DISTRIBUTION_PLAN_ROLES = frozenset({Role.PROGRAMME_OFFICER, Role.DISTRIBUTION, Role.SUPERVISOR})
+#: Who opens a distribution: the warehouse releases the goods to the site.
+DISTRIBUTION_OPEN_ROLES = frozenset({Role.WAREHOUSE})
+#: Who verifies households and records receipts at the site.
+DISTRIBUTION_RECORD_ROLES = frozenset({Role.DISTRIBUTION})
+#: Who closes a distribution (what is left goes back to the warehouse).
+DISTRIBUTION_CLOSE_ROLES = frozenset({Role.DISTRIBUTION, Role.PROGRAMME_OFFICER, Role.SUPERVISOR})
+#: Who reads distributions.
+DISTRIBUTION_READ_ROLES = (
+    DISTRIBUTION_PLAN_ROLES
+    | DISTRIBUTION_OPEN_ROLES
+    | DISTRIBUTION_RECORD_ROLES
+    | frozenset({Role.ADMINISTRATOR, Role.VIEWER})
 )
 
 
@@ -56,3 +73,11 @@ def may_report_loss(user, office) -> bool:
 
 def may_approve_loss(user, loss) -> bool:
     return user.pk != loss.reported_by_id and has_role(user, LOSS_APPROVER_ROLES, office=loss.office_id)
+
+
+def may_plan_distribution(user, office) -> bool:
+    return has_role(user, DISTRIBUTION_PLAN_ROLES, office=office)
+
+
+def may_record_receipt(user, office) -> bool:
+    return has_role(user, DISTRIBUTION_RECORD_ROLES, office=office)

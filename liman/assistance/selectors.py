@@ -9,11 +9,14 @@ from dataclasses import dataclass
 from django.db.models import Count, F, Q, QuerySet, Sum, Window
 from django.utils import timezone
 
-from liman.core.access import get_visible_or_404
+from liman.core.access import active_grants, get_visible_or_404
 from liman.core.models import User
 
-from .choices import LossStatus, TransferState
+from .choices import EntitlementState, LossStatus, TransferState
 from .models import (
+    DistributionPlan,
+    Entitlement,
+    EntitlementLine,
     FieldIncident,
     IncidentGroupCount,
     Item,
@@ -418,3 +421,147 @@ def people_met_by_sex_age(user: User) -> list[dict]:
         if key in table:
             table[key]["incidents"] = row["n"]
     return [table[key] for key in sorted(table)]
+
+
+# --- in-kind distributions ----------------------------------------------------------------------------------
+
+
+def plans_for(user: User, *, state: str = "", office: str = "") -> QuerySet[DistributionPlan]:
+    plans = DistributionPlan.objects.visible_to(user).select_related("office", "warehouse", "site")
+    if state:
+        plans = plans.filter(state=state)
+    if office:
+        plans = plans.filter(office__code=office.upper())
+    counts = {
+        f"n_{state}": Count("entitlements", filter=Q(entitlements__state=state)) for state in EntitlementState.values
+    }
+    return plans.annotate(n_entitled=Count("entitlements"), **counts).order_by("-starts_on", "-id")
+
+
+def plan_for(user: User, pk: int) -> DistributionPlan:
+    return get_visible_or_404(DistributionPlan.objects.select_related("office", "warehouse", "site"), user, pk=pk)
+
+
+def plan_progress(plan: DistributionPlan) -> dict:
+    """Households by state, and per item what was entitled, received and is still to come."""
+    by_state = dict(plan.entitlements.values_list("state").annotate(n=Count("id")).values_list("state", "n"))
+    lines = (
+        EntitlementLine.objects.filter(entitlement__plan=plan)
+        .values("item__name")
+        .annotate(
+            entitled=Sum("quantity"),
+            received=Sum("quantity", filter=Q(entitlement__state=EntitlementState.RECEIVED)),
+            unclaimed=Sum("quantity", filter=Q(entitlement__state=EntitlementState.UNCLAIMED)),
+        )
+        .order_by("item__name")
+    )
+    return {
+        "households": {state: by_state.get(state, 0) for state in EntitlementState.values},
+        "total": sum(by_state.values()),
+        "items": list(lines),
+    }
+
+
+def entitlements_for(user: User, plan: DistributionPlan, *, state: str = "", q: str = "") -> QuerySet[Entitlement]:
+    rows = (
+        Entitlement.objects.visible_to(user)
+        .filter(plan=plan)
+        .select_related("household", "household__head", "received_by_person", "recorded_by")
+        .prefetch_related("lines__item")
+    )
+    if state:
+        rows = rows.filter(state=state)
+    if q:
+        rows = rows.filter(household__reference__icontains=q.strip())
+    return rows.order_by("household__reference")
+
+
+def entitlement_for(user: User, plan: DistributionPlan, pk: int) -> Entitlement:
+    rows = Entitlement.objects.select_related("plan", "household", "received_by_person", "recorded_by")
+    return get_visible_or_404(rows.filter(plan=plan), user, pk=pk)
+
+
+def _looks_like_phone(text: str) -> bool:
+    digits = sum(ch.isdigit() for ch in text)
+    return digits >= 7 and all(ch.isdigit() or ch in "+ ()-" for ch in text)
+
+
+def verify_lookup(user: User, plan: DistributionPlan, query: str) -> list[Entitlement]:
+    """The plan's entitlements for what was typed or scanned at the site: a household reference (a card's QR
+    holds it), else a person's name or phone, matched through the registry's search (what the user may see)."""
+    from liman.registry import selectors as registry
+
+    query = query.strip()
+    if not query:
+        return []
+    rows = entitlements_for(user, plan)
+    exact = list(rows.filter(household__reference__iexact=query))
+    if exact:
+        return exact
+    terms = registry.SearchTerms(phone=query) if _looks_like_phone(query) else registry.SearchTerms(name=query[:120])
+    matches = registry.people_matching(user, terms, limit=20)
+    households = [m.person.membership.household_id for m in matches if getattr(m.person, "membership", None)]
+    if not households:
+        return []
+    found = {row.household_id: row for row in rows.filter(household__in=households)}
+    return [found[pk] for pk in dict.fromkeys(households) if pk in found]
+
+
+def plan_sites(user: User, kind: str) -> QuerySet[StockLocation]:
+    """Active locations of `kind` in the offices where the user plans distributions."""
+    from .permissions import DISTRIBUTION_PLAN_ROLES
+
+    offices = {grant.office_id for grant in active_grants(user) if grant.role in DISTRIBUTION_PLAN_ROLES}
+    locations = StockLocation.objects.visible_to(user).filter(kind=kind, is_active=True).select_related("office")
+    if not user.is_superuser and None not in offices:
+        locations = locations.filter(office__in=offices)
+    return locations.order_by("office__code", "name")
+
+
+def households_for_selection(
+    user: User,
+    plan: DistributionPlan,
+    *,
+    district=None,
+    min_size: int | None = None,
+    max_size: int | None = None,
+    references: Iterable[str] = (),
+) -> tuple[list, list[str]]:
+    """Households of the plan's office the user sees: by the list of references (and the ones not found), or by
+    district and size."""
+    from liman.registry.models import Household
+
+    households = Household.objects.visible_to(user).filter(office=plan.office_id)
+    references = [ref.upper() for ref in references]
+    if references:
+        found = list(households.filter(reference__in=references))
+        known = {h.reference for h in found}
+        return found, [ref for ref in references if ref not in known]
+    households = households.annotate(size=Count("members"))
+    if district is not None:
+        households = households.filter(district=district)
+    if min_size:
+        households = households.filter(size__gte=min_size)
+    if max_size:
+        households = households.filter(size__lte=max_size)
+    return list(households.order_by("reference")), []
+
+
+def household_receipts(user: User, household_ids: Iterable[int]) -> QuerySet[Entitlement]:
+    """What households received (or are entitled to) under distribution plans, for the person page."""
+    return (
+        Entitlement.objects.visible_to(user)
+        .filter(household__in=list(household_ids))
+        .select_related("plan", "plan__site", "received_by_person", "recorded_by")
+        .prefetch_related("lines__item")
+        .order_by("-plan__starts_on")
+    )
+
+
+def visible_heads(user: User, households) -> dict[int, str]:
+    """household id -> its head's name, for the heads `user` may see (a protection-tier head stays unnamed)."""
+    from liman.registry.models import Person
+
+    heads = {h.head_id: h.pk for h in households if h.head_id}
+    people = Person.objects.visible_to(user).filter(pk__in=list(heads)).only("first_name", "father_name", "family_name")
+    return {heads[person.pk]: person.full_name for person in people}

@@ -25,14 +25,27 @@ from liman.core.services import new_reference, record_create, record_create_many
 from liman.core.workflows import state_set, transition
 
 from . import permissions
-from .choices import AgeGroup, EntryKind, LocationKind, LossStatus, Sex, TransferState
+from .choices import (
+    AgeGroup,
+    DistributionState,
+    EntitlementState,
+    EntryKind,
+    LocationKind,
+    LossStatus,
+    Sex,
+    TransferState,
+)
 from .models import (
+    DistributionPlan,
+    Entitlement,
+    EntitlementLine,
     FieldIncident,
     IncidentGroupCount,
     IncidentServiceGiven,
     Item,
     LedgerEntry,
     Loss,
+    PlanItem,
     StockBalance,
     StockCount,
     StockLocation,
@@ -320,6 +333,29 @@ def transfer_dispatch(
     """Send stock to another location of the office: it leaves now and is in transit until received."""
     if by is not None:
         _require(permissions.may_keep_stock(by, from_location.office_id), _("Only warehouse staff dispatch stock."))
+    return _dispatch(
+        from_location=from_location,
+        to_location=to_location,
+        item=item,
+        quantity=quantity,
+        by=by,
+        lot=lot,
+        note=note,
+        at=at,
+    )
+
+
+def _dispatch(
+    *,
+    from_location: StockLocation,
+    to_location: StockLocation,
+    item: Item,
+    quantity: int,
+    by: User | None,
+    lot: StockLot | None = None,
+    note: str = "",
+    at: datetime.datetime | None = None,
+) -> Transfer:
     _check_location(from_location)
     _check_quantity(quantity)
     _check_not_expired(lot, timezone.localdate())
@@ -652,3 +688,312 @@ def incident_issue_items(
                     )
                 )
     return entries
+
+
+# --- in-kind distributions ----------------------------------------------------------------------------------
+
+
+class AlreadyReceived(ValidationError):
+    """Refused: the household already received under this plan (the message says when and by whom)."""
+
+    def __init__(self, entitlement: Entitlement):
+        self.entitlement = entitlement
+        super().__init__(received_message(entitlement))
+
+
+def received_message(entitlement: Entitlement) -> str:
+    who = entitlement.received_by_name or (
+        entitlement.received_by_person.full_name if entitlement.received_by_person_id else ""
+    )
+    values = {
+        "household": entitlement.household.reference,
+        "when": timezone.localtime(entitlement.received_at).strftime("%Y-%m-%d %H:%M"),
+        "who": who or "?",
+        "staff": entitlement.recorded_by.get_username() if entitlement.recorded_by_id else "?",
+    }
+    return _("%(household)s already received on %(when)s: collected by %(who)s, recorded by %(staff)s.") % values
+
+
+def distribution_plan_create(
+    *,
+    office: Office,
+    name: str,
+    project_code: str,
+    warehouse: StockLocation,
+    site: StockLocation,
+    starts_on: datetime.date,
+    ends_on: datetime.date,
+    items: Iterable[tuple[Item, int, int | None, int]],
+    by: User | None,
+) -> DistributionPlan:
+    """A planned distribution; `items` are (item, from size, to size or None, quantity per household) bands."""
+    if by is not None:
+        _require(permissions.may_plan_distribution(by, office), _("Your role does not plan distributions."))
+    bands = [PlanItem(item=item, min_size=low, max_size=high, quantity=quantity) for item, low, high, quantity in items]
+    if not bands:
+        raise ValidationError({"items": _("Say what each household receives: at least one item.")})
+    by_item: dict[int, list[PlanItem]] = {}
+    for band in bands:
+        for other in by_item.get(band.item_id, []):
+            high = band.max_size if band.max_size is not None else 10**6
+            other_high = other.max_size if other.max_size is not None else 10**6
+            if band.min_size <= other_high and other.min_size <= high:
+                raise ValidationError(
+                    {"items": _("Two lines of %(item)s cover the same household sizes.") % {"item": band.item}}
+                )
+        by_item.setdefault(band.item_id, []).append(band)
+    with transaction.atomic():
+        plan = record_create(
+            DistributionPlan(
+                office=office,
+                reference=new_reference(f"DIST-{office.code}", DistributionPlan),
+                name=name.strip(),
+                project_code=project_code.strip().upper(),
+                warehouse=warehouse,
+                site=site,
+                starts_on=starts_on,
+                ends_on=ends_on,
+                created_by=by,
+            ),
+            by=by,
+        )
+        for band in bands:
+            band.plan = plan
+        record_create_many(PlanItem, bands, by=by)
+    return plan
+
+
+def _household_sizes(households) -> dict[int, int]:
+    from django.db.models import Count
+
+    from liman.registry.models import Household
+
+    return dict(
+        Household.objects.filter(pk__in=[h.pk for h in households])
+        .annotate(size=Count("members"))
+        .values_list("pk", "size")
+    )
+
+
+def distribution_select(
+    *, plan: DistributionPlan, households: Iterable, selection: str, by: User | None
+) -> dict[str, list]:
+    """Entitle `households` (of the plan's office) to the plan, each with the items of its size's bands.
+
+    Returns what happened to each: added, already entitled, or left out because no band covers its size (an empty
+    household, or a size the plan does not serve)."""
+    if by is not None:
+        _require(permissions.may_plan_distribution(by, plan.office_id), _("Your role does not plan distributions."))
+    if plan.state != DistributionState.PLANNED:
+        raise ValidationError(_("Households are selected while the distribution is planned, not once it opened."))
+    households = list(households)
+    other_office = [h.reference for h in households if h.office_id != plan.office_id]
+    if other_office:
+        raise ValidationError(
+            _("These households are registered by another office: %(refs)s.") % {"refs": ", ".join(other_office[:10])}
+        )
+    bands = list(plan.plan_items.select_related("item"))
+    sizes = _household_sizes(households)
+    already = set(plan.entitlements.filter(household__in=households).values_list("household_id", flat=True))
+    outcome: dict[str, list] = {"added": [], "already": [], "no_band": []}
+    entitlements, lines = [], []
+    for household in households:
+        if household.pk in already:
+            outcome["already"].append(household)
+            continue
+        size = sizes.get(household.pk, 0)
+        matching = [band for band in bands if band.applies_to(size)]
+        if not matching:
+            outcome["no_band"].append(household)
+            continue
+        already.add(household.pk)
+        entitlement = Entitlement(plan=plan, household=household, household_size=size)
+        entitlements.append(entitlement)
+        lines += [EntitlementLine(entitlement=entitlement, item=band.item, quantity=band.quantity) for band in matching]
+        outcome["added"].append(household)
+    with transaction.atomic():
+        record_create_many(Entitlement, entitlements, by=by)
+        record_create_many(EntitlementLine, lines, by=by)
+        if selection.strip() and entitlements:
+            text = "; ".join(part for part in (plan.selection, selection.strip()) if part)[:300]
+            record_update(plan, by=by, changes={"selection": text})
+    return outcome
+
+
+def distribution_totals(plan: DistributionPlan, *, state: str | None = None) -> dict[int, int]:
+    """item id -> quantity over the plan's entitlements (of one state, when given)."""
+    from django.db.models import Sum
+
+    lines = EntitlementLine.objects.filter(entitlement__plan=plan)
+    if state is not None:
+        lines = lines.filter(entitlement__state=state)
+    return dict(lines.values("item").annotate(total=Sum("quantity")).values_list("item", "total"))
+
+
+def _send_by_lots(
+    *,
+    from_location: StockLocation,
+    to_location: StockLocation,
+    item: Item,
+    quantity: int,
+    by,
+    note: str,
+    at: datetime.datetime | None = None,
+) -> list[Transfer]:
+    """Transfers of `quantity` of `item`, lots first expiry first out (expired lots never sent); all or nothing."""
+    from .selectors import fefo_suggestion
+
+    plan = fefo_suggestion(from_location, item, quantity)
+    available = sum(take for _balance, take in plan)
+    if available < quantity:
+        raise StockShort(
+            shortage_message(location=from_location, item=item, lot=None, available=available, requested=quantity)
+        )
+    return [
+        _dispatch(
+            from_location=from_location,
+            to_location=to_location,
+            item=item,
+            quantity=take,
+            lot=balance.lot,
+            by=by,
+            note=note,
+            at=at,
+        )
+        for balance, take in plan
+    ]
+
+
+def distribution_open(
+    *, plan: DistributionPlan, by: User | None, at: datetime.datetime | None = None
+) -> list[Transfer]:
+    """The warehouse sends the plan's total to the site (one transfer per item and lot), all or nothing; the site
+    team receives them there before the first household is served."""
+    totals = distribution_totals(plan)
+    if not totals:
+        raise ValidationError(_("No household is entitled yet: select the households first."))
+    items = Item.objects.in_bulk(totals)
+    transfers: list[Transfer] = []
+    with transaction.atomic():
+        # Lock the warehouse's lines of every item first (one lock order with every other movement).
+        list(
+            StockBalance.objects.select_for_update(of=("self",))
+            .filter(location=plan.warehouse, item__in=totals)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        transition(plan, DistributionState.OPEN, by=by)
+        for item_id, quantity in sorted(totals.items()):
+            transfers += _send_by_lots(
+                from_location=plan.warehouse,
+                to_location=plan.site,
+                item=items[item_id],
+                quantity=quantity,
+                by=by,
+                note=_("For distribution %(plan)s") % {"plan": plan.reference},
+                at=at,
+            )
+    return transfers
+
+
+def distribution_receive(
+    *,
+    entitlement: Entitlement,
+    by: User | None,
+    received_by_person=None,
+    received_by_name: str = "",
+    at: datetime.datetime | None = None,
+) -> Entitlement:
+    """The household collects its entitlement: who received it is recorded and its items are issued from the
+    site's stock, in one transaction. A second receipt for the same household and plan is refused (`AlreadyReceived`,
+    showing the first)."""
+    plan = entitlement.plan
+    if by is not None:
+        _require(permissions.may_record_receipt(by, plan.office_id), _("Only distribution staff record receipts."))
+    if plan.state != DistributionState.OPEN:
+        raise ValidationError(_("This distribution is not open."))
+    name = received_by_name.strip()
+    if received_by_person is None and not name:
+        raise ValidationError({"received_by": _("Say who received for the household: a member or another person.")})
+    if received_by_person is not None:
+        member = getattr(received_by_person, "membership", None)
+        if member is None or member.household_id != entitlement.household_id:
+            raise ValidationError({"received_by": _("This person is not a member of the household.")})
+        name = ""
+    lines = list(entitlement.lines.select_related("item"))
+    when = at or timezone.now()
+    with transaction.atomic():
+        # The site's lines of these items first (the lock order of every stock movement), then the entitlement.
+        list(
+            StockBalance.objects.select_for_update(of=("self",))
+            .filter(location=plan.site, item__in=[line.item_id for line in lines])
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        locked = (
+            Entitlement.objects.select_for_update(of=("self",))
+            .select_related("plan", "household", "received_by_person", "recorded_by")
+            .get(pk=entitlement.pk)
+        )
+        if locked.state == EntitlementState.RECEIVED:
+            raise AlreadyReceived(locked)
+        if locked.state != EntitlementState.PENDING:
+            raise ValidationError(_("This entitlement is closed as unclaimed."))
+        for line in lines:
+            issue = stock_issue_fefo if line.item.tracks_lots else stock_issue
+            issue(location=plan.site, item=line.item, quantity=line.quantity, issued_for=locked, by=by, at=when)
+        record_update(
+            locked,
+            by=by,
+            changes={
+                "state": EntitlementState.RECEIVED,
+                "received_at": when,
+                "received_by_person": received_by_person,
+                "received_by_name": name[:160],
+                "recorded_by": by,
+            },
+        )
+    return locked
+
+
+def distribution_close(
+    *, plan: DistributionPlan, by: User | None, at: datetime.datetime | None = None
+) -> list[Transfer]:
+    """Close the distribution: entitlements not collected become unclaimed, and their items go back from the site
+    to the warehouse (transfers the warehouse receives)."""
+    with transaction.atomic():
+        site_lines = list(
+            StockBalance.objects.select_for_update(of=("self",))
+            .filter(location=plan.site, item__in=plan.plan_items.values("item"))
+            .order_by("pk")
+            .values_list("item_id", "quantity")
+        )
+        transition(plan, DistributionState.CLOSED, by=by)
+        unclaimed = list(plan.entitlements.filter(state=EntitlementState.PENDING))
+        totals = distribution_totals(plan, state=EntitlementState.PENDING)
+        Entitlement.objects.filter(pk__in=[e.pk for e in unclaimed]).update(state=EntitlementState.UNCLAIMED)
+        audit.record_many(
+            AuditAction.UPDATE,
+            unclaimed,
+            actor=by,
+            reason=_("Distribution closed"),
+            changes=lambda e: {"state": [EntitlementState.PENDING, EntitlementState.UNCLAIMED]},
+        )
+        at_site: dict[int, int] = {}
+        for item_id, quantity in site_lines:
+            at_site[item_id] = at_site.get(item_id, 0) + quantity
+        items = Item.objects.in_bulk(totals)
+        transfers: list[Transfer] = []
+        for item_id, quantity in sorted(totals.items()):
+            back = min(quantity, at_site.get(item_id, 0))
+            if back:
+                transfers += _send_by_lots(
+                    from_location=plan.site,
+                    to_location=plan.warehouse,
+                    item=items[item_id],
+                    quantity=back,
+                    by=by,
+                    note=_("Unclaimed at distribution %(plan)s") % {"plan": plan.reference},
+                    at=at,
+                )
+    return transfers

@@ -24,3 +24,20 @@ urlpatterns += [
     path("incidents/figures/people-met.csv", views.incident_figures_hxl, name="incident-figures-hxl"),
     path("incidents/<int:pk>/", views.incident_detail, name="incident-detail"),
 ]
+
+urlpatterns += [
+    path("stock/locations/new/", views.location_create, name="stock-location-create"),
+    path("distributions/", views.distribution_list, name="distribution-list"),
+    path("distributions/new/", views.distribution_create, name="distribution-create"),
+    path("distributions/<int:pk>/", views.distribution_detail, name="distribution-detail"),
+    path("distributions/<int:pk>/select/", views.distribution_select, name="distribution-select"),
+    path("distributions/<int:pk>/open/", views.distribution_open, name="distribution-open"),
+    path("distributions/<int:pk>/close/", views.distribution_close, name="distribution-close"),
+    path("distributions/<int:pk>/verify/", views.distribution_verify, name="distribution-verify"),
+    path(
+        "distributions/<int:pk>/entitlements/<int:entitlement_id>/receive/",
+        views.entitlement_receive,
+        name="distribution-receive",
+    ),
+    path("distributions/<int:pk>/cards.pdf", views.distribution_cards, name="distribution-cards"),
+]

@@ -21,10 +21,10 @@ from liman.core.views import paginate, role_required
 from liman.core.workflows import TransitionRefused
 
 from . import forms, permissions, selectors, services
-from .choices import AgeGroup, HowMet, Sex, TransferState
+from .choices import AgeGroup, DistributionState, EntitlementState, HowMet, LocationKind, Sex, TransferState
 from .figures import incident_figures_csv
 from .models import Item, Loss, StockBalance, StockLocation, Transfer
-from .permissions import INCIDENT_READ_ROLES, STOCK_READ_ROLES
+from .permissions import DISTRIBUTION_READ_ROLES, INCIDENT_READ_ROLES, STOCK_READ_ROLES
 
 
 def _messages_of(exc: Exception) -> list[str]:
@@ -360,4 +360,273 @@ def incident_figures_hxl(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(content, content_type="text/csv; charset=utf-8")
     stamp = timezone.localdate().isoformat()
     response["Content-Disposition"] = f'attachment; filename="border-people-met-{stamp}.csv"'
+    return response
+
+
+# --- locations ----------------------------------------------------------------------------------------------
+
+
+def _offices_where(user, allowed) -> list:
+    from liman.core.selectors import offices_for
+
+    return [office for office in offices_for(user) if allowed(user, office.pk)]
+
+
+def _may_add_location(user, office) -> bool:
+    return permissions.may_keep_stock(user, office) or has_role(user, "administrator", office=office)
+
+
+@role_required(STOCK_READ_ROLES)
+def location_create(request: HttpRequest) -> HttpResponse:
+    offices = _offices_where(request.user, _may_add_location)
+    if not offices:
+        raise Http404
+    from liman.core.models import Office
+
+    form = forms.LocationForm(request.POST or None, offices=Office.objects.filter(pk__in=[o.pk for o in offices]))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            location = services.location_create(
+                office=data["office"],
+                name=data["name"],
+                kind=data["kind"],
+                vehicle_plate=data["vehicle_plate"],
+                by=request.user,
+            )
+        except (ValidationError, PermissionDenied) as exc:
+            for text in _messages_of(exc):
+                form.add_error(None, text)
+        else:
+            messages.success(request, _("%(location)s added.") % {"location": location})
+            return redirect("stock-location", pk=location.pk)
+    return render(request, "assistance/stock_form.html", {"form": form, "title": _("Add a stock location")})
+
+
+# --- in-kind distributions ----------------------------------------------------------------------------------
+
+
+@role_required(DISTRIBUTION_READ_ROLES)
+def distribution_list(request: HttpRequest) -> HttpResponse:
+    state = request.GET.get("state", "").strip()
+    context = {
+        "page": paginate(request, selectors.plans_for(request.user, state=state)),
+        "state": state,
+        "states": DistributionState.choices,
+        "may_plan": has_role(request.user, permissions.DISTRIBUTION_PLAN_ROLES),
+    }
+    return render(request, "assistance/distribution_list.html", context)
+
+
+@role_required(permissions.DISTRIBUTION_PLAN_ROLES)
+def distribution_create(request: HttpRequest) -> HttpResponse:
+    data = request.POST or None
+    form = forms.PlanForm(
+        data,
+        warehouses=selectors.plan_sites(request.user, LocationKind.WAREHOUSE),
+        sites=selectors.plan_sites(request.user, LocationKind.SITE),
+    )
+    bands = forms.BandFormSet(data, prefix="band", form_kwargs={"items": selectors.items()})
+    if request.method == "POST" and form.is_valid() and bands.is_valid():
+        cleaned = form.cleaned_data
+        try:
+            plan = services.distribution_plan_create(
+                office=cleaned["warehouse"].office,
+                name=cleaned["name"],
+                project_code=cleaned["project_code"],
+                warehouse=cleaned["warehouse"],
+                site=cleaned["site"],
+                starts_on=cleaned["starts_on"],
+                ends_on=cleaned["ends_on"],
+                items=[row.band() for row in bands if row.cleaned_data.get("item")],
+                by=request.user,
+            )
+        except (ValidationError, PermissionDenied) as exc:
+            for text in _messages_of(exc):
+                form.add_error(None, text)
+        else:
+            messages.success(request, _("Distribution %(reference)s planned.") % {"reference": plan.reference})
+            return redirect("distribution-select", pk=plan.pk)
+    return render(request, "assistance/distribution_form.html", {"form": form, "bands": bands})
+
+
+def distribution_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    plan = selectors.plan_for(request.user, pk)
+    state = request.GET.get("state", "").strip()
+    page = paginate(request, selectors.entitlements_for(request.user, plan, state=state, q=request.GET.get("q", "")))
+    user, office = request.user, plan.office_id
+    heads = selectors.visible_heads(user, [row.household for row in page])
+    for row in page:
+        row.head_name = heads.get(row.household_id, "")
+    context = {
+        "plan": plan,
+        "progress": selectors.plan_progress(plan),
+        "bands": plan.plan_items.select_related("item"),
+        "page": page,
+        "state": state,
+        "states": EntitlementState.choices,
+        "transfers": plan.site.transfers_in.filter(state=TransferState.DISPATCHED).select_related("item", "lot"),
+        "may_plan": permissions.may_plan_distribution(user, office) and plan.state == DistributionState.PLANNED,
+        "may_open": not plan.workflow.blockers(plan, DistributionState.OPEN, user=user),
+        "may_close": not plan.workflow.blockers(plan, DistributionState.CLOSED, user=user),
+        "may_record": permissions.may_record_receipt(user, office) and plan.state == DistributionState.OPEN,
+    }
+    return render(request, "assistance/distribution_detail.html", context)
+
+
+def distribution_select(request: HttpRequest, pk: int) -> HttpResponse:
+    plan = selectors.plan_for(request.user, pk)
+    if not permissions.may_plan_distribution(request.user, plan.office_id):
+        raise Http404
+    districts = AdminArea.objects.districts().select_related("parent").order_by("parent__name_tr", "name_tr")
+    form = forms.SelectionForm(request.POST or None, districts=districts)
+    outcome = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        references = form.reference_list()
+        households, unknown = selectors.households_for_selection(
+            request.user,
+            plan,
+            district=data["district"],
+            min_size=data["min_size"],
+            max_size=data["max_size"],
+            references=references,
+        )
+        if unknown:
+            form.add_error("references", _("Not found in this office: %(refs)s.") % {"refs": ", ".join(unknown[:20])})
+        else:
+            described = (
+                _("list of %(n)d references") % {"n": len(references)}
+                if references
+                else ", ".join(
+                    part
+                    for part in (
+                        str(data["district"]) if data["district"] else "",
+                        _("from %(n)d people") % {"n": data["min_size"]} if data["min_size"] else "",
+                        _("up to %(n)d people") % {"n": data["max_size"]} if data["max_size"] else "",
+                    )
+                    if part
+                )
+            )
+            try:
+                outcome = services.distribution_select(
+                    plan=plan, households=households, selection=described, by=request.user
+                )
+            except (ValidationError, PermissionDenied) as exc:
+                for text in _messages_of(exc):
+                    form.add_error(None, text)
+            else:
+                messages.success(
+                    request,
+                    _("%(added)d households entitled; %(already)d were already; %(none)d have a size no line serves.")
+                    % {
+                        "added": len(outcome["added"]),
+                        "already": len(outcome["already"]),
+                        "none": len(outcome["no_band"]),
+                    },
+                )
+                return redirect("distribution-detail", pk=plan.pk)
+    context = {"plan": plan, "form": form, "bands": plan.plan_items.select_related("item")}
+    return render(request, "assistance/distribution_select.html", context)
+
+
+def _plan_step(request: HttpRequest, pk: int, step) -> HttpResponse:
+    plan = selectors.plan_for(request.user, pk)
+    try:
+        transfers = step(plan=plan, by=request.user)
+    except (ValidationError, PermissionDenied, TransitionRefused) as exc:
+        for text in _messages_of(exc):
+            messages.error(request, text)
+    else:
+        messages.success(
+            request,
+            _("%(plan)s: %(state)s; %(n)d transfers on their way.")
+            % {"plan": plan.reference, "state": plan.get_state_display(), "n": len(transfers)},
+        )
+    return redirect("distribution-detail", pk=plan.pk)
+
+
+@require_POST
+def distribution_open(request: HttpRequest, pk: int) -> HttpResponse:
+    return _plan_step(request, pk, services.distribution_open)
+
+
+@require_POST
+def distribution_close(request: HttpRequest, pk: int) -> HttpResponse:
+    return _plan_step(request, pk, services.distribution_close)
+
+
+def distribution_verify(request: HttpRequest, pk: int) -> HttpResponse:
+    """The site's verification screen: type or scan (the card's QR) a reference, or search a name or phone."""
+    from liman.registry import selectors as registry
+
+    plan = selectors.plan_for(request.user, pk)
+    if not permissions.may_record_receipt(request.user, plan.office_id):
+        raise Http404
+    query = request.GET.get("q", "").strip()
+    found = selectors.verify_lookup(request.user, plan, query) if query else []
+    audit.record_read(request.user, found, reason="distribution verification", ip_address=audit.client_address(request))
+    heads = selectors.visible_heads(request.user, [row.household for row in found])
+    rows = []
+    for entitlement in found:
+        members = [m.person for m in registry.household_members(request.user, entitlement.household)]
+        form = forms.ReceiptRecordForm(members=members, prefix=f"e{entitlement.pk}")
+        rows.append((entitlement, form, heads.get(entitlement.household_id, "")))
+    context = {"plan": plan, "query": query, "rows": rows, "progress": selectors.plan_progress(plan)}
+    return render(request, "assistance/distribution_verify.html", context)
+
+
+@require_POST
+def entitlement_receive(request: HttpRequest, pk: int, entitlement_id: int) -> HttpResponse:
+    from django.urls import reverse
+    from django.utils.http import urlencode
+
+    from liman.registry import selectors as registry
+
+    plan = selectors.plan_for(request.user, pk)
+    entitlement = selectors.entitlement_for(request.user, plan, entitlement_id)
+    members = [m.person for m in registry.household_members(request.user, entitlement.household)]
+    form = forms.ReceiptRecordForm(request.POST, members=members, prefix=f"e{entitlement.pk}")
+    back = reverse("distribution-verify", args=[plan.pk]) + "?" + urlencode({"q": entitlement.household.reference})
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for text in errors:
+                messages.error(request, text)
+        return redirect(back)
+    try:
+        services.distribution_receive(
+            entitlement=entitlement,
+            received_by_person=form.person(),
+            received_by_name=form.cleaned_data.get("received_by_name", ""),
+            by=request.user,
+        )
+    except (ValidationError, PermissionDenied) as exc:
+        for text in _messages_of(exc):
+            messages.error(request, text)
+        return redirect(back)
+    messages.success(request, _("%(household)s received.") % {"household": entitlement.household.reference})
+    return redirect("distribution-verify", pk=plan.pk)
+
+
+def distribution_cards(request: HttpRequest, pk: int) -> HttpResponse:
+    """Household cards (reference and QR) of the plan's households, as PDF to print."""
+    from .cards import household_cards_pdf
+
+    plan = selectors.plan_for(request.user, pk)
+    rows = list(selectors.entitlements_for(request.user, plan, state=request.GET.get("state", "").strip()))
+    audit.record_read(request.user, rows, reason="household cards", ip_address=audit.client_address(request))
+    heads = selectors.visible_heads(request.user, [row.household for row in rows])
+    cards = [
+        {
+            "reference": row.household.reference,
+            "head": heads.get(row.household_id, ""),
+            "size": row.household_size,
+            "office": plan.office.name,
+            "plan": f"{plan.reference} · {plan.name}",
+        }
+        for row in rows
+    ]
+    pdf = household_cards_pdf(cards, title=_("Household cards: %(plan)s") % {"plan": plan.reference})
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="cards-{plan.reference}.pdf"'
     return response

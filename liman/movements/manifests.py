@@ -5,21 +5,14 @@ traveller's needs on the way (wheelchair, oxygen, escort) are what the airline m
 
 from __future__ import annotations
 
-import unicodedata
-from pathlib import Path
-
-from django.conf import settings
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from liman.core.pdf import fold, pdf_font_path
 from liman.core.tabular import xlsx_bytes
 
 from .selectors import ManifestRow
-
-#: A Unicode TrueType font for names in Turkish and other Latin scripts; without one the PDF falls back to
-#: the built-in Helvetica, with names folded to the letters it has (ş → s, ı → i).
-DEFAULT_PDF_FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 
 
 def _columns() -> list[str]:
@@ -93,29 +86,17 @@ def manifest_xlsx(flight, legs, rows: list[ManifestRow]) -> bytes:
     return xlsx_bytes({_("Manifest"): lines})
 
 
-def _pdf_font_path() -> str:
-    configured = getattr(settings, "LIMAN_PDF_FONT", DEFAULT_PDF_FONT)
-    return configured if configured and Path(configured).is_file() else ""
-
-
-def _fold(text: str) -> str:
-    """Text Helvetica can print: accents dropped, dotless i as i, anything else outside Latin-1 as '?'."""
-    text = unicodedata.normalize("NFKD", str(text).replace("ı", "i"))
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    return text.encode("latin-1", "replace").decode("latin-1")
-
-
 def manifest_pdf(flight, legs, rows: list[ManifestRow]) -> bytes:
     from fpdf import FPDF
     from fpdf.fonts import FontFace
 
     pdf = FPDF(orientation="landscape", format="A4")
-    font_path = _pdf_font_path()
+    font_path = pdf_font_path()
     if font_path:
         pdf.add_font("Manifest", fname=font_path)
         family, text = "Manifest", str
     else:
-        family, text = "Helvetica", _fold
+        family, text = "Helvetica", fold
     count = len(rows)
     pdf.set_title(text(f"{_('Passenger manifest')} {flight.reference}"))
     pdf.set_subject(text(f"{_('Travellers booked')}: {count}"))

@@ -163,7 +163,7 @@ def test_the_xlsx_manifest_neutralises_formula_like_names(client, istanbul, work
 def test_a_pdf_manifest_prints_turkish_names_with_a_unicode_font(client, ready_case, family, flight, worker, settings):
     from pathlib import Path
 
-    from liman.movements.manifests import DEFAULT_PDF_FONT
+    from liman.core.pdf import DEFAULT_PDF_FONT
 
     if not Path(DEFAULT_PDF_FONT).is_file():
         pytest.skip(f"{DEFAULT_PDF_FONT} is not installed")

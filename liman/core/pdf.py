@@ -1,0 +1,24 @@
+"""What every PDF Liman prints (manifests, household cards) needs: a Unicode font, or text the built-in one prints."""
+
+from __future__ import annotations
+
+import unicodedata
+from pathlib import Path
+
+from django.conf import settings
+
+#: A Unicode TrueType font for names in Turkish and other Latin scripts; without one a PDF falls back to the
+#: built-in Helvetica, with names folded to the letters it has (ş → s, ı → i).
+DEFAULT_PDF_FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+
+
+def pdf_font_path() -> str:
+    configured = getattr(settings, "LIMAN_PDF_FONT", DEFAULT_PDF_FONT)
+    return configured if configured and Path(configured).is_file() else ""
+
+
+def fold(text: str) -> str:
+    """Text Helvetica can print: accents dropped, dotless i as i, anything else outside Latin-1 as '?'."""
+    text = unicodedata.normalize("NFKD", str(text).replace("ı", "i"))
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return text.encode("latin-1", "replace").decode("latin-1")
