@@ -9,11 +9,15 @@ from liman.core.api import ScopedReadOnlyViewSet
 
 from . import selectors
 from .models import (
+    DistributionPlan,
+    Entitlement,
+    EntitlementLine,
     FieldIncident,
     IncidentGroupCount,
     IncidentServiceGiven,
     Item,
     LedgerEntry,
+    PlanItem,
     StockBalance,
     StockLocation,
 )
@@ -127,3 +131,76 @@ class FieldIncidentViewSet(ScopedReadOnlyViewSet):
 
     def get_queryset(self):
         return selectors.incidents_for(self.request.user).prefetch_related("group_counts", "services_given")
+
+
+class PlanItemSerializer(serializers.ModelSerializer):
+    item = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = PlanItem
+        fields = ["item", "min_size", "max_size", "quantity"]
+
+
+class DistributionPlanSerializer(serializers.ModelSerializer):
+    office = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    warehouse = serializers.CharField(source="warehouse.name", read_only=True)
+    site = serializers.CharField(source="site.name", read_only=True)
+    plan_items = PlanItemSerializer(many=True, read_only=True)
+    households = serializers.IntegerField(source="n_entitled", read_only=True)
+    received = serializers.IntegerField(source="n_received", read_only=True)
+    unclaimed = serializers.IntegerField(source="n_unclaimed", read_only=True)
+
+    class Meta:
+        model = DistributionPlan
+        fields = ["id", "reference", "office", "name", "project_code", "warehouse", "site", "starts_on", "ends_on",
+                  "state", "selection", "plan_items", "households", "received", "unclaimed"]  # fmt: skip
+
+
+class DistributionPlanViewSet(ScopedReadOnlyViewSet):
+    """Distribution plans with what each household size receives and how many households were served."""
+
+    serializer_class = DistributionPlanSerializer
+    queryset = DistributionPlan.objects.all()
+
+    def get_queryset(self):
+        return selectors.plans_for(self.request.user).prefetch_related("plan_items__item")
+
+
+class EntitlementLineSerializer(serializers.ModelSerializer):
+    item = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = EntitlementLine
+        fields = ["item", "quantity"]
+
+
+class EntitlementSerializer(serializers.ModelSerializer):
+    plan = serializers.SlugRelatedField(slug_field="reference", read_only=True)
+    household = serializers.SlugRelatedField(slug_field="reference", read_only=True)
+    lines = EntitlementLineSerializer(many=True, read_only=True)
+    received_by_member = serializers.SlugRelatedField(
+        source="received_by_person", slug_field="reference", read_only=True, allow_null=True
+    )
+    recorded_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+
+    class Meta:
+        model = Entitlement
+        fields = ["id", "plan", "household", "household_size", "state", "lines", "received_at", "received_by_member",
+                  "received_by_name", "recorded_by"]  # fmt: skip
+
+
+class EntitlementViewSet(ScopedReadOnlyViewSet):
+    """Each household's entitlement under a plan and its receipt; `?plan=REF` for one plan."""
+
+    serializer_class = EntitlementSerializer
+    queryset = Entitlement.objects.all()
+
+    def get_queryset(self):
+        rows = (
+            Entitlement.objects.visible_to(self.request.user)
+            .select_related("plan", "household", "received_by_person", "recorded_by")
+            .prefetch_related("lines__item")
+            .order_by("plan__reference", "household__reference")
+        )
+        plan = self.request.query_params.get("plan", "").strip()
+        return rows.filter(plan__reference=plan.upper()) if plan else rows

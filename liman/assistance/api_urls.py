@@ -8,5 +8,7 @@ router.register("stock/locations", api.StockLocationViewSet, basename="stock-loc
 router.register("stock/balances", api.StockBalanceViewSet, basename="stock-balance")
 router.register("stock/entries", api.LedgerEntryViewSet, basename="stock-entry")
 router.register("incidents", api.FieldIncidentViewSet, basename="incident")
+router.register("distributions/entitlements", api.EntitlementViewSet, basename="entitlement")
+router.register("distributions", api.DistributionPlanViewSet, basename="distribution")
 
 urlpatterns = router.urls

@@ -17,7 +17,7 @@ from liman.assistance.models import DistributionPlan, Entitlement
 from liman.core.choices import Role
 from liman.core.models import AuditEvent
 from tests.assistance.test_distributions import household
-from tests.factories import staff
+from tests.factories import OfficeFactory, staff
 
 
 def decode_cards(pdf: bytes) -> list[str]:
@@ -121,3 +121,26 @@ def test_verification_is_for_distribution_staff_of_the_office(client, world, izm
     assert client.get(reverse("distribution-cards", args=[plan.pk])).status_code == 404
     client.force_login(world["officer"])
     assert client.get(reverse("distribution-verify", args=[plan.pk])).status_code == 404
+
+
+def test_distributions_in_the_api_cost_the_same_few_queries(client, world, istanbul, keeper, warehouse, blankets,
+                                                            django_assert_max_num_queries):  # fmt: skip
+    today = timezone.localdate()
+    for number in range(3):
+        plan = services.distribution_plan_create(
+            office=istanbul, name=f"Round {number}", project_code="P", warehouse=warehouse, site=world["site"],
+            starts_on=today, ends_on=today, items=[(blankets, 1, 2, 1), (blankets, 3, None, 2)], by=world["officer"],
+        )  # fmt: skip
+        services.distribution_select(plan=plan, households=world["homes"], selection="", by=world["officer"])
+    client.force_login(world["distributor"])
+    for route in ("/api/distributions/", "/api/distributions/entitlements/"):
+        with django_assert_max_num_queries(12):
+            response = client.get(route)
+        assert response.status_code == 200 and response.json()["count"] in (3, 9)
+    rows = client.get(f"/api/distributions/entitlements/?plan={plan.reference}").json()["results"]
+    assert sorted(row["lines"][0]["quantity"] for row in rows) == [1, 1, 2]  # households of 2, 1 and 4 people
+    plans = client.get("/api/distributions/").json()["results"]
+    assert {row["households"] for row in plans} == {3} and plans[0]["plan_items"][0]["item"] == "BLANKET"
+    client.force_login(staff(Role.DISTRIBUTION, OfficeFactory(code="EDR")))
+    assert client.get("/api/distributions/").json()["count"] == 0
+    assert client.get(f"/api/distributions/{plan.pk}/").status_code == 404
