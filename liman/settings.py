@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "liman.movements.apps.MovementsConfig",
     "liman.cases.apps.CasesConfig",
     "liman.assistance.apps.AssistanceConfig",
+    "liman.cash.apps.CashConfig",
     "liman.dtm.apps.DtmConfig",
 ]
 
@@ -286,6 +287,11 @@ if IS_PRODUCTION and (not LIMAN_FIELD_KEYS or not LIMAN_BLIND_INDEX_KEY):
 LIMAN_AUDIT_KEY = env_list("LIMAN_AUDIT_KEY")
 if IS_PRODUCTION and not LIMAN_AUDIT_KEY:
     raise ImproperlyConfigured("LIMAN_AUDIT_KEY must be set in production.")
+# Payment files to providers are signed (Ed25519, detached): 32 random bytes, URL-safe base64. Held outside the
+# database; providers get the public key (`liman cash public-key`). In development a key is created under var/.
+LIMAN_PAYMENT_SIGNING_KEY = env_str("LIMAN_PAYMENT_SIGNING_KEY", "")
+if IS_PRODUCTION and not LIMAN_PAYMENT_SIGNING_KEY:
+    raise ImproperlyConfigured("LIMAN_PAYMENT_SIGNING_KEY must be set in production.")
 
 # Counter-trafficking: the reflection period after identification (DOMAIN.md: 30 days), and the smallest
 # group of victims a CTDC export may publish.

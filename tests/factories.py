@@ -793,3 +793,71 @@ SCOPED_FACTORIES.update(
         )
     }  # fmt: skip
 )
+
+
+def _cash_world(office: Office, marker: str) -> list:
+    """A cash programme of `office` with a targeting run, enrolments, and a cycle approved by a second person, sent
+    and partly reconciled."""
+    import datetime
+
+    from liman.cash import services as cash
+    from liman.cash.choices import PaymentStatus
+    from liman.registry import services as registry
+
+    officer = staff(Role.PROGRAMME_OFFICER, office, username=f"{marker.lower()}-cash-officer")
+    approver = staff(Role.CASH_APPROVER, office, username=f"{marker.lower()}-cash-approver")
+    for n in range(2):
+        head = registry.person_register(
+            office=office,
+            data=registry.PersonInput(
+                first_name=f"{marker}payee{n}", family_name=f"{marker}Cash{n}", sex="F", nationality="SYR",
+                birth_date=datetime.date(1980 + 7 * n, 1, 1), legal_status="temporary_protection",
+                legal_status_since=datetime.date(2020, 1, 1),
+            ),
+            by=None,
+        )  # fmt: skip
+        registry.household_create(office=office, head=head, by=None)
+    programme = cash.programme_create(
+        code=f"{marker}-MPC", name=f"{marker} cash", offices=[office], eligibility="legal_status_current",
+        transfer_value="13000", by=officer,
+    )  # fmt: skip
+    run = cash.targeting_run(programme=programme, office=office, by=officer)
+    cash.enrol(run=run, by=officer)
+    cycle = cash.cycle_create(programme=programme, office=office, provider="generic_csv", by=officer)
+    cash.cycle_verify(cycle=cycle, by=officer)
+    cash.cycle_approve(cycle=cycle, by=approver)
+    cash.cycle_export(cycle=cycle, by=officer)
+    first = cycle.payments.select_related("household").first()
+    cash.reconcile_rows(
+        cycle=cycle,
+        rows=[{"reference": first.household.reference, "amount": "13000.00", "status": PaymentStatus.PAID,
+               "date": "2026-12-01", "transaction_id": f"{marker}-TX"}],
+        by=officer,
+    )  # fmt: skip
+    return [
+        programme,
+        *programme.rule_versions.all(),
+        run,
+        *run.results.all(),
+        *programme.enrolments.all(),
+        cycle,
+        *cycle.payments.all(),
+    ]
+
+
+from liman.cash import models as _cash_models  # noqa: E402
+
+SCOPED_FACTORIES.update(
+    {
+        model: _cash_world
+        for model in (
+            _cash_models.CashProgramme,
+            _cash_models.RuleVersion,
+            _cash_models.TargetingRun,
+            _cash_models.TargetingResult,
+            _cash_models.Enrolment,
+            _cash_models.PaymentCycle,
+            _cash_models.Payment,
+        )
+    }  # fmt: skip
+)

@@ -45,7 +45,7 @@ def _read_dev_keys() -> list[str]:
     return [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-_NAMED_KEYS = ("blind-index ", "audit ")
+_NAMED_KEYS = ("blind-index ", "audit ", "payment-signing ")
 
 
 def field_keys() -> list[str]:
@@ -84,6 +84,49 @@ def audit_seal(message: bytes, *, key_id: str | None = None) -> tuple[str, str]:
     if key is None:
         raise KeyError(key_id)
     return key_id, hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+@cache
+def _payment_private_key():
+    """The Ed25519 key payment files are signed with (`LIMAN_PAYMENT_SIGNING_KEY`: 32 bytes, base64; in development
+    a key is created under var/ beside the field keys). Held outside the database: whoever can change a payment
+    list in the database cannot sign a file for it."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    encoded = getattr(settings, "LIMAN_PAYMENT_SIGNING_KEY", "")
+    if not encoded:
+        lines = _read_dev_keys()
+        found = [line.split(" ", 1)[1] for line in lines if line.startswith("payment-signing ")]
+        if found:
+            encoded = found[0]
+        else:
+            encoded = base64.urlsafe_b64encode(os.urandom(32)).decode()
+            _dev_key_file().write_text("\n".join([*lines, f"payment-signing {encoded}"]) + "\n", encoding="utf-8")
+    return Ed25519PrivateKey.from_private_bytes(base64.urlsafe_b64decode(encoded))
+
+
+def payment_public_key_pem() -> str:
+    """The public half, given to payment providers so that they can check a file came unchanged from Liman."""
+    from cryptography.hazmat.primitives import serialization
+
+    public = _payment_private_key().public_key()
+    return public.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+
+
+def payment_sign(data: bytes) -> str:
+    """A detached Ed25519 signature of `data`, base64."""
+    return base64.b64encode(_payment_private_key().sign(data)).decode()
+
+
+def payment_verify(data: bytes, signature: str) -> bool:
+    """Whether `signature` (base64) is Liman's signature of exactly `data`."""
+    from cryptography.exceptions import InvalidSignature
+
+    try:
+        _payment_private_key().public_key().verify(base64.b64decode(signature.strip(), validate=True), data)
+    except (InvalidSignature, ValueError):
+        return False
+    return True
 
 
 @cache

@@ -1,0 +1,60 @@
+"""Programme rules: typed, checked when saved, shown in words, evaluated clause by clause."""
+
+import decimal
+
+import pytest
+
+from liman.cash import rules
+
+FACTS = {
+    "nationality": "SYR", "legal_status": "temporary_protection", "legal_status_current": True, "province": "TUR034",
+    "district": "TUR034001", "household_size": 5, "children": 3, "under_five": 1, "elderly": 0, "adults": 2,
+    "dependency_ratio": 1.5, "has_disability": True, "members_with_disability": 1,
+    "vulnerabilities": ("single_parent",), "female_headed": True, "enrolled_elsewhere": False, "departed": False,
+}  # fmt: skip
+
+
+def test_a_rule_is_evaluated_clause_by_clause_with_reasons():
+    compiled = rules.CompiledRules(
+        'nationality in ["SYR", "AFG"] and household_size >= 6 and not departed',
+        "13000 + 2000 * (household_size - 2) + (has_disability ? 3000 : 0)",
+    )
+    outcome = compiled.evaluate(FACTS)
+    assert not outcome.eligible and outcome.amount == 0
+    assert [met for _text, met in outcome.reasons] == [True, False, True]
+    assert "household size is at least 6" in outcome.reasons[1][0]
+    outcome = compiled.evaluate(dict(FACTS, household_size=6))
+    assert outcome.eligible and outcome.amount == decimal.Decimal(13000 + 8000 + 3000)
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "message"),
+    [
+        ("income > 3", "eligibility", "not a fact a rule can read"),
+        ("household_size >", "eligibility", "cannot be read"),
+        ("household_size + 1", "eligibility", "answers yes or no"),
+        ("household_size > 2", "transfer_value", "gives an amount"),
+        ("nationality + 1 > 2", "eligibility", "types"),
+        ("", "eligibility", "Write the rule"),
+        ("__import__('os')", "eligibility", "cannot be read|not a fact"),
+    ],
+)
+def test_a_bad_rule_is_refused_with_what_is_wrong(text, kind, message):
+    with pytest.raises(rules.RuleProblem, match=message):
+        rules.compile_rule(text, kind=kind)
+
+
+def test_a_rule_reads_in_words():
+    words = rules.describe(
+        'legal_status_current and nationality in ["SYR"] and household_size >= 3', kind="eligibility"
+    )
+    assert words == (
+        "the head holds a legal status in force and nationality of the head (ISO 3166-1 alpha-3) is one of “SYR” "
+        "and household size is at least 3"
+    )
+
+
+def test_protection_vulnerabilities_are_not_facts():
+    assert "victim_of_trafficking" not in rules.RULE_VULNERABILITIES
+    assert "survivor_of_violence" not in rules.RULE_VULNERABILITIES
+    assert "single_parent" in rules.RULE_VULNERABILITIES
