@@ -106,6 +106,8 @@ class TargetingRun(models.Model):
     )
     households = models.PositiveIntegerField(_("households checked"), default=0)
     eligible = models.PositiveIntegerField(_("eligible"), default=0)
+    #: The rule's clauses in words, in the order each result's `met` answers them.
+    clauses = models.JSONField(_("clauses"), default=list)
     progress = models.ForeignKey(
         "core.TaskProgress", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -128,7 +130,8 @@ class TargetingResult(models.Model):
     household = models.ForeignKey("registry.Household", on_delete=models.CASCADE, related_name="+")
     eligible = models.BooleanField(_("eligible"))
     amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2, default=0)
-    reasons = models.JSONField(_("reasons"), default=list)
+    #: For each of the run's clauses, whether the household met it.
+    met = models.JSONField(_("clauses met"), default=list)
 
     scope = Scope(office="run__office", roles=CASH_READ_ROLES)
     objects = ScopedQuerySet.as_manager()
@@ -140,6 +143,11 @@ class TargetingResult(models.Model):
 
     def __str__(self) -> str:
         return f"{self.household_id}: {'eligible' if self.eligible else 'not eligible'}"
+
+    @property
+    def reasons(self) -> list[tuple[str, bool]]:
+        """(clause in words, met?) for each clause of the run's rule."""
+        return list(zip(self.run.clauses, self.met, strict=False))
 
 
 class Enrolment(models.Model):

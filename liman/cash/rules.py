@@ -150,8 +150,7 @@ def _words(node) -> str:
 
 def describe(text: str, *, kind: str) -> str:
     """The rule in words, for the programme page (the rule must compile)."""
-    words = _words(compile_rule(text, kind=kind).statement.expression)
-    return words[1:-1] if words.startswith("(") and words.endswith(")") else words
+    return _unwrap(_words(compile_rule(text, kind=kind).statement.expression))
 
 
 def clauses(rule: rule_engine.Rule) -> list:
@@ -162,37 +161,53 @@ def clauses(rule: rule_engine.Rule) -> list:
 # --- evaluation ---------------------------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(frozen=True)
 class Outcome:
     eligible: bool
     amount: decimal.Decimal
-    #: (clause in words, met?) for each top-level term of the eligibility rule.
-    reasons: list[tuple[str, bool]]
+    #: Met or not, for each of `CompiledRules.clause_words` (the top-level terms, then "gives an amount").
+    met: tuple[bool, ...]
 
 
 class CompiledRules:
-    """One rule version compiled once, evaluated for many households."""
+    """One rule version compiled once, evaluated for many households. Households with the same facts get the same
+    outcome, so each distinct set of facts is evaluated once (a registry has far fewer than it has households)."""
 
     def __init__(self, eligibility: str, transfer_value: str):
         self.eligibility = compile_rule(eligibility, kind="eligibility")
         self.transfer_value = compile_rule(transfer_value, kind="transfer_value")
-        self.terms = [(term, _words(term)) for term in clauses(self.eligibility)]
+        self.terms = clauses(self.eligibility)
+        self.clause_words = [_unwrap(_words(term)) for term in self.terms] + [
+            _("the transfer value rule gives an amount")
+        ]
+        self._seen: dict[tuple, Outcome] = {}
 
     def evaluate(self, facts: dict) -> Outcome:
-        reasons = []
-        eligible = True
-        for term, words in self.terms:
-            met = bool(term.evaluate(facts))
-            eligible &= met
-            reasons.append((words[1:-1] if words.startswith("(") and words.endswith(")") else words, met))
+        key = tuple(facts[name] for name in FACTS)
+        found = self._seen.get(key)
+        if found is None:
+            found = self._seen[key] = self._evaluate(facts)
+        return found
+
+    def _evaluate(self, facts: dict) -> Outcome:
+        met = [bool(term.evaluate(facts)) for term in self.terms]
         amount = decimal.Decimal(0)
-        if eligible:
+        if all(met):
             value = self.transfer_value.evaluate(facts)
-            amount = decimal.Decimal(str(value)).quantize(decimal.Decimal("1"), rounding=decimal.ROUND_HALF_UP)
-            if amount <= 0:
-                eligible = False
-                reasons.append((_("the transfer value rule gives no amount"), False))
-        return Outcome(eligible=eligible, amount=amount, reasons=reasons)
+            amount = max(
+                decimal.Decimal(str(value)).quantize(decimal.Decimal("1"), rounding=decimal.ROUND_HALF_UP),
+                decimal.Decimal(0),
+            )
+        met.append(amount > 0 or not all(met))
+        eligible = all(met)
+        return Outcome(eligible=eligible, amount=amount if eligible else decimal.Decimal(0), met=tuple(met))
+
+    def reasons(self, outcome: Outcome) -> list[tuple[str, bool]]:
+        return list(zip(self.clause_words, outcome.met, strict=True))
+
+
+def _unwrap(words: str) -> str:
+    return words[1:-1] if words.startswith("(") and words.endswith(")") else words
 
 
 # --- the facts of households, in bulk ------------------------------------------------------------------------

@@ -140,7 +140,14 @@ def targeting_run(
     version = programme.current_rules
     compiled = rules.CompiledRules(version.eligibility, version.transfer_value)
     if run is None:
-        run = record_create(TargetingRun(programme=programme, office=office, rules=version, started_by=by), by=by)
+        run = record_create(
+            TargetingRun(
+                programme=programme, office=office, rules=version, started_by=by, clauses=compiled.clause_words
+            ),
+            by=by,
+        )
+    elif not run.clauses:
+        run = record_update(run, by=by, changes={"clauses": compiled.clause_words})
     ids = list(
         Household.objects.filter(office=office, members__isnull=False)
         .distinct()
@@ -161,7 +168,7 @@ def targeting_run(
                     household_id=household_id,
                     eligible=outcome.eligible,
                     amount=outcome.amount,
-                    reasons=[[text, met] for text, met in outcome.reasons],
+                    met=list(outcome.met),
                 )
             )
         TargetingResult.objects.bulk_create(results, batch_size=2_000)

@@ -47,7 +47,8 @@ def test_targeting_gives_each_household_its_outcome_and_reasons(enrolled, househ
     big = results[households["big"].pk]
     assert big.eligible and big.amount == decimal.Decimal(13000 + 2000 * 3)
     iraqi = results[households["iraqi"].pk]
-    assert not iraqi.eligible and [met for _t, met in iraqi.reasons] == [True, False, True, True]
+    assert not iraqi.eligible and [met for _t, met in iraqi.reasons] == [True, False, True, True, True]
+    assert iraqi.reasons[1][0].startswith("nationality of the head")
     assert not results[households["single"].pk].eligible
     assert Enrolment.objects.count() == 3
 
