@@ -5,7 +5,18 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .choices import AgeGroup, Authority, HowMet, IncidentService, LocationKind, LossReason, Sex, Terrain
+from .choices import (
+    AgeGroup,
+    Authority,
+    HowMet,
+    IncidentService,
+    ItemCategory,
+    LocationKind,
+    LossReason,
+    Sex,
+    Terrain,
+    Unit,
+)
 from .models import StockBalance
 
 
@@ -184,6 +195,14 @@ ItemLineFormSet = forms.formset_factory(ItemLineForm, extra=4)
 
 
 # --- locations and distributions ----------------------------------------------------------------------------
+
+
+class ItemForm(forms.Form):
+    code = forms.CharField(label=_("Code"), max_length=32, help_text=_("Short and unique, e.g. WINTER-JACKET."))
+    name = forms.CharField(label=_("Name"), max_length=120)
+    unit = forms.ChoiceField(label=_("Unit"), choices=Unit.choices)
+    category = forms.ChoiceField(label=_("Category"), choices=ItemCategory.choices)
+    tracks_lots = forms.BooleanField(label=_("Tracked by lot and expiry"), required=False)
 
 
 class LocationForm(forms.Form):

@@ -5,6 +5,8 @@ from __future__ import annotations
 from liman.core.access import has_role
 from liman.core.choices import Role
 
+#: Who adds items to the shared catalogue (any office's warehouse staff, administrators).
+CATALOGUE_ROLES = frozenset({Role.WAREHOUSE, Role.ADMINISTRATOR})
 #: Warehouse staff receive, dispatch, count and report losses.
 STOCK_KEEPER_ROLES = frozenset({Role.WAREHOUSE})
 #: A transfer is received by whoever keeps the receiving location: a warehouse, a mobile team's van, a

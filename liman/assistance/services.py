@@ -67,6 +67,14 @@ def _require(allowed: bool, message: str) -> None:
 
 
 def item_create(*, code: str, name: str, unit: str, category: str, tracks_lots: bool = False, by: User | None) -> Item:
+    """A new item in the catalogue shared by every office."""
+    if by is not None:
+        _require(
+            permissions.has_role(by, permissions.CATALOGUE_ROLES),
+            _("Warehouse staff or an administrator add items to the catalogue."),
+        )
+    if Item.objects.filter(code=code.strip().upper()).exists():
+        raise ValidationError({"code": _("The catalogue has an item %(code)s already.") % {"code": code.upper()}})
     return record_create(
         Item(code=code.strip().upper(), name=name.strip(), unit=unit, category=category, tracks_lots=tracks_lots),
         by=by,

@@ -27,6 +27,7 @@ urlpatterns += [
 
 urlpatterns += [
     path("stock/locations/new/", views.location_create, name="stock-location-create"),
+    path("stock/items/new/", views.item_create, name="stock-item-create"),
     path("distributions/", views.distribution_list, name="distribution-list"),
     path("distributions/new/", views.distribution_create, name="distribution-create"),
     path("distributions/<int:pk>/", views.distribution_detail, name="distribution-detail"),

@@ -54,6 +54,7 @@ def stock_overview(request: HttpRequest) -> HttpResponse:
         "in_transit": selectors.transfers_for(request.user, in_transit=True)[:50],
         "pending_losses": selectors.losses_for(request.user, pending=True)[:50],
         "may_receive": has_role(request.user, permissions.TRANSFER_RECEIVE_ROLES),
+        "may_add": has_role(request.user, permissions.CATALOGUE_ROLES),
     }
     return render(request, "assistance/stock_overview.html", context)
 
@@ -401,6 +402,21 @@ def location_create(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("%(location)s added.") % {"location": location})
             return redirect("stock-location", pk=location.pk)
     return render(request, "assistance/stock_form.html", {"form": form, "title": _("Add a stock location")})
+
+
+@role_required(permissions.CATALOGUE_ROLES)
+def item_create(request: HttpRequest) -> HttpResponse:
+    form = forms.ItemForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            item = services.item_create(**form.cleaned_data, by=request.user)
+        except (ValidationError, PermissionDenied) as exc:
+            for text in _messages_of(exc):
+                form.add_error(None, text)
+        else:
+            messages.success(request, _("%(item)s added to the catalogue.") % {"item": item})
+            return redirect("stock-overview")
+    return render(request, "assistance/stock_form.html", {"form": form, "title": _("Add an item to the catalogue")})
 
 
 # --- in-kind distributions ----------------------------------------------------------------------------------

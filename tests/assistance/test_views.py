@@ -119,3 +119,24 @@ def test_the_stock_report_is_xlsx_neutralised_and_audited(client, warehouse, bla
     assert rows[0][:3] == ("office", "location", "kind")
     assert rows[1][1] == "Istanbul warehouse" and rows[1][9] == 4
     assert AuditEvent.objects.filter(action="export", object_type="assistance.stockbalance").exists()
+
+
+def test_warehouse_staff_add_an_item_and_a_site_and_others_cannot(client, keeper, istanbul):
+    from liman.assistance.models import Item, StockLocation
+
+    client.force_login(keeper)
+    response = client.post(
+        "/stock/items/new/", {"code": "winter-jacket", "name": "Winter jacket", "unit": "piece", "category": "clothing"}
+    )
+    assert response.status_code == 302 and Item.objects.get(code="WINTER-JACKET").name == "Winter jacket"
+    again = client.post(
+        "/stock/items/new/", {"code": "WINTER-JACKET", "name": "Jacket", "unit": "piece", "category": "clothing"}
+    )
+    assert "has an item WINTER-JACKET already" in again.content.decode()
+    response = client.post(
+        "/stock/locations/new/", {"office": istanbul.pk, "kind": "site", "name": "Bağcılar point", "vehicle_plate": ""}
+    )
+    assert response.status_code == 302 and StockLocation.objects.get(name="Bağcılar point").kind == "site"
+    client.force_login(staff(Role.VIEWER, istanbul, username="viewer.ist"))
+    assert client.get("/stock/items/new/").status_code == 404
+    assert client.get("/stock/locations/new/").status_code == 404
