@@ -37,6 +37,7 @@ class FormTarget(models.TextChoices):
     FLOW_COUNT = "flow_count", _("Flow monitoring count")
     PRESENCE = "presence", _("Migrant presence figures")
     DATASET = "dataset", _("Generic dataset")
+    BORDER_INCIDENT = "border_incident", _("Border mobile team's field incident")
 
 
 class SubmissionState(models.TextChoices):

@@ -6,6 +6,11 @@ presence figures and the coast guard's Aegean apprehensions and rescues (figures
 demo XLSForms published for the DTM offices and bound to their targets, one field user per DTM office
 (password: the demo password) and two submissions as ODK Collect sends them (one processed, one waiting
 for review with its reason).
+
+The border mobile teams (Edirne, İzmir) get the shipped form `liman_border_incident` and one field user per
+van of their office (`edr.van1` …, the demo password), mapped to it; one incident sent from `edr.van1` is
+recorded, its items issued from the van. The vans are the assistance seeder's (it runs before this one); an
+office without a van (a database seeded without stock) gets neither form nor van users.
 """
 
 from __future__ import annotations
@@ -15,6 +20,8 @@ import random
 import uuid
 from pathlib import Path
 
+from liman.assistance.choices import LocationKind
+from liman.assistance.models import StockLocation
 from liman.core.demo import DEMO_PASSWORD
 from liman.core.models import AdminArea, Office
 
@@ -55,6 +62,9 @@ DEMO_FORMS = {
     "IZM": [("dtm_flow_count", FLOW_CODE), ("dtm_flow_survey", FLOW_CODE)],
     "ANK": [("mpm_presence", MPM_CODE)],
 }
+#: The offices of the border mobile teams, which send field incidents from their vans.
+BORDER_OFFICES = ["EDR", "IZM"]
+BORDER_FORM = "liman_border_incident"
 FORM_TARGETS = {
     "dtm_site_assessment": FormTarget.SITE_ASSESSMENT,
     "dtm_flow_count": FormTarget.FLOW_COUNT,
@@ -82,6 +92,7 @@ def seed_dtm(rng: random.Random, seed: int) -> None:
     _seed_forms(offices, operations)
     _seed_field_users(offices)
     _seed_submissions(offices)
+    _seed_border_teams(offices)
 
 
 def _seed_earthquake(rng: random.Random, offices: dict[str, Office]) -> Operation:
@@ -352,12 +363,91 @@ def _seed_submissions(offices: dict[str, Office]) -> None:
     )
 
 
+def van_username(office_code: str, number: int) -> str:
+    """The demo field user of an office's `number`th van: `edr.van1`."""
+    return f"{office_code.lower()}.van{number}"
+
+
+def _seed_border_teams(offices: dict[str, Office]) -> None:
+    """The border incident form for the mobile teams' offices, a field user per van, and one incident sent from
+    Edirne's first van as ODK Collect sends it."""
+    path = FORMS_DIR / f"{BORDER_FORM}.xlsx"
+    for code in BORDER_OFFICES:
+        vans = list(
+            StockLocation.objects.filter(office=offices[code], kind=LocationKind.VEHICLE, is_active=True).order_by(
+                "name"
+            )
+        )
+        if not vans:
+            continue
+        # Bound on upload to the border-incident target (a shipped form): nothing to map.
+        services.form_upload(office=offices[code], content=path.read_bytes(), file_name=path.name, by=None)
+        for number, van in enumerate(vans, start=1):
+            if not FieldUser.objects.filter(username=van_username(code, number)).exists():
+                services.field_user_create(
+                    office=offices[code],
+                    username=van_username(code, number),
+                    name=f"Mobile team, {van.name}",
+                    password=DEMO_PASSWORD,
+                    vehicle=van,
+                    by=None,
+                )
+    field_user = FieldUser.objects.filter(username=van_username("EDR", 1)).first()
+    if field_user is None:
+        return
+    form = Form.objects.get(office=offices["EDR"], form_id=BORDER_FORM)
+    # A family group met by the gendarmerie near the Meriç at dawn: water, food packs and blankets from the van.
+    body = (
+        "<start>2026-11-14T05:52:10.118+03:00</start><end>2026-11-14T06:21:47.902+03:00</end>"
+        "<today>2026-11-14</today><deviceid>collect:Qm4Tz8Lr2Xv6Bn1c</deviceid><username>edr.van1</username>"
+        "<incident><occurred_at>2026-11-14T05:40:00.000+03:00</occurred_at><province>TUR022</province>"
+        "<district>TUR022007</district><location>41.18302 26.41544 31.0 8.0</location><terrain>land</terrain>"
+        "<authority>gendarmerie</authority><how_met>apprehension</how_met></incident>"
+        + "".join(
+            f"<person><sex>{sex}</sex><age_group>{age}</age_group><nationality_listed>{nationality}"
+            f"</nationality_listed><nationality_other/><nationality>{nationality}</nationality><count>{count}</count>"
+            f"<children_in_entry>{count if age in ('0_4', '5_17') else 0}</children_in_entry>"
+            f"<women_in_entry>{count if sex == 'f' and age != '0_4' else 0}</women_in_entry></person>"
+            for sex, age, nationality, count in (
+                ("m", "18_59", "AFG", 7), ("f", "18_59", "AFG", 3), ("f", "5_17", "AFG", 2), ("m", "0_4", "AFG", 1),
+                ("m", "18_59", "IRQ", 4),
+            )
+        )
+        + "<people_met>17</people_met><children_met>3</children_met><women_met>5</women_met>"
+        "<people_checked>OK</people_checked>"
+        "<vulnerable><unaccompanied_children>0</unaccompanied_children><pregnant_women>1</pregnant_women>"
+        "<injured>1</injured><with_disability>0</with_disability></vulnerable>"
+        "<referrals><referred_to_case>0</referred_to_case><referred_to_health>1</referred_to_health>"
+        "<referred_to_pmm>17</referred_to_pmm><referral_note>Handed over to the PMM in Edirne; the injured man "
+        "taken to the state hospital</referral_note></referrals>"
+        "<services><service_interpretation>17</service_interpretation><service_first_aid>1</service_first_aid>"
+        "<service_psychosocial>2</service_psychosocial><service_information>17</service_information>"
+        "<service_referral>1</service_referral></services>"
+        "<item><item_code>WATER-1L5</item_code><quantity>17</quantity></item>"
+        "<item><item_code>FOOD-PACK</item_code><quantity>17</quantity></item>"
+        "<item><item_code>BLANKET</item_code><quantity>10</quantity></item>"
+        "<note>Met at dawn near the river after crossing; wet and cold</note>"
+    )  # fmt: skip
+    services.submission_receive(office=offices["EDR"], xml=_collect_xml(form, body), field_user=field_user)
+
+
 def demo_login_lines(server: str = "http://127.0.0.1:8000") -> list[str]:
     """What `liman seed` prints about ODK Collect: the field users, their password, and a command to try."""
     users = ", ".join(field_username(code) for code in FIELD_OFFICES)
     example = field_username("HTY")
-    return [
+    lines = [
         f"  ODK Collect / KoboCollect: server {server}/openrosa, field users {users},",
         f"    password {DEMO_PASSWORD}; QR codes on {server}/dtm/field-users/ . Try:",
         f"    curl -u {example}:{DEMO_PASSWORD} -H 'X-OpenRosa-Version: 1.0' {server}/openrosa/formList",
     ]
+    vans = list(
+        FieldUser.objects.filter(vehicle__isnull=False, office__code__in=BORDER_OFFICES)
+        .order_by("username")
+        .values_list("username", flat=True)
+    )
+    if vans:
+        lines.append(
+            f"    Border mobile teams send incidents ({BORDER_FORM}) as {', '.join(vans)}: the items are issued "
+            "from their van."
+        )
+    return lines

@@ -106,6 +106,23 @@ class FormBindingForm(forms.Form):
         return {spec.key: self.cleaned_data.get(name, "") for spec, name in self.mapping_fields}
 
 
+class VehicleField(forms.ModelChoiceField):
+    """A mobile team's van, shown with its office and plate."""
+
+    def label_from_instance(self, van):
+        return f"{van.office.code} · {van.name} ({van.vehicle_plate})"
+
+
+def _vehicle_field(vehicles) -> VehicleField:
+    return VehicleField(
+        label=_("Team's vehicle"),
+        queryset=vehicles,
+        required=False,
+        empty_label=_("— none —"),
+        help_text=_("For a border mobile team: the items given at an incident are issued from this van's stock."),
+    )
+
+
 class FieldUserCreateForm(forms.Form):
     username = forms.RegexField(
         label=_("User name"),
@@ -116,9 +133,17 @@ class FieldUserCreateForm(forms.Form):
     )
     name = forms.CharField(label=_("Name of the enumerator"), max_length=120, required=False)
 
-    def __init__(self, *args, offices, **kwargs):
+    def __init__(self, *args, offices, vehicles=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields = {"office": _office_field(offices), **self.fields}
+        if vehicles is not None and vehicles.exists():
+            self.fields["vehicle"] = _vehicle_field(vehicles)
+
+
+class FieldUserVehicleForm(forms.Form):
+    def __init__(self, *args, vehicles, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["vehicle"] = _vehicle_field(vehicles)
 
 
 class FieldUserPasswordForm(forms.Form):

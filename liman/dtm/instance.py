@@ -137,6 +137,18 @@ def parse_int(text) -> int:
     return int(float(value))
 
 
+def parse_datetime(text) -> datetime.datetime:
+    """An ODK dateTime `2026-11-14T21:40:00.000+03:00` (naive when the phone sent no offset); a date alone is its
+    midnight."""
+    value = str(text).strip()
+    try:
+        return datetime.datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise ValueError(
+            _("%(text)s is not a date and time (expected YYYY-MM-DDTHH:MM:SS+03:00)") % {"text": repr(text)}
+        ) from exc
+
+
 def parse_date(text) -> datetime.date:
     """`2023-02-14` or an ODK dateTime `2023-02-14T09:30:00.000+03:00` (its date)."""
     value = str(text).strip()

@@ -190,6 +190,17 @@ class FieldUser(models.Model):
         ],
     )
     name = models.CharField(_("name"), max_length=120, blank=True)
+    #: The mobile team's van this phone's team works from: incidents it sends name it, and their items are issued
+    #: from its stock.
+    vehicle = models.ForeignKey(
+        "assistance.StockLocation",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("team's vehicle"),
+        help_text=_("For a border mobile team: the van the items given at an incident are issued from."),
+    )
     password_hash = models.CharField(max_length=256, editable=False)
     digest_ha1 = EncryptedTextField(editable=False)
     digest_realm = models.CharField(max_length=100, editable=False)
@@ -209,6 +220,17 @@ class FieldUser(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.username})" if self.name else self.username
+
+    def clean(self):
+        from liman.assistance.choices import LocationKind
+
+        if self.vehicle_id and self.office_id:
+            if self.vehicle.kind != LocationKind.VEHICLE:
+                raise ValidationError({"vehicle": _("%(location)s is not a vehicle.") % {"location": self.vehicle}})
+            if self.vehicle.office_id != self.office_id:
+                raise ValidationError(
+                    {"vehicle": _("%(vehicle)s belongs to another office.") % {"vehicle": self.vehicle}}
+                )
 
 
 class FieldLoginThrottle(models.Model):
@@ -289,6 +311,18 @@ class Submission(models.Model):
     )
     received_at = models.DateTimeField(_("received"), default=timezone.now, db_index=True)
     processed_at = models.DateTimeField(null=True, blank=True)
+    #: The field incident this submission became (a border mobile team's form). Kept here, not on the incident:
+    #: assistance comes before dtm and knows nothing of submissions. One incident per submission, and an
+    #: incident is never built twice from it (its items were issued from the van).
+    incident = models.OneToOneField(
+        "assistance.FieldIncident",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+        verbose_name=_("field incident"),
+    )
 
     scope = Scope(office="office", sensitivity="sensitivity", roles=FIELD_DATA_ROLES)
     objects = ScopedQuerySet.as_manager()

@@ -15,10 +15,20 @@ from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext as _
 
+from liman.assistance.choices import LocationKind
+from liman.assistance.models import StockLocation
 from liman.core.access import has_role
 from liman.core.models import AdminArea, Office, User
 
-from .choices import SEX_AGE_FIELDS, AgeGroup, FlowBreakdown, FormState, OperationKind, SubmissionState
+from .choices import (
+    FIELD_DATA_EDITORS,
+    SEX_AGE_FIELDS,
+    AgeGroup,
+    FlowBreakdown,
+    FormState,
+    OperationKind,
+    SubmissionState,
+)
 from .models import (
     DatasetRecord,
     FieldUser,
@@ -98,7 +108,39 @@ def submissions_for_export(user: User, form: Form) -> QuerySet:
 
 
 def field_users_for(user: User) -> QuerySet[FieldUser]:
-    return FieldUser.objects.visible_to(user).select_related("office")
+    return FieldUser.objects.visible_to(user).select_related("office", "vehicle")
+
+
+def field_user_vehicles(user: User) -> QuerySet[StockLocation]:
+    """The vans a field user may be given by `user`: the active vehicles of the offices where `user` manages field
+    users (a DTM officer reads no stock, but maps the phones of the office's mobile teams to their vans)."""
+    offices = offices_where(user, FIELD_DATA_EDITORS)
+    return _vehicles().filter(office__in=[office.pk for office in offices])
+
+
+def office_vehicle_by_plate(office: Office, plate: str) -> StockLocation | None:
+    """The office's active van with this plate (spaces and case ignored: `22LM101` is `22 LM 101`)."""
+    wanted = "".join(plate.split()).upper()
+    return next(
+        (van for van in _vehicles().filter(office=office) if "".join(van.vehicle_plate.split()) == wanted), None
+    )
+
+
+def office_vehicles(office: Office) -> QuerySet[StockLocation]:
+    return _vehicles().filter(office=office)
+
+
+def _vehicles() -> QuerySet[StockLocation]:
+    return (
+        StockLocation.objects.filter(kind=LocationKind.VEHICLE, is_active=True)
+        .select_related("office")
+        .order_by("office__code", "name")
+    )
+
+
+def incident_of(submission: Submission):
+    """The field incident a submission became, if any (shown on the submission's page)."""
+    return submission.incident if submission.incident_id else None
 
 
 def forms_for_field_user(field_user: FieldUser) -> QuerySet[Form]:

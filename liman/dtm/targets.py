@@ -10,8 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import pycountry
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+from liman.assistance import choices as incident_choices
 
 from .choices import (
     AgeGroup,
@@ -25,14 +28,14 @@ from .choices import (
     SiteStatus,
     SiteType,
 )
-from .instance import get_path, parse_date, parse_geopoint, parse_int, parse_select_multiple
+from .instance import get_path, parse_date, parse_datetime, parse_geopoint, parse_int, parse_select_multiple
 
 
 @dataclass(frozen=True)
 class TargetField:
     key: str
     label: str
-    kind: str  # text, int, date, geopoint, choice, multi, area, nationality, repeat
+    kind: str  # text, int, date, datetime, geopoint, choice, multi, area, nationality, repeat
     required: bool = False
     choices: type | None = None
     #: The repeat this field is read from, per entry (its key), if any.
@@ -47,6 +50,89 @@ def _sex_age_fields() -> list[TargetField]:
         TargetField(f"{sex}_{age}", f"{labels[sex]} {AgeGroup(age).label}", "int")
         for sex in ("f", "m")
         for age in AgeGroup.values
+    ]
+
+
+def _incident_fields() -> list[TargetField]:
+    """What `liman.assistance.services.incident_record` takes, question by question (the shipped form
+    `liman_border_incident` names its questions so that `suggest_mapping` binds every one of them)."""
+    counts = [
+        ("unaccompanied_children", gettext_lazy("Unaccompanied children")),
+        ("pregnant_women", gettext_lazy("Pregnant women")),
+        ("injured", gettext_lazy("Injured")),
+        ("with_disability", gettext_lazy("People with a disability")),
+        ("referred_to_case", gettext_lazy("Referred to a case")),
+        ("referred_to_health", gettext_lazy("Referred to health")),
+        ("referred_to_pmm", gettext_lazy("Referred to the PMM")),
+    ]
+    return [
+        TargetField(
+            "occurred_at",
+            gettext_lazy("Date and time"),
+            "datetime",
+            required=True,
+            aliases=("when", "datetime", "date_time"),
+        ),
+        TargetField("district", gettext_lazy("District (p-code or name)"), "area", required=True, aliases=("adm2",)),
+        TargetField("location", gettext_lazy("Coordinates (geopoint)"), "geopoint", aliases=("gps", "geopoint")),
+        TargetField("terrain", gettext_lazy("Land or sea"), "choice", required=True, choices=incident_choices.Terrain),
+        TargetField(
+            "authority",
+            gettext_lazy("Authority present"),
+            "choice",
+            required=True,
+            choices=incident_choices.Authority,
+        ),
+        TargetField(
+            "how_met",
+            gettext_lazy("How the group was met"),
+            "choice",
+            required=True,
+            choices=incident_choices.HowMet,
+        ),
+        TargetField("people", gettext_lazy("People met (repeat)"), "repeat", aliases=("person", "group", "row")),
+        TargetField(
+            "people.sex",
+            gettext_lazy("Sex"),
+            "choice",
+            required=True,
+            choices=incident_choices.Sex,
+            repeat="people",
+        ),
+        TargetField(
+            "people.age_group",
+            gettext_lazy("Age group"),
+            "choice",
+            required=True,
+            choices=incident_choices.AgeGroup,
+            repeat="people",
+        ),
+        TargetField("people.nationality", gettext_lazy("Nationality"), "nationality", required=True, repeat="people"),
+        TargetField(
+            "people.count",
+            gettext_lazy("Number of people"),
+            "int",
+            required=True,
+            repeat="people",
+            aliases=("individuals",),
+        ),
+        *[TargetField(key, label, "int") for key, label in counts],
+        *[
+            TargetField(f"service_{value}", format_lazy("{}: {}", gettext_lazy("Service given"), label), "int")
+            for value, label in incident_choices.IncidentService.choices
+        ],
+        TargetField("items", gettext_lazy("Items given from the vehicle (repeat)"), "repeat", aliases=("item",)),
+        TargetField(
+            "items.item",
+            gettext_lazy("Item (catalogue code)"),
+            "text",
+            required=True,
+            repeat="items",
+            aliases=("item_code", "code"),
+        ),
+        TargetField("items.quantity", gettext_lazy("Quantity given"), "int", required=True, repeat="items"),
+        TargetField("referral_note", gettext_lazy("Referral note"), "text"),
+        TargetField("note", gettext_lazy("Note"), "text"),
     ]
 
 
@@ -158,7 +244,12 @@ TARGET_FIELDS: dict[str, list[TargetField]] = {
         ),
         TargetField("province", gettext_lazy("Province (p-code or name)"), "area", aliases=("adm1",)),
     ],
+    FormTarget.BORDER_INCIDENT: _incident_fields(),
 }
+
+#: Shipped forms and what they become: a new form with one of these IDs is bound on upload, with the suggested
+#: mapping (their questions are named after the target's fields), so it works without a visit to the mapping page.
+SHIPPED_FORM_TARGETS = {"liman_border_incident": FormTarget.BORDER_INCIDENT}
 
 
 def fields_for(target: str) -> list[TargetField]:
@@ -260,6 +351,8 @@ def convert(spec: TargetField, raw):
         return number
     if spec.kind == "date":
         return parse_date(raw)
+    if spec.kind == "datetime":
+        return parse_datetime(raw)
     if spec.kind == "geopoint":
         return parse_geopoint(raw)
     if spec.kind == "choice":

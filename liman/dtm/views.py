@@ -32,6 +32,7 @@ from .forms import (
     DismissForm,
     FieldUserCreateForm,
     FieldUserPasswordForm,
+    FieldUserVehicleForm,
     FormBindingForm,
     OperationForm,
     RoundForm,
@@ -48,6 +49,10 @@ def _editable_offices(request: HttpRequest) -> list:
 def _require_editor(request: HttpRequest, office) -> None:
     if not selectors.can_edit_in(request.user, FIELD_DATA_EDITORS, office):
         raise Http404
+
+
+def _error_dict(exc: ValidationError) -> dict[str, list[str]]:
+    return exc.message_dict if hasattr(exc, "message_dict") else {"__all__": list(exc.messages)}
 
 
 def _form_errors(exc: ValidationError) -> list[str]:
@@ -450,6 +455,7 @@ def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .filter(form=submission.form, root_instance_id=submission.root_instance_id)
         .order_by("received_at"),
         "can_edit": selectors.can_edit_in(request.user, FIELD_DATA_EDITORS, submission.office),
+        "incident": selectors.incident_of(submission),
         "dismiss_form": DismissForm(),
     }
     return render(request, "dtm/submission_detail.html", context)
@@ -521,7 +527,10 @@ def submission_attachment(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(FIELD_DATA_ROLES)
 def field_user_list(request: HttpRequest) -> HttpResponse:
     offices = _editable_offices(request)
-    form = FieldUserCreateForm(request.POST or None, offices=offices) if offices else None
+    form = None
+    if offices:
+        vehicles = selectors.field_user_vehicles(request.user)
+        form = FieldUserCreateForm(request.POST or None, offices=offices, vehicles=vehicles)
     if request.method == "POST":
         if form is None:
             raise Http404
@@ -529,11 +538,16 @@ def field_user_list(request: HttpRequest) -> HttpResponse:
             data = form.cleaned_data
             try:
                 field_user, password = services.field_user_create(
-                    office=data["office"], username=data["username"], name=data["name"], by=request.user
+                    office=data["office"],
+                    username=data["username"],
+                    name=data["name"],
+                    vehicle=data.get("vehicle"),
+                    by=request.user,
                 )
             except ValidationError as exc:
-                for message in _form_errors(exc):
-                    form.add_error("username", message)
+                for key, messages_ in _error_dict(exc).items():
+                    for message in messages_:
+                        form.add_error(key if key in ("vehicle", "username") else "username", message)
             else:
                 return _qr_page(request, field_user, password, created=True)
     page = paginate(request, selectors.field_users_for(request.user).order_by("office__code", "username"))
@@ -545,6 +559,11 @@ def field_user_detail(request: HttpRequest, pk: int) -> HttpResponse:
     can_edit = selectors.can_edit_in(request.user, FIELD_DATA_EDITORS, field_user.office)
     can_unlock = selectors.can_edit_in(request.user, FIELD_USER_UNLOCKERS, field_user.office)
     password_form = FieldUserPasswordForm(request.POST if request.POST.get("action") == "qr" else None)
+    vehicle_form = FieldUserVehicleForm(
+        request.POST if request.POST.get("action") == "vehicle" else None,
+        vehicles=selectors.office_vehicles(field_user.office),
+        initial={"vehicle": field_user.vehicle_id},
+    )
     if request.method == "POST":
         if not (can_edit or can_unlock):
             raise Http404
@@ -556,6 +575,17 @@ def field_user_detail(request: HttpRequest, pk: int) -> HttpResponse:
             if services.field_user_check_password(field_user, password):
                 return _qr_page(request, field_user, password)
             password_form.add_error("password", _("That is not this field user's password."))
+        elif action == "vehicle" and vehicle_form.is_valid():
+            try:
+                services.field_user_set_vehicle(
+                    field_user=field_user, vehicle=vehicle_form.cleaned_data["vehicle"], by=request.user
+                )
+            except ValidationError as exc:
+                for message in _form_errors(exc):
+                    vehicle_form.add_error("vehicle", message)
+            else:
+                messages.success(request, _("The team's vehicle is saved."))
+                return redirect("dtm-field-user", pk=field_user.pk)
         elif action == "reset":
             password = services.field_user_set_password(field_user=field_user, by=request.user)
             return _qr_page(request, field_user, password, reset=True)
@@ -579,6 +609,7 @@ def field_user_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "throttles": services.field_user_throttles(field_user),
         "lockout_attempts": services.field_lockout_attempts(),
         "password_form": password_form,
+        "vehicle_form": vehicle_form,
         "submission_count": field_user.submissions.count(),
         "server_url": request.build_absolute_uri(reverse("openrosa-base")),
     }

@@ -1,7 +1,10 @@
-"""Writes the demo XLSForms next to this file: `.venv/bin/python liman/dtm/data/forms/build_forms.py`.
+"""Writes the shipped XLSForms next to this file: `.venv/bin/python liman/dtm/data/forms/build_forms.py [FORM_ID …]`
+(every form, or only those named).
 
 The .xlsx files are committed; rerun this after changing a form here (raise its version). Labels are in
-English and Turkish; district and province choices come from the shipped COD-AB gazetteer.
+English and Turkish; district and province choices come from the shipped COD-AB gazetteer. The border
+incident form takes its choices from the assistance app (choices.py, catalogue.py), so a choice added there
+fails this script until the form gives it a label.
 """
 
 from __future__ import annotations
@@ -17,6 +20,16 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[3]
 sys.path.insert(0, str(ROOT))
 
+from liman.assistance.catalogue import STANDARD_ITEMS  # noqa: E402
+from liman.assistance.choices import (  # noqa: E402
+    COMMON_NATIONALITIES,
+    AgeGroup,
+    Authority,
+    HowMet,
+    IncidentService,
+    Sex,
+    Terrain,
+)
 from liman.dtm.demo_data import EARTHQUAKE_PROVINCES, FLOW_NATIONALITIES, FLOW_POINTS  # noqa: E402
 
 GAZETTEER = ROOT / "liman" / "core" / "data" / "geo" / "tur_adm2_gazetteer.csv"
@@ -94,6 +107,7 @@ NATIONALITY_NAMES = {
     "PAK": ("Pakistan", "Pakistan"), "IRN": ("Iran", "İran"), "SOM": ("Somalia", "Somali"),
     "PSE": ("Palestine", "Filistin"), "ERI": ("Eritrea", "Eritre"), "BGD": ("Bangladesh", "Bangladeş"),
     "TKM": ("Turkmenistan", "Türkmenistan"), "UZB": ("Uzbekistan", "Özbekistan"),
+    "COD": ("DR Congo", "Kongo Demokratik Cumhuriyeti"), "YEM": ("Yemen", "Yemen"),
 }  # fmt: skip
 NATIONALITIES = [choice("nationality", code, *NATIONALITY_NAMES[code]) for code in FLOW_NATIONALITIES]
 
@@ -310,9 +324,183 @@ def presence(provinces: dict[str, str]) -> None:
     write("mpm_presence", survey, choices, settings)
 
 
+# --- the border mobile teams' field incident (what liman.assistance.services.incident_record takes) -----------
+
+#: Provinces where the border mobile teams meet groups: the land border (Edirne, Kırklareli) and the Aegean coast
+#: from Çanakkale to Muğla (DOMAIN.md, "Border response in practice").
+BORDER_PROVINCES = ["TUR022", "TUR039", "TUR017", "TUR010", "TUR035", "TUR009", "TUR048"]
+#: English and Turkish labels of the assistance app's choices, by value (the values are the app's own).
+INCIDENT_LABELS = {
+    "terrain": {Terrain.LAND: ("Land", "Kara"), Terrain.SEA: ("Sea", "Deniz")},
+    "authority": {
+        Authority.COAST_GUARD: ("Coast guard", "Sahil Güvenlik"), Authority.GENDARMERIE: ("Gendarmerie", "Jandarma"),
+        Authority.POLICE: ("Police", "Polis"), Authority.PMM: ("Presidency of Migration Management",
+        "Göç İdaresi Başkanlığı"), Authority.OTHER: ("Other", "Diğer"),
+    },
+    "how_met": {
+        HowMet.RESCUE_AT_SEA: ("Rescue at sea", "Denizde kurtarma"), HowMet.INTERCEPTION: ("Interception", "Durdurma"),
+        HowMet.APPREHENSION: ("Apprehension", "Yakalama"),
+        HowMet.SELF_PRESENTATION: ("Self-presentation", "Kendiliğinden başvuru"),
+    },
+    "incident_sex": {Sex.FEMALE: ("Female", "Kadın"), Sex.MALE: ("Male", "Erkek")},
+    "incident_age": {
+        AgeGroup.INFANTS: ("0–4", "0–4"), AgeGroup.CHILDREN: ("5–17", "5–17"), AgeGroup.ADULTS: ("18–59", "18–59"),
+        AgeGroup.ELDERLY: ("60+", "60+"),
+    },
+    "service": {
+        IncidentService.INTERPRETATION: ("Interpretation", "Tercümanlık"),
+        IncidentService.FIRST_AID: ("First aid", "İlk yardım"),
+        IncidentService.PSYCHOSOCIAL: ("Psychosocial first aid", "Psikolojik ilk yardım"),
+        IncidentService.INFORMATION: ("Information", "Bilgilendirme"),
+        IncidentService.REFERRAL: ("Referral", "Yönlendirme"),
+    },
+}  # fmt: skip
+ITEM_NAMES_TR = {
+    "FOOD-PARCEL": "Gıda kolisi", "FOOD-PACK": "Hazır gıda paketi", "WATER-1L5": "İçme suyu 1,5 l",
+    "HYG-KIT": "Hijyen kiti", "DIG-KIT": "Onur kiti", "BABY-KIT": "Bebek kiti", "BLANKET": "Battaniye",
+    "CLOTH-SET": "Kuru giysi seti", "FIRST-AID": "İlk yardım çantası", "NFI-KIT": "Gıda dışı malzeme kiti",
+    "WINTER-KIT": "Kışlık malzeme kiti", "SHELTER-KIT": "Barınma kiti", "TARP": "Branda 4 × 6 m",
+    "TENT": "Aile çadırı",
+}  # fmt: skip
+
+
+def _labelled(list_name: str, choices_class) -> list[list]:
+    """One choice per value of an assistance choice class, in its order; a value without a label stops the build."""
+    labels = INCIDENT_LABELS[list_name]
+    missing = [value for value in choices_class.values if value not in labels]
+    if missing:
+        raise SystemExit(f"{choices_class.__name__}: give the border incident form a label for {missing}")
+    return [choice(list_name, value, *labels[value]) for value in choices_class.values]
+
+
+def _count(name: str, en: str, tr: str, *, most: str, most_en: str, most_tr: str) -> list:
+    """A required count of people, zero or more and at most `most` (an XPath of the form's own totals)."""
+    return q(
+        "integer", name, en, tr, required="yes", default="0", constraint=f". >= 0 and . <= {most}",
+        constraint_message=f"Zero or more, and no more than the {most_en}.",
+        constraint_message_tr=f"Sıfır veya daha fazla; {most_tr} sayısını aşamaz.",
+    )  # fmt: skip
+
+
+def border_incident(provinces: dict[str, str], districts: list[tuple[str, str, str]]) -> None:
+    people = dict(most="${people_met}", most_en="${people_met} people met", most_tr="karşılaşılan ${people_met} kişi")
+    survey = [
+        HEADER,
+        *META,
+        q("begin_group", "incident", "Where and how the group was met", "Grupla nerede ve nasıl karşılaşıldı"),
+        q("dateTime", "occurred_at", "Date and time", "Tarih ve saat", required="yes", default="now()",
+          constraint=". <= now()", constraint_message="Not in the future.", constraint_message_tr="Gelecekte olamaz."),
+        q("select_one province", "province", "Province", "İl", required="yes"),
+        q("select_one district", "district", "District", "İlçe", required="yes", choice_filter="province=${province}"),
+        q("geopoint", "location", "Location (if known)", "Konum (biliniyorsa)",
+          hint="At sea: where the boat was met.", hint_tr="Denizde: teknenin karşılaşıldığı yer."),
+        q("select_one terrain", "terrain", "Land or sea", "Kara veya deniz", required="yes"),
+        q("select_one authority", "authority", "Authority present", "Hazır bulunan kurum", required="yes"),
+        q("select_one how_met", "how_met", "How the group was met", "Grupla nasıl karşılaşıldı", required="yes",
+          constraint="not(. = 'rescue_at_sea' and ${terrain} = 'land')",
+          constraint_message="A rescue at sea is at sea: change 'Land or sea'.",
+          constraint_message_tr="Denizde kurtarma denizde olur: 'Kara veya deniz' sorusunu değiştirin."),
+        q("end_group", "incident"),
+        q("begin_repeat", "person", "People met: one entry per sex, age group and nationality",
+          "Karşılaşılan kişiler: her cinsiyet, yaş grubu ve uyruk için bir kayıt"),
+        q("select_one incident_sex", "sex", "Sex", "Cinsiyet", required="yes"),
+        q("select_one incident_age", "age_group", "Age group", "Yaş grubu", required="yes"),
+        q("select_one nationality", "nationality_listed", "Nationality", "Uyruk", required="yes"),
+        q("text", "nationality_other", "Nationality: ISO code (three letters)", "Uyruk: ISO kodu (üç harf)",
+          required="yes", relevant="${nationality_listed} = 'other'", constraint="regex(., '^[A-Z]{3}$')",
+          constraint_message="Three capital letters, e.g. SDN.", constraint_message_tr="Üç büyük harf, ör. SDN."),
+        q("calculate", "nationality",
+          calculation="if(${nationality_listed} = 'other', ${nationality_other}, ${nationality_listed})"),
+        q("integer", "count", "Number of people", "Kişi sayısı", required="yes", constraint=". > 0",
+          constraint_message="At least one.", constraint_message_tr="En az bir."),
+        # What each entry adds to the totals the counts below are checked against (incident_record's rules).
+        q("calculate", "children_in_entry",
+          calculation="if(${age_group} = '0_4' or ${age_group} = '5_17', ${count}, 0)"),
+        q("calculate", "women_in_entry", calculation="if(${sex} = 'f' and ${age_group} != '0_4', ${count}, 0)"),
+        q("end_repeat", "person"),
+        q("calculate", "people_met", calculation="sum(${count})"),
+        q("calculate", "children_met", calculation="sum(${children_in_entry})"),
+        q("calculate", "women_met", calculation="sum(${women_in_entry})"),
+        q("acknowledge", "people_checked", "People met: ${people_met}", "Karşılaşılan kişi: ${people_met}",
+          required="yes", constraint="${people_met} > 0",
+          constraint_message="Count the people met: at least one.",
+          constraint_message_tr="Karşılaşılan kişileri sayın: en az bir kişi."),
+        q("begin_group", "vulnerable", "Vulnerable cases seen", "Görülen hassas durumlar"),
+        _count("unaccompanied_children", "Unaccompanied children", "Refakatsiz çocuklar", most="${children_met}",
+               most_en="${children_met} children met", most_tr="karşılaşılan ${children_met} çocuk"),
+        _count("pregnant_women", "Pregnant women", "Hamile kadınlar", most="${women_met}",
+               most_en="${women_met} women and girls met", most_tr="karşılaşılan ${women_met} kadın ve kız çocuğu"),
+        _count("injured", "Injured", "Yaralılar", **people),
+        _count("with_disability", "People with a disability", "Engelli kişiler", **people),
+        q("end_group", "vulnerable"),
+        q("begin_group", "referrals", "Referrals made", "Yapılan yönlendirmeler"),
+        _count("referred_to_case", "Referred to a case (protection, counter-trafficking)",
+               "Vakaya yönlendirilen (koruma, insan ticaretiyle mücadele)", **people),
+        _count("referred_to_health", "Referred to health", "Sağlığa yönlendirilen", **people),
+        _count("referred_to_pmm", "Referred to the PMM", "Göç İdaresine yönlendirilen", **people),
+        q("text", "referral_note", "Referral note", "Yönlendirme notu", appearance="multiline",
+          relevant="${referred_to_case} + ${referred_to_health} + ${referred_to_pmm} > 0",
+          hint="Where to, and why; no names.", hint_tr="Nereye ve neden; isim yazmayın."),
+        q("end_group", "referrals"),
+        q("begin_group", "services", "Services given: how many people (or times)",
+          "Verilen hizmetler: kaç kişiye (veya kaç kez)"),
+        *[
+            q("integer", f"service_{value}", en, tr, required="yes", default="0", constraint=". >= 0",
+              constraint_message="Zero or more.", constraint_message_tr="Sıfır veya daha fazla.")
+            for value, (en, tr) in ((value, INCIDENT_LABELS["service"][value]) for value in IncidentService.values)
+        ],
+        q("end_group", "services"),
+        q("begin_repeat", "item", "Items given from the team's vehicle", "Ekip aracından verilen malzemeler",
+          hint="Issued from the van's stock when the form is received.",
+          hint_tr="Form alındığında aracın stoğundan düşülür."),
+        q("select_one item", "item_code", "Item", "Malzeme", required="yes"),
+        q("integer", "quantity", "Quantity", "Miktar", required="yes", constraint=". > 0",
+          constraint_message="At least one.", constraint_message_tr="En az bir."),
+        q("end_repeat", "item"),
+        q("text", "note", "Note", "Not", appearance="multiline",
+          hint="What happened; no names.", hint_tr="Ne oldu; isim yazmayın."),
+    ]  # fmt: skip
+    choices = [
+        ["list_name", "name", *[f"label::{lang}" for lang in LANGS], "province"],
+        *[choice("province", pcode, provinces[pcode], provinces[pcode]) for pcode in BORDER_PROVINCES],
+        *[
+            choice("district", pcode, name, name, province=parent)
+            for pcode, name, parent in sorted(districts, key=lambda row: (row[2], row[1]))
+            if parent in BORDER_PROVINCES
+        ],
+        *_labelled("terrain", Terrain),
+        *_labelled("authority", Authority),
+        *_labelled("how_met", HowMet),
+        *_labelled("incident_sex", Sex),
+        *_labelled("incident_age", AgeGroup),
+        *[choice("nationality", code, *NATIONALITY_NAMES[code]) for code in COMMON_NATIONALITIES],
+        choice("nationality", "other", "Other (give the ISO code)", "Diğer (ISO kodunu yazın)"),
+        *[choice("item", code, name, ITEM_NAMES_TR[code]) for code, name, *_rest in STANDARD_ITEMS],
+    ]
+    settings = {
+        "form_id": "liman_border_incident",
+        "version": "2026120601",
+        "form_title": "Border mobile team: field incident",
+        "default_language": LANGS[0],
+        "instance_name": "concat(${occurred_at}, ' · ', ${people_met})",
+    }
+    write("liman_border_incident", survey, choices, settings)
+
+
+FORMS = {
+    "dtm_site_assessment": lambda provinces, districts: site_assessment(provinces, districts),
+    "dtm_flow_count": lambda provinces, districts: flow_count(),
+    "dtm_flow_survey": lambda provinces, districts: flow_survey(),
+    "mpm_presence": lambda provinces, districts: presence(provinces),
+    "liman_border_incident": border_incident,
+}
+
+
 if __name__ == "__main__":
+    wanted = sys.argv[1:] or list(FORMS)
+    unknown = [name for name in wanted if name not in FORMS]
+    if unknown:
+        raise SystemExit(f"No shipped form is called {', '.join(unknown)}; forms: {', '.join(FORMS)}")
     province_names, district_rows = gazetteer()
-    site_assessment(province_names, district_rows)
-    flow_count()
-    flow_survey()
-    presence(province_names)
+    for form_name in wanted:
+        FORMS[form_name](province_names, district_rows)

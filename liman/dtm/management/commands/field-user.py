@@ -1,4 +1,5 @@
-"""`liman field-user create NAME --office CODE [--password P]`: an ODK Collect login for an enumerator."""
+"""`liman field-user create NAME --office CODE [--password P] [--vehicle PLATE]`: an ODK Collect login for an
+enumerator (a border mobile team's phone names its team's van); `liman field-user vehicle NAME --vehicle PLATE`."""
 
 from pathlib import Path
 
@@ -6,14 +7,15 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from liman.core.models import Office
-from liman.dtm import services
+from liman.dtm import selectors, services
 from liman.dtm.models import FieldUser
 
 
 class Command(BaseCommand):
     help = (
-        "Field users (ODK Collect / KoboCollect logins): `create NAME --office CODE [--password P]`, "
-        "`password NAME [--password P]`, `deactivate NAME`, `unlock NAME`, `list`."
+        "Field users (ODK Collect / KoboCollect logins): `create NAME --office CODE [--password P] [--vehicle PLATE]`, "
+        "`vehicle NAME --vehicle PLATE | --none`, `password NAME [--password P]`, `deactivate NAME`, `unlock NAME`, "
+        "`list`."
     )
 
     def add_arguments(self, parser):
@@ -23,10 +25,20 @@ class Command(BaseCommand):
         create.add_argument("--office", required=True, help="Office code, e.g. HTY.")
         create.add_argument("--password", help="Follows the staff password rules; generated when left out.")
         create.add_argument("--name", default="", help="The enumerator's name.")
+        create.add_argument(
+            "--vehicle",
+            help="A border mobile team's van (its plate, e.g. '22 LM 101'): items given at incidents sent from this "
+            "phone are issued from its stock.",
+        )
         create.add_argument("--qr", help="Also write the ODK Collect QR code to this .svg or .png file.")
         create.add_argument(
             "--server-url", default="http://127.0.0.1:8000/openrosa", help="The address Collect is given (for --qr)."
         )
+        vehicle = actions.add_parser("vehicle", help="Give a field user their team's van, or take it away.")
+        vehicle.add_argument("username")
+        choice = vehicle.add_mutually_exclusive_group(required=True)
+        choice.add_argument("--vehicle", help="The van's plate (of the field user's office).")
+        choice.add_argument("--none", action="store_true", help="No van: incidents with items are refused.")
         password = actions.add_parser("password", help="Set a new password (generated when left out).")
         password.add_argument("username")
         password.add_argument("--password")
@@ -40,12 +52,17 @@ class Command(BaseCommand):
 
     def handle(self, *args, action: str, **options):
         if action == "list":
-            for field_user in FieldUser.objects.select_related("office").order_by("office__code", "username"):
+            for field_user in FieldUser.objects.select_related("office", "vehicle").order_by(
+                "office__code", "username"
+            ):
                 state = "active" if field_user.is_active else "inactive"
                 for throttle in services.field_user_throttles(field_user):
                     if throttle.is_held():
                         state += f", held back from {throttle.ip_address or '?'} until {throttle.held_until:%H:%M:%S}"
-                self.stdout.write(f"{field_user.office.code:<5} {field_user.username:<32} {state}  {field_user.name}")
+                van = f"  van {field_user.vehicle.vehicle_plate}" if field_user.vehicle_id else ""
+                self.stdout.write(
+                    f"{field_user.office.code:<5} {field_user.username:<32} {state}{van}  {field_user.name}"
+                )
             return
         if action == "create":
             return self.create(options)
@@ -55,6 +72,15 @@ class Command(BaseCommand):
         if action == "deactivate":
             services.field_user_deactivate(field_user=field_user, by=None)
             self.stdout.write(self.style.SUCCESS(f"{field_user.username} can no longer sign in."))
+            return
+        if action == "vehicle":
+            van = None if options["none"] else self._vehicle(field_user.office, options["vehicle"])
+            try:
+                services.field_user_set_vehicle(field_user=field_user, vehicle=van, by=None)
+            except ValidationError as exc:
+                raise CommandError(" ".join(exc.messages)) from exc
+            what = f"{van.name} ({van.vehicle_plate})" if van else "no van"
+            self.stdout.write(self.style.SUCCESS(f"{field_user.username}: {what}."))
             return
         if action == "unlock":
             services.field_user_unlock(field_user=field_user, by=None, reason="liman field-user unlock")
@@ -72,17 +98,21 @@ class Command(BaseCommand):
         office = Office.objects.filter(code=options["office"].upper()).first()
         if office is None:
             raise CommandError(f"No office has the code {options['office']!r}.")
+        van = self._vehicle(office, options["vehicle"]) if options.get("vehicle") else None
         try:
             field_user, password = services.field_user_create(
                 office=office,
                 username=options["username"],
                 name=options["name"],
                 password=options.get("password"),
+                vehicle=van,
                 by=None,
             )
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from exc
         self.stdout.write(self.style.SUCCESS(f"Field user {field_user.username} created for {office.code}."))
+        if van is not None:
+            self.stdout.write(f"  team's vehicle: {van.name} ({van.vehicle_plate})")
         self.stdout.write(f"  password: {password}")
         self.stdout.write(f"  server URL for ODK Collect: {options['server_url']}")
         if options.get("qr"):
@@ -100,3 +130,10 @@ class Command(BaseCommand):
             )
             segno.make(payload, error="l").save(options["qr"], scale=6)
             self.stdout.write(f"  QR code for ODK Collect: {Path(options['qr']).resolve()}")
+
+    def _vehicle(self, office: Office, plate: str):
+        van = selectors.office_vehicle_by_plate(office, plate)
+        if van is None:
+            known = ", ".join(f"{v.vehicle_plate} ({v.name})" for v in selectors.office_vehicles(office)) or "none"
+            raise CommandError(f"{office.code} has no van in use with the plate {plate!r}; its vans: {known}.")
+        return van
