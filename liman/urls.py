@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("liman.movements.urls")),
     path("", include("liman.cases.urls")),
     path("", include("liman.assistance.urls")),
+    path("", include("liman.feedback.urls")),
     path("", include("liman.dtm.urls")),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("api/", include(("liman.core.api_urls", "api"))),

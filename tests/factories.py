@@ -845,6 +845,46 @@ def _cash_world(office: Office, marker: str) -> list:
     ]
 
 
+def _feedback_world(office: Office, marker: str) -> list:
+    """Feedback of `office`: a complaint answered and closed, an anonymous note, and a protected-channel complaint
+    naming a staff member, followed up by a PSEA focal point."""
+    from liman.feedback import services as feedback
+    from liman.registry import services as registry
+
+    desk = staff(Role.CASEWORKER, office, username=f"{marker.lower()}-feedback-desk")
+    handler = staff(Role.SUPERVISOR, office, username=f"{marker.lower()}-feedback-handler")
+    focal = staff(Role.PSEA_FOCAL_POINT, office, username=f"{marker.lower()}-psea")
+    person = registry.person_register(
+        office=office,
+        data=registry.PersonInput(first_name=f"{marker}caller", family_name="Arayan", sex="F", nationality="SYR"),
+        by=None,
+    )
+    answered = feedback.feedback_record(
+        office=office, channel="hotline", category="payment", summary=f"{marker} payment complaint", person=person,
+        contact=f"{marker} contact", by=desk,
+    )  # fmt: skip
+    feedback.feedback_triage(feedback=answered, priority="high", by=handler)
+    feedback.feedback_assign(feedback=answered, to=handler, by=handler)
+    feedback.feedback_resolve(feedback=answered, resolution=f"{marker} resolution", by=handler)
+    feedback.feedback_respond(feedback=answered, response=f"{marker} response", by=handler)
+    feedback.feedback_close(feedback=answered, by=handler)
+    anonymous = feedback.feedback_record(
+        office=office, channel="box", category="quality", summary=f"{marker} anonymous note", anonymous=True, by=desk
+    )
+    protected = feedback.feedback_record(
+        office=office, channel="desk", category="sea", summary=f"{marker} protected complaint", person=person,
+        about_staff=desk, by=desk,
+    )  # fmt: skip
+    feedback.feedback_triage(feedback=protected, priority="urgent", by=focal)
+    feedback.feedback_assign(feedback=protected, to=focal, by=focal)
+    return [answered, anonymous, protected]
+
+
+from liman.feedback import models as _feedback_models  # noqa: E402
+
+SCOPED_FACTORIES[_feedback_models.Feedback] = _feedback_world
+
+
 from liman.cash import models as _cash_models  # noqa: E402
 
 SCOPED_FACTORIES.update(

@@ -40,7 +40,7 @@ class Scope:
 
 
 #: Tiers from the least to the most restricted, to name the strictest of several.
-TIER_ORDER = ("normal", "protection", "medical")
+TIER_ORDER = ("normal", "protection", "medical", "psea")
 
 
 def _tier_rank(tier: str) -> int:

@@ -17,6 +17,7 @@ class Role(models.TextChoices):
     MOBILE_TEAM = "mobile_team", _("Mobile team member")
     DISTRIBUTION = "distribution", _("Distribution staff")
     PARTNER = "partner", _("Partner")
+    PSEA_FOCAL_POINT = "psea_focal_point", _("PSEA focal point")
     ADMINISTRATOR = "administrator", _("Administrator")
 
 
@@ -24,6 +25,9 @@ class Sensitivity(models.TextChoices):
     NORMAL = "normal", _("Normal")
     PROTECTION = "protection", _("Protection-sensitive")
     MEDICAL = "medical", _("Medical")
+    #: The protected channel: complaints of sexual exploitation and abuse, fraud and staff misconduct, read only by
+    #: PSEA focal points.
+    PSEA = "psea", _("Protected channel (PSEA)")
 
 
 class OfficeType(models.TextChoices):

@@ -21,6 +21,7 @@ ROLE_TIERS: dict[str, frozenset[str]] = {
     Role.MOBILE_TEAM: frozenset({Sensitivity.NORMAL}),
     Role.DISTRIBUTION: frozenset({Sensitivity.NORMAL}),
     Role.PARTNER: frozenset(),
+    Role.PSEA_FOCAL_POINT: frozenset({Sensitivity.NORMAL, Sensitivity.PSEA}),
     Role.ADMINISTRATOR: frozenset({Sensitivity.NORMAL}),
 }
 
@@ -28,8 +29,7 @@ ROLE_TIERS: dict[str, frozenset[str]] = {
 AUDIT_ROLES = frozenset({Role.ADMINISTRATOR})
 #: Roles that see the staff list of their offices.
 STAFF_DIRECTORY_ROLES = frozenset({Role.ADMINISTRATOR, Role.SUPERVISOR})
-#: Roles that open protection- or medical-tier records. A grant of one waits for a second administrator's
-#: approval (never the grantee's, never the granting administrator's): no one escalates themself.
-APPROVAL_ROLES = frozenset(
-    role for role, tiers in ROLE_TIERS.items() if tiers & {Sensitivity.PROTECTION, Sensitivity.MEDICAL}
-)
+#: Roles that open records of a tier beyond normal (protection, medical, the protected channel). A grant of one
+#: waits for a second administrator's approval (never the grantee's, never the granting administrator's): no one
+#: escalates themself.
+APPROVAL_ROLES = frozenset(role for role, tiers in ROLE_TIERS.items() if tiers - {Sensitivity.NORMAL})

@@ -29,8 +29,8 @@ def second_admin(istanbul):
     return staff(Role.ADMINISTRATOR, istanbul, username="admin.two")
 
 
-def test_the_roles_needing_approval_are_those_that_read_protection_or_medical_records():
-    assert APPROVAL_ROLES == {Role.CASEWORKER, Role.SUPERVISOR, Role.HEALTH}
+def test_the_roles_needing_approval_are_those_that_read_a_tier_beyond_normal():
+    assert APPROVAL_ROLES == {Role.CASEWORKER, Role.SUPERVISOR, Role.HEALTH, Role.PSEA_FOCAL_POINT}
 
 
 def test_an_administrator_who_grants_themself_caseworker_does_not_hold_it(admin, istanbul):

@@ -22,7 +22,7 @@ from django.db import models
 from django.test import override_settings
 
 from liman.core.access import record_tier
-from liman.core.choices import Role
+from liman.core.choices import Role, Sensitivity
 from liman.core.fields import BlindIndexField
 from liman.core.models import AuditEvent, StateChange
 from liman.core.roles import ROLE_TIERS
@@ -31,7 +31,8 @@ from tests.core.test_access_walk import urls_to_walk
 from tests.factories import SCOPED_FACTORIES, OfficeFactory, UserFactory, grant
 from tests.movements.pdf import pdf_text
 
-SENSITIVE_TIERS = ("protection", "medical")
+#: Every tier but normal: a new tier joins the walk by being a `Sensitivity`.
+SENSITIVE_TIERS = tuple(tier for tier in Sensitivity.values if tier != Sensitivity.NORMAL)
 #: Fields whose value is a key or a state, not a fact: they stay as the factory made them.
 KEY_FIELDS = {"reference", "sensitivity", "state", "status", "username", "password", "code", "kind", "key_id"}
 

@@ -1,0 +1,183 @@
+"""Feedback pages: the list (with the overdue ones), recording feedback, and one feedback with its next step.
+Thin: parse, call a selector or a service, render."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from liman.core.access import has_role
+from liman.core.models import Office, User
+from liman.core.views import paginate, role_required
+from liman.core.workflows import TransitionRefused
+
+from . import forms, permissions, selectors, services
+from .choices import Category, Channel, FeedbackState
+from .models import Feedback
+from .permissions import FEEDBACK_READ_ROLES, FEEDBACK_RECORD_ROLES
+
+
+def _messages_of(exc: Exception) -> list[str]:
+    if isinstance(exc, TransitionRefused):
+        return exc.messages
+    if isinstance(exc, ValidationError):
+        if hasattr(exc, "error_dict"):
+            return [message for found in exc.message_dict.values() for message in found]
+        return list(exc.messages)
+    return [str(exc) or _("You cannot do this.")]
+
+
+@role_required(FEEDBACK_READ_ROLES)
+def feedback_list(request: HttpRequest) -> HttpResponse:
+    filters = {key: request.GET.get(key, "").strip() for key in ("state", "category", "channel", "q")}
+    flags = {key: request.GET.get(key) == "1" for key in ("overdue", "mine")}
+    rows = selectors.feedback_for(request.user, **filters, **flags)
+    context = {
+        "page": paginate(request, rows),
+        "filters": filters,
+        "flags": flags,
+        "states": FeedbackState.choices,
+        "categories": Category.choices,
+        "channels": Channel.choices,
+        "may_record": has_role(request.user, FEEDBACK_RECORD_ROLES),
+    }
+    return render(request, "feedback/feedback_list.html", context)
+
+
+@role_required(FEEDBACK_RECORD_ROLES)
+def feedback_create(request: HttpRequest) -> HttpResponse:
+    from liman.core.selectors import offices_for
+    from liman.registry.models import Person
+
+    offices = Office.objects.filter(
+        pk__in=[o.pk for o in offices_for(request.user) if permissions.may_record(request.user, o.pk)]
+    )
+    form = forms.FeedbackForm(request.POST or None, offices=offices)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        person = None
+        if data["person"] and not data["anonymous"]:
+            person = Person.objects.visible_to(request.user).filter(reference=data["person"].strip().upper()).first()
+            if person is None:
+                form.add_error("person", _("No person you can see has this reference."))
+        about_staff = None
+        if data["about_staff"]:
+            about_staff = User.objects.filter(username=data["about_staff"].strip(), is_active=True).first()
+            if about_staff is None:
+                form.add_error("about_staff", _("No active user has this name."))
+        if not form.errors:
+            try:
+                feedback = services.feedback_record(
+                    office=data["office"], channel=data["channel"], category=data["category"],
+                    priority=data["priority"], summary=data["summary"], anonymous=data["anonymous"], person=person,
+                    contact=data["contact"], about_staff=about_staff, by=request.user,
+                )  # fmt: skip
+            except (ValidationError, PermissionDenied) as exc:
+                for text in _messages_of(exc):
+                    form.add_error(None, text)
+            else:
+                if not Feedback.objects.visible_to(request.user).filter(pk=feedback.pk).exists():
+                    messages.success(
+                        request,
+                        _("%(reference)s recorded and sent to the PSEA focal points only. Thank you.")
+                        % {"reference": feedback.reference},
+                    )
+                    return redirect("feedback-list")
+                messages.success(request, _("%(reference)s recorded.") % {"reference": feedback.reference})
+                return redirect("feedback-detail", reference=feedback.reference)
+    return render(request, "feedback/feedback_form.html", {"form": form})
+
+
+def feedback_detail(request: HttpRequest, reference: str) -> HttpResponse:
+    feedback = selectors.feedback_get(request.user, reference)
+    may_handle = permissions.may_handle(request.user, feedback.office_id)
+    context = {
+        "feedback": feedback,
+        "about": selectors.about_record(request.user, feedback),
+        "may_handle": may_handle,
+        "history": feedback.workflow.next_steps(feedback, user=request.user) if may_handle else [],
+    }
+    if may_handle:
+        context.update(
+            triage=forms.TriageForm(initial={"priority": feedback.priority, "category": feedback.category}),
+            assign=forms.AssignForm(handlers=selectors.handlers(request.user, feedback)),
+            resolve=forms.ResolveForm(),
+            respond=forms.RespondForm(),
+        )
+    return render(request, "feedback/feedback_detail.html", context)
+
+
+def _step(request: HttpRequest, reference: str, form_class, act, **form_kwargs) -> HttpResponse:
+    feedback = selectors.feedback_get(request.user, reference)
+    if not permissions.may_handle(request.user, feedback.office_id):
+        raise Http404
+    if form_class is None:
+        data = {}
+    else:
+        if form_class is forms.AssignForm:
+            form_kwargs["handlers"] = selectors.handlers(request.user, feedback)
+        form = form_class(request.POST, **form_kwargs)
+        if not form.is_valid():
+            for errors in form.errors.values():
+                for text in errors:
+                    messages.error(request, text)
+            return redirect("feedback-detail", reference=reference)
+        data = form.cleaned_data
+    try:
+        act(feedback, data)
+    except (ValidationError, PermissionDenied, TransitionRefused) as exc:
+        for text in _messages_of(exc):
+            messages.error(request, text)
+    else:
+        feedback.refresh_from_db()
+        messages.success(request, _("%(reference)s: %(state)s.") % {
+            "reference": reference, "state": feedback.get_state_display()})  # fmt: skip
+    return redirect("feedback-detail", reference=reference)
+
+
+@require_POST
+def feedback_triage(request: HttpRequest, reference: str) -> HttpResponse:
+    def act(feedback, data):
+        services.feedback_triage(
+            feedback=feedback, priority=data["priority"], category=data["category"], by=request.user
+        )
+
+    return _step(request, reference, forms.TriageForm, act)
+
+
+@require_POST
+def feedback_assign(request: HttpRequest, reference: str) -> HttpResponse:
+    def act(feedback, data):
+        services.feedback_assign(feedback=feedback, to=data["to"], by=request.user)
+
+    return _step(request, reference, forms.AssignForm, act)
+
+
+@require_POST
+def feedback_resolve(request: HttpRequest, reference: str) -> HttpResponse:
+    def act(feedback, data):
+        services.feedback_resolve(
+            feedback=feedback, resolution=data["resolution"], referred_to=data["referred_to"], by=request.user
+        )
+
+    return _step(request, reference, forms.ResolveForm, act)
+
+
+@require_POST
+def feedback_respond(request: HttpRequest, reference: str) -> HttpResponse:
+    def act(feedback, data):
+        services.feedback_respond(feedback=feedback, response=data["response"], by=request.user)
+
+    return _step(request, reference, forms.RespondForm, act)
+
+
+@require_POST
+def feedback_close(request: HttpRequest, reference: str) -> HttpResponse:
+    def act(feedback, data):
+        services.feedback_close(feedback=feedback, by=request.user)
+
+    return _step(request, reference, None, act)
