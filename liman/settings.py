@@ -104,6 +104,7 @@ INSTALLED_APPS = [
     "liman.cases.apps.CasesConfig",
     "liman.assistance.apps.AssistanceConfig",
     "liman.cash.apps.CashConfig",
+    "liman.consignments.apps.ConsignmentsConfig",
     "liman.feedback.apps.FeedbackConfig",
     "liman.dtm.apps.DtmConfig",
 ]

@@ -901,3 +901,128 @@ SCOPED_FACTORIES.update(
         )
     }  # fmt: skip
 )
+
+
+# --- consignments: cross-border consignments ----------------------------------------------------------------
+
+
+def _consignments_world(office: Office, marker: str) -> list:
+    """A consignment from a hub of `office` to a partner organisation, taken through every step: two trucks (one held,
+    then cleared), the handover with a transit loss, a staged XLSX report upload and the partner's report."""
+    import io
+
+    import openpyxl
+
+    from liman.assistance import services as stock
+    from liman.assistance.models import Item
+    from liman.cases import services as cases
+    from liman.consignments import services as consignments
+    from liman.consignments.models import TruckLine
+
+    keeper = staff(Role.WAREHOUSE, office, username=f"{marker.lower()}-hub-keeper")
+    monitor = staff(Role.PROGRAMME_OFFICER, office, username=f"{marker.lower()}-monitor")
+    reporter = staff(Role.PARTNER, office, username=f"{marker.lower()}-xb-partner")
+    partner = cases.partner_organisation_create(name=f"{marker} Cross-border Partner", kind="ngo", by=None)
+    cases.partner_member_add(organisation=partner, user=reporter, by=None)
+    tents, tarps = Item.objects.get(code="TENT"), Item.objects.get(code="TARP")
+    hub = stock.location_create(office=office, name=f"{marker} cross-border hub", by=keeper)
+    stock.stock_receive(location=hub, item=tents, quantity=100, project_code=f"{marker}-PRJ", by=keeper)
+    stock.stock_receive(location=hub, item=tarps, quantity=100, project_code=f"{marker}-PRJ", by=keeper)
+    consignment = consignments.consignment_plan(
+        hub=hub, partner=partner, crossing="cilvegozu", destination=f"{marker} partner warehouse",
+        planned_on=timezone.localdate(), project_code=f"{marker}-PRJ", note=f"{marker} consignment note", by=keeper,
+    )  # fmt: skip
+    trucks = [
+        consignments.truck_add(
+            consignment=consignment,
+            plate=f"31 CN {number}01",
+            driver_name=f"{marker} driver {number}",
+            seal_numbers=f"{marker}-SEAL-{number}",
+            lines=[consignments.LoadLine(item, 20)],
+            by=keeper,
+        )
+        for number, item in ((1, tents), (2, tarps))
+    ]
+    consignments.consignment_loaded(consignment=consignment, by=keeper)
+    consignments.consignment_dispatch(consignment=consignment, by=keeper)
+    held = consignments.crossing_check(
+        truck=trucks[0], seals_intact=False, outcome="held", reason=f"{marker} held reason", by=monitor
+    )
+    checks = [held]
+    for truck in trucks:
+        checks.append(
+            consignments.crossing_check(
+                truck=truck, seals_intact=True, outcome="cleared", reason=f"{marker} check note", by=monitor
+            )
+        )
+    lines = list(TruckLine.objects.filter(truck__consignment=consignment).order_by("pk"))
+    handover = consignments.handover_record(
+        consignment=consignment,
+        received=[
+            consignments.Received(lines[0], 18, "stolen", f"{marker} loss reason"),
+            consignments.Received(lines[1], 20),
+        ],
+        received_by_name=f"{marker} receiver", place=f"{marker} handover place", note=f"{marker} handover note",
+        by=monitor,
+    )  # fmt: skip
+    workbook = openpyxl.Workbook()
+    workbook.active.append(["subdistrict_pcode", "subdistrict_name", "households", "people", "female_18_59", "tent"])
+    workbook.active.append(["SY070301", f"{marker} Dana", 5, 9, 9, 5])
+    content = io.BytesIO()
+    workbook.save(content)
+    upload = consignments.report_upload_stage(
+        consignment=consignment, file=content, file_name=f"{marker}-report.xlsx", by=reporter
+    )
+    report = consignments.report_submit(
+        consignment=consignment,
+        lines=[
+            consignments.ReportLineInput(
+                subdistrict_name=f"{marker} Salqin",
+                subdistrict_pcode="SY070303",
+                households=4,
+                people=10,
+                sadd={("f", "5_17"): 6, ("m", "60"): 4},
+                items={"TENT": 10, "TARP": 20},
+            )
+        ],
+        note=f"{marker} report note",
+        by=reporter,
+    )
+    report_lines = list(report.lines.all())
+    return [
+        consignment,
+        *trucks,
+        *lines,
+        *checks,
+        handover,
+        *handover.lines.all(),
+        *(line.loss for line in handover.lines.all() if hasattr(line, "loss")),
+        report,
+        *report_lines,
+        *(row for line in report_lines for row in line.people_counts.all()),
+        *(row for line in report_lines for row in line.items.all()),
+        upload,
+    ]
+
+
+from liman.consignments import models as _consignment_models  # noqa: E402
+
+SCOPED_FACTORIES.update(
+    {
+        model: _consignments_world
+        for model in (
+            _consignment_models.Consignment,
+            _consignment_models.Truck,
+            _consignment_models.TruckLine,
+            _consignment_models.CrossingCheck,
+            _consignment_models.Handover,
+            _consignment_models.HandoverLine,
+            _consignment_models.TransitLoss,
+            _consignment_models.DistributionReport,
+            _consignment_models.ReportLine,
+            _consignment_models.ReportPeople,
+            _consignment_models.ReportItem,
+            _consignment_models.ReportUpload,
+        )
+    }  # fmt: skip
+)

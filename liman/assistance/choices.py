@@ -36,10 +36,11 @@ class EntryKind(models.TextChoices):
     ISSUE = "issue", _("Issue")
     LOSS = "loss", _("Loss or damage")
     COUNT_ADJUSTMENT = "count_adjustment", _("Count adjustment")
+    RETURN = "return", _("Returned to stock")
 
 
 #: Kinds that add stock, and kinds that take it away (a count adjustment goes either way).
-INCOMING = frozenset({EntryKind.RECEIPT, EntryKind.TRANSFER_IN})
+INCOMING = frozenset({EntryKind.RECEIPT, EntryKind.TRANSFER_IN, EntryKind.RETURN})
 OUTGOING = frozenset({EntryKind.TRANSFER_OUT, EntryKind.ISSUE, EntryKind.LOSS})
 
 

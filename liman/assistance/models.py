@@ -379,6 +379,8 @@ class LedgerEntry(StockLine):
             errors["quantity"] = _("A count that matches posts nothing.")
         if self.kind == EntryKind.RECEIPT and not self.reference.strip():
             errors["reference"] = _("A receipt names the project code it was bought under.")
+        if self.kind == EntryKind.RETURN and not self.issued_for_id:
+            errors["purpose"] = _("A return names what the goods came back from (a consignment, a distribution).")
         if self.kind == EntryKind.ISSUE and not (self.issued_for_id or self.purpose.strip()):
             errors["purpose"] = _("Every issue says what it is for: a distribution or an incident.")
         if self.kind in (EntryKind.TRANSFER_OUT, EntryKind.TRANSFER_IN) and not self.transfer_id:

@@ -22,7 +22,7 @@ from liman.core import audit
 from liman.core.choices import AuditAction
 from liman.core.models import AdminArea, Office, User
 from liman.core.services import new_reference, record_create, record_create_many, record_update
-from liman.core.workflows import state_set, transition
+from liman.core.workflows import record_state_changes, state_set, transition
 
 from . import permissions
 from .choices import (
@@ -239,6 +239,33 @@ def _purpose_fields(location: StockLocation, issued_for: models.Model | None, pu
     if not fields["purpose"]:
         raise ValidationError({"purpose": _("Every issue says what it is for: a distribution or an incident.")})
     return fields
+
+
+def stock_return(
+    *,
+    location: StockLocation,
+    item: Item,
+    quantity: int,
+    returned_from: models.Model,
+    reason: str,
+    by: User | None,
+    lot: StockLot | None = None,
+    at: datetime.datetime | None = None,
+) -> LedgerEntry:
+    """Goods that left for something (a consignment's truck turned back at the crossing) come back into stock: a
+    return, naming what they came back from, never a new receipt."""
+    if by is not None:
+        _require(permissions.may_keep_stock(by, location.office_id), _("Only warehouse staff take returns in."))
+    _check_location(location)
+    _check_quantity(quantity)
+    if item.tracks_lots and lot is None:
+        raise ValidationError({"lot": _("%(item)s is tracked by lot: say which lot.") % {"item": item}})
+    fields = _purpose_fields(location, returned_from, "")
+    with transaction.atomic():
+        balance = _lock_balance(location, item, lot, create=True)
+        return _post(
+            balance, kind=EntryKind.RETURN, quantity=quantity, by=by, at=at, reason=reason.strip()[:300], **fields
+        )
 
 
 def _check_not_expired(lot: StockLot | None, on: datetime.date) -> None:
@@ -950,16 +977,18 @@ def distribution_receive(
         for line in lines:
             issue = stock_issue_fefo if line.item.tracks_lots else stock_issue
             issue(location=plan.site, item=line.item, quantity=line.quantity, issued_for=locked, by=by, at=when)
-        record_update(
+        state_set(
             locked,
+            field="state",
+            new=EntitlementState.RECEIVED,
             by=by,
             changes={
-                "state": EntitlementState.RECEIVED,
                 "received_at": when,
                 "received_by_person": received_by_person,
                 "received_by_name": name[:160],
                 "recorded_by": by,
             },
+            office_id=plan.office_id,
         )
     return locked
 
@@ -986,6 +1015,13 @@ def distribution_close(
             actor=by,
             reason=_("Distribution closed"),
             changes=lambda e: {"state": [EntitlementState.PENDING, EntitlementState.UNCLAIMED]},
+        )
+        record_state_changes(
+            Entitlement,
+            [(e.pk, EntitlementState.PENDING, EntitlementState.UNCLAIMED, plan.office_id, "") for e in unclaimed],
+            field="state",
+            by=by,
+            reason=_("Distribution closed"),
         )
         at_site: dict[int, int] = {}
         for item_id, quantity in site_lines:
