@@ -15,6 +15,8 @@ ROOT_URLCONF = "tests.urls"
 LIMAN_FIELD_KEYS = ["qQdhGAWPo0e_pt_DhChbBEm8n2UqzRr55C2EW1kVoEw="]
 LIMAN_BLIND_INDEX_KEY = "test-blind-index-key-0123456789abcdef"
 LIMAN_AUDIT_KEY = ["test-audit-key-0123456789abcdef0123456789"]
+# Payment files are signed with a fixed test key (32 bytes, URL-safe base64), never one written under var/.
+LIMAN_PAYMENT_SIGNING_KEY = "bGltYW4tdGVzdC1wYXltZW50LXNpZ25pbmcta2V5ISE="
 
 # Argon2 stays the production hasher (a test checks it); tests hash faster.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]  # noqa: F405

@@ -6,3 +6,32 @@ class CashConfig(AppConfig):
     name = "liman.cash"
     label = "cash"
     verbose_name = _("Cash assistance")
+
+    def ready(self):
+        from liman.core import demo, navigation
+        from liman.registry import sections
+
+        from .demo import demo_file_lines, seed_cash
+        from .sections import person_cash_context
+
+        # No roles here: each entry shows to the roles its view requires (`role_required`: who reads cash).
+        navigation.register(navigation.NavItem("cash", _("Cash"), "cash-programme-list", order=43))
+        for order, (key, label, url_name) in enumerate(
+            (
+                ("programmes", _("Programmes"), "cash-programme-list"),
+                ("cycles", _("Payment cycles"), "cash-cycle-list"),
+                ("check", _("Check a payment file"), "cash-check-file"),
+            )
+        ):
+            navigation.register(navigation.NavItem(key, label, url_name, order=order, menu="cash"))
+        sections.register(
+            sections.PersonSection(
+                key="cash",
+                title=_("Cash assistance"),
+                template="cash/_person_cash.html",
+                context=person_cash_context,
+                order=41,
+            )
+        )
+        demo.register_seeder("cash", seed_cash)
+        demo.register_login_notes(demo_file_lines)

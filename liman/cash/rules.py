@@ -130,12 +130,14 @@ def _words(node) -> str:
     if isinstance(node, ast.ArrayExpression):
         return ", ".join(_words(value) for value in node.value)
     if isinstance(node, ast.TernaryExpression):
-        return _("%(then)s if %(condition)s, else %(otherwise)s") % {
+        words = _("%(then)s if %(condition)s, else %(otherwise)s") % {
             "condition": _words(node.condition),
             "then": _words(node.case_true),
             "otherwise": _words(node.case_false),
         }
-    if isinstance(node, ast.ArithmeticExpression):
+        return f"({words})"
+    # rule-engine parses + and − as their own node types (they also join strings), the rest as arithmetic.
+    if isinstance(node, ast.ArithmeticExpression | ast.AddExpression | ast.SubtractExpression):
         signs = {"add": "+", "sub": "−", "mul": "×", "truediv": "÷", "floordiv": "÷", "mod": "mod", "pow": "^"}
         return f"({_words(node.left)} {signs.get(node.type, node.type)} {_words(node.right)})"
     if isinstance(node, ast.BooleanExpression):
@@ -207,7 +209,15 @@ class CompiledRules:
 
 
 def _unwrap(words: str) -> str:
-    return words[1:-1] if words.startswith("(") and words.endswith(")") else words
+    """The words without the parentheses around all of them (not those of "(a) + (b)")."""
+    if not (words.startswith("(") and words.endswith(")")):
+        return words
+    depth = 0
+    for index, char in enumerate(words[:-1]):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth == 0 and index:
+            return words
+    return words[1:-1]
 
 
 # --- the facts of households, in bulk ------------------------------------------------------------------------

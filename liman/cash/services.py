@@ -29,7 +29,7 @@ from liman.core import audit
 from liman.core.choices import AuditAction
 from liman.core.models import Office, User
 from liman.core.services import record_create, record_create_many, record_update
-from liman.core.workflows import transition
+from liman.core.workflows import state_set, transition
 
 from . import permissions, rules
 from .choices import FROZEN_STATES, CycleState, EnrolmentEnd, PaymentStatus
@@ -137,7 +137,8 @@ def targeting_run(
         raise ValidationError(
             _("%(programme)s does not run in %(office)s.") % {"programme": programme, "office": office}
         )
-    version = programme.current_rules
+    # A queued run keeps the rules it was started with (a version added meanwhile waits for the next run).
+    version = run.rules if run is not None else programme.current_rules
     compiled = rules.CompiledRules(version.eligibility, version.transfer_value)
     if run is None:
         run = record_create(
@@ -155,6 +156,8 @@ def targeting_run(
         .values_list("pk", flat=True)
     )
     eligible = 0
+    if progress is not None:
+        progress(0, len(ids))
     for start in range(0, len(ids), TARGETING_BATCH):
         chunk = ids[start : start + TARGETING_BATCH]
         facts = rules.household_facts(chunk, programme_id=programme.pk)
@@ -177,6 +180,42 @@ def targeting_run(
     return record_update(
         run, by=by, changes={"households": len(ids), "eligible": eligible, "finished_at": timezone.now()}
     )
+
+
+def targeting_run_start(*, programme: CashProgramme, office: Office, by: User) -> TargetingRun:
+    """Queue a run of the programme's current rules over the office's households: it runs in the background
+    (`tasks.targeting_run_task`), its page showing a progress bar."""
+    from liman.core.services import task_progress_start
+
+    from .tasks import targeting_run_task
+
+    _require(permissions.may_prepare(by, office), _("Only the office's programme officers run targeting."))
+    if not programme.offices.filter(pk=office.pk).exists():
+        raise ValidationError(
+            _("%(programme)s does not run in %(office)s.") % {"programme": programme, "office": office}
+        )
+    version = programme.current_rules
+    clause_words = rules.CompiledRules(version.eligibility, version.transfer_value).clause_words
+    with transaction.atomic():
+        CashProgramme.objects.select_for_update().get(pk=programme.pk)
+        progress = task_progress_start(
+            name=_("Targeting %(programme)s in %(office)s") % {"programme": programme.code, "office": office.code},
+            owner=by,
+            office=office,
+        )
+        run = record_create(
+            TargetingRun(
+                programme=programme,
+                office=office,
+                rules=version,
+                started_by=by,
+                progress=progress,
+                clauses=clause_words,
+            ),
+            by=by,
+        )
+        transaction.on_commit(lambda: targeting_run_task.enqueue(run.pk))
+    return run
 
 
 def enrol(*, run: TargetingRun, by: User | None, household_ids: Iterable[int] | None = None) -> list[Enrolment]:
@@ -371,10 +410,13 @@ def cycle_verify(
         _frozen(cycle)
         to_hold = [p for p in mine if p.household_id in held]
         for payment in to_hold:
-            record_update(
+            state_set(
                 payment,
+                field="status",
+                new=PaymentStatus.HELD,
                 by=by,
-                changes={"status": PaymentStatus.HELD, "hold_reason": held[payment.household_id][:300]},
+                changes={"hold_reason": held[payment.household_id][:300]},
+                office_id=cycle.office_id,
             )
         transition(cycle, CycleState.VERIFIED, by=by)
         record_update(cycle, by=by, changes={"verified_at": timezone.now()})
@@ -394,7 +436,15 @@ def payment_release(*, payment: Payment, by: User | None, reason: str) -> Paymen
     if payment.status != PaymentStatus.HELD:
         raise ValidationError(_("This payment is not held."))
     with transaction.atomic():
-        record_update(payment, by=by, changes={"status": PaymentStatus.LISTED, "hold_reason": ""}, reason=reason)
+        state_set(
+            payment,
+            field="status",
+            new=PaymentStatus.LISTED,
+            by=by,
+            changes={"hold_reason": ""},
+            reason=reason,
+            office_id=cycle.office_id,
+        )
         if cycle.state == CycleState.VERIFIED:
             transition(cycle, CycleState.DRAFT, by=by, reason=reason)
         _totals(cycle, by=by)
@@ -525,6 +575,12 @@ def cycle_close(*, cycle: PaymentCycle, by: User | None) -> PaymentCycle:
     return cycle
 
 
+def cycle_send_back(*, cycle: PaymentCycle, by: User | None, reason: str) -> PaymentCycle:
+    """A verified list goes back to draft (the approver found something to check, or the preparer did), with why."""
+    transition(cycle, CycleState.DRAFT, by=by, reason=reason)
+    return cycle
+
+
 def reconcile_rows(*, cycle: PaymentCycle, rows: Sequence[dict], by: User | None) -> dict[str, int]:
     """Mark payments from a provider report's accepted rows (reference, amount, status, date, transaction id; checked
     by the importer first); the cycle is reconciled when every payment on the list has an outcome."""
@@ -538,15 +594,17 @@ def reconcile_rows(*, cycle: PaymentCycle, rows: Sequence[dict], by: User | None
             raise ValidationError(_("Only a list sent to the provider is reconciled."))
         for row in rows:
             payment = by_reference[row["reference"]]
-            record_update(
+            state_set(
                 payment,
+                field="status",
+                new=row["status"],
                 by=by,
                 changes={
-                    "status": row["status"],
                     "paid_on": datetime.date.fromisoformat(row["date"]) if row.get("date") else None,
                     "transaction_id": row.get("transaction_id", "")[:64],
                     "reported_amount": decimal.Decimal(row["amount"]),
                 },
+                office_id=cycle.office_id,
             )
             counts[row["status"]] += 1
         if not cycle.payments.filter(status=PaymentStatus.LISTED).exists():

@@ -87,6 +87,12 @@ class UploadForm(SheetChoiceForm):
         self.fields["file"].widget.attrs["accept"] = ".csv,.xlsx"
         # What the importer asks to be declared for the whole file (the legal basis of a people import).
         for option in importer.batch_options:
+            if not (option.choices or option.choice_labels):
+                # A free value (the payment cycle a provider's report is for), initial from the query string.
+                self.fields[option.name] = forms.CharField(
+                    label=option.label or option.name, help_text=option.help, required=False, max_length=100
+                )
+                continue
             self.fields[option.name] = forms.ChoiceField(
                 label=option.label or option.name,
                 help_text=option.help,

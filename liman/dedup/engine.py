@@ -412,7 +412,8 @@ def _linker(con: duckdb.DuckDBPyConnection, tables: list[str], model: dict):
     logging.getLogger("splink").setLevel(logging.WARNING)
     db_api = DuckDBAPI(connection=con)
     frames = [db_api.register(con.table(table)) for table in tables]
-    return Linker(frames if len(frames) > 1 else frames[0], model)
+    # log_level=None: Splink leaves logging to the project (otherwise it prints its timings on every run).
+    return Linker(frames if len(frames) > 1 else frames[0], model, log_level=None)
 
 
 #: Pairs are scored down to this probability, so that the household evidence can lift them.

@@ -55,7 +55,7 @@ def dedupe_file_on_spark(input_path: Path, output_path: Path, *, thresholds: eng
         spark = spark_session()
         model = engine.portable_settings(count)
         db_api = SparkAPI(spark_session=spark)
-        linker = Linker(db_api.register(spark.read.parquet(str(prepared))), model)
+        linker = Linker(db_api.register(spark.read.parquet(str(prepared))), model, log_level=None)
         pairs = linker.inference.predict(
             threshold_match_probability=min(engine.SCORE_FLOOR, thresholds.review), warning_mode="never"
         )

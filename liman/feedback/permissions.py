@@ -23,6 +23,8 @@ FEEDBACK_RECORD_ROLES = frozenset(
 FEEDBACK_HANDLE_ROLES = frozenset({Role.SUPERVISOR, Role.PROGRAMME_OFFICER, Role.PSEA_FOCAL_POINT})
 #: Who reads the office's feedback (each reads the tiers their role reads).
 FEEDBACK_READ_ROLES = FEEDBACK_HANDLE_ROLES | frozenset({Role.CASEWORKER, Role.ADMINISTRATOR, Role.VIEWER})
+#: Who reads the trends (counts only; the protected channel as a monthly total from k up).
+TRENDS_ROLES = FEEDBACK_READ_ROLES | frozenset({Role.REPORTING_OFFICER})
 
 
 def may_record(user, office) -> bool:

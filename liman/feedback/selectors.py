@@ -69,3 +69,76 @@ def overdue_count(user: User) -> int | None:
     if not has_role(user, FEEDBACK_HANDLE_ROLES):
         return None
     return feedback_for(user, overdue=True).count()
+
+
+# --- trends -------------------------------------------------------------------------------------------------
+
+
+def _month(value) -> str:
+    return timezone.localtime(value).strftime("%Y-%m")
+
+
+def trends(user: User, *, months: int = 12) -> dict:
+    """Feedback by month × category, channel and province, response times and the share closed with an answer,
+    from the feedback the user reads. The protected channel is counted for everyone else only as a monthly total of
+    its offices, and only from k (11) up: a small count of complaints about a named team would point at someone."""
+    import datetime
+    import statistics
+
+    from liman.core.disclosure import min_cell, suppressed_mark
+    from liman.core.selectors import offices_for
+
+    from .choices import Category, Channel, FeedbackState
+
+    since = timezone.localdate().replace(day=1) - datetime.timedelta(days=31 * (months - 1))
+    since = since.replace(day=1)
+    rows = list(
+        Feedback.objects.visible_to(user)
+        .filter(received_at__date__gte=since)
+        .select_related("office__province")
+        .only("received_at", "category", "channel", "state", "responded_at", "office__province__name_tr", "sensitivity")
+    )
+    month_keys = sorted({_month(row.received_at) for row in rows})
+    by_month: dict[str, dict[str, int]] = {month: {} for month in month_keys}
+    by_channel: dict[str, int] = {}
+    by_province: dict[str, int] = {}
+    days: list[float] = []
+    closed = answered = 0
+    for row in rows:
+        cell = by_month[_month(row.received_at)]
+        cell[row.category] = cell.get(row.category, 0) + 1
+        by_channel[row.channel] = by_channel.get(row.channel, 0) + 1
+        province = row.office.province.name_tr if row.office.province_id else "—"
+        by_province[province] = by_province.get(province, 0) + 1
+        if row.responded_at:
+            days.append((row.responded_at - row.received_at).total_seconds() / 86400)
+        if row.state == FeedbackState.CLOSED:
+            closed += 1
+            answered += bool(row.responded_at)
+    shown_categories = [value for value in Category.values if any(value in cell for cell in by_month.values())]
+    # The protected channel, for those who do not read it: a monthly total over their offices, from k up.
+    reads_protected = any(row.sensitivity == "psea" for row in rows) or has_role(user, {"psea_focal_point"})
+    protected: list[tuple[str, str]] = []
+    if not reads_protected:
+        counts: dict[str, int] = {}
+        for received in Feedback.objects.filter(
+            office__in=offices_for(user), sensitivity="psea", received_at__date__gte=since
+        ).values_list("received_at", flat=True):
+            counts[_month(received)] = counts.get(_month(received), 0) + 1
+        k = min_cell()
+        protected = [(month, str(n) if n >= k else suppressed_mark(k)) for month, n in sorted(counts.items())]
+    return {
+        "months": [
+            (month, [by_month[month].get(c, 0) for c in shown_categories], sum(by_month[month].values()))
+            for month in month_keys
+        ],
+        "categories": [Category(c).label for c in shown_categories],
+        "channels": sorted(((Channel(c).label, n) for c, n in by_channel.items()), key=lambda pair: -pair[1]),
+        "provinces": sorted(by_province.items(), key=lambda pair: -pair[1]),
+        "total": len(rows),
+        "median_days_to_answer": round(statistics.median(days), 1) if days else None,
+        "answered": len(days),
+        "closed": closed,
+        "closed_with_answer_share": round(100 * answered / closed) if closed else None,
+        "protected": protected,
+    }

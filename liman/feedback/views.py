@@ -18,7 +18,7 @@ from liman.core.workflows import TransitionRefused
 from . import forms, permissions, selectors, services
 from .choices import Category, Channel, FeedbackState
 from .models import Feedback
-from .permissions import FEEDBACK_READ_ROLES, FEEDBACK_RECORD_ROLES
+from .permissions import FEEDBACK_READ_ROLES, FEEDBACK_RECORD_ROLES, TRENDS_ROLES
 
 
 def _messages_of(exc: Exception) -> list[str]:
@@ -181,3 +181,43 @@ def feedback_close(request: HttpRequest, reference: str) -> HttpResponse:
         services.feedback_close(feedback=feedback, by=request.user)
 
     return _step(request, reference, None, act)
+
+
+@role_required(TRENDS_ROLES)
+def feedback_trends(request: HttpRequest) -> HttpResponse:
+    return render(request, "feedback/feedback_trends.html", {"trends": selectors.trends(request.user)})
+
+
+@role_required(TRENDS_ROLES)
+def feedback_trends_xlsx(request: HttpRequest) -> HttpResponse:
+    from django.utils import timezone
+
+    from liman.core import audit
+    from liman.core.choices import AuditAction
+    from liman.core.tabular import xlsx_bytes
+
+    trends = selectors.trends(request.user)
+    sheet = [[_("Month"), *trends["categories"], _("Total")]]
+    sheet += [[month, *counts, total] for month, counts, total in trends["months"]]
+    sheet += [[], [_("Channel"), _("Feedback")], *[[label, n] for label, n in trends["channels"]]]
+    sheet += [[], [_("Province"), _("Feedback")], *[[label, n] for label, n in trends["provinces"]]]
+    median, share = trends["median_days_to_answer"], trends["closed_with_answer_share"]
+    sheet += [
+        [],
+        [_("Median days to answer"), "" if median is None else median],
+        [_("Closed with an answer (%)"), "" if share is None else share],
+    ]
+    if trends["protected"]:
+        sheet += [
+            [],
+            [_("Protected channel (month: complaints, shown from 11)")],
+            *[list(row) for row in trends["protected"]],
+        ]
+    audit.record(AuditAction.EXPORT, actor=request.user, obj=None, reason="feedback trends XLSX",
+                 ip_address=audit.client_address(request))  # fmt: skip
+    response = HttpResponse(
+        xlsx_bytes({_("Feedback trends"): sheet}),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="feedback-trends-{timezone.localdate():%Y-%m-%d}.xlsx"'
+    return response

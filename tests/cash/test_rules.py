@@ -59,3 +59,11 @@ def test_protection_vulnerabilities_are_not_facts():
     assert "victim_of_trafficking" not in rules.RULE_VULNERABILITIES
     assert "survivor_of_violence" not in rules.RULE_VULNERABILITIES
     assert "single_parent" in rules.RULE_VULNERABILITIES
+
+
+def test_a_transfer_value_reads_in_words():
+    words = rules.describe("13000 + 2000 * (household_size - 2) + (has_disability ? 3000 : 0)", kind="transfer_value")
+    assert words == (
+        "(13,000 + (2,000 × (household size − 2))) + (3,000 if a member has a disability (Washington Group short "
+        "set), else 0)"
+    )

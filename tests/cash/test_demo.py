@@ -1,0 +1,74 @@
+"""The cash demo: MPC-2026 in Istanbul and Hatay with two rule versions, three cycles per office in different states,
+a partner's list whose overlaps are held, and a provider report whose problems the reconciliation refuses."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+
+from liman.cash import demo
+from liman.cash.choices import CycleState, PaymentStatus
+from liman.cash.models import CashProgramme, PaymentCycle
+from liman.core.demo import seed_core
+from liman.core.models import ImportBatch
+from liman.core.staging import import_stage, problem_report
+from liman.registry.demo import seed_registry
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def seeded(settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path)
+    rng = random.Random(2026)
+    for seeder in (seed_core, seed_registry, demo.seed_cash):
+        seeder(rng, 2026)
+    return Path(tmp_path) / "demo" / "cash"
+
+
+def test_the_demo_seeds_what_the_tour_shows_once(seeded):
+    """One seeding (it is slow to write) checked for all it promises."""
+    programme = CashProgramme.objects.get(code=demo.PROGRAMME_CODE)
+    assert sorted(programme.offices.values_list("code", flat=True)) == ["HTY", "IST"]
+    assert list(programme.rule_versions.values_list("number", flat=True)) == [2, 1]
+    for code in ("IST", "HTY"):
+        cycles = {c.number: c for c in PaymentCycle.objects.filter(office__code=code).select_related("prepared_by")}
+        assert {n: c.state for n, c in cycles.items()} == {
+            1: CycleState.CLOSED, 2: CycleState.SENT, 3: CycleState.VERIFIED
+        }  # fmt: skip
+        for cycle in cycles.values():
+            assert cycle.prepared_by.username == f"programme-officer.{code.lower()}"
+        for cycle in (cycles[1], cycles[2]):
+            assert cycle.approved_by.username == f"cash-approver.{code.lower()}"
+        closed = cycles[1]
+        outcomes = closed.payments.exclude(status=PaymentStatus.HELD)
+        assert not outcomes.filter(status=PaymentStatus.LISTED).exists()
+        assert {p.status for p in outcomes} == {PaymentStatus.PAID, PaymentStatus.FAILED, PaymentStatus.UNCOLLECTED}
+        assert sum(p.amount for p in outcomes) == closed.total
+        held = cycles[3].payments.filter(status=PaymentStatus.HELD)
+        assert held.exists() and all("beneficiary list as record" in p.hold_reason for p in held)
+        assert all(13000 <= p.amount <= 25000 for p in closed.payments.all())
+
+    # The files to try: the signed payment file sent, the provider's report with problems, the partner's list.
+    sent = PaymentCycle.objects.get(reference="MPC-2026-IST-C02")
+    assert (seeded / "MPC-2026-IST-C02.csv").read_bytes().startswith(b"REFERANS;AD_SOYAD")
+    assert (seeded / "MPC-2026-IST-C02.csv.sig").exists()
+    assert (seeded / "partner-beneficiaries-HTY.csv").read_text().startswith("record_id,first_name")
+    report = seeded / "MPC-2026-IST-C02-provider-report.csv"
+    with report.open("rb") as stream:
+        batch = import_stage(
+            kind="cash_provider_report", file=stream, file_name=report.name, office=sent.office, by=None,
+            declared={"cycle": sent.reference},
+        )  # fmt: skip
+    assert batch.state == ImportBatch.State.INVALID
+    problems = " | ".join(message for _row, _column, message, _blocking in problem_report(batch))
+    assert "on the approved list" in problems and "reported twice" in problems
+    assert "IST-H-ZZ9Q4KXW is not on the list" in problems and "The total row says" in problems
+    lines = "\n".join(demo.demo_file_lines())
+    assert str(seeded) in lines and "programme-officer.ist" in lines and "cash-approver.hty" in lines
+
+    before = PaymentCycle.objects.count()
+    demo.seed_cash(random.Random(1), 1)
+    assert PaymentCycle.objects.count() == before == 6
