@@ -10,7 +10,7 @@ from liman.core.models import User
 
 from .choices import OPEN_STATES
 from .models import Feedback
-from .permissions import FEEDBACK_HANDLE_ROLES
+from .permissions import FEEDBACK_HANDLE_ROLES, FEEDBACK_READ_ROLES
 
 
 def feedback_for(
@@ -92,9 +92,14 @@ def trends(user: User, *, months: int = 12) -> dict:
 
     since = timezone.localdate().replace(day=1) - datetime.timedelta(days=31 * (months - 1))
     since = since.replace(day=1)
+    # Those who read feedback count what they read; a reporting officer counts the office's normal feedback
+    # without reading any of it (the trends show counts only).
+    if has_role(user, FEEDBACK_READ_ROLES):
+        readable = Feedback.objects.visible_to(user)
+    else:
+        readable = Feedback.objects.filter(office__in=offices_for(user), sensitivity="normal")
     rows = list(
-        Feedback.objects.visible_to(user)
-        .filter(received_at__date__gte=since)
+        readable.filter(received_at__date__gte=since)
         .select_related("office__province")
         .only("received_at", "category", "channel", "state", "responded_at", "office__province__name_tr", "sensitivity")
     )
