@@ -89,13 +89,18 @@ class PresenceFigureViewSet(ScopedReadOnlyViewSet):
 class FormSerializer(serializers.ModelSerializer):
     office = serializers.SlugRelatedField(slug_field="code", read_only=True)
     version = serializers.SerializerMethodField()
+    javarosa_check = serializers.SerializerMethodField()
 
     class Meta:
         model = Form
-        fields = ["id", "form_id", "title", "office", "state", "target", "version"]
+        fields = ["id", "form_id", "title", "office", "state", "target", "version", "javarosa_check"]
 
     def get_version(self, obj) -> str:
         return getattr(obj, "current_version", "") or ""
+
+    def get_javarosa_check(self, obj) -> str:
+        """The newest version's JavaRosa check: passed, not_checked or refused ("" without a version)."""
+        return getattr(obj, "current_javarosa_check", "") or ""
 
 
 class FormViewSet(ScopedReadOnlyViewSet):
@@ -107,5 +112,12 @@ class FormViewSet(ScopedReadOnlyViewSet):
 
         from .models import FormVersion
 
-        latest = FormVersion.objects.filter(form=OuterRef("pk")).order_by("-created_at", "-id").values("version")[:1]
-        return super().get_queryset().annotate(current_version=Subquery(latest))
+        latest = FormVersion.objects.filter(form=OuterRef("pk")).order_by("-created_at", "-id")
+        return (
+            super()
+            .get_queryset()
+            .annotate(
+                current_version=Subquery(latest.values("version")[:1]),
+                current_javarosa_check=Subquery(latest.values("javarosa_check")[:1]),
+            )
+        )

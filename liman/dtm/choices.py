@@ -29,6 +29,14 @@ class FormState(models.TextChoices):
     CLOSED = "closed", _("Closed: not listed, submissions refused")
 
 
+class JavaRosaCheck(models.TextChoices):
+    """Whether JavaRosa, the form engine of ODK Collect, has checked a form version, and its verdict."""
+
+    PASSED = "passed", _("checked by JavaRosa")
+    NOT_CHECKED = "not_checked", _("not checked by JavaRosa")
+    REFUSED = "refused", _("refused: ODK Collect cannot use it")
+
+
 class FormTarget(models.TextChoices):
     """What each submission of a form becomes."""
 

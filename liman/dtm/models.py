@@ -32,6 +32,7 @@ from .choices import (
     FormState,
     FormTarget,
     InterceptionKind,
+    JavaRosaCheck,
     OperationKind,
     PopulationGroup,
     Route,
@@ -116,6 +117,14 @@ class FormVersion(models.Model):
     #: hashtag, when the XLSForm's `hxl` column gives one)}, for mapping, parsing and exports.
     fields = models.JSONField(default=list, blank=True)
     warnings = models.JSONField(default=list, blank=True)
+    #: Whether JavaRosa (the engine of ODK Collect) checked this version. A version is only stored unchecked where
+    #: Java could not run; a later check that refuses it withdraws it from the phones' form list.
+    javarosa_check = models.CharField(
+        _("JavaRosa check"), max_length=16, choices=JavaRosaCheck.choices, default=JavaRosaCheck.NOT_CHECKED
+    )
+    javarosa_checked_at = models.DateTimeField(_("checked by JavaRosa at"), null=True, blank=True)
+    #: Why it was refused (each problem in the author's words), or why it is not checked yet.
+    javarosa_messages = models.JSONField(default=list, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

@@ -26,6 +26,7 @@ from .choices import (
     AgeGroup,
     FlowBreakdown,
     FormState,
+    JavaRosaCheck,
     OperationKind,
     SubmissionState,
 )
@@ -66,7 +67,9 @@ def forms_for(user: User, *, office: Office | None = None) -> QuerySet[Form]:
     forms = Form.objects.visible_to(user).select_related("office", "operation", "round")
     if office is not None:
         forms = forms.filter(office=office)
+    newest = FormVersion.objects.filter(form=OuterRef("pk")).order_by("-created_at", "-id")
     return forms.annotate(
+        current_javarosa_check=Subquery(newest.values("javarosa_check")[:1]),
         version_count=Count("versions", distinct=True),
         review_count=Count(
             "submissions",
@@ -82,6 +85,14 @@ def form_versions_for(user: User) -> QuerySet[FormVersion]:
 
 def latest_version(form: Form) -> FormVersion | None:
     return form.versions.first()
+
+
+def versions_not_checked_for(user: User, *, form: Form | None = None) -> QuerySet[FormVersion]:
+    """Versions stored where Java could not run, in the offices where `user` uploads forms: what a JavaRosa check
+    would look at."""
+    offices = [office.pk for office in offices_where(user, FIELD_DATA_EDITORS)]
+    versions = form_versions_for(user).filter(javarosa_check=JavaRosaCheck.NOT_CHECKED, form__office__in=offices)
+    return versions.filter(form=form) if form is not None else versions
 
 
 def submissions_for(user: User, *, state: str = "", form: Form | None = None, current: bool = True):
@@ -147,11 +158,23 @@ def forms_for_field_user(field_user: FieldUser) -> QuerySet[Form]:
     return Form.objects.filter(office_id=field_user.office_id, state=FormState.OPEN)
 
 
+def _served(versions: QuerySet[FormVersion]) -> QuerySet[FormVersion]:
+    """Of each form, the newest version JavaRosa has not refused (a version refused by a later check is withdrawn:
+    Collect gets the one before)."""
+    latest = (
+        FormVersion.objects.filter(form=OuterRef("form"))
+        .exclude(javarosa_check=JavaRosaCheck.REFUSED)
+        .order_by("-created_at", "-id")
+        .values("id")[:1]
+    )
+    return versions.filter(id=Subquery(latest))
+
+
 def current_versions_for_field_user(field_user: FieldUser) -> list[FormVersion]:
-    """The newest version of each open form of the field user's office: what Collect should download."""
-    latest = FormVersion.objects.filter(form=OuterRef("form")).order_by("-created_at", "-id").values("id")[:1]
+    """The newest version of each open form of the field user's office that JavaRosa has not refused: what Collect
+    should download."""
     return list(
-        FormVersion.objects.filter(form__in=forms_for_field_user(field_user), id=Subquery(latest))
+        _served(FormVersion.objects.filter(form__in=forms_for_field_user(field_user)))
         .select_related("form")
         .defer("xlsform", "xml")
         .order_by("form__form_id")
@@ -159,10 +182,8 @@ def current_versions_for_field_user(field_user: FieldUser) -> list[FormVersion]:
 
 
 def versions_for_staff_form_list(user: User) -> list[FormVersion]:
-    latest = FormVersion.objects.filter(form=OuterRef("form")).order_by("-created_at", "-id").values("id")[:1]
     return list(
-        form_versions_for(user)
-        .filter(form__state=FormState.OPEN, id=Subquery(latest))
+        _served(form_versions_for(user).filter(form__state=FormState.OPEN))
         .defer("xlsform", "xml")
         .order_by("form__form_id")
     )

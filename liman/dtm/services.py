@@ -24,7 +24,7 @@ from django.contrib.auth.hashers import check_password, make_password
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Sum
+from django.db.models import Count, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -34,14 +34,14 @@ from liman.assistance.models import Item, StockLocation
 from liman.assistance.selectors import fefo_suggestion
 from liman.core import audit
 from liman.core.choices import AuditAction
-from liman.core.models import AdminArea, Office, User
+from liman.core.models import AdminArea, Office, TaskProgress, User
 from liman.core.services import record_create, record_update
 from liman.core.staging import insert_many
 from liman.core.text import ascii_key
 from liman.core.workflows import record_state_change, state_set
 
-from . import openrosa, targets
-from .choices import FlowBreakdown, FormState, FormTarget, SubmissionState
+from . import form_check, openrosa, targets
+from .choices import FlowBreakdown, FormState, FormTarget, JavaRosaCheck, SubmissionState
 from .instance import InstanceError, ParsedInstance, parse_instance
 from .models import (
     DatasetRecord,
@@ -66,7 +66,7 @@ from .models import (
     SubmissionAttachment,
     first_of_month,
 )
-from .xlsform import XLSFormError, convert_xlsform
+from .xlsform import XLSFormError, convert_xlsform, survey_rows
 
 
 def _create(obj, *, by: User | None, summary: dict | None = None):
@@ -110,7 +110,12 @@ def form_upload(
 ) -> FormVersion:
     """Publish an XLSForm: a new form, or a new version of `form` (or of the office's form with the same ID).
 
-    Raises `XLSFormError` (pyxform's message and row) or `ValidationError` (a version already used).
+    The XForm pyxform makes is checked as ODK Collect would read it (`form_check`: JavaRosa's engine, and Liman's
+    checks of what JavaRosa lets through) before anything is stored. Where Java cannot run, the version is stored
+    marked "not checked by JavaRosa" (`form_versions_check` checks it later).
+
+    Raises `XLSFormError` (pyxform's message and row), `FormRefused` (an `XLSFormError`: each problem ODK Collect
+    would have, with its question and row) or `ValidationError` (a version already used).
     """
     if form is not None and form.office_id != office.pk:
         raise ValidationError(_("A form version must be uploaded to the form's own office."))
@@ -128,6 +133,10 @@ def form_upload(
             row=2,
             sheet="settings",
         )
+    # Before the transaction: the check runs a JVM for a second or two, and holds no lock meanwhile.
+    check = form_check.check_forms([(converted.xml, converted.survey)])[0]
+    if check.is_refused:
+        raise form_check.FormRefused(check.problems)
     with transaction.atomic():
         target_form = form or Form.objects.select_for_update().filter(office=office, form_id=converted.form_id).first()
         is_new = target_form is None
@@ -157,11 +166,19 @@ def form_upload(
                 xlsform=content,
                 xlsform_name=file_name[:200],
                 fields=converted.fields,
-                warnings=converted.warnings,
+                warnings=[*converted.warnings, *check.warnings],
+                javarosa_check=check.javarosa,
+                javarosa_checked_at=timezone.now() if check.javarosa == JavaRosaCheck.PASSED else None,
+                javarosa_messages=[check.note] if check.note else [],
                 created_by=by,
             ),
             by=by,
-            summary={"form": target_form.form_id, "version": converted.version, "file": file_name},
+            summary={
+                "form": target_form.form_id,
+                "version": converted.version,
+                "file": file_name,
+                "javarosa_check": check.javarosa,
+            },
         )
         for upload in media:
             form_media_add(version=version, upload=upload, by=by)
@@ -175,6 +192,109 @@ def form_upload(
                 by=by,
             )
     return version
+
+
+@dataclass(frozen=True)
+class CheckedVersion:
+    """One version a JavaRosa check looked at, as its report names it."""
+
+    pk: int
+    office: str
+    label: str  # "form_id vVERSION"
+    messages: tuple[str, ...]
+
+
+@dataclass
+class VersionsChecked:
+    """What a JavaRosa check of stored versions found: the versions it passed, refused and could not check (why)."""
+
+    passed: list[CheckedVersion] = field(default_factory=list)
+    refused: list[CheckedVersion] = field(default_factory=list)
+    not_checked: list[CheckedVersion] = field(default_factory=list)
+    note: str = ""
+
+    def summary(self) -> str:
+        return _("%(passed)d checked by JavaRosa, %(refused)d refused, %(not_checked)d not checked.") % {
+            "passed": len(self.passed),
+            "refused": len(self.refused),
+            "not_checked": len(self.not_checked),
+        }
+
+
+#: Versions checked per JVM: the JVM's start is most of a check's cost, a batch shares it (and a batch's XForms and
+#: XLSForms are all that is held in memory at once).
+JAVAROSA_BATCH = 20
+
+
+def form_versions_check(*, versions: QuerySet[FormVersion], by: User | None, reporter=None) -> VersionsChecked:
+    """Check stored versions as an upload does (JavaRosa, and Liman's own checks), a batch per JVM, and record each
+    verdict (audited). A version refused now leaves the phones' form list: they get the newest version that is not
+    refused. Where Java cannot run, nothing changes but the reason recorded on each version."""
+    ids = list(versions.order_by("form_id", "id").values_list("pk", flat=True))
+    outcome = VersionsChecked()
+    total = len(ids)
+    for start in range(0, total, JAVAROSA_BATCH):
+        chunk = list(
+            FormVersion.objects.filter(pk__in=ids[start : start + JAVAROSA_BATCH])
+            .select_related("form__office")
+            .order_by("form_id", "id")
+        )
+        if outcome.note:  # Java did not run for the first batch: it will not for the next
+            outcome.not_checked.extend(_checked(version) for version in chunk)
+            continue
+        results = form_check.check_forms(
+            [(version.xml, survey_rows(version.xlsform, file_name=version.xlsform_name)) for version in chunk]
+        )
+        for version, result in zip(chunk, results, strict=True):
+            _record_check(version, result, by=by, outcome=outcome)
+        if reporter is not None:
+            reporter.update(start + len(chunk), total, outcome.summary())
+    return outcome
+
+
+def _checked(version: FormVersion) -> CheckedVersion:
+    return CheckedVersion(version.pk, version.form.office.code, str(version), tuple(version.javarosa_messages))
+
+
+def _record_check(
+    version: FormVersion, result: form_check.FormCheck, *, by: User | None, outcome: VersionsChecked
+) -> None:
+    kept_warnings = [warning for warning in version.warnings if not warning.startswith("JavaRosa: ")]
+    if result.is_refused:
+        state, messages, into = JavaRosaCheck.REFUSED, [problem.message for problem in result.problems], outcome.refused
+    elif result.javarosa == JavaRosaCheck.PASSED:
+        state, messages, into = JavaRosaCheck.PASSED, [], outcome.passed
+    else:
+        state, messages, into = JavaRosaCheck.NOT_CHECKED, [result.note], outcome.not_checked
+        outcome.note = result.note
+    changes = {"javarosa_check": state, "javarosa_messages": messages, "warnings": [*kept_warnings, *result.warnings]}
+    if state != JavaRosaCheck.NOT_CHECKED:
+        changes["javarosa_checked_at"] = timezone.now()
+    record_update(version, by=by, changes=changes, reason=_("JavaRosa check"))
+    into.append(_checked(version))
+
+
+def form_versions_check_start(*, versions, by: User) -> TaskProgress:
+    """Queue the JavaRosa check of `versions` (those not checked yet, as a selector chose them for `by`); it runs in
+    the background with a progress bar."""
+    from liman.core.services import task_progress_start
+
+    from .tasks import form_versions_check_task
+
+    ids = list(versions.values_list("pk", flat=True))
+    if not ids:
+        raise ValidationError(_("Every form version here is already checked by JavaRosa."))
+    offices = set(versions.values_list("form__office", flat=True))
+    with transaction.atomic():
+        progress = task_progress_start(
+            name=_("JavaRosa check of %(count)d form versions") % {"count": len(ids)},
+            owner=by,
+            office=Office.objects.get(pk=offices.pop()) if len(offices) == 1 else None,
+            total=len(ids),
+        )
+        user_id = by.pk if by is not None else None
+        transaction.on_commit(lambda: form_versions_check_task.enqueue(str(progress.pk), ids, user_id))
+    return progress
 
 
 def form_media_add(*, version: FormVersion, upload: MediaUpload, by: User | None) -> FormMedia:

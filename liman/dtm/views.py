@@ -25,8 +25,10 @@ from .choices import (
     FIELD_DATA_ROLES,
     FIELD_USER_UNLOCKERS,
     FormTarget,
+    JavaRosaCheck,
     SubmissionState,
 )
+from .form_check import FormRefused
 from .forms import (
     DashboardFilterForm,
     DismissForm,
@@ -238,12 +240,28 @@ def form_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if upload_form is None:
             raise Http404
+        if request.POST.get("action") == "javarosa_check":
+            return _javarosa_check(request, selectors.versions_not_checked_for(request.user), back=reverse("dtm-forms"))
         if upload_form.is_valid():
             version = _upload(request, upload_form, office=upload_form.cleaned_data["office"], form=None)
             if version is not None:
                 return redirect("dtm-form", pk=version.form_id)
     forms_ = selectors.forms_for(request.user).order_by("office__code", "form_id")
-    return render(request, "dtm/form_list.html", {"forms": forms_, "upload_form": upload_form})
+    context = {
+        "forms": forms_,
+        "upload_form": upload_form,
+        "not_checked_count": selectors.versions_not_checked_for(request.user).count() if upload_form else 0,
+    }
+    return render(request, "dtm/form_list.html", context)
+
+
+def _javarosa_check(request, versions, *, back: str) -> HttpResponse:
+    try:
+        progress = services.form_versions_check_start(versions=versions, by=request.user)
+    except ValidationError as exc:
+        messages.info(request, " ".join(exc.messages))
+        return redirect(back)
+    return redirect("task-detail", pk=progress.pk)
 
 
 def _upload(request, upload_form, *, office, form) -> FormVersion | None:
@@ -257,6 +275,16 @@ def _upload(request, upload_form, *, office, form) -> FormVersion | None:
             media=_media_uploads(upload_form.cleaned_data.get("media") or []),
             by=request.user,
         )
+    except FormRefused as exc:
+        upload_form.add_error(
+            "file",
+            _("JavaRosa, the form engine of ODK Collect, refused this form; nothing was published:")
+            if exc.is_javarosas
+            else _("ODK Collect could not fill in this form; nothing was published:"),
+        )
+        for problem in exc.problems:
+            upload_form.add_error("file", problem.message)
+        return None
     except XLSFormError as exc:
         where = _("row %(row)s of the %(sheet)s sheet") % {"row": exc.row, "sheet": exc.sheet} if exc.row else ""
         upload_form.add_error(
@@ -274,6 +302,12 @@ def _upload(request, upload_form, *, office, form) -> FormVersion | None:
         request,
         _("Form %(form)s version %(version)s published.") % {"form": version.form.form_id, "version": version.version},
     )
+    if version.javarosa_check == JavaRosaCheck.NOT_CHECKED:
+        messages.warning(
+            request,
+            _("It is not checked by JavaRosa (%(reason)s); ODK Collect may refuse it. Check it once Java runs here.")
+            % {"reason": " ".join(version.javarosa_messages)},
+        )
     return version
 
 
@@ -293,6 +327,9 @@ def form_detail(request: HttpRequest, pk: int) -> HttpResponse:
             services.form_open(form=form, by=request.user)
             messages.info(request, _("The form is open again."))
             return redirect("dtm-form", pk=form.pk)
+        if action == "javarosa_check":
+            pending = selectors.versions_not_checked_for(request.user, form=form)
+            return _javarosa_check(request, pending, back=reverse("dtm-form", args=[form.pk]))
         if upload_form.is_valid() and _upload(request, upload_form, office=form.office, form=form) is not None:
             return redirect("dtm-form", pk=form.pk)
     versions = form.versions.defer("xml", "xlsform").prefetch_related("media")
@@ -304,6 +341,8 @@ def form_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "submission_count": form.submissions.filter(is_current=True).count(),
         "has_repeats": any(version.repeat_paths for version in versions),
         "mapping_rows": _mapping_rows(form),
+        "served": next((v for v in versions if v.javarosa_check != JavaRosaCheck.REFUSED), None),
+        "not_checked_count": sum(1 for v in versions if v.javarosa_check == JavaRosaCheck.NOT_CHECKED),
     }
     return render(request, "dtm/form_detail.html", context)
 

@@ -48,6 +48,9 @@ class ConvertedForm:
     warnings: list[str] = field(default_factory=list)
     has_settings_id: bool = False
     has_settings_version: bool = False
+    #: The survey sheet's rows as pyxform read them (row N of the sheet is survey[N - 2]): where each question was
+    #: written, for messages about it.
+    survey: list[dict] = field(default_factory=list)
 
 
 def form_id_from_file_name(file_name: str) -> str:
@@ -82,6 +85,10 @@ def _row_of(message: str, definition) -> int | None:
     return None
 
 
+def _file_type(suffix: str) -> str | None:
+    return f".{suffix}" if suffix in ("xlsx", "xlsm", "xls", "csv", "md") else None
+
+
 def convert_xlsform(
     content: bytes,
     *,
@@ -100,8 +107,7 @@ def convert_xlsform(
 
     suffix = PurePath(file_name).suffix.lower().lstrip(".") or "xlsx"
     try:
-        file_type = f".{suffix}" if suffix in ("xlsx", "xlsm", "xls", "csv", "md") else None
-        definition = get_xlsform(xlsform=content, file_type=file_type)
+        definition = get_xlsform(xlsform=content, file_type=_file_type(suffix))
     except (PyXFormError, ValueError, KeyError, OSError) as exc:
         raise XLSFormError(str(exc) or _("The file is not a readable XLSForm (.xlsx)."), row=None) from exc
     except Exception as exc:  # openpyxl raises its own zip and XML errors on files that are not spreadsheets
@@ -147,7 +153,21 @@ def convert_xlsform(
         warnings=list(warnings),
         has_settings_id=bool(str(settings.get("form_id") or settings.get("id_string") or "").strip()),
         has_settings_version=bool(str(settings.get("version") or "").strip()),
+        survey=list(definition.survey or []),
     )
+
+
+def survey_rows(content: bytes, *, file_name: str) -> list[dict]:
+    """The survey sheet's rows of an XLSForm that converted once (a stored version's file); [] if it cannot be
+    read again."""
+    from pyxform.xls2json_backends import get_xlsform
+
+    suffix = PurePath(file_name).suffix.lower().lstrip(".") or "xlsx"
+    try:
+        definition = get_xlsform(xlsform=bytes(content), file_type=_file_type(suffix))
+    except Exception:  # noqa: BLE001 - the rows only place messages; a form without them is still checked
+        return []
+    return list(definition.survey or [])
 
 
 def hxl_tags(survey: list[dict]) -> dict[str, str]:
