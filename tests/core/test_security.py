@@ -106,6 +106,7 @@ GOOD_PRODUCTION = {
     "LIMAN_FIELD_KEYS": "qQdhGAWPo0e_pt_DhChbBEm8n2UqzRr55C2EW1kVoEw=",
     "LIMAN_BLIND_INDEX_KEY": "y" * 40,
     "LIMAN_AUDIT_KEY": "z" * 40,
+    "LIMAN_PAYMENT_SIGNING_KEY": "bGltYW4tdGVzdC1wYXltZW50LXNpZ25pbmcta2V5ISE=",
 }
 
 
@@ -117,6 +118,7 @@ GOOD_PRODUCTION = {
         ({"LIMAN_ALLOWED_HOSTS": ""}, "LIMAN_ALLOWED_HOSTS"),
         ({"LIMAN_FIELD_KEYS": ""}, "LIMAN_FIELD_KEYS"),
         ({"LIMAN_AUDIT_KEY": ""}, "LIMAN_AUDIT_KEY"),
+        ({"LIMAN_PAYMENT_SIGNING_KEY": ""}, "LIMAN_PAYMENT_SIGNING_KEY"),
     ],
 )
 def test_production_refuses_to_start_with_unsafe_settings(override, message):
