@@ -18,6 +18,7 @@ from liman.core.disclosure import publishes
 from liman.core.models import AdminArea
 from liman.core.tabular import xlsx_bytes
 from liman.core.views import paginate, role_required
+from liman.core.views import refusal_messages as _messages_of
 from liman.core.workflows import TransitionRefused
 
 from . import forms, permissions, selectors, services
@@ -25,16 +26,6 @@ from .choices import AgeGroup, DistributionState, EntitlementState, HowMet, Loca
 from .figures import incident_figures_csv
 from .models import Item, Loss, StockBalance, StockLocation, Transfer
 from .permissions import DISTRIBUTION_READ_ROLES, INCIDENT_READ_ROLES, STOCK_READ_ROLES
-
-
-def _messages_of(exc: Exception) -> list[str]:
-    if isinstance(exc, TransitionRefused):
-        return exc.messages
-    if isinstance(exc, ValidationError):
-        if hasattr(exc, "error_dict"):
-            return [message for found in exc.message_dict.values() for message in found]
-        return list(exc.messages)
-    return [str(exc) or _("You cannot do this.")]
 
 
 def _lines(location: StockLocation):

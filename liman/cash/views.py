@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from liman.core import crypto
 from liman.core.access import has_role
 from liman.core.views import paginate, role_required
+from liman.core.views import refusal_messages as _messages_of
 from liman.core.workflows import TransitionRefused
 
 from . import forms, permissions, rules, selectors, services
@@ -27,16 +28,6 @@ from .permissions import CASH_PREPARE_ROLES, CASH_READ_ROLES
 from .providers import provider_choices
 
 REPORT_KIND = "cash_provider_report"
-
-
-def _messages_of(exc: Exception) -> list[str]:
-    if isinstance(exc, TransitionRefused):
-        return exc.messages
-    if isinstance(exc, ValidationError):
-        if hasattr(exc, "error_dict"):
-            return [message for found in exc.message_dict.values() for message in found]
-        return list(exc.messages)
-    return [str(exc) or _("You cannot do this.")]
 
 
 def _form_errors_from(form, exc: ValidationError) -> None:

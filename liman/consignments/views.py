@@ -23,6 +23,7 @@ from liman.core.import_views import RowCorrectionForm
 from liman.core.models import ImportBatch
 from liman.core.tabular import xlsx_bytes
 from liman.core.views import paginate, role_required
+from liman.core.views import refusal_messages as _messages_of
 from liman.core.workflows import TransitionRefused, history
 
 from . import forms, permissions, rules, selectors, services
@@ -31,16 +32,6 @@ from .importers import DistributionReportImporter
 from .permissions import READ_ROLES, REPORT_ROLES
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _messages_of(exc: Exception) -> list[str]:
-    if isinstance(exc, TransitionRefused | staging.ImportRefused):
-        return exc.messages
-    if isinstance(exc, ValidationError):
-        if hasattr(exc, "error_dict"):
-            return [message for found in exc.message_dict.values() for message in found]
-        return list(exc.messages)
-    return [str(exc) or _("You cannot do this.")]
 
 
 def _refused(form, exc: Exception) -> None:

@@ -81,6 +81,20 @@ def role_required(roles):
     return decorate
 
 
+def refusal_messages(exc: Exception) -> list[str]:
+    """What a refused service call says, as lines for the page: a workflow's blockers, an import's problems, a
+    validation error's messages (field by field), or the exception's text."""
+    from django.core.exceptions import ValidationError
+
+    if isinstance(exc, ValidationError):
+        if hasattr(exc, "error_dict"):
+            return [message for found in exc.message_dict.values() for message in found]
+        return list(exc.messages)
+    if isinstance(getattr(exc, "messages", None), list):
+        return [str(message) for message in exc.messages]
+    return [str(exc) or str(_("You cannot do this."))]
+
+
 def paginate(request: HttpRequest, queryset, per_page: int = 50):
     """One page of a list; reading protection- or medical-tier rows through it is audited (one event per page)."""
     page = Paginator(queryset, per_page).get_page(request.GET.get("page"))

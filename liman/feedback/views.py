@@ -13,22 +13,13 @@ from django.views.decorators.http import require_POST
 from liman.core.access import has_role
 from liman.core.models import Office, User
 from liman.core.views import paginate, role_required
+from liman.core.views import refusal_messages as _messages_of
 from liman.core.workflows import TransitionRefused
 
 from . import forms, permissions, selectors, services
 from .choices import Category, Channel, FeedbackState
 from .models import Feedback
 from .permissions import FEEDBACK_READ_ROLES, FEEDBACK_RECORD_ROLES, TRENDS_ROLES
-
-
-def _messages_of(exc: Exception) -> list[str]:
-    if isinstance(exc, TransitionRefused):
-        return exc.messages
-    if isinstance(exc, ValidationError):
-        if hasattr(exc, "error_dict"):
-            return [message for found in exc.message_dict.values() for message in found]
-        return list(exc.messages)
-    return [str(exc) or _("You cannot do this.")]
 
 
 @role_required(FEEDBACK_READ_ROLES)

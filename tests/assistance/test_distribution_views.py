@@ -144,3 +144,24 @@ def test_distributions_in_the_api_cost_the_same_few_queries(client, world, istan
     client.force_login(staff(Role.DISTRIBUTION, OfficeFactory(code="EDR")))
     assert client.get("/api/distributions/").json()["count"] == 0
     assert client.get(f"/api/distributions/{plan.pk}/").status_code == 404
+
+
+def test_a_card_scanned_again_after_someone_else_collected_shows_who(
+    client, world, istanbul, keeper, warehouse, blankets
+):
+    today = timezone.localdate()
+    plan = services.distribution_plan_create(
+        office=istanbul, name="x", project_code="P", warehouse=warehouse, site=world["site"], starts_on=today,
+        ends_on=today, items=[(blankets, 1, None, 1)], by=world["officer"],
+    )  # fmt: skip
+    home = world["homes"][2]
+    services.distribution_select(plan=plan, households=[home], selection="", by=world["officer"])
+    for transfer in services.distribution_open(plan=plan, by=keeper):
+        services.transfer_receive(transfer=transfer, by=world["distributor"])
+    services.distribution_receive(
+        entitlement=plan.entitlements.get(), received_by_name="Neighbour Mehmet", by=world["distributor"]
+    )
+    client.force_login(world["distributor"])
+    page = client.get(reverse("distribution-verify", args=[plan.pk]), {"q": home.reference})
+    body = page.content.decode()
+    assert "collected by Neighbour Mehmet, recorded by dist.ist." in body and "Record the receipt" not in body
