@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "liman.health.apps.HealthConfig",
     "liman.movements.apps.MovementsConfig",
     "liman.cases.apps.CasesConfig",
+    "liman.messaging.apps.MessagingConfig",
     "liman.assistance.apps.AssistanceConfig",
     "liman.cash.apps.CashConfig",
     "liman.consignments.apps.ConsignmentsConfig",
@@ -149,8 +150,18 @@ TEMPLATES = [
 
 # Database: SQLite under var/ unless DATABASE_URL names another one.
 VAR_DIR.mkdir(parents=True, exist_ok=True)
-DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'liman.sqlite3'}")
+DATABASE_URL = env_str("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'liman.sqlite3'}"
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("LIMAN_DB_CONN_MAX_AGE", 0))}
+if (
+    IS_PRODUCTION
+    and DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
+    and not env_bool("LIMAN_ALLOW_SQLITE", False)
+):
+    raise ImproperlyConfigured(
+        "DATABASE_URL must name a PostgreSQL database in production (a country office's staff write at once, "
+        "and backups, workers and more than one web server need it). LIMAN_ALLOW_SQLITE=1 allows SQLite anyway "
+        "(a single-user installation)."
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets readers go on while one writer writes; IMMEDIATE takes the write lock

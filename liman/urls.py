@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("liman.health.urls")),
     path("", include("liman.movements.urls")),
     path("", include("liman.cases.urls")),
+    path("", include("liman.messaging.urls")),
     path("", include("liman.assistance.urls")),
     path("", include("liman.cash.urls")),
     path("", include("liman.consignments.urls")),

@@ -1,3 +1,5 @@
+import contextlib
+
 import pytest
 
 from liman.core.choices import OfficeType
@@ -33,3 +35,25 @@ def _fresh_keys():
     crypto.forget_keys()
     yield
     crypto.forget_keys()
+
+
+@contextlib.contextmanager
+def world_for_the_module(django_db_blocker):
+    """Records built once for every test of a module (the walks build one of every scoped model: seconds each
+    time), inside a transaction that is rolled back after the module's last test. Each test runs in a savepoint
+    within it (pytest-django's `db`), so what a test writes is gone before the next one, as usual; only tests that
+    need no real commit may use it."""
+    from django.db import transaction
+
+    from liman.core import crypto
+
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            crypto.forget_keys()
+            yield
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+            crypto.forget_keys()

@@ -885,6 +885,76 @@ from liman.feedback import models as _feedback_models  # noqa: E402
 SCOPED_FACTORIES[_feedback_models.Feedback] = _feedback_world
 
 
+# --- messaging: how to reach a person, and messages in every state ------------------------------------------
+
+
+def _messaging_world(office: Office, marker: str) -> list:
+    """Two people of `office` who agreed to be contacted (one of them protection-tier), with messages in every
+    state: queued, not sent (cancelled), sent, delivered, failed; the texts and reasons carry `marker`."""
+    import datetime
+    import uuid
+    from pathlib import Path
+
+    from django.conf import settings
+
+    from liman.core.messages import Recipient
+    from liman.messaging import services as messaging
+    from liman.messaging.backends import DeliveryReport, get_backend
+    from liman.messaging.models import Message
+    from liman.messaging.sender import send_pending
+    from liman.registry import services as registry
+
+    def contactable(first_name: str, phone: str):
+        person = registry.person_register(
+            office=office,
+            data=registry.PersonInput(
+                first_name=first_name, family_name=f"{marker}Mesaj", sex="F", nationality="SYR", phone=phone
+            ),
+            by=None,
+        )
+        messaging.contact_preference_save(
+            person=person, by=None, language="ar", consent_on=timezone.localdate(), consent_how="in_person"
+        )
+        return person
+
+    person = contactable(f"{marker}reader", "+905321110001")
+    protected = contactable(f"{marker}survivor", "+905321110002")
+    protected = registry.person_update(person=protected, changes={"sensitivity": "protection"}, by=None)
+    today = timezone.localdate()
+    recipients = [
+        Recipient(person, {"date": today, "place": f"{marker} clinic {number}"}, key=f"{marker}-{number}")
+        for number in range(5)
+    ] + [Recipient(protected, {"date": today, "place": f"{marker} shelter"}, key=f"{marker}-protected")]
+    outcome = messaging.messages_queue(
+        kind="health_assessment_appointment", recipients=recipients, by=None, source=f"{marker} round"
+    )
+    queued, cancelled, delivered, failed, *_sent = Message.objects.filter(pk__in=outcome.message_ids).order_by("pk")
+    messaging.message_cancel(message=cancelled, by=None, reason=f"{marker} cancel reason")
+    Message.objects.filter(pk=queued.pk).update(next_attempt_at=timezone.now() + datetime.timedelta(days=1))
+    # The development backend, writing under the tests' throwaway media folder (never var/).
+    outbox = Path(settings.MEDIA_ROOT) / f"outbox-{uuid.uuid4().hex}.jsonl"
+    send_pending(backend=get_backend("file", {"path": str(outbox)}), concurrency=1)
+    for report in (
+        DeliveryReport(reference=delivered.idempotency_key, delivered=True),
+        DeliveryReport(reference=failed.idempotency_key, error=f"{marker} absent subscriber"),
+    ):
+        messaging.delivery_report_apply(backend="file", report=report)
+    return [
+        person,
+        protected,
+        person.contact_preference,
+        protected.contact_preference,
+        *Message.objects.filter(pk__in=outcome.message_ids).order_by("pk"),
+    ]
+
+
+from liman.messaging import models as _messaging_models  # noqa: E402
+
+SCOPED_FACTORIES.update(
+    {model: _messaging_world for model in (_messaging_models.ContactPreference, _messaging_models.Message)}
+)
+
+
 from liman.cash import models as _cash_models  # noqa: E402
 
 SCOPED_FACTORIES.update(

@@ -167,7 +167,11 @@ def _post(
         at=at or timezone.now(),
         **fields,
     )
-    entry.full_clean()
+    # The relations come as loaded rows (the balance was locked with its location, item and lot): checking that each
+    # exists again would cost a query apiece on every entry of a distribution day. The database holds the foreign
+    # keys and the constraints; what is left to check here is the entry's own values.
+    relations = [f.name for f in LedgerEntry._meta.concrete_fields if f.is_relation]
+    entry.full_clean(exclude=relations, validate_constraints=False)
     entry.save()
     now = timezone.now()
     StockBalance.objects.filter(pk=balance.pk).update(quantity=F("quantity") + quantity, updated_at=now)

@@ -574,9 +574,10 @@ def distribution_verify(request: HttpRequest, pk: int) -> HttpResponse:
     found = selectors.verify_lookup(request.user, plan, query) if query else []
     audit.record_read(request.user, found, reason="distribution verification", ip_address=audit.client_address(request))
     heads = selectors.visible_heads(request.user, [row.household for row in found])
+    members_of = registry.members_of_households(request.user, [row.household for row in found])
     rows = []
     for entitlement in found:
-        members = [m.person for m in registry.household_members(request.user, entitlement.household)]
+        members = [m.person for m in members_of[entitlement.household_id]]
         form = forms.ReceiptRecordForm(members=members, prefix=f"e{entitlement.pk}")
         rows.append((entitlement, form, heads.get(entitlement.household_id, "")))
     context = {"plan": plan, "query": query, "rows": rows, "progress": selectors.plan_progress(plan)}

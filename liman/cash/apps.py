@@ -35,3 +35,6 @@ class CashConfig(AppConfig):
         )
         demo.register_seeder("cash", seed_cash)
         demo.register_login_notes(demo_file_lines)
+        from . import messages
+
+        messages.declare()

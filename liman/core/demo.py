@@ -59,9 +59,15 @@ def register_login_notes(notes: Callable[[], list[str]]) -> None:
         LOGIN_NOTES.append(notes)
 
 
-def register_seeder(name: str, seeder: Seeder) -> None:
-    if name not in {existing for existing, _ in SEEDERS}:
-        SEEDERS.append((name, seeder))
+#: Seeders that read what every app seeded (messages to the lists the apps offer): run after all of SEEDERS.
+LAST_SEEDERS: list[tuple[str, Seeder]] = []
+
+
+def register_seeder(name: str, seeder: Seeder, *, last: bool = False) -> None:
+    """`last`: run after every app's own seeder, whatever the order of the apps."""
+    registry = LAST_SEEDERS if last else SEEDERS
+    if name not in {existing for existing, _ in registry}:
+        registry.append((name, seeder))
 
 
 def demo_username(role: str, office_code: str) -> str:
@@ -119,7 +125,7 @@ register_seeder("core", seed_core)
 
 def run_seeders(seed: int) -> None:
     rng = random.Random(seed)
-    for _name, seeder in SEEDERS:
+    for _name, seeder in [*SEEDERS, *LAST_SEEDERS]:
         with transaction.atomic():
             seeder(rng, seed)
     refresh_planner_statistics()

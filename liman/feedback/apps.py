@@ -18,3 +18,21 @@ class FeedbackConfig(AppConfig):
         navigation.register(navigation.NavItem("feedback", _("Feedback"), "feedback-list", order=45))
         register_home_figure("feedback_overdue", _("Feedback overdue for an answer"), selectors.overdue_count)
         demo.register_seeder("feedback", seed_feedback)
+        from liman.core.messages import register_inbound_handler
+
+        register_inbound_handler(feedback_from_sms)
+
+
+def feedback_from_sms(text):
+    """An inbound SMS that is not an opt-out becomes feedback from the SMS channel, to be triaged like a call. It is
+    from the one person registered with the number; when none or several are (a phone shared in a family), it names
+    no one and keeps the number (encrypted) as the way to answer: never a guess at who wrote."""
+    from .choices import Category, Channel
+    from .services import feedback_record
+
+    if text.office is None or not text.text.strip():
+        return None
+    return feedback_record(
+        office=text.office, channel=Channel.SMS, category=Category.OTHER, summary=text.text, by=None,
+        person=text.person, contact="" if text.person is not None else text.number, received_at=text.received_at,
+    )  # fmt: skip

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.apps import apps
@@ -245,14 +246,37 @@ def household_get(user: User, *, reference: str) -> Household:
 
 def household_members(user: User, household: Household) -> list[HouseholdMember]:
     """The members `user` may see (a protection-tier member stays hidden from a viewer), head first."""
-    members = list(
+    return members_of_households(user, [household]).get(household.pk, [])
+
+
+def members_of_households(user: User, households: Iterable[Household]) -> dict[int, list[HouseholdMember]]:
+    """The members `user` may see of each household, head first, by household id: one query for a page of them."""
+    ids = [household.pk for household in households]
+    members: dict[int, list[HouseholdMember]] = {pk: [] for pk in ids}
+    if not ids:
+        return members
+    rows = (
         HouseholdMember.objects.visible_to(user)
-        .filter(household=household)
+        .filter(household_id__in=ids)
         .select_related("person", "person__office")
         .order_by("joined_on", "id")
     )
-    members.sort(key=lambda member: (member.relationship != Relationship.HEAD, member.joined_on, member.pk))
+    for member in rows:
+        members[member.household_id].append(member)
+    for group in members.values():
+        group.sort(key=lambda member: (member.relationship != Relationship.HEAD, member.joined_on, member.pk))
     return members
+
+
+def adults_to_tell(user: User, households: Iterable[Household]) -> dict[int, list[Person]]:
+    """For a message to households: the adult members `user` may see of each, the head first (the one to tell;
+    the others are who may be told instead). A household with no adult the user may see is left out."""
+    adults: dict[int, list[Person]] = {}
+    for household_id, members in members_of_households(user, households).items():
+        people = [m.person for m in members if m.person.age is None or m.person.age >= 18]
+        if people:
+            adults[household_id] = people
+    return adults
 
 
 # --- merged records -----------------------------------------------------------------------------------------

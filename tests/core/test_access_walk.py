@@ -15,6 +15,7 @@ from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, r
 from liman.core.access import is_scoped
 from liman.core.choices import Role
 from liman.core.models import Office
+from tests.conftest import world_for_the_module
 from tests.factories import SCOPED_FACTORIES, OfficeFactory, UserFactory, grant
 
 PROJECT_APPS = ("liman.", "tests.")
@@ -84,18 +85,25 @@ def assert_no_canary(response, marks: set[str], url: str):
     assert not leaked, f"{url} shows {leaked} to a user of another office"
 
 
+@pytest.fixture(scope="module")
+def _two_worlds(django_db_setup, django_db_blocker):
+    """Office CNY full of records (one of every scoped model); office OTH with a user holding every role. Built once
+    for the module (see `world_for_the_module`)."""
+    with world_for_the_module(django_db_blocker):
+        canary_office = OfficeFactory(code="CNY", name="Canary Office Kuşadası")
+        records = []
+        for build in dict.fromkeys(SCOPED_FACTORIES.values()):
+            records += build(canary_office, "Canary")
+        other_office = OfficeFactory(code="OTH", name="Other Office")
+        outsider = UserFactory(username="outsider")
+        for role in Role.values:
+            grant(outsider, role, other_office)
+        yield canary_office, records, outsider
+
+
 @pytest.fixture
-def two_worlds(db):
-    """Office CNY full of records (one of every scoped model); office OTH with a user holding every role."""
-    canary_office = OfficeFactory(code="CNY", name="Canary Office Kuşadası")
-    records = []
-    for build in dict.fromkeys(SCOPED_FACTORIES.values()):
-        records += build(canary_office, "Canary")
-    other_office = OfficeFactory(code="OTH", name="Other Office")
-    outsider = UserFactory(username="outsider")
-    for role in Role.values:
-        grant(outsider, role, other_office)
-    return canary_office, records, outsider
+def two_worlds(_two_worlds, db):
+    return _two_worlds
 
 
 def walk_as_outsider(client, records, outsider) -> int:

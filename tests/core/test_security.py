@@ -107,6 +107,8 @@ GOOD_PRODUCTION = {
     "LIMAN_BLIND_INDEX_KEY": "y" * 40,
     "LIMAN_AUDIT_KEY": "z" * 40,
     "LIMAN_PAYMENT_SIGNING_KEY": "bGltYW4tdGVzdC1wYXltZW50LXNpZ25pbmcta2V5ISE=",
+    # The subprocess never connects: a PostgreSQL address is enough to pass the settings' checks.
+    "DATABASE_URL": "postgres://liman:liman@127.0.0.1:1/liman",
 }
 
 
@@ -119,6 +121,7 @@ GOOD_PRODUCTION = {
         ({"LIMAN_FIELD_KEYS": ""}, "LIMAN_FIELD_KEYS"),
         ({"LIMAN_AUDIT_KEY": ""}, "LIMAN_AUDIT_KEY"),
         ({"LIMAN_PAYMENT_SIGNING_KEY": ""}, "LIMAN_PAYMENT_SIGNING_KEY"),
+        ({"DATABASE_URL": ""}, "PostgreSQL"),
     ],
 )
 def test_production_refuses_to_start_with_unsafe_settings(override, message):
@@ -128,6 +131,13 @@ def test_production_refuses_to_start_with_unsafe_settings(override, message):
 
 def test_production_starts_with_safe_settings(tmp_path):
     assert _start_production(**GOOD_PRODUCTION, LIMAN_VAR_DIR=str(tmp_path)).returncode == 0
+
+
+def test_production_runs_on_sqlite_only_when_told_to(tmp_path):
+    sqlite = {**GOOD_PRODUCTION, "DATABASE_URL": f"sqlite:///{tmp_path / 'one-user.sqlite3'}"}
+    refused = _start_production(**sqlite, LIMAN_VAR_DIR=str(tmp_path))
+    assert refused.returncode != 0 and "LIMAN_ALLOW_SQLITE" in refused.stderr
+    assert _start_production(**sqlite, LIMAN_VAR_DIR=str(tmp_path), LIMAN_ALLOW_SQLITE="1").returncode == 0
 
 
 def test_a_setting_with_a_bad_value_says_which_and_why():

@@ -28,6 +28,7 @@ from liman.core.models import AuditEvent, StateChange
 from liman.core.roles import ROLE_TIERS
 from liman.core.services import record_update
 from tests.core.test_access_walk import urls_to_walk
+from tests.conftest import world_for_the_module
 from tests.factories import SCOPED_FACTORIES, OfficeFactory, UserFactory, grant
 from tests.movements.pdf import pdf_text
 
@@ -100,14 +101,21 @@ def _readable(response) -> str:
     return content.decode("utf-8", "replace")
 
 
+@pytest.fixture(scope="module")
+def _tiered_world(django_db_setup, django_db_blocker):
+    """One of every scoped model in a canary office, canaries planted: built once for the module."""
+    with world_for_the_module(django_db_blocker):
+        office = OfficeFactory(code="CNY", name="Canary Office Kuşadası")
+        records = []
+        for build in dict.fromkeys(SCOPED_FACTORIES.values()):
+            records += build(office, "Canary")
+        planted = plant_canaries(records)
+        yield office, records, planted
+
+
 @pytest.fixture
-def tiered_world(db):
-    office = OfficeFactory(code="CNY", name="Canary Office Kuşadası")
-    records = []
-    for build in dict.fromkeys(SCOPED_FACTORIES.values()):
-        records += build(office, "Canary")
-    planted = plant_canaries(records)
-    return office, records, planted
+def tiered_world(_tiered_world, db):
+    return _tiered_world
 
 
 def reader_without(tier: str, office) -> UserFactory:

@@ -1,0 +1,30 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class MessagingConfig(AppConfig):
+    name = "liman.messaging"
+    label = "messaging"
+    verbose_name = _("Messages to people")
+
+    def ready(self):
+        from liman.core import demo, navigation
+        from liman.registry import sections
+
+        from .demo import seed_list_messages, seed_messaging
+        from .sections import person_contact_context
+
+        # Roles from the view (`role_required`): everyone who reads the outbox.
+        navigation.register(navigation.NavItem("messages", _("Messages"), "message-list", order=46))
+        sections.register(
+            sections.PersonSection(
+                key="messages",
+                title=_("Messages and how to reach them"),
+                template="messaging/_person_section.html",
+                context=person_contact_context,
+                order=60,
+            )
+        )
+        demo.register_seeder("messaging", seed_messaging)
+        # The list messages read the records the later apps seed (a distribution plan, a payment cycle).
+        demo.register_seeder("list-messages", seed_list_messages, last=True)
