@@ -1,10 +1,18 @@
 import contextlib
 
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from liman.core.choices import OfficeType
 from liman.core.models import AdminArea, Office
 from tests.factories import OfficeFactory
+
+
+# Property tests measure what they find, not how fast: on a busy CI machine Hypothesis's timing checks fail them
+# for reasons that have nothing to do with the code (input generation "too slow", an example over the deadline).
+hypothesis_settings.register_profile("liman", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+hypothesis_settings.load_profile("liman")
 
 
 @pytest.fixture

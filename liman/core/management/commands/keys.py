@@ -45,7 +45,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
         sub.add_parser("generate", help="Print a new Fernet key.")
-        rotate = sub.add_parser("rotate", help="Re-encrypt every encrypted field under the newest key.")
+        rotate = sub.add_parser(
+            "rotate", help="Re-encrypt every encrypted field, and re-wrap every file's key, under the newest key."
+        )
         rotate.add_argument("--new-key", action="store_true", help="Development only: add a new key under var/ first.")
 
     def handle(self, *args, action: str, **options):
@@ -59,5 +61,12 @@ class Command(BaseCommand):
                 )
             crypto.add_dev_key()
         count = rotate_all()
-        audit.record(AuditAction.KEY_ROTATION, object_type="core.fieldkeys", object_repr=f"{count} values re-encrypted")
-        self.stdout.write(self.style.SUCCESS(f"{count} encrypted values now use the newest key."))
+        from liman.core.storage import rotate_files, stored_file_names
+
+        files = rotate_files(names=stored_file_names())
+        audit.record(
+            AuditAction.KEY_ROTATION,
+            object_type="core.fieldkeys",
+            object_repr=f"{count} values re-encrypted, {files} files' keys re-wrapped",
+        )
+        self.stdout.write(self.style.SUCCESS(f"{count} encrypted values and {files} files now use the newest key."))
