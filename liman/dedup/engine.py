@@ -3,15 +3,22 @@
 A Fellegi–Sunter model run by Splink on DuckDB (or on Spark, `LIMAN_DEDUP_BACKEND=spark`). The records are
 first made comparable (`normalise`): each distinct name is folded, keyed by the spelling-variant table and
 reduced to its consonant skeleton once, in Python, and joined back in DuckDB; phones and foreigner IDs are
-cleaned in SQL. Candidate pairs come from blocking rules that each need two or three things to agree, so
-that the same person written differently is still met by at least one of them; every candidate is then
-scored on given, father's and family names, date of birth (knowing year-only and 1 January dates), sex,
-nationality, phone, foreigner ID and household.
+cleaned in SQL. Candidate pairs come from blocking rules that each need two or three things to agree — two
+of the three names in any columns (desks swap and rotate them) with the birth year, a name with the full
+date, the phone, the foreigner ID — so that the same person written differently is still met by at least
+one of them. Every candidate is then scored on given, father's and family names (names moved between
+columns being a level of their own), date of birth (knowing year-only and 1 January dates, a date missing on
+one side, a year off), sex, nationality, phone, foreigner ID and household. A value missing on either side
+says nothing.
+
+The trained model (`trained/`, versioned JSON) is where each run starts, not where it ends: the chance
+agreement of each level (u) is measured on random pairs of the records being matched, and the
+m-probabilities and the prior (how likely two random records are the same person) are estimated on them by
+expectation maximisation (`estimate_on_registry`), since name frequencies, desks' habits and the share of
+people registered twice differ from one registry to another.
 
 The household works against a match: two records of one household are two people (siblings share family
-name, father's name and phone). The trained model (`trained/`) is versioned JSON; the prior — how likely two
-random records are the same person — is set for each run from the number of records, since it shrinks as
-the registry grows while the share of people registered twice does not.
+name, father's name and phone); so, when the file gives it, does a different relationship to the head.
 """
 
 from __future__ import annotations
@@ -46,14 +53,18 @@ COLUMNS = (
     "foreigner_id",
     "household_id",
 )
+#: May follow `COLUMNS`: each record's relationship to the head of its household.
+OPTIONAL_COLUMNS = ("relationship",)
+RELATIONSHIPS = ("head", "spouse", "child", "parent", "sibling", "other")
 OUTPUT_COLUMNS = ("record_id_l", "record_id_r", "match_probability", "band")
 NAME_PARTS = ("first_name", "father_name", "family_name")
 
 MODEL_DIR = Path(__file__).parent / "trained"
-MODEL_VERSION = "2026.11-1"
+MODEL_VERSION = "2026.12-1"
 MODEL_PATH = MODEL_DIR / f"liman-dedup-{MODEL_VERSION}.json"
 
-#: Share of records that have another record of the same person, used for the prior of each run.
+#: Share of records that have another record of the same person: the prior a run starts from (and the one
+#: `link` uses, with no registry to estimate it on).
 EXPECTED_DUPLICATES_PER_RECORD = 0.15
 
 
@@ -99,7 +110,45 @@ class InputError(ValueError):
 # --- the model -----------------------------------------------------------------------------------------------
 
 
+def _same_name(left: str, right: str) -> str:
+    """SQL: the name in column `left` of the left record and the one in `right` of the right record agree
+    (same key, same skeleton or one letter apart), in SQL that DuckDB and Spark both run."""
+    return (
+        f"({left}_canon_l = {right}_canon_r OR {left}_skel_l = {right}_skel_r"
+        f" OR levenshtein({left}_fold_l, {right}_fold_r) <= 1)"
+    )
+
+
+#: Label of the level of a name comparison for names moved between columns; for the given name it carries
+#: the evidence, for the father's and family names it is weighed nothing (`MOVED_ALONG`), so that one swap or
+#: rotation counts once, not once per column.
+MOVED = "names swapped or rotated between columns"
+MOVED_ALONG = "moved with the given name (weighed there)"
+
+
+#: Where each name goes when the desk moved them: given and family names swapped (the father's name stays),
+#: or the three rotated one column on, either way. Given and father's names swapped is not among them: a son
+#: named after his grandfather has his father's given name as father's name, and his own is his grandfather's.
+MOVES = (
+    (("first_name", "family_name"), ("family_name", "first_name"), ("father_name", "father_name")),
+    (("first_name", "father_name"), ("father_name", "family_name"), ("family_name", "first_name")),
+    (("first_name", "family_name"), ("family_name", "father_name"), ("father_name", "first_name")),
+)
+
+
+def moved_sql() -> str:
+    """SQL: at least two of the three names agree once moved back by one of `MOVES` (the third may be
+    missing or mistyped)."""
+    return " OR ".join(
+        "(" + " + ".join(f"(CASE WHEN {_same_name(left, right)} THEN 1 ELSE 0 END)" for left, right in move) + ") >= 2"
+        for move in MOVES
+    )
+
+
 def _name_comparison(part: str):
+    """One name column. A name missing on either side says nothing (null level). Names typed in each other's
+    columns (given and family names swapped, the three rotated at the desk) are a level of their own, as are
+    one letter dropped, doubled or swapped in a short name."""
     import splink.comparison_level_library as cll
     import splink.comparison_library as cl
 
@@ -114,9 +163,11 @@ def _name_comparison(part: str):
             cll.ExactMatchLevel(f"{part}_canon", term_frequency_adjustments=True).configure(
                 label_for_charts="spelling variants of one name"
             ),
+            cll.CustomLevel(f"({moved_sql()})", MOVED if part == "first_name" else MOVED_ALONG),
             cll.CustomLevel(f"{part}_known_l AND {part}_known_r", "two different names of the table"),
             cll.ExactMatchLevel(f"{part}_skel").configure(label_for_charts="same consonant skeleton"),
             cll.JaroWinklerLevel(f"{part}_fold", 0.88).configure(label_for_charts="Jaro-Winkler ≥ 0.88"),
+            cll.DamerauLevenshteinLevel(f"{part}_fold", 1).configure(label_for_charts="one letter apart"),
             cll.DamerauLevenshteinLevel(f"{part}_skel", 1).configure(label_for_charts="skeletons one edit apart"),
             cll.ElseLevel(),
         ],
@@ -134,12 +185,15 @@ def _birth_date_comparison():
         output_column_name="birth_date",
         comparison_description="date of birth",
         comparison_levels=[
-            cll.CustomLevel("dob_y_l IS NULL OR dob_y_r IS NULL", "missing").configure(is_null_level=True),
+            cll.CustomLevel("dob_y_l IS NULL AND dob_y_r IS NULL", "missing on both").configure(is_null_level=True),
+            cll.CustomLevel("dob_y_l IS NULL OR dob_y_r IS NULL", "missing on one side"),
             cll.CustomLevel(f"dob_y_l = dob_y_r AND dob_md_l = dob_md_r AND NOT {imprecise}", "exact"),
             cll.CustomLevel(f"dob_y_l = dob_y_r AND NOT {imprecise} AND {swapped}", "day and month swapped"),
             cll.CustomLevel(f"dob_y_l = dob_y_r AND {imprecise}", "same year, one known to the year only"),
             cll.CustomLevel("dob_y_l = dob_y_r", "same year"),
+            cll.CustomLevel("abs(dob_y_l - dob_y_r) = 1 AND dob_md_l = dob_md_r", "a year apart, same day"),
             cll.CustomLevel("abs(dob_y_l - dob_y_r) = 1", "a year apart"),
+            cll.CustomLevel("dob_md_l = dob_md_r AND dob_md_l <> '01-01'", "same day and month, another year"),
             cll.ElseLevel(),
         ],
     )
@@ -169,18 +223,22 @@ def _contact_comparison():
     )
 
 
-#: Candidate pairs: each rule needs several things to agree; a duplicate need only meet one of them. On the
-#: synthetic registry they keep 98 % of the true pairs as candidates while comparing about 35 pairs per
-#: record (benchmarks/dedup.py).
+#: Candidate pairs: each rule needs several things to agree; a duplicate need only meet one of them. Names are
+#: met as pairs in any column (`name_pairs`: each two of the three names' skeletons, in alphabetical order),
+#: so that given and family names typed in each other's column, the three names rotated, a name left empty
+#: or mistyped on one side still leave two names to agree on.
+NAME_PAIR_RULES = (
+    # Two names (as skeletons, in any columns) and the year of birth, or years one apart: `name_keys` holds
+    # each pair of names with the year and with the year after, so that sharing one means both.
+    ("l.name_keys = r.name_keys", "name_keys"),
+    # Two names and sex when the date of birth is missing on one side.
+    ("l.name_pairs = r.name_pairs AND (l.dob_y IS NULL OR r.dob_y IS NULL)", "name_pairs"),
+    # One name, in any column, and the full date of birth.
+    ("l.name_dates = r.name_dates", "name_dates"),
+)
 BLOCKING_RULES = (
-    # Same names (as skeletons, so spelling variants and most typos agree) and year of birth.
-    "l.first_name_skel = r.first_name_skel AND l.family_name_skel = r.family_name_skel AND l.dob_y = r.dob_y",
-    # The same, a year apart (ages guessed at registration).
-    "l.first_name_skel = r.first_name_skel AND l.family_name_skel = r.family_name_skel AND l.dob_y = r.dob_y + 1",
-    "l.first_name_skel = r.first_name_skel AND l.family_name_skel = r.family_name_skel AND l.dob_y + 1 = r.dob_y",
-    # A mistyped given name: family, father's name, sex and year.
-    "l.family_name_skel = r.family_name_skel AND l.father_name_skel = r.father_name_skel AND l.dob_y = r.dob_y"
-    " AND l.sex = r.sex",
+    # The three names, in any order, whatever the dates say.
+    "l.name_set = r.name_set",
     # A full date of birth with one of the names.
     "l.first_name_skel = r.first_name_skel AND l.dob_y = r.dob_y AND l.dob_md = r.dob_md",
     "l.family_name_skel = r.family_name_skel AND l.dob_y = r.dob_y AND l.dob_md = r.dob_md",
@@ -191,8 +249,16 @@ BLOCKING_RULES = (
 )
 
 
+#: Records sharing one blocking key beyond this many: the key is made finer (`prepare`).
+BLOCK_LIMIT = 40
+
+
 def blocking_rules() -> list[dict]:
-    return [{"blocking_rule": rule, "sql_dialect": "duckdb"} for rule in BLOCKING_RULES]
+    exploding = [
+        {"blocking_rule": rule, "sql_dialect": "duckdb", "arrays_to_explode": [array]}
+        for rule, array in NAME_PAIR_RULES
+    ]
+    return exploding + [{"blocking_rule": rule, "sql_dialect": "duckdb"} for rule in BLOCKING_RULES]
 
 
 def settings(probability_two_random_records_match: float = 1e-5):
@@ -228,6 +294,7 @@ def model_for(record_count: int, link_only: bool = False) -> dict:
     model = {
         key: value for key, value in json.loads(json.dumps(trained_model())).items() if not key.startswith("liman_")
     }
+    model["blocking_rules_to_generate_predictions"] = blocking_rules()
     pairs = max(record_count * (record_count - 1) / 2, 1)
     model["probability_two_random_records_match"] = min(0.5, EXPECTED_DUPLICATES_PER_RECORD * record_count / pairs)
     if link_only:
@@ -235,13 +302,15 @@ def model_for(record_count: int, link_only: bool = False) -> dict:
     return model
 
 
-def portable_settings(record_count: int):
-    """The trained model rebuilt from the comparison definitions, for another SQL dialect (Spark): the JSON
-    holds DuckDB SQL, so its m- and u-probabilities are carried over onto freshly built comparisons."""
+def portable_settings(record_count: int, model: dict | None = None):
+    """The model (the trained one, or `model`: the trained one measured on a registry) rebuilt from the
+    comparison definitions, for another SQL dialect (Spark): the JSON holds DuckDB SQL, so its m- and
+    u-probabilities are carried over onto freshly built comparisons."""
     from splink import SettingsCreator
 
-    trained = {c["output_column_name"]: c for c in trained_model()["comparisons"]}
-    base = settings(model_for(record_count)["probability_two_random_records_match"])
+    model = model or model_for(record_count)
+    trained = {c["output_column_name"]: c for c in model["comparisons"]}
+    base = settings(model["probability_two_random_records_match"])
     comparisons = []
     for comparison in base.comparisons:
         levels = [level for level in trained[comparison.create_output_column_name()]["comparison_levels"]
@@ -259,7 +328,7 @@ def portable_settings(record_count: int):
         comparisons=comparisons,
         blocking_rules_to_generate_predictions=blocking_rules(),
         retain_matching_columns=False,
-        retain_intermediate_calculation_columns=False,
+        retain_intermediate_calculation_columns=True,
         additional_columns_to_retain=["household_id"],
     )
 
@@ -280,6 +349,11 @@ _CHECKS = (
         "nationality IS NOT NULL AND NOT regexp_full_match(nationality, '[A-Z]{3}')",
         "must be a three-letter ISO 3166 code such as SYR",
     ),  # fmt: skip
+    (
+        "relationship",
+        f"relationship IS NOT NULL AND lower(trim(relationship)) NOT IN {RELATIONSHIPS!r}",
+        "must be one of " + ", ".join(RELATIONSHIPS) + " (the relationship to the head of the household), or empty",
+    ),
 )
 
 
@@ -294,7 +368,7 @@ def _connect(threads: int | None) -> duckdb.DuckDBPyConnection:
 
 def _check_header(header: list[str]) -> None:
     missing = [column for column in COLUMNS if column not in header]
-    unknown = [column for column in header if column not in COLUMNS]
+    unknown = [column for column in header if column not in COLUMNS + OPTIONAL_COLUMNS]
     problems = []
     if missing:
         problems.append("row 1: missing columns: " + ", ".join(missing))
@@ -311,19 +385,30 @@ def read_file(con: duckdb.DuckDBPyConnection, path: Path, table: str = "raw") ->
     if not header:
         raise InputError(["the file is empty"])
     _check_header([column.strip() for column in header])
-    con.execute(
-        f"""CREATE OR REPLACE TABLE {table} AS
-        SELECT row_number() OVER () + 1 AS row_number, *
-        FROM read_csv(?, header = true, all_varchar = true, quote = '"', escape = '"')""",
-        [str(path)],
-    )
+    try:
+        con.execute(
+            f"""CREATE OR REPLACE TABLE {table} AS
+            SELECT row_number() OVER () + 1 AS row_number, *
+            FROM read_csv(?, header = true, all_varchar = true, delim = ',', quote = '"', escape = '"')""",
+            [str(path)],
+        )
+    except duckdb.InvalidInputException as exc:
+        found = re.search(r"Line: (\d+).*?Expected Number of Columns: (\d+) Found: (\d+)", str(exc), re.S)
+        if not found:
+            raise InputError([f"the file cannot be read as CSV: {str(exc).splitlines()[0]}"]) from exc
+        line, expected, got = found.groups()
+        raise InputError([f"row {line}: {got} values where the header has {expected} columns"]) from exc
+    for column in OPTIONAL_COLUMNS:
+        if column not in [name.strip() for name in header]:
+            con.execute(f"ALTER TABLE {table} ADD COLUMN {column} VARCHAR")
     return _validate(con, table)
 
 
 def load_records(con: duckdb.DuckDBPyConnection, records: Iterable[Mapping[str, str]], table: str) -> int:
     rows = list(records)
     columns = {
-        column: pa.array([(str(row.get(column) or "") or None) for row in rows], pa.string()) for column in COLUMNS
+        column: pa.array([(str(row.get(column) or "") or None) for row in rows], pa.string())
+        for column in COLUMNS + OPTIONAL_COLUMNS
     }
     columns["row_number"] = pa.array(range(1, len(rows) + 1), pa.int64())
     frame = pa.table(columns)
@@ -391,10 +476,65 @@ def prepare(con: duckdb.DuckDBPyConnection, source: str, table: str) -> None:
                s.sex, s.nationality,
                coalesce(p.e164, CASE WHEN regexp_full_match(s.phone, '\\+\\d{{8,15}}') THEN s.phone END) AS phone,
                nullif(regexp_replace(s.foreigner_id, '\\D', '', 'g'), '') AS foreigner_id,
-               s.household_id
+               s.household_id, nullif(lower(trim(s.relationship)), '') AS relationship
         FROM {source} s {" ".join(joins)}
         LEFT JOIN phone_keys p ON p.phone = s.phone"""
     )
+    pair = "CASE WHEN {a} IS NOT NULL AND {b} IS NOT NULL THEN least({a}, {b}) || '~' || greatest({a}, {b}) END"
+    pairs = ", ".join(
+        pair.format(a=f"{a}_skel", b=f"{b}_skel")
+        for a, b in (("first_name", "family_name"), ("first_name", "father_name"), ("father_name", "family_name"))
+    )
+    skels = "list_filter([first_name_skel, father_name_skel, family_name_skel], lambda x: x IS NOT NULL)"
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE blocking_keys AS
+        WITH named AS (
+            SELECT record_id, dob_y, dob_md, sex, first_name_skel, father_name_skel, family_name_skel,
+                   list_distinct(list_filter([{pairs}], lambda x: x IS NOT NULL)) AS pairs,
+                   CASE WHEN len({skels}) = 3 THEN array_to_string(list_sort({skels}), '~') END AS name_set
+            FROM {table}
+        )
+        SELECT record_id, dob_md, dob_y,
+            CASE WHEN dob_y IS NULL THEN []::VARCHAR[] ELSE flatten(list_transform(pairs,
+                 lambda x: [x || '|' || sex || dob_y, x || '|' || sex || (dob_y + 1)])) END AS name_keys,
+            list_transform(pairs, lambda x: x || '|' || sex) AS name_pairs,
+            CASE WHEN dob_md IS NULL THEN []::VARCHAR[] ELSE list_distinct(list_transform({skels},
+                 lambda x: x || '|' || dob_y || '-' || dob_md)) END AS name_dates,
+            name_set || '|' || sex AS name_set
+        FROM named"""
+    )
+    # A key shared by more than BLOCK_LIMIT records (common names, the same year) is made finer with the day
+    # and month of birth, or dropped, so that no group of candidates grows with the square of the registry.
+    capped = {}
+    for column, finer in (
+        ("name_keys", "CASE WHEN b.dob_md IS NOT NULL THEN k || '|' || b.dob_md END"),
+        ("name_pairs", "NULL"),
+        ("name_dates", "NULL"),
+    ):
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE capped_{column} AS
+            WITH keys AS (SELECT record_id, unnest({column}) AS k FROM blocking_keys),
+                 sizes AS (SELECT k, count(*) AS n FROM keys GROUP BY k)
+            SELECT b.record_id, list(CASE WHEN s.n > {BLOCK_LIMIT} THEN {finer} ELSE k END)
+                   FILTER (WHERE (CASE WHEN s.n > {BLOCK_LIMIT} THEN {finer} ELSE k END) IS NOT NULL) AS {column}
+            FROM keys JOIN sizes s USING (k) JOIN blocking_keys b USING (record_id) GROUP BY b.record_id"""
+        )
+        capped[column] = f"coalesce(c_{column}.{column}, []::VARCHAR[]) AS {column}"
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE set_sizes AS
+        SELECT name_set, count(*) AS n FROM blocking_keys WHERE name_set IS NOT NULL GROUP BY name_set"""
+    )
+    joins = " ".join(f"LEFT JOIN capped_{column} c_{column} USING (record_id)" for column in capped)
+    con.execute(
+        f"""CREATE OR REPLACE TABLE {table} AS
+        SELECT t.*, {", ".join(capped.values())},
+               CASE WHEN z.n > {BLOCK_LIMIT} THEN b.name_set || '|' || b.dob_y ELSE b.name_set END AS name_set
+        FROM {table} t JOIN blocking_keys b USING (record_id) {joins}
+        LEFT JOIN set_sizes z ON z.name_set = b.name_set"""
+    )
+    for column in capped:
+        con.execute(f"DROP TABLE capped_{column}")
+    con.execute("DROP TABLE blocking_keys; DROP TABLE set_sizes")
     con.unregister("name_features")
     con.unregister("phone_keys")
 
@@ -479,23 +619,209 @@ def dedupe_file(
     return written
 
 
+#: Random pairs of records drawn to measure chance agreement (u) on the registry itself.
+U_PAIRS = 300_000
+#: A level seen fewer times than this among the random pairs keeps its trained u.
+U_MIN_COUNT = 30
+#: Comparisons whose u stay the trained ones: the phone's chance agreement is measured among relatives, not
+#: random pairs (`training`).
+U_FIXED = frozenset({"contact"})
+
+
+def registry_model(con, table: str, count: int) -> dict:
+    """The trained model with the u-probabilities (how often each level is seen by chance) measured on random
+    pairs of this registry's records: how common names and birth years are differs from one population to
+    another."""
+    model = model_for(count)
+    if count < 1000:
+        return model
+    from splink import DuckDBAPI, Linker
+
+    logging.getLogger("splink").setLevel(logging.WARNING)
+    frame = DuckDBAPI(connection=con).register(con.table(table))
+    linker = Linker(frame, {**model, "comparisons": json.loads(json.dumps(model["comparisons"]))}, log_level=None)
+    pairs = min(U_PAIRS, count * (count - 1) / 2)
+    linker.training.estimate_u_using_random_sampling(max_pairs=pairs, seed=1, min_count_per_level=None, num_chunks=1)
+    measured = linker.misc.save_model_to_json()
+    for comparison, found in zip(model["comparisons"], measured["comparisons"], strict=True):
+        if comparison["output_column_name"] in U_FIXED:
+            continue
+        for level, new in zip(comparison["comparison_levels"], found["comparison_levels"], strict=True):
+            if level.get("is_null_level") or not new.get("u_probability"):
+                continue
+            if new["u_probability"] * pairs >= U_MIN_COUNT:
+                level["u_probability"] = new["u_probability"]
+            if level.get("label_for_charts") == MOVED_ALONG:
+                level["m_probability"] = level["u_probability"]
+    return model
+
+
 def _score(con, count: int, thresholds: Thresholds, progress: Callable[[int, int], None] | None) -> None:
     """Table `scored`: the pairs of `records` at or above the review threshold, household evidence included."""
-    model = model_for(count)
+    model = registry_model(con, "records", count)
     model["additional_columns_to_retain"] = ["household_id"]
+    model["retain_intermediate_calculation_columns"] = True
     linker = _linker(con, ["records"], model)
     parts = _predict(linker, thresholds, progress, _chunks_for(count))
     union = " UNION ALL ".join(f"SELECT * FROM {part.physical_name}" for part in parts)
-    con.execute(
-        f"""CREATE OR REPLACE TABLE candidates AS
-        SELECT record_id_l, record_id_r, match_weight, household_id_l, household_id_r FROM ({union})"""
-    )
+    con.execute(f"CREATE OR REPLACE TABLE candidates_raw AS SELECT {_candidate_columns(model)} FROM ({union})")
+    for part in parts:
+        part.drop_table_from_database_and_remove_from_cache()
+    estimate_on_registry(con, "candidates_raw", "candidates", model, count)
     household_evidence(con, "candidates", trained_model().get("liman_household_evidence", {}))
     con.execute(
         f"""CREATE OR REPLACE TABLE scored AS
         SELECT record_id_l, record_id_r, match_probability FROM candidates_with_households
         WHERE match_probability >= {thresholds.review!r}"""
     )
+
+
+# --- estimation on the registry itself -------------------------------------------------------------------------
+
+#: Expectation maximisation rounds over the scored candidates.
+EM_ROUNDS = 3
+#: How many pairs' worth of weight the trained m-probabilities keep against what the registry shows: a level
+#: seen in few pairs moves little, one seen in thousands follows the registry.
+EM_PRIOR_PAIRS = 200.0
+M_FLOOR = 1e-4
+#: Only pairs at least this likely count as matches in the estimation: the many candidates that are only
+#: faintly possible (siblings, namesakes) would otherwise add up to more matches than there are, and the
+#: estimate would run away with itself.
+EM_LIKELY = 0.5
+#: Comparisons whose m-probabilities stay the trained ones: one household is a rule (two members are two
+#: people), not a habit of a registry.
+EM_FIXED = frozenset({"contact"})
+#: Levels whose m-probabilities stay the trained ones, for the same reason: two different names of the
+#: variant table are two names (twins and siblings, whom a registry has many of, would otherwise teach the
+#: estimation that they are often one person).
+EM_FIXED_LEVELS = frozenset({"two different names of the table"})
+
+
+def _levels(model: dict) -> list[tuple[str, dict[int, tuple[float, float]], bool]]:
+    """(comparison, {gamma: (m, u)}, has a term-frequency adjustment) for each comparison of `model`; Splink
+    numbers the levels other than the null level from the strongest (highest gamma) down to 0."""
+    found = []
+    for comparison in model["comparisons"]:
+        levels = [level for level in comparison["comparison_levels"] if not level.get("is_null_level")]
+        values = {
+            len(levels) - 1 - i: (level.get("m_probability") or M_FLOOR, level.get("u_probability") or M_FLOOR)
+            for i, level in enumerate(levels)
+        }
+        adjusted = any(level.get("tf_adjustment_column") for level in levels)
+        found.append((comparison["output_column_name"], values, adjusted))
+    return found
+
+
+def _candidate_columns(model: dict) -> str:
+    """The columns of a scored pair the estimation reads: Splink gives each comparison's weight (`mw_…`) and
+    its term-frequency adjustment (`mw_tf_adj_…`), from which the level seen is known."""
+    columns = ["record_id_l", "record_id_r", "household_id_l", "household_id_r"]
+    tf = []
+    for name, _values, adjusted in _levels(model):
+        columns.append(f"mw_{name}")
+        if adjusted:
+            tf.append(f"coalesce(mw_tf_adj_{name}, 0.0)")
+    columns.append(f"({' + '.join(tf) or '0.0'})::DOUBLE AS tf_weight")
+    return ", ".join(columns)
+
+
+def _logit2(probability: float) -> float:
+    return math.log2(probability / (1 - probability))
+
+
+def _gamma_sql(name: str, values: dict[int, tuple[float, float]]) -> str:
+    """The level of each pair (-1: the null level), read back from the comparison's weight Splink gave it."""
+    whens = " ".join(
+        f"WHEN abs(mw_{name} - {math.log2(m / u)!r}) < 1e-9 THEN {value}" for value, (m, u) in values.items()
+    )
+    return f"(CASE {whens} ELSE -1 END)::TINYINT AS gamma_{name}"
+
+
+def _weight_sql(levels, m: dict, u: dict, prior: float) -> str:
+    cases = []
+    for name, _values, _adjusted in levels:
+        whens = " ".join(f"WHEN {value} THEN {math.log2(m[name][value] / u[name][value])!r}" for value in m[name])
+        cases.append(f"CASE gamma_{name} {whens} ELSE 0.0 END")
+    return f"({_logit2(prior)!r} + tf_weight + {' + '.join(cases)})"
+
+
+def estimate_on_registry(con, source: str, target: str, model: dict, count: int) -> dict:
+    """`target`: the candidates of `source` weighed with m-probabilities and a prior estimated on this registry.
+
+    The trained model is the starting point. Expectation maximisation over the scored candidates: each pair
+    the model, household evidence included, finds likely (p ≥ `EM_LIKELY`) counts as a match by its
+    probability; each m-probability moves towards how often its level is seen among them, as far as the
+    number of such pairs outweighs `EM_PRIOR_PAIRS` pairs of the trained model; the prior becomes the
+    number of matches found among all pairs of records. The u-probabilities (chance agreement) stay the
+    trained ones, measured on random pairs, and so do the levels that are rules rather than habits of a
+    registry (one household). Returns the estimated m-probabilities ({comparison: {level: m}}) and prior."""
+    levels = _levels(model)
+    names = [name for name, _values, _adjusted in levels]
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE {target}_levels AS
+        SELECT record_id_l, record_id_r, household_id_l, household_id_r, tf_weight,
+               {", ".join(_gamma_sql(name, values) for name, values, _adjusted in levels)}
+        FROM {source}"""
+    )
+    pairs = max(count * (count - 1) / 2, 1.0)
+    prior = model["probability_two_random_records_match"]
+    m = {name: {gamma: mu[0] for gamma, mu in values.items()} for name, values, _adjusted in levels}
+    u = {name: {gamma: mu[1] for gamma, mu in values.items()} for name, values, _adjusted in levels}
+    trained_m = {name: dict(values) for name, values in m.items()}
+    fixed = {name for name in names if name in EM_FIXED}
+    neutral, kept = set(), set()
+    for comparison in model["comparisons"]:
+        levels_of = [level for level in comparison["comparison_levels"] if not level.get("is_null_level")]
+        for i, level in enumerate(levels_of):
+            if level.get("label_for_charts") == MOVED_ALONG:
+                neutral.add((comparison["output_column_name"], len(levels_of) - 1 - i))
+            if level.get("label_for_charts") in EM_FIXED_LEVELS:
+                kept.add((comparison["output_column_name"], len(levels_of) - 1 - i))
+    factors = trained_model().get("liman_household_evidence", {})
+    (candidates,) = con.execute(f"SELECT count(*) FROM {target}_levels").fetchone()
+    gamma_columns = ", ".join(f"g.gamma_{name}" for name in names)
+
+    def weigh() -> None:
+        con.execute(
+            f"""CREATE OR REPLACE TABLE {target} AS
+            SELECT record_id_l, record_id_r, household_id_l, household_id_r,
+                   {_weight_sql(levels, m, u, prior)} AS match_weight
+            FROM {target}_levels"""
+        )
+
+    for _round in range(EM_ROUNDS if candidates else 0):
+        weigh()
+        household_evidence(con, target, factors)
+        rows = con.execute(
+            f"""SELECT {gamma_columns}, sum(h.match_probability)
+            FROM {target}_levels g JOIN {target}_with_households h USING (record_id_l, record_id_r)
+            WHERE h.match_probability >= {EM_LIKELY!r}
+            GROUP BY GROUPING SETS ({", ".join(f"(g.gamma_{name})" for name in names)}, ())"""
+        ).fetchall()
+        seen: dict[str, dict[int, float]] = {name: {} for name in names}
+        matches = 0.0
+        for *values, total in rows:
+            present = [(name, value) for name, value in zip(names, values, strict=True) if value is not None]
+            if present:
+                seen[present[0][0]][present[0][1]] = float(total)
+            else:
+                matches = float(total)
+        for name in names:
+            if name in fixed:
+                continue
+            known = sum(total for value, total in seen[name].items() if value >= 0) + EM_PRIOR_PAIRS
+            for value in m[name]:
+                observed = seen[name].get(value, 0.0) + EM_PRIOR_PAIRS * trained_m[name][value]
+                m[name][value] = max(observed / known, M_FLOOR)
+            for value in m[name]:
+                if (name, value) in neutral:
+                    m[name][value] = u[name][value]
+                elif (name, value) in kept:
+                    m[name][value] = trained_m[name][value]
+        prior = min(0.5, max(matches / pairs, 1e-12))
+    weigh()
+    con.execute(f"DROP TABLE {target}_levels")
+    return {"m": m, "prior": prior}
 
 
 #: What the two households of a pair say: other members matched (one, or two and more), none matched though
@@ -506,6 +832,12 @@ HOUSEHOLD_STATES = ("linked_1", "linked_2", "not_linked", "displaced", "same_hou
 #: siblings: the names, phone and household they share say less than the model, which weighs each on its
 #: own, believes ("sibling_like").
 FAMILY_STATES = ("sibling_like",)
+#: When the file gives each record's relationship to the head of its household: the same relationship in
+#: both registrations, or another (a head and a child of the same names are father and son; a child and a
+#: sibling of the head are two people). Learnt with the model, and never allowed to weigh more than
+#: `RELATIONSHIP_LIMIT` either way: people do become heads of their households.
+RELATIONSHIP_STATES = ("same_relationship", "other_relationship")
+RELATIONSHIP_LIMIT = 64.0
 
 
 def household_evidence(con, table: str, bayes_factors: Mapping[str, float], *, keep: tuple[str, ...] = ()) -> None:
@@ -517,7 +849,10 @@ def household_evidence(con, table: str, bayes_factors: Mapping[str, float], *, k
     learnt with the model (`training`). One person has one record in each household: a pair that is not
     the best match of both its records in the other's household is "displaced" (the twin or sibling of
     the one who matches), whatever else agrees."""
-    weights = {state: math.log2(bayes_factors.get(state, 1.0)) for state in HOUSEHOLD_STATES + FAMILY_STATES}
+    states = HOUSEHOLD_STATES + FAMILY_STATES + RELATIONSHIP_STATES
+    weights = {state: math.log2(bayes_factors.get(state, 1.0)) for state in states}
+    for state in RELATIONSHIP_STATES:
+        weights[state] = max(-math.log2(RELATIONSHIP_LIMIT), min(math.log2(RELATIONSHIP_LIMIT), weights[state]))
     threshold_weight = math.log2(HOUSEHOLD_LINK / (1 - HOUSEHOLD_LINK))
     con.execute(
         """CREATE OR REPLACE TEMP TABLE household_sizes AS
@@ -550,6 +885,10 @@ def _household_pass(con, source: str, target: str, threshold: float, weights: di
                     AND pl.first_name_canon <> pr.first_name_canon AND pl.first_name_skel <> pr.first_name_skel
                     AND jaro_winkler_similarity(pl.first_name_fold, pr.first_name_fold) < 0.88
                    THEN 'sibling_like' END AS family_state
+            , CASE WHEN pl.relationship IS NULL OR pr.relationship IS NULL
+                     OR c.household_id_l IS NOT DISTINCT FROM c.household_id_r THEN NULL
+                   WHEN pl.relationship = pr.relationship THEN 'same_relationship'
+                   ELSE 'other_relationship' END AS relationship_state
             FROM {source} c
             JOIN records pl ON pl.record_id = c.record_id_l
             JOIN records pr ON pr.record_id = c.record_id_r
@@ -570,8 +909,10 @@ def _household_pass(con, source: str, target: str, threshold: float, weights: di
                 END AS household_state
             FROM evidence
         )
-        SELECT {columns}, household_state, family_state,
+        SELECT {columns}, household_state, family_state, relationship_state,
                match_weight + CASE family_state WHEN 'sibling_like' THEN {weights["sibling_like"]!r} ELSE 0.0 END
+               + CASE relationship_state WHEN 'same_relationship' THEN {weights["same_relationship"]!r}
+                   WHEN 'other_relationship' THEN {weights["other_relationship"]!r} ELSE 0.0 END
                + CASE household_state
                    WHEN 'linked_2' THEN {weights["linked_2"]!r} WHEN 'linked_1' THEN {weights["linked_1"]!r}
                    WHEN 'not_linked' THEN {weights["not_linked"]!r} WHEN 'displaced' THEN {weights["displaced"]!r}

@@ -52,17 +52,20 @@ def dedupe_file_on_spark(input_path: Path, output_path: Path, *, thresholds: eng
     with tempfile.TemporaryDirectory() as folder:
         prepared, scored = Path(folder) / "records.parquet", Path(folder) / "scored.parquet"
         con.execute(f"COPY records TO '{engine._sql_path(prepared)}' (FORMAT parquet)")
+        measured = engine.registry_model(con, "records", count)  # u measured on the registry, in DuckDB
         spark = spark_session()
-        model = engine.portable_settings(count)
+        model = engine.portable_settings(count, measured)
         db_api = SparkAPI(spark_session=spark)
         linker = Linker(db_api.register(spark.read.parquet(str(prepared))), model, log_level=None)
         pairs = linker.inference.predict(
             threshold_match_probability=min(engine.SCORE_FLOOR, thresholds.review), warning_mode="never"
         )
-        pairs.as_spark_dataframe().select(
-            "record_id_l", "record_id_r", "match_weight", "household_id_l", "household_id_r"
-        ).write.parquet(str(scored))
-        con.execute(f"CREATE TABLE candidates AS SELECT * FROM read_parquet('{engine._sql_path(scored)}/*.parquet')")
+        pairs.as_spark_dataframe().write.parquet(str(scored))
+        con.execute(
+            f"""CREATE TABLE candidates_raw AS SELECT {engine._candidate_columns(measured)}
+            FROM read_parquet('{engine._sql_path(scored)}/*.parquet')"""
+        )
+    engine.estimate_on_registry(con, "candidates_raw", "candidates", measured, count)
     engine.household_evidence(con, "candidates", engine.trained_model().get("liman_household_evidence", {}))
     con.execute(
         f"""COPY (SELECT record_id_l, record_id_r, round(match_probability, 6) AS match_probability,

@@ -6,8 +6,10 @@ Households are drawn from the demo's naming pools (the transliterations registra
 are registered again, by another office, years later, with the noise seen in the field:
 
 * names spelled in another transliteration, in capitals with Turkish İ/ı, with or without the article
-  ("Al-Hassan"), with a typing error, the father's name left out;
-* a date of birth reduced to the year, recorded as 1 January, with day and month swapped, one year off;
+  ("Al-Hassan"), with a typing error, the father's or the family name left out, given and family names typed
+  in each other's column or the three rotated;
+* a date of birth reduced to the year, recorded as 1 January, with day and month swapped, one year off,
+  left out, or another day altogether;
 * another or no phone number; the foreigner ID (YKN) given one time and not the other, rarely mistyped;
 * a new household: a family re-registers together, so duplicates of siblings share a household.
 
@@ -31,8 +33,9 @@ from liman.registry.identifiers import ykn_with_checksum
 
 from .engine import COLUMNS
 
-#: The columns of `liman dedup file`'s input.
+#: The columns of `liman dedup file`'s input (`relationship` is optional).
 INPUT_COLUMNS = COLUMNS
+WITH_RELATIONSHIP = (*COLUMNS, "relationship")
 
 #: Nationality shares of the registered population.
 NATIONALITY_WEIGHTS = {"SYR": 62, "AFG": 12, "IRQ": 8, "IRN": 5, "PAK": 4, "SOM": 3, "PSE": 2, "TUR": 4}
@@ -105,6 +108,7 @@ class Person:
     phone: str
     foreigner_id: str
     household: int
+    relationship: str = "head"
 
 
 @dataclass
@@ -125,6 +129,12 @@ class Noise:
     id_missing: float = 0.45
     id_typo: float = 0.01
     sex_error: float = 0.003
+    family_missing: float = 0.03
+    swap: float = 0.03  # given and family names in each other's column
+    rotate: float = 0.02  # the three names moved one column on
+    date_missing: float = 0.06
+    date_other: float = 0.03
+    relationship_changed: float = 0.03  # a child registered later as the head of a household, or "other"
 
 
 class Population:
@@ -176,7 +186,8 @@ class Population:
                 wife_family = self._family(people) if people.wife_keeps_name else family
                 members.append(Person(entity + 1, people.given(self.rng, "F"), people.given(self.rng, "M"),
                                       wife_family, "F", self._birth(18, 60), people.code, phone,
-                                      self._ykn() if self.rng.random() < 0.6 else "", household))  # fmt: skip
+                                      self._ykn() if self.rng.random() < 0.6 else "", household,
+                                      "spouse"))  # fmt: skip
             twins_born = None
             for _ in range(size - len(members)):
                 sex = self.rng.choice("MF")
@@ -184,7 +195,7 @@ class Population:
                 twins_born = born if self.rng.random() < 0.02 else None
                 members.append(Person(entity + len(members), people.given(self.rng, sex), head.given, family, sex,
                                       born, people.code, phone, self._ykn() if self.rng.random() < 0.5 else "",
-                                      household))  # fmt: skip
+                                      household, "child"))  # fmt: skip
             entity += len(members)
             yield members
 
@@ -228,6 +239,12 @@ class Population:
         roll -= noise.swapped
         if roll < noise.year_off:
             return f"{born.year + rng.choice((-1, 1))}-{born.month:02d}-{min(born.day, 28):02d}"
+        roll -= noise.year_off
+        if roll < noise.date_missing:
+            return ""
+        roll -= noise.date_missing
+        if roll < noise.date_other:
+            return f"{born.year}-{rng.randrange(1, 13):02d}-{rng.randrange(1, 29):02d}"
         return born.isoformat()
 
     def record(self, person: Person, household_id: str, *, first: bool) -> dict[str, str]:
@@ -252,17 +269,30 @@ class Population:
                 sex = "F" if sex == "M" else "M"
         elif rng.random() < 0.4:
             foreigner_id = ""
+        given, family = self._spell(person.given, first=first), self._spell(person.family, first=first)
+        relationship = person.relationship
+        if not first and rng.random() < noise.relationship_changed:
+            relationship = "other" if relationship != "child" else "head"
+        if not first:
+            if rng.random() < noise.family_missing:
+                family = ""
+            roll = rng.random()
+            if roll < noise.swap:
+                given, family = family, given
+            elif roll < noise.swap + noise.rotate:
+                given, father, family = father, family, given
         return {
             "record_id": self._record_id(),
-            "first_name": self._spell(person.given, first=first),
+            "first_name": given,
             "father_name": father,
-            "family_name": self._spell(person.family, first=first),
+            "family_name": family,
             "sex": sex,
             "birth_date": self._birth_text(person.born, first=first),
             "nationality": person.nationality,
             "phone": phone,
             "foreigner_id": foreigner_id,
             "household_id": household_id,
+            "relationship": relationship,
         }
 
     def records(self) -> Iterator[tuple[dict[str, str], int]]:
@@ -286,12 +316,14 @@ class Population:
                 return
 
 
-def write_population(path: Path, truth_path: Path, size: int, *, seed: int = 2026) -> int:
-    """Write `size` records (shuffled) to `path` and `record_id,entity_id` to `truth_path`; return the count."""
+def write_population(path: Path, truth_path: Path, size: int, *, seed: int = 2026, relationship: bool = True) -> int:
+    """Write `size` records (shuffled) to `path` (with the optional `relationship` column unless told not to)
+    and `record_id,entity_id` to `truth_path`; return the count."""
     rows = list(Population(size, seed=seed).records())[:size]
     random.Random(seed + 3).shuffle(rows)
     with open(path, "w", newline="", encoding="utf-8") as out, open(truth_path, "w", newline="") as truth:
-        writer, truth_writer = csv.DictWriter(out, INPUT_COLUMNS), csv.writer(truth)
+        columns = WITH_RELATIONSHIP if relationship else INPUT_COLUMNS
+        writer, truth_writer = csv.DictWriter(out, columns, extrasaction="ignore"), csv.writer(truth)
         writer.writeheader()
         truth_writer.writerow(("record_id", "entity_id"))
         for row, entity in rows:

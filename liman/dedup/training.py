@@ -2,7 +2,8 @@
 
 m-probabilities (how often each level is seen between two records of one person) come from the known
 duplicates; u-probabilities (how often by chance) from random pairs. The result is written as Splink's
-model JSON, versioned by `engine.MODEL_VERSION`; runs read it and only set their own prior.
+model JSON, versioned by `engine.MODEL_VERSION`; each run starts from it and measures u, and estimates m and
+the prior, on its own records (`engine.registry_model`, `engine.estimate_on_registry`).
 """
 
 from __future__ import annotations
@@ -54,6 +55,8 @@ def train(output: Path, *, size: int = 200_000, seed: int = 7, threads: int | No
                 level["m_probability"] = M_SAME_HOUSEHOLD
             elif level.get("label_for_charts") == "same phone":
                 level["u_probability"] = max(level["u_probability"], same_phone)
+            elif level.get("label_for_charts") == engine.MOVED_ALONG:
+                level["m_probability"] = level["u_probability"]  # the given name's level weighs the move
             elif level.get("m_probability") is None or level["m_probability"] < M_FLOOR:
                 level["m_probability"] = M_FLOOR
     model["probability_two_random_records_match"] = engine.EXPECTED_DUPLICATES_PER_RECORD * 2 / count
@@ -82,7 +85,11 @@ def _household_bayes_factors(con, model: dict, count: int) -> dict[str, float]:
     )
     engine.household_evidence(con, "training_pairs", {}, keep=("truth",))
     factors = {}
-    for column, states in (("household_state", engine.HOUSEHOLD_STATES), ("family_state", engine.FAMILY_STATES)):
+    for column, states in (
+        ("household_state", engine.HOUSEHOLD_STATES),
+        ("family_state", engine.FAMILY_STATES),
+        ("relationship_state", engine.RELATIONSHIP_STATES),
+    ):
         rows = dict(
             con.execute(
                 f"""SELECT coalesce({column}, 'none'),

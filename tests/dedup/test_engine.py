@@ -30,7 +30,7 @@ def read_pairs(path: Path) -> list[dict]:
 def population(tmp_path_factory):
     folder = tmp_path_factory.mktemp("population")
     data, truth = folder / "registry.csv", folder / "truth.csv"
-    write_population(data, truth, 3000, seed=11)
+    write_population(data, truth, 3000, seed=11, relationship=False)
     entities = {}
     with open(truth, newline="") as handle:
         for row in csv.DictReader(handle):

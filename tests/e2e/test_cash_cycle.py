@@ -7,6 +7,7 @@ after it left Liman is refused by the "check a payment file" page."""
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 import re
 import zipfile
@@ -29,9 +30,17 @@ def enrolled_programme(office):
     officer = staff(Role.PROGRAMME_OFFICER, office, username="programme-officer.ist")
     approver = staff(Role.CASH_APPROVER, office, username="cash-approver.ist")
     homes = [
-        family(office, "Amira", "Haddad", 5, foreigner_id="99123456780", phone="+905321110001"),
-        family(office, "Layla", "Nouri", 2, nationality="AFG", phone="+905321110002"),
-        family(office, "Huda", "Barakat", 3, phone="+905321110003"),
+        family(
+            office,
+            "Amira",
+            "Haddad",
+            5,
+            foreigner_id="99123456780",
+            phone="+905321110001",
+            born=datetime.date(1979, 6, 2),
+        ),
+        family(office, "Layla", "Nouri", 2, nationality="AFG", phone="+905321110002", born=datetime.date(1988, 1, 23)),
+        family(office, "Huda", "Barakat", 3, phone="+905321110003", born=datetime.date(1993, 10, 7)),
     ]
     programme = services.programme_create(
         code="MPC-2026", name="Multipurpose cash", offices=[office], eligibility=ELIGIBILITY, transfer_value=VALUE,

@@ -1,0 +1,171 @@
+"""Record linkage on the errors of registration desks, the optional `relationship` column, the estimation on
+the registry itself, and the independent population generator of the benchmark."""
+
+import csv
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from liman.dedup import engine
+from liman.dedup.synthetic import write_population
+from liman.registry import names
+
+ROOT = Path(__file__).resolve().parents[2]
+HEADER = ",".join(engine.COLUMNS)
+
+
+def _independent():
+    spec = importlib.util.spec_from_file_location("popgen_independent", ROOT / "benchmarks/popgen_independent.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault(spec.name, module)
+    spec.loader.exec_module(module)
+    return module
+
+
+def read_pairs(path: Path) -> dict[tuple[str, str], float]:
+    with open(path, newline="", encoding="utf-8") as handle:
+        rows = csv.DictReader(handle)
+        return {(row["record_id_l"], row["record_id_r"]): float(row["match_probability"]) for row in rows}
+
+
+@pytest.fixture(scope="module")
+def registry(tmp_path_factory):
+    """3,000 records of the project's synthetic registry (without the relationship column), for the prior."""
+    folder = tmp_path_factory.mktemp("registry")
+    data, truth = folder / "registry.csv", folder / "truth.csv"
+    write_population(data, truth, 3000, seed=12, relationship=False)
+    return data
+
+
+def run_with(registry: Path, tmp_path: Path, *rows: str) -> dict[tuple[str, str], float]:
+    data = tmp_path / "in.csv"
+    data.write_text(registry.read_text(encoding="utf-8") + "\n".join(rows) + "\n", encoding="utf-8")
+    output = tmp_path / "pairs.csv"
+    call_command("dedup", "file", str(data), "--output", str(output))
+    return read_pairs(output)
+
+
+def test_names_typed_in_each_others_columns_are_linked(registry, tmp_path):
+    found = run_with(
+        registry,
+        tmp_path,
+        "s1,Mahmoud,Khalil,Barzani,M,1979-06-02,IRQ,,,hs1",
+        "s2,Barzani,Khalil,Mahmoud,M,1979-06-02,IRQ,,,hs2",
+        "r1,Leyla,Hasan,Dunghoron,F,2001-09-14,SYR,,,hr1",
+        "r2,Hasan,Dunghoron,Leyla,F,2001-09-14,SYR,,,hr2",
+    )
+    assert found[("s1", "s2")] >= engine.Thresholds().auto_link
+    assert found[("r1", "r2")] >= engine.Thresholds().auto_link
+
+
+def test_a_birth_date_missing_on_one_side_is_missing_not_a_disagreement(registry, tmp_path):
+    found = run_with(
+        registry,
+        tmp_path,
+        "d1,Ghulam,Naqib,Popalzay,M,1988-02-03,AFG,+905411234567,,hd1",
+        "d2,Gholam,Naqeeb,Popalzai,M,,AFG,,,hd2",
+    )
+    assert found.get(("d1", "d2"), 0.0) >= engine.Thresholds().review
+
+
+def test_one_letter_dropped_doubled_or_swapped_in_short_names_is_close():
+    for left, right in (("Omar", "Oar"), ("Aisha", "Aishha"), ("Darwish", "Darwsih")):
+        assert engine.compare({"first_name": left}, {"first_name": right})["first_name"] in ("agree", "close")
+
+
+def test_relationship_is_optional_and_checked(tmp_path, capsys):
+    source = tmp_path / "in.csv"
+    source.write_text(
+        HEADER + ",relationship\n"
+        "x1,Ali,Omar,Hassan,M,1990,SYR,,,h1,head\n"
+        "x2,Aly,Omar,Hassan,M,1990,SYR,,,h2,Head\n"
+        "x3,Ali,Omar,Hassan,M,1990,SYR,,,h3,cousin\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(CommandError, match="nothing was written"):
+        call_command("dedup", "file", str(source), "--output", str(tmp_path / "out.csv"))
+    assert "row 4, relationship 'cousin': must be one of head, spouse, child, parent, sibling, other" in (
+        capsys.readouterr().err
+    )
+    source.write_text(source.read_text(encoding="utf-8").replace("cousin", "child"), encoding="utf-8")
+    call_command("dedup", "file", str(source), "--output", str(tmp_path / "out.csv"))
+    with open(tmp_path / "out.csv", newline="", encoding="utf-8") as handle:
+        assert next(csv.reader(handle)) == list(engine.OUTPUT_COLUMNS)
+
+
+def test_a_father_and_his_son_of_the_same_names_are_kept_apart_by_their_relationships(registry, tmp_path):
+    """Two men of one name, one year apart, sharing a phone, in two households: one the parent of its head,
+    the other a child of its head. Their relationships weigh against one person."""
+    data = tmp_path / "in.csv"
+    lines = registry.read_text(encoding="utf-8").splitlines()
+    rows = [
+        "f1,Ahmad,Mahmoud,Al-Kurdi,M,1960,SYR,+905301234567,,hf1,parent",
+        "f2,Ahmad,Mahmoud,Al-Kurdi,M,1961,SYR,+905301234567,,hf2,child",
+    ]
+    data.write_text("\n".join([lines[0] + ",relationship", *(line + "," for line in lines[1:]), *rows]) + "\n")
+    output = tmp_path / "pairs.csv"
+    call_command("dedup", "file", str(data), "--output", str(output))
+    with_relationship = read_pairs(output).get(("f1", "f2"), 0.0)
+    data.write_text("\n".join([lines[0] + ",relationship", *(line + "," for line in lines[1:]),
+                               *(row.rsplit(",", 1)[0] + "," for row in rows)]) + "\n")  # fmt: skip
+    call_command("dedup", "file", str(data), "--output", str(output))
+    without = read_pairs(output).get(("f1", "f2"), 0.0)
+    assert with_relationship < without
+
+
+def test_the_prior_and_m_probabilities_are_estimated_on_the_registry(tmp_path):
+    """On a registry with twice as many duplicates as the trained prior assumes, the estimated prior follows
+    the registry, not the constant."""
+    data, truth = tmp_path / "registry.csv", tmp_path / "truth.csv"
+    write_population(data, truth, 4000, seed=21)
+    with open(truth, newline="") as handle:
+        entities = [row["entity_id"] for row in csv.DictReader(handle)]
+    true_pairs = sum(n * (n - 1) // 2 for n in __import__("collections").Counter(entities).values())
+    con = engine._connect(1)
+    count = engine.read_file(con, data)
+    engine.prepare(con, "raw", "records")
+    model = engine.registry_model(con, "records", count)
+    model["additional_columns_to_retain"] = ["household_id"]
+    model["retain_intermediate_calculation_columns"] = True
+    linker = engine._linker(con, ["records"], model)
+    (part,) = engine._predict(linker, engine.Thresholds(), None, 1)
+    con.execute(f"CREATE TABLE raw_candidates AS SELECT {engine._candidate_columns(model)} FROM {part.physical_name}")
+    start = model["probability_two_random_records_match"] * count * (count - 1) / 2
+    estimated = engine.estimate_on_registry(con, "raw_candidates", "estimated", model, count)
+    found = estimated["prior"] * count * (count - 1) / 2
+    assert abs(found - true_pairs) < abs(start - true_pairs)
+    assert abs(found - true_pairs) / true_pairs < 0.15
+    assert estimated["m"]["first_name"] != {g: mu[0] for g, mu in engine._levels(model)[0][1].items()}
+    (rows,) = con.execute("SELECT count(*) FROM estimated").fetchone()
+    assert rows == con.execute("SELECT count(*) FROM raw_candidates").fetchone()[0]
+
+
+def test_the_independent_generator_writes_relationships_and_spellings_the_table_does_not_hold(tmp_path):
+    module = _independent()
+    data, truth = tmp_path / "independent.csv", tmp_path / "truth.csv"
+    assert module.write_population(data, truth, 2000, seed=3) == 2000
+    with open(data, newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert tuple(rows[0]) == (*engine.COLUMNS, "relationship")
+    assert {row["relationship"] for row in rows} <= set(engine.RELATIONSHIPS)
+    with open(truth, newline="") as handle:
+        entities = [row["entity_id"] for row in csv.DictReader(handle)]
+    assert len(set(entities)) < len(entities)
+    known = {names.loose("".join(names.name_tokens(s))) for v in names.VARIANT_SPELLINGS.values() for s in v}
+    spellings = {row["first_name"] for row in rows if row["first_name"]}
+    held_out = [s for s in spellings if names.loose("".join(names.name_tokens(s))) not in known]
+    assert len(held_out) > 0.6 * len(spellings)
+    turned_up = module.Noise().scaled("names in other columns", 3.0)
+    assert turned_up.swap == pytest.approx(3 * module.Noise().swap)
+
+
+def test_a_row_with_another_number_of_values_is_refused(tmp_path, capsys):
+    source = tmp_path / "in.csv"
+    source.write_text(HEADER + "\nx1,Ali,,Hassan,M,1990,SYR,,,h1\nx2,Ali,Hassan,M,1990,SYR,,,\n", encoding="utf-8")
+    with pytest.raises(CommandError, match="nothing was written"):
+        call_command("dedup", "file", str(source), "--output", str(tmp_path / "out.csv"))
+    assert "cannot be read as CSV" in capsys.readouterr().err
