@@ -107,6 +107,8 @@ INSTALLED_APPS = [
     "liman.cash.apps.CashConfig",
     "liman.consignments.apps.ConsignmentsConfig",
     "liman.feedback.apps.FeedbackConfig",
+    "liman.activities.apps.ActivitiesConfig",
+    "liman.livelihoods.apps.LivelihoodsConfig",
     "liman.dtm.apps.DtmConfig",
 ]
 

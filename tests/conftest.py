@@ -8,7 +8,6 @@ from liman.core.choices import OfficeType
 from liman.core.models import AdminArea, Office
 from tests.factories import OfficeFactory
 
-
 # Property tests measure what they find, not how fast: on a busy CI machine Hypothesis's timing checks fail them
 # for reasons that have nothing to do with the code (input generation "too slow", an example over the deadline).
 hypothesis_settings.register_profile("liman", deadline=None, suppress_health_check=[HealthCheck.too_slow])

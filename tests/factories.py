@@ -1096,3 +1096,211 @@ SCOPED_FACTORIES.update(
         )
     }  # fmt: skip
 )
+
+
+# --- activities: a training with its sessions, attendance and a certificate; an MHPSS group (protection tier) ----
+
+
+def _activities_world(office: Office, marker: str) -> list:
+    """A training of `office` with a registered and a light participant, a session attended and a certificate; an
+    MHPSS group whose participants and attendance are protection-tier; equipment handed over with the training."""
+    from liman.activities import services as activities
+    from liman.registry import services as registry
+
+    officer = staff(Role.PROGRAMME_OFFICER, office, username=f"{marker.lower()}-activities")
+    counsellor = staff(Role.CASEWORKER, office, username=f"{marker.lower()}-mhpss")
+    today = timezone.localdate()
+    person = registry.person_register(
+        office=office,
+        data=registry.PersonInput(first_name=f"{marker}trainee", family_name="Kursiyer", sex="F", nationality="SYR"),
+        by=None,
+    )
+    training = activities.activity_create(
+        office=office, type="training", title=f"{marker} tailoring course", starts_on=today, ends_on=today,
+        venue=f"{marker} venue", facilitators=f"{marker} facilitator", by=officer,
+    )  # fmt: skip
+    registered = activities.participant_add_person(activity=training, person=person, by=officer)
+    official = activities.participant_add_light(
+        activity=training, name=f"{marker} Official", sex="M", age_group="18_59", population_group="host_community",
+        institution="coast_guard", organisation=f"{marker} Coast Guard", position=f"{marker} sergeant", by=officer,
+    )  # fmt: skip
+    session = activities.session_add(activity=training, held_on=today, topic=f"{marker} topic", by=officer)
+    activities.attendance_take(session=session, present={registered.pk, official.pk}, by=officer)
+    registered = activities.certificate_issue(participant=registered, by=officer)
+    group = activities.activity_create(
+        office=office, type="mhpss_group", title=f"{marker} support group", starts_on=today, ends_on=today,
+        by=counsellor,
+    )  # fmt: skip
+    survivor = activities.participant_add_light(
+        activity=group, name=f"{marker} Survivor", sex="F", age_group="18_59", population_group="syrian_tp",
+        organisation=f"{marker} shelter", by=counsellor,
+    )  # fmt: skip
+    group_session = activities.session_add(activity=group, held_on=today, topic=f"{marker} group topic", by=counsellor)
+    activities.attendance_take(session=group_session, present={survivor.pk}, by=counsellor)
+    handover = activities.equipment_handover_record(
+        office=office, institution="coast_guard", unit=f"{marker} station", item=f"{marker} blankets", quantity=5,
+        donor_project=f"{marker}-PROJECT", handed_over_on=today, activity=training, by=officer,
+    )  # fmt: skip
+    return [
+        person,
+        training,
+        group,
+        session,
+        group_session,
+        registered,
+        official,
+        survivor,
+        *session.attendance.all(),
+        *group_session.attendance.all(),
+        handover,
+    ]
+
+
+from liman.activities import models as _activity_models  # noqa: E402
+
+SCOPED_FACTORIES.update(
+    {
+        model: _activities_world
+        for model in (
+            _activity_models.Activity,
+            _activity_models.Session,
+            _activity_models.Participant,
+            _activity_models.Attendance,
+            _activity_models.EquipmentHandover,
+        )
+    }  # fmt: skip
+)
+
+
+# --- livelihoods: a small-business grant from the call to a paid tranche and a monitoring visit ------------------
+
+
+def _livelihoods_world(office: Office, marker: str) -> list:
+    """A call of `office` with criteria and a panel; an application scored (one member declared a conflict on a
+    second one), approved by someone who did not prepare it, under agreement with a tranche paid and a visit."""
+    import datetime
+    from decimal import Decimal
+
+    from liman.livelihoods import services as grants
+    from liman.livelihoods.rules import vkn_with_checksum
+
+    officer = staff(Role.PROGRAMME_OFFICER, office, username=f"{marker.lower()}-grants")
+    member = staff(Role.SUPERVISOR, office, username=f"{marker.lower()}-panel")
+    other = staff(Role.CASEWORKER, office, username=f"{marker.lower()}-panel2")
+    approver = staff(Role.CASH_APPROVER, office, username=f"{marker.lower()}-committee")
+    today = timezone.localdate()
+    call = grants.call_open(
+        office=office, title=f"{marker} grants call", opens_on=today - datetime.timedelta(days=30), closes_on=today,
+        max_amount=Decimal(100000), donor_project=f"{marker}-DONOR", by=officer,
+    )  # fmt: skip
+    criteria = [grants.criterion_add(call=call, name=f"{marker} viability", weight=60, by=officer),
+                grants.criterion_add(call=call, name=f"{marker} jobs", weight=40, by=officer)]  # fmt: skip
+    panel = [grants.panel_add(call=call, member=user, by=officer) for user in (member, other)]
+
+    def apply(name):
+        return grants.application_submit(
+            call=call, by=officer,
+            data=grants.ApplicationInput(
+                business_name=f"{marker} {name}", sector="trade", registration="formal", owner_name=f"{marker} Owner",
+                owner_sex="F", owner_nationality="SYR", tax_kind="vkn", tax_number=vkn_with_checksum("123456789"),
+                requested_amount=Decimal(50000), employees={"syrian_f": 2}, plan=f"{marker} business plan",
+            ),
+        )  # fmt: skip
+
+    funded, waiting = apply("bakery"), apply("tailor")
+    for application in (funded, waiting):
+        grants.application_to_panel(application=application, by=officer)
+    conflict = grants.conflict_declare(application=waiting, member=other, note=f"{marker} cousin")
+    for user in (member, other):
+        grants.scores_record(application=funded, member=user, values={c.pk: 7 for c in criteria})
+    grants.scoring_close(application=funded, by=officer)
+    grants.application_approve(application=funded, by=approver)
+    funded.refresh_from_db()
+    agreement = grants.agreement_sign(
+        application=funded, amount=Decimal(50000), signed_on=today, by=officer,
+        tranches=[(Decimal(30000), f"{marker} equipment"), (Decimal(20000), f"{marker} workers hired")],
+    )  # fmt: skip
+    first = agreement.tranches.get(number=1)
+    grants.tranche_milestone_met(tranche=first, evidence=f"{marker} invoices", met_on=today, by=officer)
+    grants.tranche_pay(tranche=first, paid_on=today, payment_reference=f"{marker}-EFT", by=approver)
+    visit = grants.visit_record(agreement=agreement, visited_on=today, jobs_created=2, jobs_retained=3,
+                                note=f"{marker} visit note", by=officer)  # fmt: skip
+    return [call, *criteria, *panel, funded, waiting, conflict, *funded.scores.all(), agreement,
+            *agreement.tranches.all(), visit]  # fmt: skip
+
+
+from liman.livelihoods import models as _livelihood_models  # noqa: E402
+
+SCOPED_FACTORIES.update(
+    {
+        model: _livelihoods_world
+        for model in (
+            _livelihood_models.GrantCall,
+            _livelihood_models.Criterion,
+            _livelihood_models.PanelMember,
+            _livelihood_models.GrantApplication,
+            _livelihood_models.ConflictDeclaration,
+            _livelihood_models.Score,
+            _livelihood_models.GrantAgreement,
+            _livelihood_models.Tranche,
+            _livelihood_models.MonitoringVisit,
+        )
+    }  # fmt: skip
+)
+
+
+def _employment_world(office: Office, marker: str) -> list:
+    """A job seeker of `office` referred, placed (with follow-ups) and supported with a work permit; a second, whose
+    person is protection-tier, with a profile and a referral."""
+    import datetime
+    from decimal import Decimal
+
+    from liman.livelihoods import employment
+    from liman.registry import services as registry
+
+    officer = staff(Role.PROGRAMME_OFFICER, office, username=f"{marker.lower()}-employment")
+    today = timezone.localdate()
+
+    def register(first_name: str):
+        return registry.person_register(
+            office=office,
+            data=registry.PersonInput(first_name=first_name, family_name="İşçi", sex="M", nationality="SYR",
+                                      legal_status="temporary_protection",
+                                      legal_status_since=today - datetime.timedelta(days=400)),
+            by=None,
+        )  # fmt: skip
+
+    worker, survivor = register(f"{marker}worker"), register(f"{marker}survivor")
+    survivor = registry.person_update(person=survivor, changes={"sensitivity": "protection"}, by=None)
+    employer = employment.employer_add(
+        office=office, name=f"{marker} Tekstil", province=office.province, sector="manufacturing",
+        tax_number="1234567890", turkish_employees=40, by=officer,
+    )  # fmt: skip
+    seeker = employment.job_seeker_register(person=worker, skills=f"{marker} sewing", languages="ar, tr", by=officer)
+    other = employment.job_seeker_register(person=survivor, skills=f"{marker} cooking", by=officer)
+    vacancy = employment.vacancy_open(employer=employer, title=f"{marker} machinist", monthly_wage=Decimal(30000),
+                                      by=officer)  # fmt: skip
+    referral = employment.refer(seeker=seeker, vacancy=vacancy, by=officer)
+    other_referral = employment.refer(seeker=other, vacancy=vacancy, by=officer)
+    placement = employment.place(referral=referral, started_on=today, monthly_wage=Decimal(30000), by=officer)
+    permit = employment.permit_prepare(person=worker, employer=employer, placement=placement,
+                                       monthly_wage=Decimal(30000), by=officer)  # fmt: skip
+    employment.permit_submit(permit=permit, submitted_on=today, by=officer)
+    return [worker, survivor, employer, seeker, other, vacancy, referral, other_referral, placement,
+            *placement.follow_ups.all(), permit]  # fmt: skip
+
+
+SCOPED_FACTORIES.update(
+    {
+        model: _employment_world
+        for model in (
+            _livelihood_models.Employer,
+            _livelihood_models.JobSeeker,
+            _livelihood_models.Vacancy,
+            _livelihood_models.Referral,
+            _livelihood_models.Placement,
+            _livelihood_models.PlacementFollowUp,
+            _livelihood_models.WorkPermitApplication,
+        )
+    }  # fmt: skip
+)

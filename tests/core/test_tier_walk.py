@@ -27,8 +27,8 @@ from liman.core.fields import BlindIndexField
 from liman.core.models import AuditEvent, StateChange
 from liman.core.roles import ROLE_TIERS
 from liman.core.services import record_update
-from tests.core.test_access_walk import urls_to_walk
 from tests.conftest import world_for_the_module
+from tests.core.test_access_walk import urls_to_walk
 from tests.factories import SCOPED_FACTORIES, OfficeFactory, UserFactory, grant
 from tests.movements.pdf import pdf_text
 

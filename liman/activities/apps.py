@@ -1,0 +1,28 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ActivitiesConfig(AppConfig):
+    name = "liman.activities"
+    label = "activities"
+    verbose_name = _("Activities with participants")
+
+    def ready(self):
+        from liman.core import demo, navigation
+        from liman.registry import sections
+
+        from .demo import seed_activities
+        from .sections import person_activities_context
+
+        # Roles from the views (`role_required`): who reads the office's activities.
+        navigation.register(navigation.NavItem("activities", _("Activities"), "activity-list", order=46))
+        sections.register(
+            sections.PersonSection(
+                key="activities",
+                title=_("Activities attended / certificates"),
+                template="activities/_person_activities.html",
+                context=person_activities_context,
+                order=46,
+            )
+        )
+        demo.register_seeder("activities", seed_activities)

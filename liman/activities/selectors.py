@@ -1,0 +1,209 @@
+"""Every read of activities, scoped to the user first. Who attended an MHPSS session reaches only readers of the
+protection tier (the participants' and attendance rows' own scope); counts for reporting publish no cell below k."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+
+from liman.core.access import get_visible_or_404, has_role
+from liman.core.models import AdminArea, Office, User
+
+from .choices import ActivityType, AgeGroup, PopulationGroup, Sex
+from .models import Activity, Attendance, EquipmentHandover, Participant, Session
+from .permissions import ACTIVITY_READ_ROLES, COUNTS_ROLES, EQUIPMENT_ROLES
+
+
+def activities_for(user: User, *, type: str = "", state: str = "", q: str = "") -> QuerySet[Activity]:
+    rows = Activity.objects.visible_to(user).select_related("office", "programme", "province", "district")
+    if not has_role(user, ACTIVITY_READ_ROLES):
+        return rows.none()
+    if type:
+        rows = rows.filter(type=type)
+    if state:
+        rows = rows.filter(state=state)
+    if q:
+        rows = rows.filter(Q(reference__icontains=q.strip()) | Q(title__icontains=q.strip()))
+    return rows.annotate(participant_count=Count("participants", distinct=True)).order_by("-starts_on", "-id")
+
+
+def activity_get(user: User, reference: str) -> Activity:
+    if not has_role(user, ACTIVITY_READ_ROLES):
+        raise Http404
+    rows = Activity.objects.select_related(
+        "office", "province", "district", "programme", "trained_facilitator__activity", "created_by"
+    )
+    return get_visible_or_404(rows, user, reference=reference)
+
+
+def participants_of(user: User, activity: Activity) -> QuerySet[Participant]:
+    """The activity's participants the user may read (none of an MHPSS session's, without the protection tier)."""
+    return Participant.objects.visible_to(user).filter(activity=activity).select_related("person").order_by("number")
+
+
+def hidden_participant_count(user: User, activity: Activity) -> int:
+    """How many participants the user does not read (the count only: an MHPSS group's size is no secret)."""
+    return Participant.objects.filter(activity=activity).count() - participants_of(user, activity).count()
+
+
+def sessions_of(activity: Activity) -> QuerySet[Session]:
+    return (
+        activity.sessions.annotate(present=Count("attendance", filter=Q(attendance__present=True)))
+        .annotate(taken=Count("attendance"))
+        .order_by("number")
+    )
+
+
+def session_get(user: User, pk: int) -> Session:
+    if not has_role(user, ACTIVITY_READ_ROLES):
+        raise Http404
+    return get_visible_or_404(
+        Session.objects.select_related("activity__office", "activity__province", "activity__district"), user, pk=pk
+    )
+
+
+def session_from_token(user: User, token: str) -> Session | None:
+    pk = Session.pk_from_token(token)
+    if pk is None or not has_role(user, ACTIVITY_READ_ROLES):
+        return None
+    return Session.objects.visible_to(user).select_related("activity__office").filter(pk=pk).first()
+
+
+def attendance_of(session: Session) -> dict[int, bool]:
+    return dict(Attendance.objects.filter(session=session).values_list("participant_id", "present"))
+
+
+def participant_get(user: User, pk: int) -> Participant:
+    if not has_role(user, ACTIVITY_READ_ROLES):
+        raise Http404
+    rows = Participant.objects.select_related("activity__office", "activity__province", "activity__district", "person")
+    return get_visible_or_404(rows, user, pk=pk)
+
+
+def person_participations(user: User, person) -> QuerySet[Participant]:
+    return (
+        Participant.objects.visible_to(user)
+        .filter(person=person)
+        .select_related("activity", "activity__office")
+        .order_by("-activity__starts_on")
+    )
+
+
+def trained_trainers(user: User, office_id: int) -> QuerySet[Participant]:
+    """Participants who completed an activity of the office: who may facilitate a later one (training of trainers)."""
+    return (
+        Participant.objects.visible_to(user)
+        .filter(office_id=office_id, completed=True)
+        .select_related("activity")
+        .order_by("name")
+    )
+
+
+def equipment_for(user: User) -> QuerySet[EquipmentHandover]:
+    if not has_role(user, ACTIVITY_READ_ROLES | EQUIPMENT_ROLES):
+        return EquipmentHandover.objects.none()
+    return EquipmentHandover.objects.visible_to(user).select_related("office", "activity")
+
+
+# --- counts for reporting ---------------------------------------------------------------------------------------
+
+
+def count_offices(user: User) -> list[int] | None:
+    """The offices whose counts the user reads (None: every office)."""
+    if user.is_superuser:
+        return None
+    grants = [grant for grant in user.grants if grant.role in COUNTS_ROLES]
+    if any(grant.office_id is None for grant in grants):
+        return None
+    return sorted({grant.office_id for grant in grants})
+
+
+#: In the order of the participants' counts index: the groups come out of it sorted.
+DIMENSIONS = ("reached_month", "activity_type", "province", "sex", "age_group", "population_group")
+
+
+@dataclass
+class Counts:
+    """People reached (participants first present in the month) by type × province × month × sex × age × group."""
+
+    rows: list[dict]
+    total: int
+    hidden: int
+    k: int
+
+
+def people_reached(user: User, **filters) -> list[tuple]:
+    """The raw cells (dimension values…, count), from the participants' counted facts: one grouped query on one
+    covering index, whatever the number of attendance rows behind it. MHPSS groups are counted (counts name no
+    one); every cell below k is hidden when published (`counts`)."""
+    return list(people_reached_query(user, **filters))
+
+
+def people_reached_query(
+    user: User,
+    *,
+    since: datetime.date | None = None,
+    until: datetime.date | None = None,
+    type: str = "",
+    office_ids: list[int] | None = None,
+):
+    if not has_role(user, COUNTS_ROLES):
+        return Participant.objects.none().values_list("pk")
+    offices = count_offices(user) if office_ids is None else office_ids
+    rows = Participant.objects.filter(reached_month__isnull=False)
+    if offices is not None:
+        rows = rows.filter(office_id__in=offices)
+    if since:
+        rows = rows.filter(reached_month__gte=since.year * 100 + since.month)
+    if until:
+        rows = rows.filter(reached_month__lte=until.year * 100 + until.month)
+    if type:
+        rows = rows.filter(activity_type=type)
+    columns = [f"{name}_id" if name == "province" else name for name in DIMENSIONS]
+    return rows.values_list(*columns).annotate(n=Count("id")).order_by(*columns)
+
+
+def counts(user: User, **filters) -> Counts:
+    """The published table: each cell with its labels, cells from 1 to k-1 shown as "<k" (and one more hidden when
+    the total would give a single hidden cell away)."""
+    from liman.core.disclosure import min_cell, suppress, suppressed_mark
+
+    raw = people_reached(user, **filters)
+    k = min_cell()
+    values = {cell[:-1]: cell[-1] for cell in raw}
+    hidden = suppress(values, k)
+    provinces = dict(AdminArea.objects.filter(pk__in={key[2] for key in values}).values_list("pk", "name_tr"))
+    labels = {
+        "activity_type": dict(ActivityType.choices),
+        "sex": dict(Sex.choices),
+        "age_group": dict(AgeGroup.choices),
+        "population_group": dict(PopulationGroup.choices),
+    }
+    types, sexes = labels["activity_type"], labels["sex"]
+    ages, groups = labels["age_group"], labels["population_group"]
+    mark = suppressed_mark(k)
+    months = {key[0]: f"{key[0] // 100}-{key[0] % 100:02d}" for key in values}
+    # In the order the query gives (month, type, province id, …): no sort of its own.
+    rows = [
+        {
+            "month": months[month],
+            "activity_type": types.get(activity_type, activity_type),
+            "province": provinces.get(province, ""),
+            "sex": sexes.get(sex, sex),
+            "age_group": ages.get(age_group, age_group),
+            "population_group": groups.get(group, group),
+            "people": mark if key in hidden else values[key],
+        }
+        for key in values
+        for month, activity_type, province, sex, age_group, group in (key,)
+    ]
+    return Counts(rows=rows, total=sum(values.values()), hidden=len(hidden), k=k)
+
+
+def offices_of(user: User) -> QuerySet[Office]:
+    from liman.core.selectors import offices_for
+
+    return offices_for(user)

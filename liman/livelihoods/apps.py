@@ -1,0 +1,28 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class LivelihoodsConfig(AppConfig):
+    name = "liman.livelihoods"
+    label = "livelihoods"
+    verbose_name = _("Livelihoods")
+
+    def ready(self):
+        from liman.core import demo, navigation
+        from liman.registry import sections
+
+        from .demo import seed_employment, seed_livelihoods
+        from .sections import person_grants_context
+
+        navigation.register(navigation.NavItem("grants", _("Grants"), "grant-home", order=47))
+        sections.register(
+            sections.PersonSection(
+                key="grants",
+                title=_("Grants, jobs and work permits"),
+                template="livelihoods/_person_grants.html",
+                context=person_grants_context,
+                order=47,
+            )
+        )
+        demo.register_seeder("livelihoods", seed_livelihoods)
+        demo.register_seeder("employment", seed_employment)

@@ -1,0 +1,301 @@
+"""Every write of grants, in a transaction, audited: calls with criteria and panel, applications, conflicts of
+interest, scores, the committee's decision (four eyes: never by whoever prepared the application), agreements with
+tranches, milestones and payments (each status change with its history), monitoring visits."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from liman.core.access import has_role
+from liman.core.models import Office, User
+from liman.core.services import new_reference, record_create, record_update
+from liman.core.workflows import state_set, transition
+
+from . import permissions
+from .choices import ApplicationState, TrancheStatus
+from .models import (
+    ConflictDeclaration,
+    Criterion,
+    GrantAgreement,
+    GrantApplication,
+    GrantCall,
+    MonitoringVisit,
+    PanelMember,
+    Score,
+    Tranche,
+)
+from .scoring import weighted_score
+
+
+def _require(allowed: bool, message: str) -> None:
+    if not allowed:
+        raise PermissionDenied(message)
+
+
+def _manager(by: User | None, office_id: int) -> None:
+    if by is not None:
+        _require(permissions.may_manage(by, office_id), _("Your role does not run grants in this office."))
+
+
+# --- calls ------------------------------------------------------------------------------------------------------
+
+
+def call_open(
+    *, office: Office, title: str, opens_on: datetime.date, closes_on: datetime.date, max_amount, by: User | None,
+    currency: str = "TRY", donor_project: str = "",
+) -> GrantCall:  # fmt: skip
+    _manager(by, office.pk)
+    return record_create(
+        GrantCall(
+            office=office, reference=new_reference(f"CALL-{office.code}", GrantCall, length=5), title=title.strip(),
+            opens_on=opens_on, closes_on=closes_on, max_amount=max_amount, currency=currency.upper(),
+            donor_project=donor_project.strip(), created_by=by,
+        ),
+        by=by,
+    )  # fmt: skip
+
+
+def criterion_add(*, call: GrantCall, name: str, weight: int, by: User | None, max_score: int = 10) -> Criterion:
+    """A scoring criterion; the weights of a call add up to at most 100 (exactly 100 before scoring starts)."""
+    _manager(by, call.office_id)
+    with transaction.atomic():
+        GrantCall.objects.select_for_update().filter(pk=call.pk).get()
+        if call.applications.exclude(state=ApplicationState.SUBMITTED).exists():
+            raise ValidationError(_("Scoring has started: the criteria no longer change."))
+        used = sum(call.criteria.values_list("weight", flat=True))
+        if used + weight > 100:
+            raise ValidationError({"weight": _("The weights would add up to %(total)d %%: at most 100.")
+                                   % {"total": used + weight}})  # fmt: skip
+        return record_create(Criterion(call=call, name=name.strip(), weight=weight, max_score=max_score), by=by)
+
+
+def panel_add(*, call: GrantCall, member: User, by: User | None) -> PanelMember:
+    _manager(by, call.office_id)
+    if not has_role(member, permissions.PANEL_ROLES, office=call.office_id):
+        raise ValidationError({"member": _("%(name)s holds no role of the office that sits on a panel.")
+                               % {"name": member.display_name}})  # fmt: skip
+    if call.panel.filter(member=member).exists():
+        raise ValidationError({"member": _("%(name)s is already on the panel.") % {"name": member.display_name}})
+    return record_create(PanelMember(call=call, member=member), by=by)
+
+
+# --- applications -----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ApplicationInput:
+    business_name: str
+    sector: str
+    registration: str
+    requested_amount: Decimal
+    owner: object | None = None  # a registered Person
+    owner_name: str = ""
+    owner_sex: str = ""
+    owner_nationality: str = ""
+    tax_kind: str = ""
+    tax_number: str = ""
+    employees: dict | None = None  # {"syrian_f": 2, "turkish_m": 1, ...}
+    plan: str = ""
+
+
+def application_submit(*, call: GrantCall, data: ApplicationInput, by: User | None) -> GrantApplication:
+    """Register a business's application; a registered owner brings name, sex and nationality from the registry."""
+    _manager(by, call.office_id)
+    owner = data.owner
+    if owner is not None and by is not None:
+        _require(owner.__class__.objects.visible_to(by).filter(pk=owner.pk).exists(), _("You cannot see this person."))
+    employees = {f"employees_{key}": value for key, value in (data.employees or {}).items()}
+    unknown = set(employees) - {f"employees_{g}_{s}" for g in ("syrian", "other", "turkish") for s in "fm"}
+    if unknown:
+        raise ValidationError(_("Unknown employee groups: %(groups)s.") % {"groups": ", ".join(sorted(unknown))})
+    return record_create(
+        GrantApplication(
+            call=call, office_id=call.office_id, reference=new_reference(f"GR-{call.office.code}", GrantApplication),
+            business_name=data.business_name.strip(), owner=owner,
+            owner_name=owner.full_name if owner else data.owner_name.strip(),
+            owner_sex=owner.sex if owner else data.owner_sex,
+            owner_nationality=(owner.nationality if owner else data.owner_nationality).upper(),
+            sector=data.sector, registration=data.registration, tax_kind=data.tax_kind,
+            tax_number=data.tax_number.strip(), requested_amount=data.requested_amount, plan=data.plan.strip(),
+            prepared_by=by, **employees,
+        ),
+        by=by,
+    )  # fmt: skip
+
+
+def application_to_panel(*, application: GrantApplication, by: User | None) -> GrantApplication:
+    transition(application, ApplicationState.SCORING, by=by)
+    return application
+
+
+def conflict_declare(*, application: GrantApplication, member: User, note: str) -> ConflictDeclaration:
+    """A panel member declares a conflict of interest (a relative, a business partner …): they do not score it, and
+    any score they gave is withdrawn."""
+    if not application.call.panel.filter(member=member).exists():
+        raise PermissionDenied(_("Only a member of the call's panel declares a conflict on it."))
+    if not note.strip():
+        raise ValidationError({"note": _("Say what the conflict is.")})
+    with transaction.atomic():
+        declaration = record_create(ConflictDeclaration(application=application, member=member, note=note.strip()),
+                                    by=member)  # fmt: skip
+        for score in application.scores.filter(member=member):
+            from liman.core.services import record_delete
+
+            record_delete(score, by=member, reason=_("conflict of interest declared"))
+    return declaration
+
+
+def scores_record(*, application: GrantApplication, member: User, values: dict[int, int]) -> list[Score]:
+    """One panel member's scores of the application (criterion id → score), given on their own: never for someone
+    else, never with a declared conflict, only while it is with the panel."""
+    if application.state != ApplicationState.SCORING:
+        raise ValidationError(_("The application is not with the panel."))
+    if not application.call.panel.filter(member=member).exists():
+        raise PermissionDenied(_("Only a member of the call's panel scores its applications."))
+    if application.conflicts.filter(member=member).exists():
+        raise PermissionDenied(_("You declared a conflict of interest with this application: you do not score it."))
+    criteria = {criterion.pk: criterion for criterion in application.call.criteria.all()}
+    if set(values) != set(criteria):
+        raise ValidationError(_("Score every criterion of the call."))
+    saved = []
+    with transaction.atomic():
+        for criterion_id, value in values.items():
+            existing = application.scores.filter(member=member, criterion_id=criterion_id).first()
+            if existing is None:
+                saved.append(record_create(Score(application=application, criterion=criteria[criterion_id],
+                                                 member=member, value=value), by=member))  # fmt: skip
+            else:
+                saved.append(record_update(existing, by=member, changes={"value": value}))
+    return saved
+
+
+def scoring_close(*, application: GrantApplication, by: User | None) -> GrantApplication:
+    """Every member without a conflict has scored: the weighted score is set and the application goes to the
+    committee."""
+    with transaction.atomic():
+        transition(application, ApplicationState.SCORED, by=by)
+        application.refresh_from_db()
+        return record_update(application, by=by, changes={"score": weighted_score(application)})
+
+
+def _four_eyes(application: GrantApplication, by: User | None) -> None:
+    if by is None:
+        return
+    _require(permissions.may_approve(by, application.office_id), _("Your role does not sit on the committee."))
+    if application.prepared_by_id == by.pk:
+        raise PermissionDenied(_("You prepared this application: another committee member decides on it."))
+    if application.conflicts.filter(member=by).exists():
+        raise PermissionDenied(_("You declared a conflict of interest with this application."))
+
+
+def application_approve(*, application: GrantApplication, by: User | None, reason: str = "") -> GrantApplication:
+    _four_eyes(application, by)
+    with transaction.atomic():
+        transition(application, ApplicationState.APPROVED, by=by, reason=reason)
+        application.refresh_from_db()
+        return record_update(application, by=by, changes={"decided_by": by, "decided_at": timezone.now()})
+
+
+def application_reject(*, application: GrantApplication, by: User | None, reason: str) -> GrantApplication:
+    _four_eyes(application, by)
+    with transaction.atomic():
+        transition(application, ApplicationState.REJECTED, by=by, reason=reason)
+        application.refresh_from_db()
+        return record_update(application, by=by, changes={"decided_by": by, "decided_at": timezone.now()})
+
+
+def application_withdraw(*, application: GrantApplication, by: User | None, reason: str) -> GrantApplication:
+    transition(application, ApplicationState.WITHDRAWN, by=by, reason=reason)
+    return application
+
+
+# --- agreements, tranches, visits ---------------------------------------------------------------------------------
+
+
+def agreement_sign(
+    *, application: GrantApplication, amount, tranches: list[tuple[Decimal, str]], signed_on: datetime.date,
+    by: User | None,
+) -> GrantAgreement:  # fmt: skip
+    """The grant agreement of an approved application, with its tranches (amount, milestone) adding up to the
+    grant; the application moves to "agreement signed"."""
+    _manager(by, application.office_id)
+    amount = Decimal(amount)
+    if application.state != ApplicationState.APPROVED:
+        raise ValidationError(_("Only an approved application gets an agreement."))
+    if amount <= 0 or amount > application.requested_amount:
+        raise ValidationError({"amount": _("The grant is more than zero and at most the amount requested.")})
+    if not tranches:
+        raise ValidationError({"tranches": _("Plan at least one tranche.")})
+    total = sum((Decimal(part) for part, _milestone in tranches), Decimal(0))
+    if total != amount:
+        raise ValidationError({"tranches": _("The tranches add up to %(total)s, not the grant's %(amount)s.")
+                               % {"total": total, "amount": amount}})  # fmt: skip
+    with transaction.atomic():
+        agreement = record_create(
+            GrantAgreement(application=application, reference=new_reference(f"GA-{application.office.code}",
+                           GrantAgreement), amount=amount, signed_on=signed_on, signed_by=by),
+            by=by,
+        )  # fmt: skip
+        for number, (part, milestone) in enumerate(tranches, 1):
+            if not milestone.strip():
+                raise ValidationError({"tranches": _("Tranche %(number)d has no milestone.") % {"number": number}})
+            tranche = Tranche(agreement=agreement, number=number, amount=Decimal(part), milestone=milestone.strip())
+            record_create(tranche, by=by)
+        transition(application, ApplicationState.CONTRACTED, by=by)
+    return agreement
+
+
+def tranche_milestone_met(*, tranche: Tranche, evidence: str, met_on: datetime.date, by: User | None) -> Tranche:
+    _manager(by, tranche.agreement.application.office_id)
+    if tranche.status != TrancheStatus.PLANNED:
+        raise ValidationError(_("The milestone of this tranche was already recorded."))
+    if not evidence.strip():
+        raise ValidationError({"milestone_evidence": _("Say what shows the milestone is met.")})
+    office_id = tranche.agreement.application.office_id
+    return state_set(
+        tranche, field="status", new=TrancheStatus.DUE, by=by, office_id=office_id,
+        changes={"milestone_met_on": met_on, "milestone_evidence": evidence.strip()},
+    )  # fmt: skip
+
+
+def tranche_pay(*, tranche: Tranche, paid_on: datetime.date, payment_reference: str, by: User | None) -> Tranche:
+    """Record a tranche paid: its milestone met, every earlier tranche paid first."""
+    application = tranche.agreement.application
+    if by is not None:
+        _require(has_role(by, permissions.GRANT_PAY_ROLES, office=application.office_id),
+                 _("Your role does not record grant payments."))  # fmt: skip
+    if tranche.status != TrancheStatus.DUE:
+        raise ValidationError(_("A tranche is paid once its milestone is met."))
+    if tranche.agreement.tranches.filter(number__lt=tranche.number).exclude(status=TrancheStatus.PAID).exists():
+        raise ValidationError(_("Pay the earlier tranches first."))
+    if not payment_reference.strip():
+        raise ValidationError({"payment_reference": _("Give the payment's reference (bank or provider).")})
+    return state_set(
+        tranche, field="status", new=TrancheStatus.PAID, by=by, office_id=application.office_id,
+        changes={"paid_on": paid_on, "payment_reference": payment_reference.strip()},
+    )  # fmt: skip
+
+
+def visit_record(
+    *, agreement: GrantAgreement, visited_on: datetime.date, jobs_created: int, jobs_retained: int, by: User | None,
+    still_operating: bool = True, note: str = "",
+) -> MonitoringVisit:  # fmt: skip
+    _manager(by, agreement.application.office_id)
+    return record_create(
+        MonitoringVisit(agreement=agreement, visited_on=visited_on, jobs_created=jobs_created,
+                        jobs_retained=jobs_retained, still_operating=still_operating, note=note.strip(),
+                        visited_by=by),
+        by=by,
+    )  # fmt: skip
+
+
+def application_complete(*, application: GrantApplication, by: User | None) -> GrantApplication:
+    transition(application, ApplicationState.COMPLETED, by=by)
+    return application

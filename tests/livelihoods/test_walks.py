@@ -1,0 +1,47 @@
+"""The generic access walk of tests/core over the grants' records only (a quick check of every grant route)."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import override_settings
+
+from liman.core.choices import Role
+from tests.core.test_access_walk import walk_as_outsider
+from tests.core.test_tier_walk import plant_canaries, walk_without_tier
+from tests.factories import (
+    SCOPED_FACTORIES,
+    OfficeFactory,
+    UserFactory,
+    _employment_world,
+    _livelihoods_world,
+    grant,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def test_every_livelihoods_model_has_the_world_factory():
+    from django.apps import apps
+
+    models = apps.get_app_config("livelihoods").get_models()
+    assert all(SCOPED_FACTORIES.get(model) in (_livelihoods_world, _employment_world) for model in models)
+
+
+@override_settings(LIMAN_SECOND_FACTOR_ROLES=[])
+def test_no_grant_route_shows_another_offices_records(client):
+    office = OfficeFactory(code="CNY", name="Canary Office Kuşadası")
+    records = _livelihoods_world(office, "Canary") + _employment_world(office, "Canary")
+    outsider = UserFactory(username="outsider")
+    other = OfficeFactory(code="OTH", name="Other Office")
+    for role in Role.values:
+        grant(outsider, role, other)
+    assert walk_as_outsider(client, records, outsider) > 20
+
+
+@override_settings(LIMAN_SECOND_FACTOR_ROLES=[])
+def test_no_route_shows_a_protection_tier_job_seeker_to_a_reader_without_the_tier(client):
+    office = OfficeFactory(code="CNY", name="Canary Office Kuşadası")
+    records = _employment_world(office, "Canary")
+    planted = plant_canaries(records)
+    assert planted["protection"]
+    assert walk_without_tier(client, (office, records, planted), "protection") > 20
