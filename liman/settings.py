@@ -110,6 +110,7 @@ INSTALLED_APPS = [
     "liman.activities.apps.ActivitiesConfig",
     "liman.livelihoods.apps.LivelihoodsConfig",
     "liman.dtm.apps.DtmConfig",
+    "liman.reporting.apps.ReportingConfig",
 ]
 
 MIDDLEWARE = [

@@ -834,6 +834,9 @@ def _cash_world(office: Office, marker: str) -> list:
                "date": "2026-12-01", "transaction_id": f"{marker}-TX"}],
         by=officer,
     )  # fmt: skip
+    from liman.cash.pdm import pdm_sample_draw
+
+    sample = pdm_sample_draw(cycle=cycle, size=1, seed=1, by=officer)
     return [
         programme,
         *programme.rule_versions.all(),
@@ -842,6 +845,8 @@ def _cash_world(office: Office, marker: str) -> list:
         *programme.enrolments.all(),
         cycle,
         *cycle.payments.all(),
+        sample,
+        *sample.visits.all(),
     ]
 
 
@@ -968,6 +973,8 @@ SCOPED_FACTORIES.update(
             _cash_models.Enrolment,
             _cash_models.PaymentCycle,
             _cash_models.Payment,
+            _cash_models.PdmSample,
+            _cash_models.PdmVisit,
         )
     }  # fmt: skip
 )
@@ -1244,6 +1251,75 @@ SCOPED_FACTORIES.update(
             _livelihood_models.GrantAgreement,
             _livelihood_models.Tranche,
             _livelihood_models.MonitoringVisit,
+        )
+    }  # fmt: skip
+)
+
+
+# --- reporting: a project with its results framework, and a submitted 4W month ------------------------------
+
+
+def _reporting_world(office: Office, marker: str) -> list:
+    """A project of `office` (outcome → output → indicators computed and entered by hand, targets), and the office's
+    4W of the last complete month submitted, with a row from a border incident."""
+    import datetime
+
+    from liman.assistance import services as stock
+    from liman.reporting import fourw
+    from liman.reporting import services as reporting
+    from liman.reporting.models import Donor, ThreeRPMapping
+
+    officer = staff(Role.REPORTING_OFFICER, office, username=f"{marker.lower()}-reporting")
+    crew = staff(Role.MOBILE_TEAM, office, username=f"{marker.lower()}-reporting-crew")
+    ThreeRPMapping.objects.get_or_create(
+        measure_key="assistance.people_met_border",
+        defaults={"sector": "Protection", "indicator_code": "PRT-1.4", "indicator": "People met at the border",
+                  "activity": "Mobile teams at the border"},
+    )  # fmt: skip
+    donor, _created = Donor.objects.get_or_create(code="EU", defaults={"name": "European Union"})
+    year = timezone.localdate().year
+    project = reporting.project_create(
+        by=officer, offices=[office], grant_code=f"{marker}-GRANT", title=f"{marker} project", donor=donor,
+        starts_on=datetime.date(year, 1, 1), ends_on=datetime.date(year, 12, 31), budget=100000, currency="EUR",
+        sectors=["Protection"],
+    )  # fmt: skip
+    outcome = reporting.outcome_add(project=project, code="OC1", title=f"{marker} outcome", by=officer)
+    output = reporting.output_add(outcome=outcome, code="OP1", title=f"{marker} output", by=officer)
+    computed = reporting.indicator_add(
+        output=output, code="IND1", title=f"{marker} people met", by=officer,
+        measure_key="assistance.people_met_border", targets=[(project.starts_on, project.ends_on, 100)],
+    )  # fmt: skip
+    manual = reporting.indicator_add(
+        output=output, code="IND2", title=f"{marker} trained", kind="manual", unit="people", by=officer,
+        targets=[(project.starts_on, project.ends_on, 5)],
+    )  # fmt: skip
+    value = reporting.manual_value_enter(indicator=manual, starts_on=project.starts_on, ends_on=project.starts_on,
+                                         value=2, evidence=f"{marker} attendance", by=officer)  # fmt: skip
+    month = fourw.previous_month(timezone.localdate().replace(day=1))
+    stock.incident_record(
+        office=office, by=crew, occurred_at=timezone.make_aware(datetime.datetime(month.year, month.month, 5, 10)),
+        district=AdminArea.objects.get(pcode="TUR035011"), terrain="sea", authority="coast_guard",
+        how_met="rescue_at_sea", group_counts=[("f", "18_59", "AFG", 12)],
+    )  # fmt: skip
+    submission = reporting.fourw_submit(month=month, office=office, by=officer, note=f"{marker} submitted")
+    return [project, outcome, output, computed, manual, *computed.targets.all(), *manual.targets.all(), value,
+            submission, *submission.rows.all()]  # fmt: skip
+
+
+from liman.reporting import models as _reporting_models  # noqa: E402
+
+SCOPED_FACTORIES.update(
+    {
+        model: _reporting_world
+        for model in (
+            _reporting_models.Project,
+            _reporting_models.Outcome,
+            _reporting_models.Output,
+            _reporting_models.Indicator,
+            _reporting_models.IndicatorTarget,
+            _reporting_models.ManualValue,
+            _reporting_models.FourWSubmission,
+            _reporting_models.FourWRow,
         )
     }  # fmt: skip
 )

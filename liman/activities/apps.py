@@ -15,7 +15,9 @@ class ActivitiesConfig(AppConfig):
         from .sections import person_activities_context
 
         # Roles from the views (`role_required`): who reads the office's activities.
-        navigation.register(navigation.NavItem("activities", _("Activities"), "activity-list", order=46))
+        navigation.register(
+            navigation.NavItem("activities", _("Activities"), "activity-list", order=46, group="assistance")
+        )
         sections.register(
             sections.PersonSection(
                 key="activities",

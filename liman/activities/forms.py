@@ -26,7 +26,11 @@ class ActivityForm(forms.Form):
     facilitators = forms.CharField(label=_("Facilitators"), max_length=300, required=False)
     target_group = forms.CharField(label=_("Target group"), max_length=200, required=False)
     completion_percent = forms.IntegerField(
-        label=_("Completion rule (% of sessions)"), min_value=1, max_value=100, initial=80
+        # xgettext:no-python-format
+        label=_("Completion rule (% of sessions)"),
+        min_value=1,
+        max_value=100,
+        initial=80,
     )
     trained_facilitator = forms.ModelChoiceField(
         label=_("Facilitator trained in an earlier activity"), queryset=None, required=False,

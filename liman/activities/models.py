@@ -60,6 +60,7 @@ class Activity(models.Model):
     facilitators = models.CharField(_("facilitators"), max_length=300, blank=True)
     target_group = models.CharField(_("target group"), max_length=200, blank=True)
     #: Share of the sessions a participant attends to complete the activity (and get a certificate).
+    # xgettext:no-python-format
     completion_percent = models.PositiveSmallIntegerField(_("completion rule (% of sessions)"), default=80)
     #: Training of trainers: the participant of an earlier activity who facilitates this one.
     trained_facilitator = models.ForeignKey(

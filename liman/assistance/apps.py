@@ -17,9 +17,13 @@ class AssistanceConfig(AppConfig):
         from .permissions import INCIDENT_READ_ROLES, STOCK_READ_ROLES
 
         # Roles from the view (`role_required`): everyone who reads stock.
-        navigation.register(navigation.NavItem("stock", _("Stock"), "stock-overview", order=40))
-        navigation.register(navigation.NavItem("incidents", _("Incidents"), "incident-list", order=41))
-        navigation.register(navigation.NavItem("distributions", _("Distributions"), "distribution-list", order=42))
+        navigation.register(navigation.NavItem("stock", _("Stock"), "stock-overview", order=40, group="assistance"))
+        navigation.register(
+            navigation.NavItem("incidents", _("Incidents"), "incident-list", order=41, group="assistance")
+        )
+        navigation.register(
+            navigation.NavItem("distributions", _("Distributions"), "distribution-list", order=42, group="assistance")
+        )
         from liman.registry import sections
 
         from .sections import person_assistance_context
@@ -40,11 +44,16 @@ class AssistanceConfig(AppConfig):
             roles=INCIDENT_READ_ROLES,
         )
         demo.register_seeder("assistance", seed_assistance)
+        from .measures import register as register_measures  # reporting reads them (core.measures)
+
+        register_measures()
 
         def in_transit(user):
             return selectors.transfers_for(user, in_transit=True).count() if has_role(user, STOCK_READ_ROLES) else None
 
-        register_home_figure("stock_in_transit", _("Stock transfers in transit"), in_transit)
+        register_home_figure(
+            "stock_in_transit", _("Stock transfers in transit"), in_transit, url="stock-transfer-list?state=dispatched"
+        )
         _declare_messages()
 
 

@@ -16,14 +16,23 @@ class CasesConfig(AppConfig):
         from .sections import person_cases_context
 
         casework = frozenset({Role.CASEWORKER, Role.SUPERVISOR})
-        navigation.register(navigation.NavItem("cases", _("Cases"), "case-list", casework | {Role.VIEWER}, order=20))
-        navigation.register(navigation.NavItem("follow-ups", _("My follow-ups"), "follow-up-list", casework, order=21))
+        people = "people"
         navigation.register(
-            navigation.NavItem("referrals", _("Referrals"), "referral-list", casework | {Role.PARTNER}, order=22)
+            navigation.NavItem("cases", _("Cases"), "case-list", casework | {Role.VIEWER}, order=20, group=people)
         )
-        navigation.register(navigation.NavItem("ctdc", _("CTDC export"), "ctdc-export", casework, order=23))
+        navigation.register(
+            navigation.NavItem("follow-ups", _("My follow-ups"), "follow-up-list", casework, order=21, group=people)
+        )
+        navigation.register(
+            navigation.NavItem(
+                "referrals", _("Referrals"), "referral-list", casework | {Role.PARTNER}, order=22, group=people
+            )
+        )
+        navigation.register(
+            navigation.NavItem("ctdc", _("CTDC export"), "ctdc-export", casework, order=23, group=people)
+        )
         # Roles from the view (`role_required`): administrators and supervisors.
-        navigation.register(navigation.NavItem("partners", _("Partners"), "partner-list", order=905))
+        navigation.register(navigation.NavItem("partners", _("Partners"), "partner-list", order=905, group="admin"))
         sections.register(
             sections.PersonSection(
                 key="cases",
@@ -34,6 +43,9 @@ class CasesConfig(AppConfig):
             )
         )
         demo.register_seeder("cases", seed_cases)
+        from .measures import register as register_measures  # reporting reads them (core.measures)
+
+        register_measures()
 
         from liman.core.access import has_role
         from liman.core.selectors import register_home_figure
@@ -48,8 +60,38 @@ class CasesConfig(AppConfig):
                 return None
             return selectors.follow_ups_for(user, overdue_only=True).count()
 
-        register_home_figure("open_cases", _("Open cases"), open_cases)
-        register_home_figure("overdue_follow_ups", _("My overdue follow-ups"), overdue_follow_ups)
+        def cases_waiting_on_me(user):
+            if not has_role(user, casework):
+                return None
+            return selectors.cases_for(user, owner="me", open_only=True).count()
+
+        def referrals_to_answer(user):
+            if not has_role(user, casework | {Role.PARTNER}):
+                return None
+            return selectors.referrals_received(user, status="pending").count()
+
+        register_home_figure("open_cases", _("Open cases"), open_cases, url="case-list?open=1")
+        register_home_figure(
+            "overdue_follow_ups",
+            _("My overdue follow-ups"),
+            overdue_follow_ups,
+            url="follow-up-list?overdue=1",
+            to_do=True,
+        )
+        register_home_figure(
+            "cases_waiting",
+            _("Open cases waiting on me"),
+            cases_waiting_on_me,
+            url="case-list?owner=me&open=1",
+            to_do=True,
+        )
+        register_home_figure(
+            "referrals_to_answer",
+            _("Referrals to answer"),
+            referrals_to_answer,
+            url="referral-list?status=pending",
+            to_do=True,
+        )
 
         from . import maps as map_measures
 

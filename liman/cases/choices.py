@@ -123,6 +123,8 @@ class ReferralStatus(models.TextChoices):
     PENDING = "pending", _("Waiting for an answer")
     ACCEPTED = "accepted", _("Accepted")
     DECLINED = "declined", _("Declined")
+    #: The receiver (a partner, usually) reports the service given: the referring caseworker sees the loop closed.
+    DELIVERED = "delivered", _("Service delivered")
 
 
 class SharedField(models.TextChoices):

@@ -195,7 +195,9 @@ class ReferralForm(forms.Form):
 
 
 class ReferralAnswerForm(forms.Form):
-    decision = forms.ChoiceField(choices=[("accept", _("Accept")), ("decline", _("Decline"))])
+    decision = forms.ChoiceField(
+        choices=[("accept", _("Accept")), ("decline", _("Decline")), ("delivered", _("Service delivered"))]
+    )
     reason = forms.CharField(label=_("Reason or note"), widget=forms.Textarea, required=False)
 
     def clean(self):

@@ -254,6 +254,18 @@ def may_answer(user: User, referral: Referral) -> bool:
     return referral.status == "pending" and Referral.objects.received_by(user).filter(pk=referral.pk).exists()
 
 
+def referral_delivery(referral: Referral):
+    """The report that the referral's service was delivered (who, when, the note), or None."""
+    if referral.status != "delivered":
+        return None
+    return history(referral).filter(to_state="delivered").order_by("-at").first()
+
+
+def may_report_delivery(user: User, referral: Referral) -> bool:
+    """The receiver of an accepted referral may report its service delivered."""
+    return referral.status == "accepted" and Referral.objects.received_by(user).filter(pk=referral.pk).exists()
+
+
 def person_cases(user: User, person) -> QuerySet[Case]:
     return Case.objects.visible_to(user).filter(person=person).select_related("office", "owner").order_by("-opened_on")
 

@@ -729,6 +729,20 @@ def referral_decline(*, referral: Referral, by: User | None, reason: str) -> Ref
         )
 
 
+def referral_deliver(*, referral: Referral, by: User | None, note: str = "") -> Referral:
+    """The receiver reports the service of an accepted referral as delivered (a partner closes the loop for the
+    referring caseworker); the note says what was given, and goes into the status history."""
+    with transaction.atomic():
+        referral = Referral.objects.select_for_update().get(pk=referral.pk)
+        _require_receiver(by, referral)
+        if referral.status != ReferralStatus.ACCEPTED:
+            raise ValidationError(
+                _("Report the service delivered once the referral is accepted; it is “%(status)s”.")
+                % {"status": referral.get_status_display()}
+            )
+        return state_set(referral, field="status", new=ReferralStatus.DELIVERED, by=by, reason=note.strip())
+
+
 # --- partner organisations ----------------------------------------------------------------------------------
 
 

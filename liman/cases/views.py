@@ -419,6 +419,8 @@ def referral_detail(request: HttpRequest, reference: str) -> HttpResponse:
         "as_staff": as_staff,
         "case_visible": case_visible,
         "may_answer": selectors.may_answer(request.user, referral),
+        "may_report_delivery": selectors.may_report_delivery(request.user, referral),
+        "delivery": selectors.referral_delivery(referral),
         "answer_form": forms.ReferralAnswerForm(),
     }
     return render(request, "cases/referral_detail.html", context)
@@ -437,6 +439,9 @@ def referral_answer(request: HttpRequest, reference: str) -> HttpResponse:
                 return redirect("case-detail", reference=referral.resulting_case.reference)
             if referral.kind == "transfer":
                 return redirect("case-detail", reference=referral.case.reference)
+        elif data["decision"] == "delivered":
+            services.referral_deliver(referral=referral, by=request.user, note=data["reason"])
+            messages.success(request, _("The service is reported delivered: the referring caseworker sees it."))
         else:
             services.referral_decline(referral=referral, by=request.user, reason=data["reason"])
             messages.success(request, _("Referral declined."))

@@ -12,10 +12,10 @@ class CashConfig(AppConfig):
         from liman.registry import sections
 
         from .demo import demo_file_lines, seed_cash
-        from .sections import person_cash_context
+        from .sections import household_cash_context, person_cash_context
 
         # No roles here: each entry shows to the roles its view requires (`role_required`: who reads cash).
-        navigation.register(navigation.NavItem("cash", _("Cash"), "cash-programme-list", order=43))
+        navigation.register(navigation.NavItem("cash", _("Cash"), "cash-programme-list", order=43, group="assistance"))
         for order, (key, label, url_name) in enumerate(
             (
                 ("programmes", _("Programmes"), "cash-programme-list"),
@@ -33,7 +33,19 @@ class CashConfig(AppConfig):
                 order=41,
             )
         )
+        sections.register_household(
+            sections.PersonSection(
+                key="cash",
+                title=_("Cash assistance"),
+                template="cash/_person_cash.html",
+                context=household_cash_context,
+                order=41,
+            )
+        )
         demo.register_seeder("cash", seed_cash)
+        from .measures import register as register_measures  # reporting reads them (core.measures)
+
+        register_measures()
         demo.register_login_notes(demo_file_lines)
         from . import messages
 

@@ -5,7 +5,8 @@ Its rules have two versions (the second added the disability top-up of the post-
 households enrolled, then three payment cycles are prepared by the office's programme officer and approved by its
 cash approver (never the same person):
 - C01: verified, approved, sent, reconciled from the provider's report (through staging, as an upload is) and
-  closed;
+  closed; then monitored: the PDM form `liman_cash_pdm` published in the office, a sample of the households paid
+  drawn, and four in five of them answered as ODK Collect sends the form (the summary on the cycle's page);
 - C02: sent to the provider and waiting for its report. Its signed payment file and a provider report with a few
   problems (a changed amount, a household reported twice, an unknown reference, a total that does not add up) are
   written to the demo files folder, for the user to check and reconcile;
@@ -107,6 +108,7 @@ def seed_cash(rng: random.Random, seed: int) -> None:
         services.cycle_export(cycle=closed, by=officer)
         _reconcile(closed, _report(closed, rng, provider, problems=False), officer)
         services.cycle_close(cycle=closed, by=approver)
+        _monitor(closed, officer, rng)
 
         sent = _approved_cycle(programme, office, provider, officer, approver)
         data, signature = services.cycle_export(cycle=sent, by=officer)
@@ -119,6 +121,51 @@ def seed_cash(rng: random.Random, seed: int) -> None:
         partner = _partner_records(verified, rng, code)
         services.cycle_verify(cycle=verified, by=officer, partner_records=partner, partner_name=PARTNERS[code])
         _write_partner_file(folder / f"partner-beneficiaries-{code}.csv", partner)
+
+
+#: Monitoring answers of the demo: (received, share of the amount, spent on, problems, felt safe, complained).
+PDM_ANSWERS = (
+    ("full", 1, "food rent utilities", "none", "yes", "no"),
+    ("full", 1, "food rent", "waiting", "yes", "no"),
+    ("full", 1, "rent debt", "none", "yes", "no"),
+    ("full", 1, "food health education", "distance waiting", "yes", "no"),
+    ("partly", 0.9, "food rent", "fee", "no", "yes"),
+    ("full", 1, "food clothes hygiene", "none", "yes", "no"),
+    ("no", 0, "", "card_pin", "yes", "yes"),
+)
+
+
+def _monitor(cycle: PaymentCycle, officer: User, rng: random.Random) -> None:
+    """Post-distribution monitoring of a closed cycle: the form published in the office, a sample drawn, and most
+    of the sampled households' answers received as ODK Collect sends them (the rest not reached yet)."""
+    import uuid
+
+    from liman.dtm import services as dtm
+
+    from . import pdm
+
+    version = pdm.pdm_form_publish(office=cycle.office, by=officer)
+    paid = cycle.payments.filter(status=PaymentStatus.PAID).count()
+    if not paid:
+        return
+    sample = pdm.pdm_sample_draw(cycle=cycle, size=min(paid, 30), seed=rng.randrange(10**6), by=officer)
+    visits = list(sample.visits.select_related("household", "payment").order_by("household__reference"))
+    for number, visit in enumerate(visits[: len(visits) * 4 // 5]):
+        received, share, spent, problems, safe, complained = PDM_ANSWERS[number % len(PDM_ANSWERS)]
+        amount = f"<amount_received>{int(visit.payment.amount * decimal.Decimal(str(share)))}</amount_received>"
+        day = (cycle.reconciled_at or timezone.now()).date() + datetime.timedelta(days=10 + number % 9)
+        xml = (
+            "<?xml version='1.0' ?>"
+            '<data xmlns:jr="http://openrosa.org/javarosa" xmlns:orx="http://openrosa.org/xforms" '
+            f'id="{pdm.PDM_FORM_ID}" version="{version.version}">'
+            f"<today>{day.isoformat()}</today><who><cycle>{cycle.reference}</cycle>"
+            f"<household>{visit.household.reference}</household><interviewed_on>{day.isoformat()}</interviewed_on>"
+            f"</who><payment><received>{received}</received>{amount if received != 'no' else '<amount_received/>'}"
+            f"<spent_on>{spent}</spent_on><problems>{problems}</problems><felt_safe>{safe}</felt_safe>"
+            f"<complaint_made>{complained}</complaint_made></payment><note/>"
+            f"<meta><instanceID>uuid:{uuid.UUID(int=rng.getrandbits(128))}</instanceID></meta></data>"
+        ).encode()
+        dtm.submission_receive(office=cycle.office, xml=xml)
 
 
 def _approved_cycle(programme, office, provider, officer, approver) -> PaymentCycle:

@@ -184,3 +184,18 @@ class CheckFileForm(forms.Form):
 
 
 PAYMENT_FILTERS = [("", _("All"))] + [(value, label) for value, label in PaymentStatus.choices]
+
+
+class PdmDrawForm(forms.Form):
+    size = forms.IntegerField(
+        label=_("Households to ask"), min_value=1, help_text=_("Drawn at random among the households paid.")
+    )
+    stratified = forms.BooleanField(
+        label=_("In proportion to each district"), required=False, initial=True,
+        help_text=_("Each district gets its share of the sample, as of the households paid."),
+    )  # fmt: skip
+    seed = forms.IntegerField(
+        label=_("Seed (optional)"), required=False, min_value=0, max_value=2**63 - 1,
+        help_text=_("The same seed over the same paid list draws the same households; left blank, one is chosen "
+                    "and kept."),
+    )  # fmt: skip

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from liman.core.access import Scope, ScopedQuerySet
 from liman.core.fields import EncryptedTextField
 
-from .choices import CycleState, EnrolmentEnd, PaymentStatus
+from .choices import CycleState, EnrolmentEnd, PaymentStatus, PdmReceived
 from .permissions import CASH_READ_ROLES
 
 PROGRAMME_SCOPE = Scope(office="offices", roles=CASH_READ_ROLES, through_many=True)
@@ -257,3 +257,61 @@ class Payment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.cycle.reference} · {self.household_id}: {self.amount} {self.currency}"
+
+
+class PdmSample(models.Model):
+    """The post-distribution monitoring sample of a paid cycle: households drawn at random among those paid, in a
+    number chosen by the officer, reproducibly (the seed is kept: the same seed over the same paid list draws the same
+    households), in proportion to each district's share of the paid households when stratified."""
+
+    cycle = models.OneToOneField(PaymentCycle, on_delete=models.PROTECT, related_name="pdm_sample")
+    size = models.PositiveIntegerField(_("households asked for"))
+    seed = models.PositiveBigIntegerField(_("seed of the draw"))
+    stratified = models.BooleanField(_("stratified by district"), default=True)
+    paid = models.PositiveIntegerField(_("households paid when drawn"), default=0)
+    drawn_at = models.DateTimeField(default=timezone.now, editable=False)
+    drawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    scope = Scope(office="cycle__office", roles=CASH_READ_ROLES)
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-drawn_at", "-id"]
+        verbose_name = _("monitoring sample")
+
+    def __str__(self) -> str:
+        return f"PDM {self.cycle.reference}"
+
+
+class PdmVisit(models.Model):
+    """One household of a monitoring sample and, once asked (the form `liman_cash_pdm`), its answers: received in
+    full or not and how much, what the money went on, problems met, whether they felt safe, whether they
+    complained."""
+
+    sample = models.ForeignKey(PdmSample, on_delete=models.PROTECT, related_name="visits")
+    payment = models.OneToOneField(Payment, on_delete=models.PROTECT, related_name="pdm_visit")
+    household = models.ForeignKey("registry.Household", on_delete=models.PROTECT, related_name="+")
+    #: The district p-code the household was drawn in (its stratum).
+    stratum = models.CharField(_("stratum"), max_length=16, blank=True)
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    interviewed_on = models.DateField(_("interviewed on"), null=True, blank=True)
+    received = models.CharField(_("received"), max_length=8, choices=PdmReceived.choices, blank=True)
+    amount_received = models.DecimalField(_("amount received"), max_digits=12, decimal_places=2, null=True, blank=True)
+    spent_on = models.JSONField(_("spent on"), default=list, blank=True)
+    problems = models.JSONField(_("problems"), default=list, blank=True)
+    felt_safe = models.BooleanField(_("felt safe"), null=True, blank=True)
+    complaint_made = models.BooleanField(_("complaint made"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    submission = models.ForeignKey("dtm.Submission", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    scope = Scope(office="sample__cycle__office", roles=CASH_READ_ROLES)
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["sample", "household_id"]
+        verbose_name = _("monitoring visit")
+
+    def __str__(self) -> str:
+        return f"PDM {self.sample.cycle.reference} · {self.household_id}"

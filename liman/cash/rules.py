@@ -160,6 +160,30 @@ def clauses(rule: rule_engine.Rule) -> list:
     return _same_logic(rule.statement.expression, "and")
 
 
+def symbols(rule: rule_engine.Rule) -> frozenset[str]:
+    """The facts a compiled rule reads."""
+    from rule_engine import ast
+
+    found: set[str] = set()
+
+    def walk(node) -> None:
+        if isinstance(node, ast.SymbolExpression):
+            found.add(node.name)
+            return
+        names = set(getattr(node, "__dict__", ()))
+        for klass in type(node).__mro__:  # some nodes keep their operands in __slots__
+            slots = getattr(klass, "__slots__", ())
+            names.update((slots,) if isinstance(slots, str) else slots)
+        for name in names:
+            value = getattr(node, name, None)
+            for item in value if isinstance(value, tuple | list) else (value,):
+                if isinstance(item, ast.ASTNodeBase):
+                    walk(item)
+
+    walk(rule.statement.expression)
+    return frozenset(found)
+
+
 # --- evaluation ---------------------------------------------------------------------------------------------
 
 
@@ -183,9 +207,12 @@ class CompiledRules:
             _("the transfer value rule gives an amount")
         ]
         self._seen: dict[tuple, Outcome] = {}
+        #: The facts the two rules read: households that differ only in others share one evaluation.
+        read = symbols(self.eligibility) | symbols(self.transfer_value)
+        self._read = [name for name in FACTS if name in read]
 
     def evaluate(self, facts: dict) -> Outcome:
-        key = tuple(facts[name] for name in FACTS)
+        key = tuple(facts[name] for name in self._read)
         found = self._seen.get(key)
         if found is None:
             found = self._seen[key] = self._evaluate(facts)
@@ -230,7 +257,11 @@ def _age(born: datetime.date | None, on: datetime.date) -> int | None:
 
 
 def household_facts(household_ids: Iterable[int], *, programme_id: int | None = None) -> dict[int, dict]:
-    """household id -> the facts rules read, for a batch of households, in a fixed handful of queries."""
+    """household id -> the facts rules read, for a batch of households, in a fixed handful of queries.
+
+    A targeting run's batches are runs of an office's household keys: a batch whose keys are dense is read by key
+    range (rows outside the batch dropped here) and through joins to the household, rather than as lists of
+    thousands of keys turned into as many SQL parameters. Values, not model instances."""
     from django.db.models import Q
 
     from liman.cases.choices import RETURN_STATES_FROM_DEPARTURE, CaseType
@@ -241,60 +272,73 @@ def household_facts(household_ids: Iterable[int], *, programme_id: int | None = 
 
     from .models import Enrolment
 
-    ids = list(household_ids)
+    ids = sorted(set(household_ids))
+    if not ids:
+        return {}
+    wanted = set(ids)
+    dense = ids[-1] - ids[0] < 4 * len(ids)
+
+    def among(path: str) -> dict:
+        return {f"{path}__gte": ids[0], f"{path}__lte": ids[-1]} if dense else {f"{path}__in": ids}
+
     today = datetime.date.today()
     households = {
-        h.pk: h
-        for h in Household.objects.filter(pk__in=ids)
-        .select_related("district__parent")
-        .only("pk", "head_id", "district__pcode", "district__parent__pcode")
+        pk: (head, district, province)
+        for pk, head, district, province in Household.objects.filter(**among("pk")).values_list(
+            "pk", "head_id", "district__pcode", "district__parent__pcode"
+        )
+        if pk in wanted
     }
-    members = list(
-        HouseholdMember.objects.filter(household__in=ids).values_list(
+    members = [
+        row
+        for row in HouseholdMember.objects.filter(**among("household_id")).values_list(
             "household_id", "person_id", "person__birth_date", "person__sex", "person__nationality"
         )
-    )
-    people = [person for _h, person, *_rest in members]
-    head_of = {h.head_id: pk for pk, h in households.items() if h.head_id}
+        if row[0] in wanted
+    ]
+    # Rows of people are read through their membership (a person belongs to one household at most); people of
+    # households outside the batch that fall in its key range are read too, and never looked at.
+    members_of = among("person__membership__household_id")
     statuses: dict[int, tuple[str, bool]] = {}
     for person, status, ended in (
-        LegalStatus.objects.filter(person__in=list(head_of))
+        LegalStatus.objects.filter(**among("person__headed_households__pk"))
         .order_by("person_id", "started_on", "id")
         .values_list("person_id", "status", "ended_on")
     ):
         statuses[person] = (status, ended is None or ended >= today)
     disabled = set(
-        DisabilityAssessment.objects.filter(person__in=people, has_disability=True).values_list("person_id", flat=True)
+        DisabilityAssessment.objects.filter(**members_of, has_disability=True).values_list("person_id", flat=True)
     )
     vulnerable: dict[int, set[str]] = {}
-    for person, kind in Vulnerability.objects.filter(person__in=people, type__in=RULE_VULNERABILITIES).values_list(
-        "person_id", "type"
+    for person, kind in (
+        Vulnerability.objects.filter(**members_of, type__in=RULE_VULNERABILITIES)
+        .filter(Q(ended_on__isnull=True) | Q(ended_on__gt=today))  # one that no longer applies counts for no one
+        .values_list("person_id", "type")
     ):
         vulnerable.setdefault(person, set()).add(kind)
     departed = set(
-        Booking.objects.filter(
-            person__in=people, status__in=[BookingStatus.DEPARTED, BookingStatus.ARRIVED]
-        ).values_list("person_id", flat=True)
+        Booking.objects.filter(**members_of, status__in=[BookingStatus.DEPARTED, BookingStatus.ARRIVED]).values_list(
+            "person_id", flat=True
+        )
     ) | set(
         Case.objects.filter(
-            person__in=people, type=CaseType.AVRR, state__in=sorted(RETURN_STATES_FROM_DEPARTURE)
+            **members_of, type=CaseType.AVRR, state__in=sorted(RETURN_STATES_FROM_DEPARTURE)
         ).values_list("person_id", flat=True)
     )
     elsewhere = set(
-        Enrolment.objects.filter(household__in=ids, ended_on__isnull=True)
+        Enrolment.objects.filter(**among("household_id"), ended_on__isnull=True)
         .exclude(Q(programme_id=programme_id) if programme_id else Q(pk__in=[]))
         .values_list("household_id", flat=True)
     )
     facts: dict[int, dict] = {}
-    for pk, household in households.items():
-        status, current = statuses.get(household.head_id, ("", False))
-        district = household.district
+    for pk, (head, district, province) in households.items():
+        status, current = statuses.get(head, ("", False))
         facts[pk] = {
             "nationality": "",
             "legal_status": status if current else "",
             "legal_status_current": current,
-            "province": district.parent.pcode if district and district.parent_id else "",
-            "district": district.pcode if district else "",
+            "province": province or "",
+            "district": district or "",
             "household_size": 0,
             "children": 0,
             "under_five": 0,
@@ -326,7 +370,7 @@ def household_facts(household_ids: Iterable[int], *, programme_id: int | None = 
             row["members_with_disability"] += 1
         row["vulnerabilities"] |= vulnerable.get(person, set())
         row["departed"] |= person in departed
-        if households[household_id].head_id == person:
+        if households[household_id][0] == person:
             row["nationality"] = nationality or ""
             row["female_headed"] = sex == "F"
     for row in facts.values():

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -29,7 +29,7 @@ from liman.core import audit
 from liman.core.choices import AuditAction
 from liman.core.models import Office, User
 from liman.core.services import record_create, record_create_many, record_update
-from liman.core.workflows import state_set, transition
+from liman.core.workflows import record_state_changes, state_set, transition
 
 from . import permissions, rules
 from .choices import FROZEN_STATES, CycleState, EnrolmentEnd, PaymentStatus
@@ -249,7 +249,10 @@ def enrol(*, run: TargetingRun, by: User | None, household_ids: Iterable[int] | 
 def enrolments_review(*, programme: CashProgramme, office: Office, by: User | None) -> dict[str, int]:
     """End the enrolments of households that left the country or whose head's legal status ended."""
     active = list(Enrolment.objects.filter(programme=programme, office=office, ended_on__isnull=True))
-    facts = rules.household_facts([e.household_id for e in active], programme_id=programme.pk)
+    facts: dict[int, dict] = {}
+    ids = sorted(e.household_id for e in active)
+    for start in range(0, len(ids), TARGETING_BATCH):  # a batch at a time, as targeting reads them
+        facts.update(rules.household_facts(ids[start : start + TARGETING_BATCH], programme_id=programme.pk))
     ended = {EnrolmentEnd.DEPARTED: [], EnrolmentEnd.STATUS_ENDED: []}
     for enrolment in active:
         known = facts.get(enrolment.household_id)
@@ -357,23 +360,29 @@ def cycle_verify(
     (`partner_records`: the columns of `liman dedup file`). The list then stands verified."""
     from liman.dedup import engine
     from liman.dedup.records import person_records
-    from liman.registry.models import Person
+    from liman.registry.models import Household, Person
 
     if by is not None:
         _require(permissions.may_prepare(by, cycle.office_id), _("Only the office's programme officers verify."))
     _frozen(cycle)
     since = other_cycles_since or (timezone.localdate() - datetime.timedelta(days=90))
-    mine = list(cycle.payments.all())
-    heads = _heads(mine)
-    others = list(
+    checked = cycle.payments.count()
+    # The heads are read through subqueries, not lists of keys (a list of 100,000 would be sent again with each
+    # chunk `person_records` reads).
+    on_list = Q(cash_payments__cycle=cycle)
+    others = (
         Payment.objects.exclude(cycle=cycle)
         .filter(cycle__created_at__date__gte=since)
         .exclude(status__in=[PaymentStatus.HELD, PaymentStatus.FAILED])
-        .select_related("cycle")
     )
-    other_heads = _heads(others)
-    other_cycle = {p.household_id: p.cycle.reference for p in others}
-    people = Person.objects.filter(pk__in=list(heads) + list(other_heads))
+    heads = {head: pk for head, pk in Household.objects.filter(on_list).values_list("head_id", "pk") if head}
+    other_heads = {
+        head: pk for head, pk in Household.objects.filter(cash_payments__in=others).values_list("head_id", "pk") if head
+    }
+    other_cycle = dict(others.values_list("household_id", "cycle__reference"))
+    people = Person.objects.filter(
+        pk__in=Household.objects.filter(on_list | Q(cash_payments__in=others)).values("head_id")
+    )
     records = list(person_records(people))
     held: dict[int, str] = {}
     if len(records) > 1:
@@ -408,20 +417,49 @@ def cycle_verify(
     with transaction.atomic():
         cycle = PaymentCycle.objects.select_for_update().get(pk=cycle.pk)
         _frozen(cycle)
-        to_hold = [p for p in mine if p.household_id in held]
+        to_hold = list(
+            cycle.payments.filter(household_id__in=list(held))
+            .exclude(status=PaymentStatus.HELD)
+            .only("pk", "cycle_id", "household_id", "status", "amount", "currency")
+        )
         for payment in to_hold:
-            state_set(
-                payment,
-                field="status",
-                new=PaymentStatus.HELD,
-                by=by,
-                changes={"hold_reason": held[payment.household_id][:300]},
-                office_id=cycle.office_id,
-            )
+            payment.cycle = cycle  # named in each audit event
+        reasons = {p.pk: held[p.household_id][:300] for p in to_hold}
+        _bulk_update(Payment, [(p.pk, {"status": PaymentStatus.HELD, "hold_reason": reasons[p.pk]}) for p in to_hold])
+        record_state_changes(
+            Payment, [(p.pk, p.status, PaymentStatus.HELD, cycle.office_id, "") for p in to_hold], field="status", by=by
+        )
+        audit.record_many(
+            AuditAction.UPDATE,
+            to_hold,
+            actor=by,
+            changes=lambda p: {"status": [p.status, PaymentStatus.HELD], "hold_reason": ["", reasons[p.pk]]},
+        )
         transition(cycle, CycleState.VERIFIED, by=by)
         record_update(cycle, by=by, changes={"verified_at": timezone.now()})
         _totals(cycle, by=by)
-    return {"checked": len(mine), "held": len(to_hold)}
+    return {"checked": checked, "held": len(to_hold)}
+
+
+def _bulk_update(model, rows: Sequence[tuple[int, dict]]) -> None:
+    """Set columns of many rows in one statement per set of columns (`executemany`), as `liman keys rotate` and
+    staging write theirs; the caller writes the history rows and the audit events (in bulk too)."""
+    from django.db import connection
+
+    if not rows:
+        return
+    meta = model._meta
+    names = list(rows[0][1])
+    fields = [meta.get_field(name) for name in names]
+    columns = ", ".join(f"{connection.ops.quote_name(field.column)} = %s" for field in fields)
+    values = [
+        (*(field.get_db_prep_save(changes[field.name], connection) for field in fields), pk) for pk, changes in rows
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {connection.ops.quote_name(meta.db_table)} SET {columns} WHERE id = %s",  # noqa: S608
+            values,
+        )
 
 
 def payment_release(*, payment: Payment, by: User | None, reason: str) -> Payment:
@@ -473,11 +511,10 @@ def list_hash(lines: Iterable[dict]) -> str:
 
 def cycle_snapshots(cycle: PaymentCycle) -> list[dict]:
     """The frozen list: one snapshot per payment on it (held payments are not on it)."""
-    return [
-        json.loads(payment.snapshot)
-        for payment in cycle.payments.exclude(status=PaymentStatus.HELD).order_by("household_id")
-        if payment.snapshot
-    ]
+    snapshots = (
+        cycle.payments.exclude(status=PaymentStatus.HELD).order_by("household_id").values_list("snapshot", flat=True)
+    )
+    return [json.loads(snapshot) for snapshot in snapshots if snapshot]
 
 
 def cycle_approve(*, cycle: PaymentCycle, by: User) -> PaymentCycle:
@@ -505,13 +542,14 @@ def cycle_approve(*, cycle: PaymentCycle, by: User) -> PaymentCycle:
             i.person_id: i.value
             for i in Identifier.objects.filter(person__in=list(heads), type=IdentifierType.FOREIGNER_ID)
         }
-        lines = []
+        lines, sealed = [], []
         for payment in payments:
             household = households[payment.household_id]
             head = people.get(household.head_id)
             line = _snapshot(payment, household, head, ids.get(household.head_id, ""))
             lines.append(line)
-            Payment.objects.filter(pk=payment.pk).update(snapshot=json.dumps(line, ensure_ascii=False))
+            sealed.append((payment.pk, {"snapshot": json.dumps(line, ensure_ascii=False)}))
+        _bulk_update(Payment, sealed)  # one statement, each snapshot encrypted as the field encrypts it
         transition(cycle, CycleState.APPROVED, by=by, approver=by)
         record_update(
             cycle,
@@ -583,30 +621,64 @@ def cycle_send_back(*, cycle: PaymentCycle, by: User | None, reason: str) -> Pay
 
 def reconcile_rows(*, cycle: PaymentCycle, rows: Sequence[dict], by: User | None) -> dict[str, int]:
     """Mark payments from a provider report's accepted rows (reference, amount, status, date, transaction id; checked
-    by the importer first); the cycle is reconciled when every payment on the list has an outcome."""
-    by_reference = {
-        p.household.reference: p for p in cycle.payments.exclude(status=PaymentStatus.HELD).select_related("household")
-    }
+    by the importer first); the cycle is reconciled when every payment on the list has an outcome. The outcomes are
+    written in bulk: one statement for the payments, their status history and one audit event each, chained."""
     counts = {status: 0 for status in (PaymentStatus.PAID, PaymentStatus.FAILED, PaymentStatus.UNCOLLECTED)}
     with transaction.atomic():
         cycle = PaymentCycle.objects.select_for_update().get(pk=cycle.pk)
         if cycle.state != CycleState.SENT:
             raise ValidationError(_("Only a list sent to the provider is reconciled."))
+        by_reference = {
+            p.household.reference: p
+            for p in cycle.payments.exclude(status=PaymentStatus.HELD)
+            .select_related("household")
+            .only("pk", "cycle_id", "household_id", "household__reference", "status", "amount", "currency")
+        }
+        for payment in by_reference.values():
+            payment.cycle = cycle  # named in each audit event
+        changed, before, updates = [], {}, []
         for row in rows:
             payment = by_reference[row["reference"]]
-            state_set(
-                payment,
-                field="status",
-                new=row["status"],
-                by=by,
-                changes={
-                    "paid_on": datetime.date.fromisoformat(row["date"]) if row.get("date") else None,
-                    "transaction_id": row.get("transaction_id", "")[:64],
-                    "reported_amount": decimal.Decimal(row["amount"]),
-                },
-                office_id=cycle.office_id,
+            if payment.pk in before:
+                raise ValidationError(
+                    _("%(ref)s is reported twice: a household is paid once per cycle.") % {"ref": row["reference"]}
+                )
+            before[payment.pk] = payment.status
+            payment.status = row["status"]
+            payment.paid_on = datetime.date.fromisoformat(row["date"]) if row.get("date") else None
+            payment.transaction_id = row.get("transaction_id", "")[:64]
+            payment.reported_amount = decimal.Decimal(row["amount"])
+            changed.append(payment)
+            updates.append(
+                (
+                    payment.pk,
+                    {
+                        "status": payment.status,
+                        "paid_on": payment.paid_on,
+                        "transaction_id": payment.transaction_id,
+                        "reported_amount": payment.reported_amount,
+                    },
+                )
             )
             counts[row["status"]] += 1
+        _bulk_update(Payment, updates)
+        record_state_changes(
+            Payment,
+            [(p.pk, before[p.pk], p.status, cycle.office_id, "") for p in changed],
+            field="status",
+            by=by,
+        )
+        audit.record_many(
+            AuditAction.UPDATE,
+            changed,
+            actor=by,
+            changes=lambda p: {
+                "status": [before[p.pk], p.status],
+                "paid_on": [None, p.paid_on.isoformat() if p.paid_on else None],
+                "transaction_id": ["", p.transaction_id],
+                "reported_amount": [None, str(p.reported_amount)],
+            },
+        )
         if not cycle.payments.filter(status=PaymentStatus.LISTED).exists():
             transition(cycle, CycleState.RECONCILED, by=by)
             record_update(cycle, by=by, changes={"reconciled_at": timezone.now()})

@@ -20,5 +20,8 @@ urlpatterns = [
     path("cash/cycles/<int:pk>/report/", views.cycle_report, name="cash-cycle-report"),
     path("cash/cycles/<int:pk>/close/", views.cycle_close, name="cash-cycle-close"),
     path("cash/cycles/<int:pk>/payments/<int:payment_id>/release/", views.payment_release, name="cash-payment-release"),
+    path("cash/cycles/<int:pk>/monitoring/", views.pdm_sample, name="cash-pdm-sample"),
+    path("cash/cycles/<int:pk>/monitoring/draw/", views.pdm_draw, name="cash-pdm-draw"),
+    path("cash/cycles/<int:pk>/monitoring/form/", views.pdm_form, name="cash-pdm-form"),
     path("cash/check-file/", views.check_file, name="cash-check-file"),
 ]

@@ -22,7 +22,7 @@ from liman.core.views import paginate, role_required
 from liman.core.views import refusal_messages as _messages_of
 from liman.core.workflows import TransitionRefused
 
-from . import forms, permissions, rules, selectors, services
+from . import forms, pdm, permissions, rules, selectors, services
 from .choices import FROZEN_STATES, CycleState, PaymentStatus
 from .permissions import CASH_PREPARE_ROLES, CASH_READ_ROLES
 from .providers import provider_choices
@@ -322,8 +322,20 @@ def cycle_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "verify_form": forms.VerifyForm(),
         "provider": dict(provider_choices()).get(cycle.provider, cycle.provider),
         "reports": import_batches_for(user).filter(kind=REPORT_KIND, result__declared__cycle=cycle.reference)[:10],
+        **_monitoring(user, cycle, prepares),
     }
     return render(request, "cash/cycle_detail.html", context)
+
+
+def _monitoring(user, cycle, prepares: bool) -> dict:
+    """The cycle page's monitoring part: the sample's summary, or the form to draw one."""
+    sample = pdm.sample_for(user, cycle)
+    may_draw = sample is None and prepares and cycle.state in pdm.SAMPLED_STATES
+    return {
+        "pdm_sample": sample,
+        "pdm_summary": pdm.pdm_summary(sample) if sample is not None else None,
+        "pdm_form": forms.PdmDrawForm() if may_draw else None,
+    }
 
 
 def _back(cycle) -> HttpResponse:
@@ -519,6 +531,79 @@ def payment_release(request: HttpRequest, pk: int, payment_id: int) -> HttpRespo
             % {"household": payment.household.reference},
         )
     return _back(cycle)
+
+
+# --- post-distribution monitoring ---------------------------------------------------------------------------
+
+
+@require_POST
+def pdm_draw(request: HttpRequest, pk: int) -> HttpResponse:
+    cycle = selectors.cycle_for(request.user, pk)
+    if not permissions.may_prepare(request.user, cycle.office_id):
+        raise Http404
+    form = forms.PdmDrawForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for text in errors:
+                messages.error(request, text)
+        return _back(cycle)
+    data = form.cleaned_data
+    try:
+        sample = pdm.pdm_sample_draw(
+            cycle=cycle, size=data["size"], stratified=data["stratified"], seed=data["seed"], by=request.user
+        )
+    except (ValidationError, PermissionDenied) as exc:
+        _refused(request, exc)
+        return _back(cycle)
+    messages.success(
+        request,
+        _("%(n)d households drawn for monitoring (seed %(seed)d).") % {"n": sample.visits.count(), "seed": sample.seed},
+    )
+    return redirect("cash-pdm-sample", pk=cycle.pk)
+
+
+def pdm_sample(request: HttpRequest, pk: int) -> HttpResponse:
+    """The monitoring sample's households, to be asked (the name and phone the provider paid), and their answers."""
+    user = request.user
+    cycle = selectors.cycle_for(user, pk)
+    sample = pdm.sample_for(user, cycle)
+    if sample is None:
+        raise Http404
+    answered = _eligible_filter(request.GET.get("answered", ""))
+    page = paginate(request, pdm.visits_for(user, sample, answered=answered))
+    details = pdm.call_details(list(page))
+    for visit in page:
+        visit.call = details[visit.pk]
+    context = {
+        "cycle": cycle,
+        "sample": sample,
+        "page": page,
+        "answered": request.GET.get("answered", ""),
+        "summary": pdm.pdm_summary(sample),
+        "form_published": pdm.pdm_form_published(cycle.office_id),
+        "may_publish": permissions.may_prepare(user, cycle.office_id),
+        "form_id": pdm.PDM_FORM_ID,
+    }
+    return render(request, "cash/pdm_sample.html", context)
+
+
+@require_POST
+def pdm_form(request: HttpRequest, pk: int) -> HttpResponse:
+    """Publish the shipped monitoring form in the cycle's office (its field users' phones then list it)."""
+    cycle = selectors.cycle_for(request.user, pk)
+    if not permissions.may_prepare(request.user, cycle.office_id):
+        raise Http404
+    try:
+        version = pdm.pdm_form_publish(office=cycle.office, by=request.user)
+    except (ValidationError, PermissionDenied) as exc:
+        _refused(request, exc)
+    else:
+        messages.success(
+            request,
+            _("The form %(form)s (version %(version)s) is published in %(office)s.")
+            % {"form": pdm.PDM_FORM_ID, "version": version.version, "office": cycle.office.code},
+        )
+    return redirect("cash-pdm-sample", pk=cycle.pk)
 
 
 @role_required(CASH_READ_ROLES)

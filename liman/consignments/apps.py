@@ -17,11 +17,15 @@ class ConsignmentsConfig(AppConfig):
         from .permissions import READ_ROLES, REPORT_ROLES
 
         # Roles from the view (`role_required`): the hub offices' readers and partner users.
-        navigation.register(navigation.NavItem("consignments", _("Consignments"), "consignment-list", order=42))
+        navigation.register(
+            navigation.NavItem("consignments", _("Consignments"), "consignment-list", order=42, group="assistance")
+        )
         demo.register_seeder("consignments", seed_consignments)
         demo.register_login_notes(partner_logins)
 
         def on_the_road(user):
             return selectors.on_the_road(user) if has_role(user, READ_ROLES | REPORT_ROLES) else None
 
-        register_home_figure("consignments_on_the_road", _("Consignments on the road"), on_the_road)
+        register_home_figure(
+            "consignments_on_the_road", _("Consignments on the road"), on_the_road, url="consignment-list"
+        )

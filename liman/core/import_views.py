@@ -46,6 +46,7 @@ from .staging import (
     spool_upload,
     staged_row_for_correction,
     staged_rows_with_problems,
+    waiting_imports,
 )
 from .tabular import csv_bytes, sheet_names, unpacked_size, xlsx_bytes
 
@@ -71,9 +72,13 @@ def _is_htmx(request: HttpRequest) -> bool:
 
 def import_list(request: HttpRequest) -> HttpResponse:
     _require_import_role(request)
-    page = Paginator(import_batches_for(request.user), PER_PAGE).get_page(request.GET.get("page"))
+    waiting = request.GET.get("waiting") == "1"
+    batches = import_batches_for(request.user)
+    if waiting:
+        batches = waiting_imports(batches).filter(created_by=request.user)
+    page = Paginator(batches, PER_PAGE).get_page(request.GET.get("page"))
     kinds = [importer for importer in importer_kinds() if offices_for_import(request.user, importer).exists()]
-    return render(request, "core/import_list.html", {"page": page, "kinds": kinds})
+    return render(request, "core/import_list.html", {"page": page, "kinds": kinds, "waiting": waiting})
 
 
 class UploadForm(SheetChoiceForm):

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -62,42 +65,91 @@ def tasks_for(user: User) -> QuerySet[TaskProgress]:
     return TaskProgress.objects.visible_to(user)
 
 
-#: Figures other apps add to the home page: (key, label, count(user) -> int | None; None hides it).
-HOME_FIGURES: list[tuple[str, object, object]] = []
+@dataclass(frozen=True)
+class HomeFigure:
+    """A count an app adds to the home page, in the user's scope, linking to the list it counts."""
+
+    key: str
+    label: object
+    #: count(user) -> int, or None when the figure does not concern the user (it is then not shown).
+    count: Callable[[User], int | None]
+    #: The list the count comes from: a URL name, with its filters after "?" (`"case-list?owner=me&open=1"`).
+    url: str = ""
+    #: Something waiting on the user (overdue follow-ups, pairs to review): shown under "What to do next".
+    to_do: bool = False
 
 
-def register_home_figure(key: str, label, count) -> None:
-    HOME_FIGURES[:] = [entry for entry in HOME_FIGURES if entry[0] != key] + [(key, label, count)]
+#: Figures other apps add to the home page (`register_home_figure`), in the order registered.
+HOME_FIGURES: list[HomeFigure] = []
+
+
+def register_home_figure(key: str, label, count, *, url: str = "", to_do: bool = False) -> None:
+    HOME_FIGURES[:] = [entry for entry in HOME_FIGURES if entry.key != key] + [
+        HomeFigure(key, label, count, url, to_do)
+    ]
+
+
+def figure_url(url: str) -> str:
+    """`"case-list?owner=me"` -> `/cases/?owner=me`: a URL name and its query string, as registered."""
+    if not url:
+        return ""
+    name, _sep, query = url.partition("?")
+    return reverse(name) + (f"?{query}" if query else "")
+
+
+def _shown(entry: HomeFigure, user: User) -> dict | None:
+    value = entry.count(user)
+    if value is None:
+        return None
+    return {"key": entry.key, "label": entry.label, "value": value, "url": figure_url(entry.url)}
+
+
+def home_next(user: User) -> list[dict]:
+    """What waits on the user, per their roles: each a count (in their scope) linking to the filtered list."""
+    return [shown for entry in HOME_FIGURES if entry.to_do and (shown := _shown(entry, user)) is not None]
 
 
 def home_figures(user: User) -> list[dict]:
-    """Headline figures for the home page, each counted within the user's scope."""
+    """Headline figures for the home page, each counted within the user's scope, each linking to its list."""
     offices = offices_for(user)
     figures = [
-        {"key": "offices", "label": _("Offices"), "value": offices.count()},
-        {"key": "provinces", "label": _("Provinces covered"), "value": offices.values("province").distinct().count()},
+        {"key": "offices", "label": _("Offices"), "value": offices.count(), "url": reverse("office-list")},
+        {
+            "key": "provinces",
+            "label": _("Provinces covered"),
+            "value": offices.values("province").distinct().count(),
+            "url": reverse("map"),
+        },
     ]
-    for key, label, count in HOME_FIGURES:
-        value = count(user)
-        if value is not None:
-            figures.append({"key": key, "label": label, "value": value})
+    for entry in HOME_FIGURES:
+        if not entry.to_do and (shown := _shown(entry, user)) is not None:
+            figures.append(shown)
     if has_role(user, AUDIT_ROLES | {"supervisor"}):
         figures.append(
             {
                 "key": "staff",
                 "label": _("Active staff"),
                 "value": User.objects.visible_to(user).filter(is_active=True).count(),
+                "url": reverse("staff-list"),
             }
         )
     if has_role(user, AUDIT_ROLES):
         since = timezone.now() - timedelta(days=7)
         events = AuditEvent.objects.visible_to(user).filter(at__gte=since)
-        figures.append({"key": "audit_week", "label": _("Audit events, last 7 days"), "value": events.count()})
+        figures.append(
+            {
+                "key": "audit_week",
+                "label": _("Audit events, last 7 days"),
+                "value": events.count(),
+                "url": reverse("audit-list"),
+            }
+        )
         figures.append(
             {
                 "key": "failed_logins_week",
                 "label": _("Failed logins, last 7 days"),
                 "value": events.filter(action="login_failed").count(),
+                "url": f"{reverse('audit-list')}?action=login_failed",
             }
         )
     return figures

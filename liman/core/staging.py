@@ -315,6 +315,12 @@ def _require_permission(user: User | None, importer: type[Importer], office: Off
 # --- reads --------------------------------------------------------------------------------------------------
 
 
+def waiting_imports(batches):
+    """The batches still waiting to be committed: ready, or with problems to correct (neither committed nor
+    discarded)."""
+    return batches.filter(state__in=[ImportBatch.State.VALID, ImportBatch.State.INVALID])
+
+
 def import_batches_for(user: User):
     """The import batches of the offices where the user may see them, newest first."""
     return ImportBatch.objects.visible_to(user).select_related("office", "created_by").order_by("-created_at")

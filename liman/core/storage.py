@@ -18,6 +18,7 @@ import struct
 import tempfile
 from pathlib import Path
 
+from cryptography.fernet import InvalidToken
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage
@@ -106,15 +107,19 @@ class EncryptedFileSystemStorage(FileSystemStorage):
         return path.stat().st_size - len(MAGIC) - 2 - length - NONCE_BYTES - TAG_BYTES
 
 
-def rotate_files(storage: FileSystemStorage | None = None, names: set[str] | None = None) -> int:
+def rotate_files(
+    storage: FileSystemStorage | None = None, names: set[str] | None = None, unreadable: list[str] | None = None
+) -> int:
     """Re-wrap every sealed file's data key under the newest field key (the content is not re-encrypted), and seal
     the clear files that `names` lists (files saved before encryption was on, as the models' file fields name
-    them). Returns how many files were rewritten."""
+    them). Returns how many files were rewritten; files sealed under a key no longer held are left as they are and
+    their names added to `unreadable`."""
     from django.core.files.storage import default_storage
 
     from . import crypto
 
     storage = storage or default_storage
+    unreadable = unreadable if unreadable is not None else []
     root = Path(storage.location)
     if not root.exists():
         return 0
@@ -126,7 +131,13 @@ def rotate_files(storage: FileSystemStorage | None = None, names: set[str] | Non
         raw = path.read_bytes()
         if is_sealed(raw):
             wrapped, nonce, ciphertext = _parts(raw)
-            rewrapped = fernet.rotate(wrapped)
+            try:
+                rewrapped = fernet.rotate(wrapped)
+            except InvalidToken:
+                # Sealed under a key no longer held: it cannot be read anyway; re-wrapping it is impossible and
+                # must not stop the others. The caller names it.
+                unreadable.append(path.relative_to(root).as_posix())
+                continue
             _write_atomically(
                 path, MAGIC + struct.pack(">H", len(rewrapped)) + rewrapped + nonce + ciphertext
             )  # fmt: skip

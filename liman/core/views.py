@@ -105,6 +105,7 @@ def paginate(request: HttpRequest, queryset, per_page: int = 50):
 
 def home(request: HttpRequest) -> HttpResponse:
     context = {
+        "next": selectors.home_next(request.user),
         "figures": selectors.home_figures(request.user),
         "offices": selectors.offices_for(request.user),
         "grants": request.user.grants,

@@ -17,7 +17,9 @@ class DedupConfig(AppConfig):
         from .sections import person_duplicates_context
         from .services import match_pairs_recheck
 
-        navigation.register(navigation.NavItem("duplicates", _("Duplicates"), "dedup-queue", REVIEW_ROLES, order=8))
+        navigation.register(
+            navigation.NavItem("duplicates", _("Duplicates"), "dedup-queue", REVIEW_ROLES, order=8, group="people")
+        )
         sections.register(
             sections.PersonSection(
                 key="duplicates",
@@ -30,3 +32,22 @@ class DedupConfig(AppConfig):
         checks.register(CHECKER)
         checks.on_person_changed(match_pairs_recheck)
         demo.register_seeder("dedup", seed_duplicates)
+
+        from liman.core.access import has_role
+        from liman.core.selectors import register_home_figure
+
+        from . import selectors
+        from .choices import MatchStatus
+
+        def pairs_to_review(user):
+            if not has_role(user, REVIEW_ROLES):
+                return None
+            return selectors.match_pairs_for(user, status=MatchStatus.OPEN).count()
+
+        register_home_figure(
+            "pairs_to_review",
+            _("Duplicate pairs to review"),
+            pairs_to_review,
+            url="dedup-queue?status=open",
+            to_do=True,
+        )

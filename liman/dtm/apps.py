@@ -14,7 +14,7 @@ class DtmConfig(AppConfig):
         from .demo import demo_login_lines, seed_dtm
 
         # No roles here: each entry shows to the roles its view requires.
-        navigation.register(navigation.NavItem("dtm", _("Field data"), "dtm-home", order=60))
+        navigation.register(navigation.NavItem("dtm", _("Field data"), "dtm-home", order=60, group="field"))
         for order, (key, label, url_name) in enumerate(
             (
                 ("operations", _("Operations"), "dtm-home"),
@@ -28,4 +28,22 @@ class DtmConfig(AppConfig):
             "dtm_site_individuals", _("Individuals in sites (DTM)"), selectors.site_individuals_by_province
         )
         demo.register_seeder("dtm", seed_dtm)
+
+        from liman.core.access import has_role
+        from liman.core.selectors import register_home_figure
+
+        from .choices import FIELD_DATA_ROLES, SubmissionState
+
+        def submissions_failed(user):
+            if not has_role(user, FIELD_DATA_ROLES):
+                return None
+            return selectors.submissions_for(user, state=SubmissionState.REVIEW).count()
+
+        register_home_figure(
+            "submissions_failed",
+            _("Field submissions that failed to process"),
+            submissions_failed,
+            url="dtm-submissions?state=review",
+            to_do=True,
+        )
         demo.register_login_notes(demo_login_lines)

@@ -46,6 +46,7 @@ class FormTarget(models.TextChoices):
     PRESENCE = "presence", _("Migrant presence figures")
     DATASET = "dataset", _("Generic dataset")
     BORDER_INCIDENT = "border_incident", _("Border mobile team's field incident")
+    CASH_PDM = "cash_pdm", _("Cash post-distribution monitoring answer")
 
 
 class SubmissionState(models.TextChoices):

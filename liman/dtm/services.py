@@ -1317,12 +1317,22 @@ def _build_border_incident(submission: Submission, extracted: targets.Extracted,
     ) % {"reference": incident.reference, "people": incident.people_met, "issued": issued, "vehicle": vehicle or "-"}
 
 
+def _build_cash_pdm(submission: Submission, extracted: targets.Extracted, by: User | None) -> None:
+    """A cash monitoring answer, recorded by the cash app (`pdm_answer_record`) on the sampled household's visit, in
+    the submission's transaction; a refusal (not in the sample, another office, answered already) waits for review."""
+    from liman.cash.pdm import pdm_answer_record
+
+    visit = pdm_answer_record(submission=submission, values=extracted.values, by=by)
+    submission.__dict__.setdefault("_records", {})["cash_pdm"] = str(visit)
+
+
 BUILDERS = {
     FormTarget.SITE_ASSESSMENT: _build_site_assessment,
     FormTarget.FLOW_COUNT: _build_flow_counts,
     FormTarget.PRESENCE: _build_presence,
     FormTarget.DATASET: _build_dataset_record,
     FormTarget.BORDER_INCIDENT: _build_border_incident,
+    FormTarget.CASH_PDM: _build_cash_pdm,
 }
 #: Builders that check every row before they write one (flow_counts_record, presence_figures_record).
 _CHECK_BEFORE_WRITING = frozenset({FormTarget.FLOW_COUNT, FormTarget.PRESENCE})

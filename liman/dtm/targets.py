@@ -136,6 +136,25 @@ def _incident_fields() -> list[TargetField]:
     ]
 
 
+def _pdm_fields() -> list[TargetField]:
+    """What `liman.cash.pdm.pdm_answer_record` takes (the shipped form `liman_cash_pdm` names its questions so)."""
+    from liman.cash import choices as cash
+
+    return [
+        TargetField("cycle", gettext_lazy("Payment cycle (reference)"), "text", required=True),
+        TargetField("household", gettext_lazy("Household (reference)"), "text", required=True),
+        TargetField("interviewed_on", gettext_lazy("Date of the interview"), "date", aliases=("today", "date")),
+        TargetField("received", gettext_lazy("Received the payment"), "choice", required=True,
+                    choices=cash.PdmReceived),
+        TargetField("amount_received", gettext_lazy("Amount received"), "int"),
+        TargetField("spent_on", gettext_lazy("Spent on"), "multi", choices=cash.PdmSpending),
+        TargetField("problems", gettext_lazy("Problems met"), "multi", choices=cash.PdmProblem),
+        TargetField("felt_safe", gettext_lazy("Felt safe"), "choice", required=True, choices=cash.YesNo),
+        TargetField("complaint_made", gettext_lazy("Made a complaint"), "choice", choices=cash.YesNo),
+        TargetField("note", gettext_lazy("Note"), "text"),
+    ]  # fmt: skip
+
+
 TARGET_FIELDS: dict[str, list[TargetField]] = {
     FormTarget.SITE_ASSESSMENT: [
         TargetField("site_id", gettext_lazy("Site ID (of a known site)"), "text"),
@@ -245,11 +264,12 @@ TARGET_FIELDS: dict[str, list[TargetField]] = {
         TargetField("province", gettext_lazy("Province (p-code or name)"), "area", aliases=("adm1",)),
     ],
     FormTarget.BORDER_INCIDENT: _incident_fields(),
+    FormTarget.CASH_PDM: _pdm_fields(),
 }
 
 #: Shipped forms and what they become: a new form with one of these IDs is bound on upload, with the suggested
 #: mapping (their questions are named after the target's fields), so it works without a visit to the mapping page.
-SHIPPED_FORM_TARGETS = {"liman_border_incident": FormTarget.BORDER_INCIDENT}
+SHIPPED_FORM_TARGETS = {"liman_border_incident": FormTarget.BORDER_INCIDENT, "liman_cash_pdm": FormTarget.CASH_PDM}
 
 
 def fields_for(target: str) -> list[TargetField]:

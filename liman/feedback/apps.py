@@ -15,9 +15,18 @@ class FeedbackConfig(AppConfig):
         from .demo import seed_feedback
 
         # Roles from the view (`role_required`): everyone who reads the office's feedback.
-        navigation.register(navigation.NavItem("feedback", _("Feedback"), "feedback-list", order=45))
-        register_home_figure("feedback_overdue", _("Feedback overdue for an answer"), selectors.overdue_count)
+        navigation.register(navigation.NavItem("feedback", _("Feedback"), "feedback-list", order=45, group="people"))
+        register_home_figure(
+            "feedback_overdue",
+            _("Feedback overdue for an answer"),
+            selectors.overdue_count,
+            url="feedback-list?overdue=1",
+            to_do=True,
+        )
         demo.register_seeder("feedback", seed_feedback)
+        from .measures import register as register_measures  # reporting reads them (core.measures)
+
+        register_measures()
         from liman.core.messages import register_inbound_handler
 
         register_inbound_handler(feedback_from_sms)

@@ -30,6 +30,8 @@ class FeedbackForm(forms.Form):
         label=_("Staff member it names (user name)"), max_length=150, required=False,
         help_text=_("Kept for the focal points; the complaint is never given to this person."),
     )  # fmt: skip
+    #: The record it is about ("app_label.model:id", e.g. from a payment's "Record a complaint" link).
+    about = forms.CharField(required=False, max_length=80, widget=forms.HiddenInput)
 
     def __init__(self, *args, offices, **kwargs):
         super().__init__(*args, **kwargs)

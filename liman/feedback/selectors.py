@@ -50,6 +50,21 @@ def about_record(user: User, feedback: Feedback):
     return rows.filter(pk=feedback.about_id).first()
 
 
+def about_from_key(user: User, key: str):
+    """The record "app_label.model:id" names, if it is a scoped record the user may see (else None)."""
+    from django.contrib.contenttypes.models import ContentType
+
+    label, _sep, pk = (key or "").strip().partition(":")
+    app_label, _dot, model_name = label.partition(".")
+    if not (app_label and model_name and pk.isdigit()):
+        return None
+    kind = ContentType.objects.filter(app_label=app_label, model=model_name.lower()).first()
+    model = kind.model_class() if kind is not None else None
+    if model is None or not hasattr(model._default_manager, "visible_to"):
+        return None
+    return model._default_manager.visible_to(user).filter(pk=int(pk)).first()
+
+
 def handlers(user: User, feedback: Feedback) -> list[User]:
     """Who the feedback may be assigned to: the office's handlers who read its tier, never the staff member it
     names (a protected complaint: the office's PSEA focal points). Shown to those who handle it (`user`), whether or

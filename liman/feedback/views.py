@@ -47,7 +47,12 @@ def feedback_create(request: HttpRequest) -> HttpResponse:
     offices = Office.objects.filter(
         pk__in=[o.pk for o in offices_for(request.user) if permissions.may_record(request.user, o.pk)]
     )
-    form = forms.FeedbackForm(request.POST or None, offices=offices)
+    initial = {key: request.GET[key].strip() for key in ("about", "person", "category") if request.GET.get(key)}
+    form = forms.FeedbackForm(request.POST or None, offices=offices, initial=initial)
+    about_key = (request.POST if request.method == "POST" else request.GET).get("about", "")
+    about = selectors.about_from_key(request.user, about_key) if about_key else None
+    if about_key and about is None:
+        raise Http404
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         person = None
@@ -65,7 +70,7 @@ def feedback_create(request: HttpRequest) -> HttpResponse:
                 feedback = services.feedback_record(
                     office=data["office"], channel=data["channel"], category=data["category"],
                     priority=data["priority"], summary=data["summary"], anonymous=data["anonymous"], person=person,
-                    contact=data["contact"], about_staff=about_staff, by=request.user,
+                    contact=data["contact"], about_staff=about_staff, about=about, by=request.user,
                 )  # fmt: skip
             except (ValidationError, PermissionDenied) as exc:
                 for text in _messages_of(exc):
@@ -80,7 +85,7 @@ def feedback_create(request: HttpRequest) -> HttpResponse:
                     return redirect("feedback-list")
                 messages.success(request, _("%(reference)s recorded.") % {"reference": feedback.reference})
                 return redirect("feedback-detail", reference=feedback.reference)
-    return render(request, "feedback/feedback_form.html", {"form": form})
+    return render(request, "feedback/feedback_form.html", {"form": form, "about": about})
 
 
 def feedback_detail(request: HttpRequest, reference: str) -> HttpResponse:

@@ -15,7 +15,9 @@ class HealthConfig(AppConfig):
         from .sections import person_health_context
 
         navigation.register(
-            navigation.NavItem("health", _("Health"), "health-assessment-list", frozenset({Role.HEALTH}), order=40)
+            navigation.NavItem(
+                "health", _("Health"), "health-assessment-list", frozenset({Role.HEALTH}), order=40, group="people"
+            )
         )
         sections.register(
             sections.PersonSection(

@@ -142,17 +142,27 @@ def fit_to_fly_checks_of(person_ids: Iterable[int], departure_at: datetime.datet
     return latest
 
 
+#: People a name search on the assessment list may match (the people search's best, at most).
+NAME_MATCHES = 200
+
+
 def assessments_for(user, *, status: str = "", query: str = "") -> QuerySet[HealthAssessment]:
     """Assessments the user may read (health roles only: others get none)."""
     assessments = HealthAssessment.objects.visible_to(user).select_related("person", "office")
     if status:
         assessments = assessments.filter(status=status)
     if query:
+        # A full name ("Said Al-Hassan") is found as the people search finds it: across its parts, transliterations
+        # and typos (the registry's name keys); a single word still matches part of a first or family name.
+        from liman.registry.search import person_search
+
+        named = [match.person.pk for match in person_search(user, text=query, limit=NAME_MATCHES)]
         assessments = assessments.filter(
             Q(reference__iexact=query)
             | Q(person__reference__iexact=query)
             | Q(person__family_name__icontains=query)
             | Q(person__first_name__icontains=query)
+            | Q(person__in=named)
         )
     return assessments
 

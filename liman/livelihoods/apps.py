@@ -14,7 +14,7 @@ class LivelihoodsConfig(AppConfig):
         from .demo import seed_employment, seed_livelihoods
         from .sections import person_grants_context
 
-        navigation.register(navigation.NavItem("grants", _("Grants"), "grant-home", order=47))
+        navigation.register(navigation.NavItem("grants", _("Grants"), "grant-home", order=47, group="assistance"))
         sections.register(
             sections.PersonSection(
                 key="grants",

@@ -17,10 +17,19 @@ class MovementsConfig(AppConfig):
 
         resettlement_staff = frozenset({Role.CASEWORKER, Role.SUPERVISOR, Role.PROGRAMME_OFFICER})
         navigation.register(
-            navigation.NavItem("resettlement", _("Resettlement"), "resettlement-board", resettlement_staff, order=30)
+            navigation.NavItem(
+                "resettlement",
+                _("Resettlement"),
+                "resettlement-board",
+                resettlement_staff,
+                order=30,
+                group="movements",
+            )
         )
         navigation.register(
-            navigation.NavItem("departures", _("Departures"), "movements-calendar", resettlement_staff, order=31)
+            navigation.NavItem(
+                "departures", _("Departures"), "movements-calendar", resettlement_staff, order=31, group="movements"
+            )
         )
         sections.register(
             sections.PersonSection(
@@ -32,7 +41,11 @@ class MovementsConfig(AppConfig):
             )
         )
         demo.register_seeder("movements", seed_movements)
+        from .measures import register as register_measures  # reporting reads them (core.measures)
+
+        register_measures()
         _declare_messages(resettlement_staff)
+        _home_figures()
 
 
 def _declare_messages(resettlement_staff) -> None:
@@ -116,3 +129,31 @@ def _flight_reminders(now):
             {"date": flight.departs_at, "place": legs[0].origin if legs else flight.reference},
             key=f"booking:{booking.pk}:{flight.departs_at:%Y%m%d%H%M}",
         )
+
+
+def _home_figures() -> None:
+    """What waits on resettlement staff, on the home page."""
+    import datetime
+
+    from django.utils import timezone
+
+    from liman.core.selectors import register_home_figure
+
+    from . import selectors
+
+    def flights_this_week(user):
+        if not selectors.works_on_resettlement(user):
+            return None
+        now = timezone.now()
+        departing = selectors.flights_for(user).filter(
+            departs_at__gte=now, departs_at__lt=now + datetime.timedelta(days=7)
+        )
+        return departing.count()
+
+    register_home_figure(
+        "flights_this_week",
+        _("Flights departing in the next 7 days"),
+        flights_this_week,
+        url="movements-calendar",
+        to_do=True,
+    )

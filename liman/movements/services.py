@@ -71,6 +71,9 @@ FROM_HOUSEHOLD = {
     Relationship.SIBLING: MemberRelationship.SIBLING,
 }
 
+#: The states in which a case's travellers may be booked on a flight (the case page offers the form only then).
+BOOKABLE_STATES = (CaseState.READY_FOR_DEPARTURE, CaseState.BOOKED, CaseState.FIT_TO_FLY_CHECKED)
+
 
 def _day(value: datetime.date) -> str:
     return formats.date_format(value, "DATE_FORMAT")
@@ -762,7 +765,7 @@ def case_book(*, case: ResettlementCase, flight: Flight, travellers: list[Travel
         case.office_id,
         _("Only resettlement staff of the case's office book its travellers."),
     )
-    if case.state not in (CaseState.READY_FOR_DEPARTURE, CaseState.BOOKED, CaseState.FIT_TO_FLY_CHECKED):
+    if case.state not in BOOKABLE_STATES:
         raise BookingRefused(
             [
                 _("Case %(case)s is “%(state)s”: book it once it is ready for departure.")

@@ -195,6 +195,7 @@ def _case_page(request: HttpRequest, case, *, bound: dict | None = None, status:
         "editable": selectors.can_change_case(request.user, case),
         "hold_reasons": HoldReason.choices,
         "is_us": case.country == "USA",
+        "bookable": case.state in services.BOOKABLE_STATES,
     }
     return render(request, "movements/case_detail.html", context, status=status)
 

@@ -14,7 +14,10 @@ class RegistryConfig(AppConfig):
         from .demo import seed_registry
 
         people_roles = map_measures.PEOPLE_ROLES
-        navigation.register(navigation.NavItem("people", _("People"), "person-search", people_roles, order=5))
+        navigation.register(
+            navigation.NavItem("people", _("People"), "person-search", people_roles, order=5, group="people")
+        )
+        navigation.register_search(navigation.BarSearch("people", "name", _("Find a person…")))
         demo.register_seeder("registry", seed_registry)
 
         from liman.core.access import has_role
@@ -27,5 +30,5 @@ class RegistryConfig(AppConfig):
                 return None
             return Person.objects.visible_to(user).active().count()
 
-        register_home_figure("people", _("People registered"), people_count)
+        register_home_figure("people", _("People registered"), people_count, url="person-search")
         map_measures.register()

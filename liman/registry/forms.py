@@ -463,13 +463,14 @@ class PersonDetailsForm(forms.Form):
             "first_name": data["first_name"].strip(),
             "father_name": data["father_name"].strip(),
             "family_name": data["family_name"].strip(),
-            "original_name": data["original_name"].strip(),
+            "original_name": data.get("original_name", "").strip(),
             "sex": data["sex"],
             "birth_date": born.date if born else None,
             "birth_date_precision": born.precision if born else DatePrecision.DAY,
             "nationality": data["nationality"],
-            "languages": data["languages"],
-            "phone": data["phone"],
+            # A family member's row asks neither (see `FamilyMemberForm`).
+            "languages": data.get("languages", []),
+            "phone": data.get("phone", ""),
         }
 
 
@@ -610,6 +611,141 @@ class RegistrationForm(PersonDetailsForm):
             legal_status_since=data["legal_status_since"],
             identifiers=identifiers,
         )
+
+
+def names_from_search(text: str) -> dict[str, str]:
+    """The name fields a name search fills: `Haddad` is a family name, `Karim Haddad` a first and family name, and
+    `Karim Nouri Haddad` a first name, father's name and family name (the order on Syrian and Turkish documents)."""
+    words = text.split()
+    if not words:
+        return {}
+    if len(words) == 1:
+        return {"family_name": words[0]}
+    if len(words) == 2:
+        return {"first_name": words[0], "family_name": words[1]}
+    return {"first_name": words[0], "father_name": " ".join(words[1:-1]), "family_name": words[-1]}
+
+
+# --- a family at once -----------------------------------------------------------------------------------------
+
+#: The most members one family registration takes (a larger household adds the rest on its page).
+FAMILY_MAX_MEMBERS = 20
+
+
+class FamilyHeadForm(PersonDetailsForm):
+    """The head of the family, who starts the household; the members share their legal status."""
+
+    legal_status = forms.ChoiceField(
+        label=_("Legal status in Türkiye"), required=False, choices=[("", "—"), *LegalStatusType.choices]
+    )
+    legal_status_since = forms.DateField(label=_("Since"), required=False, widget=date_input())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, prefix="head", **kwargs)
+        self.fields["legal_status"].help_text = _("The members are recorded with the same status.")
+
+
+class FamilyMemberForm(PersonDetailsForm):
+    """One member of the family: how they are related to the head, who they are; phone and languages are added on
+    their page. A row left without a first name, relationship or date of birth is left out."""
+
+    relationship = forms.ChoiceField(
+        label=_("Relationship to the head"),
+        choices=[("", "—"), *[(value, label) for value, label in Relationship.choices if value != Relationship.HEAD]],
+    )
+
+    field_order = ["relationship", "first_name", "father_name", "family_name", "sex", "birth_date", "nationality"]
+
+    def __init__(self, *args, number, **kwargs):
+        super().__init__(*args, prefix=f"member-{number}", **kwargs)
+        self.number = number
+        for name in ("languages", "phone", "original_name"):
+            del self.fields[name]
+        self.fields["nationality"].required = False
+        self.fields["nationality"].choices = country_choices(blank=_("Same as the head"))
+        self.order_fields(self.field_order)
+
+    @property
+    def is_blank(self) -> bool:
+        """Nothing typed that names someone (the family name may have been carried over from the head)."""
+        if not self.is_bound:
+            return True
+        return not any(self.data.get(self.add_prefix(name), "").strip() for name in self.meaningful)
+
+    meaningful = ("relationship", "first_name", "birth_date")
+
+
+def carried_names(
+    relationship: str, *, head_first_name: str, head_father_name: str, head_family_name: str, head_sex: str
+) -> dict[str, str]:
+    """What a member's row starts with from the head's names: a child takes the head's family name, and the head's
+    first name as father's name when the head is the father; a sibling shares the head's father and family name;
+    a grandchild the family name. A spouse or anyone else starts empty (a wife keeps her own family name on Syrian
+    documents). `family.js` applies the same rule as one types."""
+    if relationship == Relationship.CHILD:
+        names = {"family_name": head_family_name}
+        if head_sex == Sex.MALE:
+            names["father_name"] = head_first_name
+        return names
+    if relationship == Relationship.SIBLING:
+        return {"father_name": head_father_name, "family_name": head_family_name}
+    if relationship in (Relationship.GRANDCHILD, ""):
+        return {"family_name": head_family_name}
+    return {}
+
+
+class FamilyForm(forms.Form):
+    """What the family shares: the household's district and address, where they are registered, the legal basis."""
+
+    members = forms.IntegerField(widget=forms.HiddenInput, min_value=0, max_value=FAMILY_MAX_MEMBERS, initial=0)
+    district = DistrictField(label=_("District"))
+    address = address_field()
+    office = forms.ModelChoiceField(label=_("Office"), queryset=Office.objects.none(), empty_label=None)
+    legal_basis = forms.ChoiceField(
+        label=_("Legal basis for registering"), choices=LegalBasis.choices, initial=LegalBasis.CONSENT
+    )
+    consent_given = forms.BooleanField(
+        label=_(
+            "Each adult was told what is recorded and why, and consents to registration (the parents for their "
+            "children)."
+        ),
+        required=False,
+    )
+    confirmed_new = forms.BooleanField(
+        label=_("None of the people listed above is the head of this family."), required=False
+    )
+
+    def __init__(self, *args, user, offices: list[Office], has_matches: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.has_matches = has_matches
+        self.fields["office"].queryset = Office.objects.filter(pk__in=[office.pk for office in offices])
+        self.fields["district"].offer({office.province_id for office in offices})
+        if len(offices) == 1:
+            self.fields["office"].initial = offices[0].pk
+            self.fields["office"].disabled = True
+            self.fields["office"].widget = forms.HiddenInput()
+        if not has_matches:
+            del self.fields["confirmed_new"]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("legal_basis") == LegalBasis.CONSENT and not data.get("consent_given"):
+            self.add_error(
+                "consent_given", _("Tick the consent box, or choose the other legal basis this registration rests on.")
+            )
+        if self.has_matches and not data.get("confirmed_new"):
+            self.add_error("confirmed_new", _("Check the possible matches first: is the head already registered?"))
+        return data
+
+
+def family_member_count(data) -> int:
+    """How many member rows the posted page had (the hidden counter), within bounds."""
+    try:
+        count = int(data.get("members", 0))
+    except (TypeError, ValueError):
+        return 0
+    return max(0, min(count, FAMILY_MAX_MEMBERS))
 
 
 # --- identifiers ----------------------------------------------------------------------------------------------

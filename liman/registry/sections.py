@@ -34,3 +34,22 @@ def sections_for(user, person) -> list[tuple[PersonSection, dict]]:
         if context is not None:
             shown.append((section, context))
     return shown
+
+
+#: Sections other apps add to the household page, the same way: `context(user, household)` gives the template's
+#: context (read through the app's scoped selectors), or None to hide the section.
+HOUSEHOLD_SECTIONS: list[PersonSection] = []
+
+
+def register_household(section: PersonSection) -> None:
+    HOUSEHOLD_SECTIONS[:] = [s for s in HOUSEHOLD_SECTIONS if s.key != section.key] + [section]
+    HOUSEHOLD_SECTIONS.sort(key=lambda s: s.order)
+
+
+def household_sections_for(user, household) -> list[tuple[PersonSection, dict]]:
+    shown = []
+    for section in HOUSEHOLD_SECTIONS:
+        context = section.context(user, household)
+        if context is not None:
+            shown.append((section, context))
+    return shown

@@ -323,3 +323,50 @@ def person_aliases(user: User, person: Person) -> list[Alias]:
         shown.append(Alias(alias, merge, kept))
     shown.sort(key=lambda alias: alias.merge.merged_at if alias.merge else alias.person.created_at, reverse=True)
     return shown
+
+
+@dataclass
+class HouseholdChoice:
+    """A household offered to pick on the registration page: who heads it, where, how many members."""
+
+    household: Household
+    head_name: str
+    size: int
+    matched: str = ""
+
+
+def households_matching(user: User, text: str, *, limit: int = 10) -> list[HouseholdChoice]:
+    """Households `user` may see, found by their reference (or part of it) or by the name of one of their members,
+    best first: what a registrar picks a household by instead of typing its reference."""
+    from django.db.models import Count
+
+    text = text.strip()
+    if not text:
+        return []
+    households = Household.objects.visible_to(user).select_related("head", "district", "office")
+    found: dict[int, str] = {}
+    for household_id in households.filter(reference__icontains=text).values_list("pk", flat=True)[:limit]:
+        found[household_id] = ""
+    if len(found) < limit:
+        matches = search.person_search(user, text=text, limit=limit * 3)
+        members = dict(
+            HouseholdMember.objects.visible_to(user)
+            .filter(person__in=[match.person.pk for match in matches])
+            .values_list("person_id", "household_id")
+        )
+        names = {match.person.pk: match.person for match in matches}
+        for match in matches:
+            household_id = members.get(match.person.pk)
+            if household_id is not None and household_id not in found:
+                person = names[match.person.pk]
+                found[household_id] = " ".join(
+                    part for part in (person.first_name, person.father_name, person.family_name) if part
+                )
+            if len(found) >= limit:
+                break
+    loaded = {household.pk: household for household in households.filter(pk__in=found).annotate(size=Count("members"))}
+    return [
+        HouseholdChoice(loaded[pk], loaded[pk].head.full_name if loaded[pk].head else "", loaded[pk].size, matched)
+        for pk, matched in found.items()
+        if pk in loaded
+    ]

@@ -580,3 +580,41 @@ def _ids_by_reference(model, references: list[str], *, after: int) -> dict[str, 
     if len(found) != len(wanted):
         raise RuntimeError(f"{len(wanted) - len(found)} new {model.__name__} records were not found by reference.")
     return found
+
+
+def family_enrol(
+    *,
+    office: Office,
+    head: PersonInput,
+    members: Sequence[tuple[PersonInput, str]],
+    legal_basis: str,
+    by: User | None,
+    district: AdminArea | None = None,
+    address: str = "",
+) -> Household:
+    """A family registered at the desk at once, all or nothing: the head starts a household placed in `district` at
+    `address`, and each member (their details, their relationship to the head) joins it; each is registered as
+    `person_enrol` registers one person, with the same legal basis."""
+    with transaction.atomic():
+        head_person = person_enrol(
+            office=office,
+            data=head,
+            legal_basis=legal_basis,
+            start_household=True,
+            district=district,
+            address=address,
+            by=by,
+        )
+        household = Household.objects.get(members__person=head_person)
+        for data, relationship in members:
+            if relationship == Relationship.HEAD or relationship not in Relationship.values:
+                raise ValidationError({"relationship": _("Say how each member is related to the head.")})
+            person_enrol(
+                office=office,
+                data=data,
+                legal_basis=legal_basis,
+                household=household,
+                relationship=relationship,
+                by=by,
+            )
+    return household

@@ -5,6 +5,7 @@ from . import views
 urlpatterns = [
     path("people/", views.person_search, name="person-search"),
     path("people/new/", views.person_create, name="person-create"),
+    path("people/new/family/", views.family_create, name="family-create"),
     path("people/<str:reference>/", views.person_detail, name="person-detail"),
     path("people/<str:reference>/edit/", views.person_edit, name="person-edit"),
     path("people/<str:reference>/unmerge/", views.person_unmerge, name="person-unmerge"),
@@ -36,6 +37,7 @@ urlpatterns = [
         views.person_attachment_download,
         name="person-attachment-download",
     ),
+    path("households/pick/", views.household_pick, name="household-pick"),
     path("households/<str:reference>/", views.household_detail, name="household-detail"),
     path("households/<str:reference>/members/", views.household_member_add, name="household-member-add"),
     path(

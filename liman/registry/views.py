@@ -6,6 +6,8 @@ selectors (scoped to the user: another office's person is 404); every change goe
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -15,6 +17,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from liman.core import audit
@@ -27,6 +30,9 @@ from .forms import (
     AttachmentForm,
     ConsentForm,
     DisabilityForm,
+    FamilyForm,
+    FamilyHeadForm,
+    FamilyMemberForm,
     HouseholdHeadForm,
     HouseholdLocationForm,
     HouseholdMemberAddForm,
@@ -34,17 +40,22 @@ from .forms import (
     HouseholdPlace,
     IdentifierForm,
     LegalStatusForm,
+    PersonDetailsForm,
     PersonEditForm,
     PersonSearchForm,
     RegistrationForm,
     VulnerabilityForm,
+    carried_names,
     country_name,
+    family_member_count,
     guess_identifier_type,
     identifier_rows,
     language_name,
+    names_from_search,
 )
-from .models import HouseholdMember, Person
-from .sections import sections_for
+from .models import Household, HouseholdMember, Person
+from .sections import household_sections_for, sections_for
+from .services import PersonInput
 
 SEARCH_KEYS = ("name", "identifier", "phone", "born")
 #: Likely matches shown again above the registration form: the best few, so the form stays in reach.
@@ -72,14 +83,41 @@ def _search_query(form: PersonSearchForm) -> str:
     return urlencode({key: form.data.get(key, "") for key in SEARCH_KEYS if form.data.get(key, "").strip()})
 
 
+#: Likely matches per page of the search, and how many pages one may turn (ranked matches past 200 are noise).
+SEARCH_PAGE = 20
+SEARCH_PAGES = 10
+
+
+def _search_page(request: HttpRequest) -> int:
+    try:
+        return min(max(int(request.GET.get("page", 1)), 1), SEARCH_PAGES)
+    except ValueError:
+        return 1
+
+
 def person_search(request: HttpRequest) -> HttpResponse:
-    form = PersonSearchForm({key: request.GET.get(key, "") for key in SEARCH_KEYS} if request.GET else None)
+    query = {key: request.GET.get(key, "") for key in SEARCH_KEYS}
+    form = PersonSearchForm(query if request.GET else None)
     terms = form.terms()
     searched = form.is_bound and form.is_valid() and not terms.is_empty
+    number = _search_page(request)
+    matches, has_next = [], False
+    if searched:
+        # One more than the pages so far: whether a next page exists, without counting every match.
+        found = selectors.people_matching(request.user, terms, limit=SEARCH_PAGE * number + 1)
+        matches = found[SEARCH_PAGE * (number - 1) : SEARCH_PAGE * number]
+        has_next = len(found) > SEARCH_PAGE * number and number < SEARCH_PAGES
     context = {
         "form": form,
         "searched": searched,
-        "matches": selectors.people_matching(request.user, terms) if searched else [],
+        "matches": matches,
+        "search_page": {
+            "number": number,
+            "first": SEARCH_PAGE * (number - 1) + 1,
+            "last": SEARCH_PAGE * (number - 1) + len(matches),
+            "previous": number - 1 if number > 1 else None,
+            "next": number + 1 if has_next else None,
+        },
         "can_register": selectors.can_register(request.user),
         "search_query": _search_query(form) if searched else "",
         "recent": [] if form.is_bound else selectors.people_registered_by(request.user),
@@ -99,12 +137,7 @@ def _registration_search(request: HttpRequest) -> PersonSearchForm:
 
 
 def _registration_initial(terms) -> tuple[dict, list[dict]]:
-    initial: dict = {}
-    words = terms.name.split()
-    if len(words) == 1:
-        initial["family_name"] = words[0]
-    elif len(words) > 1:
-        initial["first_name"], initial["family_name"] = " ".join(words[:-1]), words[-1]
+    initial: dict = names_from_search(terms.name)
     if terms.phone:
         initial["phone"] = terms.phone
     identifiers = []
@@ -126,7 +159,17 @@ def person_create(request: HttpRequest) -> HttpResponse:
     matches = selectors.people_matching(request.user, terms, limit=REGISTRATION_MATCHES)
     options = {"user": request.user, "offices": offices, "has_matches": bool(matches)}
     duplicates: list[checks.PossibleDuplicate] = []
-    if request.method == "POST":
+    household_query = request.POST.get("household-query", "").strip()
+    chosen_household = request.POST.get("household_reference", "").strip().upper()
+    if request.method == "POST" and "household-find" in request.POST:
+        # "Find" without JavaScript: the page comes back as typed, with the households found to pick from.
+        form = RegistrationForm(initial=_posted_values(request.POST, RegistrationForm(**options)), **options)
+        rows = identifier_rows(initial=[_posted_values(request.POST, row) for row in identifier_rows()])
+        household_choices = selectors.households_matching(request.user, household_query)
+    elif request.method == "POST":
+        household_choices = (
+            selectors.households_matching(request.user, chosen_household, limit=1) if chosen_household else []
+        )
         form = RegistrationForm(request.POST, **options)
         rows = identifier_rows(request.POST)
         if all([form.is_valid(), *(row.is_valid() for row in rows)]):
@@ -144,7 +187,14 @@ def person_create(request: HttpRequest) -> HttpResponse:
             initial["birth_date"] = search_form.cleaned_data["born"]
         form = RegistrationForm(initial=initial, **options)
         rows = identifier_rows(initial=identifier_initial)
+        household_choices = []
+    if len(household_choices) == 1 and not chosen_household:
+        chosen_household = household_choices[0].household.reference
     context = {
+        "household_query": household_query,
+        "household_choices": household_choices,
+        "households_searched": bool(household_query) or bool(chosen_household),
+        "chosen_household": chosen_household,
         "form": form,
         "identifier_rows": rows,
         "search_form": search_form,
@@ -157,6 +207,22 @@ def person_create(request: HttpRequest) -> HttpResponse:
         "duplicates_unconfirmed": bool(duplicates) and "duplicates-seen" in request.POST,
     }
     return render(request, "registry/person_create.html", context)
+
+
+def household_pick(request: HttpRequest) -> HttpResponse:
+    """The households to pick from on the registration page, found by a member's name or the reference (a
+    fragment the page asks for as the registrar types)."""
+    if not selectors.can_register(request.user):
+        raise Http404
+    query = request.GET.get("household-query", "").strip()
+    context = {
+        "household_choices": selectors.households_matching(request.user, query),
+        "households_searched": bool(query),
+        "chosen_household": request.GET.get("household_reference", "").strip().upper(),
+    }
+    if len(context["household_choices"]) == 1 and not context["chosen_household"]:
+        context["chosen_household"] = context["household_choices"][0].household.reference
+    return render(request, "registry/_household_choices.html", context)
 
 
 def _draft(form: RegistrationForm, rows: list[IdentifierForm]) -> checks.PersonDraft:
@@ -233,6 +299,238 @@ def _register(
 
 def _person_words(person: Person) -> dict:
     return {"name": person.full_name, "reference": person.reference}
+
+
+# --- a family at once -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class FamilyEntry:
+    """One person of the family on the page: their details, one identifier, and what the duplicate check found."""
+
+    key: str
+    form: PersonDetailsForm
+    identifier: IdentifierForm
+    relationship: str = Relationship.HEAD
+    duplicates: list = field(default_factory=list)
+    duplicates_unconfirmed: bool = False
+
+    @property
+    def is_head(self) -> bool:
+        return self.key == "head"
+
+    def is_valid(self) -> bool:
+        return all([self.form.is_valid(), self.identifier.is_valid()])
+
+    def person_input(self, head_input: PersonInput | None = None) -> PersonInput:
+        fields = self.form.person_fields()
+        if head_input is not None:
+            # A member shares the head's legal status, and their nationality unless another one is given.
+            fields["nationality"] = fields["nationality"] or head_input.nationality
+            legal = {"legal_status": head_input.legal_status, "legal_status_since": head_input.legal_status_since}
+        else:
+            legal = {
+                "legal_status": self.form.cleaned_data["legal_status"],
+                "legal_status_since": self.form.cleaned_data["legal_status_since"],
+            }
+        identifiers = [] if self.identifier.is_blank else [self.identifier.identifier_input()]
+        return PersonInput(**fields, **legal, identifiers=identifiers)
+
+    def draft(self, data: PersonInput) -> checks.PersonDraft:
+        foreigner_id = next((item.value for item in data.identifiers if item.type == IdentifierType.FOREIGNER_ID), "")
+        return checks.PersonDraft(
+            first_name=data.first_name,
+            father_name=data.father_name,
+            family_name=data.family_name,
+            original_name=data.original_name,
+            sex=data.sex,
+            birth_date=data.birth_date,
+            birth_date_precision=data.birth_date_precision,
+            nationality=data.nationality,
+            phone=data.phone,
+            foreigner_id=foreigner_id,
+        )
+
+
+def _posted_values(data, form) -> dict:
+    """What the page posted for `form`'s fields, as initial values: the page comes back as typed, without errors."""
+    return {name: data.get(form.add_prefix(name), "") for name, field in form.fields.items() if not field.disabled}
+
+
+def _family_entries(request: HttpRequest, *, count: int, quiet: bool, head_names: dict) -> list[FamilyEntry]:
+    """The head and `count` member rows, bound to the posted page (unbound with what it posted when `quiet`: a row
+    was added, nothing is checked yet), or empty on a first visit (the head's names from the search)."""
+    post = request.POST if request.method == "POST" else None
+
+    def build(form_class, key, **kwargs):
+        identifier_prefix = f"{key}-identifier"
+        if post is None:
+            return form_class(**kwargs), IdentifierForm(prefix=identifier_prefix, optional=True)
+        if quiet:
+            form, identifier = form_class(**kwargs), IdentifierForm(prefix=identifier_prefix, optional=True)
+            form.initial = _posted_values(post, form)
+            identifier.initial = _posted_values(post, identifier)
+            return form, identifier
+        return form_class(post, **kwargs), IdentifierForm(post, prefix=identifier_prefix, optional=True)
+
+    head_form, head_identifier = build(FamilyHeadForm, "head", initial=head_names)
+    entries = [FamilyEntry("head", head_form, head_identifier)]
+    for number in range(count):
+        form, identifier = build(FamilyMemberForm, f"member-{number}", number=number)
+        if post is not None and form.is_bound and form.is_blank:
+            continue  # a row left empty (or removed on the page) is left out
+        entries.append(
+            FamilyEntry(
+                f"member-{number}", form, identifier, relationship=post.get(f"member-{number}-relationship", "")
+            )
+        )
+    return entries
+
+
+def _new_member_row(request: HttpRequest, number: int) -> FamilyEntry:
+    """A row added without JavaScript (the page posted "Add a member"): the head's names carried over."""
+    post = request.POST
+    carried = carried_names(
+        "",
+        head_first_name=post.get("head-first_name", "").strip(),
+        head_father_name=post.get("head-father_name", "").strip(),
+        head_family_name=post.get("head-family_name", "").strip(),
+        head_sex=post.get("head-sex", ""),
+    )
+    return FamilyEntry(
+        f"member-{number}",
+        FamilyMemberForm(number=number, initial=carried),
+        IdentifierForm(prefix=f"member-{number}-identifier", optional=True),
+        relationship="",
+    )
+
+
+def _family_duplicates_confirmed(request: HttpRequest, entry: FamilyEntry, family: FamilyForm, matches) -> bool:
+    """As for one person (`_duplicates_confirmed`), person by person: the registrar saw this person's possible
+    duplicates and ticked that they are none of them; for the head, "none of the people listed above" counts when
+    each of them was among the search's likely matches."""
+    wanted = {item.reference for item in entry.duplicates}
+    seen = set(request.POST.getlist(f"duplicates-seen-{entry.key}"))
+    if request.POST.get(f"duplicates-confirmed-{entry.key}") == "yes" and wanted <= seen:
+        return True
+    if entry.is_head and family.cleaned_data.get("confirmed_new"):
+        return wanted <= {match.person.reference for match in matches}
+    return False
+
+
+def family_create(request: HttpRequest) -> HttpResponse:
+    """Register a family at once: the head, the members (the head's names carried over where they apply), the
+    household's district and address; each person checked for duplicates before anything is saved."""
+    offices = selectors.registrar_offices(request.user)
+    if not offices:
+        raise Http404
+    search_form = _registration_search(request)
+    terms = search_form.terms()
+    if request.method != "POST" and terms.is_empty:
+        messages.info(request, _("Search first: the family may already be registered."))
+        return redirect("person-search")
+    matches = selectors.people_matching(request.user, terms, limit=REGISTRATION_MATCHES)
+    options = {"user": request.user, "offices": offices, "has_matches": bool(matches)}
+    adding = request.method == "POST" and "add-member" in request.POST
+    count = family_member_count(request.POST) if request.method == "POST" else 0
+    head_names = names_from_search(terms.name) if request.method != "POST" else {}
+    entries = _family_entries(request, count=count, quiet=adding, head_names=head_names)
+    if adding:
+        family = FamilyForm(**options, initial=_posted_values(request.POST, FamilyForm(**options)))
+        entries.append(_new_member_row(request, count))
+        count += 1
+    elif request.method == "POST":
+        family = FamilyForm(request.POST, **options)
+        valid = all([family.is_valid(), *(entry.is_valid() for entry in entries)])
+        if valid:
+            household = _register_family(request, family, entries, matches)
+            if household is not None:
+                return redirect("household-detail", reference=household.reference)
+    else:
+        family = FamilyForm(**options)
+    family.initial["members"] = count
+    if family.is_bound:
+        family.data = family.data.copy()
+        family.data["members"] = count
+    empty_row = FamilyEntry(
+        "member-__prefix__",
+        FamilyMemberForm(number="__prefix__"),
+        IdentifierForm(prefix="member-__prefix__-identifier", optional=True),
+    )
+    context = {
+        "family": family,
+        "entries": entries,
+        "head": entries[0],
+        "members": entries[1:],
+        "empty_row": empty_row,
+        "member_count": count,
+        "search_form": search_form,
+        "search_query": _search_query(search_form),
+        "terms_text": ", ".join(value for value in search_form.data.values() if value.strip()),
+        "matches": matches,
+        "single_office": offices[0] if len(offices) == 1 else None,
+        "has_errors": request.method == "POST"
+        and not adding
+        and (family.errors or any(entry.form.errors or entry.identifier.errors for entry in entries)),
+        "has_duplicates": any(entry.duplicates for entry in entries),
+    }
+    return render(request, "registry/family_create.html", context)
+
+
+def _register_family(request: HttpRequest, family: FamilyForm, entries: list[FamilyEntry], matches) -> Household | None:
+    """Check each person for duplicates, then register them all at once; None when something is left to confirm
+    or a service refused (its errors are then on the page)."""
+    data = family.cleaned_data
+    head_input = entries[0].person_input()
+    inputs = [head_input, *(entry.person_input(head_input) for entry in entries[1:])]
+    unconfirmed = False
+    for entry, person_input in zip(entries, inputs, strict=True):
+        entry.duplicates = checks.possible_duplicates(
+            request.user, office=data["office"], draft=entry.draft(person_input)
+        )
+        if entry.duplicates and not _family_duplicates_confirmed(request, entry, family, matches):
+            entry.duplicates_unconfirmed = f"duplicates-seen-{entry.key}" in request.POST
+            unconfirmed = True
+    if unconfirmed:
+        return None
+    try:
+        with transaction.atomic():
+            household = services.family_enrol(
+                office=data["office"],
+                head=head_input,
+                members=[
+                    (person_input, entry.relationship)
+                    for entry, person_input in zip(entries[1:], inputs[1:], strict=True)
+                ],
+                legal_basis=data["legal_basis"],
+                district=data["district"],
+                address=data["address"],
+                by=request.user,
+            )
+            people = {
+                member.person.pk: member.person for member in household.members.select_related("person").order_by("pk")
+            }
+            registered = list(people.values())
+            for entry, person in zip(entries, registered, strict=True):
+                if entry.duplicates:
+                    # Registered all the same: the pairs go to a reviewer.
+                    checks.person_registered(person=person, duplicates=entry.duplicates, by=request.user)
+    except ValidationError as exc:
+        _add_errors(family, exc)
+        return None
+    messages.success(
+        request,
+        ngettext(
+            "%(count)d person is registered in household %(reference)s.",
+            "%(count)d people are registered in household %(reference)s.",
+            len(entries),
+        )
+        % {"count": len(entries), "reference": household.reference},
+    )
+    for person in registered:
+        for identifier in person.identifiers.exclude(warning=""):
+            messages.warning(request, f"{person.full_name}, {identifier.get_type_display()}: {_(identifier.warning)}")
+    return household
 
 
 # --- the person page ------------------------------------------------------------------------------------------
@@ -540,6 +838,10 @@ def _household_page(request: HttpRequest, household, *, bound: dict | None = Non
         "query": query,
         "candidates": candidates,
         "open": next(iter(bound)) if bound else "",
+        "sections": [
+            (section, render_to_string(section.template, section_context, request=request))
+            for section, section_context in household_sections_for(user, household)
+        ],
     }
     return render(request, "registry/household_detail.html", context)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from liman.cash import demo
+from liman.cash import demo, pdm
 from liman.cash.choices import CycleState, PaymentStatus
 from liman.cash.models import CashProgramme, PaymentCycle
 from liman.core.demo import seed_core
@@ -50,6 +50,13 @@ def test_the_demo_seeds_what_the_tour_shows_once(seeded):
         held = cycles[3].payments.filter(status=PaymentStatus.HELD)
         assert held.exists() and all("beneficiary list as record" in p.hold_reason for p in held)
         assert all(13000 <= p.amount <= 25000 for p in closed.payments.all())
+        # Monitored: a sample of the households paid, most of them answered through the shipped form.
+        sample = closed.pdm_sample
+        visits = list(sample.visits.select_related("payment", "submission"))
+        answered = [visit for visit in visits if visit.answered_at]
+        assert visits and {visit.payment.status for visit in visits} == {PaymentStatus.PAID}
+        assert len(answered) == len(visits) * 4 // 5 and all(v.submission.state == "processed" for v in answered)
+        assert pdm.pdm_summary(sample)["answered"] == len(answered)
 
     # The files to try: the signed payment file sent, the provider's report with problems, the partner's list.
     sent = PaymentCycle.objects.get(reference="MPC-2026-IST-C02")

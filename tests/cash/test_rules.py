@@ -67,3 +67,26 @@ def test_a_transfer_value_reads_in_words():
         "(13,000 + (2,000 × (household size − 2))) + (3,000 if a member has a disability (Washington Group short "
         "set), else 0)"
     )
+
+
+def test_households_with_the_same_facts_the_rule_reads_share_one_evaluation():
+    compiled = rules.CompiledRules("household_size >= 3", "13000")
+    first = compiled.evaluate(FACTS)
+    second = compiled.evaluate(dict(FACTS, district="TUR034002", children=1, nationality="AFG"))
+    assert first is second and len(compiled._seen) == 1
+    assert not compiled.evaluate(dict(FACTS, household_size=2)).eligible
+
+
+@pytest.mark.django_db
+def test_a_vulnerability_that_no_longer_applies_is_not_a_fact(istanbul):
+    import datetime
+
+    from liman.registry import services as registry
+    from tests.cash.conftest import family
+
+    household = family(istanbul, "Amira", "Haddad", 2)
+    head = household.head
+    flag = registry.vulnerability_add(person=head, type="single_parent", by=None)
+    assert rules.household_facts([household.pk])[household.pk]["vulnerabilities"] == ("single_parent",)
+    flag.__class__.objects.filter(pk=flag.pk).update(ended_on=datetime.date.today())
+    assert rules.household_facts([household.pk])[household.pk]["vulnerabilities"] == ()

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet, InvalidToken
+from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
@@ -16,7 +17,7 @@ from django.urls import reverse
 
 from liman.core import crypto
 from liman.core.choices import Role
-from liman.core.storage import is_sealed
+from liman.core.storage import is_sealed, rotate_files
 from liman.registry import services as registry
 from liman.registry.models import Attachment
 from tests.factories import staff
@@ -106,3 +107,18 @@ def test_a_file_stored_before_encryption_is_read_and_then_sealed_by_rotation(med
     call_command("keys", "rotate")
     assert is_sealed(path.read_bytes()) and Attachment.objects.get().file.open("rb").read() == SCAN
     assert (media / "demo" / "provider-report.csv").read_bytes() == b"reference,amount\n"
+
+
+def test_a_file_sealed_under_a_key_no_longer_held_is_named_and_does_not_stop_the_others(settings, media):
+    first, second = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    settings.LIMAN_FIELD_KEYS = [first]
+    crypto.forget_keys()
+    lost = default_storage.save("imports/spool/old.csv", ContentFile(b"name\nHuda\n"))
+    settings.LIMAN_FIELD_KEYS = [second]
+    crypto.forget_keys()
+    kept = default_storage.save("imports/spool/new.csv", ContentFile(b"name\nAmira\n"))
+
+    unreadable: list[str] = []
+    assert rotate_files(unreadable=unreadable) == 1
+    assert unreadable == [lost]
+    assert default_storage.open(kept).read() == b"name\nAmira\n"

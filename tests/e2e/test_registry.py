@@ -35,7 +35,9 @@ def register(page, url, first_name, sex, born, place, household=""):
         page.check("#id_household_0")
     else:
         page.check("#id_household_1")
-        page.fill("#id_household_reference", household)
+        # The household is found by its head's name and picked, not typed by reference.
+        page.fill("#id_household-query", "Mohammed Haddad")
+        page.check(f"input[name=household_reference][value='{household}']")
         page.select_option("#id_relationship", place)
     page.check("#id_consent_given")
     if page.locator("#id_confirmed_new").count():

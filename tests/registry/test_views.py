@@ -197,8 +197,9 @@ def test_the_registration_page_shows_the_matches_again_with_the_terms_carried_ov
 
 def test_the_registration_form_starts_from_the_name_searched(client, caseworker):
     client.force_login(caseworker)
-    html = client.get(reverse("person-create"), {"name": "Rania Al Haddad", "born": "1990"}).content.decode()
-    assert 'name="first_name" value="Rania Al"' in html and 'name="family_name" value="Haddad"' in html
+    html = client.get(reverse("person-create"), {"name": "Rania Khalil Haddad", "born": "1990"}).content.decode()
+    assert 'name="first_name" value="Rania"' in html and 'name="father_name" value="Khalil"' in html
+    assert 'name="family_name" value="Haddad"' in html
     assert 'name="birth_date" value="1990"' in html
 
 

@@ -63,7 +63,10 @@ class Command(BaseCommand):
         count = rotate_all()
         from liman.core.storage import rotate_files, stored_file_names
 
-        files = rotate_files(names=stored_file_names())
+        unreadable: list[str] = []
+        files = rotate_files(names=stored_file_names(), unreadable=unreadable)
+        for name in unreadable:
+            self.stderr.write(f"Not re-wrapped, sealed under a key no longer held: {name}")
         audit.record(
             AuditAction.KEY_ROTATION,
             object_type="core.fieldkeys",

@@ -10,6 +10,7 @@ fails this script until the form gives it a label.
 from __future__ import annotations
 
 import csv
+import os
 import sys
 from pathlib import Path
 
@@ -487,12 +488,96 @@ def border_incident(provinces: dict[str, str], districts: list[tuple[str, str, s
     write("liman_border_incident", survey, choices, settings)
 
 
+PDM_LABELS_TR = {
+    "full": "Evet, tamamını", "partly": "Evet, ama tutardan az", "no": "Hayır",
+    "food": "Gıda", "rent": "Kira", "utilities": "Elektrik, su, doğalgaz", "health": "Sağlık ve ilaç",
+    "education": "Eğitim", "clothes": "Giysi ve ayakkabı", "debt": "Borç ödeme", "transport": "Ulaşım",
+    "hygiene": "Hijyen malzemeleri", "saved": "Biriktirildi", "other": "Diğer",
+    "none": "Sorun yaşanmadı", "distance": "Ödeme noktası uzaktı", "waiting": "Uzun bekleme",
+    "card_pin": "Kart veya şifre çalışmadı", "fee": "Ücret istendi", "documents": "Belgeler kabul edilmedi",
+    "information": "Ne zaman veya nereden alınacağı bilinmiyordu",
+    "pressure": "Biri pay istedi veya baskı yaptı", "yes": "Evet",
+}  # fmt: skip
+
+
+def _pdm_choices(list_name: str, choices_class) -> list:
+    """Choices of the cash app's class (English labels from it, Turkish from PDM_LABELS_TR)."""
+    from django.utils.translation import override
+
+    with override("en"):
+        return [choice(list_name, value, str(label), PDM_LABELS_TR[value]) for value, label in choices_class.choices]
+
+
+def cash_pdm() -> None:
+    """Post-distribution monitoring of a cash payment: one household of a cycle's monitoring sample, asked by phone or
+    at home; the answers are recorded on the household's visit (`liman.cash.pdm`)."""
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "liman.settings")
+    django.setup()
+    from liman.cash.choices import PdmProblem, PdmReceived, PdmSpending, YesNo
+
+    reference = dict(constraint="regex(., '^[A-Za-z0-9-]+$')",
+                     constraint_message="Letters, digits and hyphens, as on the monitoring list.",
+                     constraint_message_tr="İzleme listesindeki gibi harf, rakam ve tire.")  # fmt: skip
+    survey = [
+        HEADER,
+        *META,
+        q("begin_group", "who", "Who is asked", "Kime soruluyor"),
+        q("text", "cycle", "Payment cycle (reference on the monitoring list)",
+          "Ödeme dönemi (izleme listesindeki referans)", required="yes", hint="e.g. MPC-IST-C01",
+          hint_tr="ör. MPC-IST-C01", **reference),
+        q("text", "household", "Household (reference on the monitoring list)",
+          "Hane (izleme listesindeki referans)", required="yes", hint="e.g. IST-H000123",
+          hint_tr="ör. IST-H000123", **reference),
+        q("date", "interviewed_on", "Date of the interview", "Görüşme tarihi", required="yes", default="today()",
+          constraint=". <= today()", constraint_message="Not in the future.",
+          constraint_message_tr="Gelecekte olamaz."),
+        q("end_group", "who"),
+        q("begin_group", "payment", "The payment", "Ödeme"),
+        q("select_one received", "received", "Did the household receive the payment?", "Hane ödemeyi aldı mı?",
+          required="yes"),
+        q("integer", "amount_received", "Amount received (TRY)", "Alınan tutar (TL)", required="yes",
+          relevant="${received} != 'no'", constraint=". > 0", constraint_message="More than zero.",
+          constraint_message_tr="Sıfırdan büyük olmalı."),
+        q("select_multiple spent_on", "spent_on", "What was the money spent on?", "Para neye harcandı?",
+          required="yes", relevant="${received} != 'no'", hint="Read the options; several may apply.",
+          hint_tr="Seçenekleri okuyun; birden fazlası olabilir."),
+        q("select_multiple problems", "problems", "Problems met collecting or using the money",
+          "Parayı alırken veya kullanırken yaşanan sorunlar", required="yes",
+          constraint="not(selected(., 'none') and count-selected(.) > 1)",
+          constraint_message="'No problem' goes alone.", constraint_message_tr="'Sorun yaşanmadı' tek başına seçilir."),
+        q("select_one yes_no", "felt_safe", "Did they feel safe collecting and keeping the money?",
+          "Parayı alırken ve saklarken kendilerini güvende hissettiler mi?", required="yes"),
+        q("select_one yes_no", "complaint_made", "Did they make a complaint about the payment?",
+          "Ödeme hakkında şikâyette bulundular mı?", required="yes"),
+        q("end_group", "payment"),
+        q("text", "note", "Note", "Not", appearance="multiline", hint="No names.", hint_tr="İsim yazmayın."),
+    ]  # fmt: skip
+    choices = [
+        ["list_name", "name", *[f"label::{lang}" for lang in LANGS]],
+        *_pdm_choices("received", PdmReceived),
+        *_pdm_choices("spent_on", PdmSpending),
+        *_pdm_choices("problems", PdmProblem),
+        *_pdm_choices("yes_no", YesNo),
+    ]
+    settings = {
+        "form_id": "liman_cash_pdm",
+        "version": "2026120601",
+        "form_title": "Cash: post-distribution monitoring",
+        "default_language": LANGS[0],
+        "instance_name": "concat(${cycle}, ' · ', ${household})",
+    }
+    write("liman_cash_pdm", survey, choices, settings)
+
+
 FORMS = {
     "dtm_site_assessment": lambda provinces, districts: site_assessment(provinces, districts),
     "dtm_flow_count": lambda provinces, districts: flow_count(),
     "dtm_flow_survey": lambda provinces, districts: flow_survey(),
     "mpm_presence": lambda provinces, districts: presence(provinces),
     "liman_border_incident": border_incident,
+    "liman_cash_pdm": lambda provinces, districts: cash_pdm(),
 }
 
 

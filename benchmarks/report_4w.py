@@ -1,0 +1,227 @@
+"""The 3RP 4W of one month over a large synthetic registry, against the goal of ≤ 5 s.
+
+    .venv/bin/python benchmarks/report_4w.py [--people 1000000] [--receipts 5000000] [--seed 7] [--postgres URL]
+
+Builds, in a throwaway SQLite file (or, with `--postgres URL`, in the empty database the URL names), one office,
+`--people` people in households of 1–8 members in 40 districts (Syrians under temporary protection, other
+nationalities, some Turkish citizens; a tenth with a disability assessment), and `--receipts` received
+distribution entitlements spread over the twelve months of the year (one plan per month, every household at most
+once per plan; a twelfth more households arrive each month), inserted with bulk_create around the services (a
+bulk load). Then it times, for the last month of the year (the one whose "not reached earlier this year" set is
+the largest):
+
+1. the figure: `fourw.office_lines` + `fourw.table`, as the page, the export and `liman report 4w` compute it (new
+   people of the month only, each once, by district × population group × sex and age, with disability);
+2. the baseline, in the same run: one GROUP BY that counts the distinct members of households that received in the
+   month by district and sex (no "new only", no population group, no age): the floor of reading the same rows.
+
+Prints each (median of 3 after a warm run), the ratio of the figure to the baseline and whether the goal is met.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+GOAL_SECONDS = 5.0
+BATCH = 5000
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--people", type=int, default=1_000_000)
+    parser.add_argument("--receipts", type=int, default=5_000_000)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--postgres", default="", help="URL of an empty PostgreSQL database (its tables are made)")
+    args = parser.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="liman-bench-4w-"))
+    os.environ["DATABASE_URL"] = args.postgres or f"sqlite:///{folder / 'bench.sqlite3'}"
+    os.environ.setdefault("LIMAN_VAR_DIR", str(folder))
+    os.environ["DJANGO_SETTINGS_MODULE"] = "liman.settings"
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    call_command("migrate", verbosity=0)
+    started = time.perf_counter()
+    office, month = load(args.people, args.receipts, random.Random(args.seed))
+    from liman.assistance.models import Entitlement
+
+    print(f"{connection.vendor}: {args.people:,} people, {Entitlement.objects.count():,} receipts loaded in "
+          f"{time.perf_counter() - started:.0f} s")  # fmt: skip
+
+    from liman.reporting import fourw
+
+    def figure():
+        geography = fourw.Geography()
+        return fourw.table(month, fourw.office_lines(month, [office.pk], geography=geography), geography=geography)
+
+    def baseline():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT h.district_id, p.sex, COUNT(DISTINCT p.id) FROM assistance_entitlement e "
+                "JOIN registry_household h ON h.id = e.household_id "
+                "JOIN registry_householdmember m ON m.household_id = h.id "
+                "JOIN registry_person p ON p.id = m.person_id "
+                "JOIN assistance_distributionplan d ON d.id = e.plan_id "
+                "WHERE e.state = 'received' AND e.received_at >= %s AND e.received_at < %s AND d.office_id = %s "
+                "GROUP BY h.district_id, p.sex",
+                [midnight(month), midnight(fourw.next_month(month)), office.pk],
+            )
+            return cursor.fetchall()
+
+    base_time, base_cpu, base_rows = timed(baseline)
+    figure_time, figure_cpu, table = timed(figure)
+    people = sum(row[16] for row in table[1:])
+    print(f"baseline (distinct members by district × sex, one GROUP BY): {base_time:.2f} s "
+          f"(CPU {base_cpu:.2f} s), {len(base_rows)} cells")  # fmt: skip
+    print(f"4W of {month:%Y-%m}: {figure_time:.2f} s (CPU {figure_cpu:.2f} s), {len(table) - 1} rows, "
+          f"{people:,} new people; "
+          f"ratio to baseline {figure_time / base_time:.1f}×; goal ≤ {GOAL_SECONDS:.0f} s "
+          f"{'met' if figure_time <= GOAL_SECONDS else 'NOT met'}")  # fmt: skip
+    return 0
+
+
+def midnight(day):
+    from django.utils import timezone
+
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def timed(run) -> tuple[float, float, object]:
+    """Median wall time of 3 runs after a warm one, and the median CPU time of this process beside it (what the work
+    costs whatever else the machine runs; the database is in this process for SQLite, not for PostgreSQL)."""
+    run()
+    timings, cpu, result = [], [], None
+    for _ in range(3):
+        started, started_cpu = time.perf_counter(), time.process_time()
+        result = run()
+        timings.append(time.perf_counter() - started)
+        cpu.append(time.process_time() - started_cpu)
+    return statistics.median(timings), statistics.median(cpu), result
+
+
+def load(people: int, receipts: int, rng: random.Random):
+    from django.db import transaction
+    from django.utils import timezone
+
+    from liman.assistance.models import DistributionPlan, Entitlement, StockLocation
+    from liman.core.models import AdminArea, Office
+    from liman.registry.models import DisabilityAssessment, Household, HouseholdMember, LegalStatus, Person
+    from liman.reporting.demo import MAPPING
+    from liman.reporting.models import ThreeRPMapping
+
+    for key, (sector, code, indicator, activity) in MAPPING.items():
+        ThreeRPMapping.objects.get_or_create(
+            measure_key=key,
+            defaults={"sector": sector, "indicator_code": code, "indicator": indicator, "activity": activity},
+        )
+    districts = list(AdminArea.objects.filter(level=2).order_by("pcode").values_list("pk", flat=True))
+    districts = rng.sample(districts, 40)
+    office = Office.objects.create(code="BEN", name="Benchmark", type="field",
+                                   province=AdminArea.objects.get(pcode="TUR027"))  # fmt: skip
+    year = timezone.localdate().year - 1
+    now = timezone.now()
+    with transaction.atomic():
+        warehouse = StockLocation.objects.create(office=office, name="Warehouse")
+        site = StockLocation.objects.create(office=office, name="Site", kind="site")
+        plans = [
+            DistributionPlan.objects.create(
+                office=office,
+                reference=f"BEN-{m:02d}",
+                name=f"Month {m}",
+                project_code="BENCH",
+                warehouse=warehouse,
+                site=site,
+                starts_on=datetime.date(year, m, 1),
+                ends_on=datetime.date(year, m, 28),
+                state="closed",
+            )  # fmt: skip
+            for m in range(1, 13)
+        ]
+        households: list[int] = []
+        n = 0
+        while n < people:
+            size = min(rng.randint(1, 8), people - n)
+            members = []
+            for i in range(size):
+                nationality = rng.choices(["SYR", "AFG", "IRQ", "TUR"], [85, 6, 4, 5])[0]
+                adult = i < 2
+                born = datetime.date(
+                    year - (rng.randint(18, 70) if adult else rng.randint(0, 17)), rng.randint(1, 12), 1
+                )
+                members.append(
+                    Person(office=office, reference=f"B{n + i:09d}", first_name="X", family_name="Y",
+                           sex=rng.choice("FM"), birth_date=born, nationality=nationality, created_at=now)
+                )  # fmt: skip
+            households.append(members)
+            n += size
+        flat = [person for members in households for person in members]
+        for start in range(0, len(flat), BATCH):
+            Person.objects.bulk_create(flat[start : start + BATCH], batch_size=BATCH)
+        homes = [Household(office=office, reference=f"H{i:09d}", head=members[0], district_id=rng.choice(districts),
+                           created_at=now) for i, members in enumerate(households)]  # fmt: skip
+        Household.objects.bulk_create(homes, batch_size=BATCH)
+        HouseholdMember.objects.bulk_create(
+            [HouseholdMember(household=home, person=person, relationship="head" if i == 0 else "child",
+                             joined_on=datetime.date(year, 1, 1))
+             for home, members in zip(homes, households, strict=True) for i, person in enumerate(members)],
+            batch_size=BATCH,
+        )  # fmt: skip
+        LegalStatus.objects.bulk_create(
+            [LegalStatus(person=p, status="temporary_protection" if p.nationality == "SYR" else
+                         ("turkish_citizen" if p.nationality == "TUR" else "international_protection_applicant"),
+                         started_on=datetime.date(2018, 1, 1)) for p in flat],
+            batch_size=BATCH,
+        )  # fmt: skip
+        DisabilityAssessment.objects.bulk_create(
+            [DisabilityAssessment(person=p, seeing=3, hearing=1, walking=1, remembering=1, self_care=1,
+                                  communicating=1, has_disability=True) for p in flat[::10]],
+            batch_size=BATCH,
+        )  # fmt: skip
+        # Receipts: each plan (month) serves a random share of the households, `receipts` in all.
+        # Households arrive through the year (a twelfth more each month), so each month has new people; a month has
+        # as many distributions (plans) as it takes to give out its share of `receipts` (one receipt per household
+        # per plan).
+        per_month = max(1, receipts // 12)
+        for month_number in range(1, 13):
+            arrived = max(1, len(homes) * month_number // 12)
+            left, round_number = per_month, 0
+            while left > 0:
+                round_number += 1
+                plan = plans[month_number - 1] if round_number == 1 else DistributionPlan.objects.create(
+                    office=office, reference=f"BEN-{month_number:02d}-{round_number}", name="Round",
+                    project_code="BENCH", warehouse=warehouse, site=site, starts_on=plans[month_number - 1].starts_on,
+                    ends_on=plans[month_number - 1].ends_on, state="closed",
+                )  # fmt: skip
+                served = min(arrived, left)
+                left -= served
+                picked = rng.sample(range(arrived), served)
+                for first in range(0, served, BATCH * 10):
+                    Entitlement.objects.bulk_create(
+                        [
+                            Entitlement(
+                                plan=plan, household=homes[i], household_size=len(households[i]), state="received",
+                                received_at=midnight(plan.starts_on)
+                                + datetime.timedelta(days=rng.randint(0, 27), hours=10),
+                            )
+                            for i in picked[first : first + BATCH * 10]
+                        ],
+                        batch_size=BATCH,
+                    )  # fmt: skip
+    return office, datetime.date(year, 12, 1)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

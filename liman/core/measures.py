@@ -1,0 +1,236 @@
+"""Measures: named, disaggregable counts that apps offer to reporting (ARCHITECTURE.md, mechanism 10).
+
+An app declares each measure in its AppConfig.ready() with `register(Measure(...))`; reporting reads them through
+`measure(key)` / `MEASURES` and never imports an app by name. Core imports no app: the helpers below take the app's
+own models and querysets as arguments.
+
+A measure's `rows(start, end, offices)` yields `MeasureRow`s for the half-open period [start, end) in the given
+offices (ids; None for every office):
+
+- person-level rows (`person_key` set, `count` 1): the reporting layer counts a person once per period and tells
+  "new in the month" from "reached earlier in the year". `person_key` is the surviving record of a merge
+  (`Person.merged_into`), so a duplicate counts as the person it was merged into.
+- pre-aggregated rows (`person_key` None): group counts (people met at the border by sex × age group × nationality),
+  counted as given.
+
+Rows carry no names or identifiers: a protection-tier measure (victims of trafficking) yields counts only.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+
+from django.db import models
+from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Unit(models.TextChoices):
+    PEOPLE = "people", _("people")
+    HOUSEHOLDS = "households", _("households")
+    RECORDS = "records", _("records")
+
+
+class PopulationGroup(models.TextChoices):
+    """The 3RP Türkiye population groups, exactly as the 4W names them."""
+
+    SYRIANS_TP = "Syrians under temporary protection", _("Syrians under temporary protection")
+    OTHER = "Other nationalities", _("Other nationalities")
+    HOST = "Host community", _("Host community")
+
+
+class AgeSex(models.TextChoices):
+    """The 4W's sex × age columns: girls and boys under 18, women and men 18 and over."""
+
+    GIRLS = "girls", _("Girls (under 18)")
+    BOYS = "boys", _("Boys (under 18)")
+    WOMEN = "women", _("Women (18 and over)")
+    MEN = "men", _("Men (18 and over)")
+
+
+ADULT_AGE = 18
+
+
+@dataclass(frozen=True, slots=True)
+class MeasureRow:
+    person_key: int | None
+    on: datetime.date
+    office_id: int
+    district_pcode: str  # "" when the record names no district (reported at the office's province)
+    sex: str  # "F" / "M" ("" when unknown, e.g. an anonymous complaint: counted with men and boys)
+    age_group: str  # "child" (<18) / "adult" (18+); unknown ages count as adults
+    population_group: str  # a PopulationGroup value
+    with_disability: bool
+    count: int = 1
+
+    @property
+    def age_sex(self) -> str:
+        if self.age_group == CHILD:
+            return AgeSex.GIRLS if self.sex == "F" else AgeSex.BOYS
+        return AgeSex.WOMEN if self.sex == "F" else AgeSex.MEN
+
+
+CHILD = "child"
+ADULT = "adult"
+
+
+@dataclass(frozen=True)
+class Measure:
+    key: str
+    label: str
+    unit: str  # a Unit value
+    rows: Callable[[datetime.date, datetime.date, Iterable[int] | None], Iterable[MeasureRow]]
+    app: str = ""
+    #: The tier of the records counted: a protection measure yields counts only (rows never carry names or
+    #: references). Whatever publishes its figures applies core.disclosure's minimum cell; the 4W, which goes to the
+    #: 3RP sector and not to the public, does not suppress cells.
+    sensitivity: str = "normal"
+    order: int = 100
+
+
+MEASURES: dict[str, Measure] = {}
+
+
+def register(measure: Measure) -> None:
+    MEASURES[measure.key] = measure
+
+
+def measure(key: str) -> Measure:
+    try:
+        return MEASURES[key]
+    except KeyError:
+        raise LookupError(f"No measure {key!r}; declared: {', '.join(sorted(MEASURES))}.") from None
+
+
+# --- helpers the apps' measures use ----------------------------------------------------------------------------
+
+
+def age_group_on(birth_date: datetime.date | None, on: datetime.date) -> str:
+    if birth_date is None:
+        return ADULT
+    age = on.year - birth_date.year - ((on.month, on.day) < (birth_date.month, birth_date.day))
+    return CHILD if age < ADULT_AGE else ADULT
+
+
+def age_group_of_band(band: str) -> str:
+    """A DTM / 3RP age band ("0_4", "5_17", "18_59", "60") as child or adult."""
+    return CHILD if band in ("0_4", "5_17") else ADULT
+
+
+def population_group_of_nationality(nationality: str) -> str:
+    """For group counts (no legal status known): Turkish nationals are the host community, Syrians are under
+    temporary protection, everyone else is another nationality."""
+    if nationality == "TUR":
+        return PopulationGroup.HOST
+    if nationality == "SYR":
+        return PopulationGroup.SYRIANS_TP
+    return PopulationGroup.OTHER
+
+
+def person_annotations(person: str, *, legal_status_model, disability_model, since: datetime.date) -> dict:
+    """Annotations naming a record's person for measure rows: `m_person` (the survivor of a merge), `m_sex`,
+    `m_birth`, `m_group` (population group from nationality and legal status) and `m_disability`.
+
+    `person` is the path from the record to its person ("" for a Person queryset). Population group: a Turkish
+    national or citizen is the host community; a person with a temporary-protection status in force on `since` (or
+    later), or a Syrian with no legal status recorded, is under temporary protection; everyone else is another
+    nationality."""
+    prefix = f"{person}__" if person else ""
+    pk = f"{person}__pk" if person else "pk"
+    statuses = legal_status_model.objects.filter(person=OuterRef(pk))
+    in_force = Q(ended_on__isnull=True) | Q(ended_on__gte=since)
+    host = Q(**{f"{prefix}nationality": "TUR"}) | Exists(statuses.filter(status="turkish_citizen"))
+    tp = Exists(statuses.filter(in_force, status="temporary_protection")) | (
+        Q(**{f"{prefix}nationality": "SYR"}) & ~Exists(statuses)
+    )
+    return {
+        "m_person": Coalesce(F(f"{prefix}merged_into"), F(pk)),
+        "m_sex": F(f"{prefix}sex"),
+        "m_birth": F(f"{prefix}birth_date"),
+        "m_group": Case(
+            When(host, then=Value(PopulationGroup.HOST.value)),
+            When(tp, then=Value(PopulationGroup.SYRIANS_TP.value)),
+            default=Value(PopulationGroup.OTHER.value),
+            output_field=models.CharField(),
+        ),
+        "m_disability": Case(
+            When(Exists(disability_model.objects.filter(person=OuterRef(pk), has_disability=True)), then=Value(1)),
+            default=Value(0),
+            output_field=models.IntegerField(),
+        ),
+    }
+
+
+class PersonRows:
+    """Measure rows from a queryset annotated with `person_annotations`: one per distinct person (or `key`, e.g. a
+    household) × office × district, at the first date in the queryset. The database groups (each person's
+    attributes read once per group, not per record); Python only builds the rows. `person_keys()` is the cheap form
+    when only who was reached matters (reporting's "reached earlier in the year")."""
+
+    def __init__(self, queryset, *, on: str, office: str, district: str, key: str = "m_person"):
+        self.queryset, self.on, self.office, self.district, self.key = queryset, on, office, district, key
+
+    def person_keys(self) -> set:
+        return set(self.queryset.order_by().values_list(self.key, flat=True).distinct())
+
+    def excluding(self, earlier: PersonRows) -> PersonRows:
+        """These rows without the people (keys) of `earlier`, left out in the database by an anti-join (NOT
+        EXISTS: PostgreSQL's NOT IN over a subquery larger than work_mem scans it once per row), so that only the
+        new ones are read."""
+        reached = earlier.queryset.order_by().filter(**{earlier.key: OuterRef(self.key)})
+        return PersonRows(
+            self.queryset.filter(~Exists(reached)),
+            on=self.on, office=self.office, district=self.district, key=self.key,
+        )  # fmt: skip
+
+    def __iter__(self) -> Iterator[MeasureRow]:
+        grouped = (
+            self.queryset.annotate(m_office=F(self.office), m_district=Coalesce(F(self.district), Value("")))
+            .order_by()
+            .values(self.key, "m_office", "m_district")
+            .annotate(
+                a_on=models.Min(self.on),
+                a_sex=models.Max("m_sex"),
+                a_birth=models.Max("m_birth"),
+                a_group=models.Max("m_group"),
+                a_disability=models.Max("m_disability"),
+            )
+            .values_list(self.key, "a_sex", "a_birth", "a_group", "a_disability", "m_office", "m_district", "a_on")
+        )
+        zone = timezone.get_current_timezone()
+        for key, sex, birth, group, disability, office_id, pcode, first in grouped:
+            if isinstance(first, datetime.datetime):
+                first = first.astimezone(zone).date()
+            yield MeasureRow(
+                person_key=key,
+                on=first,
+                office_id=office_id,
+                district_pcode=pcode or "",
+                sex=sex or "",
+                age_group=age_group_on(birth, first),
+                population_group=group or PopulationGroup.OTHER,
+                with_disability=bool(disability),
+            )
+
+
+#: The apps' measures build their rows with `person_rows(queryset, on=…, office=…, district=…)`.
+person_rows = PersonRows
+
+
+def offices_filter(path: str, offices: Iterable[int] | None) -> Q:
+    return Q() if offices is None else Q(**{f"{path}__in": list(offices)})
+
+
+def day_range(path: str, start: datetime.date, end: datetime.date, *, datetime_field: bool = False) -> Q:
+    """[start, end) on a date field, or on a datetime field by its local date (aware bounds at local midnight)."""
+    if not datetime_field:
+        return Q(**{f"{path}__gte": start, f"{path}__lt": end})
+
+    def midnight(day):
+        return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+    return Q(**{f"{path}__gte": midnight(start), f"{path}__lt": midnight(end)})

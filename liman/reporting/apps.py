@@ -1,0 +1,21 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ReportingConfig(AppConfig):
+    """Donors, projects, results frameworks and the 3RP 4W. Last in the dependency order: it reads every app through
+    the measures they register (liman.core.measures), and no app imports it."""
+
+    name = "liman.reporting"
+    label = "reporting"
+    verbose_name = _("Reporting")
+
+    def ready(self):
+        from liman.core import demo, navigation
+
+        from .demo import seed_reporting
+
+        navigation.register_group(navigation.NavGroup("reporting", _("Reporting"), 80))
+        navigation.register(navigation.NavItem("fourw", _("3RP 4W"), "fourw", order=80, group="reporting"))
+        navigation.register(navigation.NavItem("projects", _("Projects"), "project-list", order=81, group="reporting"))
+        demo.register_seeder("reporting", seed_reporting, last=True)

@@ -1,0 +1,146 @@
+"""Demo reporting: the seed's donors, the 3RP mapping of every measure the apps offer, projects for several donors
+with results frameworks computed from the demo operations, and two submitted (locked) months of the 4W."""
+
+from __future__ import annotations
+
+import datetime
+import random
+from decimal import Decimal
+
+from django.utils import timezone
+
+from liman.core import measures
+from liman.core.choices import Role
+from liman.core.demo import demo_username
+from liman.core.models import Office, User
+
+from . import fourw, services
+from .choices import Disaggregation, IndicatorKind, Sector
+from .models import Donor, FourWSubmission, ThreeRPMapping
+
+DONORS = [
+    ("AUS", "Australia"), ("CAN", "Canada"), ("EU", "European Union"), ("FIN", "Finland"), ("FRA", "France"),
+    ("DEU", "Germany"), ("ITA", "Italy"), ("NLD", "Netherlands"), ("USA", "United States"),
+    ("GBR", "United Kingdom"), ("JPN", "Japan"), ("NOR", "Norway"),
+]  # fmt: skip
+
+#: measure key → (sector, 3RP indicator code, 3RP indicator, activity)
+MAPPING = {
+    "assistance.people_in_kind": (
+        Sector.BASIC_NEEDS, "BN-1.1", "# of individuals receiving in-kind NFI assistance",
+        "Distribution of in-kind food and non-food items",
+    ),
+    "assistance.people_met_border": (
+        Sector.PROTECTION, "PRT-1.4", "# of individuals reached with protection services at the borders",
+        "Mobile teams' assistance to people apprehended or rescued at the border",
+    ),
+    "cash.people_in_households_paid": (
+        Sector.BASIC_NEEDS, "BN-2.1", "# of individuals assisted through multi-purpose cash",
+        "Multi-purpose cash assistance",
+    ),
+    "cash.households_paid": (
+        Sector.BASIC_NEEDS, "BN-2.2", "# of households assisted through multi-purpose cash",
+        "Multi-purpose cash assistance (households)",
+    ),
+    "cases.victims_of_trafficking_assisted": (
+        Sector.PROTECTION, "PRT-3.2", "# of victims of trafficking receiving specialised assistance",
+        "Case management and direct assistance to victims of trafficking",
+    ),
+    "movements.refugees_departed": (
+        Sector.PROTECTION, "PRT-4.1", "# of refugees departed for resettlement to third countries",
+        "Resettlement movement operations",
+    ),
+    "feedback.complaints_responded": (
+        Sector.PROTECTION, "PRT-5.3", "# of complaints responded to through accountability mechanisms",
+        "Complaints and feedback mechanism",
+    ),
+}  # fmt: skip
+
+PROJECTS = [
+    # grant code, donor, title, offices, sectors, [(outcome, output, indicator title, measure, target)]
+    ("EU-ECHO-2026-TR-01", "EU", "Basic needs of refugees and host communities in Türkiye", ["IST", "GZT", "HTY"],
+     [Sector.BASIC_NEEDS], [
+         ("People in need meet their basic needs", "In-kind assistance distributed", "People who received in-kind "
+          "assistance", "assistance.people_in_kind", 2000),
+         ("People in need meet their basic needs", "Cash transferred", "Households paid multi-purpose cash",
+          "cash.households_paid", 400),
+     ]),
+    ("PRM-2026-TUR-BORDER", "USA", "Protection at the borders and counter-trafficking", ["EDR", "IZM", "IST"],
+     [Sector.PROTECTION], [
+         ("Migrants at the borders are protected", "Mobile teams assist people met", "People met at the border",
+          "assistance.people_met_border", 5000),
+         ("Victims of trafficking recover", "Victims assisted", "Victims of trafficking assisted",
+          "cases.victims_of_trafficking_assisted", 60),
+     ]),
+    ("CAN-IRCC-2026-RST", "CAN", "Resettlement processing and movements to Canada", ["IST", "ANK"],
+     [Sector.PROTECTION], [
+         ("Refugees reach durable solutions", "Refugees moved safely", "Refugees departed for resettlement",
+          "movements.refugees_departed", 300),
+     ]),
+    ("FCDO-2026-AAP", "GBR", "Accountability to affected populations", ["IST", "GZT", "HTY", "IZM"],
+     [Sector.PROTECTION], [
+         ("People hold the mission to account", "Complaints answered", "Complaints responded to",
+          "feedback.complaints_responded", 150),
+     ]),
+]  # fmt: skip
+
+
+def seed_reporting(rng: random.Random, seed: int) -> None:
+    if Donor.objects.exists():
+        return
+    for code, name in DONORS:
+        Donor.objects.create(code=code, name=name)
+    for key, (sector, code, indicator, activity) in MAPPING.items():
+        if key in measures.MEASURES:
+            ThreeRPMapping.objects.create(
+                measure_key=key, sector=sector, indicator_code=code, indicator=indicator, activity=activity
+            )
+    officer = User.objects.filter(username=demo_username(Role.REPORTING_OFFICER, "ANK")).first()
+    today = timezone.localdate()
+    year = today.year
+    for grant, donor, title, office_codes, sectors, frame in PROJECTS:
+        offices = list(Office.objects.filter(code__in=office_codes))
+        if not offices:
+            continue
+        project = services.project_create(
+            by=officer, offices=offices, grant_code=grant, title=title, donor=Donor.objects.get(code=donor),
+            starts_on=datetime.date(year, 1, 1), ends_on=datetime.date(year, 12, 31),
+            budget=Decimal(rng.randrange(500_000, 5_000_000, 50_000)), currency="EUR" if donor == "EU" else "USD",
+            sectors=list(sectors),
+        )  # fmt: skip
+        outcomes, outputs = {}, {}
+        for number, (outcome_title, output_title, indicator_title, key, target) in enumerate(frame, start=1):
+            if key not in measures.MEASURES:
+                continue
+            if outcome_title not in outcomes:
+                outcomes[outcome_title] = services.outcome_add(
+                    project=project, code=f"OC{len(outcomes) + 1}", title=outcome_title, by=officer
+                )
+            if output_title not in outputs:
+                outputs[output_title] = services.output_add(
+                    outcome=outcomes[outcome_title], code=f"OP{len(outputs) + 1}", title=output_title, by=officer
+                )
+            services.indicator_add(
+                output=outputs[output_title], code=f"IND{number}", title=indicator_title, by=officer,
+                kind=IndicatorKind.COMPUTED, measure_key=key,
+                disaggregations=[Disaggregation.SEX_AGE, Disaggregation.POPULATION_GROUP, Disaggregation.PROVINCE],
+                targets=[(datetime.date(year, 1, 1), datetime.date(year, 12, 31), target)],
+            )  # fmt: skip
+        if frame:
+            last = outputs[frame[-1][1]] if frame[-1][1] in outputs else None
+            if last is not None:
+                indicator = services.indicator_add(
+                    output=last, code="IND9", title="Staff and partners trained on the project's standards",
+                    by=officer, kind=IndicatorKind.MANUAL, unit=measures.Unit.PEOPLE,
+                    targets=[(datetime.date(year, 1, 1), datetime.date(year, 12, 31), 40)],
+                )  # fmt: skip
+                services.manual_value_enter(
+                    indicator=indicator, starts_on=datetime.date(year, 1, 1), ends_on=datetime.date(year, 3, 31),
+                    value=18, evidence="Attendance lists of the first quarter's trainings", by=officer,
+                )  # fmt: skip
+    # Two locked months: the two before the last complete month (which stays open, with its adjustments).
+    last_complete = fourw.previous_month(today.replace(day=1))
+    for month in (fourw.previous_month(fourw.previous_month(last_complete)), fourw.previous_month(last_complete)):
+        for office in Office.objects.order_by("code"):
+            if not FourWSubmission.objects.filter(office=office, month=month).exists():
+                services.fourw_submit(month=month, office=office, by=officer, note="Demo: reviewed and submitted.")

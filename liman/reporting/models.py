@@ -1,0 +1,307 @@
+"""Donors, projects and their results frameworks; the 3RP mapping of measures; submitted (locked) 4W months.
+
+A computed indicator names a measure (liman.core.measures) and an optional filter; its figures are computed from the
+operations, never typed. A submitted 4W month stores its rows (`FourWRow`): later edits to the records it counted
+show as adjustments in the next open month and never change what was submitted.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from liman.core.access import Scope, ScopedQuerySet
+from liman.core.measures import Unit
+
+from .choices import Disaggregation, IndicatorKind, Sector
+from .permissions import REPORTING_READ_ROLES
+
+PROJECT_SCOPE = Scope(office="offices", roles=REPORTING_READ_ROLES, through_many=True)
+
+
+class Donor(models.Model):
+    """A government or institution that funds projects (the seed's: Australia, Canada, the EU …)."""
+
+    code = models.CharField(_("code"), max_length=16, unique=True)
+    name = models.CharField(_("name"), max_length=160, unique=True)
+
+    unscoped_because = "the list of donors is the same for every office"
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("donor")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Project(models.Model):
+    """A donor grant: its code, dates, budget, the offices that implement it and the 3RP sectors it reports to."""
+
+    grant_code = models.CharField(_("grant code"), max_length=48, unique=True)
+    title = models.CharField(_("title"), max_length=200)
+    donor = models.ForeignKey(Donor, on_delete=models.PROTECT, related_name="projects", verbose_name=_("donor"))
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"))
+    budget = models.DecimalField(_("budget"), max_digits=14, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3, default="USD")
+    offices = models.ManyToManyField("core.Office", related_name="+", verbose_name=_("offices"))
+    programmes = models.ManyToManyField("core.Programme", related_name="+", blank=True, verbose_name=_("programmes"))
+    sectors = models.JSONField(_("3RP sectors"), default=list, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    scope = PROJECT_SCOPE
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-starts_on", "grant_code"]
+        verbose_name = _("project")
+
+    def __str__(self) -> str:
+        return f"{self.grant_code} · {self.title}"
+
+    def clean(self):
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            raise ValidationError({"ends_on": _("A project ends on or after the day it starts.")})
+        if self.budget is not None and self.budget < 0:
+            raise ValidationError({"budget": _("A budget is not negative.")})
+        unknown = [sector for sector in self.sectors or [] if sector not in Sector.values]
+        if unknown:
+            raise ValidationError({"sectors": _("Not a 3RP sector: %(s)s.") % {"s": ", ".join(map(str, unknown))}})
+        self.currency = (self.currency or "").upper()
+
+
+class Outcome(models.Model):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="outcomes")
+    code = models.CharField(_("code"), max_length=16)
+    title = models.CharField(_("outcome"), max_length=300)
+
+    scope = Scope(office="project__offices", roles=REPORTING_READ_ROLES, through_many=True)
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["project", "code"]
+        verbose_name = _("outcome")
+        constraints = [models.UniqueConstraint(fields=["project", "code"], name="reporting_outcome_code_once")]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.title}"
+
+
+class Output(models.Model):
+    outcome = models.ForeignKey(Outcome, on_delete=models.CASCADE, related_name="outputs")
+    code = models.CharField(_("code"), max_length=16)
+    title = models.CharField(_("output"), max_length=300)
+
+    scope = Scope(office="outcome__project__offices", roles=REPORTING_READ_ROLES, through_many=True)
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["outcome", "code"]
+        verbose_name = _("output")
+        constraints = [models.UniqueConstraint(fields=["outcome", "code"], name="reporting_output_code_once")]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.title}"
+
+
+class Indicator(models.Model):
+    """What an output is measured by: computed from a measure (with an optional filter) or entered by hand."""
+
+    output = models.ForeignKey(Output, on_delete=models.CASCADE, related_name="indicators")
+    code = models.CharField(_("code"), max_length=16)
+    title = models.CharField(_("indicator"), max_length=300)
+    kind = models.CharField(_("kind"), max_length=16, choices=IndicatorKind.choices, default=IndicatorKind.COMPUTED)
+    unit = models.CharField(
+        _("unit"),
+        max_length=16,
+        choices=Unit.choices,
+        blank=True,
+        help_text=_("A computed indicator takes its measure's."),
+    )
+    measure_key = models.CharField(_("measure"), max_length=80, blank=True)
+    #: Narrows the measure's rows: {"population_groups": [...], "provinces": [p-codes], "with_disability": true}.
+    measure_filter = models.JSONField(_("filter"), default=dict, blank=True)
+    baseline = models.PositiveIntegerField(_("baseline"), default=0)
+    disaggregations = models.JSONField(_("required disaggregations"), default=list, blank=True)
+
+    scope = Scope(office="output__outcome__project__offices", roles=REPORTING_READ_ROLES, through_many=True)
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["output", "code"]
+        verbose_name = _("indicator")
+        constraints = [models.UniqueConstraint(fields=["output", "code"], name="reporting_indicator_code_once")]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.title}"
+
+    def clean(self):
+        from liman.core.measures import MEASURES
+
+        if self.kind == IndicatorKind.COMPUTED:
+            if self.measure_key not in MEASURES:
+                raise ValidationError({"measure_key": _("Choose one of the measures the apps offer.")})
+            self.unit = MEASURES[self.measure_key].unit
+        elif self.measure_key:
+            raise ValidationError({"measure_key": _("An indicator entered by hand names no measure.")})
+        elif not self.unit:
+            raise ValidationError({"unit": _("Say what the indicator counts (people, households, records).")})
+        unknown = set(self.measure_filter or {}) - FILTER_KEYS
+        if unknown:
+            raise ValidationError(
+                {"measure_filter": _("Unknown filter: %(k)s (use %(ok)s).")
+                 % {"k": ", ".join(sorted(unknown)), "ok": ", ".join(sorted(FILTER_KEYS))}}
+            )  # fmt: skip
+        wrong = [d for d in self.disaggregations or [] if d not in Disaggregation.values]
+        if wrong:
+            raise ValidationError({"disaggregations": _("Unknown disaggregation: %(d)s.") % {"d": ", ".join(wrong)}})
+
+
+FILTER_KEYS = frozenset({"population_groups", "provinces", "with_disability", "age_sex"})
+
+
+class IndicatorTarget(models.Model):
+    """The target of an indicator for one period (a year, a quarter, the life of the project)."""
+
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="targets")
+    starts_on = models.DateField(_("from"))
+    ends_on = models.DateField(_("until"), help_text=_("The last day of the period."))
+    value = models.PositiveIntegerField(_("target"))
+
+    scope = Scope(office="indicator__output__outcome__project__offices", roles=REPORTING_READ_ROLES, through_many=True)
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["indicator", "starts_on"]
+        verbose_name = _("indicator target")
+
+    def __str__(self) -> str:
+        return f"{self.indicator.code} {self.starts_on}–{self.ends_on}: {self.value}"
+
+    def clean(self):
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            raise ValidationError({"ends_on": _("A period ends on or after the day it starts.")})
+
+
+class ManualValue(models.Model):
+    """A figure entered by hand for an indicator of that kind, for one period, with its evidence."""
+
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="manual_values")
+    starts_on = models.DateField(_("from"))
+    ends_on = models.DateField(_("until"))
+    value = models.PositiveIntegerField(_("value"))
+    evidence = models.CharField(_("evidence"), max_length=500)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    entered_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    scope = Scope(office="indicator__output__outcome__project__offices", roles=REPORTING_READ_ROLES, through_many=True)
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["indicator", "starts_on"]
+        verbose_name = _("value entered by hand")
+
+    def __str__(self) -> str:
+        return f"{self.indicator.code} {self.starts_on}–{self.ends_on}: {self.value}"
+
+    def clean(self):
+        if not (self.evidence or "").strip():
+            raise ValidationError({"evidence": _("Say where the figure comes from (a report, an attendance list).")})
+        if self.indicator_id and self.indicator.kind != IndicatorKind.MANUAL:
+            raise ValidationError({"indicator": _("This indicator is computed from the operations.")})
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            raise ValidationError({"ends_on": _("A period ends on or after the day it starts.")})
+
+
+class ThreeRPMapping(models.Model):
+    """How a measure is reported in the 3RP 4W: its sector, indicator code and text, and the activity."""
+
+    measure_key = models.CharField(_("measure"), max_length=80, unique=True)
+    sector = models.CharField(_("sector"), max_length=32, choices=Sector.choices)
+    indicator_code = models.CharField(_("3RP indicator code"), max_length=32)
+    indicator = models.CharField(_("3RP indicator"), max_length=300)
+    activity = models.CharField(_("activity"), max_length=300)
+
+    unscoped_because = "the mapping of measures to 3RP indicators is the mission's, the same for every office"
+
+    class Meta:
+        ordering = ["sector", "indicator_code"]
+        verbose_name = _("3RP mapping")
+
+    def __str__(self) -> str:
+        return f"{self.sector} {self.indicator_code}"
+
+    def clean(self):
+        from liman.core.measures import MEASURES
+
+        if self.measure_key not in MEASURES:
+            raise ValidationError({"measure_key": _("Choose one of the measures the apps offer.")})
+
+
+class FourWSubmission(models.Model):
+    """One office's 4W of one month, reviewed and submitted: the month is locked for that office and its rows are
+    stored in `FourWRow`."""
+
+    office = models.ForeignKey("core.Office", on_delete=models.PROTECT, related_name="+", verbose_name=_("office"))
+    month = models.DateField(_("month"), help_text=_("The first day of the month."))
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    submitted_at = models.DateTimeField(_("submitted at"), default=timezone.now, editable=False)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    scope = Scope(office="office", roles=REPORTING_READ_ROLES)
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-month", "office"]
+        verbose_name = _("submitted 4W month")
+        constraints = [models.UniqueConstraint(fields=["office", "month"], name="reporting_fourw_month_once")]
+
+    def __str__(self) -> str:
+        return f"{self.office.code} {self.month:%Y-%m}"
+
+    def clean(self):
+        if self.month and self.month.day != 1:
+            raise ValidationError({"month": _("A month is given by its first day.")})
+
+
+class FourWRow(models.Model):
+    """A stored row of a submitted month: new people in the month by sex and age, or (with `adjustment_for`) the
+    change to an earlier submitted month found since, reported in this one."""
+
+    submission = models.ForeignKey(FourWSubmission, on_delete=models.PROTECT, related_name="rows")
+    measure_key = models.CharField(max_length=80)
+    sector = models.CharField(_("sector"), max_length=32)
+    indicator_code = models.CharField(_("3RP indicator code"), max_length=32)
+    indicator = models.CharField(_("3RP indicator"), max_length=300)
+    activity = models.CharField(_("activity"), max_length=300)
+    district_pcode = models.CharField(_("district p-code"), max_length=12, blank=True)
+    province_pcode = models.CharField(_("province p-code"), max_length=12)
+    population_group = models.CharField(_("population group"), max_length=40)
+    girls = models.IntegerField(default=0)
+    boys = models.IntegerField(default=0)
+    women = models.IntegerField(default=0)
+    men = models.IntegerField(default=0)
+    with_disability = models.IntegerField(default=0)
+    adjustment_for = models.DateField(_("adjusts the month of"), null=True, blank=True)
+
+    scope = Scope(office="submission__office", roles=REPORTING_READ_ROLES)
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["submission", "sector", "indicator_code", "province_pcode", "district_pcode", "id"]
+        verbose_name = _("4W row")
+
+    def __str__(self) -> str:
+        return f"{self.indicator_code} {self.district_pcode or self.province_pcode} {self.population_group}"
+
+    @property
+    def total(self) -> int:
+        return self.girls + self.boys + self.women + self.men

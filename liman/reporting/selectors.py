@@ -1,0 +1,161 @@
+"""Reads of reporting, scoped to the user: the offices whose 4W they read or submit, the 4W of a month, projects and
+their indicator tables (progress against targets, with the disaggregations)."""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch, QuerySet
+
+from liman.core.access import active_grants, get_visible_or_404
+from liman.core.models import Office, User
+
+from . import fourw
+from .choices import IndicatorKind
+from .models import FourWSubmission, Indicator, IndicatorTarget, ManualValue, Outcome, Output, Project
+from .permissions import REPORTING_READ_ROLES, REPORTING_WRITE_ROLES
+
+
+def _offices_with(user: User, roles) -> list[Office]:
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return []
+    grants = [grant for grant in active_grants(user) if grant.role in roles]
+    every = user.is_superuser or any(grant.office_id is None for grant in grants)
+    offices = Office.objects.select_related("province")
+    if not every:
+        offices = offices.filter(pk__in={grant.office_id for grant in grants})
+    return list(offices.order_by("code"))
+
+
+def reporting_offices(user: User) -> list[Office]:
+    """Offices whose 4W and figures the user reads."""
+    return _offices_with(user, REPORTING_READ_ROLES)
+
+
+def submitting_offices(user: User) -> list[Office]:
+    """Offices whose 4W the user may submit (reporting officers)."""
+    return _offices_with(user, REPORTING_WRITE_ROLES)
+
+
+def submissions_for(user: User, month: datetime.date) -> QuerySet[FourWSubmission]:
+    return FourWSubmission.objects.visible_to(user).filter(month=month).select_related("office", "submitted_by")
+
+
+@dataclass
+class FourWView:
+    month: datetime.date
+    offices: list[Office]
+    rows: list[list]  # the 4W's columns, then the year-to-date total of the row's indicator × district × group
+    locked: list[FourWSubmission]
+    open_offices: list[Office]
+
+
+def fourw_for(user: User, month: datetime.date) -> FourWView:
+    """The 4W of `month` over the user's reporting offices, with the year to date beside each row."""
+    offices = reporting_offices(user)
+    ids = [office.pk for office in offices]
+    geography = fourw.Geography()
+    lines = fourw.office_lines(month, ids, geography=geography) if ids else []
+    ytd = fourw.year_to_date(month, ids, geography=geography) if ids else {}
+    table = fourw.table(month, lines, geography=geography)
+    combined = fourw.combined(lines)
+    rows = []
+    for line, row in zip(combined, table[1:], strict=True):
+        key = (line.measure_key, line.district_pcode, line.province_pcode, line.population_group)
+        rows.append([*row, ytd.get(key, 0) if line.adjustment_for is None else ""])
+    locked = list(submissions_for(user, month).filter(office__in=ids))
+    done = {submission.office_id for submission in locked}
+    return FourWView(month=month, offices=offices, rows=rows, locked=locked,
+                     open_offices=[office for office in offices if office.pk not in done])  # fmt: skip
+
+
+def projects_for(user: User) -> QuerySet[Project]:
+    return Project.objects.visible_to(user).select_related("donor").prefetch_related("offices")
+
+
+def project_for(user: User, pk: int) -> Project:
+    return get_visible_or_404(projects_for(user), user, pk=pk)
+
+
+@dataclass
+class IndicatorProgress:
+    indicator: Indicator
+    target: int
+    achieved: int
+    by_age_sex: dict = field(default_factory=dict)
+    by_group: dict = field(default_factory=dict)
+    by_province: dict = field(default_factory=dict)
+    with_disability: int = 0
+
+    @property
+    def percent(self) -> int | None:
+        return round(100 * self.achieved / self.target) if self.target else None
+
+
+def framework_for(project: Project) -> list[Outcome]:
+    """The project's outcomes → outputs → indicators (with targets and values entered by hand), in three queries."""
+    indicators = Indicator.objects.prefetch_related(
+        Prefetch("targets", queryset=IndicatorTarget.objects.order_by("starts_on")),
+        Prefetch("manual_values", queryset=ManualValue.objects.order_by("starts_on")),
+    )
+    outputs = Output.objects.prefetch_related(Prefetch("indicators", queryset=indicators))
+    return list(project.outcomes.prefetch_related(Prefetch("outputs", queryset=outputs)))
+
+
+def indicator_table(project: Project, *, start: datetime.date | None = None, end: datetime.date | None = None):
+    """Each indicator's progress over [start, end] (the project's life by default): distinct people (or households,
+    records) reached once each over the period, against the targets of periods inside it."""
+    start = start or project.starts_on
+    end = end or project.ends_on
+    offices = list(project.offices.values_list("pk", flat=True))
+    geography = fourw.Geography()
+    found: dict[str, dict] = {}
+    table = []
+    for outcome in framework_for(project):
+        for output in outcome.outputs.all():
+            for indicator in output.indicators.all():
+                target = sum(t.value for t in indicator.targets.all() if t.starts_on >= start and t.ends_on <= end)
+                if indicator.kind == IndicatorKind.MANUAL:
+                    achieved = sum(v.value for v in indicator.manual_values.all()
+                                   if v.starts_on >= start and v.ends_on <= end)  # fmt: skip
+                    table.append((outcome, output, IndicatorProgress(indicator, target, achieved)))
+                    continue
+                if indicator.measure_key not in found:
+                    found[indicator.measure_key] = fourw.first_reach(
+                        indicator.measure_key, start, end + datetime.timedelta(days=1), offices, geography=geography
+                    )
+                table.append((outcome, output, _progress(indicator, target, found[indicator.measure_key])))
+    return table
+
+
+def _progress(indicator: Indicator, target: int, counts: dict) -> IndicatorProgress:
+    wanted = indicator.measure_filter or {}
+    groups = set(wanted.get("population_groups") or [])
+    provinces = set(wanted.get("provinces") or [])
+    columns = [index for name, index in fourw.AGE_SEX_INDEX.items() if name in (wanted.get("age_sex") or [name])]
+    progress = IndicatorProgress(indicator, target, 0)
+    by_age_sex: dict = defaultdict(int)
+    by_group: dict = defaultdict(int)
+    by_province: dict = defaultdict(int)
+    for (_office, _key, _district, province, group), values in counts.items():
+        if (groups and group not in groups) or (provinces and province not in provinces):
+            continue
+        if wanted.get("with_disability"):
+            chosen = values[4]
+            people = {"": chosen}
+        else:
+            chosen = sum(values[index] for index in columns)
+            people = {str(name): values[index] for name, index in fourw.AGE_SEX_INDEX.items() if index in columns}
+        progress.achieved += chosen
+        for name, n in people.items():
+            if name:
+                by_age_sex[name] += n
+        by_group[group] += chosen
+        by_province[province] += chosen
+        progress.with_disability += values[4]
+    progress.by_age_sex = dict(by_age_sex)
+    progress.by_group = dict(sorted(by_group.items()))
+    progress.by_province = dict(sorted(by_province.items()))
+    return progress

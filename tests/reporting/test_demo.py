@@ -1,0 +1,30 @@
+"""The demo's reporting: donors, the 3RP mapping, projects with results frameworks, two locked months (the last
+complete month stays open and shows what the operations did)."""
+
+import random
+
+import pytest
+
+from liman.reporting import fourw
+from liman.reporting.demo import seed_reporting
+from liman.reporting.models import Donor, FourWSubmission, Indicator, Project, ThreeRPMapping
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_demo_seeds_projects_and_locks_two_months(istanbul, izmir, months, served):
+    locked, last = months
+    served(last.replace(day=3))
+    seed_reporting(random.Random(7), 7)
+    assert {"Australia", "Canada", "European Union", "United States", "United Kingdom"} <= set(
+        Donor.objects.values_list("name", flat=True)
+    )
+    assert ThreeRPMapping.objects.count() == 7
+    assert Project.objects.count() >= 3
+    assert Indicator.objects.filter(kind="computed").exists() and Indicator.objects.filter(kind="manual").exists()
+    assert set(FourWSubmission.objects.values_list("month", flat=True)) == {fourw.previous_month(locked), locked}
+    assert not FourWSubmission.objects.filter(month=last).exists()
+    table = fourw.table(last, fourw.office_lines(last, [istanbul.pk]))
+    assert any(row[4] == "BN-1.1" and row[16] == 2 for row in table[1:])
+    seed_reporting(random.Random(7), 7)  # a second run changes nothing
+    assert Project.objects.count() == Project.objects.values("grant_code").distinct().count()
