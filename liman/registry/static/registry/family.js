@@ -42,7 +42,16 @@
   form.querySelector(".js-add-member").addEventListener("click", (event) => {
     event.preventDefault();
     const number = Number(counter.value) || 0;
-    list.insertAdjacentHTML("beforeend", template.innerHTML.replaceAll("__prefix__", String(number)));
+    // A copy of the empty row, its field names and ids numbered: nodes, never an HTML string.
+    const copy = template.content.cloneNode(true);
+    for (const element of copy.querySelectorAll("*")) {
+      for (const attribute of Array.from(element.attributes)) {
+        if (attribute.value.includes("__prefix__")) {
+          element.setAttribute(attribute.name, attribute.value.replaceAll("__prefix__", String(number)));
+        }
+      }
+    }
+    list.appendChild(copy);
     counter.value = String(number + 1);
     const row = list.lastElementChild;
     carry(row);

@@ -11,8 +11,8 @@
     const url = new URL(query.dataset.pickUrl, window.location.href);
     url.searchParams.set("household-query", query.value.trim());
     if (chosen) url.searchParams.set("household_reference", chosen);
-    const response = await fetch(url, { headers: { "HX-Request": "true" }, credentials: "same-origin" });
-    if (response.ok) choices.innerHTML = await response.text();
+    // htmx (loaded by every page) fetches the server-rendered choices and swaps them in.
+    await htmx.ajax("GET", url.toString(), { target: choices, swap: "innerHTML" });
   }
 
   query.addEventListener("input", () => {
