@@ -253,3 +253,13 @@ def browser_problems(page):
         "));"
     )
     return problems
+
+
+def nav_click(page, key: str) -> None:
+    """Follow the main bar's entry `key` (its `data-nav`), opening its group's menu first when it sits in one (a
+    role with a single entry in a group sees that entry on the bar itself)."""
+    link = page.locator(f".mainnav a[data-nav={key}]").first
+    group = page.locator(".mainnav details.navgroup").filter(has=page.locator(f"a[data-nav={key}]"))
+    if group.count() and not group.first.evaluate("element => element.open"):
+        group.first.locator("summary").click()
+    link.click()

@@ -15,7 +15,7 @@ from liman.consignments import services as consignments
 from liman.consignments.models import Consignment, TransitLoss
 from liman.core.choices import OfficeType, Role
 from liman.core.models import AdminArea
-from tests.e2e.conftest import E2E, sign_in_with_form
+from tests.e2e.conftest import E2E, nav_click, sign_in_with_form
 from tests.factories import OfficeFactory, staff
 
 pytestmark = E2E
@@ -46,7 +46,7 @@ def test_a_consignment_from_dispatch_to_the_partners_report(page, url, signed_in
     # The warehouse plans the consignment, loads a truck and dispatches it.
     signed_in(keeper)
     page.goto(url("/"))
-    page.get_by_role("link", name="Consignments", exact=True).click()
+    nav_click(page, "consignments")
     page.get_by_role("link", name="Plan a consignment").click()
     page.get_by_label("Partner organisation").select_option(label="Sham Humanitarian Partners (SHP)")
     page.get_by_label("Border crossing").select_option(label="Öncüpınar – Bab al-Salam (Kilis)")
@@ -100,7 +100,7 @@ def test_a_consignment_from_dispatch_to_the_partners_report(page, url, signed_in
     # The partner signs in, sees only its own consignment, and reports the distribution.
     page.context.clear_cookies()
     sign_in_with_form(page, url, "partner.shp")
-    page.get_by_role("link", name="Consignments", exact=True).click()
+    nav_click(page, "consignments")
     listed = page.locator("table.consignments tbody tr")
     expect(listed).to_have_count(1)
     expect(listed).to_contain_text(consignment.reference)
