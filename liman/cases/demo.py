@@ -17,6 +17,7 @@ from liman.core.models import Office, Programme, User
 from liman.health import selectors as health_selectors
 from liman.health import services as health
 from liman.movements import services as movements
+from liman.movements.demo import took_off_an_hour_ago
 from liman.registry.choices import ConsentPurpose, LegalBasis
 from liman.registry.models import Person
 from liman.registry.services import consent_record
@@ -302,7 +303,7 @@ class _Seeder:
 
     def book_return(self, case: Case, *, leaving_now: bool) -> None:
         """A flight of its own to the country of return (two days out, or leaving now for the cases that have
-        departed: then the flight's departure is confirmed), the fit-to-fly check, the booking."""
+        departed: then it took off an hour ago and its departure is confirmed), the fit-to-fly check, the booking."""
         nurse = User.objects.get(username=demo_username(Role.HEALTH, self.office.code))
         health.fit_to_fly_record(person=case.person, by=nurse, is_fit=True)
         now = timezone.now()
@@ -328,6 +329,7 @@ class _Seeder:
         traveller = movements.TravellerBooking(person=case.person, escort_name=escort)
         services.return_travel_book(case=case, flight=flight, travellers=[traveller], by=self.caseworker)
         if leaving_now:
+            took_off_an_hour_ago(flight)
             movements.flight_confirm_departure(flight=flight, by=self.supervisor)
 
     # --- what hangs off the cases -------------------------------------------------------------------------

@@ -280,7 +280,7 @@ def record_read(user, records: Iterable[models.Model], *, reason: str, ip_addres
     if not records:
         return None
     tiers = _tiers_of_records(records)
-    sensitive = [record for record in records if tiers[record.pk] != "normal"]
+    sensitive = [record for record in records if tiers[_key(record)] != "normal"]
     if not sensitive:
         return None
     first = sensitive[0]
@@ -295,20 +295,32 @@ def record_read(user, records: Iterable[models.Model], *, reason: str, ip_addres
         changes={"returned": [str(getattr(item, "reference", "") or item.pk) for item in sensitive]},
         reason=reason,
         ip_address=ip_address,
-        sensitivity=strictest(tiers[item.pk] for item in sensitive),
+        sensitivity=strictest(tiers[_key(item)] for item in sensitive),
     )
 
 
+def _key(record: models.Model) -> tuple:
+    return type(record), record.pk
+
+
 def _tiers_of_records(records: list[models.Model]) -> dict:
-    """Each record's tier by primary key: read from the objects when the tier is their own field, else in one query
-    along the scope's paths (never one query per record)."""
-    model = type(records[0])
-    scope = getattr(model, "scope", None)
-    paths = scope.sensitivity_paths if scope is not None else ()
-    if all("__" not in path for path in paths):
-        return {record.pk: record_tier(record) for record in records}
-    rows = model._default_manager.filter(pk__in=[record.pk for record in records]).values_list("pk", *paths)
-    return {row[0]: strictest(row[1:]) for row in rows}
+    """Each record's tier by (model, primary key): read from the objects when the tier is their own field, else in
+    one query per model along the scope's paths (never one query per record). A list may mix models (a person's
+    page reads several kinds of records at once), and a record the default manager hides is read from the object."""
+    tiers: dict = {}
+    by_model: dict[type, list[models.Model]] = {}
+    for record in records:
+        by_model.setdefault(type(record), []).append(record)
+    for model, group in by_model.items():
+        scope = getattr(model, "scope", None)
+        paths = scope.sensitivity_paths if scope is not None else ()
+        if any("__" in path for path in paths):
+            rows = model._base_manager.filter(pk__in=[record.pk for record in group]).values_list("pk", *paths)
+            tiers.update(((model, row[0]), strictest(row[1:])) for row in rows)
+        for record in group:
+            if _key(record) not in tiers:
+                tiers[_key(record)] = record_tier(record)
+    return tiers
 
 
 # --- signed chain heads ----------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ import datetime
 import random
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from liman.core.choices import Role, Sensitivity
@@ -23,7 +24,7 @@ from liman.registry.models import Household
 
 from . import services
 from .choices import PIPELINE, US, CaseState, HoldReason
-from .models import OrientationCourse, ProcessingPartner, ResettlementCase, SelectionMission
+from .models import Flight, FlightLeg, OrientationCourse, ProcessingPartner, ResettlementCase, SelectionMission
 from .workflows import travellers
 
 OFFICES = ("IST", "ANK")
@@ -339,6 +340,7 @@ def _advance(demo: _Office, case: ResettlementCase, target: str, index: int) -> 
     if target == CaseState.FIT_TO_FLY_CHECKED:
         return
     if flight.status == "planned":
+        took_off_an_hour_ago(flight)
         services.flight_confirm_departure(flight=flight, by=worker)
         flight.refresh_from_db()
     if target == CaseState.ARRIVED:
@@ -369,3 +371,17 @@ def _assess(demo: _Office, person, *, hold: bool, wheelchair: bool) -> None:
         health.health_assessment_clear(
             assessment=assessment, by=nurse, valid_until=demo.today + datetime.timedelta(days=rng.choice([120, 180]))
         )
+
+
+def took_off_an_hour_ago(flight) -> None:
+    """Time passes in the demo: a flight booked while it was ahead (as bookings must be) is moved back, all its
+    legs by the same span, so that it took off an hour ago. Its day is then today, or yesterday just after
+    midnight, never tomorrow: the departure can be confirmed and its travellers marked departed whatever the hour
+    the demo is seeded at (a flight "in ten minutes" seeded at 23:55 would leave tomorrow)."""
+    shift = flight.departs_at - (timezone.now() - datetime.timedelta(hours=1))
+    if shift <= datetime.timedelta(0):
+        return
+    moved = {"departs_at": F("departs_at") - shift, "arrives_at": F("arrives_at") - shift}
+    FlightLeg.objects.filter(flight=flight).update(**moved)
+    Flight.objects.filter(pk=flight.pk).update(**moved)
+    flight.refresh_from_db()
