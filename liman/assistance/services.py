@@ -156,6 +156,15 @@ def _post(
                 requested=-quantity,
             )
         )
+    entry = _entry(balance, kind=kind, quantity=quantity, by=by, at=at, **fields)
+    entry.save()
+    _move(balance, quantity)
+    audit.record(AuditAction.CREATE, actor=by, obj=entry, changes=audit.diff({}, audit.snapshot(entry)))
+    return entry
+
+
+def _entry(balance: StockBalance, *, kind: str, quantity: int, by, at, **fields) -> LedgerEntry:
+    """One ledger entry of a (locked) balance line, validated, not yet saved."""
     entry = LedgerEntry(
         office_id=balance.office_id,
         location=balance.location,
@@ -170,14 +179,58 @@ def _post(
     # The relations come as loaded rows (the balance was locked with its location, item and lot): checking that each
     # exists again would cost a query apiece on every entry of a distribution day. The database holds the foreign
     # keys and the constraints; what is left to check here is the entry's own values.
-    relations = [f.name for f in LedgerEntry._meta.concrete_fields if f.is_relation]
-    entry.full_clean(exclude=relations, validate_constraints=False)
-    entry.save()
-    now = timezone.now()
-    StockBalance.objects.filter(pk=balance.pk).update(quantity=F("quantity") + quantity, updated_at=now)
-    balance.quantity += quantity
-    audit.record(AuditAction.CREATE, actor=by, obj=entry, changes=audit.diff({}, audit.snapshot(entry)))
+    entry.full_clean(exclude=_LEDGER_RELATIONS, validate_constraints=False)
     return entry
+
+
+_LEDGER_RELATIONS = [f.name for f in LedgerEntry._meta.concrete_fields if f.is_relation]
+
+
+def _move(balance: StockBalance, quantity: int) -> None:
+    StockBalance.objects.filter(pk=balance.pk).update(quantity=F("quantity") + quantity, updated_at=timezone.now())
+    balance.quantity += quantity
+
+
+def _issue_many(
+    location: StockLocation, locked: list[StockBalance], wanted: list[tuple[Item, int]], *, by, issued_for, at
+) -> list[LedgerEntry]:
+    """The bulk form of `stock_issue` / `stock_issue_fefo` for one location, inside the caller's transaction, from
+    balance lines the caller has locked (every line of these items, by id): each item taken from its lines — lots
+    first expiry first out, expired lots skipped — the entries inserted together and audited as one batch (one
+    chain-head update instead of one per entry). All or nothing: a short item refuses the whole, naming it."""
+    from .selectors import fefo_order
+
+    fields = _purpose_fields(location, issued_for, "")
+    today = timezone.localdate()
+    entries: list[LedgerEntry] = []
+    moves: list[tuple[StockBalance, int]] = []
+    for item, quantity in wanted:
+        _check_quantity(quantity)
+        lines = [b for b in locked if b.item_id == item.pk and b.quantity > 0]
+        if item.tracks_lots:
+            usable = [
+                b for b in fefo_order(lines) if b.lot is None or b.lot.expires_on is None or b.lot.expires_on >= today
+            ]
+        else:
+            usable = [b for b in lines if b.lot_id is None]
+        available = sum(b.quantity for b in usable)
+        if available < quantity:
+            raise StockShort(
+                shortage_message(location=location, item=item, lot=None, available=available, requested=quantity)
+            )
+        left = quantity
+        for balance in usable:
+            take = min(left, balance.quantity)
+            entries.append(_entry(balance, kind=EntryKind.ISSUE, quantity=-take, by=by, at=at, **fields))
+            moves.append((balance, -take))
+            left -= take
+            if not left:
+                break
+    LedgerEntry.objects.bulk_create(entries)
+    for balance, quantity in moves:
+        _move(balance, quantity)
+    audit.record_many(AuditAction.CREATE, entries, actor=by)
+    return entries
 
 
 def _check_location(location: StockLocation) -> None:
@@ -961,13 +1014,15 @@ def distribution_receive(
         name = ""
     lines = list(entitlement.lines.select_related("item"))
     when = at or timezone.now()
+    if by is not None:
+        _require(permissions.may_issue(by, plan.office_id), _("Your role does not issue stock."))
     with transaction.atomic():
         # The site's lines of these items first (the lock order of every stock movement), then the entitlement.
-        list(
+        site_lines = list(
             StockBalance.objects.select_for_update(of=("self",))
+            .select_related("location", "item", "lot")
             .filter(location=plan.site, item__in=[line.item_id for line in lines])
             .order_by("pk")
-            .values_list("pk", flat=True)
         )
         locked = (
             Entitlement.objects.select_for_update(of=("self",))
@@ -978,9 +1033,8 @@ def distribution_receive(
             raise AlreadyReceived(locked)
         if locked.state != EntitlementState.PENDING:
             raise ValidationError(_("This entitlement is closed as unclaimed."))
-        for line in lines:
-            issue = stock_issue_fefo if line.item.tracks_lots else stock_issue
-            issue(location=plan.site, item=line.item, quantity=line.quantity, issued_for=locked, by=by, at=when)
+        wanted = [(line.item, line.quantity) for line in lines]
+        _issue_many(plan.site, site_lines, wanted, by=by, issued_for=locked, at=when)
         state_set(
             locked,
             field="state",

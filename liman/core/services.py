@@ -55,12 +55,29 @@ def record_update(obj: models.Model, *, by: User | None, changes: dict, reason: 
         before = audit.snapshot(obj)
         for name, value in changes.items():
             setattr(obj, name, value)
-        obj.full_clean()
+        # Fields that did not change were valid when saved: only the changed ones, the model's own rules (`clean`)
+        # and the constraints that involve a changed field are checked again. A relation given as a row read from
+        # the database is not looked up again either (the foreign key holds it): each check would cost a query, on
+        # every step of every workflow.
+        after = audit.snapshot(obj)
+        unchanged = [name for name, value in before.items() if after.get(name) == value]
+        obj.full_clean(exclude=unchanged + _loaded_relations(obj, changes))
         obj.save()
         delta = audit.diff(before, audit.snapshot(obj))
         if delta:
             audit.record(AuditAction.UPDATE, actor=by, obj=obj, changes=delta, reason=reason)
     return obj
+
+
+def _loaded_relations(obj: models.Model, changes: dict) -> list[str]:
+    """Relations set to a row read from the database, whose field asks nothing more of it (no `limit_choices_to`)."""
+    loaded = []
+    for name, value in changes.items():
+        if isinstance(value, models.Model) and value._state.db and value.pk is not None:
+            field = obj._meta.get_field(name)
+            if field.is_relation and not field.remote_field.limit_choices_to:
+                loaded.append(name)
+    return loaded
 
 
 def record_delete(obj: models.Model, *, by: User | None, reason: str = "") -> None:

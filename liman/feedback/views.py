@@ -77,12 +77,14 @@ def feedback_create(request: HttpRequest) -> HttpResponse:
                     form.add_error(None, text)
             else:
                 if not Feedback.objects.visible_to(request.user).filter(pk=feedback.pk).exists():
-                    messages.success(
-                        request,
-                        _("%(reference)s recorded and sent to the PSEA focal points only. Thank you.")
-                        % {"reference": feedback.reference},
-                    )
-                    return redirect("feedback-list")
+                    # Out of the recorder's sight from now on: say where it went, and stay on a page they can open.
+                    if feedback.is_protected:
+                        text = _("%(reference)s recorded and sent to the PSEA focal points only. Thank you.")
+                    else:
+                        text = _("%(reference)s recorded and passed to the feedback team of %(office)s. Thank you.")
+                    messages.success(request, text % {"reference": feedback.reference, "office": feedback.office})
+                    may_list = has_role(request.user, FEEDBACK_READ_ROLES)
+                    return redirect("feedback-list" if may_list else "feedback-create")
                 messages.success(request, _("%(reference)s recorded.") % {"reference": feedback.reference})
                 return redirect("feedback-detail", reference=feedback.reference)
     return render(request, "feedback/feedback_form.html", {"form": form, "about": about})
