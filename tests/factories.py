@@ -1325,6 +1325,51 @@ SCOPED_FACTORIES.update(
 )
 
 
+def _reporting_tags_world(office: Office, marker: str) -> list:
+    """A project of `office` that is the default of each of its programmes, a training tagged with it when created,
+    and a donor report with a story, issued."""
+    import datetime
+
+    from liman.activities import services as activities
+    from liman.reporting import services as reporting
+    from liman.reporting.models import Donor
+
+    officer = staff(Role.REPORTING_OFFICER, office, username=f"{marker.lower()}-reporting-tags")
+    trainer = staff(Role.PROGRAMME_OFFICER, office, username=f"{marker.lower()}-reporting-trainer")
+    donor, _created = Donor.objects.get_or_create(code="EU", defaults={"name": "European Union"})
+    year = timezone.localdate().year
+    project = reporting.project_create(
+        by=officer, offices=[office], grant_code=f"{marker}-TAGS", title=f"{marker} tagged project", donor=donor,
+        starts_on=datetime.date(year, 1, 1), ends_on=datetime.date(year, 12, 31), budget=1000, currency="EUR",
+    )  # fmt: skip
+    defaults = [reporting.project_default_set(office=office, programme=programme, project=project, by=officer)
+                for programme in Programme.objects.all()]  # fmt: skip
+    today = timezone.localdate()
+    training = activities.activity_create(office=office, type="training", title=f"{marker} tagged course",
+                                          starts_on=today, ends_on=today, by=trainer)  # fmt: skip
+    report = reporting.donor_report_create(project=project, by=officer, title=f"{marker} report",
+                                           starts_on=project.starts_on, ends_on=project.ends_on,
+                                           summary=f"{marker} summary")  # fmt: skip
+    story = reporting.story_add(report=report, by=officer, title=f"{marker} story", text=f"{marker} story text",
+                                consent=True)  # fmt: skip
+    issue = reporting.donor_report_issue(report=report, by=officer)
+    return [*defaults, *project.tags.filter(object_id=training.pk), report, story, issue]
+
+
+SCOPED_FACTORIES.update(
+    {
+        model: _reporting_tags_world
+        for model in (
+            _reporting_models.ProjectDefault,
+            _reporting_models.ProjectTag,
+            _reporting_models.DonorReport,
+            _reporting_models.BeneficiaryStory,
+            _reporting_models.DonorReportIssue,
+        )
+    }  # fmt: skip
+)
+
+
 def _employment_world(office: Office, marker: str) -> list:
     """A job seeker of `office` referred, placed (with follow-ups) and supported with a work permit; a second, whose
     person is protection-tier, with a profile and a referral."""

@@ -13,9 +13,18 @@ class ReportingConfig(AppConfig):
     def ready(self):
         from liman.core import demo, navigation
 
+        from . import tagging
         from .demo import seed_reporting
 
         navigation.register_group(navigation.NavGroup("reporting", _("Reporting"), 80))
         navigation.register(navigation.NavItem("fourw", _("3RP 4W"), "fourw", order=80, group="reporting"))
         navigation.register(navigation.NavItem("projects", _("Projects"), "project-list", order=81, group="reporting"))
+        navigation.register(navigation.NavItem("reporting-dashboard", _("Dashboard"), "reporting-dashboard",
+                                               order=82, group="reporting"))  # fmt: skip
+        navigation.register(
+            navigation.NavItem("donor-reports", _("Donor reports"), "donor-report-list", order=83, group="reporting")
+        )
+        navigation.register(navigation.NavItem("project-tags", _("Project tagging"), "project-tags", order=84,
+                                               group="reporting"))  # fmt: skip
         demo.register_seeder("reporting", seed_reporting, last=True)
+        tagging.connect()

@@ -12,11 +12,11 @@ from django.utils import timezone
 from liman.core import measures
 from liman.core.choices import Role
 from liman.core.demo import demo_username
-from liman.core.models import Office, User
+from liman.core.models import Office, Programme, User
 
 from . import fourw, services
 from .choices import Disaggregation, IndicatorKind, Sector
-from .models import Donor, FourWSubmission, ThreeRPMapping
+from .models import Donor, FourWSubmission, Project, ThreeRPMapping
 
 DONORS = [
     ("AUS", "Australia"), ("CAN", "Canada"), ("EU", "European Union"), ("FIN", "Finland"), ("FRA", "France"),
@@ -85,6 +85,40 @@ PROJECTS = [
 ]  # fmt: skip
 
 
+#: grant code → the programmes whose records in the project's offices belong to it (tagging defaults).
+DEFAULTS = {
+    "EU-ECHO-2026-TR-01": ["assistance"],
+    "PRM-2026-TUR-BORDER": ["counter_trafficking"],
+    "CAN-IRCC-2026-RST": ["resettlement"],
+}
+
+#: grant code → (report title, narrative, a story)
+REPORTS = {
+    "EU-ECHO-2026-TR-01": (
+        "Interim report to ECHO",
+        {
+            "summary": "Households in Istanbul, Gaziantep and Hatay received winter items and multi-purpose cash.",
+            "achievements": "Distributions reached every selected household; cash cycles were paid on schedule.",
+            "challenges": "Stock arrived late for one distribution; the site team moved it by a week.",
+            "next_steps": "The next cycle adds households identified in the autumn vulnerability assessment.",
+        },
+        ("Warm before the first snow", "A mother of four received blankets and a heater in November; her "
+         "children went back to school the next week."),
+    ),
+    "PRM-2026-TUR-BORDER": (
+        "Quarterly report to PRM",
+        {
+            "summary": "Mobile teams met people at the borders; victims of trafficking received case management.",
+            "achievements": "Every person met at the border received water, food and information.",
+            "challenges": "Night-time rescues at sea stretched the teams in Izmir.",
+            "next_steps": "A second team for the Aegean coast.",
+        },
+        ("A safe place to stay", "A young woman identified at the border was referred to a shelter the same day "
+         "and now receives legal counselling."),
+    ),
+}  # fmt: skip
+
+
 def seed_reporting(rng: random.Random, seed: int) -> None:
     if Donor.objects.exists():
         return
@@ -138,9 +172,45 @@ def seed_reporting(rng: random.Random, seed: int) -> None:
                     indicator=indicator, starts_on=datetime.date(year, 1, 1), ends_on=datetime.date(year, 3, 31),
                     value=18, evidence="Attendance lists of the first quarter's trainings", by=officer,
                 )  # fmt: skip
+    _seed_tagging(officer)
+    _seed_donor_reports(officer, today)
     # Two locked months: the two before the last complete month (which stays open, with its adjustments).
     last_complete = fourw.previous_month(today.replace(day=1))
     for month in (fourw.previous_month(fourw.previous_month(last_complete)), fourw.previous_month(last_complete)):
         for office in Office.objects.order_by("code"):
             if not FourWSubmission.objects.filter(office=office, month=month).exists():
                 services.fourw_submit(month=month, office=office, by=officer, note="Demo: reviewed and submitted.")
+
+
+def _seed_tagging(officer) -> None:
+    """Each project's programmes default to it in its offices (the operations' records so far are tagged with it)."""
+    for grant, codes in DEFAULTS.items():
+        project = Project.objects.filter(grant_code=grant).first()
+        if project is None:
+            continue
+        programmes = list(Programme.objects.filter(code__in=codes))
+        project.programmes.add(*programmes)
+        for office in project.offices.all():
+            for programme in programmes:
+                services.project_default_set(office=office, programme=programme, project=project, by=officer)
+
+
+def _seed_donor_reports(officer, today: datetime.date) -> None:
+    """A report for two projects, issued: the EU's first up to the month before last, then reissued up to the last
+    complete month (its issue 2 lists what changed); the PRM's once."""
+    last_complete = fourw.previous_month(today.replace(day=1))
+    end = fourw.next_month(last_complete) - datetime.timedelta(days=1)
+    for grant, (title, narrative, (story_title, story)) in REPORTS.items():
+        project = Project.objects.filter(grant_code=grant).first()
+        if project is None or end < project.starts_on:
+            continue  # seeded in January: the project has no complete month yet
+        first_end = fourw.month_start(end) - datetime.timedelta(days=1)
+        reissued = grant == "EU-ECHO-2026-TR-01" and first_end >= project.starts_on
+        report = services.donor_report_create(project=project, by=officer, title=title, starts_on=project.starts_on,
+                                              ends_on=first_end if reissued else end, **narrative)  # fmt: skip
+        services.story_add(report=report, by=officer, title=story_title, text=story, consent=True,
+                           province=project.offices.order_by("code").first().province)  # fmt: skip
+        services.donor_report_issue(report=report, by=officer)
+        if reissued:
+            services.donor_report_update(report=report, by=officer, changes={"ends_on": end})
+            services.donor_report_issue(report=report, by=officer)

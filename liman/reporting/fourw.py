@@ -78,40 +78,40 @@ class Geography:
         return "", self.office_province.get(office_id, "")
 
 
-def first_reach(
+def reached(
     measure_key: str,
     start: datetime.date,
     end: datetime.date,
     offices: Iterable[int] | None,
     *,
-    geography: Geography,
     since: datetime.date | None = None,
-) -> dict[Key, list[int]]:
-    """Counts (girls, boys, women, men, with a disability) of people reached in [start, end) by a measure, each once
-    at their first reach; with `since`, people already reached in [since, start) are left out (not new)."""
+    project=None,
+) -> list[measures.MeasureRow]:
+    """The measure's rows for [start, end): each person once, at their first reach (group counts as given); with
+    `since`, people already reached in [since, start) are left out (not new); with `project`, only through the
+    records tagged with it (reporting.tagging)."""
+    from . import tagging
+
     measure = measures.measure(measure_key)
     offices = None if offices is None else list(offices)
-    current = measure.rows(start, end, offices)
+
+    def rows(a, b):
+        found = measure.rows(a, b, offices)
+        return found if project is None else tagging.restricted(measure_key, found, project)
+
+    current = rows(start, end)
     before: set = set()
     if since is not None and since < start:
-        earlier = measure.rows(since, start, offices)
+        earlier = rows(since, start)
         if hasattr(current, "excluding") and hasattr(earlier, "queryset"):
             current = current.excluding(earlier)  # the database leaves out people reached earlier
         else:
             before = {row.person_key for row in earlier if row.person_key is not None}
-    totals: dict[Key, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
-
-    def add(row: measures.MeasureRow) -> None:
-        district, province = geography.place(row.office_id, row.district_pcode)
-        counts = totals[(row.office_id, measure_key, district, province, row.population_group)]
-        counts[AGE_SEX_INDEX[row.age_sex]] += row.count
-        if row.with_disability:
-            counts[4] += row.count
-
+    groups: list[measures.MeasureRow] = []
     first: dict = {}
     for row in current:
         if row.person_key is None:
-            add(row)
+            groups.append(row)
         elif row.person_key not in before:
             seen = first.get(row.person_key)
             if seen is None or (row.on, row.office_id, row.district_pcode) < (
@@ -120,8 +120,28 @@ def first_reach(
                 seen.district_pcode,
             ):
                 first[row.person_key] = row
-    for row in first.values():
-        add(row)
+    return groups + list(first.values())
+
+
+def first_reach(
+    measure_key: str,
+    start: datetime.date,
+    end: datetime.date,
+    offices: Iterable[int] | None,
+    *,
+    geography: Geography,
+    since: datetime.date | None = None,
+    project=None,
+) -> dict[Key, list[int]]:
+    """Counts (girls, boys, women, men, with a disability) of the people `reached` (each once, at their first
+    reach) by key."""
+    totals: dict[Key, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
+    for row in reached(measure_key, start, end, offices, since=since, project=project):
+        district, province = geography.place(row.office_id, row.district_pcode)
+        counts = totals[(row.office_id, measure_key, district, province, row.population_group)]
+        counts[AGE_SEX_INDEX[row.age_sex]] += row.count
+        if row.with_disability:
+            counts[4] += row.count
     return dict(totals)
 
 

@@ -305,3 +305,156 @@ class FourWRow(models.Model):
     @property
     def total(self) -> int:
         return self.girls + self.boys + self.women + self.men
+
+
+# --- project tagging ------------------------------------------------------------------------------------------
+
+
+class ProjectDefault(models.Model):
+    """The project an office's new records of a programme belong to (tagged when they are created)."""
+
+    office = models.ForeignKey("core.Office", on_delete=models.PROTECT, related_name="+", verbose_name=_("office"))
+    programme = models.ForeignKey(
+        "core.Programme", on_delete=models.PROTECT, related_name="+", verbose_name=_("programme")
+    )
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="defaults", verbose_name=_("project"))
+    set_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    scope = Scope(office="office", roles=REPORTING_READ_ROLES)
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["office", "programme"]
+        verbose_name = _("default project")
+        constraints = [
+            models.UniqueConstraint(fields=["office", "programme"], name="reporting_default_once_per_programme")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.office.code} × {self.programme.code} → {self.project.grant_code}"
+
+
+class ProjectTag(models.Model):
+    """Which project a record (a distribution, a cash cycle, a case, an activity …) belongs to: its office ×
+    programme default when it was created, or a re-tag (audited). One project per record."""
+
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="tags", verbose_name=_("project"))
+    content_type = models.ForeignKey("contenttypes.ContentType", on_delete=models.PROTECT, related_name="+")
+    object_id = models.PositiveBigIntegerField()
+    office = models.ForeignKey("core.Office", on_delete=models.PROTECT, related_name="+", verbose_name=_("office"))
+    reference = models.CharField(_("reference"), max_length=64, blank=True)
+    retagged = models.BooleanField(_("re-tagged"), default=False)
+    tagged_at = models.DateTimeField(_("tagged at"), default=timezone.now)
+
+    scope = Scope(office="office", roles=REPORTING_READ_ROLES)
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-tagged_at", "-id"]
+        verbose_name = _("project tag")
+        constraints = [models.UniqueConstraint(fields=["content_type", "object_id"], name="reporting_tag_once")]
+        indexes = [models.Index(fields=["project", "content_type", "object_id"], name="reporting_tag_project")]
+
+    def __str__(self) -> str:
+        return f"{self.reference or self.object_id} → {self.project.grant_code}"
+
+
+# --- donor reports ----------------------------------------------------------------------------------------------
+
+
+class DonorReport(models.Model):
+    """A report to the donor on a project for a period: narrative and stories edited freely, figures computed; each
+    issue (`DonorReportIssue`) freezes the figures and the text as they were sent."""
+
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="reports", verbose_name=_("project"))
+    title = models.CharField(_("title"), max_length=200)
+    starts_on = models.DateField(_("from"))
+    ends_on = models.DateField(_("until"), help_text=_("The last day of the period."))
+    summary = models.TextField(_("summary"), blank=True)
+    achievements = models.TextField(_("achievements"), blank=True)
+    challenges = models.TextField(_("challenges and how they were met"), blank=True)
+    next_steps = models.TextField(_("next steps"), blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    scope = Scope(office="project__offices", roles=REPORTING_READ_ROLES, through_many=True)
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-ends_on", "project"]
+        verbose_name = _("donor report")
+
+    def __str__(self) -> str:
+        return f"{self.project.grant_code} {self.starts_on}–{self.ends_on}"
+
+    def clean(self):
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            raise ValidationError({"ends_on": _("A period ends on or after the day it starts.")})
+        if (
+            self.project_id
+            and self.starts_on
+            and self.ends_on
+            and (self.starts_on < self.project.starts_on or self.ends_on > self.project.ends_on)
+        ):
+            raise ValidationError({"starts_on": _("The period lies within the project's dates (%(a)s – %(b)s).")
+                                   % {"a": self.project.starts_on, "b": self.project.ends_on}})  # fmt: skip
+
+
+class BeneficiaryStory(models.Model):
+    """A story told in a donor report, with no name, reference, telephone, address or identity number in it."""
+
+    report = models.ForeignKey(DonorReport, on_delete=models.CASCADE, related_name="stories")
+    title = models.CharField(_("title"), max_length=160)
+    text = models.TextField(_("story"))
+    province = models.ForeignKey(
+        "core.AdminArea", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        limit_choices_to={"level": 1}, verbose_name=_("province"),
+    )  # fmt: skip
+    consent = models.BooleanField(_("the person agreed to the story being told"), default=False)
+
+    scope = Scope(office="report__project__offices", roles=REPORTING_READ_ROLES, through_many=True)
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["report", "id"]
+        verbose_name = _("beneficiary story")
+
+    def __str__(self) -> str:
+        return self.title
+
+    def clean(self):
+        from .stories import identifying_data
+
+        if not self.consent:
+            raise ValidationError({"consent": _("Tell a story only with the person's agreement.")})
+        for name in ("title", "text"):
+            found = identifying_data(getattr(self, name) or "")
+            if found:
+                raise ValidationError({name: _("A story carries no identifying data: remove %(what)s.")
+                                       % {"what": found}})  # fmt: skip
+
+
+class DonorReportIssue(models.Model):
+    """One issue of a donor report: the figures and the text frozen as they were sent, numbered 1, 2 …; an issue
+    after the first lists what changed since the one before."""
+
+    report = models.ForeignKey(DonorReport, on_delete=models.PROTECT, related_name="issues")
+    number = models.PositiveIntegerField(_("issue"))
+    issued_at = models.DateTimeField(_("issued at"), default=timezone.now, editable=False)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    #: {"indicators": [...], "narrative": {...}, "stories": [...], "period": [...], "project": {...}}
+    content = models.JSONField(default=dict, editable=False)
+    #: What changed since the issue before: [{"indicator", "field", "before", "after"}].
+    changes = models.JSONField(default=list, editable=False)
+
+    scope = Scope(office="report__project__offices", roles=REPORTING_READ_ROLES, through_many=True)
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["report", "-number"]
+        verbose_name = _("donor report issue")
+        constraints = [models.UniqueConstraint(fields=["report", "number"], name="reporting_issue_number_once")]
+
+    def __str__(self) -> str:
+        return f"{self.report} #{self.number}"

@@ -7,3 +7,5 @@ from liman.core.choices import Role
 REPORTING_WRITE_ROLES = frozenset({Role.REPORTING_OFFICER})
 #: Who reads the 4W, projects and indicator tables (counts only: no record of a person is shown).
 REPORTING_READ_ROLES = REPORTING_WRITE_ROLES | frozenset({Role.PROGRAMME_OFFICER, Role.SUPERVISOR, Role.ADMINISTRATOR})
+#: Who writes donor reports (narrative, stories) and issues them.
+DONOR_REPORT_WRITE_ROLES = REPORTING_WRITE_ROLES | frozenset({Role.PROGRAMME_OFFICER})

@@ -12,9 +12,21 @@ from django.db.models import Prefetch, QuerySet
 from liman.core.access import active_grants, get_visible_or_404
 from liman.core.models import Office, User
 
-from . import fourw
+from . import fourw, tagging
 from .choices import IndicatorKind
-from .models import FourWSubmission, Indicator, IndicatorTarget, ManualValue, Outcome, Output, Project
+from .models import (
+    DonorReport,
+    DonorReportIssue,
+    FourWSubmission,
+    Indicator,
+    IndicatorTarget,
+    ManualValue,
+    Outcome,
+    Output,
+    Project,
+    ProjectDefault,
+    ProjectTag,
+)
 from .permissions import REPORTING_READ_ROLES, REPORTING_WRITE_ROLES
 
 
@@ -88,6 +100,8 @@ class IndicatorProgress:
     by_group: dict = field(default_factory=dict)
     by_province: dict = field(default_factory=dict)
     with_disability: int = 0
+    #: Counted over the project's offices (the measure's records are not tagged with projects).
+    over_offices: bool = False
 
     @property
     def percent(self) -> int | None:
@@ -124,8 +138,9 @@ def indicator_table(project: Project, *, start: datetime.date | None = None, end
                     continue
                 if indicator.measure_key not in found:
                     found[indicator.measure_key] = fourw.first_reach(
-                        indicator.measure_key, start, end + datetime.timedelta(days=1), offices, geography=geography
-                    )
+                        indicator.measure_key, start, end + datetime.timedelta(days=1), offices, geography=geography,
+                        project=project,
+                    )  # fmt: skip
                 table.append((outcome, output, _progress(indicator, target, found[indicator.measure_key])))
     return table
 
@@ -135,7 +150,8 @@ def _progress(indicator: Indicator, target: int, counts: dict) -> IndicatorProgr
     groups = set(wanted.get("population_groups") or [])
     provinces = set(wanted.get("provinces") or [])
     columns = [index for name, index in fourw.AGE_SEX_INDEX.items() if name in (wanted.get("age_sex") or [name])]
-    progress = IndicatorProgress(indicator, target, 0)
+    tagged = tagging.is_tagged_measure(indicator.measure_key)
+    progress = IndicatorProgress(indicator, target, 0, over_offices=not tagged)
     by_age_sex: dict = defaultdict(int)
     by_group: dict = defaultdict(int)
     by_province: dict = defaultdict(int)
@@ -159,3 +175,93 @@ def _progress(indicator: Indicator, target: int, counts: dict) -> IndicatorProgr
     progress.by_group = dict(sorted(by_group.items()))
     progress.by_province = dict(sorted(by_province.items()))
     return progress
+
+
+# --- tagging --------------------------------------------------------------------------------------------------
+
+
+def defaults_for(user: User) -> QuerySet[ProjectDefault]:
+    return ProjectDefault.objects.visible_to(user).select_related("office", "programme", "project")
+
+
+def tags_of(user: User, project: Project) -> QuerySet[ProjectTag]:
+    """The records tagged with `project` in the offices the user reports for (newest first)."""
+    return ProjectTag.objects.visible_to(user).filter(project=project).select_related("content_type", "office")
+
+
+def tag_counts(user: User, project: Project) -> list[tuple[str, int]]:
+    """How many records of each kind the project holds, in the user's offices."""
+    from django.db.models import Count
+
+    labels = {f"{t.model.split('.')[0]}.{t.model.split('.')[1].lower()}": t.label for t in tagging.installed().values()}
+    counts = (
+        tags_of(user, project).order_by().values("content_type__app_label", "content_type__model")
+        .annotate(n=Count("pk"))
+    )  # fmt: skip
+    return sorted(
+        (str(labels.get(f"{row['content_type__app_label']}.{row['content_type__model']}", "?")), row["n"])
+        for row in counts
+    )
+
+
+def taggable_record(user: User, kind: str, reference: str):
+    """The record of `kind` with `reference` that the user may re-tag, or None: one of an office whose figures the
+    user submits and, for a protected kind (cases), one the user may see."""
+    taggable = tagging.installed().get(kind)
+    if taggable is None or not reference.strip():
+        return None
+    model = taggable.model_class()
+    records = model.objects.visible_to(user) if taggable.protected else model._default_manager.all()
+    offices = [office.pk for office in submitting_offices(user)]
+    return records.filter(reference=reference.strip(), office__in=offices).first()
+
+
+# --- donor reports --------------------------------------------------------------------------------------------
+
+
+def donor_reports_for(user: User) -> QuerySet[DonorReport]:
+    return DonorReport.objects.visible_to(user).select_related("project", "project__donor")
+
+
+def donor_report_for(user: User, pk: int) -> DonorReport:
+    return get_visible_or_404(donor_reports_for(user), user, pk=pk)
+
+
+def issue_of(report: DonorReport, number: int) -> DonorReportIssue:
+    from django.http import Http404
+
+    issue = report.issues.filter(number=number).select_related("issued_by").first()
+    if issue is None:
+        raise Http404
+    return issue
+
+
+def retagged_for(user: User) -> QuerySet[ProjectTag]:
+    """Records re-tagged by hand, in the user's offices (newest first)."""
+    return tags_of_all(user).filter(retagged=True)
+
+
+def tags_of_all(user: User) -> QuerySet[ProjectTag]:
+    return ProjectTag.objects.visible_to(user).select_related("content_type", "office", "project")
+
+
+def with_visibility(user: User, tags) -> list[tuple[ProjectTag, str, bool]]:
+    """(tag, kind label, whether the reference may show): always for a record of an office the user reports for,
+    except a protected kind (a case), whose reference shows only to who may see the case. One query per such kind."""
+    tags = list(tags)
+    kinds = {key.lower(): t for key, t in tagging.installed().items()}
+    protected: dict = {}
+    for tag in tags:
+        taggable = kinds.get(f"{tag.content_type.app_label}.{tag.content_type.model}")
+        if taggable is not None and taggable.protected:
+            protected.setdefault(tag.content_type, []).append(tag.object_id)
+    visible: set = set()
+    for content_type, ids in protected.items():
+        found = content_type.model_class().objects.visible_to(user).filter(pk__in=ids).values_list("pk", flat=True)
+        visible |= {(content_type.pk, pk) for pk in found}
+    rows = []
+    for tag in tags:
+        taggable = kinds.get(f"{tag.content_type.app_label}.{tag.content_type.model}")
+        shown = taggable is not None and (not taggable.protected or (tag.content_type_id, tag.object_id) in visible)
+        rows.append((tag, taggable.label if taggable else "", shown))
+    return rows

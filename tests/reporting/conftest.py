@@ -85,3 +85,40 @@ def served(istanbul):
 
     serve.district = district
     return serve
+
+
+@pytest.fixture
+def make_project(mappings):
+    """A function: a project of `offices` for the whole of last year and this one, with one indicator computed from
+    `measure` (target 10) and, with `default_for`, the project as `default_for`'s default for in-kind assistance."""
+    from liman.core.models import Programme
+    from liman.reporting import services
+    from liman.reporting.models import Donor
+
+    def make(code, offices, *, measure="assistance.people_in_kind", default_for=None, by=None):
+        year = timezone.localdate().year
+        donor, _created = Donor.objects.get_or_create(code="EU", defaults={"name": "European Union"})
+        project = services.project_create(
+            by=by, offices=offices, grant_code=code, title=f"Project {code}", donor=donor,
+            starts_on=datetime.date(year - 1, 1, 1), ends_on=datetime.date(year, 12, 31), budget=1000, currency="EUR",
+            sectors=["Basic Needs"],
+        )  # fmt: skip
+        outcome = services.outcome_add(project=project, code="OC1", title="Needs met", by=by)
+        output = services.output_add(outcome=outcome, code="OP1", title="Items given", by=by)
+        services.indicator_add(
+            output=output, code="IND1", title="People who received items", by=by, measure_key=measure,
+            targets=[(project.starts_on, project.ends_on, 10)], disaggregations=["sex_age", "population_group"],
+        )  # fmt: skip
+        if default_for is not None:
+            services.project_default_set(office=default_for, programme=Programme.objects.get(code="assistance"),
+                                         project=project, by=by)  # fmt: skip
+        return project
+
+    return make
+
+
+def achieved(project, **period) -> int:
+    from liman.reporting import selectors
+
+    return next(row.achieved for _o, _p, row in selectors.indicator_table(project, **period) if row.indicator.code
+                == "IND1")  # fmt: skip

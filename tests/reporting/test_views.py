@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from liman.core.choices import Role
-from liman.core.models import AuditEvent
+from liman.core.models import AuditEvent, Programme
 from liman.reporting import fourw, selectors, services
 from liman.reporting.models import FourWSubmission
 from tests.factories import staff
@@ -125,6 +125,9 @@ def project(istanbul, mappings):
                                     by=officer, targets=[(project.starts_on, project.ends_on, 4)])  # fmt: skip
     services.manual_value_enter(indicator=manual, starts_on=project.starts_on, ends_on=project.starts_on, value=3,
                                 evidence="attendance list", by=officer)  # fmt: skip
+    # Istanbul's distributions belong to the project from now on (tagged as they are created).
+    services.project_default_set(office=istanbul, programme=Programme.objects.get(code="assistance"),
+                                 project=project, by=officer)  # fmt: skip
     return project
 
 

@@ -1,0 +1,77 @@
+"""The same figure wherever it is shown: the project page, the donor report's XLSX, DOCX and PDF, the project and
+country dashboards and the 4W give the same number of people (and the same sex × age split) for the same indicator
+and period."""
+
+import datetime
+import io
+
+import pytest
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from liman.core.choices import Role
+from liman.reporting import fourw, services
+from liman.reporting.models import DonorReportIssue
+from tests.factories import staff
+from tests.movements.pdf import pdf_text
+
+from .test_donor_reports import docx_text
+
+pytestmark = pytest.mark.django_db
+
+
+def test_every_place_gives_the_same_figure(client, istanbul, make_project, months, served, settings):
+    settings.LIMAN_PDF_FONT = ""
+    _locked, last = months
+    officer = staff(Role.REPORTING_OFFICER, istanbul, username="rep.same.everywhere")
+    project = make_project("EU-SAME", [istanbul], default_for=istanbul, by=officer)
+    household, _e = served(last.replace(day=3))
+    served(last.replace(day=12), household=household)  # the same two people again: once each
+    served(last.replace(day=14))
+    served(last.replace(day=20))  # six people in all, reached only in `last`
+    expected, split = 6, {"girls": 0, "boys": 3, "women": 3, "men": 0}
+    month_end = fourw.next_month(last) - datetime.timedelta(days=1)
+    client.force_login(officer)
+    found = {}
+
+    page = client.get(reverse("project-detail", args=[project.pk])).context["table"]
+    found["project page"] = page[0][2].achieved
+    assert page[0][2].by_age_sex == split
+    assert (
+        f'<td class="num">{expected}</td>' in client.get(reverse("project-detail", args=[project.pk])).content.decode()
+    )
+
+    report = services.donor_report_create(project=project, by=officer, title="Monthly", starts_on=last,
+                                          ends_on=month_end)  # fmt: skip
+    client.post(reverse("donor-report-detail", args=[report.pk]), {"action": "issue"})
+    issue = DonorReportIssue.objects.get(report=report)
+    found["donor report (frozen)"] = issue.content["indicators"][0]["achieved"]
+    assert issue.content["indicators"][0]["by_age_sex"] == split
+    workbook = load_workbook(
+        io.BytesIO(client.get(reverse("donor-report-download", args=[report.pk, 1, "xlsx"])).content)
+    )
+    row = list(workbook["Indicators"].values)[1]
+    found["donor report XLSX"] = row[7]
+    assert dict(zip(("girls", "boys", "women", "men"), row[9:13], strict=True)) == split
+    docx = docx_text(client.get(reverse("donor-report-download", args=[report.pk, 1, "docx"])).content)
+    found["donor report DOCX"] = expected if f"\n{expected}\n" in docx else docx
+    pdf = pdf_text(client.get(reverse("donor-report-download", args=[report.pk, 1, "pdf"])).content)
+    found["donor report PDF"] = expected if f"\n{expected}\n" in pdf and "0 · 3 · 3 · 0" in pdf else pdf
+
+    dashboard = client.get(reverse("project-dashboard", args=[project.pk])).context
+    found["project dashboard"] = dashboard["series"][0].total
+    found["project dashboard progress"] = dashboard["table"][0][2].achieved
+    found["project dashboard month"] = dashboard["series"][0].by_month[
+        dashboard["series"][0].months.index(f"{last:%Y-%m}")
+    ]
+    country = client.get(reverse("reporting-dashboard"), {"year": last.year, "measure": "assistance.people_in_kind"})
+    found["country dashboard month"] = country.context["chosen"].by_month[
+        country.context["chosen"].months.index(f"{last:%Y-%m}")
+    ]
+
+    fourw_rows = [row for row in client.get(reverse("fourw"), {"month": f"{last:%Y-%m}"}).context["view"].rows
+                  if row[4] == "BN-1.1"]  # fmt: skip
+    found["4W"] = sum(row[16] for row in fourw_rows)
+    assert [sum(row[i] for row in fourw_rows) for i in (12, 13, 14, 15)] == list(split.values())
+
+    assert found == dict.fromkeys(found, expected), found
