@@ -17,12 +17,13 @@ from liman.core import audit
 from liman.core.access import has_role
 from liman.core.choices import AuditAction
 from liman.core.disclosure import publishes
+from liman.core.lists import Listing
 from liman.core.models import Office
 from liman.core.views import paginate, role_required
 from liman.core.views import refusal_messages as _messages_of
 from liman.core.workflows import TransitionRefused
 
-from . import documents, forms, permissions, selectors, services
+from . import documents, forms, lists, permissions, selectors, services
 from .choices import ActivityState, ActivityType
 from .permissions import ACTIVITY_MANAGE_ROLES, ACTIVITY_READ_ROLES, COUNTS_ROLES, EQUIPMENT_ROLES
 
@@ -49,12 +50,11 @@ def _form_errors(request: HttpRequest, form) -> None:
 
 @role_required(ACTIVITY_READ_ROLES)
 def activity_list(request: HttpRequest) -> HttpResponse:
-    filters = {key: request.GET.get(key, "").strip() for key in ("type", "state", "q")}
+    listing = Listing.read(request, lists.ACTIVITIES)
+    rows = selectors.activities_for(request.user, **listing.values)
     context = {
-        "page": paginate(request, selectors.activities_for(request.user, **filters)),
-        "filters": filters,
-        "types": ActivityType.choices,
-        "states": ActivityState.choices,
+        "page": paginate(request, listing.ordered(rows)),
+        "listing": listing,
         "may_create": has_role(request.user, ACTIVITY_MANAGE_ROLES),
     }
     return render(request, "activities/activity_list.html", context)

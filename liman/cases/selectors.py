@@ -185,8 +185,11 @@ def assignable_owners(user: User, case: Case) -> list[User]:
     return []
 
 
-def follow_ups_for(user: User, *, team: bool = False, overdue_only: bool = False) -> QuerySet[FollowUp]:
-    """Follow-ups still due: the user's own, or (for a supervisor) those of every case in their offices."""
+def follow_ups_for(
+    user: User, *, team: bool = False, overdue_only: bool = False, query: str = ""
+) -> QuerySet[FollowUp]:
+    """Follow-ups still due: the user's own, or (for a supervisor) those of every case in their offices; `query`
+    finds a case reference, a person's name or a word of the purpose."""
     follow_ups = (
         FollowUp.objects.visible_to(user)
         .pending()
@@ -203,6 +206,13 @@ def follow_ups_for(user: User, *, team: bool = False, overdue_only: bool = False
         follow_ups = follow_ups.filter(assigned_to=user)
     if overdue_only:
         follow_ups = follow_ups.filter(due_on__lt=timezone.localdate())
+    if query:
+        follow_ups = follow_ups.filter(
+            Q(case__reference__icontains=query)
+            | Q(case__person__family_name__icontains=query)
+            | Q(case__person__first_name__icontains=query)
+            | Q(purpose__icontains=query)
+        )
     return follow_ups.order_by("due_on", "id")
 
 
@@ -210,22 +220,28 @@ def is_supervisor(user: User) -> bool:
     return has_role(user, Role.SUPERVISOR)
 
 
-def referrals_received(user: User, *, status: str = "") -> QuerySet[Referral]:
+def _referrals_filtered(referrals, *, status: str, service: str, query: str) -> QuerySet[Referral]:
+    if status:
+        referrals = referrals.filter(status=status)
+    if service:
+        referrals = referrals.filter(service_type=service)
+    if query:
+        referrals = referrals.filter(reference__icontains=query)
+    return referrals.order_by("-sent_at", "-id")
+
+
+def referrals_received(user: User, *, status: str = "", service: str = "", query: str = "") -> QuerySet[Referral]:
     referrals = Referral.objects.received_by(user).select_related(
         "office", "to_office", "to_programme", "to_partner", "sent_by", "case__programme"
     )
-    if status:
-        referrals = referrals.filter(status=status)
-    return referrals.order_by("-sent_at", "-id")
+    return _referrals_filtered(referrals, status=status, service=service, query=query)
 
 
-def referrals_sent(user: User, *, status: str = "") -> QuerySet[Referral]:
+def referrals_sent(user: User, *, status: str = "", service: str = "", query: str = "") -> QuerySet[Referral]:
     referrals = Referral.objects.sent_by_side_of(user).select_related(
         "office", "to_office", "to_programme", "to_partner", "sent_by", "case"
     )
-    if status:
-        referrals = referrals.filter(status=status)
-    return referrals.order_by("-sent_at", "-id")
+    return _referrals_filtered(referrals, status=status, service=service, query=query)
 
 
 def referrals_for(user: User) -> QuerySet[Referral]:

@@ -1,11 +1,16 @@
 from django.urls import path
 
+from liman.core.lists import export_urls
+
 from . import views
 
 urlpatterns = [
     path("cases/", views.case_list, name="case-list"),
     path("cases/new/", views.case_open, name="case-open"),
     path("follow-ups/", views.follow_up_list, name="follow-up-list"),
+    *export_urls("cases/export", views.case_export, "case-export"),
+    *export_urls("follow-ups/export", views.follow_up_export, "follow-up-export"),
+    *export_urls("referrals/export", views.referral_export, "referral-export"),
     # Before `cases/<reference>/`: "ctdc" is not a case reference.
     path("cases/ctdc/", views.ctdc_export_page, name="ctdc-export"),
     path("cases/ctdc/export.csv", views.ctdc_export_download, name="ctdc-export-download"),

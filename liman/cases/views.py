@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from liman.core import audit
 from liman.core.access import active_grants, get_visible_or_404, has_role
 from liman.core.choices import AuditAction, ProgrammeArea, Role, Sensitivity
+from liman.core.lists import Listing
 from liman.core.models import Office, Programme
 from liman.core.roles import AUDIT_ROLES
 from liman.core.services import user_may_administer
@@ -30,10 +31,9 @@ from liman.movements.services import BookingRefused
 from liman.registry.models import Person
 from liman.registry.permits import victim_permit_standing
 
-from . import ctdc, forms, selectors, services
-from .choices import CaseType, ReferralStatus
+from . import ctdc, forms, lists, selectors, services
+from .choices import CaseType
 from .models import CASE_ROLES, FollowUp, PartnerOrganisation, PlannedService
-from .workflows import state_choices
 
 
 def _error_messages(exc: Exception) -> list[str]:
@@ -89,22 +89,29 @@ def _valid(form) -> dict:
 # --- pages --------------------------------------------------------------------------------------------------
 
 
-def case_list(request: HttpRequest) -> HttpResponse:
+def _cases(request: HttpRequest) -> tuple[Listing, object]:
+    """The case list as the request asks for it: the page and its exports read the same rows."""
+    listing = Listing.read(request, lists.CASES)
+    values = listing.values
     filters = {
-        "type": request.GET.get("type", "") if request.GET.get("type", "") in CaseType.values else "",
-        "state": request.GET.get("state", "").strip(),
-        "owner": request.GET.get("owner", "").strip(),
-        "query": request.GET.get("q", "").strip(),
-        "open_only": request.GET.get("open") == "1",
+        "type": values["type"],
+        "state": values["state"],
+        "owner": values["owner"],
+        "query": values["q"],
+        "open_only": values["open"],
     }
-    page = paginate(request, selectors.cases_for(request.user, **filters))
-    context = {
-        "page": page,
-        "filters": filters,
-        "types": CaseType.choices,
-        "states": state_choices(filters["type"]),
-    }
+    return listing, listing.ordered(selectors.cases_for(request.user, **filters))
+
+
+def case_list(request: HttpRequest) -> HttpResponse:
+    listing, cases = _cases(request)
+    context = {"page": paginate(request, cases), "listing": listing}
     return render(request, "cases/case_list.html", context)
+
+
+def case_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    listing, cases = _cases(request)
+    return listing.export_response(cases, fmt)
 
 
 def case_open(request: HttpRequest) -> HttpResponse:
@@ -379,33 +386,52 @@ def return_travel_assess(request, case):
 # --- follow-ups and referrals -------------------------------------------------------------------------------
 
 
-def follow_up_list(request: HttpRequest) -> HttpResponse:
+def _follow_ups(request: HttpRequest) -> tuple[Listing, object, bool]:
+    listing = Listing.read(request, lists.FOLLOW_UPS)
     is_supervisor = selectors.is_supervisor(request.user)
-    team = is_supervisor and request.GET.get("team") == "1"
-    overdue = request.GET.get("overdue") == "1"
-    page = paginate(request, selectors.follow_ups_for(request.user, team=team, overdue_only=overdue))
-    context = {"page": page, "team": team, "overdue": overdue, "is_supervisor": is_supervisor}
+    team = is_supervisor and listing.values["team"]
+    rows = selectors.follow_ups_for(
+        request.user, team=team, overdue_only=listing.values["overdue"], query=listing.values["q"]
+    )
+    return listing, listing.ordered(rows), is_supervisor
+
+
+def follow_up_list(request: HttpRequest) -> HttpResponse:
+    listing, rows, is_supervisor = _follow_ups(request)
+    context = {
+        "page": paginate(request, rows),
+        "listing": listing,
+        "team": is_supervisor and listing.values["team"],
+        "overdue": listing.values["overdue"],
+        "is_supervisor": is_supervisor,
+    }
     return render(request, "cases/follow_up_list.html", context)
 
 
-def referral_list(request: HttpRequest) -> HttpResponse:
-    box = "sent" if request.GET.get("box") == "sent" else "received"
-    status = request.GET.get("status", "")
-    status = status if status in ReferralStatus.values else ""
+def follow_up_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    listing, rows, _is_supervisor = _follow_ups(request)
+    return listing.export_response(rows, fmt)
+
+
+def _referrals(request: HttpRequest) -> tuple[Listing, object, str, bool]:
+    listing = Listing.read(request, lists.REFERRALS)
+    values = listing.values
     partner_only = selectors.is_partner_only(request.user)
-    if box == "sent" and not partner_only:
-        referrals = selectors.referrals_sent(request.user, status=status)
-    else:
-        box = "received"
-        referrals = selectors.referrals_received(request.user, status=status)
-    context = {
-        "page": paginate(request, referrals),
-        "box": box,
-        "status": status,
-        "statuses": ReferralStatus.choices,
-        "partner_only": partner_only,
-    }
+    box = "sent" if values["box"] == "sent" and not partner_only else "received"
+    chosen = selectors.referrals_sent if box == "sent" else selectors.referrals_received
+    rows = chosen(request.user, status=values["status"], service=values["service"], query=values["q"])
+    return listing, listing.ordered(rows), box, partner_only
+
+
+def referral_list(request: HttpRequest) -> HttpResponse:
+    listing, rows, box, partner_only = _referrals(request)
+    context = {"page": paginate(request, rows), "listing": listing, "box": box, "partner_only": partner_only}
     return render(request, "cases/referral_list.html", context)
+
+
+def referral_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    listing, rows, _box, _partner_only = _referrals(request)
+    return listing.export_response(rows, fmt)
 
 
 def referral_detail(request: HttpRequest, reference: str) -> HttpResponse:

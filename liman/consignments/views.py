@@ -20,13 +20,14 @@ from liman.core import audit, staging
 from liman.core.access import has_role
 from liman.core.choices import AuditAction
 from liman.core.import_views import RowCorrectionForm
+from liman.core.lists import Listing
 from liman.core.models import ImportBatch
 from liman.core.tabular import xlsx_bytes
 from liman.core.views import paginate, role_required
 from liman.core.views import refusal_messages as _messages_of
 from liman.core.workflows import TransitionRefused, history
 
-from . import forms, permissions, rules, selectors, services
+from . import forms, lists, permissions, rules, selectors, services
 from .choices import ConsignmentState, TruckStatus
 from .importers import DistributionReportImporter
 from .permissions import READ_ROLES, REPORT_ROLES
@@ -64,12 +65,11 @@ def _filters(request: HttpRequest) -> dict[str, str]:
 
 @role_required(READ_ROLES | REPORT_ROLES)
 def consignment_list(request: HttpRequest) -> HttpResponse:
-    filters = _filters(request)
+    listing = Listing.read(request, lists.CONSIGNMENTS)
+    rows = selectors.consignments_for(request.user, **listing.values)
     context = {
-        "page": paginate(request, selectors.consignments_for(request.user, **filters)),
-        "filters": filters,
-        "states": selectors.states_for_filter(),
-        "partners": selectors.partners_in(request.user),
+        "page": paginate(request, listing.ordered(rows)),
+        "listing": listing,
         "may_plan": has_role(request.user, permissions.KEEPER_ROLES),
     }
     return render(request, "consignments/consignment_list.html", context)

@@ -11,29 +11,24 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from liman.core.access import has_role
+from liman.core.lists import Listing
 from liman.core.models import Office, User
 from liman.core.views import paginate, role_required
 from liman.core.views import refusal_messages as _messages_of
 from liman.core.workflows import TransitionRefused
 
-from . import forms, permissions, selectors, services
-from .choices import Category, Channel, FeedbackState
+from . import forms, lists, permissions, selectors, services
 from .models import Feedback
 from .permissions import FEEDBACK_READ_ROLES, FEEDBACK_RECORD_ROLES, TRENDS_ROLES
 
 
 @role_required(FEEDBACK_READ_ROLES)
 def feedback_list(request: HttpRequest) -> HttpResponse:
-    filters = {key: request.GET.get(key, "").strip() for key in ("state", "category", "channel", "q")}
-    flags = {key: request.GET.get(key) == "1" for key in ("overdue", "mine")}
-    rows = selectors.feedback_for(request.user, **filters, **flags)
+    listing = Listing.read(request, lists.FEEDBACK)
+    rows = selectors.feedback_for(request.user, **listing.values)
     context = {
-        "page": paginate(request, rows),
-        "filters": filters,
-        "flags": flags,
-        "states": FeedbackState.choices,
-        "categories": Category.choices,
-        "channels": Channel.choices,
+        "page": paginate(request, listing.ordered(rows)),
+        "listing": listing,
         "may_record": has_role(request.user, FEEDBACK_RECORD_ROLES),
     }
     return render(request, "feedback/feedback_list.html", context)

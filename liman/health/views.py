@@ -17,10 +17,11 @@ from django.views.decorators.http import require_POST
 from liman.core import audit
 from liman.core.access import get_visible_or_404
 from liman.core.choices import AuditAction, Role
+from liman.core.lists import Listing
 from liman.core.views import paginate, require_role
 from liman.registry.selectors import person_get
 
-from . import selectors, services
+from . import lists, selectors, services
 from .choices import ClearanceStatus
 from .forms import ClearForm, FindingsForm, FitToFlyForm, HoldForm
 from .models import HealthAssessment
@@ -30,15 +31,21 @@ def _errors(exc: ValidationError) -> list[str]:
     return [str(message) for message in exc.messages]
 
 
-def assessment_list(request: HttpRequest) -> HttpResponse:
+def _assessments(request: HttpRequest):
     require_role(request, {Role.HEALTH})
-    status = request.GET.get("status", "")
-    if status not in ClearanceStatus.values:
-        status = ""
-    query = request.GET.get("q", "").strip()
-    page = paginate(request, selectors.assessments_for(request.user, status=status, query=query))
-    context = {"page": page, "status": status, "query": query, "statuses": ClearanceStatus.choices}
-    return render(request, "health/assessment_list.html", context)
+    listing = Listing.read(request, lists.ASSESSMENTS)
+    rows = selectors.assessments_for(request.user, status=listing.values["status"], query=listing.values["q"])
+    return listing, listing.ordered(rows)
+
+
+def assessment_list(request: HttpRequest) -> HttpResponse:
+    listing, rows = _assessments(request)
+    return render(request, "health/assessment_list.html", {"page": paginate(request, rows), "listing": listing})
+
+
+def assessment_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    listing, rows = _assessments(request)
+    return listing.export_response(rows, fmt)
 
 
 @require_POST

@@ -299,10 +299,14 @@ def session_attendance(user, session: OrientationSession) -> QuerySet[Orientatio
 # --- flights, the calendar, the manifest ---------------------------------------------------------------------------
 
 
-def flights_for(user, *, upcoming: bool = False) -> QuerySet[Flight]:
+def flights_for(user, *, upcoming: bool = False, status: str = "", destination: str = "") -> QuerySet[Flight]:
     flights = Flight.objects.visible_to(user).annotate(
         traveller_count=Count("bookings", filter=Q(bookings__status__in=ACTIVE_BOOKINGS))
     )
+    if status:
+        flights = flights.filter(status=status)
+    if destination:
+        flights = flights.filter(destination_country=destination)
     if upcoming:
         flights = flights.filter(departs_at__gte=timezone.now() - datetime.timedelta(days=1))
     return flights.order_by("departs_at", "id")
@@ -338,6 +342,36 @@ def manifest(user, flight: Flight) -> list[Booking]:
         .filter(flight=flight, status__in=ACTIVE_BOOKINGS)
         .select_related("person", "case", "programme")
         .order_by("person__family_name", "person__first_name", "id")
+    )
+
+
+def bookings_for(
+    user, *, status: str = "", destination: str = "", upcoming: bool = False, query: str = ""
+) -> QuerySet[Booking]:
+    """Every booking the user sees (their office's travellers, and every seat on a flight their office runs)."""
+    bookings = Booking.objects.visible_to(user).select_related("person", "flight", "case", "office")
+    if status:
+        bookings = bookings.filter(status=status)
+    if destination:
+        bookings = bookings.filter(flight__destination_country=destination)
+    if upcoming:
+        bookings = bookings.filter(flight__departs_at__gte=timezone.now() - datetime.timedelta(days=1))
+    if query:
+        bookings = bookings.filter(
+            Q(person__reference__iexact=query)
+            | Q(person__family_name__icontains=query)
+            | Q(person__first_name__icontains=query)
+            | Q(flight__reference__iexact=query)
+            | Q(case__reference__iexact=query)
+            | Q(source_reference__iexact=query)
+        )
+    return bookings.order_by("flight__departs_at", "person__family_name", "id")
+
+
+def booking_destinations(user) -> list[str]:
+    """The countries of the flights the user's bookings are on (the bookings list's filter)."""
+    return sorted(
+        Booking.objects.visible_to(user).order_by().values_list("flight__destination_country", flat=True).distinct()
     )
 
 

@@ -1,5 +1,7 @@
 from django.urls import path
 
+from liman.core.lists import export_urls
+
 from . import views
 
 urlpatterns = [
@@ -20,6 +22,8 @@ urlpatterns = [
     path("resettlement/reunification/new/", views.reunification_open, name="reunification-case-open"),
     path("resettlement/reunification/<str:reference>/", views.reunification_detail, name="reunification-case-detail"),
     path("movements/flights/", views.flight_list, name="movements-flight-list"),
+    path("movements/bookings/", views.booking_list, name="movements-booking-list"),
+    *export_urls("movements/bookings/export", views.booking_export, "movements-booking-export"),
     path("movements/calendar/", views.departures_calendar, name="movements-calendar"),
     path("movements/flights/<str:reference>/", views.flight_detail, name="movements-flight-detail"),
     path("movements/flights/<str:reference>/manifest.pdf", views.manifest_pdf, name="movements-manifest-pdf"),

@@ -21,12 +21,13 @@ from django.views.decorators.http import require_POST
 from liman.core import audit
 from liman.core.access import get_visible_or_404
 from liman.core.choices import AuditAction
+from liman.core.lists import Listing
 from liman.core.views import paginate
 from liman.core.workflows import TransitionRefused
 from liman.registry.selectors import person_get
 
-from . import manifests, selectors, services
-from .choices import RESETTLEMENT_COUNTRIES, CaseState, FlightStatus, HoldReason, ReunificationState
+from . import lists, manifests, selectors, services
+from .choices import RESETTLEMENT_COUNTRIES, CaseState, FlightStatus, HoldReason
 from .forms import (
     AssuranceForm,
     AttendanceForm,
@@ -108,20 +109,15 @@ def board(request: HttpRequest) -> HttpResponse:
 
 def case_list(request: HttpRequest) -> HttpResponse:
     _require_resettlement(request)
+    listing = Listing.read(request, lists.RESETTLEMENT_CASES)
     filters = _board_filters(request)
-    state = request.GET.get("state", "")
-    if state not in CaseState.values:
-        state = ""
-    query = request.GET.get("q", "").strip()
-    page = paginate(request, selectors.case_list(request.user, filters=filters, state=state, query=query))
+    state = listing.values["state"]
+    cases = selectors.case_list(request.user, filters=filters, state=state, query=listing.values["q"])
     context = {
-        "page": page,
-        "state": state,
+        "page": paginate(request, listing.ordered(cases)),
+        "listing": listing,
         "state_label": CaseState(state).label if state else "",
-        "query": query,
         "filters": filters,
-        "states": CaseState.choices,
-        "countries": [(code, country_label(code)) for code in RESETTLEMENT_COUNTRIES],
     }
     return render(request, "movements/case_list.html", context)
 
@@ -359,8 +355,10 @@ def mission_list(request: HttpRequest) -> HttpResponse:
                 form.add_error(None, exc)
             else:
                 return redirect("resettlement-mission-detail", reference=mission.reference)
-    page = paginate(request, selectors.missions_for(request.user))
-    return render(request, "movements/mission_list.html", {"page": page, "form": form if offices else None})
+    listing = Listing.read(request, lists.MISSIONS)
+    page = paginate(request, listing.ordered(selectors.missions_for(request.user)))
+    context = {"page": page, "listing": listing, "form": form if offices else None}
+    return render(request, "movements/mission_list.html", context)
 
 
 def mission_detail(request: HttpRequest, reference: str) -> HttpResponse:
@@ -414,8 +412,10 @@ def session_list(request: HttpRequest) -> HttpResponse:
                 form.add_error(None, exc)
             else:
                 return redirect("resettlement-session-detail", reference=session.reference)
+    listing = Listing.read(request, lists.SESSIONS)
     context = {
-        "page": paginate(request, selectors.sessions_for(request.user)),
+        "listing": listing,
+        "page": paginate(request, listing.ordered(selectors.sessions_for(request.user))),
         "form": form if offices else None,
         "courses": OrientationCourse.objects.all(),
     }
@@ -468,9 +468,14 @@ def flight_list(request: HttpRequest) -> HttpResponse:
                 form.add_error(None, exc)
             else:
                 return redirect("movements-flight-detail", reference=flight.reference)
-    upcoming = request.GET.get("all") != "1"
+    listing = Listing.read(request, lists.FLIGHTS)
+    upcoming = not listing.values["all"]
+    flights = selectors.flights_for(
+        request.user, upcoming=upcoming, status=listing.values["status"], destination=listing.values["destination"]
+    )
     context = {
-        "page": paginate(request, selectors.flights_for(request.user, upcoming=upcoming)),
+        "page": paginate(request, listing.ordered(flights)),
+        "listing": listing,
         "form": form if offices else None,
         "upcoming": upcoming,
     }
@@ -556,6 +561,30 @@ def manifest_xlsx(request: HttpRequest, reference: str) -> HttpResponse:
     return _manifest_export(request, reference, "xlsx")
 
 
+def _bookings(request: HttpRequest):
+    _require_resettlement(request)
+    listing = Listing.read(request, lists.BOOKINGS)
+    values = listing.values
+    rows = selectors.bookings_for(
+        request.user,
+        status=values["status"],
+        destination=values["destination"],
+        upcoming=values["upcoming"],
+        query=values["q"],
+    )
+    return listing, listing.ordered(rows)
+
+
+def booking_list(request: HttpRequest) -> HttpResponse:
+    listing, rows = _bookings(request)
+    return render(request, "movements/booking_list.html", {"page": paginate(request, rows), "listing": listing})
+
+
+def booking_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    listing, rows = _bookings(request)
+    return listing.export_response(rows, fmt)
+
+
 def departures_calendar(request: HttpRequest) -> HttpResponse:
     _require_resettlement(request)
     today = timezone.localdate()
@@ -581,15 +610,10 @@ def departures_calendar(request: HttpRequest) -> HttpResponse:
 
 def reunification_list(request: HttpRequest) -> HttpResponse:
     _require_resettlement(request)
-    state = request.GET.get("state", "")
-    if state not in ReunificationState.values:
-        state = ""
-    page = paginate(request, selectors.reunification_cases_for(request.user, state=state))
-    return render(
-        request,
-        "movements/reunification_list.html",
-        {"page": page, "state": state, "states": ReunificationState.choices},
-    )
+    listing = Listing.read(request, lists.REUNIFICATION_CASES)
+    cases = selectors.reunification_cases_for(request.user, state=listing.values["state"])
+    page = paginate(request, listing.ordered(cases))
+    return render(request, "movements/reunification_list.html", {"page": page, "listing": listing})
 
 
 def reunification_open(request: HttpRequest) -> HttpResponse:

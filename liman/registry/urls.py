@@ -1,9 +1,12 @@
 from django.urls import path
 
+from liman.core.lists import export_urls
+
 from . import views
 
 urlpatterns = [
     path("people/", views.person_search, name="person-search"),
+    *export_urls("people/export", views.person_export, "person-export"),
     path("people/new/", views.person_create, name="person-create"),
     path("people/new/family/", views.family_create, name="family-create"),
     path("people/<str:reference>/", views.person_detail, name="person-detail"),

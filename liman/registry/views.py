@@ -22,8 +22,9 @@ from django.views.decorators.http import require_POST
 
 from liman.core import audit
 from liman.core.choices import AuditAction, Sensitivity
+from liman.core.lists import Listing
 
-from . import checks, selectors, services
+from . import checks, lists, selectors, services
 from . import merge as merging
 from .choices import IdentifierType, Relationship
 from .forms import (
@@ -95,22 +96,32 @@ def _search_page(request: HttpRequest) -> int:
         return 1
 
 
+def _search_matches(request: HttpRequest, form: PersonSearchForm, listing: Listing, *, limit: int) -> list:
+    """The matches for the search terms: ranked (best first), or every match a search may page through, in the
+    order of the column asked for."""
+    if listing.sort_key:
+        return listing.ordered(selectors.people_matching(request.user, form.terms(), limit=SEARCH_PAGE * SEARCH_PAGES))
+    return selectors.people_matching(request.user, form.terms(), limit=limit)
+
+
 def person_search(request: HttpRequest) -> HttpResponse:
     query = {key: request.GET.get(key, "") for key in SEARCH_KEYS}
     form = PersonSearchForm(query if request.GET else None)
     terms = form.terms()
     searched = form.is_bound and form.is_valid() and not terms.is_empty
+    listing = Listing.read(request, lists.PEOPLE)
     number = _search_page(request)
     matches, has_next = [], False
     if searched:
         # One more than the pages so far: whether a next page exists, without counting every match.
-        found = selectors.people_matching(request.user, terms, limit=SEARCH_PAGE * number + 1)
+        found = _search_matches(request, form, listing, limit=SEARCH_PAGE * number + 1)
         matches = found[SEARCH_PAGE * (number - 1) : SEARCH_PAGE * number]
         has_next = len(found) > SEARCH_PAGE * number and number < SEARCH_PAGES
     context = {
         "form": form,
         "searched": searched,
         "matches": matches,
+        "listing": listing,
         "search_page": {
             "number": number,
             "first": SEARCH_PAGE * (number - 1) + 1,
@@ -124,6 +135,17 @@ def person_search(request: HttpRequest) -> HttpResponse:
         "asked_nothing": form.is_bound and form.is_valid() and terms.is_empty,
     }
     return render(request, "registry/person_search.html", context)
+
+
+def person_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The search's matches (every page of them, in the page's order) as CSV or XLSX, audited."""
+    form = PersonSearchForm({key: request.GET.get(key, "") for key in SEARCH_KEYS})
+    if not form.is_valid() or form.terms().is_empty:
+        messages.error(request, _("Search first: the export holds the people the search finds."))
+        return redirect("person-search")
+    listing = Listing.read(request, lists.PEOPLE)
+    found = selectors.people_matching(request.user, form.terms(), limit=SEARCH_PAGE * SEARCH_PAGES)
+    return listing.export_response(found, fmt)
 
 
 # --- registration ---------------------------------------------------------------------------------------------
