@@ -111,6 +111,7 @@ INSTALLED_APPS = [
     "liman.livelihoods.apps.LivelihoodsConfig",
     "liman.dtm.apps.DtmConfig",
     "liman.reporting.apps.ReportingConfig",
+    "liman.privacy.apps.PrivacyConfig",
 ]
 
 MIDDLEWARE = [

@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("liman.livelihoods.urls")),
     path("", include("liman.dtm.urls")),
     path("", include("liman.reporting.urls")),
+    path("", include("liman.privacy.urls")),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("api/", include(("liman.core.api_urls", "api"))),
     path("api/", include(("liman.registry.api_urls", "api-registry"))),

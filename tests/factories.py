@@ -1425,3 +1425,33 @@ SCOPED_FACTORIES.update(
         )
     }  # fmt: skip
 )
+
+
+# --- privacy: a legal hold on a closed case ------------------------------------------------------------------
+
+
+def _privacy_world(office: Office, marker: str) -> list:
+    """A legal hold, placed and current, on a case of `office`; its reason carries `marker`."""
+    from liman.cases import services as cases
+    from liman.privacy import services as privacy
+    from liman.registry import services as registry
+
+    person = registry.person_register(
+        office=office,
+        data=registry.PersonInput(first_name=f"{marker}held", family_name="Tutulan", sex="M", nationality="IRQ"),
+        by=None,
+    )
+    case = cases.case_open(person=person, type="protection", by=None)
+    admin = staff(Role.ADMINISTRATOR, office, username=f"{marker.lower()}-privacy-admin")
+    hold = privacy.hold_place(kind="cases.closed_case", reference=case.reference, reason=f"{marker} hold", by=admin)
+    breach = privacy.breach_record(
+        office=office, by=admin, found_on=timezone.localdate(), what_happened=f"{marker} breach",
+        data_affected=f"{marker} data affected", people_affected=3,
+    )  # fmt: skip
+    return [hold, breach]
+
+
+from liman.privacy import models as _privacy_models  # noqa: E402
+
+SCOPED_FACTORIES[_privacy_models.LegalHold] = _privacy_world
+SCOPED_FACTORIES[_privacy_models.Breach] = _privacy_world

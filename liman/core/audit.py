@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC
@@ -29,8 +30,29 @@ from .models import AuditChainHead, AuditEvent
 
 GENESIS_HASH = "0" * 64
 REDACTED = "[encrypted]"
+#: What a purged record's events keep of their record's name (their changes and reason are emptied).
+PURGED = "[purged]"
 #: What a reader outside the record's tier sees in place of a value.
 WITHHELD = _("[withheld]")
+
+
+def _payload(event: AuditEvent) -> bytes:
+    """The part of an event a purge may take out: the record's name, the values changed and the reason."""
+    payload = {"object_repr": event.object_repr, "changes": event.changes, "reason": event.reason}
+    return json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def payload_digest(event: AuditEvent) -> str:
+    """The digest the seal covers in place of the payload: computed from the payload (and its random nonce) while
+    the event holds it, the stored one once a purge has redacted it."""
+    if event.redacted_by is not None:
+        return event.payload_digest
+    return hashlib.sha256(bytes.fromhex(event.payload_nonce or "") + _payload(event)).hexdigest()
+
+
+def _seal_payload(event: AuditEvent) -> None:
+    event.payload_nonce = os.urandom(16).hex()
+    event.payload_digest = payload_digest(event)
 
 
 def _canonical(event: AuditEvent) -> bytes:
@@ -43,9 +65,7 @@ def _canonical(event: AuditEvent) -> bytes:
         "action": event.action,
         "object_type": event.object_type,
         "object_id": event.object_id,
-        "object_repr": event.object_repr,
-        "changes": event.changes,
-        "reason": event.reason,
+        "payload": payload_digest(event),
         "ip_address": event.ip_address,
         "sensitivity": event.sensitivity,
         "key_id": event.key_id,
@@ -111,6 +131,7 @@ def record(
             key_id=key_id,
             prev_hash=head.hash,
         )
+        _seal_payload(event)
         event.hash = event_hash(event)
         event.save()
         head.seq, head.hash = event.seq, event.hash
@@ -150,6 +171,7 @@ def record_many(
                 key_id=key_id,
                 prev_hash=previous,
             )
+            _seal_payload(event)
             event.hash = previous = event_hash(event)
             events.append(event)
         AuditEvent.objects.bulk_create(events, batch_size=1000)
@@ -213,8 +235,13 @@ def verify(progress: Callable[[int, int], None] | None = None, batch: int = 2000
     total = AuditEvent.objects.count()
     expected_seq, expected_prev, seen = 1, GENESIS_HASH, 0
     problems: list[ChainProblem] = []
+    redacted: dict[int, int] = {}
     events: Iterable[AuditEvent] = AuditEvent.objects.order_by("seq").iterator(chunk_size=batch)
     for event in events:
+        if event.redacted_by is not None:
+            redacted[event.seq] = event.redacted_by
+            if (event.object_repr, event.changes, event.reason, event.payload_nonce) != (PURGED, {}, "", ""):
+                problems.append(ChainProblem(event.seq, f"event #{event.seq} was altered after it was redacted"))
         if event.seq != expected_seq:
             problems.append(
                 ChainProblem(event.seq, f"event #{expected_seq} is missing (the next one present is #{event.seq})")
@@ -236,6 +263,9 @@ def verify(progress: Callable[[int, int], None] | None = None, batch: int = 2000
         seen += 1
         if progress and (seen % batch == 0 or seen == total):
             progress(seen, total)
+    problems += _unauthorised_redactions(redacted)
+    if problems:
+        return problems
     head = AuditChainHead.objects.filter(pk=1).first()
     last_seq = expected_seq - 1
     if head is not None and (head.seq != last_seq or head.hash != expected_prev):
@@ -362,6 +392,79 @@ def check_anchor(anchor: dict) -> list[ChainProblem]:
     event = AuditEvent.objects.filter(seq=seq).first()
     if event is None:
         return [ChainProblem(seq, f"event #{seq}, anchored earlier, is missing")]
-    if event.hash != hash_:
+    if hash_ not in (event.hash, event.legacy_hash):
         return [ChainProblem(seq, f"event #{seq} is not the event anchored earlier: the chain was rewritten")]
     return []
+
+
+# --- redaction by a purge --------------------------------------------------------------------------------------
+
+
+def seq_ranges(seqs: Iterable[int]) -> list[str]:
+    """Event numbers as compact ranges ("12-40", "57"), as a purge event lists the events it redacted."""
+    ranges: list[str] = []
+    start = end = None
+    for seq in sorted(set(seqs)):
+        if end is not None and seq == end + 1:
+            end = seq
+            continue
+        if start is not None:
+            ranges.append(f"{start}-{end}" if end != start else str(start))
+        start = end = seq
+    if start is not None:
+        ranges.append(f"{start}-{end}" if end != start else str(start))
+    return ranges
+
+
+def _in_ranges(seq: int, ranges: Iterable[str]) -> bool:
+    for item in ranges:
+        low, _, high = str(item).partition("-")
+        try:
+            if int(low) <= seq <= int(high or low):
+                return True
+        except ValueError:
+            continue
+    return False
+
+
+def _unauthorised_redactions(redacted: dict[int, int]) -> list[ChainProblem]:
+    """A redacted event must be listed, under its seal, by the later purge event that redacted it: a payload
+    emptied by anyone else (without the key) shows."""
+    if not redacted:
+        return []
+    found = AuditEvent.objects.filter(seq__in=set(redacted.values()), action=AuditAction.PURGE, redacted_by=None)
+    purges = {event.seq: event for event in found}
+    for seq, by in sorted(redacted.items()):
+        purge = purges.get(by)
+        if purge is None or purge.seq <= seq or not _in_ranges(seq, (purge.changes or {}).get("redacted", [])):
+            return [ChainProblem(seq, f"event #{seq} was redacted without a purge that lists it")]
+    return []
+
+
+def events_about(targets: dict[str, Iterable]) -> list[int]:
+    """Numbers of the events (other than purges) still holding a payload about the records given, as
+    `{model label (lower case): primary keys}`."""
+    seqs: list[int] = []
+    for label, pks in targets.items():
+        keys = sorted({str(pk) for pk in pks})
+        for start in range(0, len(keys), 500):
+            seqs += AuditEvent.objects.filter(
+                object_type=label.lower(), object_id__in=keys[start : start + 500], redacted_by=None
+            ).exclude(action=AuditAction.PURGE).values_list("seq", flat=True)
+    return sorted(set(seqs))
+
+
+def redact(seqs: Iterable[int], *, by: AuditEvent) -> int:
+    """Replace the payload of events `seqs` by the purge marker (their digest stays, so the chain verifies). `by`
+    is the purge event, already written, that lists them (`seq_ranges`) in its own sealed changes."""
+    seqs = sorted(set(seqs))
+    if by.action != AuditAction.PURGE or any(not _in_ranges(seq, by.changes.get("redacted", [])) for seq in seqs):
+        raise ValueError("A purge event must list every event it redacts.")
+    done = 0
+    # The only write to an existing event, past the append-only manager: the digest already holds what the seal needs.
+    raw_events = models.QuerySet(model=AuditEvent)
+    for start in range(0, len(seqs), 500):
+        done += raw_events.filter(seq__in=seqs[start : start + 500], seq__lt=by.seq, redacted_by=None).update(
+            object_repr=PURGED, changes={}, reason="", payload_nonce="", redacted_by=by.seq
+        )
+    return done

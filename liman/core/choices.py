@@ -60,6 +60,7 @@ class AuditAction(models.TextChoices):
     EXPORT = "export", _("Export")
     TRANSITION = "transition", _("State transition")
     KEY_ROTATION = "key_rotation", _("Key rotation")
+    PURGE = "purge", _("Purge under a retention schedule")
 
 
 class TaskState(models.TextChoices):

@@ -286,6 +286,16 @@ class AuditEvent(models.Model):
     key_id = models.CharField(max_length=16, blank=True, editable=False)
     prev_hash = models.CharField(max_length=64, editable=False)
     hash = models.CharField(max_length=64, editable=False)
+    #: The seal covers a digest of the event's payload (record name, changes, reason) salted with a random nonce,
+    #: not the payload itself: a purge replaces the payload of a purged record's events by a marker and drops the
+    #: nonce, and the chain still verifies (`audit.redact`). The nonce keeps the digest from being guessed back.
+    payload_nonce = models.CharField(max_length=32, blank=True, editable=False)
+    payload_digest = models.CharField(max_length=64, blank=True, editable=False)
+    #: The purge event (its number) that redacted this event's payload; that event lists this one, under its seal.
+    redacted_by = models.BigIntegerField(null=True, blank=True, editable=False)
+    #: The seal an event had before seals covered the payload's digest (events written before that change), so
+    #: chain heads exported earlier still check (`audit.check_anchor`).
+    legacy_hash = models.CharField(max_length=64, blank=True, editable=False)
 
     scope = Scope(office="office", roles=frozenset({Role.ADMINISTRATOR}))
     objects = AuditEventQuerySet.as_manager()
