@@ -87,6 +87,12 @@ def clearances_for(user, people: Iterable) -> dict[int, Clearance]:
     return {row.person_id: _clearance(row) for row in rows}
 
 
+def people_on_medical_hold() -> QuerySet:
+    """The ids of people whose clearance is a medical hold, as a subquery: the status the booking rules check
+    (whoever books), never a finding."""
+    return MedicalClearance.objects.filter(status=ClearanceStatus.MEDICAL_HOLD).values("person_id")
+
+
 def clearances_of(person_ids: Iterable[int]) -> dict[int, Clearance]:
     """The facts the booking rules check, whoever books: one query, keyed by person id."""
     rows = MedicalClearance.objects.filter(person_id__in=list(person_ids))

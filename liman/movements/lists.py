@@ -104,6 +104,7 @@ RESETTLEMENT_CASES = register(
             Filter("from", _("Referred from"), kind="text", in_bar=False),
             Filter("until", _("Referred until"), kind="text", in_bar=False),
             Filter("ended", _("Ended cases too"), kind="flag", in_bar=False),
+            Filter("medical_hold", _("A traveller on medical hold"), kind="flag"),
         ),
         default_sort="-referred",
     )

@@ -65,6 +65,8 @@ class BoardFilters:
     referred_from: datetime.date | None = None
     referred_until: datetime.date | None = None
     include_ended: bool = False
+    #: Only the cases with a traveller on medical hold (the board's flags link to them).
+    medical_hold: bool = False
 
 
 @dataclass
@@ -91,7 +93,15 @@ def cases_for(user, filters: BoardFilters | None = None) -> QuerySet[Resettlemen
         cases = cases.filter(referred_on__gte=filters.referred_from)
     if filters.referred_until:
         cases = cases.filter(referred_on__lte=filters.referred_until)
+    if filters.medical_hold:
+        cases = cases.filter(pk__in=_with_a_traveller_on_medical_hold())
     return cases
+
+
+def _with_a_traveller_on_medical_hold() -> QuerySet:
+    return CaseMember.objects.filter(is_travelling=True, person_id__in=health.people_on_medical_hold()).values(
+        "case_id"
+    )
 
 
 def pipeline_board(user, filters: BoardFilters | None = None) -> Board:
@@ -103,6 +113,17 @@ def pipeline_board(user, filters: BoardFilters | None = None) -> Board:
     for state, country, n in counts:
         cell[(state, country)] = n
         present.add(country)
+    # A traveller put on medical hold after the case moved on (ready for departure, booked…) flags the case where
+    # it stands, until a caseworker moves it to "Medical hold" or the hold is lifted: a second GROUP BY.
+    held = (
+        cases_for(user, filters)
+        .filter(pk__in=_with_a_traveller_on_medical_hold())
+        .exclude(state=CaseState.MEDICAL_HOLD)
+        .order_by()
+        .values_list("state", "country")
+        .annotate(n=Count("id"))
+    )
+    flagged = {(state, country): n for state, country, n in held}
     ordered = [code for code in RESETTLEMENT_COUNTRIES if code in present]
     ordered += sorted(present - set(RESETTLEMENT_COUNTRIES))
     countries = [(code, country_label(code)) for code in ordered]
@@ -110,13 +131,15 @@ def pipeline_board(user, filters: BoardFilters | None = None) -> Board:
     rows = []
     for state in states:
         values = [cell.get((state, code), 0) for code in ordered]
+        flags = [flagged.get((state, code), 0) for code in ordered]
         rows.append(
             {
                 "state": state,
                 "label": CaseState(state).label,
                 "counts": values,
-                "cells": list(zip(ordered, values, strict=True)),
+                "cells": list(zip(ordered, values, flags, strict=True)),
                 "total": sum(values),
+                "flagged": sum(flags),
             }
         )
     column_totals = [sum(row["counts"][i] for row in rows) for i in range(len(ordered))]

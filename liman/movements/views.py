@@ -87,6 +87,7 @@ def _board_filters(request: HttpRequest) -> selectors.BoardFilters:
         referred_from=_date_param(request, "from"),
         referred_until=_date_param(request, "until"),
         include_ended=request.GET.get("ended") == "1",
+        medical_hold=request.GET.get("medical_hold") == "1",
     )
 
 

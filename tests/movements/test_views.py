@@ -207,3 +207,33 @@ def test_the_person_page_shows_the_resettlement_case(client, open_case, family, 
     client.force_login(worker)
     page = client.get(reverse("person-detail", args=[family.son.reference])).content.decode()
     assert open_case.reference in page
+
+
+def test_a_traveller_put_on_medical_hold_flags_the_case_where_it_stands_on_the_board(client, istanbul, worker):
+    """A case ready for departure whose traveller is then put on medical hold is not left looking ready: the board
+    flags it in its cell, and the flag lists exactly the held cases."""
+    from liman.health import services as health
+
+    held, clear = cases(istanbul, worker, 2, "CAN", CaseState.READY_FOR_DEPARTURE)
+    cases(istanbul, worker, 1, "CAN", CaseState.MEDICAL_HOLD)
+    nurse = staff(Role.HEALTH, istanbul, username="nurse.ist")
+    assessment = health.health_assessment_request(person=held.principal, by=worker)
+    health.health_assessment_record(
+        assessment=assessment, by=nurse, changes={"assessed_on": timezone.localdate(), "fit_to_travel": False}
+    )
+    health.health_assessment_hold(assessment=assessment, by=nurse, reason="Suspected active TB.")
+
+    client.force_login(worker)
+    response = client.get(reverse("resettlement-board"))
+    rows = {row["state"]: row for row in response.context["board"].rows}
+    assert rows[CaseState.READY_FOR_DEPARTURE]["counts"] == [2]
+    assert rows[CaseState.READY_FOR_DEPARTURE]["flagged"] == 1
+    assert rows[CaseState.MEDICAL_HOLD]["flagged"] == 0, "a case already in medical hold is not flagged again"
+    page = response.content.decode()
+    assert "1 case with a traveller on medical hold" in page
+
+    listed = client.get(
+        reverse("resettlement-case-list"),
+        {"state": CaseState.READY_FOR_DEPARTURE, "country": "CAN", "medical_hold": "1"},
+    ).content.decode()
+    assert held.reference in listed and clear.reference not in listed
