@@ -123,8 +123,16 @@ def form_upload(
     def new_version(form_id: str) -> str:
         return _new_version_label(form or Form.objects.filter(office=office, form_id=form_id).first())
 
+    def known_title(form_id: str) -> str | None:
+        known = form or Form.objects.filter(office=office, form_id=form_id).first()
+        return known.title if known else None
+
     converted = convert_xlsform(
-        content, file_name=file_name, new_version=new_version, default_form_id=form.form_id if form else None
+        content,
+        file_name=file_name,
+        new_version=new_version,
+        default_form_id=form.form_id if form else None,
+        known_title=known_title,
     )
     if form is not None and converted.form_id != form.form_id:
         raise XLSFormError(

@@ -20,6 +20,8 @@ from django.utils.translation import gettext as _
 XFORMS_NS = "http://www.w3.org/2002/xforms"
 _ROW = re.compile(r"\[row\s*:\s*(\d+)\]")
 _QUOTED = re.compile(r"'([^']+)'")
+#: pyxform names the sheet it means: "On the 'choices' sheet, …", "Invalid headers provided for sheet: 'settings'".
+_SHEET = re.compile(r"(?:On the '(\w+)' sheet|for sheet: '(\w+)')")
 _NOT_NAME = re.compile(r"[^a-z0-9_]+")
 
 
@@ -72,13 +74,21 @@ def _settings_row(definition) -> dict:
     return dict(rows[0]) if rows else {}
 
 
-def _row_of(message: str, definition) -> int | None:
-    """The spreadsheet row an error is about: pyxform's `[row : N]`, else the survey row holding the quoted value."""
+def _sheet_of(message: str) -> str:
+    """The sheet an error is about, as pyxform names it (the survey sheet when it names none)."""
+    match = _SHEET.search(message)
+    return (match.group(1) or match.group(2)) if match else "survey"
+
+
+def _row_of(message: str, definition, sheet: str = "survey") -> int | None:
+    """The spreadsheet row an error is about: pyxform's `[row : N]`, else the row of that sheet holding the quoted
+    value."""
     match = _ROW.search(message)
     if match:
         return int(match.group(1))
     quoted = _QUOTED.findall(message)
-    for index, row in enumerate(definition.survey or [], start=2):  # row 1 holds the headers
+    rows = getattr(definition, sheet, None) if sheet in ("survey", "choices", "external_choices") else None
+    for index, row in enumerate(rows or [], start=2):  # row 1 holds the headers
         values = {str(value).strip() for value in row.values() if value is not None}
         if any(value in values for value in quoted):
             return index
@@ -95,11 +105,14 @@ def convert_xlsform(
     file_name: str,
     new_version: str | Callable[[str], str],
     default_form_id: str | None = None,
+    known_title: Callable[[str], str | None] | None = None,
 ) -> ConvertedForm:
     """Convert an XLSForm (.xlsx bytes).
 
     When the settings sheet gives no form ID, `default_form_id` or one made from the file name is used;
-    when it gives no version, `new_version` (or `new_version(form_id)`) is.
+    when it gives no version, `new_version` (or `new_version(form_id)`) is; when it gives no title, the title the
+    form already has (`known_title(form_id)`: a new version keeps its form's title), else one made from the file
+    name (a file saved as `upstream.xlsx` must not rename the form "upstream").
     """
     from pyxform.errors import PyXFormError
     from pyxform.xls2json_backends import get_xlsform
@@ -109,7 +122,8 @@ def convert_xlsform(
     try:
         definition = get_xlsform(xlsform=content, file_type=_file_type(suffix))
     except (PyXFormError, ValueError, KeyError, OSError) as exc:
-        raise XLSFormError(str(exc) or _("The file is not a readable XLSForm (.xlsx)."), row=None) from exc
+        message = str(exc) or _("The file is not a readable XLSForm (.xlsx).")
+        raise XLSFormError(message, row=None, sheet=_sheet_of(message)) from exc
     except Exception as exc:  # openpyxl raises its own zip and XML errors on files that are not spreadsheets
         raise XLSFormError(
             _("The file is not a readable XLSForm (.xlsx): %(error)s") % {"error": exc}, row=None
@@ -128,7 +142,7 @@ def convert_xlsform(
         **{key: value for key, value in settings.items() if key not in ("id_string",)},
         "form_id": form_id,
         "version": version,
-        "form_title": title or title_from_file_name(file_name),
+        "form_title": title or (known_title(form_id) if known_title else None) or title_from_file_name(file_name),
     }
     data = {f.name: getattr(definition, f.name) for f in dataclasses.fields(definition)}
     data["settings"] = [converted_settings]
@@ -138,7 +152,8 @@ def convert_xlsform(
         result = convert(xlsform=data, warnings=warnings)
     except PyXFormError as exc:
         message = str(exc)
-        raise XLSFormError(message, row=_row_of(message, definition), sheet="survey") from exc
+        sheet = _sheet_of(message)
+        raise XLSFormError(message, row=_row_of(message, definition, sheet), sheet=sheet) from exc
     fields = xform_fields(result.xform)
     hxl = hxl_tags(definition.survey)
     for entry in fields:

@@ -71,6 +71,53 @@ def test_a_new_version_without_settings_keeps_the_forms_id(hatay):
     assert 'id="site_assessment"' in version.xml
 
 
+def test_a_new_version_without_a_title_keeps_the_forms_title_not_its_file_name(hatay):
+    """A form saved again under another file name ("upstream.xlsx") and uploaded without a settings sheet is the
+    same form, with the same title: the file name names a file, not the form."""
+    form = services.form_upload(
+        office=hatay, content=site_form(), file_name="site.xlsx", by=None
+    ).form  # its settings sheet gives form_id and a title
+    titled = form.title
+
+    # As a new version of the form, and uploaded again without saying which form (found by its ID).
+    for number, chosen in enumerate((form, None), start=8):
+        version = services.form_upload(
+            office=hatay,
+            content=site_form(title="", version=str(number)),
+            file_name="upstream.xlsx",
+            form=chosen,
+            by=None,
+        )
+        form.refresh_from_db()
+        assert version.form == form and form.title == version.title == titled
+        assert "upstream" not in version.xml
+
+
+@pytest.mark.parametrize(
+    ("sheets", "sheet", "row", "words"),
+    [
+        (
+            {"survey": [["type", "name", "label"], ["select_one yn", "q", "Q"]],
+             "choices": [["list_name", "name", "label"], ["yn", "yes", "Yes"], ["yn", "", "No"]]},
+            "choices", 3, "'choices' sheet",
+        ),
+        (
+            {"survey": [["type", "name", "label"], ["integr", "b", "B"]]},
+            "survey", 2, "Unknown question type 'integr'",
+        ),
+    ],
+    ids=["choices-sheet", "survey-sheet"],
+)  # fmt: skip
+def test_pyxforms_errors_name_the_sheet_they_are_about(hatay, sheets, sheet, row, words):
+    with pytest.raises(XLSFormError) as refused:
+        services.form_upload(
+            office=hatay, content=xlsform(sheets["survey"], choices=sheets.get("choices")), file_name="b.xlsx", by=None
+        )
+
+    assert (refused.value.sheet, refused.value.row) == (sheet, row)
+    assert words in refused.value.message
+
+
 @pytest.mark.parametrize(
     ("survey", "row", "words"),
     [
