@@ -158,6 +158,14 @@ class DismissForm(forms.Form):
     reason = forms.CharField(label=_("Why is it dismissed?"), max_length=500)
 
 
+class CorrectionForm(forms.Form):
+    """One answer of a submission waiting for review, corrected before it is processed again."""
+
+    path = forms.CharField(label=_("Answer"), max_length=300)
+    value = forms.CharField(label=_("Correct value"), max_length=2000, required=False)
+    reason = forms.CharField(label=_("Why is it corrected?"), max_length=500)
+
+
 class OperationForm(forms.Form):
     code = forms.RegexField(
         label=_("Code"),

@@ -311,6 +311,9 @@ class Submission(models.Model):
         _("state"), max_length=16, choices=SubmissionState.choices, default=SubmissionState.RECEIVED
     )
     review_reason = models.TextField(_("reason for review"), blank=True)
+    #: Answers corrected on the page before processing again: [{"path", "old", "new", "by", "at", "reason"}]; the
+    #: XML stays as the phone sent it.
+    corrections = models.JSONField(_("corrections"), default=list, blank=True, editable=False)
     sensitivity = models.CharField(
         _("sensitivity"), max_length=16, choices=Sensitivity.choices, default=Sensitivity.NORMAL
     )

@@ -16,7 +16,7 @@ def submissions_due(cutoff: date):
 
 def submissions_anonymise(submissions, work: Purge) -> None:
     work.delete(SubmissionAttachment.objects.filter(submission__in=submissions))
-    work.blank(submissions, "xml", "data", "review_reason")
+    work.blank(submissions, "xml", "data", "review_reason", "corrections")
 
 
 retention.register(

@@ -8,10 +8,12 @@ summarised in the audit event rather than copied into it.
 from __future__ import annotations
 
 import contextlib
+import copy
 import datetime
 import decimal
 import hashlib
 import hmac
+import re
 import secrets
 import threading
 from collections import OrderedDict
@@ -914,14 +916,80 @@ def submission_retry(*, submission: Submission, by: User | None) -> Submission:
     if not submission.is_current:
         raise ValidationError(_("Only the current version of a submission can be processed."))
     with transaction.atomic():
-        before = submission.state
-        submission_process(submission=submission, by=by)
-        changes = {"state": [before, submission.state]}
-        changes.update({kind: [None, summary] for kind, summary in submission.__dict__.get("_records", {}).items()})
-        rollup = _rollup_statements(submission.__dict__.pop("_flow_rollup", FlowRollupDelta()))
-        audit.record(AuditAction.UPDATE, actor=by, obj=submission, changes=changes)
-        _run_rollup(rollup)
+        _process_again(submission, by=by, changes={})
     return submission
+
+
+def _process_again(submission: Submission, *, by: User | None, changes: dict, reason: str = "") -> None:
+    before = submission.state
+    submission_process(submission=submission, by=by)
+    changes = {**changes, "state": [before, submission.state]}
+    changes.update({kind: [None, summary] for kind, summary in submission.__dict__.get("_records", {}).items()})
+    rollup = _rollup_statements(submission.__dict__.pop("_flow_rollup", FlowRollupDelta()))
+    audit.record(AuditAction.UPDATE, actor=by, obj=submission, changes=changes, reason=reason)
+    _run_rollup(rollup)
+
+
+def submission_correct(*, submission: Submission, path: str, value: str, by: User | None, reason: str) -> Submission:
+    """Correct one answer of a submission waiting for review (a district code that does not exist, a count typed
+    in words) and process it again, in one transaction: the old and new value and the reason are kept on the
+    submission and in the audit log; the XML stays as the phone sent it."""
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why the answer is corrected.")})
+    if not submission.is_current:
+        raise ValidationError(_("Only the current version of a submission can be corrected."))
+    if submission.state == SubmissionState.PROCESSED:
+        raise ValidationError(_("This submission is processed: an edit from the phone replaces it."))
+    with transaction.atomic():
+        locked = Submission.objects.select_for_update().get(pk=submission.pk)
+        data = copy.deepcopy(locked.data or {})
+        old = answer_set(data, path, value.strip())
+        if old is None:
+            raise ValidationError({"path": _("This submission has no answer %(path)s.") % {"path": path}})
+        at = timezone.now()
+        corrections = [
+            *locked.corrections,
+            {"path": path, "old": old, "new": value.strip(), "by": by.get_username() if by else "",
+             "at": at.isoformat(), "reason": reason[:500]},
+        ]  # fmt: skip
+        Submission.objects.filter(pk=locked.pk).update(data=data, corrections=corrections)
+        submission.data, submission.corrections = data, corrections
+        _process_again(submission, by=by, changes={f"answer {path}": [old, value.strip()]}, reason=reason[:500])
+    return submission
+
+
+_STEP = re.compile(r"^(?P<name>[^\[\]/]+)(?:\[(?P<number>\d+)\])?$")
+
+
+def answer_set(data: dict, path: str, value: str) -> str | None:
+    """Set the answer at `path` as the submission page writes it (`group/repeat[2]/question`) to `value`; the
+    old value, or None when there is no such answer (a group, a repeat, or a path the submission lacks)."""
+    node = data
+    steps = path.split("/")
+    for position, step in enumerate(steps):
+        match = _STEP.match(step)
+        if match is None or not isinstance(node, dict) or match["name"] not in node:
+            return None
+        child = node[match["name"]]
+        if match["number"] is not None:
+            if not isinstance(child, list) or not 1 <= int(match["number"]) <= len(child):
+                return None
+            index = int(match["number"]) - 1
+            if position == len(steps) - 1:
+                if isinstance(child[index], dict | list):
+                    return None
+                old, child[index] = child[index], value
+                return "" if old is None else str(old)
+            node = child[index]
+            continue
+        if position == len(steps) - 1:
+            if isinstance(child, dict | list):
+                return None
+            node[match["name"]] = value
+            return "" if child is None else str(child)
+        node = child
+    return None
 
 
 def submission_dismiss(*, submission: Submission, by: User | None, reason: str) -> Submission:

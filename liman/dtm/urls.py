@@ -23,6 +23,7 @@ urlpatterns = [
     path("dtm/submissions/<int:pk>/", views.submission_detail, name="dtm-submission"),
     path("dtm/submissions/<int:pk>/retry/", views.submission_retry, name="dtm-submission-retry"),
     path("dtm/submissions/<int:pk>/dismiss/", views.submission_dismiss, name="dtm-submission-dismiss"),
+    path("dtm/submissions/<int:pk>/correct/", views.submission_correct, name="dtm-submission-correct"),
     path("dtm/attachments/<int:pk>/", views.submission_attachment, name="dtm-attachment"),
     path("dtm/field-users/", views.field_user_list, name="dtm-field-users"),
     path("dtm/field-users/<int:pk>/", views.field_user_detail, name="dtm-field-user"),

@@ -30,6 +30,7 @@ from .choices import (
 )
 from .form_check import FormRefused
 from .forms import (
+    CorrectionForm,
     DashboardFilterForm,
     DismissForm,
     FieldUserCreateForm,
@@ -486,9 +487,14 @@ def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if submission.sensitivity != Sensitivity.NORMAL:
         audit.record(AuditAction.VIEW, actor=request.user, obj=submission)
+    answers = _flatten(submission.data)
     context = {
         "submission": submission,
-        "answers": _flatten(submission.data),
+        "answers": answers,
+        # The answer the review reason quotes ("district: 'TUR031099' is not a known district"), offered first.
+        "suggested_path": next(
+            (path for path, value in answers if value and f"'{value}'" in submission.review_reason), ""
+        ),
         "attachments": submission.attachments.all(),
         "versions": Submission.objects.visible_to(request.user)
         .filter(form=submission.form, root_instance_id=submission.root_instance_id)
@@ -530,6 +536,30 @@ def submission_retry(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, _("Still waiting for review: %(reason)s") % {"reason": submission.review_reason})
         else:
             messages.success(request, _("The submission was processed."))
+    return redirect("dtm-submission", pk=submission.pk)
+
+
+@require_POST
+def submission_correct(request: HttpRequest, pk: int) -> HttpResponse:
+    submission = get_visible_or_404(selectors.submissions_for(request.user), request.user, pk=pk)
+    _require_editor(request, submission.office)
+    form = CorrectionForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, " ".join(errors))
+        return redirect("dtm-submission", pk=submission.pk)
+    try:
+        services.submission_correct(submission=submission, by=request.user, **form.cleaned_data)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        if submission.state == SubmissionState.REVIEW:
+            messages.error(
+                request,
+                _("Corrected, and still waiting for review: %(reason)s") % {"reason": submission.review_reason},
+            )
+        else:
+            messages.success(request, _("The answer was corrected and the submission processed."))
     return redirect("dtm-submission", pk=submission.pk)
 
 

@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from liman.core.choices import Role
-from liman.dtm import services
+from liman.dtm import services, views
 from liman.dtm.models import FieldUser, Form
 from tests.dtm.builders import collect_xml, site_body, site_form, xlsform
 from tests.factories import staff
@@ -258,3 +258,49 @@ def test_a_sites_page_shows_its_assessments_and_needs(officer_client, site_versi
     page = officer_client.get(reverse("dtm-site", args=[Site.objects.get().site_id])).content.decode()
 
     assert "Antakya Tent City" in page and "1. Shelter (4)" in page and "Temporary protection" in page
+
+
+def test_a_wrong_answer_is_corrected_on_the_page_and_the_submission_processed_again(officer_client, site_version):
+    """A district code that does not exist (TUR031099) is corrected on the submission's page: the submission is
+    processed, the correction is kept beside the XML the phone sent, and the audit log holds old, new and why."""
+    from liman.core.models import AuditEvent
+    from liman.dtm.models import SiteAssessment
+
+    submission = services.submission_receive(
+        office=site_version.form.office,
+        xml=collect_xml("site_assessment", site_version.version, site_body(district="TUR031099")),
+    ).submission
+    assert submission.state == "review"
+    page = officer_client.get(reverse("dtm-submission", args=[submission.pk])).content.decode()
+    path = next(p for p, v in views._flatten(submission.data) if v == "TUR031099")
+    assert f'<option value="{path}" selected>' in page, "the answer the review reason quotes is offered first"
+
+    url = reverse("dtm-submission-correct", args=[submission.pk])
+    refused = officer_client.post(url, {"path": "site/nowhere", "value": "x", "reason": "typo"}, follow=True)
+    assert "has no answer site/nowhere" in refused.content.decode()
+    response = officer_client.post(url, {"path": path, "value": "TUR031001", "reason": "Enumerator typo"}, follow=True)
+
+    assert "The answer was corrected and the submission processed." in response.content.decode()
+    submission.refresh_from_db()
+    assert submission.state == "processed" and SiteAssessment.objects.filter(submission=submission).exists()
+    assert "TUR031099" in submission.xml, "the XML stays as the phone sent it"
+    assert [(c["path"], c["old"], c["new"], c["reason"]) for c in submission.corrections] == [
+        (path, "TUR031099", "TUR031001", "Enumerator typo")
+    ]
+    event = AuditEvent.objects.filter(object_type="dtm.submission", object_id=str(submission.pk)).latest("seq")
+    assert event.changes[f"answer {path}"] == ["TUR031099", "TUR031001"] and event.reason == "Enumerator typo"
+    assert "Enumerator typo" in officer_client.get(reverse("dtm-submission", args=[submission.pk])).content.decode()
+
+    again = officer_client.post(url, {"path": path, "value": "TUR031002", "reason": "again"}, follow=True)
+    assert "is processed" in again.content.decode()
+    submission.refresh_from_db()
+    assert len(submission.corrections) == 1
+
+
+def test_answers_inside_repeats_are_corrected_by_their_number():
+    data = {"site": {"district": "X"}, "needs": [{"sector": "wash"}, {"sector": "food"}], "tags": ["a", "b"]}
+    assert services.answer_set(data, "needs[2]/sector", "shelter") == "food"
+    assert services.answer_set(data, "tags[1]", "z") == "a"
+    assert data["needs"][1]["sector"] == "shelter" and data["tags"] == ["z", "b"]
+    for missing in ("needs[3]/sector", "site", "needs", "site/nope", "needs[0]/sector", "site/district/deeper"):
+        assert services.answer_set(data, missing, "v") is None, missing
