@@ -18,11 +18,12 @@ from django.views.decorators.http import require_POST
 
 from liman.core import crypto
 from liman.core.access import has_role
+from liman.core.lists import Listing
 from liman.core.views import paginate, role_required
 from liman.core.views import refusal_messages as _messages_of
 from liman.core.workflows import TransitionRefused
 
-from . import forms, pdm, permissions, rules, selectors, services
+from . import forms, lists, pdm, permissions, rules, selectors, services
 from .choices import FROZEN_STATES, CycleState, PaymentStatus
 from .permissions import CASH_PREPARE_ROLES, CASH_READ_ROLES
 from .providers import provider_choices
@@ -239,12 +240,11 @@ def run_enrol(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(CASH_READ_ROLES)
 def cycle_list(request: HttpRequest) -> HttpResponse:
-    state = request.GET.get("state", "").strip()
-    state = state if state in CycleState.values else ""
+    listing = Listing.read(request, lists.CYCLES)
+    cycles = selectors.cycles_for(request.user, **listing.values)
     context = {
-        "page": paginate(request, selectors.cycles_for(request.user, state=state)),
-        "state": state,
-        "states": CycleState.choices,
+        "page": paginate(request, listing.ordered(cycles)),
+        "listing": listing,
         "may_create": has_role(request.user, CASH_PREPARE_ROLES),
     }
     return render(request, "cash/cycle_list.html", context)

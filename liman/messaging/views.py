@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 from liman.core import audit
 from liman.core.access import has_role, record_tier
 from liman.core.choices import AuditAction
+from liman.core.lists import Listing
 from liman.core.messages import LANGUAGE_NAMES, LANGUAGES, RIGHT_TO_LEFT, message_kind, message_kinds
 from liman.core.messages import render as fill
 from liman.core.text import masked
@@ -28,7 +29,7 @@ from liman.core.views import paginate, role_required
 from liman.core.workflows import history
 from liman.registry.selectors import person_get
 
-from . import conf, forms, permissions, selectors, services
+from . import conf, forms, lists, permissions, selectors, services
 from .backends import WebhookError, get_backend
 from .choices import MessageState
 from .permissions import MESSAGE_READ_ROLES, TEMPLATE_ROLES
@@ -51,17 +52,15 @@ def _errors_of(exc: Exception) -> list[str]:
 
 @role_required(MESSAGE_READ_ROLES)
 def message_list(request: HttpRequest) -> HttpResponse:
-    filters = {key: request.GET.get(key, "").strip() for key in ("state", "kind", "q")}
-    rows = selectors.messages_for(request.user, **filters)
+    listing = Listing.read(request, lists.MESSAGES)
+    rows = selectors.messages_for(request.user, **listing.values)
     counts = selectors.message_counts(request.user)
-    page = paginate(request, rows)
+    page = paginate(request, listing.ordered(rows))
     for message in page:
         message.phone_masked = masked(message.phone)
     context = {
         "page": page,
-        "filters": filters,
-        "states": [*MessageState.choices, ("sending", _("Being handed over"))],
-        "kinds": [(kind.key, kind.label) for kind in message_kinds()],
+        "listing": listing,
         "counts": [(label, counts.get(value, 0)) for value, label in MessageState.choices],
         "may_word": has_role(request.user, TEMPLATE_ROLES),
     }
