@@ -448,9 +448,13 @@ def events_about(targets: dict[str, Iterable]) -> list[int]:
     for label, pks in targets.items():
         keys = sorted({str(pk) for pk in pks})
         for start in range(0, len(keys), 500):
-            seqs += AuditEvent.objects.filter(
-                object_type=label.lower(), object_id__in=keys[start : start + 500], redacted_by=None
-            ).exclude(action=AuditAction.PURGE).values_list("seq", flat=True)
+            seqs += (
+                AuditEvent.objects.filter(
+                    object_type=label.lower(), object_id__in=keys[start : start + 500], redacted_by=None
+                )
+                .exclude(action=AuditAction.PURGE)
+                .values_list("seq", flat=True)
+            )
     return sorted(set(seqs))
 
 
