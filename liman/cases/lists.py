@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from liman.core.lists import Column, Filter, ListSpec, register
+from liman.core.lists import Column, Filter, ListSpec, name_column, register
 
 from .choices import CaseType, ReferralStatus, ServiceType
 from .workflows import state_choices
@@ -20,12 +20,7 @@ CASES = register(
         title=_("Cases"),
         columns=(
             Column("case", _("Case"), lambda case: case.reference, ("reference",)),
-            Column(
-                "person",
-                _("Person"),
-                lambda case: case.person.full_name,
-                ("person__family_name", "person__first_name"),
-            ),
+            name_column("person", _("Person"), "person"),
             Column("type", _("Type"), lambda case: case.get_type_display(), ("type",)),
             Column("state", _("State"), lambda case: case.state_label, ("state",)),
             Column(
@@ -71,12 +66,7 @@ FOLLOW_UPS = register(
             ),
             Column("case", _("Case"), lambda follow_up: follow_up.case.reference, ("case__reference",)),
             Column("office", _("Office"), lambda follow_up: follow_up.case.office.code, ("case__office__code",)),
-            Column(
-                "person",
-                _("Person"),
-                lambda follow_up: follow_up.case.person.full_name,
-                ("case__person__family_name", "case__person__first_name"),
-            ),
+            name_column("person", _("Person"), "case__person"),
             Column("purpose", _("Purpose"), lambda follow_up: follow_up.purpose, ("purpose",)),
             Column(
                 "caseworker",

@@ -67,6 +67,18 @@ class Column:
         return bool(self.order_by) if self.sortable is None else self.sortable
 
 
+def name_column(key: str, label: Any, path: str) -> Column:
+    """A person's full name reached along `path` (`"case__person"`), sorted by family name, then first name."""
+    steps = path.split("__")
+
+    def full_name(row) -> str:
+        for step in steps:
+            row = getattr(row, step)
+        return row.full_name
+
+    return Column(key, label, full_name, (f"{path}__family_name", f"{path}__first_name"))
+
+
 @dataclass(frozen=True)
 class Filter:
     """One filter of a list: a choice (`choices(request, values)` gives the options), a text or a yes/no flag."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from liman.core.lists import Column, Filter, ListSpec, register
+from liman.core.lists import Column, Filter, ListSpec, name_column, register
 
 from .choices import ClearanceStatus
 
@@ -14,12 +14,7 @@ ASSESSMENTS = register(
         title=_("Health assessments"),
         columns=(
             Column("reference", _("Reference"), lambda assessment: assessment.reference, ("reference",)),
-            Column(
-                "person",
-                _("Person"),
-                lambda assessment: assessment.person.full_name,
-                ("person__family_name", "person__first_name"),
-            ),
+            name_column("person", _("Person"), "person"),
             Column("person_reference", _("Person reference"), lambda assessment: assessment.person.reference),
             Column("status", _("Status"), lambda assessment: assessment.get_status_display(), ("status",)),
             Column("requested", _("Requested"), lambda assessment: assessment.requested_on, ("requested_on",)),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from liman.core.lists import Column, Filter, ListSpec, register
+from liman.core.lists import Column, Filter, ListSpec, name_column, register
 
 from .choices import BookingStatus, CaseState, FlightStatus, ReunificationState
 from .models import country_label
@@ -19,12 +19,7 @@ BOOKINGS = register(
         url_name="movements-booking-list",
         title=_("Bookings"),
         columns=(
-            Column(
-                "traveller",
-                _("Traveller"),
-                lambda booking: booking.person.full_name,
-                ("person__family_name", "person__first_name"),
-            ),
+            name_column("traveller", _("Traveller"), "person"),
             Column("person", _("Person reference"), lambda booking: booking.person.reference, ("person__reference",)),
             Column("flight", _("Flight"), lambda booking: booking.flight.reference, ("flight__reference",)),
             Column("departs", _("Departs"), _departs, ("flight__departs_at",)),
@@ -77,12 +72,7 @@ RESETTLEMENT_CASES = register(
         title=_("Resettlement cases"),
         columns=(
             Column("case", _("Case"), lambda case: case.reference, ("reference",)),
-            Column(
-                "principal",
-                _("Principal applicant"),
-                lambda case: case.principal.full_name,
-                ("principal__family_name", "principal__first_name"),
-            ),
+            name_column("principal", _("Principal applicant"), "principal"),
             Column("people", _("People"), lambda case: case.member_count, ("member_count",)),
             Column("country", _("Country"), lambda case: case.country_name, ("country",)),
             Column("state", _("State"), lambda case: case.get_state_display(), ("state",)),
@@ -139,12 +129,7 @@ REUNIFICATION_CASES = register(
         title=_("Family reunification"),
         columns=(
             Column("case", _("Case"), lambda case: case.reference, ("reference",)),
-            Column(
-                "applicant",
-                _("Applicant"),
-                lambda case: case.person.full_name,
-                ("person__family_name", "person__first_name"),
-            ),
+            name_column("applicant", _("Applicant"), "person"),
             Column("country", _("Country"), lambda case: case.country_name, ("country",)),
             Column("state", _("State"), lambda case: case.get_state_display(), ("state",)),
             Column("appointment", _("First appointment"), lambda case: case.appointment_on, ("appointment_on",)),
