@@ -5,6 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from liman.core.districts import DistrictField
+
 from .choices import (
     AgeGroup,
     Authority,
@@ -90,13 +92,6 @@ class DecisionForm(forms.Form):
 # --- mobile-team field incidents ----------------------------------------------------------------------------
 
 
-class DistrictField(forms.ModelChoiceField):
-    """A district, shown with its province (several provinces have a district of the same name)."""
-
-    def label_from_instance(self, area):
-        return f"{area.name_tr} ({area.parent.name_tr})"
-
-
 class IncidentForm(forms.Form):
     """The incident itself; the people met, the items and the services come in the grid and formsets below it."""
 
@@ -104,7 +99,7 @@ class IncidentForm(forms.Form):
     occurred_at = forms.DateTimeField(
         label=_("Date and time"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
     )
-    district = DistrictField(label=_("District"), queryset=None, to_field_name="pcode")
+    district = DistrictField(label=_("District"), required=True)
     latitude = forms.DecimalField(label=_("Latitude"), max_digits=8, decimal_places=5, required=False)
     longitude = forms.DecimalField(label=_("Longitude"), max_digits=8, decimal_places=5, required=False)
     terrain = forms.ChoiceField(label=_("Land or sea"), choices=Terrain.choices)
@@ -123,10 +118,10 @@ class IncidentForm(forms.Form):
         help_text=_("What happened; no names."),
     )  # fmt: skip
 
-    def __init__(self, *args, vehicles, districts, **kwargs):
+    def __init__(self, *args, vehicles, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["vehicle"].queryset = vehicles
-        self.fields["district"].queryset = districts
+        self.fields["district"].offer()  # a team at sea or on the border may be anywhere along it
         for service, label in IncidentService.choices:
             self.fields[f"service_{service}"] = forms.IntegerField(label=label, min_value=0, initial=0, required=False)
 
@@ -266,7 +261,7 @@ BandFormSet = forms.formset_factory(BandForm, extra=4)
 class SelectionForm(forms.Form):
     """Households by criteria (district, size) or by a list of references; a list wins when given."""
 
-    district = DistrictField(label=_("District"), queryset=None, required=False)
+    district = DistrictField(label=_("District"))
     min_size = forms.IntegerField(label=_("At least (people)"), min_value=1, required=False)
     max_size = forms.IntegerField(label=_("At most (people)"), min_value=1, required=False)
     references = forms.CharField(
@@ -276,9 +271,9 @@ class SelectionForm(forms.Form):
         help_text=_("One per line or separated by commas."),
     )
 
-    def __init__(self, *args, districts, **kwargs):
+    def __init__(self, *args, provinces, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["district"].queryset = districts
+        self.fields["district"].offer(provinces)
 
     def reference_list(self) -> list[str]:
         text = self.cleaned_data.get("references", "")

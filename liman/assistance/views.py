@@ -293,9 +293,8 @@ def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(permissions.INCIDENT_RECORD_ROLES)
 def incident_create(request: HttpRequest) -> HttpResponse:
     vehicles = selectors.incident_vehicles(request.user)
-    districts = AdminArea.objects.districts().select_related("parent").order_by("parent__name_tr", "name_tr")
     data = request.POST or None
-    form = forms.IncidentForm(data, vehicles=vehicles, districts=districts)
+    form = forms.IncidentForm(data, vehicles=vehicles)
     groups = forms.GroupRowFormSet(data, prefix="group")
     items = forms.ItemLineFormSet(data, prefix="item", form_kwargs={"items": selectors.items()})
     if request.method == "POST" and form.is_valid() and groups.is_valid() and items.is_valid():
@@ -485,8 +484,8 @@ def distribution_select(request: HttpRequest, pk: int) -> HttpResponse:
     plan = selectors.plan_for(request.user, pk)
     if not permissions.may_plan_distribution(request.user, plan.office_id):
         raise Http404
-    districts = AdminArea.objects.districts().select_related("parent").order_by("parent__name_tr", "name_tr")
-    form = forms.SelectionForm(request.POST or None, districts=districts)
+    provinces = [plan.office.province_id] if plan.office.province_id else None
+    form = forms.SelectionForm(request.POST or None, provinces=provinces)
     outcome = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

@@ -52,7 +52,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django_tasks import task
 
-from . import audit, crypto
+from . import audit, crypto, dbstats
 from .access import has_role
 from .choices import AuditAction, Role
 from .fields import BlindIndexField, EncryptedTextField
@@ -729,6 +729,8 @@ def import_commit(*, batch: ImportBatch, by: User | None, reporter: ProgressRepo
             _drop_rows_key(locked)
     if refused:
         raise ImportRefused(refused)
+    if len(rows) >= dbstats.LARGE_WRITE:
+        dbstats.refresh_statistics()  # the planner's picture of tables that just grew (SQLite keeps none itself)
     if reporter is not None:
         reporter.update(locked.row_count, locked.row_count, _("Written"))
     return locked

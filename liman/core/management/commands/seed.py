@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from liman.core import demo
+from liman.core import dbstats, demo
 
 
 class Command(BaseCommand):
@@ -12,6 +12,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, seed: int, quiet: bool, **options):
         demo.run_seeders(seed)
+        dbstats.refresh_statistics(everything=True)  # the pages' query plans, from the first request
         if quiet:
             return
         codes = ", ".join(code for code, *_ in demo.DEMO_OFFICES)
