@@ -23,7 +23,7 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from . import crypto
+from . import bulk, crypto
 from .access import record_tier, strictest, tiers_of
 from .choices import AuditAction
 from .models import AuditChainHead, AuditEvent
@@ -174,7 +174,7 @@ def record_many(
             _seal_payload(event)
             event.hash = previous = event_hash(event)
             events.append(event)
-        AuditEvent.objects.bulk_create(events, batch_size=1000)
+        bulk.insert_objects(events)  # keys not read back: the chain orders events by seq
         head.seq, head.hash = seq, previous
         head.save(update_fields=["seq", "hash"])
     return events

@@ -19,9 +19,10 @@ from importlib import import_module
 from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import audit
+from . import audit, bulk
 from .access import has_role, record_tier
 from .choices import AuditAction
 
@@ -262,25 +263,24 @@ def record_state_changes(
 ) -> int:
     """The bulk form of `record_state_change`, for services that change many rows in one statement: `moves` are
     (key, old, new, office id, sensitivity) of each row; rows whose state did not change are skipped."""
+
     from .models import StateChange
 
+    by_id = by.pk if getattr(by, "is_authenticated", False) else None
+    same = {
+        "content_type_id": ContentType.objects.get_for_model(model).pk,
+        "workflow": workflow or f"{model._meta.label_lower}.{field}",
+        "by_id": by_id,
+        "reason": reason,
+        "at": timezone.now(),  # one moment for the whole change, as one statement has it
+    }
     rows = [
-        _state_change_row(
-            model,
-            pk,
-            field=field,
-            old=old,
-            new=new,
-            by=by,
-            reason=reason,
-            workflow=workflow,
-            office_id=office_id,
-            sensitivity=sensitivity,
-        )  # fmt: skip
+        {**same, "office_id": office_id, "sensitivity": sensitivity or "normal", "object_id": str(pk),
+         "from_state": old or "", "to_state": new}
         for pk, old, new, office_id, sensitivity in moves
         if old != new
-    ]
-    StateChange.objects.bulk_create(rows, batch_size=1000)
+    ]  # fmt: skip
+    bulk.insert_many(StateChange, rows)
     return len(rows)
 
 

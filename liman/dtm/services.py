@@ -35,10 +35,10 @@ from liman.assistance.choices import IncidentService
 from liman.assistance.models import Item, StockLocation
 from liman.assistance.selectors import fefo_suggestion
 from liman.core import audit
+from liman.core.bulk import insert_many
 from liman.core.choices import AuditAction
 from liman.core.models import AdminArea, Office, TaskProgress, User
 from liman.core.services import record_create, record_update
-from liman.core.staging import insert_many
 from liman.core.text import ascii_key
 from liman.core.workflows import record_state_change, state_set
 

@@ -19,7 +19,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils.translation import gettext as _
 
-from liman.core.staging import insert_values
+from liman.core.bulk import insert_values
 
 from . import names
 from .choices import DatePrecision, IdentifierType

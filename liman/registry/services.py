@@ -403,8 +403,9 @@ def people_enrol_bulk(
     it created. The people are findable by the search when it returns.
     """
     from liman.core import audit
+    from liman.core.bulk import insert_many
     from liman.core.choices import AuditAction, Sensitivity
-    from liman.core.staging import insert_many, new_references
+    from liman.core.staging import new_references
 
     from . import search
 

@@ -16,7 +16,8 @@ from django.core.management import call_command
 from django.db import connection
 from django.urls import reverse
 
-from liman.core import staging
+from liman.core import bulk, staging
+from liman.core.bulk import insert_many, insert_values
 from liman.core.choices import AuditAction, Role, TaskState
 from liman.core.models import AuditEvent, ImportBatch, StagedRow, TaskProgress
 from liman.core.progress import ProgressReporter
@@ -27,8 +28,6 @@ from liman.core.staging import (
     import_commit,
     import_discard,
     import_stage,
-    insert_many,
-    insert_values,
     problem_report,
     staged_row_data,
 )
@@ -222,7 +221,7 @@ def test_progress_is_reported_to_a_task_record(istanbul):
 def test_insert_values_writes_rows_from_a_generator_in_chunks(monkeypatch):
     from liman.registry.models import NameSkeleton  # a table of plain columns only
 
-    monkeypatch.setattr(staging, "VALUES_CHUNK_ROWS", 3)
+    monkeypatch.setattr(bulk, "VALUES_CHUNK_ROWS", 3)
     rows = ((f"d{n}", f"s{n}") for n in range(7))
     assert insert_values(NameSkeleton, ("deletion", "skeleton"), rows) == 7
     assert sorted(NameSkeleton.objects.values_list("skeleton", flat=True)) == [f"s{n}" for n in range(7)]
