@@ -143,12 +143,18 @@ def stock_card(user: User, location: StockLocation, item: Item) -> QuerySet[Ledg
     )
 
 
-def transfers_for(user: User, *, in_transit: bool = False, location: StockLocation | None = None) -> QuerySet:
+def transfers_for(
+    user: User, *, in_transit: bool = False, location: StockLocation | None = None, state: str = "", office: str = ""
+) -> QuerySet:
     transfers = Transfer.objects.visible_to(user).select_related(
         "office", "location", "to_location", "item", "lot", "dispatched_by", "received_by"
     )
     if in_transit:
         transfers = transfers.filter(state=TransferState.DISPATCHED)
+    if state:
+        transfers = transfers.filter(state=state)
+    if office:
+        transfers = transfers.filter(office__code=office.upper())
     if location is not None:
         transfers = transfers.filter(Q(location=location) | Q(to_location=location))
     return transfers.order_by("-dispatched_at", "-id")

@@ -15,14 +15,14 @@ from liman.core import audit
 from liman.core.access import get_visible_or_404, has_role
 from liman.core.choices import AuditAction
 from liman.core.disclosure import publishes
-from liman.core.models import AdminArea
+from liman.core.lists import Listing
 from liman.core.tabular import xlsx_bytes
 from liman.core.views import paginate, role_required
 from liman.core.views import refusal_messages as _messages_of
 from liman.core.workflows import TransitionRefused
 
-from . import forms, permissions, selectors, services
-from .choices import AgeGroup, DistributionState, EntitlementState, HowMet, LocationKind, Sex, TransferState
+from . import forms, lists, permissions, selectors, services
+from .choices import AgeGroup, DistributionState, EntitlementState, LocationKind, Sex, TransferState
 from .figures import incident_figures_csv
 from .models import Item, Loss, StockBalance, StockLocation, Transfer
 from .permissions import DISTRIBUTION_READ_ROLES, INCIDENT_READ_ROLES, STOCK_READ_ROLES
@@ -187,11 +187,12 @@ def stock_count(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(STOCK_READ_ROLES)
 def transfer_list(request: HttpRequest) -> HttpResponse:
-    state = request.GET.get("state", "")
-    transfers = selectors.transfers_for(request.user, in_transit=state == TransferState.DISPATCHED)
+    listing = Listing.read(request, lists.TRANSFERS)
+    transfers = selectors.transfers_for(request.user, **listing.values)
     context = {
-        "page": paginate(request, transfers),
-        "state": state,
+        "page": paginate(request, listing.ordered(transfers)),
+        "listing": listing,
+        "state": listing.values["state"],
         "may_receive": has_role(request.user, permissions.TRANSFER_RECEIVE_ROLES),
     }
     return render(request, "assistance/transfer_list.html", context)
@@ -253,21 +254,11 @@ def stock_report(request: HttpRequest) -> HttpResponse:
 
 @role_required(INCIDENT_READ_ROLES)
 def incident_list(request: HttpRequest) -> HttpResponse:
-    filters = {key: request.GET.get(key, "").strip() for key in ("month", "province", "how_met", "sort")}
-    incidents = selectors.incidents_for(request.user, **filters)
+    listing = Listing.read(request, lists.INCIDENTS)
+    incidents = selectors.incidents_for(request.user, **listing.values)
     context = {
-        "page": paginate(request, incidents),
-        "filters": filters,
-        "how_met_choices": HowMet.choices,
-        "provinces": AdminArea.objects.provinces().filter(
-            pcode__in=selectors.incidents_for(request.user).values("district__parent__pcode")
-        ),
-        "sorts": [
-            ("-occurred_at", _("Newest first")),
-            ("occurred_at", _("Oldest first")),
-            ("-people_met", _("Largest groups first")),
-            ("people_met", _("Smallest groups first")),
-        ],
+        "page": paginate(request, listing.ordered(incidents)),
+        "listing": listing,
         "may_record": has_role(request.user, permissions.INCIDENT_RECORD_ROLES),
     }
     return render(request, "assistance/incident_list.html", context)
@@ -414,11 +405,11 @@ def item_create(request: HttpRequest) -> HttpResponse:
 
 @role_required(DISTRIBUTION_READ_ROLES)
 def distribution_list(request: HttpRequest) -> HttpResponse:
-    state = request.GET.get("state", "").strip()
+    listing = Listing.read(request, lists.DISTRIBUTIONS)
+    plans = selectors.plans_for(request.user, **listing.values)
     context = {
-        "page": paginate(request, selectors.plans_for(request.user, state=state)),
-        "state": state,
-        "states": DistributionState.choices,
+        "page": paginate(request, listing.ordered(plans)),
+        "listing": listing,
         "may_plan": has_role(request.user, permissions.DISTRIBUTION_PLAN_ROLES),
     }
     return render(request, "assistance/distribution_list.html", context)
@@ -579,7 +570,14 @@ def distribution_verify(request: HttpRequest, pk: int) -> HttpResponse:
         members = [m.person for m in members_of[entitlement.household_id]]
         form = forms.ReceiptRecordForm(members=members, prefix=f"e{entitlement.pk}")
         rows.append((entitlement, form, heads.get(entitlement.household_id, "")))
-    context = {"plan": plan, "query": query, "rows": rows, "progress": selectors.plan_progress(plan)}
+    context = {
+        "plan": plan,
+        "query": query,
+        "rows": rows,
+        # A receipt to record: one Tab from the scan box reaches it (the Find button leaves the Tab order).
+        "waiting": any(entitlement.state == EntitlementState.PENDING for entitlement in found),
+        "progress": selectors.plan_progress(plan),
+    }
     return render(request, "assistance/distribution_verify.html", context)
 
 

@@ -23,9 +23,8 @@ from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from . import audit, selectors
+from . import audit, lists_core, selectors
 from .access import get_visible_or_404, has_role
-from .choices import AuditAction
 from .forms import (
     AccountReasonForm,
     OfficeCreateForm,
@@ -35,6 +34,7 @@ from .forms import (
     StaffCreateForm,
     StaffEditForm,
 )
+from .lists import Listing
 from .maps import metrics_for
 from .models import AdminArea, AuditEvent, RoleGrant, TaskProgress
 from .progress import refresh as refresh_progress
@@ -176,10 +176,21 @@ def office_edit(request: HttpRequest, code: str) -> HttpResponse:
 
 def staff_list(request: HttpRequest) -> HttpResponse:
     require_role(request, STAFF_DIRECTORY_ROLES)
-    query = request.GET.get("q", "").strip()
-    page = paginate(request, selectors.staff_for(request.user, query=query))
+    listing = Listing.read(request, lists_core.STAFF)
+    values = listing.values
+    staff = selectors.staff_for(request.user, query=values["q"], active_only=not values["inactive"])
+    if values["office"] or values["role"]:
+        # People holding a grant of that role, at that office: one in force, or, for a deactivated account
+        # (shown when asked for), one it held when it was deactivated.
+        grants = RoleGrant.objects.current() if not values["inactive"] else RoleGrant.objects.filter(is_pending=False)
+        if values["office"]:
+            grants = grants.filter(office__code=values["office"])
+        if values["role"]:
+            grants = grants.filter(role=values["role"])
+        staff = staff.filter(pk__in=grants.values("user_id"))
+    page = paginate(request, listing.ordered(staff))
     can_create = selectors.offices_managed_by(request.user).exists()
-    return render(request, "core/staff_list.html", {"page": page, "query": query, "can_create": can_create})
+    return render(request, "core/staff_list.html", {"page": page, "listing": listing, "can_create": can_create})
 
 
 def staff_detail(request: HttpRequest, username: str) -> HttpResponse:
@@ -334,14 +345,18 @@ def staff_password(request: HttpRequest, username: str) -> HttpResponse:
 
 def audit_list(request: HttpRequest) -> HttpResponse:
     require_role(request, AUDIT_ROLES)
-    filters = {
-        "action": request.GET.get("action", ""),
-        "object_type": request.GET.get("object_type", ""),
-        "actor": request.GET.get("actor", "").strip(),
-    }
-    page = paginate(request, selectors.audit_events_for(request.user, **filters))
+    listing = Listing.read(request, lists_core.AUDIT)
+    values = listing.values
+    events = selectors.audit_events_for(
+        request.user,
+        action=values["action"],
+        object_type=values["object_type"],
+        actor=values["actor"],
+        office_code=values["office"],
+    )
+    page = paginate(request, listing.ordered(events))
     page.object_list = audit.present(page.object_list, request.user)
-    context = {"page": page, "filters": filters, "actions": AuditAction.choices}
+    context = {"page": page, "listing": listing}
     return render(request, "core/audit_list.html", context)
 
 

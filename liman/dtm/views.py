@@ -6,6 +6,7 @@ import json
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,10 +16,11 @@ from django.views.decorators.http import require_POST
 from liman.core import audit
 from liman.core.access import get_visible_or_404
 from liman.core.choices import AuditAction, Sensitivity
+from liman.core.lists import Listing
 from liman.core.models import AdminArea
 from liman.core.views import paginate, role_required
 
-from . import exports, openrosa, publishing, selectors, services, targets
+from . import exports, lists, openrosa, publishing, selectors, services, targets
 from .choices import (
     DTM_READ_ROLES,
     FIELD_DATA_EDITORS,
@@ -472,13 +474,13 @@ def form_xlsform(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(FIELD_DATA_ROLES)
 def submission_list(request: HttpRequest) -> HttpResponse:
-    state = request.GET.get("state", SubmissionState.REVIEW)
-    if state not in SubmissionState.values and state != "all":
-        state = SubmissionState.REVIEW
-    page = paginate(request, selectors.submissions_for(request.user, state="" if state == "all" else state))
-    return render(
-        request, "dtm/submission_list.html", {"page": page, "state": state, "states": SubmissionState.choices}
-    )
+    listing = Listing.read(request, lists.SUBMISSIONS)
+    state = listing.values["state"] or SubmissionState.REVIEW
+    rows = selectors.submissions_for(request.user, state="" if state == lists.ALL_STATES else state)
+    if listing.values["form"]:
+        rows = rows.filter(form_id=listing.values["form"])
+    page = paginate(request, listing.ordered(rows))
+    return render(request, "dtm/submission_list.html", {"page": page, "listing": listing, "state": state})
 
 
 def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -619,8 +621,16 @@ def field_user_list(request: HttpRequest) -> HttpResponse:
                         form.add_error(key if key in ("vehicle", "username") else "username", message)
             else:
                 return _qr_page(request, field_user, password, created=True)
-    page = paginate(request, selectors.field_users_for(request.user).order_by("office__code", "username"))
-    return render(request, "dtm/field_user_list.html", {"page": page, "form": form})
+    listing = Listing.read(request, lists.FIELD_USERS)
+    rows = selectors.field_users_for(request.user)
+    if listing.values["office"]:
+        rows = rows.filter(office__code=listing.values["office"])
+    if listing.values["q"]:
+        rows = rows.filter(Q(username__icontains=listing.values["q"]) | Q(name__icontains=listing.values["q"]))
+    if listing.values["inactive"]:
+        rows = rows.filter(is_active=False)
+    page = paginate(request, listing.ordered(rows))
+    return render(request, "dtm/field_user_list.html", {"page": page, "form": form, "listing": listing})
 
 
 def field_user_detail(request: HttpRequest, pk: int) -> HttpResponse:
