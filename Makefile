@@ -26,9 +26,10 @@ install: $(STAMP)
 run: install
 	$(BIN)/liman migrate --no-input
 	$(BIN)/liman seed
-	@echo "Serving http://127.0.0.1:8000 (a background worker runs tasks, a sender hands messages over; Ctrl-C stops them all)."
+	@echo "Serving http://127.0.0.1:8000 (a background worker runs tasks, the scheduler enqueues the scheduled jobs, a sender hands messages over; Ctrl-C stops them all)."
 	@mkdir -p "$(VAR_DIR)"; trap 'kill 0' INT TERM EXIT; \
 	  $(BIN)/liman db_worker --no-reload > "$(VAR_DIR)/worker.log" 2>&1 & \
+	  $(BIN)/liman schedule run > "$(VAR_DIR)/scheduler.log" 2>&1 & \
 	  $(BIN)/liman messages send > "$(VAR_DIR)/messages.log" 2>&1 & \
 	  $(BIN)/liman runserver 127.0.0.1:8000
 

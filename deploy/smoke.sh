@@ -26,8 +26,9 @@ export LIMAN_BLIND_INDEX_KEY=$("$WORK/venv/bin/python" -c "import secrets; print
 export LIMAN_AUDIT_KEY=$("$WORK/venv/bin/python" -c "import secrets; print(secrets.token_urlsafe(40))")
 export LIMAN_PAYMENT_SIGNING_KEY=$("$WORK/venv/bin/python" -c "import base64, secrets; print(base64.b64encode(secrets.token_bytes(32)).decode())")
 
-echo "== smoke: collectstatic, migrate"
+echo "== smoke: collectstatic, migrate, createcachetable"
 ( cd "$WORK" && "$WORK/venv/bin/liman" collectstatic --no-input --verbosity 0 )
 ( cd "$WORK" && "$WORK/venv/bin/liman" migrate --no-input --verbosity 0 )
+( cd "$WORK" && "$WORK/venv/bin/liman" createcachetable )
 echo "== smoke: gunicorn and a worker over HTTP"
 ( cd "$WORK" && DJANGO_SETTINGS_MODULE=liman.settings "$WORK/venv/bin/python" "$REPO/deploy/smoke.py" )

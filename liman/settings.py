@@ -156,6 +156,17 @@ TEMPLATES = [
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 DATABASE_URL = env_str("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'liman.sqlite3'}"
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("LIMAN_DB_CONN_MAX_AGE", 0))}
+# A persistent connection (LIMAN_DB_CONN_MAX_AGE) is checked before a request reuses it: after PostgreSQL restarts,
+# the first request gets a new connection instead of an error.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Lockouts, Digest nonces, sessions and task progress are database rows, never one process's memory. What Django or
+# a library caches goes to the database in production too, so that every web server sees the same (`liman
+# createcachetable` after `migrate` makes its table); development and tests keep it in memory.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "liman_cache"}
+    if IS_PRODUCTION
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
 if (
     IS_PRODUCTION
     and DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"

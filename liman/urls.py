@@ -37,3 +37,6 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("admin/", admin.site.urls),
 ]
+
+# The database unreachable (restarting): 503 with Retry-After instead of a 500 (liman/core/unavailable.py).
+handler500 = "liman.core.unavailable.server_error"

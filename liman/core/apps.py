@@ -37,6 +37,9 @@ class CoreConfig(AppConfig):
             )
         )
         maps.register_core_metrics()
+        from . import schedule
+
+        schedule.register_core_jobs()  # audit anchor and verify, import purge (liman/core/schedule.py)
 
         from .access import has_role
         from .selectors import register_home_figure

@@ -499,3 +499,42 @@ class ApiToken(models.Model):
 
     def is_expired(self, now=None) -> bool:
         return self.expires_at <= (now or timezone.now())
+
+
+class ScheduledRun(models.Model):
+    """One period of one scheduled job (liman/core/schedule.py), enqueued once: the (job, period) pair is unique, so
+    two schedulers (two workers' machines) that find the same job due never both enqueue it."""
+
+    job = models.CharField(_("job"), max_length=100)
+    #: The start of the period this run is for (the hour, the day at its time).
+    period = models.DateTimeField(_("period"))
+    enqueued_at = models.DateTimeField(_("enqueued at"), default=timezone.now, editable=False)
+    #: The django-tasks result id of the run (its outcome is read from there).
+    task_id = models.CharField(max_length=64, blank=True)
+
+    unscoped_because = "bookkeeping of the scheduler (job names and times), shown only by `liman schedule list`"
+
+    class Meta:
+        ordering = ["-period"]
+        verbose_name = _("scheduled run")
+        constraints = [models.UniqueConstraint(fields=["job", "period"], name="scheduledrun_once_per_period")]
+
+    def __str__(self) -> str:
+        return f"{self.job} @ {self.period:%Y-%m-%d %H:%M}"
+
+
+class TaskLease(models.Model):
+    """A background task being run, and when its worker last said it was alive: a task whose lease ran out lost its
+    worker (killed, out of memory, machine gone), and the scheduler marks it failed (liman/core/schedule.py)."""
+
+    task_id = models.CharField(max_length=64, primary_key=True)
+    worker_id = models.CharField(max_length=64)
+    beat_at = models.DateTimeField(default=timezone.now)
+
+    unscoped_because = "bookkeeping of the task workers, never shown"
+
+    class Meta:
+        verbose_name = _("task lease")
+
+    def __str__(self) -> str:
+        return f"{self.task_id} ({self.worker_id})"

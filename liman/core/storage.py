@@ -13,6 +13,7 @@ the content; files written before encryption was on are read as they are and enc
 
 from __future__ import annotations
 
+import errno
 import os
 import struct
 import tempfile
@@ -83,12 +84,49 @@ def _write_atomically(path: Path, data: bytes) -> None:
         raise
 
 
+class DiskFull(OSError):
+    """A file could not be stored: the disk (or the quota) is full. Nothing of it was left behind."""
+
+
+def _write_new(path: Path, data: bytes, permissions: int | None) -> None:
+    """Create `path` holding `data`, all or nothing: written and synced under a temporary name beside it, then
+    linked to its name (which fails if the name is taken, as O_EXCL would). A full disk fails before the link and
+    leaves no half-written file."""
+    handle, temporary = tempfile.mkstemp(prefix=".saving-", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as target:
+            _write_all(target, data)
+            target.flush()
+            os.fsync(target.fileno())
+        if permissions is not None:
+            os.chmod(temporary, permissions)
+        os.link(temporary, path)
+    finally:
+        Path(temporary).unlink(missing_ok=True)
+
+
+def _write_all(target, data: bytes) -> None:
+    target.write(data)
+
+
 class EncryptedFileSystemStorage(FileSystemStorage):
     """A FileSystemStorage whose files are sealed on save and unsealed on open (see the module's docstring)."""
 
     def _save(self, name, content):
-        plaintext = b"".join(content.chunks())
-        return super()._save(name, ContentFile(seal(plaintext)))
+        sealed = seal(b"".join(content.chunks()))
+        while True:
+            path = Path(self.path(name))
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                _write_new(path, sealed, self.file_permissions_mode)
+            except FileExistsError:
+                name = self.get_available_name(name)  # another upload took the name meanwhile
+                continue
+            except OSError as exc:
+                if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                    raise DiskFull(exc.errno, f"The disk is full: {name} was not stored.") from exc
+                raise
+            return str(name).replace("\\", "/")
 
     def _open(self, name, mode="rb"):
         if "w" in mode or "a" in mode or "+" in mode:

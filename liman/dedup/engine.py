@@ -35,11 +35,12 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
 from pathlib import Path
-
-import duckdb
-import pyarrow as pa
+from typing import TYPE_CHECKING
 
 from . import normalise
+
+if TYPE_CHECKING:  # DuckDB and pyarrow load where linkage runs, never in a web process that only imports this module
+    import duckdb
 
 COLUMNS = (
     "record_id",
@@ -358,6 +359,8 @@ _CHECKS = (
 
 
 def _connect(threads: int | None) -> duckdb.DuckDBPyConnection:
+    import duckdb
+
     con = duckdb.connect()
     if threads:
         con.execute(f"SET threads = {int(threads)}")
@@ -385,6 +388,8 @@ def read_file(con: duckdb.DuckDBPyConnection, path: Path, table: str = "raw") ->
     if not header:
         raise InputError(["the file is empty"])
     _check_header([column.strip() for column in header])
+    import duckdb
+
     try:
         con.execute(
             f"""CREATE OR REPLACE TABLE {table} AS
@@ -405,6 +410,8 @@ def read_file(con: duckdb.DuckDBPyConnection, path: Path, table: str = "raw") ->
 
 
 def load_records(con: duckdb.DuckDBPyConnection, records: Iterable[Mapping[str, str]], table: str) -> int:
+    import pyarrow as pa
+
     rows = list(records)
     columns = {
         column: pa.array([(str(row.get(column) or "") or None) for row in rows], pa.string())
@@ -441,6 +448,8 @@ _E164 = re.compile(r"^\+\d{8,15}$")
 
 def prepare(con: duckdb.DuckDBPyConnection, source: str, table: str) -> None:
     """`table`: one row per record with the comparison columns the model reads."""
+    import pyarrow as pa
+
     distinct = con.execute(
         " UNION ".join(f"SELECT DISTINCT {part} AS name FROM {source} WHERE {part} IS NOT NULL" for part in NAME_PARTS)
     ).fetchall()
@@ -805,7 +814,7 @@ def estimate_on_registry(con, source: str, target: str, model: dict, count: int)
             if present:
                 seen[present[0][0]][present[0][1]] = float(total)
             else:
-                matches = float(total)
+                matches = float(total or 0)  # no pair likely enough: the grand total of nothing is NULL
         for name in names:
             if name in fixed:
                 continue

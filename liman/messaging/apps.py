@@ -26,5 +26,17 @@ class MessagingConfig(AppConfig):
             )
         )
         demo.register_seeder("messaging", seed_messaging)
+        from datetime import timedelta
+
+        from liman.core import schedule
+
+        def reminders_queue() -> dict:
+            from .services import reminders_queue
+
+            return {kind: outcome.queued for kind, outcome in reminders_queue().items()}
+
+        schedule.register_job(
+            "messages-remind", reminders_queue, every=timedelta(hours=1), description="Reminders due."
+        )
         # The list messages read the records the later apps seed (a distribution plan, a payment cycle).
         demo.register_seeder("list-messages", seed_list_messages, last=True)

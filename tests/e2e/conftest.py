@@ -22,11 +22,17 @@ from django.core import serializers  # noqa: E402
 from django.core.servers.basehttp import WSGIServer  # noqa: E402
 from django.db import DEFAULT_DB_ALIAS, connections, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
+from playwright.sync_api import expect  # noqa: E402
 from pytest_django.live_server_helper import LiveServer  # noqa: E402
 
 from liman.core.choices import OfficeType, Role  # noqa: E402
 from liman.core.models import AdminArea  # noqa: E402
 from tests.factories import OfficeFactory, staff  # noqa: E402
+
+# An assertion waits up to 15 s for the page to reach what it expects (Playwright's default: 5 s). A passing test
+# waits no longer for it; a page that never gets there fails all the same, only later. CI runs the suite on SQLite
+# and PostgreSQL side by side on two cores, where a page answering in 5 s is slow, not wrong.
+expect.set_options(timeout=15_000)
 
 CHROMIUM = Path(os.environ.get("LIMAN_CHROMIUM", "/usr/bin/chromium"))  # Debian's package
 CHROMIUM_ARGS = [
