@@ -19,7 +19,6 @@ from importlib import import_module
 from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import audit, bulk
@@ -272,8 +271,7 @@ def record_state_changes(
         "workflow": workflow or f"{model._meta.label_lower}.{field}",
         "by_id": by_id,
         "reason": reason,
-        "at": timezone.now(),  # one moment for the whole change, as one statement has it
-    }
+    }  # `at`: the field's default, as `record_state_change` takes it (one clock for both)
     rows = [
         {**same, "office_id": office_id, "sensitivity": sensitivity or "normal", "object_id": str(pk),
          "from_state": old or "", "to_state": new}
