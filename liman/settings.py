@@ -334,6 +334,8 @@ LIMAN_VICTIM_PERMIT_TOTAL_MONTHS = env_int("LIMAN_VICTIM_PERMIT_TOTAL_MONTHS", 3
 # (`liman import purge`, run daily); SQLite's page cache while an import writes, in MB.
 LIMAN_STAGING_KEEP_DAYS = env_int("LIMAN_STAGING_KEEP_DAYS", 14)
 LIMAN_IMPORT_SQLITE_CACHE_MB = env_int("LIMAN_IMPORT_SQLITE_CACHE_MB", 256)
+# Days within which a person's request about their data (access, correction, deletion) is answered.
+LIMAN_SUBJECT_REQUEST_DAYS = env_int("LIMAN_SUBJECT_REQUEST_DAYS", 30)
 #: Record linkage: match probabilities from which a pair is "auto-link" (likely the same person) and "review"
 #: (a human decides); offices may set their own. The environment variable LIMAN_DEDUP_BACKEND (read by
 #: liman.dedup.engine, which runs without Django too) chooses duckdb (one machine, the default) or spark.

@@ -25,7 +25,9 @@ from liman.movements import selectors as movements_selectors
 from liman.movements import services as movements
 from liman.movements.choices import BookingStatus
 from liman.movements.models import Booking, Flight, country_label
+from liman.privacy import sharing
 from liman.registry.choices import ConsentPurpose
+from liman.registry.consent import consent_for
 from liman.registry.models import HouseholdMember, Person
 
 from . import ctdc
@@ -621,7 +623,7 @@ def referral_send(
         if to_partner is not None and not to_partner.is_active:
             raise ValidationError({"to_partner": _("%(name)s no longer takes referrals.") % {"name": to_partner}})
         purpose = ConsentPurpose.SHARING_PARTNER if to_partner is not None else ConsentPurpose.REFERRAL
-        consent = current_consent(case.person_id, purpose)
+        consent = consent_for(case.person_id, purpose)  # the one consent check (registry.consent)
         if consent is None:
             if to_partner is not None:
                 message = _(
@@ -655,8 +657,17 @@ def referral_send(
             sent_by=by,
         )
         referral.full_clean()
+        agreement = None
+        if to_partner is not None:  # data protection: only under a current data-sharing agreement (privacy.sharing)
+            categories = sharing.referral_categories(case.type, shared_fields)
+            agreement = sharing.agreement_for(to_partner, purpose, categories, office=case.office)
         referral.shared_data = _person_snapshot(case.person, shared_fields)
-        return record_create(referral, by=by)
+        record_create(referral, by=by)
+        if agreement is not None:
+            referral.agreement_warning = sharing.expiry_warning(agreement)
+            audit.record(AuditAction.EXPORT, actor=by, obj=referral, reason=_("Shared with a partner organisation"),
+                         changes=sharing.transfer_payload(agreement, purpose, categories))  # fmt: skip
+        return referral
 
 
 def _require_receiver(by: User | None, referral: Referral) -> None:

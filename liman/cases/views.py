@@ -353,7 +353,9 @@ def referral_send(request, case):
         summary=data["summary"],
         shared_fields=data["shared_fields"],
     )
-    return _("Referral %(reference)s sent to %(to)s.") % {"reference": referral.reference, "to": referral.destination}
+    sent = _("Referral %(reference)s sent to %(to)s.") % {"reference": referral.reference, "to": referral.destination}
+    warning = getattr(referral, "agreement_warning", "")  # the sharing agreement ends within 30 days
+    return f"{sent} {warning}" if warning else sent
 
 
 @case_action("travel")

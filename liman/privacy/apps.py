@@ -27,4 +27,69 @@ class PrivacyConfig(AppConfig):
                 "breaches", _("Data breaches"), "privacy-breaches", PRIVACY_ROLES, order=927, group="admin"
             )
         )
+        navigation.register(
+            navigation.NavItem(
+                "agreements", _("Sharing agreements"), "privacy-agreements", PRIVACY_ROLES, order=926, group="admin"
+            )
+        )
+        from liman.core.selectors import register_home_figure
+
+        from .permissions import SUBJECT_REQUEST_ROLES
+        from .selectors import agreements_expiring_count, subject_requests_overdue_count
+
+        navigation.register(
+            navigation.NavItem(
+                "data-requests", _("Data requests"), "privacy-requests", SUBJECT_REQUEST_ROLES, order=60, group="people"
+            )
+        )
+        register_home_figure(
+            "data_requests_overdue",
+            _("Requests from people about their data, past their deadline"),
+            subject_requests_overdue_count,
+            url="privacy-requests?overdue=1",
+            to_do=True,
+        )
+        register_home_figure(
+            "agreements_expiring",
+            _("Data-sharing agreements ending within 30 days"),
+            agreements_expiring_count,
+            url="privacy-agreements",
+            to_do=True,
+        )
+        from liman.registry import sections
+
+        sections.register(
+            sections.PersonSection(
+                key="consent-withdrawn",
+                title=_("Consent withdrawn"),
+                template="registry/_consent_banner.html",
+                context=consent_banner_context,
+                order=1,
+            )
+        )
         demo.register_seeder("privacy", seed_privacy, last=True)
+        # The agreements must be in force before the cases' seeder sends referrals to partners.
+        from .demo import seed_agreements
+
+        if "privacy-agreements" not in {name for name, _seeder in demo.SEEDERS}:
+            names = [name for name, _seeder in demo.SEEDERS]
+            at = names.index("cases") if "cases" in names else len(names)
+            demo.SEEDERS.insert(at, ("privacy-agreements", seed_agreements))
+        from liman.core import schedule
+
+        def retention_run() -> dict:
+            from .services import run
+
+            return {outcome.kind.key: outcome.purged for outcome in run(dry_run=False)}
+
+        schedule.register_job(
+            "retention-run", retention_run, at="01:30", description="Purge what the active retention schedules say."
+        )
+
+
+def consent_banner_context(user, person) -> dict | None:
+    """The person page's banner: each purpose whose consent the person withdrew, and what that stops."""
+    from liman.registry.consent import withdrawn
+
+    found = withdrawn(person)
+    return {"withdrawn": found} if found else None

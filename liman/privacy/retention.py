@@ -14,6 +14,10 @@ retention.declare_kept(
     _("the breach log: kept as the record of what happened and who was told (describe data, not name people)"),
     "privacy.breach",
 )
+retention.declare_kept(
+    _("data-sharing agreements: kept as the record of what was shared under which terms (parties, not people)"),
+    "privacy.sharingagreement",
+)
 retention.declare_no_personal_data(
     _("projects, indicators, targets and aggregate 4W rows (no person)"),
     "reporting.donor",
@@ -32,6 +36,27 @@ retention.declare_no_personal_data(
     "reporting.projecttag",
 )
 retention.declare_no_personal_data(
+    _("where the stored first reaches of each measure were last brought up to date (audit event numbers)"),
+    "reporting.reachstate",
+)
+retention.declare_kept(
+    _(
+        "the first reach of a person by measure and year: keys, the day and the district only (no name), kept so "
+        "that locked months and the 4W stay as they were after the person is anonymised"
+    ),
+    "reporting.firstreach",
+)
+retention.declare_no_personal_data(
     _("stories in donor reports: refused when they hold a name, reference, phone, address or identity number"),
     "reporting.beneficiarystory",
 )
+
+
+def requests_of_people(people, work) -> None:
+    """A person anonymised: what their requests said and what they were answered go too (kind, dates, status stay)."""
+    from .models import SubjectRequest
+
+    work.blank(SubjectRequest.objects.filter(person__in=people), "details", "answer")
+
+
+retention.register_part("registry.person", ("privacy.subjectrequest",), requests_of_people)

@@ -149,3 +149,43 @@ def _records_of_person(reference: str) -> tuple[set[tuple[str, str]], set[str]]:
                     targets.add((model._meta.label_lower, str(row[0])))
                     references.update(str(value) for value in row[1:] if value)
     return targets, references
+
+
+def agreements_for(user, *, current_only: bool = False):
+    from django.utils import timezone
+
+    from .models import SharingAgreement
+
+    rows = SharingAgreement.objects.visible_to(user).select_related("office", "partner", "recorded_by")
+    return rows.filter(ends_on__gte=timezone.localdate()) if current_only else rows
+
+
+def agreements_expiring_count(user) -> int | None:
+    """Agreements the user administers that end within 30 days (the home page's "what to do next")."""
+    from liman.core.access import has_role
+
+    from .permissions import PRIVACY_ROLES
+    from .sharing import expiring_soon
+
+    if not has_role(user, PRIVACY_ROLES):
+        return None
+    return expiring_soon().filter(pk__in=agreements_for(user).values("pk")).count()
+
+
+def subject_requests_for(user, *, overdue: bool = False, include_closed: bool = False):
+    from .models import SubjectRequest
+
+    rows = SubjectRequest.objects.visible_to(user).select_related("office", "person", "handled_by")
+    if overdue:
+        return rows.overdue()
+    return rows if include_closed else rows.open()
+
+
+def subject_requests_overdue_count(user) -> int | None:
+    from liman.core.access import has_role
+
+    from .permissions import SUBJECT_REQUEST_ROLES
+
+    if not has_role(user, SUBJECT_REQUEST_ROLES):
+        return None
+    return subject_requests_for(user, overdue=True).count()

@@ -13,7 +13,7 @@ from liman.core import retention
 from liman.core.access import has_role
 from liman.core.services import record_create, record_update
 
-from .models import Breach, LegalHold, PurgedRecord, RetentionSchedule
+from .models import Breach, LegalHold, PurgedRecord, RetentionSchedule, SharingAgreement
 from .permissions import PRIVACY_ROLES
 
 
@@ -194,3 +194,247 @@ def breach_record(*, office, by, found_on: date, what_happened: str, data_affect
     breach = Breach(office=office, found_on=found_on, what_happened=what_happened.strip(),
                     data_affected=data_affected.strip(), recorded_by=by, **fields)  # fmt: skip
     return record_create(breach, by=by, reason=_("Data breach logged"))
+
+
+# --- data-sharing agreements --------------------------------------------------------------------------------
+
+AGREEMENT_MAX_BYTES = 10 * 1024 * 1024
+
+
+def may_record_agreement(user, office) -> bool:
+    """An administrator of `office` (or, for an agreement of every office, an administrator of every office)."""
+    if office is None:
+        return may_set_schedules(user)
+    return has_role(user, PRIVACY_ROLES, office=office.pk)
+
+
+@transaction.atomic
+def agreement_record(
+    *,
+    by,
+    title: str,
+    partner=None,
+    authority: str = "",
+    office=None,
+    purposes: list[str],
+    categories: list[str],
+    legal_basis: str,
+    starts_on: date,
+    ends_on: date,
+    focal_points: str,
+    document=None,
+) -> SharingAgreement:
+    """Register a signed data-sharing agreement (its PDF kept encrypted, served only through an audited view)."""
+    from liman.core.services import new_reference
+    from liman.registry.services import sniff_content_type
+
+    if by is not None and not may_record_agreement(by, office):
+        raise PermissionDenied(_("You record agreements of the offices you administer only."))
+    problems = {}
+    if not title.strip():
+        problems["title"] = _("Give the agreement a title.")
+    if not focal_points.strip():
+        problems["focal_points"] = _("Name the focal points on each side.")
+    if document is not None:
+        head = document.read(16)
+        document.seek(0)
+        if sniff_content_type(head) != "application/pdf":
+            problems["document"] = _("The signed document is a PDF file.")
+        elif document.size > AGREEMENT_MAX_BYTES:
+            problems["document"] = _("The signed document is larger than 10 MB.")
+    prefix = f"{office.code}-DSA" if office is not None else "DSA"
+    agreement = SharingAgreement(
+        reference=new_reference(prefix, SharingAgreement, length=6),
+        office=office,
+        title=title.strip(),
+        partner=partner,
+        authority=authority.strip(),
+        purposes=sorted(set(purposes)),
+        categories=sorted(set(categories)),
+        legal_basis=legal_basis,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        focal_points=focal_points.strip(),
+        recorded_by=by,
+    )
+    try:
+        agreement.full_clean(exclude=["document", "reference"], validate_constraints=False)
+    except ValidationError as exc:
+        for field, texts in exc.message_dict.items():
+            problems.setdefault(field, " ".join(texts))
+    if problems:
+        raise ValidationError(problems)
+    if document is not None:
+        agreement.document_name = document.name[:200]
+        agreement.document.save(document.name, document, save=False)
+    return record_create(agreement, by=by, reason=_("Data-sharing agreement recorded"))
+
+
+@transaction.atomic
+def agreement_end(*, agreement: SharingAgreement, ends_on: date, by, reason: str) -> SharingAgreement:
+    """End an agreement early (terminated, breached): nothing is shared under it after `ends_on`."""
+    if by is not None and not may_record_agreement(by, agreement.office):
+        raise PermissionDenied(_("You change agreements of the offices you administer only."))
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why the agreement ends early.")})
+    if ends_on < agreement.starts_on or ends_on > agreement.ends_on:
+        raise ValidationError({"ends_on": _("An agreement ends early between its start and its planned end.")})
+    return record_update(agreement, by=by, changes={"ends_on": ends_on}, reason=reason.strip())
+
+
+# --- requests from the people themselves --------------------------------------------------------------------
+
+
+def _may_handle(user, office_id) -> bool:
+    from .permissions import SUBJECT_REQUEST_ROLES
+
+    return has_role(user, SUBJECT_REQUEST_ROLES, office=office_id)
+
+
+@transaction.atomic
+def subject_request_log(*, person, kind: str, by, details: str = "", received_on: date | None = None):
+    """Log a person's request about their data; it is due `LIMAN_SUBJECT_REQUEST_DAYS` after it was received."""
+    from liman.core.access import strictest
+    from liman.core.services import new_reference
+
+    from .choices import RequestKind
+    from .models import SubjectRequest, subject_request_days
+
+    if by is not None and not _may_handle(by, person.office_id):
+        raise PermissionDenied(_("Requests are logged by caseworkers and supervisors of the person's office."))
+    received_on = received_on or timezone.localdate()
+    problems = {}
+    if kind not in RequestKind.values:
+        problems["kind"] = _("Choose access, correction, objection or deletion.")
+    if received_on > timezone.localdate():
+        problems["received_on"] = _("A request cannot be received in the future.")
+    if problems:
+        raise ValidationError(problems)
+    request = SubjectRequest(
+        reference=new_reference(f"{person.office.code}-DSR", SubjectRequest, length=6),
+        office_id=person.office_id,
+        person=person,
+        sensitivity=strictest([person.sensitivity, "protection"]),
+        kind=kind,
+        received_on=received_on,
+        due_on=received_on + timedelta(days=subject_request_days()),
+        details=details.strip(),
+        recorded_by=by,
+    )
+    return record_create(request, by=by, reason=_("Request from the person logged"))
+
+
+def _require_handler(request, by) -> None:
+    if by is not None and not _may_handle(by, request.office_id):
+        raise PermissionDenied(_("Requests are answered by caseworkers and supervisors of the person's office."))
+
+
+@transaction.atomic
+def subject_request_step(*, request, to_state: str, by, answer: str = "", reason: str = ""):
+    """Move a request on (in progress, answered, refused, closed); an answer given is kept with it."""
+    from liman.core.workflows import transition
+
+    _require_handler(request, by)
+    if answer.strip() and answer.strip() != request.answer:
+        record_update(request, by=by, changes={"answer": answer.strip(), "handled_by": by}, reason=_("Answer"))
+    transition(request, to_state, by=by, reason=reason)
+    return request
+
+
+def _outcome(request, *, by, event_seq: int, answer: str):
+    from liman.core.workflows import transition
+
+    from .choices import RequestStatus
+
+    record_update(
+        request, by=by, changes={"outcome_event_seq": event_seq, "answer": answer, "handled_by": by},
+        reason=_("What was done"),
+    )  # fmt: skip
+    if request.status == RequestStatus.RECEIVED:
+        transition(request, RequestStatus.IN_PROGRESS, by=by)
+    transition(request, RequestStatus.ANSWERED, by=by)
+    return request
+
+
+@transaction.atomic
+def subject_request_correct(*, request, changes: dict, by):
+    """A correction request answered: the person's record updated (audited), the request linked to that event."""
+    from liman.core.models import AuditEvent
+    from liman.registry.services import person_update
+
+    from .choices import RequestKind
+
+    _require_handler(request, by)
+    if request.kind != RequestKind.CORRECTION:
+        raise ValidationError(_("Only a correction request corrects the record."))
+    if not changes:
+        raise ValidationError(_("Say what is corrected."))
+    person_update(person=request.person, changes=changes, by=by, reason=_("Correction asked by the person"))
+    event = AuditEvent.objects.filter(object_type="registry.person", object_id=str(request.person_id)).latest("seq")
+    answer = _("Corrected: %(fields)s.") % {"fields": ", ".join(sorted(changes))}
+    return _outcome(request, by=by, event_seq=event.seq, answer=answer)
+
+
+def deletion_refusal(person) -> str:
+    """Why a person's record cannot be anonymised now (a legal hold, an open case), or an empty string."""
+    from liman.cases.models import Case
+
+    kind = retention.KINDS.get("registry.person") if retention.kinds() else None
+    if kind is not None and str(person.pk) in held_ids(kind):
+        return _("A legal hold keeps this person's record (or a case of theirs) whole: it cannot be deleted now.")
+    open_case = Case.objects.open().filter(person=person).first()
+    if open_case is not None:
+        return _("The case %(reference)s is open: close it before the person's data can be deleted.") % {
+            "reference": open_case.reference
+        }
+    return ""
+
+
+@transaction.atomic
+def subject_request_delete(*, request, by):
+    """A deletion request answered by the anonymisation of part 1 (the retention purge's, for this one person):
+    names, phones, identifiers, notes and files go; refused, saying why, under a legal hold or with a case open."""
+    from liman.core import audit
+    from liman.core.choices import AuditAction
+    from liman.registry.models import Person
+
+    from .choices import RequestKind
+
+    _require_handler(request, by)
+    if request.kind != RequestKind.DELETION:
+        raise ValidationError(_("Only a deletion request deletes the person's data."))
+    refusal = deletion_refusal(request.person)
+    if refusal:
+        raise ValidationError(refusal)
+    kind = retention.KINDS["registry.person"]
+    work = retention.Purge()
+    kind.run(retention.ANONYMISE, Person._base_manager.filter(pk=request.person_id), work)
+    seqs = work.finish()
+    event = audit.record(
+        AuditAction.PURGE, actor=by, object_type=kind.root, object_repr=f"{kind.key}: 1",
+        changes={"kind": kind.key, "action": retention.ANONYMISE, "count": 1, "request": request.reference,
+                 "redacted": audit.seq_ranges(seqs)},
+        reason=_("Deletion asked by the person"), sensitivity="protection",
+    )  # fmt: skip
+    audit.redact(seqs, by=event)
+    transaction.on_commit(work.remove_files)
+    PurgedRecord.objects.get_or_create(
+        kind=kind.key, object_id=str(request.person_id),
+        defaults={"action": retention.ANONYMISE, "audit_seq": event.seq},
+    )  # fmt: skip
+    request.refresh_from_db()  # what the person asked went with their data
+    return _outcome(request, by=by, event_seq=event.seq, answer=_("The person's data was deleted (anonymised)."))
+
+
+def subject_request_export(*, request, by, ip_address: str = "") -> tuple[bytes, str]:
+    """An access request's export (person.json and person.pdf in a ZIP), audited; the request records its event."""
+    from liman.core.models import AuditEvent
+
+    from .person_export import export_zip
+
+    _require_handler(request, by)
+    content, digest = export_zip(by, request.person, reason=request.reference, ip_address=ip_address)
+    event = AuditEvent.objects.filter(object_type="registry.person", object_id=str(request.person_id)).latest("seq")
+    record_update(request, by=by, changes={"outcome_event_seq": event.seq, "handled_by": by},
+                  reason=_("Access export made"))  # fmt: skip
+    return content, digest

@@ -8,7 +8,7 @@ from liman.cases.models import Case, CaseNote, FollowUp, PartnerOrganisation, Re
 from liman.core.choices import Role
 from liman.core.models import Programme
 from tests.cases.builders import consent, open_case
-from tests.factories import grant, staff
+from tests.factories import agreement, grant, staff
 
 pytestmark = pytest.mark.django_db
 
@@ -77,6 +77,7 @@ def partner_world(istanbul, person, caseworker):
     """Two partner organisations, a partner user in each, and a referral to the first one."""
     ours = services.partner_organisation_create(name="Harbour Legal Aid", kind="ngo", by=None)
     theirs = services.partner_organisation_create(name="Other Shelter", kind="ngo", by=None)
+    agreement(ours), agreement(theirs)
     our_user, their_user = staff(Role.PARTNER, istanbul, username="p1"), staff(Role.PARTNER, istanbul, username="p2")
     services.partner_member_add(organisation=ours, user=our_user, by=None)
     services.partner_member_add(organisation=theirs, user=their_user, by=None)

@@ -6,7 +6,7 @@ from liman.cases import services
 from liman.core.choices import Role
 from liman.core.models import AuditEvent
 from tests.cases.builders import consent, days_ago, open_case, register
-from tests.factories import staff
+from tests.factories import agreement, staff
 
 pytestmark = pytest.mark.django_db
 
@@ -59,6 +59,7 @@ def test_cases_api_query_count_does_not_grow(client, person, caseworker, django_
 @pytest.fixture
 def partner_referral(istanbul, person, caseworker):
     organisation = services.partner_organisation_create(name="Harbour Legal Aid", kind="ngo", by=None)
+    agreement(organisation)
     lawyer = staff(Role.PARTNER, istanbul, username="lawyer")
     services.partner_member_add(organisation=organisation, user=lawyer, by=None)
     case = open_case(person, "protection", caseworker)

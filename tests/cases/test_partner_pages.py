@@ -7,7 +7,7 @@ from django.urls import reverse
 from liman.cases.models import PartnerOrganisation
 from liman.core.choices import Role
 from liman.core.models import AuditEvent
-from tests.factories import grant, staff
+from tests.factories import agreement, grant, staff
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +27,9 @@ def admin_client(client, admin):
 def organisation(db):
     from liman.cases.services import partner_organisation_create
 
-    return partner_organisation_create(name="Refugee Rights Association", acronym="RRA", kind="ngo", by=None)
+    organisation = partner_organisation_create(name="Refugee Rights Association", acronym="RRA", kind="ngo", by=None)
+    agreement(organisation)
+    return organisation
 
 
 @pytest.fixture

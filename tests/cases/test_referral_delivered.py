@@ -9,7 +9,7 @@ from liman.cases import services
 from liman.core.choices import Role
 from liman.core.models import StateChange
 from tests.cases.builders import consent, open_case
-from tests.factories import staff
+from tests.factories import agreement, staff
 
 pytestmark = pytest.mark.django_db
 
@@ -17,6 +17,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def partner_referral(istanbul, person, caseworker):
     organisation = services.partner_organisation_create(name="Harbour Legal Aid", kind="ngo", by=None)
+    agreement(organisation)
     lawyer = staff(Role.PARTNER, istanbul, username="lawyer")
     services.partner_member_add(organisation=organisation, user=lawyer, by=None)
     case = open_case(person, "counter_trafficking", caseworker)

@@ -10,7 +10,7 @@ from liman.cases.models import Case, CaseAssignment
 from liman.core.choices import Role
 from liman.core.models import AuditEvent, Programme
 from tests.cases.builders import consent, days_ago, open_case, register
-from tests.factories import staff
+from tests.factories import agreement, staff
 
 pytestmark = pytest.mark.django_db
 
@@ -70,6 +70,7 @@ def test_a_supervisor_may_assign_only_to_those_who_cover_the_programme(istanbul,
 @pytest.fixture
 def partner(istanbul):
     organisation = services.partner_organisation_create(name="Harbour Legal Aid", kind="ngo", by=None)
+    agreement(organisation)
     user = staff(Role.PARTNER, istanbul, username="lawyer")
     services.partner_member_add(organisation=organisation, user=user, by=None)
     return organisation, user

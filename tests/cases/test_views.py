@@ -11,7 +11,7 @@ from liman.core.choices import Role
 from liman.core.models import AuditEvent
 from liman.registry.sections import PERSON_SECTIONS
 from tests.cases.builders import consent, days_ago, open_case, register, trafficking_identified
-from tests.factories import staff
+from tests.factories import agreement, staff
 
 pytestmark = pytest.mark.django_db
 
@@ -187,6 +187,7 @@ def test_follow_up_list_costs_the_same_queries_for_many(client, person, casework
 @pytest.fixture
 def partner_referral(istanbul, person, caseworker):
     organisation = services.partner_organisation_create(name="Harbour Legal Aid", kind="ngo", by=None)
+    agreement(organisation)
     lawyer = staff(Role.PARTNER, istanbul, username="lawyer")
     services.partner_member_add(organisation=organisation, user=lawyer, by=None)
     case = open_case(person, "counter_trafficking", caseworker)
@@ -231,6 +232,7 @@ def test_declining_on_the_page_needs_a_reason(client, partner_referral):
 def test_sending_a_referral_without_consent_says_what_is_missing(client, istanbul, person, caseworker):
     case = open_case(person, "protection", caseworker)
     organisation = services.partner_organisation_create(name="Shelter", kind="ngo", by=None)
+    agreement(organisation)
     client.force_login(caseworker)
     data = {"kind": "referral", "to_partner": organisation.pk, "shared_fields": ["age"]}
     response = client.post(reverse("case-referral-send", args=[case.reference]), data, follow=True)
@@ -242,6 +244,7 @@ def test_the_referral_inbox_costs_the_same_queries_for_many(
     client, istanbul, person, caseworker, django_assert_max_num_queries
 ):
     organisation = services.partner_organisation_create(name="Shelter", kind="ngo", by=None)
+    agreement(organisation)
     lawyer = staff(Role.PARTNER, istanbul, username="lawyer")
     services.partner_member_add(organisation=organisation, user=lawyer, by=None)
     consent(person, "sharing_partner")

@@ -27,7 +27,7 @@ from liman.registry import services as registry
 from liman.registry.choices import WG_DOMAINS, IdentifierType, LegalStatusType, Relationship
 from liman.registry.merge import person_merge, person_references, person_unmerge
 from liman.registry.models import HouseholdMember, Person, PersonMerge, PersonNameKey, Vulnerability
-from tests.factories import grant, staff
+from tests.factories import agreement, grant, staff
 
 pytestmark = pytest.mark.django_db
 
@@ -106,6 +106,7 @@ def person_with_everything(office, team: Staff, flight, *, first: str, passport:
     opened = today - datetime.timedelta(days=30)
     case = cases.case_open(person=person, type="protection", by=None, opened_on=opened)
     partner = cases.partner_organisation_create(name=f"{first} Partner", kind="ngo", by=None)
+    agreement(partner)
     cases.referral_send(case=case, to_partner=partner, summary=f"{first} referral", by=None)
     cases.follow_up_schedule(case=case, due_on=today, purpose=f"{first} follow-up", by=None)
 

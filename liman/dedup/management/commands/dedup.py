@@ -1,4 +1,4 @@
-"""`liman dedup file INPUT.csv --output PAIRS.csv [--threads N]` and `liman dedup train`."""
+"""`liman dedup file INPUT.csv --output PAIRS.csv [--threads N] [--agreement REF]` and `liman dedup train`."""
 
 import sys
 import time
@@ -26,6 +26,9 @@ class Command(BaseCommand):
         file.add_argument("input", help="CSV in UTF-8 with the columns listed above.")
         file.add_argument("--output", required=True, help="Where to write the pairs (CSV).")
         file.add_argument("--threads", type=int, help="Threads DuckDB may use (default: every core).")
+        file.add_argument("--agreement", default="", metavar="REF",
+                          help="A partner's file: the data-sharing agreement it is exchanged under (checked to be "
+                               "current and to cover the exchange; the audit event names it).")  # fmt: skip
         file.add_argument("--auto-link", type=float, default=settings.LIMAN_DEDUP_AUTO_LINK,
                           help="Match probability from which a pair is banded auto_link.")  # fmt: skip
         file.add_argument("--review", type=float, default=settings.LIMAN_DEDUP_REVIEW,
@@ -49,6 +52,7 @@ class Command(BaseCommand):
             thresholds = engine.Thresholds(auto_link=options["auto_link"], review=options["review"])
         except ValueError as exc:
             raise CommandError(str(exc), returncode=1) from exc
+        agreement = _agreement(options.get("agreement") or "")
         reporter = ProgressReporter(stream=sys.stderr) if sys.stderr.isatty() else None
         started = time.perf_counter()
         try:
@@ -67,7 +71,45 @@ class Command(BaseCommand):
             raise CommandError(str(exc), returncode=1) from exc
         except UnicodeDecodeError as exc:
             raise CommandError(f"{source.name} is not UTF-8 text; save it as CSV UTF-8.", returncode=1) from exc
+        if agreement is not None:
+            _audit_exchange(agreement, source, written)
         self.stderr.write(f"{written:,} pairs written to {output} in {time.perf_counter() - started:.1f} s.")
+
+
+#: What a file exchange carries: names and identity numbers, sex, birth date and nationality, phones.
+EXCHANGE_CATEGORIES = ("identity", "demographic", "contact")
+
+
+def _agreement(reference: str):
+    """The named agreement, checked to cover a partner file exchange today; None for the office's own files."""
+    if not reference.strip():
+        return None
+    from django.core.exceptions import ValidationError
+
+    from liman.privacy import sharing
+    from liman.registry.choices import ConsentPurpose
+
+    try:
+        return sharing.agreement_named(reference, ConsentPurpose.SHARING_PARTNER, EXCHANGE_CATEGORIES)
+    except ValidationError as exc:
+        raise CommandError(" ".join(exc.messages), returncode=1) from exc
+
+
+def _audit_exchange(agreement, source: Path, written: int) -> None:
+    import hashlib
+
+    from liman.core import audit
+    from liman.core.choices import AuditAction
+    from liman.privacy import sharing
+    from liman.registry.choices import ConsentPurpose
+
+    digest = hashlib.sha256(source.read_bytes()).hexdigest()
+    payload = sharing.transfer_payload(agreement, ConsentPurpose.SHARING_PARTNER, EXCHANGE_CATEGORIES)
+    audit.record(
+        AuditAction.EXPORT, actor_username="liman dedup file", object_type="dedup.file", object_repr=source.name,
+        office=agreement.office_id, changes={**payload, "sha256": digest, "pairs": str(written)},
+        reason=f"File exchange with {agreement.party} under {agreement.reference}",
+    )  # fmt: skip
 
 
 def _train(output: Path, records: int, seed: int) -> dict:

@@ -1,0 +1,51 @@
+"""The one consent check: whether a person's current consent (or other legal basis) covers a purpose, and which of
+their consents were withdrawn (the banner on the pages that rely on them)."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .choices import ConsentPurpose
+
+#: What stops when the consent for each purpose is withdrawn (the banner says it).
+STOPS = {
+    ConsentPurpose.REGISTRATION: _("case management on the basis of consent"),
+    ConsentPurpose.REFERRAL: _("referrals to other services of the mission"),
+    ConsentPurpose.SHARING_PARTNER: _("referrals to and sharing with partner organisations"),
+    ConsentPurpose.SHARING_PAYMENT_PROVIDER: _("sharing with a payment provider"),
+    ConsentPurpose.RESETTLEMENT: _("resettlement processing"),
+    ConsentPurpose.RESEARCH: _("use in research and statistics"),
+}
+
+
+def consent_for(person, purpose: str, *, on: datetime.date | None = None):
+    """The person's most recent consent (or other legal basis) for `purpose` in force on `on` (today), or None."""
+    from .models import Consent
+
+    on = on or timezone.localdate()
+    person_id = getattr(person, "pk", person)
+    return (
+        Consent.objects.filter(person_id=person_id, purpose=purpose, given_on__lte=on)
+        .filter(Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gt=on))
+        .order_by("-given_on", "-id")
+        .first()
+    )
+
+
+def withdrawn(person, *, on: datetime.date | None = None) -> list[dict]:
+    """Purposes whose consent the person withdrew and did not give again: what each stops (one query)."""
+    from .models import Consent
+
+    on = on or timezone.localdate()
+    latest: dict[str, object] = {}
+    for consent in Consent.objects.filter(person=person, given_on__lte=on).order_by("given_on", "id"):
+        latest[consent.purpose] = consent
+    return [
+        {"purpose": consent.get_purpose_display(), "on": consent.withdrawn_on, "stops": STOPS.get(purpose, "")}
+        for purpose, consent in latest.items()
+        if consent.withdrawn_on is not None and consent.withdrawn_on <= on
+    ]
