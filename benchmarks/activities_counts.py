@@ -6,13 +6,17 @@ attendance rows.
 Loads generated activities, sessions, participants and their attendance into SQLite and PostgreSQL through Liman's
 own migrations (the rows go in with SQL, as a bulk load would; each participant's counted facts, which the
 attendance services keep, are computed from the same generated attendance). A sample of activities is then
-re-counted by the service (`participants_refresh`) to check the loaded facts are what the services would write.
+re-counted by the service (`participants_refresh`) to check the loaded facts are what the services would write; the
+rollup of people reached is rebuilt from the loaded participants (`reach.reach_rebuild`, timed), and the same
+sample, un-counted and counted again through `participants_refresh`, must give the rollup back cell for cell.
 Activities are spread over 24 months and the 16 provinces where the mission works (its offices' and the earthquake
 zone's), 8 types; participants over 2 sexes, 7 age groups and 3 population groups. Then, for a reporting officer
 who reads every office, it times:
 
-- the counts as the page and the export read them (`selectors.people_reached`: one GROUP BY on the participants'
-  covering index), and the published table (`selectors.counts`: labels and the minimum cell rule);
+- the counts as the page and the export read them (`selectors.people_reached`: for a reader of every office, the
+  cells of the rollup the attendance services keep, `ReachTotal`, read in order; for a reader of some offices, one
+  GROUP BY over their offices' cells, `ReachCount`), and the published table (`selectors.counts`: labels and the
+  minimum cell rule);
 - the same counts computed from the attendance rows instead (distinct participants present, joined to their
   activity), for comparison;
 - the baseline, in the same run: a plain `SELECT COUNT(*)` over the attendance table.
@@ -126,6 +130,7 @@ def _rows(attendance: int, seed: int, offices: list[int], districts: list[tuple[
                 participant_id, activity_id, office, tier, number, f"Participant {participant_id}", rng.choice("FM"),
                 rng.choice(AGES), "", rng.choice(GROUPS), "", "", "", kind, province, len(present), first,
                 first.year * 100 + first.month if first else None, len(present) * 100 >= 80 * SESSIONS, "", now,
+                "consent", "",
             ))  # fmt: skip
     return out
 
@@ -136,7 +141,7 @@ COLUMNS = {
     "session": "id, activity_id, number, held_on, topic, hours",
     "participant": "id, activity_id, office_id, sensitivity, number, name, sex, age_group, nationality, "
     "population_group, organisation, position, institution, activity_type, province_id, sessions_attended, "
-    "reached_on, reached_month, completed, certificate_number, added_at",
+    "reached_on, reached_month, completed, certificate_number, added_at, legal_basis, basis_note",
     "attendance": "id, session_id, participant_id, office_id, sensitivity, present, recorded_at, via_qr",
 }
 
@@ -151,7 +156,8 @@ def child(backend: str, attendance: int, seed: int) -> dict:
     from django.db.models import Count
 
     from liman.activities import selectors, services
-    from liman.activities.models import Activity, Attendance, Participant
+    from liman.activities.models import Activity, Attendance, Participant, ReachCount, ReachTotal
+    from liman.activities.reach import CELL_FIELDS, keys_of, reach_rebuild, reach_refresh
     from liman.core.models import AdminArea, Office, Programme, RoleGrant, User
 
     call_command("migrate", verbosity=0)
@@ -188,6 +194,14 @@ def child(backend: str, attendance: int, seed: int) -> dict:
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE" if backend == "postgres" else "ANALYZE")
 
+    # The rollup of people reached, built from the loaded participants (a bulk load does not go through the
+    # attendance services that keep it).
+    started = time.perf_counter()
+    built = reach_rebuild()
+    rollup_s = time.perf_counter() - started
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE" if backend == "postgres" else "ANALYZE")
+
     # The loaded facts are what the attendance services would keep: re-count a sample and compare.
     sample = list(Activity.objects.order_by("?")[:20])
     before = list(Participant.objects.filter(activity__in=sample).order_by("pk").values_list(
@@ -197,12 +211,37 @@ def child(backend: str, attendance: int, seed: int) -> dict:
     after = list(Participant.objects.filter(activity__in=sample).order_by("pk").values_list(
         "sessions_attended", "reached_on", "reached_month", "completed"))  # fmt: skip
     assert before == after, "the generated counted facts differ from the service's"
+    # The rollup kept by the services is the rollup rebuilt: the sample un-counted (as if its attendance had not
+    # been taken yet), then counted again by `participants_refresh`, gives the same cells as before.
+    rollup = sorted(ReachCount.objects.values_list(*CELL_FIELDS, "people"))
+    totals = sorted(ReachTotal.objects.values_list(*CELL_FIELDS[1:], "people"))
+    sampled = Participant.objects.filter(activity__in=sample)
+    keys = keys_of(sampled.values_list("person_id", "pk", "activity_type", "province_id", "reached_month"))
+    sampled.update(sessions_attended=0, reached_on=None, reached_month=None, completed=False)
+    reach_refresh(keys)
+    assert sorted(ReachCount.objects.values_list(*CELL_FIELDS, "people")) != rollup, "the sample counted nothing"
+    started = time.perf_counter()
+    for activity in sample:
+        services.participants_refresh(activity=activity)
+    refresh_s = (time.perf_counter() - started) / len(sample)
+    assert sorted(ReachCount.objects.values_list(*CELL_FIELDS, "people")) == rollup, "kept and rebuilt rollups differ"
+    assert sorted(ReachTotal.objects.values_list(*CELL_FIELDS[1:], "people")) == totals, (
+        "kept and rebuilt totals differ"
+    )
 
     user = User.objects.create(username="reporting.bench")
     RoleGrant.objects.create(user=user, role="reporting_officer", office=None)
 
+    # A reader of three of the eight offices: their cells, added up over their offices.
+    some = User.objects.create(username="reporting.bench.some")
+    for office in offices[:3]:
+        RoleGrant.objects.create(user=some, role="reporting_officer", office_id=office)
+
     def baseline():
         return Attendance.objects.count()
+
+    def some_offices():
+        return selectors.people_reached(some)
 
     def people_reached():
         return selectors.people_reached(user)
@@ -218,7 +257,8 @@ def child(backend: str, attendance: int, seed: int) -> dict:
             return cursor.fetchall()
 
     def from_attendance():
-        # The same cells computed from the attendance rows: distinct participants present, by the same dimensions.
+        # The same cells computed from the attendance rows: distinct people present (every generated participant is
+        # a light record: a person of their own), by the same dimensions.
         rows = (
             Attendance.objects.filter(present=True)
             .values_list(
@@ -239,6 +279,7 @@ def child(backend: str, attendance: int, seed: int) -> dict:
     published_s, table = _median(published, 3)
     attendance_s, raw = _median(from_attendance, 1)
     database_s, fetched = _median(database_only, 5)
+    some_s, _some_cells = _median(some_offices, 5)
     assert len(fetched) == len(cells)
     assert sorted(cells) == sorted(raw), "the counted facts and the attendance rows disagree"
     assert table.total == sum(cell[-1] for cell in cells)
@@ -249,8 +290,9 @@ def child(backend: str, attendance: int, seed: int) -> dict:
         plan = " | ".join(str(row[-1]) for row in cursor.fetchall())
     return {"backend": backend, "attendance": rows, "participants": Participant.objects.count(),
             "reached": table.total, "cells": len(cells), "hidden": table.hidden, "generate_s": generate_s,
-            "load_s": load_s, "baseline_s": baseline_s, "reached_s": reached_s, "published_s": published_s,
-            "attendance_s": attendance_s, "database_s": database_s, "plan": plan}  # fmt: skip
+            "load_s": load_s, "rollup_s": rollup_s, "rollup_cells": built["cells"], "refresh_s": refresh_s,
+            "loadavg": os.getloadavg(), "baseline_s": baseline_s, "reached_s": reached_s, "published_s": published_s,
+            "attendance_s": attendance_s, "database_s": database_s, "some_s": some_s, "plan": plan}  # fmt: skip
 
 
 def run_child(backend: str, database_url: str, attendance: int, seed: int, var: Path) -> dict:
@@ -267,9 +309,13 @@ def report(result: dict) -> None:
     print(f"\n{result['backend']}: {result['attendance']:,} attendance rows, {result['participants']:,} participants, "
           f"{result['reached']:,} reached in {result['cells']:,} cells ({result['hidden']:,} hidden below k); "
           f"loaded in {result['load_s']:.1f} s")  # fmt: skip
+    print(f"  rollup rebuilt from the participants in {result['rollup_s']:.1f} s ({result['rollup_cells']:,} stored "
+          f"cells by office); participants_refresh with its rollup upkeep {result['refresh_s'] * 1000:.1f} ms per "
+          f"activity; load average {' '.join(f'{value:.2f}' for value in result['loadavg'])}")  # fmt: skip
     print(f"  baseline COUNT(*) over attendance     {base * 1000:8.1f} ms")
     for label, key in (("counts (selectors.people_reached)", "reached_s"),
                        ("  its SQL alone, through the cursor", "database_s"),
+                       ("counts for a reader of 3 offices", "some_s"),
                        ("published table (selectors.counts)", "published_s"),
                        ("same counts from attendance rows", "attendance_s")):  # fmt: skip
         seconds = result[key]

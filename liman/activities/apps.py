@@ -28,3 +28,9 @@ class ActivitiesConfig(AppConfig):
             )
         )
         demo.register_seeder("activities", seed_activities)
+        from . import messages as activity_messages  # certificates ready, told to the participants (core.messages)
+
+        activity_messages.declare()
+        from .measures import register as register_measures  # reporting reads them (core.measures)
+
+        register_measures()

@@ -3,6 +3,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from liman.registry.choices import ConsentPurpose
+
 
 class ActivityType(models.TextChoices):
     TRAINING = "training", _("Training")
@@ -70,3 +72,9 @@ def age_group_of(age: int | None) -> str:
     if age < 60:
         return AgeGroup.ADULTS
     return AgeGroup.ELDERLY
+
+
+#: The registry's consent purpose a registered participant's consent is recorded under (taking part in an activity:
+#: attendance, certificates, the counts and messages about it). The registry has no purpose of its own for
+#: activities; registration and case management covers the services a person is registered for.
+ACTIVITY_CONSENT_PURPOSE = ConsentPurpose.REGISTRATION

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from liman.registry.choices import LegalBasis
+
 from .choices import ActivityType, AgeGroup, Institution, PopulationGroup, Sex
 
 
@@ -67,13 +69,33 @@ class SessionForm(forms.Form):
     hours = forms.DecimalField(label=_("Hours"), min_value=0, max_value=24, decimal_places=1, initial=2)
 
 
-class PersonParticipantForm(forms.Form):
+class ConsentFields(forms.Form):
+    """Consent at entry, or the other legal basis and where it is documented."""
+
+    legal_basis = forms.ChoiceField(
+        label=_("Legal basis"), choices=LegalBasis.choices, initial=LegalBasis.CONSENT,
+        help_text=_("Consent to take part (attendance, certificate, counts); another basis only when documented."),
+    )  # fmt: skip
+    basis_note = forms.CharField(
+        label=_("Other basis documented"), max_length=300, required=False,
+        help_text=_("Without consent: what the basis is and where it is documented."),
+    )  # fmt: skip
+
+    def clean(self):
+        data = super().clean()
+        if data.get("legal_basis") not in (None, LegalBasis.CONSENT) and not (data.get("basis_note") or "").strip():
+            self.add_error("basis_note", _("Without consent, say what the other basis is and where it is documented."))
+        return data
+
+
+class PersonParticipantForm(ConsentFields):
     person = forms.CharField(label=_("Registered person (reference)"), max_length=24, help_text=_("e.g. IST-7K3X9Q2M"))
     organisation = forms.CharField(label=_("Organisation"), max_length=200, required=False)
     position = forms.CharField(label=_("Position"), max_length=200, required=False)
+    field_order = ["person", "organisation", "position", "legal_basis", "basis_note"]
 
 
-class LightParticipantForm(forms.Form):
+class LightParticipantForm(ConsentFields):
     name = forms.CharField(label=_("Name"), max_length=200)
     sex = forms.ChoiceField(label=_("Sex"), choices=Sex.choices)
     age_group = forms.ChoiceField(label=_("Age group"), choices=AgeGroup.choices, initial=AgeGroup.ADULTS)
@@ -86,6 +108,8 @@ class LightParticipantForm(forms.Form):
     )
     organisation = forms.CharField(label=_("Organisation"), max_length=200, required=False)
     position = forms.CharField(label=_("Position"), max_length=200, required=False)
+    field_order = ["name", "sex", "age_group", "population_group", "nationality", "institution", "organisation",
+                   "position", "legal_basis", "basis_note"]  # fmt: skip
 
 
 class CancelForm(forms.Form):

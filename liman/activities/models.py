@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from liman.core.access import Scope, ScopedQuerySet
 from liman.core.choices import Sensitivity
+from liman.registry.choices import LegalBasis
 
 from .choices import (
     PROTECTED_TYPES,
@@ -194,6 +195,15 @@ class Participant(models.Model):
     certificate_number = models.CharField(_("certificate"), max_length=32, blank=True, editable=False)
     certificate_issued_on = models.DateField(_("certificate issued"), null=True, blank=True, editable=False)
     added_at = models.DateTimeField(default=timezone.now, editable=False)
+    # Consent at entry (or another legal basis, documented): a registered person's is the registry's consent record
+    # (`consent`); a light participant's is kept here. A withdrawn one stops certificates being sent by message.
+    consent = models.ForeignKey(
+        "registry.Consent", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    legal_basis = models.CharField(_("legal basis"), max_length=24, choices=LegalBasis.choices, blank=True)
+    basis_note = models.CharField(_("basis documented"), max_length=300, blank=True)
+    consent_given_on = models.DateField(_("consent given"), null=True, blank=True, editable=False)
+    consent_withdrawn_on = models.DateField(_("consent withdrawn"), null=True, blank=True, editable=False)
 
     scope = Scope(office="office", programme="activity__programme", sensitivity="sensitivity")
     objects = ScopedQuerySet.as_manager()
@@ -236,8 +246,17 @@ class Participant(models.Model):
             value = getattr(self, field)
             if value is not None and value > 100:
                 errors[field] = _("A test score is from 0 to 100.")
+        if self.legal_basis and self.legal_basis != LegalBasis.CONSENT and not (self.basis_note or "").strip():
+            errors["basis_note"] = _("Without consent, say what the other basis is and where it is documented.")
         if errors:
             raise ValidationError(errors)
+
+    @property
+    def consent_withdrawn(self) -> bool:
+        """The participant withdrew their consent (a registered person's, on the registry's record)."""
+        if self.consent_id is not None:
+            return not self.consent.is_current
+        return self.consent_withdrawn_on is not None and self.consent_withdrawn_on <= timezone.localdate()
 
     @property
     def is_official(self) -> bool:
@@ -317,3 +336,119 @@ class EquipmentHandover(models.Model):
     def clean(self):
         if self.activity_id and self.activity.office_id != self.office_id:
             raise ValidationError({"activity": _("The training must be one of the same office.")})
+
+
+# --- the counts of people reached: a rollup kept by the attendance services ---------------------------------------
+
+
+class PersonReach(models.Model):
+    """A person reached by an activity type in a province in a month, once however many activities reached them
+    there: the first participant present (its office, and its sex, age group and population group as the activity
+    recorded them). A registered person is their person id; a light participant, its own id negated (never a
+    person's). Kept by `participants_refresh` (`liman.activities.reach`); rebuilt from the participants by
+    `reach_rebuild`."""
+
+    person_key = models.BigIntegerField()
+    activity_type = models.CharField(max_length=24, choices=ActivityType.choices)
+    province = models.ForeignKey("core.AdminArea", on_delete=models.PROTECT, related_name="+")
+    month = models.PositiveIntegerField()
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="+")
+    office = models.ForeignKey("core.Office", on_delete=models.PROTECT, related_name="+")
+    sex = models.CharField(max_length=1, choices=Sex.choices)
+    age_group = models.CharField(max_length=8, choices=AgeGroup.choices)
+    population_group = models.CharField(max_length=16, choices=PopulationGroup.choices)
+
+    scope = Scope(office="office")
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("person reached")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person_key", "activity_type", "province", "month"], name="activity_person_reached_once"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["office", "month", "activity_type", "province", "sex", "age_group", "population_group"],
+                name="activity_reach_cell",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.activity_type} · {self.month} · {self.person_key}"
+
+
+class ReachCount(models.Model):
+    """People reached in one cell (office × month × activity type × province × sex × age group × population group):
+    the number of `PersonReach` rows of the cell. A person counts in one office only (the first to reach them in the
+    type, province and month), so cells summed over offices count each person once."""
+
+    office = models.ForeignKey("core.Office", on_delete=models.PROTECT, related_name="+")
+    month = models.PositiveIntegerField()
+    activity_type = models.CharField(max_length=24, choices=ActivityType.choices)
+    province = models.ForeignKey("core.AdminArea", on_delete=models.PROTECT, related_name="+")
+    sex = models.CharField(max_length=1, choices=Sex.choices)
+    age_group = models.CharField(max_length=8, choices=AgeGroup.choices)
+    population_group = models.CharField(max_length=16, choices=PopulationGroup.choices)
+    people = models.PositiveIntegerField()
+
+    scope = Scope(office="office")
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("people reached (count)")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["office", "month", "activity_type", "province", "sex", "age_group", "population_group"],
+                name="activity_reach_count_cell_once",
+            )
+        ]
+        indexes = [
+            # The counts read this index in its order (month first: the published table's order).
+            models.Index(
+                fields=["month", "activity_type", "province", "sex", "age_group", "population_group", "office",
+                        "people"],
+                name="activity_reach_count_read",
+            )
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return f"{self.office_id} · {self.month} · {self.activity_type}: {self.people}"
+
+
+class ReachTotal(models.Model):
+    """People reached in one published cell (month × activity type × province × sex × age group × population group)
+    across every office: what `ReachCount` adds up to over the offices, kept beside it so that a reader of every
+    office's counts reads the cells as they are, with no grouping."""
+
+    month = models.PositiveIntegerField()
+    activity_type = models.CharField(max_length=24, choices=ActivityType.choices)
+    province = models.ForeignKey("core.AdminArea", on_delete=models.PROTECT, related_name="+")
+    sex = models.CharField(max_length=1, choices=Sex.choices)
+    age_group = models.CharField(max_length=8, choices=AgeGroup.choices)
+    population_group = models.CharField(max_length=16, choices=PopulationGroup.choices)
+    people = models.PositiveIntegerField()
+
+    unscoped_because = (
+        "counts of people across every office, naming no one; read only by those who read every office's counts "
+        "(activities.selectors.count_offices gives None), office readers read ReachCount"
+    )
+
+    class Meta:
+        verbose_name = _("people reached (total)")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "activity_type", "province", "sex", "age_group", "population_group"],
+                name="activity_reach_total_cell_once",
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["month", "activity_type", "province", "sex", "age_group", "population_group", "people"],
+                name="activity_reach_total_read",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month} · {self.activity_type}: {self.people}"

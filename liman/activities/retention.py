@@ -19,3 +19,15 @@ retention.declare_no_personal_data(
     "activities.session",
     "activities.equipmenthandover",
 )
+retention.declare_no_personal_data(
+    _("people reached, counted by activity type, province, month and group (no one named)"),
+    "activities.reachcount",
+    "activities.reachtotal",
+)
+retention.declare_kept(
+    _(
+        "the first reach of a person by activity type, province and month: keys and groups only (no name), kept so "
+        "that the published counts stay as they were after the person is anonymised"
+    ),
+    "activities.personreach",
+)

@@ -41,7 +41,12 @@ def activity_get(user: User, reference: str) -> Activity:
 
 def participants_of(user: User, activity: Activity) -> QuerySet[Participant]:
     """The activity's participants the user may read (none of an MHPSS session's, without the protection tier)."""
-    return Participant.objects.visible_to(user).filter(activity=activity).select_related("person").order_by("number")
+    return (
+        Participant.objects.visible_to(user)
+        .filter(activity=activity)
+        .select_related("person", "consent")
+        .order_by("number")
+    )
 
 
 def hidden_participant_count(user: User, activity: Activity) -> int:
@@ -79,7 +84,9 @@ def attendance_of(session: Session) -> dict[int, bool]:
 def participant_get(user: User, pk: int) -> Participant:
     if not has_role(user, ACTIVITY_READ_ROLES):
         raise Http404
-    rows = Participant.objects.select_related("activity__office", "activity__province", "activity__district", "person")
+    rows = Participant.objects.select_related(
+        "activity__office", "activity__province", "activity__district", "person", "consent"
+    )
     return get_visible_or_404(rows, user, pk=pk)
 
 
@@ -121,8 +128,8 @@ def count_offices(user: User) -> list[int] | None:
     return sorted({grant.office_id for grant in grants})
 
 
-#: In the order of the participants' counts index: the groups come out of it sorted.
-DIMENSIONS = ("reached_month", "activity_type", "province", "sex", "age_group", "population_group")
+#: In the order of the rollup's reading index: the groups come out of it sorted.
+DIMENSIONS = ("month", "activity_type", "province", "sex", "age_group", "population_group")
 
 
 @dataclass
@@ -136,9 +143,10 @@ class Counts:
 
 
 def people_reached(user: User, **filters) -> list[tuple]:
-    """The raw cells (dimension values…, count), from the participants' counted facts: one grouped query on one
-    covering index, whatever the number of attendance rows behind it. MHPSS groups are counted (counts name no
-    one); every cell below k is hidden when published (`counts`)."""
+    """The raw cells (dimension values…, people), from the rollup the attendance services keep (`ReachCount`): one
+    grouped query over its cells, whatever the number of attendance rows behind them. People are distinct across
+    activities: each person once per type, province and month (see `liman.activities.reach`). MHPSS groups are
+    counted (counts name no one); every cell below k is hidden when published (`counts`)."""
     return list(people_reached_query(user, **filters))
 
 
@@ -150,20 +158,25 @@ def people_reached_query(
     type: str = "",
     office_ids: list[int] | None = None,
 ):
+    from django.db.models import Sum
+
+    from .models import ReachCount, ReachTotal
+
     if not has_role(user, COUNTS_ROLES):
-        return Participant.objects.none().values_list("pk")
+        return ReachCount.objects.none().values_list("pk")
     offices = count_offices(user) if office_ids is None else office_ids
-    rows = Participant.objects.filter(reached_month__isnull=False)
-    if offices is not None:
-        rows = rows.filter(office_id__in=offices)
+    # Every office: the totals as stored, one row per cell; some offices: their cells, added up.
+    rows = ReachTotal.objects.all() if offices is None else ReachCount.objects.filter(office_id__in=offices)
     if since:
-        rows = rows.filter(reached_month__gte=since.year * 100 + since.month)
+        rows = rows.filter(month__gte=since.year * 100 + since.month)
     if until:
-        rows = rows.filter(reached_month__lte=until.year * 100 + until.month)
+        rows = rows.filter(month__lte=until.year * 100 + until.month)
     if type:
         rows = rows.filter(activity_type=type)
     columns = [f"{name}_id" if name == "province" else name for name in DIMENSIONS]
-    return rows.values_list(*columns).annotate(n=Count("id")).order_by(*columns)
+    if offices is None:
+        return rows.values_list(*columns, "people").order_by(*columns)
+    return rows.values_list(*columns).annotate(n=Sum("people")).order_by(*columns)
 
 
 def counts(user: User, **filters) -> Counts:

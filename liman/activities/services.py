@@ -21,10 +21,12 @@ from liman.core.choices import AuditAction
 from liman.core.models import AdminArea, Office, Programme, User
 from liman.core.services import new_reference, record_create, record_update
 from liman.core.workflows import transition
+from liman.registry.choices import LegalBasis
 
 from . import permissions
-from .choices import ActivityState, AgeGroup, PopulationGroup, age_group_of
+from .choices import ACTIVITY_CONSENT_PURPOSE, ActivityState, AgeGroup, PopulationGroup, age_group_of
 from .models import Activity, Attendance, EquipmentHandover, Participant, Session
+from .reach import keys_of, reach_refresh
 
 #: States in which attendance is taken and participants added.
 OPEN_STATES = (ActivityState.PLANNED, ActivityState.ONGOING)
@@ -179,10 +181,12 @@ def _participant(activity: Activity, **fields) -> Participant:
 
 
 def participant_add_person(
-    *, activity: Activity, person, by: User | None, organisation: str = "", position: str = "", institution: str = ""
-) -> Participant:
+    *, activity: Activity, person, by: User | None, organisation: str = "", position: str = "", institution: str = "",
+    legal_basis: str = LegalBasis.CONSENT, basis_note: str = "",
+) -> Participant:  # fmt: skip
     """Enrol a registered person: sex, age group (on the activity's first day), nationality and population group
-    come from the registry."""
+    come from the registry. The consent taken at entry (or the other basis, documented) is the registry's consent
+    record for the purpose `ACTIVITY_CONSENT_PURPOSE`: a current one is reused, else one is recorded."""
     _require_manager(by, activity)
     _require_open(activity)
     if by is not None and not person.__class__.objects.visible_to(by).filter(pk=person.pk).exists():
@@ -205,9 +209,33 @@ def participant_add_person(
                 organisation=organisation.strip(),
                 position=position.strip(),
                 institution=institution,
+                legal_basis=legal_basis,
+                basis_note=basis_note.strip(),
+                consent=_person_consent(person, legal_basis, basis_note, by),
+                consent_given_on=timezone.localdate(),
             ),
             by=by,
         )
+
+
+def _person_consent(person, legal_basis: str, basis_note: str, by: User | None):
+    from liman.registry.models import Consent
+    from liman.registry.services import consent_record
+
+    if legal_basis not in LegalBasis.values:
+        raise ValidationError({"legal_basis": _("Choose the legal basis.")})
+    if legal_basis != LegalBasis.CONSENT and not basis_note.strip():
+        raise ValidationError(
+            {"basis_note": _("Without consent, say what the other basis is and where it is documented.")}
+        )
+    today = timezone.localdate()
+    current = (
+        Consent.objects.filter(person=person, purpose=ACTIVITY_CONSENT_PURPOSE, legal_basis=legal_basis)
+        .exclude(withdrawn_on__lte=today)
+        .order_by("-given_on", "-id")
+        .first()
+    )
+    return current or consent_record(person=person, purpose=ACTIVITY_CONSENT_PURPOSE, legal_basis=legal_basis, by=by)
 
 
 def participant_add_light(
@@ -222,8 +250,13 @@ def participant_add_light(
     organisation: str = "",
     position: str = "",
     institution: str = "",
+    legal_basis: str = LegalBasis.CONSENT,
+    basis_note: str = "",
 ) -> Participant:
-    """Enrol someone who is not registered (an official, a host-community member): a light record only."""
+    """Enrol someone who is not registered (an official, a host-community member): a light record only, with the
+    consent given at entry (or the other legal basis, documented in `basis_note`)."""
+    if legal_basis not in LegalBasis.values:
+        raise ValidationError({"legal_basis": _("Choose the legal basis.")})
     _require_manager(by, activity)
     _require_open(activity)
     nationality = nationality.strip().upper()
@@ -243,9 +276,27 @@ def participant_add_light(
                 organisation=organisation.strip(),
                 position=position.strip(),
                 institution=institution,
+                legal_basis=legal_basis,
+                basis_note=basis_note.strip(),
+                consent_given_on=timezone.localdate(),
             ),
             by=by,
         )
+
+
+def participant_consent_withdraw(*, participant: Participant, by: User | None, on: datetime.date | None = None):
+    """The participant withdrew their consent: a registered person's on the registry's consent record (so every
+    use of it stops), a light participant's on the participant. Certificates are no longer sent to them by message."""
+    from liman.registry.services import consent_withdraw
+
+    _require_manager(by, participant.activity)
+    on = on or timezone.localdate()
+    if participant.consent_withdrawn:
+        raise ValidationError(_("%(name)s's consent is withdrawn already.") % {"name": participant.name})
+    with transaction.atomic():
+        if participant.consent_id is not None:
+            consent_withdraw(consent=participant.consent, by=by, on=on)
+        return record_update(participant, by=by, changes={"consent_withdrawn_on": on}, reason=_("consent withdrawn"))
 
 
 def participant_scores(*, participant: Participant, by: User | None, pre_score=None, post_score=None) -> Participant:
@@ -272,8 +323,10 @@ def participants_refresh(*, activity: Activity, only: Iterable[int] | None = Non
         .values("participant")
         .annotate(n=Count("id"), first=Min("session__held_on"))
     }
-    changed = []
-    for participant in rows.only("pk", "sessions_attended", "reached_on", "reached_month", "completed"):
+    changed, reach_keys = [], set()
+    fields = ("pk", "person", "activity_type", "province", "sessions_attended", "reached_on", "reached_month",
+              "completed")  # fmt: skip
+    for participant in rows.only(*fields):
         row = stats.get(participant.pk, {})
         attended, first = row.get("n", 0), row.get("first")
         completed = bool(total) and attended * 100 >= activity.completion_percent * total
@@ -282,12 +335,21 @@ def participants_refresh(*, activity: Activity, only: Iterable[int] | None = Non
             participant.sessions_attended, participant.reached_on, participant.reached_month, participant.completed
         )  # fmt: skip
         if values != current:
+            old_month = participant.reached_month
             (participant.sessions_attended, participant.reached_on, participant.reached_month,
              participant.completed) = values  # fmt: skip
             changed.append(participant)
-    Participant.objects.bulk_update(
-        changed, ["sessions_attended", "reached_on", "reached_month", "completed"], batch_size=500
-    )
+            if values[1] != current[1]:  # the first day present moved: who reached whom first may change
+                reach_keys |= keys_of(
+                    (participant.person_id, participant.pk, participant.activity_type, participant.province_id, month)
+                    for month in (old_month, participant.reached_month)
+                )
+    with transaction.atomic():
+        Participant.objects.bulk_update(
+            changed, ["sessions_attended", "reached_on", "reached_month", "completed"], batch_size=500
+        )
+        # The people reached: the keys whose first presence moved are decided again, their cells counted again.
+        reach_refresh(reach_keys)
 
 
 # --- attendance -------------------------------------------------------------------------------------------------

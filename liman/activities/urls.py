@@ -12,6 +12,11 @@ urlpatterns = [
     path("activities/sessions/<int:pk>/attendance/", views.attendance, name="activity-attendance"),
     path("activities/check-in/<str:check_in_token>/", views.check_in, name="activity-check-in"),
     path("activities/participants/<int:pk>/scores/", views.participant_scores, name="activity-participant-scores"),
+    path(
+        "activities/participants/<int:pk>/consent-withdrawn/",
+        views.participant_consent_withdraw,
+        name="activity-participant-consent-withdraw",
+    ),  # fmt: skip
     path("activities/participants/<int:pk>/certificate/", views.certificate_issue, name="activity-certificate-issue"),
     path("activities/participants/<int:pk>/certificate.pdf", views.certificate, name="activity-certificate"),
     path("activities/<str:reference>/", views.activity_detail, name="activity-detail"),

@@ -167,7 +167,7 @@ def participant_add(request: HttpRequest, reference: str) -> HttpResponse:
                 raise ValidationError({"person": _("No person you can see has this reference.")})
             participant = services.participant_add_person(
                 activity=activity, person=person, organisation=data["organisation"], position=data["position"],
-                by=request.user,
+                legal_basis=data["legal_basis"], basis_note=data["basis_note"], by=request.user,
             )  # fmt: skip
     except REFUSED as exc:
         _refused(request, exc)
@@ -276,6 +276,21 @@ def sign_in_sheets(request: HttpRequest, reference: str) -> HttpResponse:
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{activity.reference}-sign-in.pdf"'
     return response
+
+
+@require_POST
+def participant_consent_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    """The participant withdrew their consent (told in person, by phone, in writing): recorded today."""
+    participant = selectors.participant_get(request.user, pk)
+    if not permissions.may_manage_activity(request.user, participant.activity):
+        raise Http404
+    try:
+        services.participant_consent_withdraw(participant=participant, by=request.user)
+    except REFUSED as exc:
+        _refused(request, exc)
+    else:
+        messages.success(request, _("%(name)s's consent is recorded as withdrawn.") % {"name": participant.name})
+    return redirect("activity-detail", reference=participant.activity.reference)
 
 
 @require_POST

@@ -47,6 +47,7 @@ class FormTarget(models.TextChoices):
     DATASET = "dataset", _("Generic dataset")
     BORDER_INCIDENT = "border_incident", _("Border mobile team's field incident")
     CASH_PDM = "cash_pdm", _("Cash post-distribution monitoring answer")
+    MSME_VISIT = "msme_visit", _("Small-business grant monitoring visit")
 
 
 class SubmissionState(models.TextChoices):

@@ -1402,6 +1402,15 @@ def _build_cash_pdm(submission: Submission, extracted: targets.Extracted, by: Us
     submission.__dict__.setdefault("_records", {})["cash_pdm"] = str(visit)
 
 
+def _build_msme_visit(submission: Submission, extracted: targets.Extracted, by: User | None) -> None:
+    """A grant's monitoring visit, recorded by the livelihoods app (`visit_from_submission`) in the submission's
+    transaction; a refusal (no such grant in the office) waits for review."""
+    from liman.livelihoods.services import visit_from_submission
+
+    visit = visit_from_submission(submission=submission, values=extracted.values, by=by)
+    submission.__dict__.setdefault("_records", {})["msme_visit"] = str(visit)
+
+
 BUILDERS = {
     FormTarget.SITE_ASSESSMENT: _build_site_assessment,
     FormTarget.FLOW_COUNT: _build_flow_counts,
@@ -1409,6 +1418,7 @@ BUILDERS = {
     FormTarget.DATASET: _build_dataset_record,
     FormTarget.BORDER_INCIDENT: _build_border_incident,
     FormTarget.CASH_PDM: _build_cash_pdm,
+    FormTarget.MSME_VISIT: _build_msme_visit,
 }
 #: Builders that check every row before they write one (flow_counts_record, presence_figures_record).
 _CHECK_BEFORE_WRITING = frozenset({FormTarget.FLOW_COUNT, FormTarget.PRESENCE})

@@ -155,6 +155,30 @@ def _pdm_fields() -> list[TargetField]:
     ]  # fmt: skip
 
 
+def _msme_visit_fields() -> list[TargetField]:
+    """What `liman.livelihoods.services.visit_from_submission` takes (the shipped form `liman_msme_visit` names its
+    questions so)."""
+    from liman.livelihoods.choices import JOB_GROUPS, YesNo
+
+    groups = {"syrian": gettext_lazy("Syrian"), "other": gettext_lazy("other foreign"),
+              "turkish": gettext_lazy("Turkish")}  # fmt: skip
+    sexes = {"f": gettext_lazy("women"), "m": gettext_lazy("men")}
+    kinds = {"created": gettext_lazy("Jobs created"), "retained": gettext_lazy("Jobs retained")}
+    return [
+        TargetField("grant", gettext_lazy("Grant agreement (reference)"), "text", required=True),
+        TargetField("visited_on", gettext_lazy("Date of the visit"), "date", aliases=("today", "date")),
+        TargetField("business_open", gettext_lazy("Business open"), "choice", required=True, choices=YesNo),
+        *[
+            TargetField(f"{kind}_{key}", format_lazy("{}: {} {}", kinds[kind], groups[key.rsplit("_", 1)[0]],
+                                                     sexes[key.rsplit("_", 1)[1]]), "int")
+            for kind in kinds
+            for key in JOB_GROUPS
+        ],
+        TargetField("milestone_photo", gettext_lazy("Photo of the milestone's evidence"), "text"),
+        TargetField("note", gettext_lazy("Note"), "text"),
+    ]  # fmt: skip
+
+
 TARGET_FIELDS: dict[str, list[TargetField]] = {
     FormTarget.SITE_ASSESSMENT: [
         TargetField("site_id", gettext_lazy("Site ID (of a known site)"), "text"),
@@ -265,11 +289,16 @@ TARGET_FIELDS: dict[str, list[TargetField]] = {
     ],
     FormTarget.BORDER_INCIDENT: _incident_fields(),
     FormTarget.CASH_PDM: _pdm_fields(),
+    FormTarget.MSME_VISIT: _msme_visit_fields(),
 }
 
 #: Shipped forms and what they become: a new form with one of these IDs is bound on upload, with the suggested
 #: mapping (their questions are named after the target's fields), so it works without a visit to the mapping page.
-SHIPPED_FORM_TARGETS = {"liman_border_incident": FormTarget.BORDER_INCIDENT, "liman_cash_pdm": FormTarget.CASH_PDM}
+SHIPPED_FORM_TARGETS = {
+    "liman_border_incident": FormTarget.BORDER_INCIDENT,
+    "liman_cash_pdm": FormTarget.CASH_PDM,
+    "liman_msme_visit": FormTarget.MSME_VISIT,
+}
 
 
 def fields_for(target: str) -> list[TargetField]:

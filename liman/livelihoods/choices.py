@@ -40,7 +40,19 @@ class ApplicationState(models.TextChoices):
 class TrancheStatus(models.TextChoices):
     PLANNED = "planned", _("Planned")
     DUE = "due", _("Milestone met: due")
+    PAYABLE = "payable", _("Payable: sent through the payment provider")
     PAID = "paid", _("Paid")
+
+
+class YesNo(models.TextChoices):
+    YES = "yes", _("Yes")
+    NO = "no", _("No")
+
+
+#: Jobs at a grantee business by nationality group and sex (the application's and the visit's breakdown).
+JOB_GROUPS = tuple(f"{group}_{sex}" for group in ("syrian", "other", "turkish") for sex in ("f", "m"))
+#: Shipped XLSForm of the grants' monitoring visits (liman/dtm/data/forms/liman_msme_visit.xlsx).
+MSME_VISIT_FORM_ID = "liman_msme_visit"
 
 
 class ReferralStatus(models.TextChoices):

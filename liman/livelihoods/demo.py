@@ -1,6 +1,8 @@
 """Demo grants: a call for small businesses in İstanbul and one in Gaziantep, applications from registered owners
 and light ones, in every state: with the panel, scored (one member declared a conflict), approved by a committee
-member who did not prepare it, rejected, under agreement with a tranche paid and a monitoring visit, completed."""
+member who did not prepare it, rejected, under agreement with a tranche paid and a monitoring visit (one with its
+second tranche approved for payment through the cash part's PTT file), completed; the monitoring-visit form published
+in each office."""
 
 from __future__ import annotations
 
@@ -108,6 +110,12 @@ def seed_livelihoods(rng: random.Random, seed: int) -> None:
                 services.tranche_pay(tranche=second, paid_on=today - datetime.timedelta(days=2),
                                      payment_reference=f"EFT-{rng.randrange(10**6):06d}", by=approver)  # fmt: skip
                 services.application_complete(application=application, by=officer)
+            if number == 1:
+                # The second tranche goes through the cash part: approved for PTT, waiting for the provider's report.
+                services.tranche_milestone_met(tranche=second, evidence="SGK records of two workers",
+                                               met_on=today - datetime.timedelta(days=3), by=officer)  # fmt: skip
+                services.tranche_payable(tranche=second, provider="ptt_csv", by=approver)
+        services.visit_form_publish(office=office, by=officer)
 
 
 def seed_employment(rng: random.Random, seed: int) -> None:

@@ -114,9 +114,108 @@ class PaymentForm(forms.Form):
     payment_reference = forms.CharField(label=_("Payment reference"), max_length=60)
 
 
+class PayableForm(forms.Form):
+    provider = forms.ChoiceField(label=_("Payment provider"), choices=())
+
+    def __init__(self, *args, **kwargs):
+        from liman.cash.providers import provider_choices
+
+        super().__init__(*args, **kwargs)
+        self.fields["provider"].choices = provider_choices()
+
+
 class VisitForm(forms.Form):
     visited_on = forms.DateField(label=_("Visited"), widget=DateInput)
     jobs_created = forms.IntegerField(label=_("Jobs created"), min_value=0, initial=0)
     jobs_retained = forms.IntegerField(label=_("Jobs retained"), min_value=0, initial=0)
     still_operating = forms.BooleanField(label=_("Business operating"), required=False, initial=True)
     note = forms.CharField(label=_("What was seen"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+
+# --- employment -----------------------------------------------------------------------------------------------
+
+
+class EmployerForm(forms.Form):
+    office = forms.ModelChoiceField(label=_("Office"), queryset=None)
+    name = forms.CharField(label=_("Employer"), max_length=200)
+    tax_number = forms.CharField(label=_("Tax number (VKN)"), max_length=10, required=False)
+    province = forms.ModelChoiceField(label=_("Province of the workplace"), queryset=None)
+    sector = forms.ChoiceField(label=_("Sector"), choices=Sector.choices)
+    turkish_employees = forms.IntegerField(label=_("Turkish citizens employed"), min_value=0, initial=0)
+    quota_exception = forms.BooleanField(
+        label=_("İŞKUR quota exception"), required=False,
+        help_text=_("İŞKUR found no Turkish citizen for the job: the 10 % quota does not apply."),
+    )  # fmt: skip
+
+    def __init__(self, *args, offices, **kwargs):
+        from liman.core.models import AdminArea
+
+        super().__init__(*args, **kwargs)
+        self.fields["office"].queryset = offices
+        self.fields["province"].queryset = AdminArea.objects.provinces().order_by("name_en")
+        if offices.count() == 1:
+            only = offices.first()
+            self.fields["office"].initial = only
+            self.fields["province"].initial = only.province_id
+
+
+class SeekerForm(forms.Form):
+    person = forms.CharField(label=_("Person (registry reference)"), max_length=24)
+    skills = forms.CharField(label=_("Skills"), max_length=300)
+    languages = forms.CharField(label=_("Languages"), max_length=100, required=False,
+                                help_text=_("e.g. ar, tr (B1), en"))  # fmt: skip
+
+
+class VacancyForm(forms.Form):
+    title = forms.CharField(label=_("Job"), max_length=200)
+    positions = forms.IntegerField(label=_("Positions"), min_value=1, initial=1)
+    monthly_wage = forms.DecimalField(label=_("Monthly wage (TRY, gross)"), max_digits=10, decimal_places=2,
+                                      min_value=0)  # fmt: skip
+    seasonal_agriculture = forms.BooleanField(label=_("Seasonal agriculture or livestock"), required=False)
+
+
+class ReferForm(forms.Form):
+    vacancy = forms.ModelChoiceField(label=_("Vacancy"), queryset=None)
+
+    def __init__(self, *args, vacancies, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["vacancy"].queryset = vacancies
+
+
+class PlaceForm(forms.Form):
+    started_on = forms.DateField(label=_("Started"), widget=DateInput)
+    monthly_wage = forms.DecimalField(label=_("Monthly wage (TRY, gross)"), max_digits=10, decimal_places=2,
+                                      min_value=0)  # fmt: skip
+
+
+class NotHiredForm(forms.Form):
+    reason = forms.CharField(label=_("Why not"), max_length=300)
+
+
+class FollowUpForm(forms.Form):
+    done_on = forms.DateField(label=_("Done on"), widget=DateInput)
+    still_employed = forms.TypedChoiceField(
+        label=_("Still employed"), choices=[("yes", _("Yes")), ("no", _("No"))], coerce=lambda value: value == "yes"
+    )
+    note = forms.CharField(label=_("Note"), max_length=300, required=False)
+
+
+class PermitPrepareForm(forms.Form):
+    monthly_wage = forms.DecimalField(label=_("Monthly wage (TRY, gross)"), max_digits=10, decimal_places=2,
+                                      min_value=0)  # fmt: skip
+    seasonal_agriculture = forms.BooleanField(
+        label=_("Seasonal agriculture or livestock (an exemption, not a permit)"), required=False
+    )
+
+
+class PermitSubmitForm(forms.Form):
+    submitted_on = forms.DateField(label=_("Submitted by the employer on"), widget=DateInput)
+
+
+class PermitDecideForm(forms.Form):
+    granted = forms.TypedChoiceField(
+        label=_("Decision"), choices=[("yes", _("Granted")), ("no", _("Refused"))], coerce=lambda value: value == "yes"
+    )
+    decided_on = forms.DateField(label=_("Decided on"), widget=DateInput)
+    reference = forms.CharField(label=_("Permit (or exemption) reference"), max_length=60, required=False)
+    reason = forms.CharField(label=_("Reason given"), max_length=300, required=False)

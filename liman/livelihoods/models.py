@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from liman.cash.choices import PaymentStatus
 from liman.core.access import Scope, ScopedQuerySet
 
 from .choices import (
@@ -264,7 +265,8 @@ class GrantAgreement(models.Model):
 
 
 class Tranche(models.Model):
-    """A part of the grant, paid once its milestone is met (recorded; through the cash part when it exists)."""
+    """A part of the grant, paid once its milestone is met: through the cash part's payment providers (a signed
+    payment file, reconciled from the provider's report) or, for a programme without cash, recorded by hand."""
 
     agreement = models.ForeignKey(GrantAgreement, on_delete=models.CASCADE, related_name="tranches")
     number = models.PositiveSmallIntegerField(_("tranche"))
@@ -277,6 +279,16 @@ class Tranche(models.Model):
     milestone_evidence = models.CharField(_("evidence"), max_length=300, blank=True)
     paid_on = models.DateField(_("paid"), null=True, blank=True)
     payment_reference = models.CharField(_("payment reference"), max_length=60, blank=True)
+    #: Paid through the cash part: the payment provider (a `liman.cash.providers` code) the tranche is sent to, who
+    #: approved it (never who recorded the milestone), the provider's outcome from its report and its transaction.
+    #: Empty provider: the payment is recorded by hand (a programme without cash).
+    provider = models.CharField(_("payment provider"), max_length=32, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("payment approved by"),
+    )  # fmt: skip
+    payment_status = models.CharField(_("payment's state"), max_length=16, choices=PaymentStatus.choices, blank=True)
+    transaction_id = models.CharField(_("provider transaction"), max_length=64, blank=True)
 
     scope = Scope(office="agreement__application__office")
     objects = ScopedQuerySet.as_manager()
@@ -303,6 +315,14 @@ class MonitoringVisit(models.Model):
     visited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    #: Jobs created and retained by nationality group and sex ({"created": {"syrian_f": 2, …}, "retained": {…}};
+    #: keys from `choices.JOB_GROUPS`), when the visit counted them so (the shipped form does).
+    jobs_by_group = models.JSONField(_("jobs by nationality and sex"), default=dict, blank=True)
+    #: The photo of the milestone's evidence: an attachment of the submission that recorded the visit.
+    evidence_photo = models.CharField(_("evidence photo"), max_length=255, blank=True)
+    submission = models.ForeignKey(
+        "dtm.Submission", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
 
     scope = Scope(office="agreement__application__office")
     objects = ScopedQuerySet.as_manager()
@@ -313,6 +333,24 @@ class MonitoringVisit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agreement.reference} · {self.visited_on}"
+
+    @property
+    def jobs_breakdown(self) -> list[tuple[str, int, int]]:
+        """(group, created, retained) for each nationality group and sex the visit counted."""
+        from .choices import JOB_GROUPS
+
+        if not self.jobs_by_group:
+            return []
+        names = {"syrian": _("Syrian"), "other": _("other foreign"), "turkish": _("Turkish")}
+        sexes = {"f": _("women"), "m": _("men")}
+        rows = []
+        for key in JOB_GROUPS:
+            group, sex = key.rsplit("_", 1)
+            created = self.jobs_by_group.get("created", {}).get(key, 0)
+            retained = self.jobs_by_group.get("retained", {}).get(key, 0)
+            if created or retained:
+                rows.append((f"{names[group]} {sexes[sex]}", created, retained))
+        return rows
 
 
 # --- employment ---------------------------------------------------------------------------------------------------

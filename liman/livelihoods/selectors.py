@@ -60,6 +60,18 @@ def score_sheet(application: GrantApplication) -> tuple[list, list[tuple]]:
     return criteria, sorted(rows, key=lambda row: row[0].username)
 
 
+def agreements_for(user: User) -> QuerySet:
+    from .models import GrantAgreement
+
+    if not has_role(user, GRANT_READ_ROLES):
+        return GrantAgreement.objects.none()
+    return (
+        GrantAgreement.objects.visible_to(user)
+        .select_related("application__office", "application__call")
+        .order_by("-signed_on", "-id")
+    )
+
+
 def tranche_get(user: User, pk: int) -> Tranche:
     _reader(user)
     return get_visible_or_404(Tranche.objects.select_related("agreement__application__office"), user, pk=pk)
@@ -144,3 +156,162 @@ def person_employment(user: User, person) -> dict:
             WorkPermitApplication.objects.visible_to(user).filter(person=person).select_related("employer")
         ),
     }  # fmt: skip
+
+
+# --- employment: lists and records of the pages ------------------------------------------------------------------
+
+
+def _employment_rows(user: User, model) -> QuerySet:
+    if not has_role(user, GRANT_READ_ROLES):
+        return model.objects.none()
+    return model.objects.visible_to(user)
+
+
+def _text(rows: QuerySet, q: str, *fields: str) -> QuerySet:
+    from django.db.models import Q
+
+    if not q:
+        return rows
+    match = Q()
+    for name in fields:
+        match |= Q(**{f"{name}__icontains": q})
+    return rows.filter(match)
+
+
+def employers_for(user: User, *, q: str = "") -> QuerySet:
+    from .models import Employer
+
+    rows = _employment_rows(user, Employer).select_related("office", "province")
+    return _text(rows, q, "name", "tax_number")
+
+
+def employer_get(user: User, pk: int):
+    from .models import Employer
+
+    _reader(user)
+    return get_visible_or_404(Employer.objects.select_related("office", "province"), user, pk=pk)
+
+
+def seekers_for(user: User, *, q: str = "") -> QuerySet:
+    from .models import JobSeeker
+
+    rows = _employment_rows(user, JobSeeker).select_related("person", "office")
+    return _text(rows, q, "person__first_name", "person__family_name", "skills", "languages")
+
+
+def seeker_get(user: User, pk: int):
+    from .models import JobSeeker
+
+    _reader(user)
+    return get_visible_or_404(JobSeeker.objects.select_related("person", "office"), user, pk=pk)
+
+
+def seeker_certificates(user: User, person) -> list:
+    """The activities the person completed (as the user reads them): what the profile offers an employer."""
+    from liman.activities.models import Participant
+
+    return list(
+        Participant.objects.visible_to(user)
+        .filter(person=person, completed=True)
+        .select_related("activity")
+        .order_by("-activity__ends_on", "-id")
+    )
+
+
+def vacancies_for(user: User, *, q: str = "", seasonal: bool = False) -> QuerySet:
+    from .models import Vacancy
+
+    rows = (
+        _employment_rows(user, Vacancy).select_related("employer", "office").annotate(referral_count=Count("referrals"))
+    )
+    if seasonal:
+        rows = rows.filter(seasonal_agriculture=True)
+    return _text(rows, q, "title", "employer__name")
+
+
+def vacancy_get(user: User, pk: int):
+    from .models import Vacancy
+
+    _reader(user)
+    return get_visible_or_404(Vacancy.objects.select_related("employer__province", "office"), user, pk=pk)
+
+
+def referrals_of(user: User, **lookup) -> list:
+    from .models import Referral
+
+    return list(
+        _employment_rows(user, Referral)
+        .filter(**lookup)
+        .select_related("seeker__person", "vacancy__employer", "placement")
+        .order_by("-referred_on", "-id")
+    )
+
+
+def referral_get(user: User, pk: int):
+    from .models import Referral
+
+    _reader(user)
+    return get_visible_or_404(Referral.objects.select_related("seeker__person", "vacancy__employer"), user, pk=pk)
+
+
+def placements_for(user: User, *, q: str = "") -> QuerySet:
+    from .models import Placement
+
+    rows = _employment_rows(user, Placement).select_related(
+        "referral__seeker__person", "referral__vacancy__employer", "office"
+    )
+    return _text(rows, q, "referral__seeker__person__first_name", "referral__seeker__person__family_name",
+                 "referral__vacancy__title", "referral__vacancy__employer__name")  # fmt: skip
+
+
+def placement_get(user: User, pk: int):
+    from .models import Placement
+
+    _reader(user)
+    rows = Placement.objects.select_related("referral__seeker__person", "referral__vacancy__employer", "office")
+    return get_visible_or_404(rows, user, pk=pk)
+
+
+def follow_ups_for(user: User, *, overdue: bool = False, open_only: bool = False, q: str = "") -> QuerySet:
+    """Follow-ups of placements: `overdue` keeps those due before today and not done."""
+    from django.utils import timezone
+
+    from .models import PlacementFollowUp
+
+    rows = _employment_rows(user, PlacementFollowUp).select_related(
+        "placement__referral__seeker__person", "placement__referral__vacancy__employer", "office"
+    )
+    if overdue:
+        rows = rows.filter(done_on__isnull=True, due_on__lt=timezone.localdate())
+    elif open_only:
+        rows = rows.filter(done_on__isnull=True)
+    return _text(rows, q, "placement__referral__seeker__person__first_name",
+                 "placement__referral__seeker__person__family_name", "placement__referral__vacancy__title")  # fmt: skip
+
+
+def follow_up_get(user: User, pk: int):
+    from .models import PlacementFollowUp
+
+    _reader(user)
+    return get_visible_or_404(PlacementFollowUp.objects.select_related("placement"), user, pk=pk)
+
+
+def permits_for(user: User, *, state: str = "", kind: str = "", q: str = "") -> QuerySet:
+    from .models import WorkPermitApplication
+
+    rows = _employment_rows(user, WorkPermitApplication).select_related("person", "employer", "office")
+    if state:
+        rows = rows.filter(state=state)
+    if kind:
+        rows = rows.filter(kind=kind)
+    return _text(rows, q, "person__first_name", "person__family_name", "employer__name", "decision_reference")
+
+
+def permit_get(user: User, pk: int):
+    from .models import WorkPermitApplication
+
+    _reader(user)
+    rows = WorkPermitApplication.objects.select_related(
+        "person", "employer__province", "office", "placement__referral__vacancy"
+    )
+    return get_visible_or_404(rows, user, pk=pk)

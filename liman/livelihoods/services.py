@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -273,6 +274,9 @@ def tranche_pay(*, tranche: Tranche, paid_on: datetime.date, payment_reference: 
                  _("Your role does not record grant payments."))  # fmt: skip
     if tranche.status != TrancheStatus.DUE:
         raise ValidationError(_("A tranche is paid once its milestone is met."))
+    if tranche.provider and tranche.payment_status:
+        raise ValidationError(_("This tranche is paid through %(provider)s: its report records the payment.")
+                              % {"provider": tranche.provider})  # fmt: skip
     if tranche.agreement.tranches.filter(number__lt=tranche.number).exclude(status=TrancheStatus.PAID).exists():
         raise ValidationError(_("Pay the earlier tranches first."))
     if not payment_reference.strip():
@@ -281,6 +285,105 @@ def tranche_pay(*, tranche: Tranche, paid_on: datetime.date, payment_reference: 
         tranche, field="status", new=TrancheStatus.PAID, by=by, office_id=application.office_id,
         changes={"paid_on": paid_on, "payment_reference": payment_reference.strip()},
     )  # fmt: skip
+
+
+# --- tranches paid through the cash part: approved, sent in a signed provider file, reconciled from its report ----
+
+
+def _milestone_recorder(tranche: Tranche) -> int | None:
+    from liman.core.workflows import history
+
+    change = history(tranche).filter(from_state=TrancheStatus.PLANNED, to_state=TrancheStatus.DUE).first()
+    return change.by_id if change is not None else None
+
+
+def tranche_payable(*, tranche: Tranche, provider: str, by: User | None) -> Tranche:
+    """Approve a tranche whose milestone is met for payment through a cash payment provider: the approver is never
+    who recorded the milestone (four eyes); the payment's reference is what the provider's report will carry."""
+    from liman.cash.choices import PaymentStatus
+    from liman.cash.providers import provider_for
+
+    application = tranche.agreement.application
+    if by is not None:
+        _require(permissions.may_approve(by, application.office_id),
+                 _("Only the committee or a cash approver approves a grant payment."))  # fmt: skip
+        _require(_milestone_recorder(tranche) != by.pk,
+                 _("Whoever recorded the milestone does not approve its payment: a second person does."))  # fmt: skip
+    if tranche.status != TrancheStatus.DUE:
+        raise ValidationError(_("A tranche is sent for payment once its milestone is met, and once."))
+    if tranche.agreement.tranches.filter(number__lt=tranche.number).exclude(status=TrancheStatus.PAID).exists():
+        raise ValidationError(_("Pay the earlier tranches first."))
+    try:
+        provider_for(provider)
+    except ValueError as exc:
+        raise ValidationError({"provider": str(exc)}) from exc
+    return state_set(
+        tranche, field="status", new=TrancheStatus.PAYABLE, by=by, office_id=application.office_id,
+        changes={"provider": provider, "approved_by": by, "payment_status": PaymentStatus.LISTED,
+                 "payment_reference": f"{tranche.agreement.reference}-T{tranche.number}"},
+    )  # fmt: skip
+
+
+def tranche_payment_file(*, tranche: Tranche, by: User | None) -> tuple[bytes, str]:
+    """The provider's payment file of one approved tranche, in the provider's own format, and its detached
+    signature (the cash part's key: `liman cash verify-file` checks it); each export is audited."""
+    from liman.cash.choices import PaymentStatus
+    from liman.cash.providers import provider_for
+    from liman.core import audit, crypto
+    from liman.core.choices import AuditAction
+
+    application = tranche.agreement.application
+    if by is not None:
+        _require(has_role(by, permissions.GRANT_PAY_ROLES, office=application.office_id),
+                 _("Your role does not send grant payments."))  # fmt: skip
+    if tranche.status != TrancheStatus.PAYABLE or tranche.payment_status != PaymentStatus.LISTED:
+        raise ValidationError(_("Only a tranche approved for payment and not yet reported on is sent to the provider."))
+    line = {
+        "reference": tranche.payment_reference,
+        "name": f"{application.owner_name} · {application.business_name}",
+        "foreigner_id": "",
+        "phone": "",
+        "amount": str(tranche.amount),
+        "currency": application.call.currency,
+    }
+    data = provider_for(tranche.provider).write([line])
+    signature = crypto.payment_sign(data)
+    audit.record(AuditAction.EXPORT, actor=by, obj=tranche,
+                 reason=_("Payment file for %(provider)s") % {"provider": tranche.provider})  # fmt: skip
+    return data, signature
+
+
+def tranche_reconcile_rows(*, office: Office, rows, by: User | None) -> dict[str, int]:
+    """Mark tranches from a provider's report (rows checked by the importer first: reference, amount, status, date,
+    transaction id): paid → the tranche is paid; failed or uncollected → due again, to be sent once more."""
+    from liman.cash.choices import PaymentStatus
+
+    counts = {str(status): 0 for status in (PaymentStatus.PAID, PaymentStatus.FAILED, PaymentStatus.UNCOLLECTED)}
+    with transaction.atomic():
+        tranches = {
+            t.payment_reference: t
+            for t in Tranche.objects.select_for_update().filter(
+                agreement__application__office=office, status=TrancheStatus.PAYABLE,
+                payment_reference__in=[row["reference"] for row in rows],
+            )
+        }  # fmt: skip
+        for row in rows:
+            tranche = tranches.get(row["reference"])
+            if tranche is None:
+                raise ValidationError(
+                    _("%(ref)s is not a grant payment waiting for its outcome.") % {"ref": row["reference"]}
+                )
+            status = row["status"]
+            changes = {"payment_status": status, "transaction_id": row.get("transaction_id", "")[:64]}
+            if status == PaymentStatus.PAID:
+                changes["paid_on"] = datetime.date.fromisoformat(row["date"])
+                state_set(tranche, field="status", new=TrancheStatus.PAID, by=by, office_id=office.pk, changes=changes)
+            else:
+                reason = _("The provider reported it %(status)s.") % {"status": PaymentStatus(status).label}
+                state_set(tranche, field="status", new=TrancheStatus.DUE, by=by, office_id=office.pk, changes=changes,
+                          reason=reason)  # fmt: skip
+            counts[status] += 1
+    return counts
 
 
 def visit_record(
@@ -294,6 +397,69 @@ def visit_record(
                         visited_by=by),
         by=by,
     )  # fmt: skip
+
+
+def visit_from_submission(*, submission, values: dict, by: User | None) -> MonitoringVisit:
+    """Record one submission of the shipped form `liman_msme_visit` as a monitoring visit of the grant it names (in
+    the submission's transaction): jobs created and retained by nationality and sex, the business open or not, the
+    milestone's evidence photo. Refused, naming the question: no grant of the submission's office by that reference.
+    An edit of the submission that recorded a visit replaces that visit's answers."""
+    from .choices import JOB_GROUPS, YesNo
+
+    reference = str(values["grant"]).strip().upper()
+    agreement = (
+        GrantAgreement.objects.filter(application__office_id=submission.office_id)
+        .filter(Q(reference=reference) | Q(application__reference=reference))
+        .first()
+    )
+    if agreement is None:
+        raise ValidationError(
+            {"grant": _("%(reference)s is not a grant agreement of this office.") % {"reference": reference}}
+        )
+    by_group = {
+        kind: {group: int(values.get(f"{kind}_{group}") or 0) for group in JOB_GROUPS}
+        for kind in ("created", "retained")
+    }
+    fields = {
+        "visited_on": values.get("visited_on") or timezone.localdate(submission.received_at),
+        "jobs_created": sum(by_group["created"].values()),
+        "jobs_retained": sum(by_group["retained"].values()),
+        "jobs_by_group": by_group,
+        "still_operating": values["business_open"] == YesNo.YES,
+        "note": str(values.get("note") or "")[:2000],
+        "evidence_photo": str(values.get("milestone_photo") or "")[:255],
+        "submission": submission,
+    }
+    earlier = (
+        MonitoringVisit.objects.select_for_update()
+        .filter(agreement__application__office_id=submission.office_id,
+                submission__root_instance_id=submission.root_instance_id)
+        .exclude(submission__isnull=True)
+        .first()
+    )  # fmt: skip
+    if earlier is not None:
+        if earlier.agreement_id != agreement.pk:
+            fields["agreement"] = agreement
+        return record_update(earlier, by=by, changes=fields)
+    return record_create(MonitoringVisit(agreement=agreement, visited_by=by, **fields), by=by)
+
+
+def visit_form_publish(*, office: Office, by: User | None):
+    """Publish the shipped form `liman_msme_visit` in the office (bound on upload to monitoring visits): the field
+    users' phones get it. Once per office; the version stored is returned when it is there already."""
+    from pathlib import Path
+
+    from liman.dtm import services as dtm
+    from liman.dtm.models import FormVersion
+
+    from .choices import MSME_VISIT_FORM_ID
+
+    _manager(by, office.pk)
+    existing = FormVersion.objects.filter(form__office=office, form__form_id=MSME_VISIT_FORM_ID).order_by("-id").first()
+    if existing is not None:
+        return existing
+    form_file = Path(__file__).resolve().parents[1] / "dtm" / "data" / "forms" / f"{MSME_VISIT_FORM_ID}.xlsx"
+    return dtm.form_upload(office=office, content=form_file.read_bytes(), file_name=form_file.name, by=by)
 
 
 def application_complete(*, application: GrantApplication, by: User | None) -> GrantApplication:

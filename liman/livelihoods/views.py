@@ -186,7 +186,9 @@ def application_detail(request: HttpRequest, reference: str) -> HttpResponse:
         and not conflicted,
         "steps": _steps(application, user),
         "agreement": agreement,
-        "tranches": list(agreement.tranches.all()) if agreement else [],
+        "tranches": list(agreement.tranches.select_related("approved_by")) if agreement else [],
+        "may_approve_payment": permissions.may_approve(user, application.office_id),
+        "payable_form": forms.PayableForm(),
         "visits": list(agreement.visits.select_related("visited_by")) if agreement else [],
         "agreement_form": forms.AgreementForm(
             initial={"amount": application.requested_amount, "signed_on": timezone.localdate()}
@@ -314,11 +316,37 @@ def tranche_pay(request: HttpRequest, pk: int) -> HttpResponse:
                   lambda: services.tranche_pay(tranche=tranche, by=request.user, **form.cleaned_data))  # fmt: skip
 
 
-@role_required(GRANT_READ_ROLES)
-def employment_home(request: HttpRequest) -> HttpResponse:
-    from liman.core import audit
+@require_POST
+def tranche_payable(request: HttpRequest, pk: int) -> HttpResponse:
+    tranche = selectors.tranche_get(request.user, pk)
+    application = tranche.agreement.application
+    form = forms.PayableForm(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return redirect("grant-application-detail", reference=application.reference)
+    return _after(request, application, lambda: services.tranche_payable(
+        tranche=tranche, provider=form.cleaned_data["provider"], by=request.user))  # fmt: skip
 
-    employment = selectors.employment_for(request.user)
-    audit.record_read(request.user, [*employment["seekers"], *employment["permits"]], reason="employment page",
-                      ip_address=audit.client_address(request))  # fmt: skip
-    return render(request, "livelihoods/employment.html", {"employment": employment})
+
+@require_POST
+def tranche_payment_file(request: HttpRequest, pk: int) -> HttpResponse:
+    """The provider's file of the approved tranche with its detached signature, in one zip."""
+    import io
+    import zipfile
+
+    tranche = selectors.tranche_get(request.user, pk)
+    if not has_role(request.user, permissions.GRANT_PAY_ROLES, office=tranche.agreement.application.office_id):
+        raise Http404
+    try:
+        data, signature = services.tranche_payment_file(tranche=tranche, by=request.user)
+    except REFUSED as exc:
+        _refused(request, exc)
+        return redirect("grant-application-detail", reference=tranche.agreement.application.reference)
+    name = f"{tranche.payment_reference}.csv"
+    bundle = io.BytesIO()
+    with zipfile.ZipFile(bundle, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(name, data)
+        archive.writestr(f"{name}.sig", signature + "\n")
+    response = HttpResponse(bundle.getvalue(), content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{tranche.payment_reference}-payment-file.zip"'
+    return response

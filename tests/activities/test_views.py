@@ -51,9 +51,10 @@ def test_a_training_from_plan_to_certificate_through_the_pages(client, istanbul,
         held_on = (today - datetime.timedelta(days=days)).isoformat()
         client.post(reverse("activity-session-add", args=[activity.reference]), {"held_on": held_on, "hours": "2"})
     add = reverse("activity-participant-add", args=[activity.reference])
-    client.post(add, {"kind": "person", "person": person.reference})
+    client.post(add, {"kind": "person", "person": person.reference, "legal_basis": "consent"})
     client.post(reverse("activity-participant-add", args=[activity.reference]), {
         "kind": "light", "name": "Deniz Kaya", "sex": "F", "age_group": "18_59", "population_group": "host_community",
+        "legal_basis": "consent",
     })  # fmt: skip
     registered, light = Participant.objects.order_by("number")
     assert registered.person == person and light.nationality == "TUR"

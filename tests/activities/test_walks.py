@@ -17,8 +17,12 @@ pytestmark = pytest.mark.django_db
 def test_every_activities_model_has_the_world_factory():
     from django.apps import apps
 
-    models = apps.get_app_config("activities").get_models()
+    from liman.core.access import is_scoped
+
+    models = [model for model in apps.get_app_config("activities").get_models() if is_scoped(model)]
     assert all(SCOPED_FACTORIES.get(model) is _activities_world for model in models)
+    unscoped = {model.__name__ for model in apps.get_app_config("activities").get_models() if not is_scoped(model)}
+    assert unscoped == {"ReachTotal"}  # counts across every office, naming no one (its `unscoped_because`)
 
 
 @override_settings(LIMAN_SECOND_FACTOR_ROLES=[])

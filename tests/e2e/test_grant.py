@@ -92,7 +92,7 @@ def test_a_grant_from_application_through_scoring_and_approval_to_the_first_tran
     page.goto(url(f"/grants/applications/{application.reference}/"))
     row = page.locator("tr").filter(has_text="Oven bought")
     row.locator("input[name=payment_reference]").fill("EFT-2026-0042")
-    row.get_by_role("button", name="Record payment").click()
+    row.get_by_role("button", name="Record a payment made outside the cash part").click()
     expect(page.locator("tr").filter(has_text="Oven bought")).to_contain_text("EFT-2026-0042")
     tranche = application.agreement.tranches.get(number=1)
     assert tranche.status == "paid" and tranche.paid_on == today

@@ -32,6 +32,10 @@ def test_the_demo_seeds_grants_in_every_state_with_their_history():
         assert not application.scores.filter(member_id__in=conflicted).exists()
     assert Tranche.objects.filter(status="paid").exists()
     assert not Tranche.objects.filter(status="paid", milestone_met_on=None).exists()
+    assert Tranche.objects.filter(status="payable", provider="ptt_csv", payment_status="listed").exists()
+    from liman.dtm.models import Form
+
+    assert Form.objects.filter(form_id="liman_msme_visit", target="msme_visit").count() == 2  # İstanbul, Gaziantep
     assert Placement.objects.exists() and Placement.objects.filter(follow_ups__done_on__isnull=False).exists()
     assert {"seasonal_exemption", "permit"} <= set(WorkPermitApplication.objects.values_list("kind", flat=True))
     count = GrantCall.objects.count()

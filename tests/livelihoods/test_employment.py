@@ -122,7 +122,8 @@ def test_the_employment_page_lists_seekers_with_their_activity_certificates(clie
     activities.attendance_take(session=session, present={participant.pk}, by=officer)
     activities.certificate_issue(participant=participant, by=officer)
     client.force_login(officer)
-    page = client.get(reverse("employment-home")).content.decode()
+    seeker = person.job_seeker
+    page = client.get(reverse("employment-seeker-detail", args=[seeker.pk])).content.decode()
     assert "Barista course" in page and "ar, tr (A2)" in page
     person_page = client.get(reverse("person-detail", args=[person.reference])).content.decode()
     assert "Job seeker" in person_page and "Barista" in person_page

@@ -571,6 +571,60 @@ def cash_pdm() -> None:
     write("liman_cash_pdm", survey, choices, settings)
 
 
+def msme_visit() -> None:
+    """A small-business grant's monitoring visit (the livelihoods app records it on the grant agreement)."""
+    reference = dict(constraint="regex(., '^[A-Za-z0-9-]+$')",
+                     constraint_message="Letters, digits and hyphens, as on the grant agreement.",
+                     constraint_message_tr="Hibe sözleşmesindeki gibi harf, rakam ve tire.")  # fmt: skip
+    count = dict(constraint=". >= 0 and . <= 500", constraint_message="0 to 500.",
+                 constraint_message_tr="0 ile 500 arası.", default="0")  # fmt: skip
+    groups = (("syrian", "Syrian", "Suriyeli"), ("other", "other foreign", "diğer yabancı"),
+              ("turkish", "Turkish", "Türk"))  # fmt: skip
+    sexes = (("f", "women", "kadın"), ("m", "men", "erkek"))
+
+    def jobs(kind: str, en: str, tr: str) -> list:
+        return [
+            q("begin_group", f"jobs_{kind}", en, tr, appearance="field-list"),
+            *[q("integer", f"{kind}_{group}_{sex}", f"{group_en}, {sex_en}", f"{group_tr}, {sex_tr}", required="yes",
+                **count) for group, group_en, group_tr in groups for sex, sex_en, sex_tr in sexes],
+            q("end_group", f"jobs_{kind}"),
+        ]  # fmt: skip
+
+    survey = [
+        HEADER,
+        *META,
+        q("begin_group", "visit", "The visit", "Ziyaret"),
+        q("text", "grant", "Grant agreement (reference)", "Hibe sözleşmesi (referans)", required="yes",
+          hint="e.g. GA-IST-7K3X9Q2M", hint_tr="ör. GA-IST-7K3X9Q2M", **reference),
+        q("date", "visited_on", "Date of the visit", "Ziyaret tarihi", required="yes", default="today()",
+          constraint=". <= today()", constraint_message="Not in the future.",
+          constraint_message_tr="Gelecekte olamaz."),
+        q("select_one yes_no", "business_open", "Is the business open and operating?",
+          "İşletme açık ve faaliyette mi?", required="yes"),
+        q("end_group", "visit"),
+        *jobs("created", "Jobs created since the grant", "Hibeden bu yana yaratılan istihdam"),
+        *jobs("retained", "Jobs retained (employed before the grant, still employed)",
+              "Korunan istihdam (hibeden önce çalışan, hâlâ çalışan)"),
+        q("image", "milestone_photo", "Photo of the milestone's evidence (equipment, invoice, workplace)",
+          "Kilometre taşının kanıtının fotoğrafı (ekipman, fatura, işyeri)", appearance="new",
+          parameters="max-pixels=1024", hint="No faces of people.", hint_tr="Kişilerin yüzleri görünmesin."),
+        q("text", "note", "What was seen", "Gözlemler", appearance="multiline"),
+    ]  # fmt: skip
+    choices = [
+        ["list_name", "name", *[f"label::{lang}" for lang in LANGS]],
+        choice("yes_no", "yes", "Yes", "Evet"),
+        choice("yes_no", "no", "No", "Hayır"),
+    ]
+    settings = {
+        "form_id": "liman_msme_visit",
+        "version": "2026120701",
+        "form_title": "Small-business grant: monitoring visit",
+        "default_language": LANGS[0],
+        "instance_name": "concat(${grant}, ' · ', ${visited_on})",
+    }
+    write("liman_msme_visit", survey, choices, settings)
+
+
 FORMS = {
     "dtm_site_assessment": lambda provinces, districts: site_assessment(provinces, districts),
     "dtm_flow_count": lambda provinces, districts: flow_count(),
@@ -578,6 +632,7 @@ FORMS = {
     "mpm_presence": lambda provinces, districts: presence(provinces),
     "liman_border_incident": border_incident,
     "liman_cash_pdm": lambda provinces, districts: cash_pdm(),
+    "liman_msme_visit": lambda provinces, districts: msme_visit(),
 }
 
 
