@@ -33,7 +33,9 @@ urlpatterns = [
     path("api/", include(("liman.cash.api_urls", "api-cash"))),
     path("api/", include(("liman.consignments.api_urls", "api-consignments"))),
     path("api/", include(("liman.activities.api_urls", "api-activities"))),
+    path("api/", include(("liman.livelihoods.api_urls", "api-livelihoods"))),
     path("api/", include(("liman.dtm.api_urls", "api-dtm"))),
+    path("api/", include(("liman.reporting.api_urls", "api-reporting"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("admin/", admin.site.urls),
 ]

@@ -375,6 +375,7 @@ def _cases_world(office: Office, marker: str) -> list:
     avrr = cases.case_open(person=person, type="avrr", by=None, opened_on=opened)
     cases.case_assign(case=protection, owner=caseworker, by=None, reason=f"{marker} assignment reason")
     partner = cases.partner_organisation_create(name=f"{marker} Partner Organisation", kind="ngo", by=None)
+    agreement(partner, office=office, title=f"{marker} agreement")
     return [
         protection,
         trafficking,
@@ -1160,6 +1161,8 @@ def _activities_world(office: Office, marker: str) -> list:
         *session.attendance.all(),
         *group_session.attendance.all(),
         handover,
+        *_activity_models.PersonReach.objects.filter(office=office),
+        *_activity_models.ReachCount.objects.filter(office=office),
     ]
 
 
@@ -1174,6 +1177,8 @@ SCOPED_FACTORIES.update(
             _activity_models.Participant,
             _activity_models.Attendance,
             _activity_models.EquipmentHandover,
+            _activity_models.PersonReach,
+            _activity_models.ReachCount,
         )
     }  # fmt: skip
 )
@@ -1448,10 +1453,34 @@ def _privacy_world(office: Office, marker: str) -> list:
         office=office, by=admin, found_on=timezone.localdate(), what_happened=f"{marker} breach",
         data_affected=f"{marker} data affected", people_affected=3,
     )  # fmt: skip
-    return [hold, breach]
+    caseworker = staff(Role.CASEWORKER, office, username=f"{marker.lower()}-privacy-caseworker")
+    request = privacy.subject_request_log(person=person, kind="access", by=caseworker, details=f"{marker} asks")
+    signed = agreement(None, office=office, authority=f"{marker} Provincial Directorate", title=f"{marker} agreement",
+                       focal_points=f"{marker} focal point")  # fmt: skip
+    return [hold, breach, request, signed]
+
+
+def agreement(partner=None, *, office=None, purposes=None, categories=None, days_left: int = 365, **fields):
+    """A current data-sharing agreement with `partner` (signed by `office`, or for every office when None),
+    covering every purpose and every category of data unless told: what referrals to a partner need."""
+    from datetime import timedelta
+
+    from liman.privacy import services as privacy
+    from liman.privacy.choices import DataCategory, SharingBasis
+    from liman.registry.choices import ConsentPurpose
+
+    today = timezone.localdate()
+    values = {"title": "Referral coordination", "focal_points": "Protection officer; partner coordinator"} | fields
+    return privacy.agreement_record(
+        by=None, partner=partner, office=office, purposes=purposes or list(ConsentPurpose.values),
+        categories=categories or list(DataCategory.values), legal_basis=SharingBasis.CONSENT,
+        starts_on=today - timedelta(days=30), ends_on=today + timedelta(days=days_left), **values,
+    )  # fmt: skip
 
 
 from liman.privacy import models as _privacy_models  # noqa: E402
 
 SCOPED_FACTORIES[_privacy_models.LegalHold] = _privacy_world
 SCOPED_FACTORIES[_privacy_models.Breach] = _privacy_world
+SCOPED_FACTORIES[_privacy_models.SharingAgreement] = _privacy_world
+SCOPED_FACTORIES[_privacy_models.SubjectRequest] = _privacy_world

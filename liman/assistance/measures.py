@@ -80,6 +80,12 @@ def people_met_at_border(start: datetime.date, end: datetime.date, offices=None)
                 yield MeasureRow(**common, with_disability=False, count=n - with_disability)
 
 
+def _people():
+    from liman.registry.models import Person
+
+    return measures.person_base(Person)
+
+
 def register() -> None:
     measures.register(
         measures.Measure(
@@ -89,6 +95,17 @@ def register() -> None:
             rows=people_in_kind,
             app="assistance",
             order=10,
+            tagged="assistance.DistributionPlan",
+            tagged_path="membership__household__entitlements__plan",
+            reach=measures.Reach(
+                base=_people,
+                keys=measures.person_keys,
+                sources={
+                    **measures.PERSON_SOURCES,
+                    "assistance.entitlement": "membership__household__entitlements",
+                    "assistance.distributionplan": "membership__household__entitlements__plan",
+                },
+            ),
         )
     )
     measures.register(

@@ -49,5 +49,7 @@ def register() -> None:
             app="cases",
             sensitivity="protection",
             order=40,
+            tagged="cases.Case",
+            tagged_path="cases",
         )
     )

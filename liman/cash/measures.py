@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from liman.core import measures
@@ -55,6 +55,22 @@ def people_in_households_paid(start: datetime.date, end: datetime.date, offices=
     )
 
 
+def _households():
+    from .models import Payment
+
+    return Payment.objects.annotate(m_household=F("household_id"))
+
+
+def _household_keys(keys):
+    return Q(household_id__in=list(keys))
+
+
+def _people():
+    from liman.registry.models import Person
+
+    return measures.person_base(Person)
+
+
 def register() -> None:
     measures.register(
         measures.Measure(
@@ -64,6 +80,14 @@ def register() -> None:
             rows=households_paid,
             app="cash",
             order=30,
+            tagged="cash.PaymentCycle",
+            tagged_path="cycle",
+            reach=measures.Reach(
+                base=_households,
+                keys=_household_keys,
+                # The household's head describes it: a new head is a change of the household.
+                sources={"cash.payment": "", "cash.paymentcycle": "cycle", "registry.household": "household"},
+            ),
         )
     )
     measures.register(
@@ -74,5 +98,16 @@ def register() -> None:
             rows=people_in_households_paid,
             app="cash",
             order=31,
+            tagged="cash.PaymentCycle",
+            tagged_path="membership__household__cash_payments__cycle",
+            reach=measures.Reach(
+                base=_people,
+                keys=measures.person_keys,
+                sources={
+                    **measures.PERSON_SOURCES,
+                    "cash.payment": "membership__household__cash_payments",
+                    "cash.paymentcycle": "membership__household__cash_payments__cycle",
+                },
+            ),
         )
     )

@@ -19,14 +19,21 @@ Rows carry no names or identifiers: a protection-tier measure (victims of traffi
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Iterable, Iterator
+from dataclasses import dataclass, field
 
 from django.db import models
 from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
 from django.db.models.functions import Coalesce
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+#: Sent by an app's service right after it creates records in bulk (`bulk_create` and `record_create_many` send no
+#: `post_save`): `sender` the model, `records` the records created, with their ids. Whatever a record's creation
+#: means to reporting (tagging it with its office × programme's default project) then happens to them as it does to
+#: one record saved. Core imports no app: reporting connects to it.
+records_created = Signal()
 
 
 class Unit(models.TextChoices):
@@ -79,12 +86,36 @@ ADULT = "adult"
 
 
 @dataclass(frozen=True)
+class Reach:
+    """How reporting keeps a stored first reach of a person-level measure (one row per key × office × year: the
+    first day reached and the district then), so that the 4W reads "new in the month" from it instead of reading
+    every record of the year. Reporting keeps it exact from the audit log: a record of a `sources` model written
+    since the last read names the keys whose first reach is computed again (by `rows` for those keys only).
+
+    - `base()`: the measure's records with no period, annotated with the measure's key (`m_person` …);
+    - `keys(keys)`: a filter (on the same records) selecting the records of the given keys, on indexed columns;
+    - `sources`: model label (lower case, as the audit log names it) → the path from the records to that model
+      ("" for the records' own model). A change to a person (a merge) also names the person's own key."""
+
+    base: Callable[[], models.QuerySet]
+    keys: Callable[[Collection[int]], Q]
+    sources: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Measure:
     key: str
     label: str
     unit: str  # a Unit value
     rows: Callable[[datetime.date, datetime.date, Iterable[int] | None], Iterable[MeasureRow]]
     app: str = ""
+    #: The record kind a project is tagged on ("assistance.DistributionPlan"; "" when the measure's records are not
+    #: tagged) and the path from the measure's queryset to it: a project's share of the measure counts only the
+    #: records tagged with the project (liman.reporting.tagging).
+    tagged: str = ""
+    tagged_path: str = ""
+    #: How reporting stores its first reaches (None: always computed from the records).
+    reach: Reach | None = None
     #: The tier of the records counted: a protection measure yields counts only (rows never carry names or
     #: references). Whatever publishes its figures applies core.disclosure's minimum cell; the 4W, which goes to the
     #: 3RP sector and not to the public, does not suppress cells.
@@ -135,7 +166,8 @@ def person_annotations(person: str, *, legal_status_model, disability_model, sin
     """Annotations naming a record's person for measure rows: `m_person` (the survivor of a merge), `m_sex`,
     `m_birth`, `m_group` (population group from nationality and legal status) and `m_disability`.
 
-    `person` is the path from the record to its person ("" for a Person queryset). Population group: a Turkish
+    `person` is the path from the record to its person ("" for a Person queryset); `m_pid` is that person's own
+    id (the person a stored first reach describes). Population group: a Turkish
     national or citizen is the host community; a person with a temporary-protection status in force on `since` (or
     later), or a Syrian with no legal status recorded, is under temporary protection; everyone else is another
     nationality."""
@@ -149,6 +181,7 @@ def person_annotations(person: str, *, legal_status_model, disability_model, sin
     )
     return {
         "m_person": Coalesce(F(f"{prefix}merged_into"), F(pk)),
+        "m_pid": F(pk),
         "m_sex": F(f"{prefix}sex"),
         "m_birth": F(f"{prefix}birth_date"),
         "m_group": Case(
@@ -234,3 +267,23 @@ def day_range(path: str, start: datetime.date, end: datetime.date, *, datetime_f
         return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
     return Q(**{f"{path}__gte": midnight(start), f"{path}__lt": midnight(end)})
+
+
+def person_base(person_model) -> models.QuerySet:
+    """People keyed by the survivor of a merge (`m_person`): the `Reach.base` of a measure of people."""
+    return person_model.objects.annotate(m_person=Coalesce(F("merged_into"), F("pk")))
+
+
+def person_keys(keys: Collection[int]) -> Q:
+    """People whose survivor is one of `keys` (the survivors themselves and the people merged into them)."""
+    keys = list(keys)
+    return Q(pk__in=keys) | Q(merged_into__in=keys)
+
+
+#: The person-level sources every measure of people shares: a person's household (and the district it lives in),
+#: and the person record itself (a merge or an unmerge).
+PERSON_SOURCES = {
+    "registry.person": "",
+    "registry.householdmember": "membership",
+    "registry.household": "membership__household",
+}

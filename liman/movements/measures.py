@@ -40,5 +40,7 @@ def register() -> None:
             rows=refugees_departed,
             app="movements",
             order=50,
+            tagged="movements.ResettlementCase",
+            tagged_path="resettlement_memberships__case",
         )
     )

@@ -14,7 +14,7 @@ from liman.core.choices import Role
 from liman.core.demo import demo_username
 from liman.core.models import Office, Programme, User
 
-from . import fourw, services
+from . import fourw, reach, services
 from .choices import Disaggregation, IndicatorKind, Sector
 from .models import Donor, FourWSubmission, Project, ThreeRPMapping
 
@@ -53,6 +53,14 @@ MAPPING = {
     "feedback.complaints_responded": (
         Sector.PROTECTION, "PRT-5.3", "# of complaints responded to through accountability mechanisms",
         "Complaints and feedback mechanism",
+    ),
+    "activities.training_completed": (
+        Sector.LIVELIHOODS, "LH-2.1", "# of individuals who completed a skills, language or vocational training",
+        "Language, skills and vocational trainings",
+    ),
+    "activities.mhpss_reached": (
+        Sector.HEALTH, "HLT-3.2", "# of individuals receiving mental health and psychosocial support",
+        "MHPSS group sessions",
     ),
 }  # fmt: skip
 
@@ -172,8 +180,13 @@ def seed_reporting(rng: random.Random, seed: int) -> None:
                     indicator=indicator, starts_on=datetime.date(year, 1, 1), ends_on=datetime.date(year, 3, 31),
                     value=18, evidence="Attendance lists of the first quarter's trainings", by=officer,
                 )  # fmt: skip
+    _seed_activities_of_the_month(rng, today)
     _seed_tagging(officer)
     _seed_donor_reports(officer, today)
+    # The 4W reads "new in the month" from stored first reaches (kept from the audit log from now on).
+    for key in reach.stored_measures():
+        for built in (year - 1, year):
+            reach.rebuild(key, built)
     # Two locked months: the two before the last complete month (which stays open, with its adjustments).
     last_complete = fourw.previous_month(today.replace(day=1))
     for month in (fourw.previous_month(fourw.previous_month(last_complete)), fourw.previous_month(last_complete)):
@@ -214,3 +227,50 @@ def _seed_donor_reports(officer, today: datetime.date) -> None:
         if reissued:
             services.donor_report_update(report=report, by=officer, changes={"ends_on": end})
             services.donor_report_issue(report=report, by=officer)
+
+
+def _seed_activities_of_the_month(rng: random.Random, today: datetime.date) -> None:
+    """A vocational training completed and an MHPSS group started in the last complete month in Istanbul, so that
+    its 4W has Livelihoods and Health rows whatever the day of the month the demo is seeded (the activities demo
+    dates its activities from the seed day)."""
+    from django.apps import apps
+
+    if not apps.is_installed("liman.activities"):
+        return
+    from liman.activities import services as activities
+    from liman.core.models import AdminArea
+
+    office = Office.objects.filter(code="IST").first()
+    if office is None:
+        return
+    month = fourw.previous_month(today.replace(day=1))
+    district = AdminArea.objects.filter(level=2, parent=office.province).order_by("pcode").first()
+    plans = [
+        ("training", "livelihoods", "Tailoring for work (demo month)", 4, "syrian_tp"),
+        ("mhpss_group", "protection", "Women's support group (demo month)", 2, "syrian_tp"),
+    ]
+    for kind, programme, title, sessions, group in plans:
+        activity = activities.activity_create(
+            office=office, programme=Programme.objects.get(code=programme), type=kind, title=title,
+            starts_on=month.replace(day=3), ends_on=month.replace(day=3 + 7 * (sessions - 1)), district=district,
+            venue="Community centre", by=None,
+        )  # fmt: skip
+        held = [
+            activities.session_add(activity=activity, held_on=month.replace(day=3 + 7 * n), by=None)
+            for n in range(sessions)
+        ]
+        activities.activity_start(activity=activity, by=None)
+        people = [
+            activities.participant_add_light(
+                activity=activity,
+                name=f"Participant {n + 1}",
+                sex=rng.choice("FM"),
+                age_group=rng.choice(["18_59", "18_59", "5_17"] if kind == "mhpss_group" else ["18_59"]),
+                population_group=rng.choice([group, group, "host_community"]),
+                by=None,
+            )  # fmt: skip
+            for n in range(rng.randint(8, 14))
+        ]
+        for session in held:
+            activities.attendance_take(session=session, present={p.pk for p in people[:-1]}, by=None)
+        activities.activity_close(activity=activity, by=None)

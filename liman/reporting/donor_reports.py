@@ -64,9 +64,20 @@ def indicator_rows(project, start: datetime.date, end: datetime.date) -> list[di
 
 def content_of(report) -> dict:
     """A report as it stands now: what an issue freezes."""
-    project = report.project
+    stories = [
+        {"title": story.title, "text": story.text, "province": story.province.name_en if story.province else ""}
+        for story in report.stories.select_related("province")
+    ]
+    narrative = {name: getattr(report, name) for name in ("summary", "achievements", "challenges", "next_steps")}
+    return content_for(report.project, report.starts_on, report.ends_on, title=report.title, narrative=narrative,
+                       stories=stories)  # fmt: skip
+
+
+def content_for(project, start: datetime.date, end: datetime.date, *, title: str, narrative=None, stories=()) -> dict:
+    """The content of a report on `project` over [start, end] (a report's, or the figures alone for `liman report
+    donor` when no report covers the period)."""
     return {
-        "title": report.title,
+        "title": title,
         "project": {
             "grant_code": project.grant_code,
             "title": project.title,
@@ -77,13 +88,10 @@ def content_of(report) -> dict:
             "ends_on": project.ends_on.isoformat(),
             "offices": sorted(office.code for office in project.offices.all()),
         },  # fmt: skip
-        "period": [report.starts_on.isoformat(), report.ends_on.isoformat()],
-        "narrative": {name: getattr(report, name) for name in ("summary", "achievements", "challenges", "next_steps")},
-        "stories": [
-            {"title": story.title, "text": story.text, "province": story.province.name_en if story.province else ""}
-            for story in report.stories.select_related("province")
-        ],
-        "indicators": indicator_rows(project, report.starts_on, report.ends_on),
+        "period": [start.isoformat(), end.isoformat()],
+        "narrative": dict(narrative or {name: "" for name in ("summary", "achievements", "challenges", "next_steps")}),
+        "stories": list(stories),
+        "indicators": indicator_rows(project, start, end),
     }
 
 

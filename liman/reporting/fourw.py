@@ -89,8 +89,9 @@ def reached(
 ) -> list[measures.MeasureRow]:
     """The measure's rows for [start, end): each person once, at their first reach (group counts as given); with
     `since`, people already reached in [since, start) are left out (not new); with `project`, only through the
-    records tagged with it (reporting.tagging)."""
-    from . import tagging
+    records tagged with it (reporting.tagging). A measure's first reaches stored for the year (reporting.reach) give
+    the same rows without reading the year's records."""
+    from . import reach, tagging
 
     measure = measures.measure(measure_key)
     offices = None if offices is None else list(offices)
@@ -99,9 +100,12 @@ def reached(
         found = measure.rows(a, b, offices)
         return found if project is None else tagging.restricted(measure_key, found, project)
 
-    current = rows(start, end)
+    stored = None
+    if project is None and measure.reach is not None:
+        stored = reach.stored_rows(measure_key, start, end, offices, since=since)
+    current = stored if stored is not None else rows(start, end)
     before: set = set()
-    if since is not None and since < start:
+    if stored is None and since is not None and since < start:
         earlier = rows(since, start)
         if hasattr(current, "excluding") and hasattr(earlier, "queryset"):
             current = current.excluding(earlier)  # the database leaves out people reached earlier
@@ -229,6 +233,13 @@ def _stored_lines(rows) -> list[Line]:
 def office_lines(month: datetime.date, offices: list[int], *, geography: Geography | None = None) -> list[Line]:
     """The 4W lines of `month` for `offices`: stored for the offices that submitted it, live (with the adjustments
     to their earlier submitted months) for the others."""
+    from . import reach
+
+    with reach.reading():
+        return _office_lines(month, offices, geography=geography)
+
+
+def _office_lines(month: datetime.date, offices: list[int], *, geography: Geography | None) -> list[Line]:
     from .models import FourWRow, FourWSubmission
 
     geography = geography or Geography()
@@ -290,6 +301,13 @@ def _adjustments(locked: datetime.date, month, offices, *, geography, maps, by_m
 
 def year_to_date(month: datetime.date, offices, *, geography: Geography | None = None) -> dict[tuple, int]:
     """Distinct people reached from 1 January to the end of `month`, by (measure, district, province, group), live."""
+    from . import reach
+
+    with reach.reading():
+        return _year_to_date(month, offices, geography=geography)
+
+
+def _year_to_date(month: datetime.date, offices, *, geography: Geography | None) -> dict[tuple, int]:
     geography = geography or Geography()
     totals: dict[tuple, int] = defaultdict(int)
     for mapping in mappings():

@@ -458,3 +458,57 @@ class DonorReportIssue(models.Model):
 
     def __str__(self) -> str:
         return f"{self.report} #{self.number}"
+
+
+# --- stored first reaches (the 4W's "new in the month") -------------------------------------------------------
+
+
+class FirstReach(models.Model):
+    """When a person (a measure's key: a person, a household, a complaint) was first reached in a year by an office,
+    and in which district: the 4W's "new in the month" is a GROUP BY over these rows (liman.reporting.reach). The
+    person's sex, age, population group and disability are read from the person when the 4W is computed, never
+    stored. Derived data: rebuilt by `liman report rebuild-reach`, kept exact from the audit log."""
+
+    measure_key = models.CharField(max_length=80)
+    year = models.PositiveSmallIntegerField()
+    office = models.ForeignKey("core.Office", on_delete=models.CASCADE, related_name="+")
+    key = models.BigIntegerField()
+    #: The person the row describes (the person reached; a household's head), read for sex, age and group.
+    person = models.ForeignKey(
+        "registry.Person", null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    first_on = models.DateField()
+    district_pcode = models.CharField(max_length=12, blank=True)
+
+    unscoped_because = "derived data the 4W reads by office; never listed, exported or served"
+
+    class Meta:
+        verbose_name = _("first reach")
+        constraints = [
+            models.UniqueConstraint(fields=["measure_key", "year", "office", "key"], name="reporting_reach_once")
+        ]
+        indexes = [
+            models.Index(fields=["measure_key", "year", "first_on", "office"], name="reporting_reach_month"),
+            models.Index(fields=["measure_key", "year", "key", "first_on"], name="reporting_reach_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.measure_key} {self.key} {self.first_on}"
+
+
+class ReachState(models.Model):
+    """A measure's stored first reaches for a year exist and take into account the audit log up to `audit_seq`."""
+
+    measure_key = models.CharField(max_length=80)
+    year = models.PositiveSmallIntegerField()
+    audit_seq = models.BigIntegerField(default=0)
+    built_at = models.DateTimeField(default=timezone.now)
+
+    unscoped_because = "bookkeeping of derived data, the same for every office"
+
+    class Meta:
+        verbose_name = _("stored first reaches")
+        constraints = [models.UniqueConstraint(fields=["measure_key", "year"], name="reporting_reach_state_once")]
+
+    def __str__(self) -> str:
+        return f"{self.measure_key} {self.year} @{self.audit_seq}"

@@ -69,8 +69,11 @@ def fourw_for(user: User, month: datetime.date) -> FourWView:
     offices = reporting_offices(user)
     ids = [office.pk for office in offices]
     geography = fourw.Geography()
-    lines = fourw.office_lines(month, ids, geography=geography) if ids else []
-    ytd = fourw.year_to_date(month, ids, geography=geography) if ids else {}
+    from . import reach
+
+    with reach.reading():  # the stored first reaches brought up to date once for both
+        lines = fourw.office_lines(month, ids, geography=geography) if ids else []
+        ytd = fourw.year_to_date(month, ids, geography=geography) if ids else {}
     table = fourw.table(month, lines, geography=geography)
     combined = fourw.combined(lines)
     rows = []

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from liman.core import audit
 from liman.core.choices import AuditAction
-from liman.core.services import record_create, record_update
+from liman.core.services import record_create, record_create_many, record_update
 
 from . import fourw, tagging
 from .models import (
@@ -131,6 +131,23 @@ def tag_at_creation(record, project_id: int) -> ProjectTag:
             project_id=project_id, content_type=ContentType.objects.get_for_model(type(record)),
             object_id=record.pk, office_id=record.office_id, reference=getattr(record, "reference", "") or "",
         ),
+        by=None, reason=_("Tagged with the default project of its office and programme"),
+    )  # fmt: skip
+
+
+def tag_many_at_creation(model, tags: list[tuple]) -> list[ProjectTag]:
+    """The bulk form of `tag_at_creation`: `tags` is [(record, project id)] of records of `model` just created in
+    bulk; one insert, one audit event each."""
+    from django.contrib.contenttypes.models import ContentType
+
+    content_type = ContentType.objects.get_for_model(model)
+    return record_create_many(
+        ProjectTag,
+        [
+            ProjectTag(project_id=project_id, content_type=content_type, object_id=record.pk,
+                       office_id=record.office_id, reference=getattr(record, "reference", "") or "")
+            for record, project_id in tags
+        ],
         by=None, reason=_("Tagged with the default project of its office and programme"),
     )  # fmt: skip
 

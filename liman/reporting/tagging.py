@@ -4,8 +4,9 @@ A record of a taggable kind (`TAGGABLE`: distributions, cash cycles, cases, rese
 trainings) is tagged when it is created with the project its office × programme defaults to (`ProjectDefault`);
 a reporting officer may re-tag it (audited). A project's computed indicator counts only the records tagged with it:
 `restricted(measure_key, rows, project)` narrows a measure's rows to them, in the database, through the path from
-the measure's records to the tagged one (`MEASURE_RECORDS`). A measure whose records are not tagged (group counts of
-people met at the border, complaints) counts over the project's offices, and the pages say so.
+the measure's records to the tagged one (`Measure.tagged` and `tagged_path`, declared by the app with the measure).
+A measure whose records are not tagged (group counts of people met at the border, complaints) counts over the
+project's offices, and the pages say so.
 
 Reporting owns all of this: the apps know nothing of projects (reporting reads them, they never read it).
 """
@@ -48,18 +49,20 @@ TAGGABLE: dict[str, Taggable] = {
     )
 }
 
-#: measure key → (the tagged kind, the path from the measure's queryset to its record of that kind).
-MEASURE_RECORDS: dict[str, tuple[str, str]] = {
-    "assistance.people_in_kind": ("assistance.DistributionPlan", "membership__household__entitlements__plan"),
-    "cash.households_paid": ("cash.PaymentCycle", "cycle"),
-    "cash.people_in_households_paid": ("cash.PaymentCycle", "membership__household__cash_payments__cycle"),
-    "cases.victims_of_trafficking_assisted": ("cases.Case", "cases"),
-    "movements.refugees_departed": ("movements.ResettlementCase", "resettlement_memberships__case"),
-}
+
+def tagged_record(measure_key: str) -> tuple[str, str] | None:
+    """(the tagged kind, the path from the measure's queryset to its record of that kind), as the measure declares
+    it in liman.core.measures, or None when its records are not tagged (or their app is not installed)."""
+    from liman.core.measures import MEASURES
+
+    found = MEASURES.get(measure_key)
+    if found is None or not found.tagged or found.tagged not in installed():
+        return None
+    return found.tagged, found.tagged_path
 
 
 def is_tagged_measure(measure_key: str) -> bool:
-    return measure_key in MEASURE_RECORDS and MEASURE_RECORDS[measure_key][0] in installed()
+    return tagged_record(measure_key) is not None
 
 
 def installed() -> dict[str, Taggable]:
@@ -87,9 +90,10 @@ def restricted(measure_key: str, rows, project):
 
     from .models import ProjectTag
 
-    if not is_tagged_measure(measure_key) or not isinstance(rows, PersonRows):
+    record = tagged_record(measure_key)
+    if record is None or not isinstance(rows, PersonRows):
         return rows
-    kind, path = MEASURE_RECORDS[measure_key]
+    kind, path = record
     tags = ProjectTag.objects.filter(project=project, content_type=content_type_of(kind), object_id=OuterRef("m_tag"))
     queryset = rows.queryset.annotate(m_tag=F(path)).filter(Exists(tags))
     return PersonRows(queryset, on=rows.on, office=rows.office, district=rows.district, key=rows.key)
@@ -127,6 +131,29 @@ def _tag_at_creation(sender, instance, created, raw=False, **kwargs):
     tag_at_creation(instance, project_id)
 
 
+def _tag_created_in_bulk(sender, records=(), **kwargs):
+    """Records created in bulk (liman.core.measures.records_created): each tagged as `_tag_at_creation` tags one,
+    with one query per office × programme for the defaults and one insert for the tags."""
+    taggable = TAGGABLE.get(sender._meta.label)
+    if taggable is None or not records:
+        return
+    from .services import tag_many_at_creation
+
+    defaults: dict[tuple, int | None] = {}
+    tags = []
+    for record in records:
+        group = (record.office_id, None if taggable.programme is None else getattr(record, f"{taggable.programme}_id"))
+        if group not in defaults:
+            defaults[group] = default_project(record, taggable)
+        if defaults[group] is not None:
+            tags.append((record, defaults[group]))
+    if tags:
+        tag_many_at_creation(sender, tags)
+
+
 def connect() -> None:
+    from liman.core.measures import records_created
+
     for label, taggable in installed().items():
         post_save.connect(_tag_at_creation, sender=taggable.model_class(), dispatch_uid=f"reporting-tag-{label}")
+    records_created.connect(_tag_created_in_bulk, dispatch_uid="reporting-tag-bulk")

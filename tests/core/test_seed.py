@@ -47,6 +47,16 @@ def test_seed_creates_the_offices_and_one_user_per_role_per_office_and_can_run_t
             cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'registry_person'")
             assert cursor.fetchone()[0] == Person.objects.count()  # never analysed: -1
 
+    # The 4W of the last complete month has rows for every sector the demo covers (issue 17).
+    from django.utils import timezone
+
+    from liman.reporting import fourw
+    from liman.reporting.demo import MAPPING
+
+    month = fourw.previous_month(timezone.localdate().replace(day=1))
+    table = fourw.table(month, fourw.office_lines(month, list(Office.objects.values_list("pk", flat=True))))
+    assert {row[3] for row in table[1:] if row[16] > 0} == {str(sector) for sector, *_rest in MAPPING.values()}
+
     # Reproducible, and a second run changes nothing.
     first = list(User.objects.order_by("username").values_list("username", "first_name", "last_name"))
     call_command("seed", "--seed", "7", "--quiet")

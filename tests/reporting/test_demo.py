@@ -20,13 +20,15 @@ def test_the_demo_seeds_projects_and_locks_two_months(istanbul, izmir, months, s
     assert {"Australia", "Canada", "European Union", "United States", "United Kingdom"} <= set(
         Donor.objects.values_list("name", flat=True)
     )
-    assert ThreeRPMapping.objects.count() == 7
+    assert ThreeRPMapping.objects.count() == 9
     assert Project.objects.count() >= 3
     assert Indicator.objects.filter(kind="computed").exists() and Indicator.objects.filter(kind="manual").exists()
     assert set(FourWSubmission.objects.values_list("month", flat=True)) == {fourw.previous_month(locked), locked}
     assert not FourWSubmission.objects.filter(month=last).exists()
     table = fourw.table(last, fourw.office_lines(last, [istanbul.pk]))
     assert any(row[4] == "BN-1.1" and row[16] == 2 for row in table[1:])
+    # A training completed and an MHPSS group in the month: Livelihoods and Health rows whatever the seed day.
+    assert {"Livelihoods", "Health"} <= {row[3] for row in table[1:] if row[16] > 0}
     # The operations' records are tagged with the projects their office × programme defaults to; reports issued.
     eu = Project.objects.get(grant_code="EU-ECHO-2026-TR-01")
     assert ProjectTag.objects.filter(project=eu).exists()

@@ -152,3 +152,64 @@ def test_the_report_page_costs_the_same_queries_however_many_issues(client, repo
     with django_assert_max_num_queries(len(few)):
         page = client.get(reverse("donor-report-detail", args=[report.pk]))
     assert len(page.context["issues"]) == 4 and len(page.context["content"]["stories"]) == 4
+
+
+def test_the_api_serves_issued_reports_of_the_callers_projects_only(
+    client, report, izmir, django_assert_max_num_queries
+):
+    first = services.donor_report_issue(report=report, by=report.officer)
+    client.force_login(report.officer)
+    with django_assert_max_num_queries(12):
+        listed = client.get("/api/donor-report-issues/")
+    assert listed.status_code == 200
+    [row] = listed.json()["results"]
+    assert (row["project"], row["number"], row["title"]) == ("EU-REP", 1, "Interim report")
+    assert row["content"]["indicators"][0]["code"] == "IND1" and row["changes"] == []
+    for _n in range(3):
+        services.donor_report_issue(report=report, by=report.officer)
+    with django_assert_max_num_queries(12):
+        listed = client.get("/api/donor-report-issues/?project=EU-REP")
+    assert [row["number"] for row in listed.json()["results"]] == [4, 3, 2, 1]
+    assert client.get("/api/donor-report-issues/?project=OTHER").json()["results"] == []
+    assert client.get(f"/api/donor-report-issues/{first.pk}/").json()["number"] == 1
+    # Another office's reporting officer: the issue does not exist for them.
+    client.force_login(staff(Role.REPORTING_OFFICER, izmir, username="ro.izmir.api"))
+    assert client.get(f"/api/donor-report-issues/{first.pk}/").status_code == 404
+    assert client.get("/api/donor-report-issues/").json()["results"] == []
+
+
+def test_the_command_writes_a_donor_report_as_the_user_may_read_it(tmp_path, report, izmir, capsys):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    period = f"{report.starts_on:%Y-%m}..{report.ends_on:%Y-%m}"
+    user = report.officer.username
+    xlsx = tmp_path / "report.xlsx"
+    call_command("report", "donor", "--project", "EU-REP", "--period", period, "--format", "xlsx",
+                 "--output", str(xlsx), "--user", user)  # fmt: skip
+    assert "figures as they stand now" in capsys.readouterr().out
+    sheet = load_workbook(xlsx).active
+    assert any("IND1" in str(cell.value) for row in sheet.iter_rows() for cell in row)
+    services.donor_report_issue(report=report, by=report.officer)
+    docx = tmp_path / "report.docx"
+    call_command("report", "donor", "--project", "EU-REP", "--period", period, "--format", "docx",
+                 "--output", str(docx), "--user", user)  # fmt: skip
+    assert "issue 1" in capsys.readouterr().out and "Blankets reached families" in docx_text(docx.read_bytes())
+    pdf = tmp_path / "report.pdf"
+    call_command("report", "donor", "--project", "EU-REP", "--period", period, "--format", "pdf",
+                 "--output", str(pdf), "--user", user)  # fmt: skip
+    assert pdf.read_bytes().startswith(b"%PDF")
+    assert AuditEvent.objects.filter(action="export", actor=report.officer, reason__contains="EU-REP").count() == 3
+    outsider = staff(Role.REPORTING_OFFICER, izmir, username="ro.izmir.cli").username
+    refusals = [
+        (["--user", outsider], "no project 'EU-REP'"),
+        (["--user", "nobody"], "no active user"),
+        (["--user", user, "--period", "2026-06..2026-01"], "after the first"),
+        (["--user", user, "--period", "2026/01"], "YYYY-MM..YYYY-MM"),
+        (["--user", user, "--output", str(tmp_path / "x.csv")], ".xlsx"),
+    ]
+    for extra, message in refusals:
+        options = {"--project": "EU-REP", "--period": period, "--format": "xlsx", "--output": str(xlsx)}
+        options.update(dict(zip(extra[::2], extra[1::2], strict=True)))
+        with pytest.raises(CommandError, match=message):
+            call_command("report", "donor", *[part for pair in options.items() for part in pair])
