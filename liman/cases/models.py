@@ -501,9 +501,9 @@ class ReferralQuerySet(ScopedQuerySet):
         if not has_role(user, Role.PARTNER):
             return None
         organisations = PartnerOrganisation.objects.filter(members=user, is_active=True).values("pk")
-        from liman.privacy.sharing import partner_covered  # ... and while a data-sharing agreement is in force
+        from liman.core import sharing  # ... and while a data-sharing agreement is in force
 
-        return Q(to_partner__in=organisations) & Q(partner_covered())
+        return Q(to_partner__in=organisations) & Q(sharing.guard().partner_covered())
 
 
 class Referral(models.Model):

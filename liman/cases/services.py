@@ -18,6 +18,7 @@ from liman.core.access import has_role
 from liman.core.choices import AuditAction, Role, Sensitivity
 from liman.core.models import Office, Programme, User
 from liman.core.services import new_reference, record_create, record_update
+from liman.core.sharing import guard as transfer_guard
 from liman.core.workflows import TransitionRefused, record_state_change, state_set, transition
 from liman.health.selectors import clearances_of
 from liman.health.services import health_assessment_request
@@ -25,7 +26,6 @@ from liman.movements import selectors as movements_selectors
 from liman.movements import services as movements
 from liman.movements.choices import BookingStatus
 from liman.movements.models import Booking, Flight, country_label
-from liman.privacy import sharing
 from liman.registry.choices import ConsentPurpose
 from liman.registry.consent import consent_for
 from liman.registry.models import HouseholdMember, Person
@@ -658,7 +658,8 @@ def referral_send(
         )
         referral.full_clean()
         agreement = None
-        if to_partner is not None:  # data protection: only under a current data-sharing agreement (privacy.sharing)
+        if to_partner is not None:  # data protection: only under a current data-sharing agreement (core.sharing)
+            sharing = transfer_guard()
             categories = sharing.referral_categories(case.type, shared_fields)
             agreement = sharing.agreement_for(to_partner, purpose, categories, office=case.office)
         referral.shared_data = _person_snapshot(case.person, shared_fields)

@@ -14,6 +14,11 @@ class PrivacyConfig(AppConfig):
         from .permissions import PRIVACY_ROLES
 
         retention.autodiscover()  # every app's retention.py
+        from liman.core import sharing as transfers
+
+        from . import sharing
+
+        transfers.register(sharing)  # referrals, partners' access and file exchanges ask it (core.sharing)
         navigation.register(
             navigation.NavItem(
                 "retention", _("Retention"), "privacy-schedules", PRIVACY_ROLES, order=920, group="admin"

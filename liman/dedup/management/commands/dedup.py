@@ -86,11 +86,11 @@ def _agreement(reference: str):
         return None
     from django.core.exceptions import ValidationError
 
-    from liman.privacy import sharing
+    from liman.core.sharing import guard
     from liman.registry.choices import ConsentPurpose
 
     try:
-        return sharing.agreement_named(reference, ConsentPurpose.SHARING_PARTNER, EXCHANGE_CATEGORIES)
+        return guard().agreement_named(reference, ConsentPurpose.SHARING_PARTNER, EXCHANGE_CATEGORIES)
     except ValidationError as exc:
         raise CommandError(" ".join(exc.messages), returncode=1) from exc
 
@@ -100,11 +100,11 @@ def _audit_exchange(agreement, source: Path, written: int) -> None:
 
     from liman.core import audit
     from liman.core.choices import AuditAction
-    from liman.privacy import sharing
+    from liman.core.sharing import guard
     from liman.registry.choices import ConsentPurpose
 
     digest = hashlib.sha256(source.read_bytes()).hexdigest()
-    payload = sharing.transfer_payload(agreement, ConsentPurpose.SHARING_PARTNER, EXCHANGE_CATEGORIES)
+    payload = guard().transfer_payload(agreement, ConsentPurpose.SHARING_PARTNER, EXCHANGE_CATEGORIES)
     audit.record(
         AuditAction.EXPORT, actor_username="liman dedup file", object_type="dedup.file", object_repr=source.name,
         office=agreement.office_id, changes={**payload, "sha256": digest, "pairs": str(written)},
