@@ -289,6 +289,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "SexEnum": "liman.registry.choices.Sex.choices",
         "IncidentSexEnum": "liman.assistance.choices.Sex.choices",
+        "PaymentStatusEnum": "liman.cash.choices.PaymentStatus.choices",
+        "TrancheStatusEnum": "liman.livelihoods.choices.TrancheStatus.choices",
+        "JobReferralStatusEnum": "liman.livelihoods.choices.ReferralStatus.choices",
     },
 }
 

@@ -11,7 +11,7 @@ import hashlib
 import random
 from collections.abc import Callable
 
-from django.db import connection, transaction
+from django.db import transaction
 
 from .choices import OfficeType, Role
 from .models import AdminArea, Office, Programme, RoleGrant, User
@@ -132,11 +132,11 @@ def run_seeders(seed: int) -> None:
 
 
 def refresh_planner_statistics() -> None:
-    """After a bulk load, let PostgreSQL's planner know the tables' sizes (autovacuum would, minutes later; until
-    then a page over the fresh demo can take a plan meant for empty tables: seconds instead of milliseconds)."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+    """After a bulk load, let the planner know the tables' sizes: PostgreSQL's autovacuum would, minutes later, and
+    SQLite never does (core.dbstats); until then a page over the fresh demo can take a plan meant for empty tables."""
+    from . import dbstats
+
+    dbstats.refresh_statistics(everything=True)
 
 
 def demo_logins() -> list[tuple[str, str]]:

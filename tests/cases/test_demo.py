@@ -9,6 +9,7 @@ from liman.cases.models import Case, CaseNote, FollowUp, Referral
 from liman.cases.workflows import WORKFLOWS
 from liman.core.demo import seed_core
 from liman.core.models import Office
+from liman.privacy.demo import seed_agreements
 from tests.cases.builders import register
 
 pytestmark = pytest.mark.django_db
@@ -32,6 +33,7 @@ def seeded(django_db_setup, django_db_blocker):
                 # Enough people for a counter-trafficking case in each state: one open case per person.
                 for n in range(24):
                     register(office, first_name=f"Demo{n}", family_name=code.title())
+            seed_agreements(random.Random(1), 1)  # referrals to partners go out under a data-sharing agreement
             seed_cases(random.Random(1), 1)
             yield
             transaction.set_rollback(True)

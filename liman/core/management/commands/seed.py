@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from liman.core import dbstats, demo
+from liman.core import demo
 
 
 class Command(BaseCommand):
@@ -11,8 +11,7 @@ class Command(BaseCommand):
         parser.add_argument("--quiet", action="store_true", help="Do not print the demo logins.")
 
     def handle(self, *args, seed: int, quiet: bool, **options):
-        demo.run_seeders(seed)
-        dbstats.refresh_statistics(everything=True)  # the pages' query plans, from the first request
+        demo.run_seeders(seed)  # then the planner's statistics, for the pages' query plans
         if quiet:
             return
         codes = ", ".join(code for code, *_ in demo.DEMO_OFFICES)
