@@ -104,10 +104,15 @@ def browser_context_args(browser_context_args):
 
 
 class OneRequestAtATimeServer(WSGIServer):
-    """Django's live server without threads (it then closes each connection after its answer)."""
+    """Django's live server without threads (it then closes each connection after its answer).
+
+    One connection at a time: a connection the browser opens ahead and sends nothing on (Chromium preconnects)
+    would hold the server until the browser gives up on the next page. A connection that stays silent for two
+    seconds is dropped, and the next one served."""
 
     def __init__(self, *args, connections_override=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.RequestHandlerClass = type("SilentConnectionsTimeOut", (self.RequestHandlerClass,), {"timeout": 2})
 
 
 @pytest.fixture(scope="session", autouse=True)
