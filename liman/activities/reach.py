@@ -102,78 +102,43 @@ def reach_refresh(keys: set[Key]) -> None:
 
 def cells_refresh(cells: set[tuple]) -> None:
     """Count the given cells (office, month, type, province, sex, age group, population group) again from the
-    person reaches: one grouped query over the smallest box around them, then the changed cells written."""
-    from .models import PersonReach, ReachCount
+    person reaches, then the same cells over every office."""
+    from .models import ReachCount, ReachTotal
+
+    _recount(ReachCount, CELL_FIELDS, cells)
+    _recount(ReachTotal, CELL_FIELDS[1:], {cell[1:] for cell in cells})
+
+
+def _recount(model, fields: tuple[str, ...], cells: set[tuple]) -> None:
+    """One grouped query over the person reaches in the smallest box around `cells`, then the cells of `model` that
+    changed written: created, updated, or deleted when nobody is left in them."""
+    from .models import PersonReach
 
     if not cells:
         return
-    box = {name: {cell[index] for cell in cells} for index, name in enumerate(CELL_FIELDS)}
-    counted = {
-        tuple(row[:-1]): row[-1]
-        for row in PersonReach.objects.filter(**{f"{name}__in": values for name, values in box.items()})
-        .values_list(*CELL_FIELDS)
-        .annotate(n=Count("id"))
-        .order_by()
-    }
-    stored = {
-        _cell(row): row
-        for row in ReachCount.objects.select_for_update().filter(
-            **{f"{name}__in": values for name, values in box.items()}
-        )
-    }
-    created, updated, gone = [], [], []
-    for cell in cells:
-        people, row = counted.get(cell, 0), stored.get(cell)
-        if row is None and people:
-            created.append(ReachCount(**dict(zip(CELL_FIELDS, cell, strict=True)), people=people))
-        elif row is not None and not people:
-            gone.append(row.pk)
-        elif row is not None and row.people != people:
-            row.people = people
-            updated.append(row)
-    if gone:
-        ReachCount.objects.filter(pk__in=gone).delete()
-    ReachCount.objects.bulk_create(created, batch_size=1000)
-    ReachCount.objects.bulk_update(updated, ["people"], batch_size=1000)
-    totals_refresh({cell[1:] for cell in cells})
-
-
-def totals_refresh(cells: set[tuple]) -> None:
-    """Count the given cells across offices (month, type, province, sex, age group, population group) again from
-    the person reaches."""
-    from .models import PersonReach, ReachTotal
-
-    if not cells:
-        return
-    fields = CELL_FIELDS[1:]
     box = {name: {cell[index] for cell in cells} for index, name in enumerate(fields)}
+    in_box = {f"{name}__in": values for name, values in box.items()}
     counted = {
         tuple(row[:-1]): row[-1]
-        for row in PersonReach.objects.filter(**{f"{name}__in": values for name, values in box.items()})
-        .values_list(*fields)
-        .annotate(n=Count("id"))
-        .order_by()
+        for row in PersonReach.objects.filter(**in_box).values_list(*fields).annotate(n=Count("id")).order_by()
     }
     stored = {
-        tuple(getattr(row, name) for name in fields): row
-        for row in ReachTotal.objects.select_for_update().filter(
-            **{f"{name}__in": values for name, values in box.items()}
-        )
+        tuple(getattr(row, name) for name in fields): row for row in model.objects.select_for_update().filter(**in_box)
     }
     created, updated, gone = [], [], []
     for cell in cells:
         people, row = counted.get(cell, 0), stored.get(cell)
         if row is None and people:
-            created.append(ReachTotal(**dict(zip(fields, cell, strict=True)), people=people))
+            created.append(model(**dict(zip(fields, cell, strict=True)), people=people))
         elif row is not None and not people:
             gone.append(row.pk)
         elif row is not None and row.people != people:
             row.people = people
             updated.append(row)
     if gone:
-        ReachTotal.objects.filter(pk__in=gone).delete()
-    ReachTotal.objects.bulk_create(created, batch_size=1000)
-    ReachTotal.objects.bulk_update(updated, ["people"], batch_size=1000)
+        model.objects.filter(pk__in=gone).delete()
+    model.objects.bulk_create(created, batch_size=1000)
+    model.objects.bulk_update(updated, ["people"], batch_size=1000)
 
 
 def reach_rebuild(
