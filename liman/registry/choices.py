@@ -102,6 +102,8 @@ class ConsentPurpose(models.TextChoices):
     SHARING_PAYMENT_PROVIDER = "sharing_payment_provider", _("Sharing with a payment provider")
     RESETTLEMENT = "resettlement", _("Resettlement processing")
     RESEARCH = "research", _("Anonymous research and statistics")
+    CONTACT = "contact", _("Contact by SMS, WhatsApp or call")
+    ACTIVITIES = "activities", _("Participation in trainings, groups and livelihoods activities")
 
 
 class LegalBasis(models.TextChoices):

@@ -19,6 +19,8 @@ STOPS = {
     ConsentPurpose.SHARING_PAYMENT_PROVIDER: _("sharing with a payment provider"),
     ConsentPurpose.RESETTLEMENT: _("resettlement processing"),
     ConsentPurpose.RESEARCH: _("use in research and statistics"),
+    ConsentPurpose.CONTACT: _("messages and calls from the mission"),
+    ConsentPurpose.ACTIVITIES: _("participation records of trainings and livelihoods activities"),
 }
 
 
