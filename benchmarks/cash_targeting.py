@@ -269,11 +269,7 @@ class BulkTable:
 
     def add(self, *values) -> None:
         if self.loader.sqlite:
-            values = tuple(
-                value.isoformat() if isinstance(value, datetime.date) else str(value)
-                if isinstance(value, decimal.Decimal) else value
-                for value in values
-            )  # fmt: skip
+            values = tuple(self._plain(value) for value in values)
         self.rows.append(values + self.defaults)
         if len(self.rows) >= CHUNK:
             self.flush()

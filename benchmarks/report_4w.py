@@ -6,7 +6,7 @@ Builds, in a throwaway SQLite file (or, with `--postgres URL`, in the empty data
 `--people` people in households of 1–8 members in 40 districts (Syrians under temporary protection, other
 nationalities, some Turkish citizens; a tenth with a disability assessment), and `--receipts` received
 distribution entitlements spread over the twelve months of the year (one plan per month, every household at most
-once per plan; a twelfth more households arrive each month), inserted with bulk_create around the services (a
+once per plan; a twelfth more households arrive each month), written with SQL around the services (a
 bulk load). Then it times, for the last month of the year (the one whose "not reached earlier this year" set is
 the largest):
 
@@ -36,7 +36,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 GOAL_SECONDS = 5.0
-BATCH = 5000
 
 
 def main() -> int:
@@ -51,7 +50,9 @@ def main() -> int:
     os.environ["DATABASE_URL"] = args.postgres or f"sqlite:///{folder / 'bench.sqlite3'}"
     os.environ.setdefault("LIMAN_VAR_DIR", str(folder))
     os.environ["DJANGO_SETTINGS_MODULE"] = "liman.settings"
+    os.environ["LIMAN_DEBUG"] = "false"  # no query log kept, as in production
     sys.path.insert(0, str(ROOT))
+    sys.path.insert(0, str(ROOT / "benchmarks"))
     import django
 
     django.setup()
@@ -133,6 +134,10 @@ def timed(run) -> tuple[float, float, object]:
 
 
 def load(people: int, receipts: int, rng: random.Random):
+    """The office, its people, households and receipts of last year, written with SQL around the services (the bulk
+    loader of benchmarks/cash_targeting.py: executemany on SQLite, COPY on PostgreSQL, indexes built after)."""
+    import cash_targeting as common
+
     from django.db import transaction
     from django.utils import timezone
 
@@ -152,94 +157,75 @@ def load(people: int, receipts: int, rng: random.Random):
     office = Office.objects.create(code="BEN", name="Benchmark", type="field",
                                    province=AdminArea.objects.get(pcode="TUR027"))  # fmt: skip
     year = timezone.localdate().year - 1
-    now = timezone.now()
     with transaction.atomic():
         warehouse = StockLocation.objects.create(office=office, name="Warehouse")
         site = StockLocation.objects.create(office=office, name="Site", kind="site")
-        plans = [
-            DistributionPlan.objects.create(
-                office=office,
-                reference=f"BEN-{m:02d}",
-                name=f"Month {m}",
-                project_code="BENCH",
-                warehouse=warehouse,
-                site=site,
-                starts_on=datetime.date(year, m, 1),
-                ends_on=datetime.date(year, m, 28),
-                state="closed",
+
+        def plan(month_number: int, round_number: int) -> DistributionPlan:
+            suffix = "" if round_number == 1 else f"-{round_number}"
+            return DistributionPlan.objects.create(
+                office=office, reference=f"BEN-{month_number:02d}{suffix}",
+                name=f"Month {month_number}" if round_number == 1 else "Round", project_code="BENCH",
+                warehouse=warehouse, site=site, starts_on=datetime.date(year, month_number, 1),
+                ends_on=datetime.date(year, month_number, 28), state="closed",
             )  # fmt: skip
-            for m in range(1, 13)
-        ]
-        households: list[int] = []
-        n = 0
-        while n < people:
-            size = min(rng.randint(1, 8), people - n)
-            members = []
+
+        plans = [plan(m, 1) for m in range(1, 13)]
+    sizes: list[int] = []
+    n = 0
+    while n < people:
+        size = min(rng.randint(1, 8), people - n)
+        sizes.append(size)
+        n += size
+    statuses = {"SYR": "temporary_protection", "TUR": "turkish_citizen"}
+    models = [Person, Household, HouseholdMember, LegalStatus, DisabilityAssessment, Entitlement]
+    with common.BulkLoader(models) as loader:
+        rows = loader.table(Person, ["id", "office", "reference", "first_name", "family_name", "sex", "birth_date",
+                                     "nationality"])  # fmt: skip
+        homes = loader.table(Household, ["id", "office", "reference", "head", "district"])
+        members = loader.table(HouseholdMember, ["id", "household", "person", "relationship", "joined_on"])
+        legal = loader.table(LegalStatus, ["id", "person", "status", "started_on"])
+        disability = loader.table(DisabilityAssessment, ["id", "person", "seeing", "hearing", "walking",
+                                                         "remembering", "self_care", "communicating",
+                                                         "has_disability"])  # fmt: skip
+        person_id = assessment_id = 0
+        for home, size in enumerate(sizes, start=1):
+            head = person_id + 1
             for i in range(size):
+                person_id += 1
                 nationality = rng.choices(["SYR", "AFG", "IRQ", "TUR"], [85, 6, 4, 5])[0]
-                adult = i < 2
-                born = datetime.date(
-                    year - (rng.randint(18, 70) if adult else rng.randint(0, 17)), rng.randint(1, 12), 1
-                )
-                members.append(
-                    Person(office=office, reference=f"B{n + i:09d}", first_name="X", family_name="Y",
-                           sex=rng.choice("FM"), birth_date=born, nationality=nationality, created_at=now)
-                )  # fmt: skip
-            households.append(members)
-            n += size
-        flat = [person for members in households for person in members]
-        for start in range(0, len(flat), BATCH):
-            Person.objects.bulk_create(flat[start : start + BATCH], batch_size=BATCH)
-        homes = [Household(office=office, reference=f"H{i:09d}", head=members[0], district_id=rng.choice(districts),
-                           created_at=now) for i, members in enumerate(households)]  # fmt: skip
-        Household.objects.bulk_create(homes, batch_size=BATCH)
-        HouseholdMember.objects.bulk_create(
-            [HouseholdMember(household=home, person=person, relationship="head" if i == 0 else "child",
-                             joined_on=datetime.date(year, 1, 1))
-             for home, members in zip(homes, households, strict=True) for i, person in enumerate(members)],
-            batch_size=BATCH,
-        )  # fmt: skip
-        LegalStatus.objects.bulk_create(
-            [LegalStatus(person=p, status="temporary_protection" if p.nationality == "SYR" else
-                         ("turkish_citizen" if p.nationality == "TUR" else "international_protection_applicant"),
-                         started_on=datetime.date(2018, 1, 1)) for p in flat],
-            batch_size=BATCH,
-        )  # fmt: skip
-        DisabilityAssessment.objects.bulk_create(
-            [DisabilityAssessment(person=p, seeing=3, hearing=1, walking=1, remembering=1, self_care=1,
-                                  communicating=1, has_disability=True) for p in flat[::10]],
-            batch_size=BATCH,
-        )  # fmt: skip
-        # Receipts: each plan (month) serves a random share of the households, `receipts` in all.
-        # Households arrive through the year (a twelfth more each month), so each month has new people; a month has
-        # as many distributions (plans) as it takes to give out its share of `receipts` (one receipt per household
-        # per plan).
+                born = datetime.date(year - (rng.randint(18, 70) if i < 2 else rng.randint(0, 17)),
+                                     rng.randint(1, 12), 1)  # fmt: skip
+                rows.add(person_id, office.pk, f"B{person_id:09d}", "X", "Y", rng.choice("FM"), born, nationality)
+                members.add(person_id, home, person_id, "head" if i == 0 else "child", datetime.date(year, 1, 1))
+                legal.add(person_id, person_id, statuses.get(nationality, "international_protection_applicant"),
+                          datetime.date(2018, 1, 1))  # fmt: skip
+                if person_id % 10 == 1:
+                    assessment_id += 1
+                    disability.add(assessment_id, person_id, 3, 1, 1, 1, 1, 1, True)
+            homes.add(home, office.pk, f"H{home:09d}", head, rng.choice(districts))
+        # Receipts: each plan (month) serves a random share of the households, `receipts` in all. Households arrive
+        # through the year (a twelfth more each month), so each month has new people; a month has as many
+        # distributions (plans) as it takes to give out its share (one receipt per household per plan).
+        entitlements = loader.table(Entitlement, ["id", "plan", "household", "household_size", "state",
+                                                  "received_at"])  # fmt: skip
         per_month = max(1, receipts // 12)
+        entitlement_id = 0
         for month_number in range(1, 13):
-            arrived = max(1, len(homes) * month_number // 12)
+            arrived = max(1, len(sizes) * month_number // 12)
             left, round_number = per_month, 0
             while left > 0:
                 round_number += 1
-                plan = plans[month_number - 1] if round_number == 1 else DistributionPlan.objects.create(
-                    office=office, reference=f"BEN-{month_number:02d}-{round_number}", name="Round",
-                    project_code="BENCH", warehouse=warehouse, site=site, starts_on=plans[month_number - 1].starts_on,
-                    ends_on=plans[month_number - 1].ends_on, state="closed",
-                )  # fmt: skip
+                this = plans[month_number - 1] if round_number == 1 else plan(month_number, round_number)
                 served = min(arrived, left)
                 left -= served
-                picked = rng.sample(range(arrived), served)
-                for first in range(0, served, BATCH * 10):
-                    Entitlement.objects.bulk_create(
-                        [
-                            Entitlement(
-                                plan=plan, household=homes[i], household_size=len(households[i]), state="received",
-                                received_at=midnight(plan.starts_on)
-                                + datetime.timedelta(days=rng.randint(0, 27), hours=10),
-                            )
-                            for i in picked[first : first + BATCH * 10]
-                        ],
-                        batch_size=BATCH,
-                    )  # fmt: skip
+                opens = midnight(this.starts_on)
+                for i in rng.sample(range(arrived), served):
+                    entitlement_id += 1
+                    received = opens + datetime.timedelta(days=rng.randint(0, 27), hours=10)
+                    entitlements.add(entitlement_id, this.pk, i + 1, sizes[i], "received", received)
+        for writer in (rows, homes, members, legal, disability, entitlements):
+            writer.flush()
     return office, datetime.date(year, 12, 1)
 
 

@@ -43,6 +43,7 @@ def main() -> int:
     os.environ["DATABASE_URL"] = args.postgres or f"sqlite:///{folder / 'bench.sqlite3'}"
     os.environ.setdefault("LIMAN_VAR_DIR", str(folder))
     os.environ["DJANGO_SETTINGS_MODULE"] = "liman.settings"
+    os.environ["LIMAN_DEBUG"] = "false"  # no query log kept, as in production
     sys.path.insert(0, str(ROOT))
     sys.path.insert(0, str(ROOT / "benchmarks"))
     import django

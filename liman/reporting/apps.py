@@ -1,3 +1,5 @@
+import datetime
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -11,7 +13,7 @@ class ReportingConfig(AppConfig):
     verbose_name = _("Reporting")
 
     def ready(self):
-        from liman.core import demo, navigation
+        from liman.core import demo, navigation, schedule
 
         from . import tagging
         from .demo import seed_reporting
@@ -28,3 +30,13 @@ class ReportingConfig(AppConfig):
                                                group="reporting"))  # fmt: skip
         demo.register_seeder("reporting", seed_reporting, last=True)
         tagging.connect()
+
+        def reach_catch_up() -> dict:
+            from . import reach
+
+            return {key: sorted(years) for key, years in reach.catch_up_all(rebuild_now=True).items()}
+
+        schedule.register_job(
+            "reach-catch-up", reach_catch_up, every=datetime.timedelta(minutes=10),
+            description="The 4W's stored first reaches brought up to the audit log (pages then have little to do).",
+        )  # fmt: skip

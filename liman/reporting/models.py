@@ -497,12 +497,16 @@ class FirstReach(models.Model):
 
 
 class ReachState(models.Model):
-    """A measure's stored first reaches for a year exist and take into account the audit log up to `audit_seq`."""
+    """A measure's stored first reaches for a year exist and take into account the audit log up to `audit_seq`
+    (unless `stale`)."""
 
     measure_key = models.CharField(max_length=80)
     year = models.PositiveSmallIntegerField()
     audit_seq = models.BigIntegerField(default=0)
     built_at = models.DateTimeField(default=timezone.now)
+    #: A write whose people cannot be found (a deletion) made the stored rows unusable: computed from the records
+    #: until the rebuild queued with it (or the scheduled catch-up) is done.
+    stale = models.BooleanField(default=False)
 
     unscoped_because = "bookkeeping of derived data, the same for every office"
 

@@ -134,7 +134,7 @@ def rebuild(measure_key: str, year: int) -> int:
         FirstReach.objects.filter(measure_key=measure_key, year=year).delete()
         count = _insert(_compute(measure_key, year))
         ReachState.objects.update_or_create(
-            measure_key=measure_key, year=year, defaults={"audit_seq": head, "built_at": timezone.now()}
+            measure_key=measure_key, year=year, defaults={"audit_seq": head, "built_at": timezone.now(), "stale": False}
         )
     return count
 
@@ -179,58 +179,123 @@ def _touched(measure_key: str, events: list[tuple[str, str, str]]):
     return keys
 
 
+#: The audit actions that can change a first reach (reads, exports and logins cannot).
+WRITES = (AuditAction.CREATE, AuditAction.UPDATE, AuditAction.DELETE, AuditAction.TRANSITION, AuditAction.PURGE)
+
+
 def catch_up(measure_key: str) -> list[int]:
-    """Bring `measure_key`'s stored first reaches up to the audit log; the years stored (none: not built)."""
-
-    from .models import ReachState
-
+    """The years of `measure_key` whose stored first reaches can be read, brought up to the audit log first (none:
+    not built, or waiting to be rebuilt). Within `reading()`, every stored measure is brought up to date at once, the
+    first time one is asked for."""
     found = measures.MEASURES.get(measure_key)
     if found is None or found.reach is None:
         return []
     cache = _reading.get()
-    if cache is not None:
-        if None not in cache:
-            cache[None] = set(ReachState.objects.order_by().values_list("measure_key", flat=True).distinct())
-        if measure_key not in cache[None]:
-            return []
-        if measure_key not in cache:
-            cache[measure_key] = _catch_up(measure_key, found)
-        return cache[measure_key]
-    return _catch_up(measure_key, found)
+    if cache is None:
+        return catch_up_all([measure_key]).get(measure_key, [])
+    if not cache:
+        cache.update(catch_up_all())
+        cache[None] = True
+    return cache.get(measure_key, [])
 
 
-def _catch_up(measure_key: str, found) -> list[int]:
+def catch_up_all(measure_keys: list[str] | None = None, *, rebuild_now: bool = False) -> dict[str, list[int]]:
+    """Bring the stored first reaches of `measure_keys` (every stored measure) up to the audit log: the years each
+    can be read from.
+
+    Cheap when nothing they count was written since the last time (a page reads it): the states, the audit log's
+    head and the write events since, three queries for all measures. The keys a write touched are computed again.
+    A write whose keys cannot be found (a deletion) makes the measure's years stale: with `rebuild_now` (the
+    scheduled job, the task) they are rebuilt here; otherwise (a page) a rebuild task is queued once, and the measure
+    is computed from the records until it is done, never read stale."""
+    from .models import ReachState
+
+    keys = [key for key in (measure_keys or stored_measures()) if measures.measure(key).reach is not None]
+    states = list(ReachState.objects.filter(measure_key__in=keys).order_by("measure_key", "year"))
+    if not states:
+        return {}
+    head = _audit_head()
+    behind = [state for state in states if state.audit_seq < head and not state.stale]
+    if behind and _events(keys, min(state.audit_seq for state in behind), head, exists=True):
+        return _catch_up_locked(keys, rebuild_now=rebuild_now)
+    if behind:
+        ReachState.objects.filter(pk__in=[state.pk for state in behind], audit_seq__lt=head).update(audit_seq=head)
+    if rebuild_now and any(state.stale for state in states):
+        return _catch_up_locked(keys, rebuild_now=True)
+    years: dict[str, list[int]] = {}
+    for state in states:
+        if not state.stale:
+            years.setdefault(state.measure_key, []).append(state.year)
+    return years
+
+
+def _labels(measure_key: str) -> list[str]:
+    sources = measures.measure(measure_key).reach.sources
+    return sorted(sources) + (["registry.personmerge"] if "registry.person" in sources else [])
+
+
+def _events(keys: list[str], since: int, head: int, *, exists: bool = False):
+    """The write events (seq, action, record type, record id) in (since, head] of the record types `keys` count."""
     from liman.core.models import AuditEvent
 
+    labels = sorted({label for key in keys for label in _labels(key)})
+    events = AuditEvent.objects.filter(seq__gt=since, seq__lte=head, object_type__in=labels, action__in=WRITES)
+    if exists:
+        return events.exists()
+    return list(events.order_by("seq").values_list("seq", "action", "object_type", "object_id"))
+
+
+def _catch_up_locked(keys: list[str], *, rebuild_now: bool) -> dict[str, list[int]]:
     from .models import FirstReach, ReachState
 
+    years: dict[str, list[int]] = {}
+    stale: list[ReachState] = []
     with transaction.atomic():
-        states = list(ReachState.objects.select_for_update().filter(measure_key=measure_key).order_by("year"))
+        states = list(
+            ReachState.objects.select_for_update().filter(measure_key__in=keys).order_by("measure_key", "year")
+        )
         if not states:
-            return []
+            return {}
         head = _audit_head()
-        since = min(state.audit_seq for state in states)
-        if head > since:
-            labels = sorted(found.reach.sources)
-            if "registry.person" in found.reach.sources:
-                labels.append("registry.personmerge")
-            events = list(
-                AuditEvent.objects.filter(seq__gt=since, seq__lte=head, object_type__in=labels)
-                .order_by()
-                .values_list("action", "object_type", "object_id")
-            )
-            touched = _touched(measure_key, events) if events else set()
-            for state in states:
-                if touched is FULL:
-                    rebuild(measure_key, state.year)
-                    continue
-                keys = sorted(touched)
-                for batch in _chunks(keys):
-                    FirstReach.objects.filter(measure_key=measure_key, year=state.year, key__in=batch).delete()
-                if keys:
-                    _insert(_compute(measure_key, state.year, keys))
-            ReachState.objects.filter(pk__in=[state.pk for state in states]).update(audit_seq=head)
-    return [state.year for state in states]
+        live = [state for state in states if not state.stale]
+        events = _events(keys, min(state.audit_seq for state in live), head) if live else []
+        for measure_key in sorted({state.measure_key for state in states}):
+            mine = [state for state in states if state.measure_key == measure_key]
+            since = min(state.audit_seq for state in mine)
+            labels = set(_labels(measure_key))
+            relevant = [(action, label, object_id) for seq, action, label, object_id in events
+                        if seq > since and label in labels]  # fmt: skip
+            touched = _touched(measure_key, relevant) if relevant else set()
+            if touched is FULL or any(state.stale for state in mine):
+                if rebuild_now:
+                    for state in mine:
+                        rebuild(measure_key, state.year)
+                    years[measure_key] = [state.year for state in mine]
+                else:
+                    stale.extend(state for state in mine if not state.stale)
+                continue
+            for batch in _chunks(sorted(touched)):
+                FirstReach.objects.filter(
+                    measure_key=measure_key, year__in=[state.year for state in mine], key__in=batch
+                ).delete()
+            for state in mine:
+                if touched:
+                    _insert(_compute(measure_key, state.year, sorted(touched)))
+            years[measure_key] = [state.year for state in mine]
+        ReachState.objects.filter(pk__in=[s.pk for s in states if s not in stale and not s.stale]).update(
+            audit_seq=head
+        )
+        if stale:
+            ReachState.objects.filter(pk__in=[state.pk for state in stale]).update(stale=True)
+            stale_keys = sorted({state.measure_key for state in stale})
+            transaction.on_commit(lambda: _queue_rebuild(stale_keys))
+    return years
+
+
+def _queue_rebuild(measure_keys: list[str]) -> None:
+    from .tasks import reach_rebuild_task
+
+    reach_rebuild_task.enqueue(measure_keys)
 
 
 def stored_rows(

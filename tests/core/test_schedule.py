@@ -25,6 +25,7 @@ def test_every_periodic_job_of_the_apps_is_declared_in_one_place():
         "database-statistics",
         "import-purge",
         "messages-remind",
+        "reach-catch-up",
         "retention-run",
     }
 

@@ -8,6 +8,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from liman.core import schedule
 from liman.core.choices import Role
 from liman.core.models import AdminArea
 from liman.core.services import record_delete
@@ -15,6 +16,7 @@ from liman.registry import services as registry
 from liman.registry.merge import person_merge, person_unmerge
 from liman.reporting import fourw, reach
 from liman.reporting.models import FirstReach, ReachState
+from liman.reporting.tasks import reach_rebuild_task
 from tests.factories import staff
 
 IN_KIND = "assistance.people_in_kind"
@@ -50,7 +52,9 @@ def same(months, offices):
     return True
 
 
-def test_stored_first_reaches_follow_every_kind_of_write(istanbul, mappings, months, served, built):
+def test_stored_first_reaches_follow_every_kind_of_write(
+    istanbul, mappings, months, served, built, django_capture_on_commit_callbacks
+):
     locked, last = months
     offices = [istanbul.pk]
     first, _e = served(locked.replace(day=3))
@@ -75,11 +79,52 @@ def test_stored_first_reaches_follow_every_kind_of_write(istanbul, mappings, mon
     assert same(months, offices)
     person_unmerge(merge=merge, by=officer)
     assert same(months, offices)
-    # A deletion (its people can no longer be found from it): the measure is rebuilt, still the same.
+    # A deletion (its people can no longer be found from it): the page does not rebuild the measure; it reads it from
+    # the records and queues one rebuild (a second read queues none), after which the stored rows are read again.
     record_delete(cousin.membership, by=officer, reason="registered in the wrong household")
+    locked_next = fourw.next_month(locked)
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        assert reach.stored_rows(IN_KIND, locked, locked_next, offices, since=locked.replace(month=1)) is None
+        assert reach.stored_rows(IN_KIND, locked, locked_next, offices, since=locked.replace(month=1)) is None
+    assert len(queued) == 1
+    assert set(ReachState.objects.filter(measure_key=IN_KIND).values_list("stale", flat=True)) == {True}
+    with mock.patch.object(reach, "stored_rows", return_value=None):
+        computed = fourw.reached(IN_KIND, locked, locked_next, offices, since=locked.replace(month=1))
+    assert sorted(map(dataclasses.astuple, computed)) == rows(
+        IN_KIND, locked, locked_next, offices, since=locked.replace(month=1), stored=False
+    )
+    reach_rebuild_task.call([IN_KIND])
     assert same(months, offices)
-    head = ReachState.objects.filter(measure_key=IN_KIND).values_list("audit_seq", flat=True)
-    assert len(set(head)) == 1
+    head = ReachState.objects.filter(measure_key=IN_KIND).values_list("audit_seq", "stale")
+    assert len(set(head)) == 1 and not head[0][1]
+
+
+def test_a_page_brings_every_stored_measure_up_to_date_in_a_few_queries(
+    istanbul, mappings, months, served, built, django_assert_max_num_queries
+):
+    locked, last = months
+    served(locked.replace(day=3))
+    assert len(reach.stored_measures()) >= 3
+    reach.catch_up_all()
+    with reach.reading(), django_assert_max_num_queries(3):
+        for key in reach.stored_measures():
+            reach.catch_up(key)  # nothing of theirs written since the last read: no rows recomputed
+    served(last.replace(day=5))
+    with reach.reading(), django_assert_max_num_queries(30):
+        for key in reach.stored_measures():
+            reach.catch_up(key)  # the new household's people recomputed in each measure, in one transaction
+    assert same(months, [istanbul.pk])
+
+
+def test_the_scheduled_catch_up_rebuilds_what_a_deletion_made_stale(istanbul, mappings, months, served, built):
+    locked, _last = months
+    served(locked.replace(day=3))
+    ReachState.objects.filter(measure_key=IN_KIND).update(stale=True)
+    assert reach.catch_up(IN_KIND) == []
+    result = schedule.job("reach-catch-up").function()
+    assert result[IN_KIND] == sorted(ReachState.objects.filter(measure_key=IN_KIND).values_list("year", flat=True))
+    assert not ReachState.objects.filter(stale=True).exists()
+    assert same(months, [istanbul.pk])
 
 
 def test_a_measure_or_year_not_built_is_computed_from_the_records(istanbul, mappings, months, served):

@@ -182,3 +182,26 @@ def test_the_same_figure_on_the_4w_its_year_to_date_and_the_project_page(client,
     client.force_login(staff(Role.REPORTING_OFFICER, istanbul, username="rep.same"))
     page = client.get(reverse("fourw"), {"month": last.strftime("%Y-%m")}).context["view"].rows
     assert sum(row[16] for row in page if row[4] == "BN-1.1") == 2  # new in the last month: the two newcomers
+
+
+def test_the_page_costs_the_same_queries_however_many_served(client, istanbul, mappings, months, served):
+    """The stored first reaches brought up to date once for every measure, then one read per measure: the page's
+    queries do not grow with the records, households or measures read."""
+    from liman.reporting import reach
+
+    locked, _last = months
+    client.force_login(staff(Role.REPORTING_OFFICER, istanbul, username="rep.ist"))
+    served(locked.replace(day=3))
+    for key in reach.stored_measures():
+        reach.rebuild(key, locked.year)
+    month = {"month": locked.strftime("%Y-%m")}
+    client.get(reverse("fourw"), month)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(reverse("fourw"), month).status_code == 200
+    for day in (4, 5, 6):
+        served(locked.replace(day=day))
+    reach.catch_up_all()
+    with CaptureQueriesContext(connection) as many:
+        assert client.get(reverse("fourw"), month).status_code == 200
+    assert len(many) <= len(few), [query["sql"][:120] for query in many.captured_queries]
+    assert len(few) <= 40, [query["sql"][:120] for query in few.captured_queries]
