@@ -137,7 +137,6 @@ def load(people: int, receipts: int, rng: random.Random):
     """The office, its people, households and receipts of last year, written with SQL around the services (the bulk
     loader of benchmarks/cash_targeting.py: executemany on SQLite, COPY on PostgreSQL, indexes built after)."""
     import cash_targeting as common
-
     from django.db import transaction
     from django.utils import timezone
 

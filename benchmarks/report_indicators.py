@@ -9,7 +9,9 @@ with one indicator computed from "people who received in-kind assistance", and t
 (plans) with it and the other half with a second project (so the table must pick the project's records out of the
 office's). Then it times, for the project's whole life (last year):
 
-1. the figure: `selectors.indicator_table(project)`, as the project page, the dashboard and a donor report compute it;
+1. the figure: `selectors.indicator_table(project)`, as the project page and the dashboard compute it, read from the
+   project's stored first reaches (built once after the bulk load, timed and printed); the same table computed from
+   the tagged records (as a donor report's period is) is timed once beside it and compared;
 2. the baseline, in the same run: one GROUP BY that counts the distinct members of the households that received in
    a plan tagged with the project, by sex (no population group, age or province): the floor of reading the rows.
 
@@ -27,6 +29,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from unittest import mock
 
 ROOT = Path(__file__).resolve().parent.parent
 GOAL_SECONDS = 1.0
@@ -94,8 +97,20 @@ def main() -> int:
           f"in the project's {len(tagged_plans)} tagged distributions; loaded in "
           f"{time.perf_counter() - started:.0f} s")  # fmt: skip
 
+    # The project's stored first reaches (reporting.reach), built once after the bulk load (which bypasses the audit
+    # log they are kept from), as the scheduled catch-up builds a new project's.
+    from liman.reporting import reach
+
+    started = time.perf_counter()
+    stored = reach.rebuild_projects([mine])
+    print(f"the project's first reaches stored: {sum(stored.values()):,} rows in {time.perf_counter() - started:.1f} s")
+
     def figure():
         return selectors.indicator_table(mine)
+
+    def computed():
+        with mock.patch.object(reach, "project_rows", return_value=None):
+            return selectors.indicator_table(mine)
 
     def baseline():
         with connection.cursor() as cursor:
@@ -112,12 +127,20 @@ def main() -> int:
 
     base_time, base_cpu, base_rows = timed(baseline)
     figure_time, figure_cpu, table = timed(figure)
+    started, started_cpu = time.perf_counter(), time.process_time()
+    [(_o, _p, from_records)] = computed()
+    print(f"the same table computed from the tagged records (one run): {time.perf_counter() - started:.2f} s "
+          f"(CPU {time.process_time() - started_cpu:.2f} s), {from_records.achieved:,} people")  # fmt: skip
     [(_outcome, _output, progress)] = table
     floor = sum(n for _sex, n in base_rows)
+    same = [getattr(progress, name) for name in ("achieved", "by_age_sex", "by_group", "by_province")] == [
+        getattr(from_records, name) for name in ("achieved", "by_age_sex", "by_group", "by_province")
+    ]
     print(f"baseline (distinct members by sex through the tagged plans, one GROUP BY): {base_time:.2f} s "
           f"(CPU {base_cpu:.2f} s), {floor:,} people")  # fmt: skip
     print(f"indicator table: {figure_time:.2f} s (CPU {figure_cpu:.2f} s), {progress.achieved:,} people reached "
-          f"(same as the baseline's: {progress.achieved == floor}); ratio to baseline "
+          f"(same as the baseline's: {progress.achieved == floor}; the same table as computed from the records: "
+          f"{same}); ratio to baseline "
           f"{figure_time / base_time:.1f}×; goal ≤ {GOAL_SECONDS:.0f} s "
           f"{'met' if figure_time <= GOAL_SECONDS else 'NOT met'}")  # fmt: skip
     return 0

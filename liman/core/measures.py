@@ -224,7 +224,8 @@ class PersonRows:
             )  # fmt: skip
             kept = self.queryset.exclude(**{f"{self.key}__in": reached})
         else:
-            kept = self.queryset.filter(~Exists(earlier.queryset.order_by().filter(**{earlier.key: OuterRef(self.key)})))
+            reached = earlier.queryset.order_by().filter(**{earlier.key: OuterRef(self.key)})
+            kept = self.queryset.filter(~Exists(reached))
         return PersonRows(kept, on=self.on, office=self.office, district=self.district, key=self.key)
 
     def __iter__(self) -> Iterator[MeasureRow]:

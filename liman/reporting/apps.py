@@ -34,9 +34,11 @@ class ReportingConfig(AppConfig):
         def reach_catch_up() -> dict:
             from . import reach
 
-            return {key: sorted(years) for key, years in reach.catch_up_all(rebuild_now=True).items()}
+            ready = reach.catch_up_all(rebuild_now=True)
+            built = reach.build_missing_projects()
+            return {"caught_up": {key: sorted(map(str, units)) for key, units in ready.items()}, "built": built}
 
         schedule.register_job(
             "reach-catch-up", reach_catch_up, every=datetime.timedelta(minutes=10),
-            description="The 4W's stored first reaches brought up to the audit log (pages then have little to do).",
+            description="Stored first reaches (the 4W's, the projects') brought up to the audit log; new projects' built.",
         )  # fmt: skip

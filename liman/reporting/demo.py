@@ -187,6 +187,7 @@ def seed_reporting(rng: random.Random, seed: int) -> None:
     for key in reach.stored_measures():
         for built in (year - 1, year):
             reach.rebuild(key, built)
+    reach.rebuild_projects()  # and the projects' (their indicator tables)
     # Two locked months: the two before the last complete month (which stays open, with its adjustments).
     last_complete = fourw.previous_month(today.replace(day=1))
     for month in (fourw.previous_month(fourw.previous_month(last_complete)), fourw.previous_month(last_complete)):

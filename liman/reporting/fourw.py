@@ -103,6 +103,12 @@ def reached(
     stored = None
     if project is None and measure.reach is not None:
         stored = reach.stored_rows(measure_key, start, end, offices, since=since)
+    elif (
+        measure.reach is not None
+        and since is None
+        and sorted(offices or []) == sorted(project.offices.values_list("pk", flat=True))
+    ):
+        stored = reach.project_rows(measure_key, project, start, end)
     current = stored if stored is not None else rows(start, end)
     before: set = set()
     if stored is None and since is not None and since < start:

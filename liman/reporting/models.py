@@ -496,12 +496,42 @@ class FirstReach(models.Model):
         return f"{self.measure_key} {self.key} {self.first_on}"
 
 
-class ReachState(models.Model):
-    """A measure's stored first reaches for a year exist and take into account the audit log up to `audit_seq`
-    (unless `stale`)."""
+class ProjectReach(models.Model):
+    """When a person (a measure's key) was first reached through the records tagged with a project, over the
+    project's life, by which office and in which district: a project's indicator table (its pages, dashboards) is a
+    GROUP BY over these rows instead of a read of every tagged record (liman.reporting.reach). As `FirstReach`, the
+    person's attributes are read when the table is computed; derived data, kept exact from the audit log."""
 
     measure_key = models.CharField(max_length=80)
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    office = models.ForeignKey("core.Office", on_delete=models.CASCADE, related_name="+")
+    key = models.BigIntegerField()
+    person = models.ForeignKey(
+        "registry.Person", null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    first_on = models.DateField()
+    district_pcode = models.CharField(max_length=12, blank=True)
+
+    unscoped_because = "derived data a project's indicator table reads; never listed, exported or served"
+
+    class Meta:
+        verbose_name = _("first reach in a project")
+        constraints = [
+            models.UniqueConstraint(fields=["measure_key", "project", "key"], name="reporting_project_reach_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.measure_key} {self.project_id} {self.key} {self.first_on}"
+
+
+class ReachState(models.Model):
+    """A measure's stored first reaches for a year (or, with `project`, over a project's life) exist and take into
+    account the audit log up to `audit_seq` (unless `stale`)."""
+
+    measure_key = models.CharField(max_length=80)
+    #: The year of the 4W's first reaches; 0 for a project's.
     year = models.PositiveSmallIntegerField()
+    project = models.ForeignKey(Project, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     audit_seq = models.BigIntegerField(default=0)
     built_at = models.DateTimeField(default=timezone.now)
     #: A write whose people cannot be found (a deletion) made the stored rows unusable: computed from the records
@@ -512,7 +542,16 @@ class ReachState(models.Model):
 
     class Meta:
         verbose_name = _("stored first reaches")
-        constraints = [models.UniqueConstraint(fields=["measure_key", "year"], name="reporting_reach_state_once")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["measure_key", "year"], condition=models.Q(project__isnull=True),
+                name="reporting_reach_state_once",
+            ),
+            models.UniqueConstraint(
+                fields=["measure_key", "project"], condition=models.Q(project__isnull=False),
+                name="reporting_reach_state_project_once",
+            ),
+        ]  # fmt: skip
 
     def __str__(self) -> str:
-        return f"{self.measure_key} {self.year} @{self.audit_seq}"
+        return f"{self.measure_key} {self.project_id or self.year} @{self.audit_seq}"

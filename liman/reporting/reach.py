@@ -108,17 +108,18 @@ def _compute(measure_key: str, year: int, keys: list | None = None) -> Iterator:
             )  # fmt: skip
 
 
-def _insert(rows: Iterable) -> int:
+def _insert(rows: Iterable, model=None) -> int:
     from .models import FirstReach
 
+    model = model or FirstReach
     batch, count = [], 0
     for row in rows:
         batch.append(row)
         if len(batch) >= 2_000:
-            FirstReach.objects.bulk_create(batch)
+            model.objects.bulk_create(batch)
             count, batch = count + len(batch), []
     if batch:
-        FirstReach.objects.bulk_create(batch)
+        model.objects.bulk_create(batch)
         count += len(batch)
     return count
 
@@ -134,9 +135,119 @@ def rebuild(measure_key: str, year: int) -> int:
         FirstReach.objects.filter(measure_key=measure_key, year=year).delete()
         count = _insert(_compute(measure_key, year))
         ReachState.objects.update_or_create(
-            measure_key=measure_key, year=year, defaults={"audit_seq": head, "built_at": timezone.now(), "stale": False}
-        )
+            measure_key=measure_key, year=year, project=None,
+            defaults={"audit_seq": head, "built_at": timezone.now(), "stale": False},
+        )  # fmt: skip
     return count
+
+
+# --- a project's first reaches (its indicator table) ----------------------------------------------------------
+
+
+def _project_period(project) -> tuple[datetime.date, datetime.date]:
+    return project.starts_on, project.ends_on + datetime.timedelta(days=1)
+
+
+def _compute_project(measure_key: str, project, keys: list | None = None) -> Iterator:
+    """The ProjectReach rows of `measure_key` in `project` (its life, its offices, its tagged records) from the
+    records: each key once, at its first reach (the earliest day, then office, then district, as `fourw.reached`)."""
+    from . import tagging
+    from .models import ProjectReach
+
+    found = measures.measure(measure_key)
+    offices = list(project.offices.values_list("pk", flat=True))
+    start, end = _project_period(project)
+    zone = timezone.get_current_timezone()
+    best: dict = {}
+    for batch in [None] if keys is None else list(_chunks(keys)):
+        rows = tagging.restricted(measure_key, found.rows(start, end, offices), project)
+        queryset = rows.queryset if batch is None else rows.queryset.filter(found.reach.keys(batch))
+        grouped = (
+            queryset.annotate(m_office=F(rows.office), m_district=Coalesce(F(rows.district), Value("")))
+            .order_by()
+            .values(rows.key, "m_office", "m_district")
+            .annotate(a_on=Min(rows.on), a_pid=Max("m_pid"))
+            .values_list(rows.key, "m_office", "m_district", "a_on", "a_pid")
+        )
+        for key, office_id, district, on, person_id in grouped.iterator(chunk_size=10_000):
+            if isinstance(on, datetime.datetime):
+                on = on.astimezone(zone).date()
+            seen = best.get(key)
+            if seen is None or (on, office_id, district or "") < seen[:3]:
+                best[key] = (on, office_id, district or "", person_id)
+    for key, (on, office_id, district, person_id) in best.items():
+        yield ProjectReach(
+            measure_key=measure_key, project_id=project.pk, office_id=office_id, key=key, person_id=person_id,
+            first_on=on, district_pcode=district,
+        )  # fmt: skip
+
+
+def rebuild_project(measure_key: str, project) -> int:
+    """Compute `measure_key`'s first reaches in `project` from the records; the number of rows stored."""
+    from .models import ProjectReach, ReachState
+
+    if measures.measure(measure_key).reach is None:
+        raise LookupError(f"The measure {measure_key!r} declares no stored first reach.")
+    with transaction.atomic():
+        head = _audit_head()
+        ProjectReach.objects.filter(measure_key=measure_key, project=project).delete()
+        count = _insert(_compute_project(measure_key, project), ProjectReach)
+        ReachState.objects.update_or_create(
+            measure_key=measure_key, project=project,
+            defaults={"year": 0, "audit_seq": head, "built_at": timezone.now(), "stale": False},
+        )  # fmt: skip
+    return count
+
+
+def project_measures(project) -> list[str]:
+    """The stored measures `project`'s indicators are computed from."""
+    from .choices import IndicatorKind
+    from .models import Indicator
+
+    wanted = set(stored_measures())
+    return sorted(
+        key
+        for key in Indicator.objects.filter(output__outcome__project=project, kind=IndicatorKind.COMPUTED)
+        .values_list("measure_key", flat=True)
+        .distinct()
+        if key in wanted
+    )
+
+
+def rebuild_projects(projects=None) -> dict[str, int]:
+    """Build the first reaches of every project's computed indicators (of `projects`, default all): rows per
+    project × measure."""
+    from .models import Project
+
+    built = {}
+    for project in projects if projects is not None else Project.objects.order_by("pk"):
+        for key in project_measures(project):
+            built[f"{project.grant_code} {key}"] = rebuild_project(key, project)
+    return built
+
+
+def build_missing_projects() -> dict[str, int]:
+    """Build the first reaches of the projects' computed indicators that have none yet (a new project, a new
+    indicator): the scheduled catch-up calls it, so a project's page reads them from then on."""
+    from .models import Project, ReachState
+
+    built = {}
+    have = set(ReachState.objects.filter(project__isnull=False).values_list("measure_key", "project_id"))
+    for project in Project.objects.order_by("pk"):
+        for key in project_measures(project):
+            if (key, project.pk) not in have:
+                built[f"{project.grant_code} {key}"] = rebuild_project(key, project)
+    return built
+
+
+def project_rows(measure_key: str, project, start: datetime.date, end: datetime.date):
+    """The rows `fourw.reached` gives for the project over [start, end) read from its stored first reaches, or None
+    when they cannot answer (another period than the project's life, or not built)."""
+    from .models import ProjectReach
+
+    if (start, end) != _project_period(project) or ("project", project.pk) not in catch_up(measure_key):
+        return None
+    return _described(ProjectReach.objects.filter(measure_key=measure_key, project=project), start)
 
 
 def _touched(measure_key: str, events: list[tuple[str, str, str]]):
@@ -183,35 +294,39 @@ def _touched(measure_key: str, events: list[tuple[str, str, str]]):
 WRITES = (AuditAction.CREATE, AuditAction.UPDATE, AuditAction.DELETE, AuditAction.TRANSITION, AuditAction.PURGE)
 
 
-def catch_up(measure_key: str) -> list[int]:
-    """The years of `measure_key` whose stored first reaches can be read, brought up to the audit log first (none:
-    not built, or waiting to be rebuilt). Within `reading()`, every stored measure is brought up to date at once, the
-    first time one is asked for."""
+def catch_up(measure_key: str) -> set:
+    """What of `measure_key`'s stored first reaches can be read, brought up to the audit log first: its years, and
+    ("project", id) for each project's (empty: not built, or waiting to be rebuilt). Within `reading()`, every stored
+    measure is brought up to date at once, the first time one is asked for."""
     found = measures.MEASURES.get(measure_key)
     if found is None or found.reach is None:
-        return []
+        return set()
     cache = _reading.get()
     if cache is None:
-        return catch_up_all([measure_key]).get(measure_key, [])
+        return catch_up_all([measure_key]).get(measure_key, set())
     if not cache:
         cache.update(catch_up_all())
         cache[None] = True
-    return cache.get(measure_key, [])
+    return cache.get(measure_key, set())
 
 
-def catch_up_all(measure_keys: list[str] | None = None, *, rebuild_now: bool = False) -> dict[str, list[int]]:
-    """Bring the stored first reaches of `measure_keys` (every stored measure) up to the audit log: the years each
-    can be read from.
+def _unit(state) -> int | tuple:
+    return ("project", state.project_id) if state.project_id else state.year
+
+
+def catch_up_all(measure_keys: list[str] | None = None, *, rebuild_now: bool = False) -> dict[str, set]:
+    """Bring the stored first reaches of `measure_keys` (every stored measure) up to the audit log: what of each can
+    be read (as `catch_up`).
 
     Cheap when nothing they count was written since the last time (a page reads it): the states, the audit log's
     head and the write events since, three queries for all measures. The keys a write touched are computed again.
-    A write whose keys cannot be found (a deletion) makes the measure's years stale: with `rebuild_now` (the
-    scheduled job, the task) they are rebuilt here; otherwise (a page) a rebuild task is queued once, and the measure
-    is computed from the records until it is done, never read stale."""
+    A write whose keys cannot be found (a deletion, a re-tag) makes the measure's stored rows stale: with
+    `rebuild_now` (the scheduled job, the task) they are rebuilt here; otherwise (a page) a rebuild task is queued
+    once, and the measure is computed from the records until it is done, never read stale."""
     from .models import ReachState
 
     keys = [key for key in (measure_keys or stored_measures()) if measures.measure(key).reach is not None]
-    states = list(ReachState.objects.filter(measure_key__in=keys).order_by("measure_key", "year"))
+    states = list(ReachState.objects.filter(measure_key__in=keys).order_by("measure_key", "year", "project_id"))
     if not states:
         return {}
     head = _audit_head()
@@ -222,16 +337,20 @@ def catch_up_all(measure_keys: list[str] | None = None, *, rebuild_now: bool = F
         ReachState.objects.filter(pk__in=[state.pk for state in behind], audit_seq__lt=head).update(audit_seq=head)
     if rebuild_now and any(state.stale for state in states):
         return _catch_up_locked(keys, rebuild_now=True)
-    years: dict[str, list[int]] = {}
+    ready: dict[str, set] = {}
     for state in states:
         if not state.stale:
-            years.setdefault(state.measure_key, []).append(state.year)
-    return years
+            ready.setdefault(state.measure_key, set()).add(_unit(state))
+    return ready
+
+
+#: Writes to a project's tags or dates change which records it counts.
+PROJECT_LABELS = ("reporting.projecttag", "reporting.project")
 
 
 def _labels(measure_key: str) -> list[str]:
     sources = measures.measure(measure_key).reach.sources
-    return sorted(sources) + (["registry.personmerge"] if "registry.person" in sources else [])
+    return sorted(sources) + (["registry.personmerge"] if "registry.person" in sources else []) + list(PROJECT_LABELS)
 
 
 def _events(keys: list[str], since: int, head: int, *, exists: bool = False):
@@ -245,10 +364,33 @@ def _events(keys: list[str], since: int, head: int, *, exists: bool = False):
     return list(events.order_by("seq").values_list("seq", "action", "object_type", "object_id"))
 
 
-def _catch_up_locked(keys: list[str], *, rebuild_now: bool) -> dict[str, list[int]]:
-    from .models import FirstReach, ReachState
+def _tagged_keys(measure_key: str, events: list[tuple[str, str, str]]):
+    """The keys of the records newly tagged by `events` (CREATEs of project tags), or FULL for any other change to
+    tags or projects (a re-tag, a tag removed, a project's dates or offices changed)."""
+    from .models import ProjectTag
 
-    years: dict[str, list[int]] = {}
+    found = measures.measure(measure_key)
+    created = []
+    for action, label, object_id in events:
+        if label == "reporting.project" or action != AuditAction.CREATE or not object_id.isdigit():
+            return FULL
+        created.append(int(object_id))
+    if not created or not found.tagged:
+        return set()
+    probe = found.rows(_january(2000), _january(2000), None)
+    keys: set = set()
+    for batch in _chunks(created):
+        records = ProjectTag.objects.filter(pk__in=batch).values_list("object_id", flat=True)
+        lookup = {f"{found.tagged_path}__pk__in": list(records)}
+        keys.update(found.reach.base().filter(**lookup).order_by().values_list(probe.key, flat=True).distinct())
+    keys.discard(None)
+    return keys
+
+
+def _catch_up_locked(keys: list[str], *, rebuild_now: bool) -> dict[str, set]:
+    from .models import FirstReach, Project, ProjectReach, ReachState
+
+    ready: dict[str, set] = {}
     stale: list[ReachState] = []
     with transaction.atomic():
         states = list(
@@ -259,37 +401,49 @@ def _catch_up_locked(keys: list[str], *, rebuild_now: bool) -> dict[str, list[in
         head = _audit_head()
         live = [state for state in states if not state.stale]
         events = _events(keys, min(state.audit_seq for state in live), head) if live else []
+        projects = Project.objects.in_bulk({state.project_id for state in states if state.project_id})
         for measure_key in sorted({state.measure_key for state in states}):
             mine = [state for state in states if state.measure_key == measure_key]
             since = min(state.audit_seq for state in mine)
-            labels = set(_labels(measure_key))
-            relevant = [(action, label, object_id) for seq, action, label, object_id in events
-                        if seq > since and label in labels]  # fmt: skip
+            labels = set(_labels(measure_key)) - set(PROJECT_LABELS)
+            mine_events = [(action, label, object_id) for seq, action, label, object_id in events if seq > since]
+            relevant = [event for event in mine_events if event[1] in labels]
             touched = _touched(measure_key, relevant) if relevant else set()
-            if touched is FULL or any(state.stale for state in mine):
-                if rebuild_now:
-                    for state in mine:
-                        rebuild(measure_key, state.year)
-                    years[measure_key] = [state.year for state in mine]
-                else:
-                    stale.extend(state for state in mine if not state.stale)
-                continue
-            for batch in _chunks(sorted(touched)):
-                FirstReach.objects.filter(
-                    measure_key=measure_key, year__in=[state.year for state in mine], key__in=batch
-                ).delete()
+            tagged = [event for event in mine_events if event[1] in PROJECT_LABELS]
             for state in mine:
-                if touched:
-                    _insert(_compute(measure_key, state.year, sorted(touched)))
-            years[measure_key] = [state.year for state in mine]
-        ReachState.objects.filter(pk__in=[s.pk for s in states if s not in stale and not s.stale]).update(
-            audit_seq=head
-        )
+                project = projects.get(state.project_id)
+                keys_here = touched
+                if project is not None and touched is not FULL and tagged:
+                    more = _tagged_keys(measure_key, tagged)
+                    keys_here = FULL if more is FULL else touched | more
+                if keys_here is FULL or state.stale:
+                    if rebuild_now:
+                        if project is not None:
+                            rebuild_project(measure_key, project)
+                        else:
+                            rebuild(measure_key, state.year)
+                        ready.setdefault(measure_key, set()).add(_unit(state))
+                    elif not state.stale:
+                        stale.append(state)
+                    continue
+                for batch in _chunks(sorted(keys_here)):
+                    if project is None:
+                        FirstReach.objects.filter(measure_key=measure_key, year=state.year, key__in=batch).delete()
+                    else:
+                        ProjectReach.objects.filter(measure_key=measure_key, project=project, key__in=batch).delete()
+                if keys_here:
+                    if project is None:
+                        _insert(_compute(measure_key, state.year, sorted(keys_here)))
+                    else:
+                        _insert(_compute_project(measure_key, project, sorted(keys_here)), ProjectReach)
+                ready.setdefault(measure_key, set()).add(_unit(state))
+        done = [state.pk for state in states if state not in stale and not state.stale]
+        ReachState.objects.filter(pk__in=done, audit_seq__lt=head).update(audit_seq=head)
         if stale:
             ReachState.objects.filter(pk__in=[state.pk for state in stale]).update(stale=True)
             stale_keys = sorted({state.measure_key for state in stale})
             transaction.on_commit(lambda: _queue_rebuild(stale_keys))
-    return years
+    return ready
 
 
 def _queue_rebuild(measure_keys: list[str]) -> None:
@@ -309,9 +463,8 @@ def stored_rows(
     """The rows `fourw.reached` gives for [start, end) with people reached in [since, start) left out, read from
     the stored first reaches: one per key × office first reached in [start, end) in the year (by the offices given),
     or None when they cannot answer (the period is not within one year from its 1 January, or not built)."""
-    from liman.registry.models import DisabilityAssessment, LegalStatus
-
     from .models import FirstReach
+
 
     year = start.year
     january = _january(year)
@@ -328,9 +481,16 @@ def stored_rows(
         if offices is not None:
             earlier = earlier.filter(office_id__in=offices)
         entries = entries.filter(~Exists(earlier))
+    return _described(entries, start)
+
+
+def _described(entries, since: datetime.date) -> list[measures.MeasureRow]:
+    """Stored first reaches as measure rows, with their people's sex, age, population group and disability read now."""
+    from liman.registry.models import DisabilityAssessment, LegalStatus
+
     found = entries.annotate(
         **measures.person_annotations(
-            "person", legal_status_model=LegalStatus, disability_model=DisabilityAssessment, since=start
+            "person", legal_status_model=LegalStatus, disability_model=DisabilityAssessment, since=since
         )
     ).values_list("key", "office_id", "district_pcode", "first_on", "m_sex", "m_birth", "m_group", "m_disability")
     return [

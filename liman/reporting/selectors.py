@@ -12,7 +12,7 @@ from django.db.models import Prefetch, QuerySet
 from liman.core.access import active_grants, get_visible_or_404
 from liman.core.models import Office, User
 
-from . import fourw, tagging
+from . import fourw, reach, tagging
 from .choices import IndicatorKind
 from .models import (
     DonorReport,
@@ -123,7 +123,13 @@ def framework_for(project: Project) -> list[Outcome]:
 
 def indicator_table(project: Project, *, start: datetime.date | None = None, end: datetime.date | None = None):
     """Each indicator's progress over [start, end] (the project's life by default): distinct people (or households,
-    records) reached once each over the period, against the targets of periods inside it."""
+    records) reached once each over the period, against the targets of periods inside it. Over the project's life,
+    read from its stored first reaches (reporting.reach) when they are built."""
+    with reach.reading():  # the stored first reaches brought up to date once for the whole table
+        return _indicator_table(project, start=start, end=end)
+
+
+def _indicator_table(project: Project, *, start: datetime.date | None, end: datetime.date | None):
     start = start or project.starts_on
     end = end or project.ends_on
     offices = list(project.offices.values_list("pk", flat=True))

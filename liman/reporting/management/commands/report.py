@@ -148,3 +148,10 @@ class Command(BaseCommand):
             for year in years:
                 count = reach.rebuild(key, year)
                 self.stdout.write(f"{key} {year}: {count} rows.")
+        from liman.reporting.models import Project
+
+        for project in Project.objects.order_by("grant_code"):
+            for key in reach.project_measures(project):
+                if key in keys:
+                    count = reach.rebuild_project(key, project)
+                    self.stdout.write(f"{key} {project.grant_code}: {count} rows.")
