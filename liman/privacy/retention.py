@@ -41,10 +41,11 @@ retention.declare_no_personal_data(
 )
 retention.declare_kept(
     _(
-        "the first reach of a person by measure and year: keys, the day and the district only (no name), kept so "
-        "that locked months and the 4W stay as they were after the person is anonymised"
+        "the first reach of a person by measure and year (or project): keys, the day and the district only (no name), "
+        "kept so that locked months, the 4W and indicator tables stay as they were after the person is anonymised"
     ),
     "reporting.firstreach",
+    "reporting.projectreach",
 )
 retention.declare_no_personal_data(
     _("stories in donor reports: refused when they hold a name, reference, phone, address or identity number"),
