@@ -34,3 +34,8 @@ class ActivitiesConfig(AppConfig):
         from .measures import register as register_measures  # reporting reads them (core.measures)
 
         register_measures()
+        from liman.registry.signals import people_merged
+
+        from .reach import merge_refresh  # people reached follow the registry's merges, in the merge's transaction
+
+        people_merged.connect(merge_refresh, dispatch_uid="activities.reach.merge_refresh")

@@ -75,6 +75,6 @@ def age_group_of(age: int | None) -> str:
 
 
 #: The registry's consent purpose a registered participant's consent is recorded under (taking part in an activity:
-#: attendance, certificates, the counts and messages about it). The registry has no purpose of its own for
-#: activities; registration and case management covers the services a person is registered for.
-ACTIVITY_CONSENT_PURPOSE = ConsentPurpose.REGISTRATION
+#: attendance, certificates, the counts and messages about it): its own, so that withdrawing it stops participation
+#: records and leaves the person's registration and case management alone.
+ACTIVITY_CONSENT_PURPOSE = ConsentPurpose.ACTIVITIES

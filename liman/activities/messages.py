@@ -41,10 +41,14 @@ def declare() -> None:
 
 def certificate_holders(user, pk: int) -> messages.AudienceList:
     """The activity's registered participants with a certificate whose consent stands (read through the user's
-    scope: 404 outside it)."""
+    scope: 404 outside it): the registry's consent check for the purpose their participation was recorded under
+    (activities; registration for an enrolment recorded before activities had a purpose of their own)."""
     from django.http import Http404
     from django.urls import reverse
 
+    from liman.registry.consent import consent_for
+
+    from .choices import ACTIVITY_CONSENT_PURPOSE
     from .models import Activity, Participant
 
     activity = Activity.objects.visible_to(user).filter(pk=pk).select_related("office").first()
@@ -64,7 +68,8 @@ def certificate_holders(user, pk: int) -> messages.AudienceList:
             key=f"certificate:{participant.pk}",
         )
         for participant in participants
-        if not participant.consent_withdrawn
+        if consent_for(participant.person_id, getattr(participant.consent, "purpose", ACTIVITY_CONSENT_PURPOSE))
+        is not None
     ]
     return messages.AudienceList(
         title=f"{activity.reference} · {activity.title}",

@@ -4,6 +4,7 @@ protection tier (the participants' and attendance rows' own scope); counts for r
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet
@@ -132,11 +133,50 @@ def count_offices(user: User) -> list[int] | None:
 DIMENSIONS = ("month", "activity_type", "province", "sex", "age_group", "population_group")
 
 
+class PublishedRows(Sequence):
+    """The published cells in the order the query gives them (month, type, province id, …), each labelled (type,
+    province, sex, age and group names; "<k" for a hidden cell) when it is read: a page of the table labels its 200
+    rows, not the tens of thousands of cells behind it."""
+
+    def __init__(self, values: dict[tuple, int], hidden: set, provinces: dict[int, str], mark: str):
+        self._keys = list(values)
+        self._values, self._hidden, self._provinces, self._mark = values, hidden, provinces, mark
+        # The labels in the active language, as text once (not a lazy translation per cell).
+        self._labels = [
+            {value: str(label) for value, label in choices.choices}
+            for choices in (ActivityType, Sex, AgeGroup, PopulationGroup)
+        ]
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self._row(key) for key in self._keys[index]]
+        return self._row(self._keys[index])
+
+    def __iter__(self):
+        return map(self._row, self._keys)
+
+    def _row(self, key: tuple) -> dict:
+        month, activity_type, province, sex, age_group, group = key
+        types, sexes, ages, groups = self._labels
+        return {
+            "month": f"{month // 100}-{month % 100:02d}",
+            "activity_type": types.get(activity_type, activity_type),
+            "province": self._provinces.get(province, ""),
+            "sex": sexes.get(sex, sex),
+            "age_group": ages.get(age_group, age_group),
+            "population_group": groups.get(group, group),
+            "people": self._mark if key in self._hidden else self._values[key],
+        }
+
+
 @dataclass
 class Counts:
     """People reached (participants first present in the month) by type × province × month × sex × age × group."""
 
-    rows: list[dict]
+    rows: PublishedRows
     total: int
     hidden: int
     k: int
@@ -189,30 +229,7 @@ def counts(user: User, **filters) -> Counts:
     values = {cell[:-1]: cell[-1] for cell in raw}
     hidden = suppress(values, k)
     provinces = dict(AdminArea.objects.filter(pk__in={key[2] for key in values}).values_list("pk", "name_tr"))
-    labels = {
-        "activity_type": dict(ActivityType.choices),
-        "sex": dict(Sex.choices),
-        "age_group": dict(AgeGroup.choices),
-        "population_group": dict(PopulationGroup.choices),
-    }
-    types, sexes = labels["activity_type"], labels["sex"]
-    ages, groups = labels["age_group"], labels["population_group"]
-    mark = suppressed_mark(k)
-    months = {key[0]: f"{key[0] // 100}-{key[0] % 100:02d}" for key in values}
-    # In the order the query gives (month, type, province id, …): no sort of its own.
-    rows = [
-        {
-            "month": months[month],
-            "activity_type": types.get(activity_type, activity_type),
-            "province": provinces.get(province, ""),
-            "sex": sexes.get(sex, sex),
-            "age_group": ages.get(age_group, age_group),
-            "population_group": groups.get(group, group),
-            "people": mark if key in hidden else values[key],
-        }
-        for key in values
-        for month, activity_type, province, sex, age_group, group in (key,)
-    ]
+    rows = PublishedRows(values, hidden, provinces, suppressed_mark(k))
     return Counts(rows=rows, total=sum(values.values()), hidden=len(hidden), k=k)
 
 

@@ -219,7 +219,8 @@ def participant_add_person(
 
 
 def _person_consent(person, legal_basis: str, basis_note: str, by: User | None):
-    from liman.registry.models import Consent
+    """The person's consent (or other basis) for activities in force today on the same basis, else a new one."""
+    from liman.registry.consent import consent_for
     from liman.registry.services import consent_record
 
     if legal_basis not in LegalBasis.values:
@@ -228,14 +229,10 @@ def _person_consent(person, legal_basis: str, basis_note: str, by: User | None):
         raise ValidationError(
             {"basis_note": _("Without consent, say what the other basis is and where it is documented.")}
         )
-    today = timezone.localdate()
-    current = (
-        Consent.objects.filter(person=person, purpose=ACTIVITY_CONSENT_PURPOSE, legal_basis=legal_basis)
-        .exclude(withdrawn_on__lte=today)
-        .order_by("-given_on", "-id")
-        .first()
-    )
-    return current or consent_record(person=person, purpose=ACTIVITY_CONSENT_PURPOSE, legal_basis=legal_basis, by=by)
+    current = consent_for(person, ACTIVITY_CONSENT_PURPOSE)
+    if current is not None and current.legal_basis == legal_basis:
+        return current
+    return consent_record(person=person, purpose=ACTIVITY_CONSENT_PURPOSE, legal_basis=legal_basis, by=by)
 
 
 def participant_add_light(
@@ -291,9 +288,10 @@ def participant_consent_withdraw(*, participant: Participant, by: User | None, o
 
     _require_manager(by, participant.activity)
     on = on or timezone.localdate()
-    if participant.consent_withdrawn:
-        raise ValidationError(_("%(name)s's consent is withdrawn already.") % {"name": participant.name})
     with transaction.atomic():
+        participant = _fresh(participant)
+        if participant.consent_withdrawn:
+            raise ValidationError(_("%(name)s's consent is withdrawn already.") % {"name": participant.name})
         if participant.consent_id is not None:
             consent_withdraw(consent=participant.consent, by=by, on=on)
         return record_update(participant, by=by, changes={"consent_withdrawn_on": on}, reason=_("consent withdrawn"))
@@ -302,7 +300,15 @@ def participant_consent_withdraw(*, participant: Participant, by: User | None, o
 def participant_scores(*, participant: Participant, by: User | None, pre_score=None, post_score=None) -> Participant:
     """The participant's pre- and post-test scores (0–100)."""
     _require_manager(by, participant.activity)
-    return record_update(participant, by=by, changes={"pre_score": pre_score, "post_score": post_score})
+    with transaction.atomic():
+        return record_update(_fresh(participant), by=by, changes={"pre_score": pre_score, "post_score": post_score})
+
+
+def _fresh(participant: Participant) -> Participant:
+    """The participant locked and read again: its counted facts as the attendance services left them (the caller's
+    copy may be older, and saving it would put the older ones back)."""
+    rows = Participant.objects.select_for_update(of=("self",)).select_related("activity", "consent")
+    return rows.get(pk=participant.pk)
 
 
 def month_number(day: datetime.date) -> int:
@@ -449,9 +455,7 @@ def certificate_issue(*, participant: Participant, by: User | None) -> Participa
     activity = participant.activity
     _require_manager(by, activity)
     with transaction.atomic():
-        # The counted facts as the attendance services left them (the caller's copy may be older).
-        participant = Participant.objects.select_for_update().select_related("activity").get(pk=participant.pk)
-        return _certificate_issue(participant, activity, by)
+        return _certificate_issue(_fresh(participant), activity, by)
 
 
 def _certificate_issue(participant: Participant, activity: Activity, by: User | None) -> Participant:

@@ -19,6 +19,8 @@ What stays with the alias:
 Search keys are derived from the alias's own names: they are dropped (an alias is not found by the search) and
 rebuilt when the merge is undone. References by content type and id (audit events, workflow history) are history
 of what happened to the alias and stay as they were.
+Apps that keep figures derived per person (people reached) hear of each merge and its undoing through
+`signals.people_merged`, sent inside the same transaction.
 
 Moves are written with `QuerySet.update()`, one row at a time: no `save()`, so no `auto_now` column changes and the
 unmerged rows are byte-for-byte what they were; each move writes its own audit event. Model `clean()` rules are not
@@ -46,6 +48,7 @@ from liman.core.services import record_create, record_update
 
 from .models import Household, HouseholdMember, Person, PersonMerge, PersonNameKey
 from .search import refresh_search_keys
+from .signals import people_merged
 
 #: Who may merge people and undo a merge (in the offices of both records).
 MERGE_ROLES = frozenset({Role.SUPERVISOR, Role.ADMINISTRATOR})
@@ -330,6 +333,7 @@ def person_merge(*, survivor: Person, merged: Person, by: User, reason: str = ""
         # An alias is not found by the search: its keys go (and come back if the merge is undone).
         PersonNameKey.objects.filter(person=merged).delete()
         refresh_search_keys(survivor)
+        people_merged.send(sender=PersonMerge, merge=merge, undone=False)
     given.merged_into = merged.merged_into = survivor
     given_survivor.sensitivity = survivor.sensitivity
     return merge
@@ -412,3 +416,4 @@ def person_unmerge(*, merge: PersonMerge, by: User) -> None:
         from liman.dedup.services import match_pairs_reopen
 
         match_pairs_reopen(first=survivor, second=merged, by=by, reason=why)
+        people_merged.send(sender=PersonMerge, merge=merge, undone=True)

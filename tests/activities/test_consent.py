@@ -10,10 +10,12 @@ from django.urls import reverse
 
 from liman.activities import messages as activity_messages
 from liman.activities import services
-from liman.activities.choices import ACTIVITY_CONSENT_PURPOSE
 from liman.activities.models import Participant
 from liman.core.choices import Role
+from liman.registry.choices import ConsentPurpose
+from liman.registry.consent import consent_for, withdrawn
 from liman.registry.models import Consent
+from liman.registry.services import consent_record
 from tests.factories import staff
 
 pytestmark = pytest.mark.django_db
@@ -31,7 +33,7 @@ def test_consent_at_entry_for_registered_and_light_participants(client, training
     client.force_login(officer)
     _add(client, training, kind="person", person=person.reference, legal_basis="consent")
     linked = Participant.objects.get(person=person)
-    assert linked.consent.purpose == ACTIVITY_CONSENT_PURPOSE and linked.consent.legal_basis == "consent"
+    assert linked.consent.purpose == ConsentPurpose.ACTIVITIES and linked.consent.legal_basis == "consent"
     assert linked.consent.person == person and linked.consent_given_on is not None
     # A second activity reuses the consent that stands.
     other = services.activity_create(office=training.office, type="workshop", title="CV writing",
@@ -92,3 +94,64 @@ def test_outside_the_office_consent_and_the_audience_are_not_found(client, train
     assert client.post(reverse("activity-participant-consent-withdraw", args=[linked.pk])).status_code == 404
     linked.refresh_from_db()
     assert not linked.consent_withdrawn
+
+
+def test_the_activities_consent_is_its_own_and_withdrawing_it_leaves_registration_alone(
+    training, officer, person, today
+):
+    registration = consent_record(person=person, purpose=ConsentPurpose.REGISTRATION, legal_basis="consent", by=None)
+    linked = services.participant_add_person(activity=training, person=person, by=officer)
+    assert linked.consent != registration and linked.consent == consent_for(person, ConsentPurpose.ACTIVITIES)
+    session = services.session_add(activity=training, held_on=today, by=officer)
+    services.attendance_take(session=session, present={linked.pk}, by=officer)
+    services.certificate_issue(participant=linked, by=officer)
+    assert [r.person for r in activity_messages.certificate_holders(officer, training.pk).recipients] == [person]
+
+    services.participant_consent_withdraw(participant=linked, by=officer)
+
+    assert consent_for(person, ConsentPurpose.ACTIVITIES) is None
+    assert consent_for(person, ConsentPurpose.REGISTRATION) == registration
+    assert [entry["purpose"] for entry in withdrawn(person)] == [ConsentPurpose.ACTIVITIES.label]
+    assert activity_messages.certificate_holders(officer, training.pk).recipients == []
+    # Enrolled again later: a new consent for activities is recorded, and the certificate message reaches them again.
+    again = services.participant_add_person(
+        activity=services.activity_create(office=training.office, type="workshop", title="CV writing",
+                                          starts_on=today, ends_on=today, by=officer),
+        person=person, by=officer,
+    )  # fmt: skip
+    assert again.consent.purpose == ConsentPurpose.ACTIVITIES and again.consent.is_current
+    assert [r.person for r in activity_messages.certificate_holders(officer, training.pk).recipients] == [person]
+
+
+def test_the_migration_gives_activities_the_consents_enrolments_recorded_under_registration(
+    monkeypatch, training, officer, person, istanbul
+):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from liman.registry import services as registry
+
+    migration = import_module("liman.activities.migrations.0004_participant_consents_for_activities")
+    registered_with_consent = registry.person_register(
+        office=istanbul, data=registry.PersonInput(first_name="Omar", family_name="Khalil", sex="M", nationality="SYR"),
+        by=None,
+    )  # fmt: skip
+    at_registration = consent_record(
+        person=registered_with_consent, purpose=ConsentPurpose.REGISTRATION, legal_basis="consent", by=None
+    )
+    # As enrolments were recorded before activities had a purpose: under registration, reusing a current one.
+    monkeypatch.setattr(services, "ACTIVITY_CONSENT_PURPOSE", ConsentPurpose.REGISTRATION)
+    recorded = services.participant_add_person(activity=training, person=person, by=officer)
+    reused = services.participant_add_person(activity=training, person=registered_with_consent, by=officer)
+    assert reused.consent == at_registration and recorded.consent.purpose == ConsentPurpose.REGISTRATION
+
+    migration.consents_for_activities(apps, None)
+
+    recorded.consent.refresh_from_db()
+    at_registration.refresh_from_db()
+    assert recorded.consent.purpose == ConsentPurpose.ACTIVITIES
+    assert at_registration.purpose == ConsentPurpose.REGISTRATION  # given at registration: stays
+    migration.consents_for_registration(apps, None)
+    recorded.consent.refresh_from_db()
+    assert recorded.consent.purpose == ConsentPurpose.REGISTRATION

@@ -32,6 +32,9 @@ def test_the_demo_seeds_activities_of_every_programme_with_their_history():
     assert not Participant.objects.filter(activity__type="mhpss_group").exclude(sensitivity="protection").exists()
     cascade = Activity.objects.get(trained_facilitator__isnull=False)
     assert cascade.trained_facilitator.completed and EquipmentHandover.objects.filter(activity=cascade).exists()
+    # Registered participants enter with the registry's consent for activities, not their registration consent.
+    registered = Participant.objects.filter(person__isnull=False)
+    assert registered.exists() and set(registered.values_list("consent__purpose", flat=True)) == {"activities"}
     officials = Participant.objects.exclude(institution="")
     assert {"coast_guard", "gendarmerie", "pmm"} <= set(officials.values_list("institution", flat=True))
     table = counts(User.objects.get(username="reporting-officer.ank"))

@@ -92,3 +92,77 @@ def test_a_person_reached_by_two_offices_counts_in_the_first_only(istanbul, izmi
     everywhere = staff(Role.REPORTING_OFFICER, None, username="ro.all")
     assert [row[-1] for row in selectors.people_reached(everywhere)] == [1]
     assert list(ReachTotal.objects.values_list("month", "people")) == [(202604, 1)]
+
+
+def _registered(office, first: str, family: str):
+    from liman.registry import services as registry
+
+    return registry.person_register(
+        office=office,
+        data=registry.PersonInput(first_name=first, family_name=family, sex="F", nationality="SYR",
+                                  birth_date=datetime.date(1990, 5, 1), legal_status="temporary_protection"),
+        by=None,
+    )  # fmt: skip
+
+
+def _reached(reader) -> int:
+    return sum(row[-1] for row in selectors.people_reached(reader))
+
+
+def _matches_a_rebuild() -> bool:
+    kept, totals = _cells(), _totals()
+    reach_rebuild()
+    return _cells() == kept and _totals() == totals
+
+
+def test_merging_two_participants_of_a_training_counts_them_once_until_the_merge_is_undone(
+    settings, istanbul, officer, person
+):
+    from liman.registry.merge import person_merge, person_unmerge
+
+    settings.LIMAN_SECOND_FACTOR_ROLES = []
+    duplicate = _registered(istanbul, "Rania", "Hadad")
+    day = datetime.date(2026, 5, 4)
+    training, session = _activity(istanbul, officer, "training", "Tailoring", day)
+    present = {services.participant_add_person(activity=training, person=who, by=officer).pk
+               for who in (person, duplicate)}  # fmt: skip
+    services.attendance_take(session=session, present=present, by=officer)
+    reader = staff(Role.REPORTING_OFFICER, istanbul, username="ro.ist")
+    assert _reached(reader) == 2
+    supervisor = staff(Role.SUPERVISOR, istanbul, username="supervisor.ist")
+
+    merge = person_merge(survivor=person, merged=duplicate, by=supervisor)
+
+    # Both participants stay (one person takes part once: the alias keeps its row), and count as one person.
+    assert training.participants.count() == 2
+    assert _reached(reader) == 1
+    assert list(PersonReach.objects.values_list("person_key", flat=True)) == [person.pk]
+    assert _matches_a_rebuild()
+
+    person_unmerge(merge=merge, by=supervisor)
+
+    assert _reached(reader) == 2
+    assert set(PersonReach.objects.values_list("person_key", flat=True)) == {person.pk, duplicate.pk}
+    assert _matches_a_rebuild()
+
+
+def test_a_record_merged_into_one_later_merged_again_counts_as_the_last_survivor(settings, istanbul, officer, person):
+    from liman.registry.merge import person_merge
+
+    settings.LIMAN_SECOND_FACTOR_ROLES = []
+    second, third = _registered(istanbul, "Rania", "Hadad"), _registered(istanbul, "Raniya", "Haddat")
+    day = datetime.date(2026, 6, 1)
+    workshop, session = _activity(istanbul, officer, "workshop", "Rights at work", day)
+    present = {services.participant_add_person(activity=workshop, person=who, by=officer).pk
+               for who in (person, second, third)}  # fmt: skip
+    services.attendance_take(session=session, present=present, by=officer)
+    reader = staff(Role.REPORTING_OFFICER, istanbul, username="ro.ist")
+    supervisor = staff(Role.SUPERVISOR, istanbul, username="supervisor.ist")
+
+    person_merge(survivor=second, merged=third, by=supervisor)
+    assert _reached(reader) == 2
+    person_merge(survivor=person, merged=second, by=supervisor)
+
+    assert _reached(reader) == 1
+    assert list(PersonReach.objects.values_list("person_key", flat=True)) == [person.pk]
+    assert _matches_a_rebuild()
