@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0012_data_protection_focal_point'),
+        ('core', '0011_scheduled_run_and_task_lease'),
         ('registry', '0007_consent_contact_activities'),
         ('reporting', '0004_reach_state_stale'),
     ]
