@@ -4,12 +4,12 @@ A Fellegi–Sunter model run by Splink on DuckDB (or on Spark, `LIMAN_DEDUP_BACK
 first made comparable (`normalise`): each distinct name is folded, keyed by the spelling-variant table and
 reduced to its consonant skeleton once, in Python, and joined back in DuckDB; phones and foreigner IDs are
 cleaned in SQL. Candidate pairs come from blocking rules that each need two or three things to agree — two
-of the three names in any columns (desks swap and rotate them) with the birth year, a name with the full
-date, the phone, the foreigner ID — so that the same person written differently is still met by at least
-one of them. Every candidate is then scored on given, father's and family names (names moved between
-columns being a level of their own), date of birth (knowing year-only and 1 January dates, a date missing on
-one side, a year off), sex, nationality, phone, foreigner ID and household. A value missing on either side
-says nothing.
+of the three names in any columns (desks swap and rotate them) with the birth year, a name and another one
+typing error away with the year, a name with the full date, the phone, the foreigner ID — so that the same
+person written differently is still met by at least one of them. Every candidate is then scored on given,
+father's and family names (a name the desk moved to another column compared where it went, the move itself
+weighed once), date of birth (knowing year-only and 1 January dates, a date missing on one side, a year
+off), sex, nationality, phone, foreigner ID and household. A value missing on either side says nothing.
 
 The trained model (`trained/`, versioned JSON) is where each run starts, not where it ends: the chance
 agreement of each level (u) is measured on random pairs of the records being matched, and the
@@ -61,7 +61,7 @@ OUTPUT_COLUMNS = ("record_id_l", "record_id_r", "match_probability", "band")
 NAME_PARTS = ("first_name", "father_name", "family_name")
 
 MODEL_DIR = Path(__file__).parent / "trained"
-MODEL_VERSION = "2026.12-1"
+MODEL_VERSION = "2026.12-2"
 MODEL_PATH = MODEL_DIR / f"liman-dedup-{MODEL_VERSION}.json"
 
 #: Share of records that have another record of the same person: the prior a run starts from (and the one
@@ -111,22 +111,6 @@ class InputError(ValueError):
 # --- the model -----------------------------------------------------------------------------------------------
 
 
-def _same_name(left: str, right: str) -> str:
-    """SQL: the name in column `left` of the left record and the one in `right` of the right record agree
-    (same key, same skeleton or one letter apart), in SQL that DuckDB and Spark both run."""
-    return (
-        f"({left}_canon_l = {right}_canon_r OR {left}_skel_l = {right}_skel_r"
-        f" OR levenshtein({left}_fold_l, {right}_fold_r) <= 1)"
-    )
-
-
-#: Label of the level of a name comparison for names moved between columns; for the given name it carries
-#: the evidence, for the father's and family names it is weighed nothing (`MOVED_ALONG`), so that one swap or
-#: rotation counts once, not once per column.
-MOVED = "names swapped or rotated between columns"
-MOVED_ALONG = "moved with the given name (weighed there)"
-
-
 #: Where each name goes when the desk moved them: given and family names swapped (the father's name stays),
 #: or the three rotated one column on, either way. Given and father's names swapped is not among them: a son
 #: named after his grandfather has his father's given name as father's name, and his own is his grandfather's.
@@ -135,43 +119,140 @@ MOVES = (
     (("first_name", "father_name"), ("father_name", "family_name"), ("family_name", "first_name")),
     (("first_name", "family_name"), ("family_name", "father_name"), ("father_name", "first_name")),
 )
+IN_PLACE = tuple((part, part) for part in NAME_PARTS)
 
 
-def moved_sql() -> str:
-    """SQL: at least two of the three names agree once moved back by one of `MOVES` (the third may be
-    missing or mistyped)."""
-    return " OR ".join(
-        "(" + " + ".join(f"(CASE WHEN {_same_name(left, right)} THEN 1 ELSE 0 END)" for left, right in move) + ") >= 2"
-        for move in MOVES
-    )
+def _agreeing(move, column: str) -> str:
+    """SQL: how many of the names have the same skeleton once moved by `move` (a name of the table has its
+    key's skeleton: spelling variants agree too)."""
+
+    def name(part: str, side: str) -> str:
+        return column.format(part=part, feature="skel", side=side)
+
+    return " + ".join(f"(CASE WHEN {name(left, 'l')} = {name(right, 'r')} THEN 1 ELSE 0 END)" for left, right in move)
+
+
+def move_sql(move, column: str = "{part}_{feature}_{side}") -> str:
+    """SQL: the pair's names were moved by `move`: fewer than two of the three names have the same skeleton
+    where they stand, at least two once moved back (the third may be missing or mistyped). Skeletons only,
+    equality only: this is tested for many pairs, in every level of the name comparisons."""
+    return f"(({_agreeing(move, column)}) >= 2 AND ({_agreeing(IN_PLACE, column)}) < 2)"
+
+
+def moved_sql(column: str = "{part}_{feature}_{side}") -> str:
+    """SQL: the pair's names were moved by one of `MOVES`."""
+    return "(" + " OR ".join(move_sql(move, column) for move in MOVES) + ")"
+
+
+#: Appended to the label of a level of a name comparison for the same agreement with the name the desk moved
+#: to another column. Such a level is the twin of the level it is named after: the same m and u (a name
+#: agreeing says as much in any column); that the names were moved at all is weighed once for the pair
+#: (`NAME_STATES`), not once per column.
+MOVED = " (names moved between columns)"
+
+
+def twin_of(label: str) -> str | None:
+    """The label of the level whose twin `label` is, or None."""
+    return label[: -len(MOVED)] if label.endswith(MOVED) else None
+
+
+#: The kinds of agreement between two names, strongest first: label, the SQL of the agreement between the
+#: name in column {l} of the left record and the one in column {r} of the right record ({jaro_winkler} and
+#: {damerau_levenshtein} stand for the SQL dialect's functions), the column of its term-frequency adjustment.
+#: An edit distance is computed only for names whose lengths allow it (the costliest of the tests, run on every
+#: candidate pair).
+NAME_AGREEMENTS = (
+    ("same spelling", "{l}_fold_l = {r}_fold_r", "fold"),
+    ("spelling variants of one name", "{l}_canon_l = {r}_canon_r", "canon"),
+    ("same consonant skeleton", "{l}_skel_l = {r}_skel_r", "skel"),
+    ("Jaro-Winkler ≥ 0.88", "{jaro_winkler}({l}_fold_l, {r}_fold_r) >= 0.88", None),
+    (
+        "one letter apart",
+        "CASE WHEN abs(length({l}_fold_l) - length({r}_fold_r)) <= 1"
+        " THEN {damerau_levenshtein}({l}_fold_l, {r}_fold_r) <= 1 ELSE false END",
+        None,
+    ),
+    (
+        "long skeletons one edit apart",
+        "CASE WHEN least(length({l}_skel_l), length({r}_skel_r)) >= 5"
+        " AND abs(length({l}_skel_l) - length({r}_skel_r)) <= 1"
+        " THEN {damerau_levenshtein}({l}_skel_l, {r}_skel_r) <= 1 ELSE false END",
+        None,
+    ),
+    (
+        "skeletons one edit apart",
+        "CASE WHEN abs(length({l}_skel_l) - length({r}_skel_r)) <= 1"
+        " THEN {damerau_levenshtein}({l}_skel_l, {r}_skel_r) <= 1 ELSE false END",
+        None,
+    ),
+)
+#: The level between the agreements on spelling and those on sound: both names are names of the variant table,
+#: and different ones ("Mohammed" and "Mahmoud" share a skeleton but are two names).
+KNOWN_DIFFERENT = "two different names of the table"
+
+
+@cache
+def _name_level_class():
+    """Splink's level creator for `NAME_AGREEMENTS`, made on first use (Splink loads only where linkage runs)."""
+    from splink.internals.comparison_level_creator import ComparisonLevelCreator
+
+    class NameLevel(ComparisonLevelCreator):
+        def __init__(self, part: str, label: str, template: str, moved: bool):
+            self.part, self.label, self.template, self.moved = part, label, template, moved
+
+        def create_sql(self, sql_dialect) -> str:
+            functions = {
+                "jaro_winkler": sql_dialect.jaro_winkler_function_name,
+                "damerau_levenshtein": sql_dialect.damerau_levenshtein_function_name,
+            }
+            if not self.moved:
+                return self.template.format(l=self.part, r=self.part, **functions)
+            # The move is tested first (equalities only), the agreement of the names so moved only where it
+            # holds: a CASE, since SQL engines evaluate both sides of an AND in a projection.
+            targets: dict[str, list] = {}
+            for move in MOVES:
+                if dict(move)[self.part] != self.part:
+                    targets.setdefault(dict(move)[self.part], []).append(move)
+            return " OR ".join(
+                f"(CASE WHEN {' OR '.join(move_sql(move) for move in moves)}"
+                f" THEN {self.template.format(l=self.part, r=target, **functions)} ELSE false END)"
+                for target, moves in targets.items()
+            )
+
+        def create_label_for_charts(self) -> str:
+            return self.label + (MOVED if self.moved else "")
+
+    return NameLevel
+
+
+def _name_level(part: str, label: str, template: str, tf: str | None, moved: bool):
+    level = _name_level_class()(part, label, template, moved)
+    if tf:
+        level.configure(tf_adjustment_column=f"{part}_{tf}", tf_adjustment_weight=1.0)
+    return level
 
 
 def _name_comparison(part: str):
-    """One name column. A name missing on either side says nothing (null level). Names typed in each other's
-    columns (given and family names swapped, the three rotated at the desk) are a level of their own, as are
-    one letter dropped, doubled or swapped in a short name."""
+    """One name column. A name missing on either side says nothing (null level). Each agreement is a level,
+    strongest first, and so is the same agreement with the name the desk moved to another column (given and
+    family names swapped, the three rotated), its twin; one letter dropped, doubled or swapped in a short
+    name, and skeletons one edit apart (weighing more in long names, where chance seldom brings them) are
+    levels of their own."""
     import splink.comparison_level_library as cll
     import splink.comparison_library as cl
 
+    spelling, sound = NAME_AGREEMENTS[:2], NAME_AGREEMENTS[2:]
+    levels = [cll.NullLevel(f"{part}_fold")]
+    for label, template, tf in spelling:
+        levels += [_name_level(part, label, template, tf, moved) for moved in (False, True)]
+    # Names moved to other columns are compared where they went before the names where they stand are
+    # found to be two different names of the table.
+    levels += [_name_level(part, label, template, tf, moved=True) for label, template, tf in sound]
+    levels.append(cll.CustomLevel(f"{part}_known_l AND {part}_known_r", KNOWN_DIFFERENT))
+    levels += [_name_level(part, label, template, tf, moved=False) for label, template, tf in sound]
+    levels.append(cll.ElseLevel())
     return cl.CustomComparison(
-        output_column_name=part,
-        comparison_description=part.replace("_", " "),
-        comparison_levels=[
-            cll.NullLevel(f"{part}_fold"),
-            cll.ExactMatchLevel(f"{part}_fold", term_frequency_adjustments=True).configure(
-                label_for_charts="same spelling"
-            ),
-            cll.ExactMatchLevel(f"{part}_canon", term_frequency_adjustments=True).configure(
-                label_for_charts="spelling variants of one name"
-            ),
-            cll.CustomLevel(f"({moved_sql()})", MOVED if part == "first_name" else MOVED_ALONG),
-            cll.CustomLevel(f"{part}_known_l AND {part}_known_r", "two different names of the table"),
-            cll.ExactMatchLevel(f"{part}_skel").configure(label_for_charts="same consonant skeleton"),
-            cll.JaroWinklerLevel(f"{part}_fold", 0.88).configure(label_for_charts="Jaro-Winkler ≥ 0.88"),
-            cll.DamerauLevenshteinLevel(f"{part}_fold", 1).configure(label_for_charts="one letter apart"),
-            cll.DamerauLevenshteinLevel(f"{part}_skel", 1).configure(label_for_charts="skeletons one edit apart"),
-            cll.ElseLevel(),
-        ],
+        output_column_name=part, comparison_description=part.replace("_", " "), comparison_levels=levels
     )
 
 
@@ -236,6 +317,8 @@ NAME_PAIR_RULES = (
     ("l.name_pairs = r.name_pairs AND (l.dob_y IS NULL OR r.dob_y IS NULL)", "name_pairs"),
     # One name, in any column, and the full date of birth.
     ("l.name_dates = r.name_dates", "name_dates"),
+    # One name's skeleton and another's one typing error away (in any columns), the sex and year of birth.
+    ("l.name_typos = r.name_typos", "name_typos"),
 )
 BLOCKING_RULES = (
     # The three names, in any order, whatever the dates say.
@@ -252,6 +335,18 @@ BLOCKING_RULES = (
 
 #: Records sharing one blocking key beyond this many: the key is made finer (`prepare`).
 BLOCK_LIMIT = 40
+
+
+def _pairs_of(records: int) -> int:
+    return records * (records - 1) // 2
+
+
+#: Pairs a key of two names without the date of birth may bring (`name_pairs`: only pairs where one record
+#: has no date): five times a key's at `BLOCK_LIMIT`, since those pairs have nothing else to be found by.
+UNDATED_PAIR_LIMIT = 5 * _pairs_of(BLOCK_LIMIT)
+#: Records sharing one key of a name and another name one typing error away (`name_typos`) beyond this many:
+#: the key is dropped (a common name and a short typed form meet many).
+TYPO_BLOCK_LIMIT = 20
 
 
 def blocking_rules() -> list[dict]:
@@ -453,7 +548,7 @@ def prepare(con: duckdb.DuckDBPyConnection, source: str, table: str) -> None:
     distinct = con.execute(
         " UNION ".join(f"SELECT DISTINCT {part} AS name FROM {source} WHERE {part} IS NOT NULL" for part in NAME_PARTS)
     ).fetchall()
-    raw, fold, canon, skel, known = [], [], [], [], []
+    raw, fold, canon, skel, known, typed = [], [], [], [], [], []
     for (name,) in distinct:
         features = normalise.name_features(name)
         raw.append(name)
@@ -461,7 +556,11 @@ def prepare(con: duckdb.DuckDBPyConnection, source: str, table: str) -> None:
         canon.append(features.canon or None)
         skel.append(features.skel or None)
         known.append(features.known)
-    names = pa.table({"name": raw, "fold": fold, "canon": canon, "skel": skel, "known": known})
+        typed.append(normalise.typo_keys(features.skel) if features.skel else None)
+    names = pa.table(
+        {"name": raw, "fold": fold, "canon": canon, "skel": skel, "known": known,
+         "typed": pa.array(typed, pa.list_(pa.string()))}
+    )  # fmt: skip
     con.register("name_features", names)
 
     phones = con.execute(f"SELECT DISTINCT phone FROM {source} WHERE phone IS NOT NULL").fetchall()
@@ -474,7 +573,7 @@ def prepare(con: duckdb.DuckDBPyConnection, source: str, table: str) -> None:
         joins.append(f"LEFT JOIN name_features {alias} ON {alias}.name = s.{part}")
         selects.append(
             f"{alias}.fold AS {part}_fold, {alias}.canon AS {part}_canon, {alias}.skel AS {part}_skel, "
-            f"coalesce({alias}.known, false) AS {part}_known"
+            f"coalesce({alias}.known, false) AS {part}_known, {alias}.typed AS {part}_typed"
         )
     con.execute(
         f"""CREATE OR REPLACE TABLE {table} AS
@@ -495,11 +594,18 @@ def prepare(con: duckdb.DuckDBPyConnection, source: str, table: str) -> None:
         for a, b in (("first_name", "family_name"), ("first_name", "father_name"), ("father_name", "family_name"))
     )
     skels = "list_filter([first_name_skel, father_name_skel, family_name_skel], lambda x: x IS NOT NULL)"
+    typed = ", ".join(
+        f"CASE WHEN {a}_skel IS NOT NULL THEN list_transform({b}_typed, lambda x: {a}_skel || '>' || x) END"
+        for a in NAME_PARTS
+        for b in NAME_PARTS
+        if a != b
+    )
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE blocking_keys AS
         WITH named AS (
             SELECT record_id, dob_y, dob_md, sex, first_name_skel, father_name_skel, family_name_skel,
                    list_distinct(list_filter([{pairs}], lambda x: x IS NOT NULL)) AS pairs,
+                   list_distinct(flatten(list_filter([{typed}], lambda x: x IS NOT NULL))) AS typed,
                    CASE WHEN len({skels}) = 3 THEN array_to_string(list_sort({skels}), '~') END AS name_set
             FROM {table}
         )
@@ -507,26 +613,33 @@ def prepare(con: duckdb.DuckDBPyConnection, source: str, table: str) -> None:
             CASE WHEN dob_y IS NULL THEN []::VARCHAR[] ELSE flatten(list_transform(pairs,
                  lambda x: [x || '|' || sex || dob_y, x || '|' || sex || (dob_y + 1)])) END AS name_keys,
             list_transform(pairs, lambda x: x || '|' || sex) AS name_pairs,
+            CASE WHEN dob_y IS NULL THEN []::VARCHAR[] ELSE list_transform(typed, lambda x: x || '|' || sex || dob_y)
+                 END AS name_typos,
             CASE WHEN dob_md IS NULL THEN []::VARCHAR[] ELSE list_distinct(list_transform({skels},
                  lambda x: x || '|' || dob_y || '-' || dob_md)) END AS name_dates,
             name_set || '|' || sex AS name_set
         FROM named"""
     )
-    # A key shared by more than BLOCK_LIMIT records (common names, the same year) is made finer with the day
-    # and month of birth, or dropped, so that no group of candidates grows with the square of the registry.
+    # A key that would bring more pairs than its limit (common names, the same year) is made finer with the
+    # day and month of birth, or dropped, so that no group of candidates grows with the square of the registry.
     capped = {}
-    for column, finer in (
-        ("name_keys", "CASE WHEN b.dob_md IS NOT NULL THEN k || '|' || b.dob_md END"),
-        ("name_pairs", "NULL"),
-        ("name_dates", "NULL"),
+    for column, finer, limit in (
+        ("name_keys", "CASE WHEN b.dob_md IS NOT NULL THEN k || '|' || b.dob_md END", _pairs_of(BLOCK_LIMIT)),
+        ("name_pairs", "NULL", UNDATED_PAIR_LIMIT),
+        ("name_dates", "NULL", _pairs_of(BLOCK_LIMIT)),
+        ("name_typos", "NULL", _pairs_of(TYPO_BLOCK_LIMIT)),
     ):
+        # name_pairs meets two records only when one of them has no date of birth: those are the pairs it brings.
+        pairs = "undated * (n - undated) + undated * (undated - 1) / 2" if column == "name_pairs" else "n * (n - 1) / 2"
         con.execute(
             f"""CREATE OR REPLACE TEMP TABLE capped_{column} AS
-            WITH keys AS (SELECT record_id, unnest({column}) AS k FROM blocking_keys),
-                 sizes AS (SELECT k, count(*) AS n FROM keys GROUP BY k)
-            SELECT b.record_id, list(CASE WHEN s.n > {BLOCK_LIMIT} THEN {finer} ELSE k END)
-                   FILTER (WHERE (CASE WHEN s.n > {BLOCK_LIMIT} THEN {finer} ELSE k END) IS NOT NULL) AS {column}
-            FROM keys JOIN sizes s USING (k) JOIN blocking_keys b USING (record_id) GROUP BY b.record_id"""
+            WITH keys AS (SELECT record_id, dob_y, unnest({column}) AS k FROM blocking_keys),
+                 sizes AS (SELECT k, count(*) AS n, count(*) FILTER (WHERE dob_y IS NULL) AS undated
+                           FROM keys GROUP BY k),
+                 kept AS (SELECT k, {pairs} > {limit} AS over FROM sizes)
+            SELECT b.record_id, list(CASE WHEN s.over THEN {finer} ELSE k END)
+                   FILTER (WHERE (CASE WHEN s.over THEN {finer} ELSE k END) IS NOT NULL) AS {column}
+            FROM keys JOIN kept s USING (k) JOIN blocking_keys b USING (record_id) GROUP BY b.record_id"""
         )
         capped[column] = f"coalesce(c_{column}.{column}, []::VARCHAR[]) AS {column}"
     con.execute(
@@ -536,7 +649,7 @@ def prepare(con: duckdb.DuckDBPyConnection, source: str, table: str) -> None:
     joins = " ".join(f"LEFT JOIN capped_{column} c_{column} USING (record_id)" for column in capped)
     con.execute(
         f"""CREATE OR REPLACE TABLE {table} AS
-        SELECT t.*, {", ".join(capped.values())},
+        SELECT t.* EXCLUDE ({", ".join(f"{part}_typed" for part in NAME_PARTS)}), {", ".join(capped.values())},
                CASE WHEN z.n > {BLOCK_LIMIT} THEN b.name_set || '|' || b.dob_y ELSE b.name_set END AS name_set
         FROM {table} t JOIN blocking_keys b USING (record_id) {joins}
         LEFT JOIN set_sizes z ON z.name_set = b.name_set"""
@@ -569,6 +682,8 @@ def _linker(con: duckdb.DuckDBPyConnection, tables: list[str], model: dict):
 SCORE_FLOOR = 0.001
 #: A pair at or above this probability links its two households (for the household evidence).
 HOUSEHOLD_LINK = 0.9
+#: A pair at or above this probability, below `HOUSEHOLD_LINK`, says its two households may be linked.
+HOUSEHOLD_HINT = 0.1
 
 
 def _predict(linker, thresholds: Thresholds, progress: Callable[[int, int], None] | None, chunks: int):
@@ -660,9 +775,21 @@ def registry_model(con, table: str, count: int) -> dict:
                 continue
             if new["u_probability"] * pairs >= U_MIN_COUNT:
                 level["u_probability"] = new["u_probability"]
-            if level.get("label_for_charts") == MOVED_ALONG:
-                level["m_probability"] = level["u_probability"]
+        tie_twins(comparison, ("u_probability",))
     return model
+
+
+def tie_twins(comparison: dict, keys: tuple[str, ...] = ("m_probability", "u_probability")) -> None:
+    """Give each twin level of `comparison` (the same agreement with names moved between columns) the
+    probabilities `keys` of the level it is the twin of."""
+    by_label = {level.get("label_for_charts"): level for level in comparison["comparison_levels"]}
+    for level in comparison["comparison_levels"]:
+        twin = twin_of(level.get("label_for_charts") or "")
+        if twin is not None:
+            for key in keys:
+                if by_label[twin].get(key) is None:
+                    raise ValueError(f"{comparison['output_column_name']}: level {twin!r} has no {key}")
+                level[key] = by_label[twin][key]
 
 
 def _score(con, count: int, thresholds: Thresholds, progress: Callable[[int, int], None] | None) -> None:
@@ -703,7 +830,7 @@ EM_FIXED = frozenset({"contact"})
 #: Levels whose m-probabilities stay the trained ones, for the same reason: two different names of the
 #: variant table are two names (twins and siblings, whom a registry has many of, would otherwise teach the
 #: estimation that they are often one person).
-EM_FIXED_LEVELS = frozenset({"two different names of the table"})
+EM_FIXED_LEVELS = frozenset({KNOWN_DIFFERENT})
 
 
 def _levels(model: dict) -> list[tuple[str, dict[int, tuple[float, float]], bool]]:
@@ -778,14 +905,15 @@ def estimate_on_registry(con, source: str, target: str, model: dict, count: int)
     u = {name: {gamma: mu[1] for gamma, mu in values.items()} for name, values, _adjusted in levels}
     trained_m = {name: dict(values) for name, values in m.items()}
     fixed = {name for name in names if name in EM_FIXED}
-    neutral, kept = set(), set()
+    twins, kept = {}, set()
     for comparison in model["comparisons"]:
         levels_of = [level for level in comparison["comparison_levels"] if not level.get("is_null_level")]
-        for i, level in enumerate(levels_of):
-            if level.get("label_for_charts") == MOVED_ALONG:
-                neutral.add((comparison["output_column_name"], len(levels_of) - 1 - i))
-            if level.get("label_for_charts") in EM_FIXED_LEVELS:
-                kept.add((comparison["output_column_name"], len(levels_of) - 1 - i))
+        gamma_of = {level.get("label_for_charts"): len(levels_of) - 1 - i for i, level in enumerate(levels_of)}
+        for label, gamma in gamma_of.items():
+            if twin_of(label or "") is not None:
+                twins[(comparison["output_column_name"], gamma)] = gamma_of[twin_of(label)]
+            if label in EM_FIXED_LEVELS:
+                kept.add((comparison["output_column_name"], gamma))
     factors = trained_model().get("liman_household_evidence", {})
     (candidates,) = con.execute(f"SELECT count(*) FROM {target}_levels").fetchone()
     gamma_columns = ", ".join(f"g.gamma_{name}" for name in names)
@@ -815,6 +943,8 @@ def estimate_on_registry(con, source: str, target: str, model: dict, count: int)
                 seen[present[0][0]][present[0][1]] = float(total)
             else:
                 matches = float(total or 0)  # no pair likely enough: the grand total of nothing is NULL
+        for (name, twin), original in twins.items():  # a twin and its level weigh the same: read back as either
+            seen[name][original] = seen[name].get(original, 0.0) + seen[name].pop(twin, 0.0)
         for name in names:
             if name in fixed:
                 continue
@@ -823,20 +953,22 @@ def estimate_on_registry(con, source: str, target: str, model: dict, count: int)
                 observed = seen[name].get(value, 0.0) + EM_PRIOR_PAIRS * trained_m[name][value]
                 m[name][value] = max(observed / known, M_FLOOR)
             for value in m[name]:
-                if (name, value) in neutral:
-                    m[name][value] = u[name][value]
-                elif (name, value) in kept:
+                if (name, value) in kept:
                     m[name][value] = trained_m[name][value]
+            for value in m[name]:
+                if (name, value) in twins:
+                    m[name][value] = m[name][twins[(name, value)]]
         prior = min(0.5, max(matches / pairs, 1e-12))
     weigh()
     con.execute(f"DROP TABLE {target}_levels")
     return {"m": m, "prior": prior}
 
 
-#: What the two households of a pair say: other members matched (one, or two and more), none matched though
-#: both households have other members, a better match in the other household, one household for both
+#: What the two households of a pair say: other members matched (one, or two and more), other members only
+#: possibly matched (p ≥ `HOUSEHOLD_HINT`: a family whose every member was written with errors), none matched
+#: though both households have other members, a better match in the other household, one household for both
 #: (two members are two people: siblings, twins), or nothing (a household of one, or none given).
-HOUSEHOLD_STATES = ("linked_1", "linked_2", "not_linked", "displaced", "same_household")
+HOUSEHOLD_STATES = ("linked_1", "linked_2", "weakly_linked", "not_linked", "displaced", "same_household")
 #: Two records with one family name and one father's name but different given names are most often
 #: siblings: the names, phone and household they share say less than the model, which weighs each on its
 #: own, believes ("sibling_like").
@@ -847,6 +979,10 @@ FAMILY_STATES = ("sibling_like",)
 #: `RELATIONSHIP_LIMIT` either way: people do become heads of their households.
 RELATIONSHIP_STATES = ("same_relationship", "other_relationship")
 RELATIONSHIP_LIMIT = 64.0
+#: The desk moved the names between columns (`MOVES`): each name is weighed where it was moved to as if it
+#: stood in its place (the twin levels); that the names were moved at all, which one registration in a few
+#: dozen shows, is weighed here, once for the pair.
+NAME_STATES = ("names_moved",)
 
 
 def household_evidence(con, table: str, bayes_factors: Mapping[str, float], *, keep: tuple[str, ...] = ()) -> None:
@@ -858,33 +994,38 @@ def household_evidence(con, table: str, bayes_factors: Mapping[str, float], *, k
     learnt with the model (`training`). One person has one record in each household: a pair that is not
     the best match of both its records in the other's household is "displaced" (the twin or sibling of
     the one who matches), whatever else agrees."""
-    states = HOUSEHOLD_STATES + FAMILY_STATES + RELATIONSHIP_STATES
+    states = HOUSEHOLD_STATES + FAMILY_STATES + RELATIONSHIP_STATES + NAME_STATES
     weights = {state: math.log2(bayes_factors.get(state, 1.0)) for state in states}
     for state in RELATIONSHIP_STATES:
         weights[state] = max(-math.log2(RELATIONSHIP_LIMIT), min(math.log2(RELATIONSHIP_LIMIT), weights[state]))
     threshold_weight = math.log2(HOUSEHOLD_LINK / (1 - HOUSEHOLD_LINK))
+    hint_weight = math.log2(HOUSEHOLD_HINT / (1 - HOUSEHOLD_HINT))
     con.execute(
         """CREATE OR REPLACE TEMP TABLE household_sizes AS
         SELECT household_id, count(*) AS size FROM records WHERE household_id IS NOT NULL GROUP BY ALL"""
     )
-    _household_pass(con, table, f"{table}_with_households", threshold_weight, weights, keep)
+    _household_pass(con, table, f"{table}_with_households", (threshold_weight, hint_weight), weights, keep)
 
 
-def _household_pass(con, source: str, target: str, threshold: float, weights: dict, keep: tuple[str, ...]) -> None:
+def _household_pass(
+    con, source: str, target: str, thresholds: tuple[float, float], weights: dict, keep: tuple[str, ...]
+) -> None:
+    threshold, hint = thresholds
     weight_column = "match_weight"
     columns = ", ".join(("record_id_l", "record_id_r", "match_weight", "household_id_l", "household_id_r", *keep))
     con.execute(
         f"""CREATE OR REPLACE TABLE {target} AS
         WITH links AS (
             SELECT least(household_id_l, household_id_r) AS a, greatest(household_id_l, household_id_r) AS b,
-                   count(*) AS n
+                   count(*) FILTER (WHERE {weight_column} >= {threshold!r}) AS n, count(*) AS hinted
             FROM {source}
-            WHERE {weight_column} >= {threshold!r} AND household_id_l <> household_id_r
+            WHERE {weight_column} >= {hint!r} AND household_id_l <> household_id_r
             GROUP BY ALL
         ),
         evidence AS (
             SELECT c.{columns.replace(", ", ", c.")},
                 coalesce(k.n, 0) - CASE WHEN c.{weight_column} >= {threshold!r} THEN 1 ELSE 0 END AS others,
+                coalesce(k.hinted, 0) - CASE WHEN c.{weight_column} >= {hint!r} THEN 1 ELSE 0 END AS hinted,
                 sl.size AS size_l, sr.size AS size_r,
                 row_number() OVER (PARTITION BY c.record_id_l, c.household_id_r ORDER BY c.{weight_column} DESC)
                     AS rank_l,
@@ -898,6 +1039,7 @@ def _household_pass(con, source: str, target: str, threshold: float, weights: di
                      OR c.household_id_l IS NOT DISTINCT FROM c.household_id_r THEN NULL
                    WHEN pl.relationship = pr.relationship THEN 'same_relationship'
                    ELSE 'other_relationship' END AS relationship_state
+            , CASE WHEN {moved_sql("p{side}.{part}_{feature}")} THEN 'names_moved' END AS name_state
             FROM {source} c
             JOIN records pl ON pl.record_id = c.record_id_l
             JOIN records pr ON pr.record_id = c.record_id_r
@@ -914,16 +1056,19 @@ def _household_pass(con, source: str, target: str, threshold: float, weights: di
                     WHEN rank_l > 1 OR rank_r > 1 THEN 'displaced'
                     WHEN others >= 2 THEN 'linked_2'
                     WHEN others = 1 THEN 'linked_1'
+                    WHEN hinted >= 1 THEN 'weakly_linked'
                     WHEN size_l > 1 AND size_r > 1 THEN 'not_linked'
                 END AS household_state
             FROM evidence
         )
-        SELECT {columns}, household_state, family_state, relationship_state,
+        SELECT {columns}, household_state, family_state, relationship_state, name_state,
                match_weight + CASE family_state WHEN 'sibling_like' THEN {weights["sibling_like"]!r} ELSE 0.0 END
+               + CASE name_state WHEN 'names_moved' THEN {weights["names_moved"]!r} ELSE 0.0 END
                + CASE relationship_state WHEN 'same_relationship' THEN {weights["same_relationship"]!r}
                    WHEN 'other_relationship' THEN {weights["other_relationship"]!r} ELSE 0.0 END
                + CASE household_state
                    WHEN 'linked_2' THEN {weights["linked_2"]!r} WHEN 'linked_1' THEN {weights["linked_1"]!r}
+                   WHEN 'weakly_linked' THEN {weights["weakly_linked"]!r}
                    WHEN 'not_linked' THEN {weights["not_linked"]!r} WHEN 'displaced' THEN {weights["displaced"]!r}
                    WHEN 'same_household' THEN {weights["same_household"]!r} ELSE 0.0 END AS final_weight
         FROM states"""

@@ -43,6 +43,17 @@ def name_features(text: str) -> NameFeatures:
 
 _KNOWN_KEYS = frozenset(names.VARIANT_INDEX.values())
 
+#: Skeletons are keyed for typing errors by their forms with one letter less down to this length (shorter
+#: forms are too common to tell anyone apart).
+TYPO_KEY_LENGTH = 3
+
+
+def typo_keys(skeleton: str) -> list[str]:
+    """The skeleton and its forms with one letter less, as long as they keep `TYPO_KEY_LENGTH` letters: two
+    skeletons one letter dropped, added, changed or swapped apart share one of them (symmetric deletion, as
+    the person search's keys for typing errors)."""
+    return sorted(key for key in names.deletions(skeleton) if len(key) >= TYPO_KEY_LENGTH) or [skeleton]
+
 
 def phone_key(text: str) -> str:
     """E.164 for a phone written any usual way ("0532 123 45 67", "+90 532…"); "" when it is not a number."""

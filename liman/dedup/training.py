@@ -20,6 +20,8 @@ M_FLOOR = 1e-4
 #: Two records of one household are two people, except when one person was entered twice in one sitting:
 #: so rare that it must weigh strongly against a match, without being an absolute veto.
 M_SAME_HOUSEHOLD = 1e-6
+#: Random pairs drawn to measure chance agreement; a level never seen among them gets the u of one sighting.
+U_PAIRS = 5_000_000
 
 
 def train(output: Path, *, size: int = 200_000, seed: int = 7, threads: int | None = None) -> dict:
@@ -35,7 +37,7 @@ def train(output: Path, *, size: int = 200_000, seed: int = 7, threads: int | No
 
         db_api = DuckDBAPI(connection=con)
         linker = Linker(db_api.register(con.table("records")), engine.settings())
-        linker.training.estimate_u_using_random_sampling(max_pairs=5e6, seed=seed)
+        linker.training.estimate_u_using_random_sampling(max_pairs=U_PAIRS, seed=seed)
         linker.training.estimate_m_from_label_column("entity_id")
         model = linker.misc.save_model_to_json()
         # Random pairs almost never share a phone, but siblings do: the chance agreement that matters is the
@@ -55,10 +57,11 @@ def train(output: Path, *, size: int = 200_000, seed: int = 7, threads: int | No
                 level["m_probability"] = M_SAME_HOUSEHOLD
             elif level.get("label_for_charts") == "same phone":
                 level["u_probability"] = max(level["u_probability"], same_phone)
-            elif level.get("label_for_charts") == engine.MOVED_ALONG:
-                level["m_probability"] = level["u_probability"]  # the given name's level weighs the move
             elif level.get("m_probability") is None or level["m_probability"] < M_FLOOR:
                 level["m_probability"] = M_FLOOR
+            if level.get("u_probability") is None:
+                level["u_probability"] = 1 / U_PAIRS
+        engine.tie_twins(comparison)
     model["probability_two_random_records_match"] = engine.EXPECTED_DUPLICATES_PER_RECORD * 2 / count
     model["liman_household_evidence"] = _household_bayes_factors(con, model, count)
     con.close()
@@ -89,6 +92,7 @@ def _household_bayes_factors(con, model: dict, count: int) -> dict[str, float]:
         ("household_state", engine.HOUSEHOLD_STATES),
         ("family_state", engine.FAMILY_STATES),
         ("relationship_state", engine.RELATIONSHIP_STATES),
+        ("name_state", engine.NAME_STATES),
     ):
         rows = dict(
             con.execute(

@@ -10,7 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from liman.dedup import engine
+from liman.dedup import engine, normalise
 from liman.dedup.synthetic import write_population
 from liman.registry import names
 
@@ -70,6 +70,26 @@ def test_a_birth_date_missing_on_one_side_is_missing_not_a_disagreement(registry
         "d2,Gholam,Naqeeb,Popalzai,M,,AFG,,,hd2",
     )
     assert found.get(("d1", "d2"), 0.0) >= engine.Thresholds().review
+
+
+def test_a_typing_error_in_a_consonant_with_a_name_missing_and_a_year_only_date_is_still_met(registry, tmp_path):
+    """No two names share a skeleton (the family name's consonants differ by a typing error, the father's
+    name is missing on one side) and one date is given to the year only: only the key of one name and
+    another one typing error away meets them."""
+    left, right = normalise.name_features("Dalkorsulani").skel, normalise.name_features("Dalkorsulaki").skel
+    assert left != right and set(normalise.typo_keys(left)) & set(normalise.typo_keys(right))
+    found = run_with(
+        registry,
+        tmp_path,
+        "t1,Rashid,,Dalkorsulani,M,1990-05-17,SYR,+905411234568,,ht1",
+        "t2,Rashid,Omar,Dalkorsulaki,M,1990,SYR,,,ht2",
+    )
+    assert found.get(("t1", "t2"), 0.0) >= engine.Thresholds().review
+
+
+def test_typo_keys_are_the_skeleton_and_its_forms_one_letter_shorter():
+    assert normalise.typo_keys("hlt") == ["hlt"]
+    assert normalise.typo_keys("mhmt") == ["hmt", "mhm", "mhmt", "mht", "mmt"]
 
 
 def test_one_letter_dropped_doubled_or_swapped_in_short_names_is_close():
