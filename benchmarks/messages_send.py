@@ -104,7 +104,7 @@ def setup_people(count: int):
 
     from liman.core.models import AdminArea, Office
     from liman.messaging.models import ContactPreference, PhoneOptOut, phone_key
-    from liman.registry.models import Person
+    from liman.registry.models import Consent, Person
 
     office, _ = Office.objects.get_or_create(
         code="IST", defaults={"name": "Istanbul", "type": "sub", "province": AdminArea.objects.get(pcode="TUR034")}
@@ -134,8 +134,6 @@ def setup_people(count: int):
             ContactPreference(
                 person=person,
                 language=languages[number % 5],
-                consent_on=today,
-                consent_how="form",
                 opted_out_at=timezone.now() if opted else None,
                 opt_out_how="desk" if opted else "",
             )
@@ -145,6 +143,10 @@ def setup_people(count: int):
         if number % 200 == 77:
             stopped_numbers.append(person.phone)
     ContactPreference.objects.bulk_create(preferences, batch_size=2000)
+    Consent.objects.bulk_create(
+        [Consent(person=person, purpose="contact", legal_basis="consent", given_on=today) for person in people],
+        batch_size=2000,
+    )
     PhoneOptOut.objects.bulk_create([PhoneOptOut(phone_index=phone_key(n)) for n in stopped_numbers], batch_size=2000)
     return people, set(opted_out) | set(stopped_numbers)
 

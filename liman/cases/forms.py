@@ -49,6 +49,14 @@ class NoteForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=NoteKind.choices)
     occurred_on = forms.DateField(label=_("Date"), widget=DateInput, required=False)
     text = forms.CharField(label=_("Note"), widget=forms.Textarea)
+    about_others = forms.BooleanField(
+        label=_("Mentions other people / third-party information"),
+        required=False,
+        help_text=_(
+            "Tick it when the note says what others said or is about others: it is then left out of what the "
+            "person is given when they ask for their data."
+        ),
+    )
 
 
 class AssessmentForm(forms.Form):

@@ -253,6 +253,9 @@ class CaseNote(models.Model):
     kind = models.CharField(_("kind"), max_length=16, choices=NoteKind.choices, default=NoteKind.NOTE)
     occurred_on = models.DateField(_("date"), default=timezone.localdate)
     text = EncryptedTextField(_("note"))
+    #: What others said or what is about others (a family member, an informant, an alleged trafficker): left out of
+    #: the person's own access export (`privacy.person_export.HARM_RULES`).
+    about_others = models.BooleanField(_("mentions other people / third-party information"), default=False)
     written_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

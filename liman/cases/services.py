@@ -407,11 +407,18 @@ def _return_seats_give_up(case: Case, *, by: User | None, reason: str) -> None:
 
 
 def case_note_add(
-    *, case: Case, kind: str, text: str, by: User | None, occurred_on: datetime.date | None = None
+    *,
+    case: Case,
+    kind: str,
+    text: str,
+    by: User | None,
+    occurred_on: datetime.date | None = None,
+    about_others: bool = False,
 ) -> CaseNote:
+    """A note on the case; `about_others` marks one that holds what others said or what is about others."""
     with transaction.atomic():
         _require_casework(by, case)
-        note = CaseNote(case=case, kind=kind, text=text.strip(), written_by=by)
+        note = CaseNote(case=case, kind=kind, text=text.strip(), written_by=by, about_others=about_others)
         if occurred_on:
             note.occurred_on = occurred_on
         return record_create(note, by=by)

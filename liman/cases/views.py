@@ -28,12 +28,22 @@ from liman.movements.choices import ACTIVE_BOOKINGS
 from liman.movements.forms import BookingForm
 from liman.movements.models import country_label
 from liman.movements.services import BookingRefused
+from liman.registry.choices import ConsentPurpose
+from liman.registry.consent import withdrawn
 from liman.registry.models import Person
 from liman.registry.permits import victim_permit_standing
 
 from . import ctdc, forms, lists, selectors, services
 from .choices import CaseType
 from .models import CASE_ROLES, FollowUp, PartnerOrganisation, PlannedService
+
+#: The consents a referral relies on: to be referred within the mission, or to be shared with a partner.
+REFERRAL_PURPOSES = (ConsentPurpose.REFERRAL, ConsentPurpose.SHARING_PARTNER)
+
+
+def referral_purpose(referral) -> str:
+    """The consent one referral relies on (as `services.referral_send` checks it)."""
+    return ConsentPurpose.SHARING_PARTNER if referral.to_partner_id else ConsentPurpose.REFERRAL
 
 
 def _error_messages(exc: Exception) -> list[str]:
@@ -162,6 +172,8 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
             "closure_form": forms.TransitionForm(),
             "facts_form": _facts_form(case),
             "planned": planned,
+            # The referral form relies on consent to be referred, within the mission or to a partner.
+            "withdrawn": withdrawn(case.person, purposes=REFERRAL_PURPOSES),
         }
     )
     if case.type == CaseType.AVRR:
@@ -250,8 +262,9 @@ def case_facts(request, case):
 def case_note_add(request, case):
     data = _valid(forms.NoteForm(request.POST))
     services.case_note_add(
-        case=case, kind=data["kind"], text=data["text"], occurred_on=data["occurred_on"], by=request.user
-    )
+        case=case, kind=data["kind"], text=data["text"], occurred_on=data["occurred_on"], by=request.user,
+        about_others=data["about_others"],
+    )  # fmt: skip
     return _("Note added.")
 
 
@@ -450,6 +463,7 @@ def referral_detail(request: HttpRequest, reference: str) -> HttpResponse:
         "may_report_delivery": selectors.may_report_delivery(request.user, referral),
         "delivery": selectors.referral_delivery(referral),
         "answer_form": forms.ReferralAnswerForm(),
+        "withdrawn": withdrawn(referral.case.person_id, purposes=[referral_purpose(referral)]),
     }
     return render(request, "cases/referral_detail.html", context)
 

@@ -7,7 +7,6 @@ The one engine is `liman.core.workflows`; `liman.cases.services.case_transition`
 
 from __future__ import annotations
 
-from django.db.models import Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -34,16 +33,10 @@ def _date(value) -> str:
 
 
 def current_consent(person, purpose: str):
-    """The person's most recent consent for `purpose` that is not withdrawn, or None."""
-    from liman.registry.models import Consent
+    """The person's consent for `purpose` in force today, or None: the registry's one consent check."""
+    from liman.registry.consent import consent_for
 
-    today = timezone.localdate()
-    return (
-        Consent.objects.filter(person=person, purpose=purpose)
-        .filter(Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gt=today))
-        .order_by("-given_on", "-id")
-        .first()
-    )
+    return consent_for(person, purpose)
 
 
 # --- guards: each returns what is missing, in the caseworker's words, or None -------------------------------

@@ -7,6 +7,8 @@ subclass) as its manager. Every selector, view and API viewset reads through
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.core.exceptions import ImproperlyConfigured
@@ -14,7 +16,7 @@ from django.db import models
 from django.db.models import Q
 from django.http import Http404
 
-from .roles import ROLE_TIERS
+from .roles import NAMED_ONLY_ROLES, ROLE_TIERS
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,9 @@ class Scope:
     roles: frozenset[str] | None = None
     #: The office path crosses a to-many relation: filter by id so rows are not repeated.
     through_many: bool = False
+    #: Roles of `NAMED_ONLY_ROLES` that see the model although `roles` does not name them, as every other role does
+    #: (the offices themselves, to the data protection focal point of those offices).
+    opens_to: frozenset[str] = frozenset()
 
     @property
     def sensitivity_paths(self) -> tuple[str, ...]:
@@ -99,6 +104,24 @@ def forget_grants(user) -> None:
     user.__dict__.pop("_liman_grants", None)
 
 
+@contextmanager
+def reading_as(user, *, role: str, office) -> Iterator[None]:
+    """For the span of the block, `user` reads as one grant of `role` in `office` and nothing else (their own grants
+    set aside, in memory only): a page that lets a narrow role read one record the way another role reads it (a data
+    protection focal point's access export of a person reads the person's office as a viewer: normal tier only)."""
+    from .models import RoleGrant
+
+    saved = user.__dict__.get("_liman_grants")
+    user._liman_grants = [RoleGrant(user=user, role=role, office_id=getattr(office, "pk", office))]
+    try:
+        yield
+    finally:
+        if saved is None:
+            forget_grants(user)
+        else:
+            user._liman_grants = saved
+
+
 def has_role(user, roles, *, office=None) -> bool:
     """Whether the user holds one of `roles` (in `office`, when given)."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
@@ -122,9 +145,10 @@ def scope_condition(model, user) -> Q | None:
         if scope.roles is not None and grant.role not in scope.roles:
             continue
         tiers = ROLE_TIERS.get(grant.role, frozenset())
-        # A role that reads no tier (partners) sees a model only where the model names it: what reaches a partner
-        # does so by an explicit referral, never because it belongs to the partner's office.
-        if not tiers and (scope.roles is None or grant.role not in scope.roles):
+        # A role that reads no tier, or one of NAMED_ONLY_ROLES, sees a model only where the model names it: what
+        # reaches a partner does so by an explicit referral, never because it belongs to the partner's office.
+        named_only = not tiers or grant.role in NAMED_ONLY_ROLES
+        if named_only and grant.role not in (scope.roles or frozenset()) | scope.opens_to:
             continue
         q = Q()
         if grant.office_id is not None:

@@ -18,6 +18,8 @@ class Role(models.TextChoices):
     DISTRIBUTION = "distribution", _("Distribution staff")
     PARTNER = "partner", _("Partner")
     PSEA_FOCAL_POINT = "psea_focal_point", _("PSEA focal point")
+    #: Data protection: breaches, people's requests, sharing agreements, retention, who read what; no case contents.
+    DATA_PROTECTION_FOCAL_POINT = "data_protection_focal_point", _("Data protection focal point")
     ADMINISTRATOR = "administrator", _("Administrator")
 
 

@@ -39,6 +39,9 @@ ROLE_PROGRAMME = {
     Role.DISTRIBUTION: "assistance",
 }
 
+#: Roles whose demo user of the country office (ANK) holds them in every office.
+COUNTRY_WIDE_ROLES = (Role.ADMINISTRATOR, Role.REPORTING_OFFICER, Role.DATA_PROTECTION_FOCAL_POINT)
+
 GIVEN_NAMES = [
     "Ayşe", "Mehmet", "Elif", "Mustafa", "Zeynep", "Ahmet", "Fatma", "Emre", "Selin", "Burak",
     "Derya", "Hakan", "Leyla", "Omar", "Rania", "Yusuf", "Merve", "Kerem", "Nour", "Deniz",
@@ -106,8 +109,9 @@ def seed_core(rng: random.Random, seed: int) -> None:
                     email=f"{username}@liman.example",
                     by=None,
                 )
-            # The country office's administrator and reporting officer work across every office.
-            grant_office = None if code == "ANK" and role in (Role.ADMINISTRATOR, Role.REPORTING_OFFICER) else office
+            # The country office's administrator, reporting officer and data protection focal point work across
+            # every office.
+            grant_office = None if code == "ANK" and role in COUNTRY_WIDE_ROLES else office
             programme = programmes.get(ROLE_PROGRAMME.get(role, ""))
             role_grant_add(user=user, role=role, office=grant_office, programme=programme, by=None)
             if role == Role.ADMINISTRATOR and not TOTPDevice.objects.filter(user=user).exists():

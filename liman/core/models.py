@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from .access import Scope, ScopedQuerySet, active_grants
 from .choices import AuditAction, OfficeType, ProgrammeArea, Role, Sensitivity, TaskState
 from .fields import EncryptedTextField
+from .roles import AUDIT_READ_ROLES
 from .text import ascii_key
 
 
@@ -124,7 +125,7 @@ class Office(models.Model):
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
-    scope = Scope(office="id")
+    scope = Scope(office="id", opens_to=frozenset({Role.DATA_PROTECTION_FOCAL_POINT}))
     objects = OfficeQuerySet.as_manager()
 
     class Meta:
@@ -297,7 +298,7 @@ class AuditEvent(models.Model):
     #: chain heads exported earlier still check (`audit.check_anchor`).
     legacy_hash = models.CharField(max_length=64, blank=True, editable=False)
 
-    scope = Scope(office="office", roles=frozenset({Role.ADMINISTRATOR}))
+    scope = Scope(office="office", roles=AUDIT_READ_ROLES)
     objects = AuditEventQuerySet.as_manager()
 
     class Meta:

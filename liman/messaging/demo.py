@@ -1,6 +1,7 @@
-"""Demo messages: consent and preferences for about two in three of IST's adults with a phone, a changed text, a few
-hundred messages in every state (handed to the development file backend, var/messages/outbox.jsonl), and, once
-assistance has seeded its distributions, a distribution-day message to the households of IST's open plan.
+"""Demo messages: consent for contact (the registry's) and preferences for about two in three of IST's adults with a
+phone, one of them withdrawn later, a changed text, a few hundred messages in every state (handed to the development
+file backend, var/messages/outbox.jsonl), and, once assistance has seeded its distributions, a distribution-day
+message to the households of IST's open plan.
 
 Through the same services as the pages; the gateway's delivery reports go through the webhook's service."""
 
@@ -14,6 +15,9 @@ from django.utils import timezone
 from liman.core.choices import Role
 from liman.core.messages import Recipient, message_kinds
 from liman.core.models import User
+from liman.registry import services as registry
+from liman.registry.choices import ConsentPurpose
+from liman.registry.consent import consent_for
 
 from . import services
 from .backends import DeliveryReport, get_backend
@@ -111,6 +115,13 @@ def seed_messaging(rng: random.Random, seed: int) -> None:
     for person in consenting:
         if rng.random() < OPT_OUT_SHARE:
             services.contact_opt_out(person=person, by=caseworker, how=OptOutHow.DESK)
+    # One person still waiting for a message withdraws their consent for contact on the person page: the sender
+    # will not hand that message over (the person page and the message pages show the withdrawal).
+    waiting = sorted({message.person_id for message in held} - set(stoppers))
+    if waiting:
+        consent = consent_for(waiting[0], ConsentPurpose.CONTACT)
+        if consent is not None:
+            registry.consent_withdraw(consent=consent, by=caseworker)
 
     # The gateway's delivery reports (as its webhook would bring them).
     for number, message in enumerate(Message.objects.filter(state=MessageState.SENT).order_by("pk")):

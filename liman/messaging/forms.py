@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from liman.core.messages import LANGUAGE_NAMES, LANGUAGES, RIGHT_TO_LEFT, MessageKind, template_problems
+from liman.registry.choices import LegalBasis
 
 from .choices import LANGUAGE_CHOICES, Channel, ConsentHow, OptOutHow
 
@@ -30,15 +31,22 @@ class ContactPreferenceForm(forms.Form):
         label=_("Agreed to be contacted on"),
         required=False,
         widget=DateInput(),
-        help_text=_("Only when the person said yes. Messages are never sent without it."),
+        help_text=_(
+            "Only when the person said yes: it is recorded as their consent for contact on the person page. "
+            "Messages are never sent without it."
+        ),
     )
     consent_how = forms.ChoiceField(
         label=_("How they agreed"), choices=[("", "—"), *ConsentHow.choices], required=False
     )
+    legal_basis = forms.ChoiceField(
+        label=_("Legal basis"), choices=LegalBasis.choices, initial=LegalBasis.CONSENT, required=False
+    )
 
     def clean(self):
         data = super().clean()
-        if data.get("consent_on") and not data.get("consent_how"):
+        data["legal_basis"] = data.get("legal_basis") or LegalBasis.CONSENT
+        if data.get("consent_on") and data.get("legal_basis") == LegalBasis.CONSENT and not data.get("consent_how"):
             self.add_error("consent_how", _("Say how the person agreed to be contacted."))
         if data.get("consent_on") and data["consent_on"] > timezone.localdate():
             self.add_error("consent_on", _("Consent cannot be dated in the future."))

@@ -19,7 +19,7 @@ from liman.core.choices import Sensitivity
 from liman.core.fields import BlindIndexField, EncryptedTextField
 from liman.registry.models import normalise_phone_key
 
-from .choices import LANGUAGE_CHOICES, Channel, ConsentHow, InboundOutcome, MessageState, OptOutHow
+from .choices import LANGUAGE_CHOICES, Channel, InboundOutcome, MessageState, OptOutHow
 from .permissions import MESSAGE_READ_ROLES
 
 
@@ -56,24 +56,15 @@ class MessageTemplate(models.Model):
 
 
 class ContactPreference(models.Model):
-    """How a person wants to be reached (language, channel), whether they agreed to be contacted (when, how, who
-    wrote it down), and whether they asked to stop (when and how: a STOP reply, a call)."""
+    """How a person wants to be reached (language, channel), and whether they asked to stop (when and how: a STOP
+    reply, a call). Whether they agreed to be contacted is the registry's consent for contact
+    (`registry.consent`, purpose "contact"), which every check reads: withdrawing it there stops the messages."""
 
     person = models.OneToOneField(
         "registry.Person", on_delete=models.CASCADE, related_name="contact_preference", verbose_name=_("person")
     )
     language = models.CharField(_("preferred language"), max_length=8, choices=LANGUAGE_CHOICES)
     channel = models.CharField(_("preferred channel"), max_length=16, choices=Channel.choices, default=Channel.SMS)
-    consent_on = models.DateField(_("agreed to be contacted on"), null=True, blank=True)
-    consent_how = models.CharField(_("how they agreed"), max_length=16, choices=ConsentHow.choices, blank=True)
-    consent_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("consent recorded by"),
-    )
     opted_out_at = models.DateTimeField(_("asked to stop on"), null=True, blank=True)
     opt_out_how = models.CharField(_("how they asked to stop"), max_length=16, choices=OptOutHow.choices, blank=True)
     opt_out_by = models.ForeignKey(
@@ -99,21 +90,9 @@ class ContactPreference(models.Model):
     def office_id(self):
         return self.person.office_id
 
-    @property
-    def may_contact(self) -> bool:
-        """Consent recorded, not in the future, and no opt-out since."""
-        return self.consent_on is not None and self.consent_on <= timezone.localdate() and self.opted_out_at is None
-
     def clean(self):
-        errors = {}
-        if self.consent_on and self.consent_on > timezone.localdate():
-            errors["consent_on"] = _("Consent cannot be dated in the future.")
-        if self.consent_on and not self.consent_how:
-            errors["consent_how"] = _("Say how the person agreed to be contacted.")
         if self.opted_out_at and not self.opt_out_how:
-            errors["opt_out_how"] = _("Say how the person asked to stop.")
-        if errors:
-            raise ValidationError(errors)
+            raise ValidationError({"opt_out_how": _("Say how the person asked to stop.")})
 
 
 class MessageQuerySet(ScopedQuerySet):

@@ -40,5 +40,18 @@ def person_messages(user: User, person, *, limit: int = 10) -> list[Message]:
 
 
 def person_preference(user: User, person) -> ContactPreference | None:
-    rows = ContactPreference.objects.visible_to(user).select_related("consent_by", "opt_out_by")
+    rows = ContactPreference.objects.visible_to(user).select_related("opt_out_by")
     return rows.filter(person=person).first()
+
+
+def person_contact_consent(user: User, person):
+    """The person's consent for contact in force today (the registry's, `registry.consent`), as the user may read
+    it: None when there is none, or when it is outside the user's scope."""
+    from liman.registry.choices import ConsentPurpose
+    from liman.registry.consent import consent_for
+    from liman.registry.models import Consent
+
+    current = consent_for(person, ConsentPurpose.CONTACT)
+    if current is None:
+        return None
+    return Consent.objects.visible_to(user).select_related("taken_by").filter(pk=current.pk).first()

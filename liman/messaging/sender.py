@@ -4,8 +4,9 @@ Why a message is never sent twice, even when a sender is killed mid-run:
 
 1. **Claim, committed before any hand-over.** In one short transaction the sender picks due messages (PostgreSQL:
    `SELECT … FOR UPDATE SKIP LOCKED`, so two senders never pick the same row; SQLite: the transaction is
-   IMMEDIATE, so senders take turns), checks each one again (consent, opt-out of the person and of the number, the
-   person's number unchanged), and marks the others with a fresh claim token, the time and `next_attempt_at` =
+   IMMEDIATE, so senders take turns), checks each one again (the registry's consent for contact, still in force:
+   a consent withdrawn after queueing stops it; opt-out of the person and of the number; the person's number
+   unchanged), and marks the others with a fresh claim token, the time and `next_attempt_at` =
    the end of its claim. Messages that fail the check are not sent (state "not sent", with why).
 2. **Hand-over with the message's idempotency key**, which never changes for a message (a staff retry of a failed
    one takes a new key on purpose). A gateway that de-duplicates drops a second hand-over of the same key and
@@ -43,7 +44,7 @@ from . import conf
 from .backends import MessageBackend, Outgoing, SendResult, get_backend
 from .choices import MessageState
 from .models import ContactPreference, Message, phone_key
-from .services import SKIP_REASONS, _tier, contact_problem, stopped_numbers_among
+from .services import SKIP_REASONS, _tier, contact_consented, contact_problem, stopped_numbers_among
 
 #: The longest wait between two tries of a message.
 MAX_BACKOFF_SECONDS = 3600
@@ -111,9 +112,10 @@ def claim(backend: MessageBackend, *, batch: int, now: datetime.datetime | None 
             p.person_id: p for p in ContactPreference.objects.filter(person_id__in=[m.person_id for m in rows])
         }
         stopped = stopped_numbers_among([*(m.phone for m in rows), *(m.person.phone for m in rows)])
+        consented = contact_consented(m.person for m in rows)
         taken, cancelled, unknown = [], [], []
         for message in rows:
-            problem = contact_problem(message.person, preferences.get(message.person_id), stopped)
+            problem = contact_problem(message.person, preferences.get(message.person_id), stopped, consented)
             if problem is None and message.phone_index in stopped:
                 problem = "number_opted_out"
             if problem is None and phone_key(message.person.phone) != message.phone_index:

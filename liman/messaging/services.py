@@ -2,7 +2,8 @@
 the texts, queueing (from one person to a list of a hundred thousand), staff's cancel and retry, opt-outs, delivery
 reports and inbound texts.
 
-A message is never queued to a person without a consent to be contacted, nor to a person or a number that asked to
+A message is never queued to a person without a consent to be contacted (the registry's consent for contact, the
+one every app reads), nor to a person or a number that asked to
 stop; the sender checks again when it hands the message over (`sender.py`). The sender's own hand-overs and the
 gateway's delivery reports leave a history row per state change (`StateChange`), not an audit event each: they are
 the machine's doing, recorded on the message itself (attempts, times, the gateway's id and answer); what people do
@@ -44,11 +45,14 @@ from liman.core.messages import (
 from liman.core.models import Office, User
 from liman.core.services import record_create, record_create_many, record_delete, record_update
 from liman.core.workflows import record_state_change, record_state_changes, state_set
+from liman.registry.choices import ConsentPurpose, LegalBasis
+from liman.registry.consent import consent_for, consented_among
 from liman.registry.models import Person
+from liman.registry.services import consent_record
 
 from . import conf, permissions
 from .backends import DeliveryReport, InboundReport
-from .choices import Channel, InboundOutcome, MessageState, OptOutHow
+from .choices import Channel, ConsentHow, InboundOutcome, MessageState, OptOutHow
 from .models import ContactPreference, InboundReceipt, Message, MessageTemplate, PhoneOptOut, phone_key
 
 
@@ -140,30 +144,36 @@ def contact_preference_save(
     channel: str = Channel.SMS,
     consent_on: datetime.date | None = None,
     consent_how: str = "",
+    legal_basis: str = LegalBasis.CONSENT,
 ) -> ContactPreference:
-    """How the person wants to be reached and, when they agreed to be contacted, when and how. A consent dated on or
-    after an opt-out means they agreed again: the opt-out ends (their number's too)."""
+    """How the person wants to be reached and, when they agreed to be contacted, when, how and on which legal basis:
+    that agreement is recorded as the registry's consent for contact (`registry.consent`, audited there), which
+    every check reads. A consent dated on or after an opt-out means they agreed again: the opt-out ends (their
+    number's too). Leaving the date out changes nothing of the consent: it ends by an opt-out or by its withdrawal
+    on the person page."""
     if by is not None:
         _require(may_edit_contact(by, person), _("Your role does not record how this person is contacted."))
+    if consent_on is not None:
+        _contact_consent_check(consent_on=consent_on, consent_how=consent_how, legal_basis=legal_basis)
     with transaction.atomic():
         preference = _preference_locked(person)
         changes: dict = {"language": language, "channel": channel}
         agreed_again = False
+        if consent_on is not None and preference is not None and preference.opted_out_at is not None:
+            stopped = timezone.localtime(preference.opted_out_at).date()
+            if consent_on < stopped:
+                raise ValidationError({"consent_on": _(
+                    "The person asked to stop on %(day)s: give the day they agreed to be contacted again."
+                ) % {"day": stopped.isoformat()}})  # fmt: skip
+            agreed_again = True
+            changes.update(opted_out_at=None, opt_out_how="", opt_out_by=None)
         if consent_on is not None:
-            changes.update(consent_on=consent_on, consent_how=consent_how)
-            if preference is None or (preference.consent_on, preference.consent_how) != (consent_on, consent_how):
-                changes["consent_by"] = by
-            if preference is not None and preference.opted_out_at is not None:
-                stopped = timezone.localtime(preference.opted_out_at).date()
-                if consent_on < stopped:
-                    raise ValidationError({"consent_on": _(
-                        "The person asked to stop on %(day)s: give the day they agreed to be contacted again."
-                    ) % {"day": stopped.isoformat()}})  # fmt: skip
-                agreed_again = True
-                changes.update(opted_out_at=None, opt_out_how="", opt_out_by=None)
-        elif preference is not None and preference.consent_on is not None:
-            # Consent is ended by an opt-out (`contact_opt_out`), never by leaving the date out of a form.
-            changes.update(consent_on=preference.consent_on, consent_how=preference.consent_how)
+            current = consent_for(person, ConsentPurpose.CONTACT)
+            if agreed_again or current is None or (current.given_on, current.legal_basis) != (consent_on, legal_basis):
+                consent_record(
+                    person=person, purpose=ConsentPurpose.CONTACT, legal_basis=legal_basis, by=by,
+                    given_on=consent_on, note=str(ConsentHow(consent_how).label) if consent_how else "",
+                )  # fmt: skip
         if preference is None:
             preference = record_create(ContactPreference(person=person, **changes), by=by)
         else:
@@ -173,6 +183,24 @@ def contact_preference_save(
             for entry in PhoneOptOut.objects.filter(phone_index=phone_key(person.phone)):
                 record_delete(entry, by=by, reason=_("The person of this number agreed to be contacted again"))
     return preference
+
+
+def _contact_consent_check(*, consent_on: datetime.date, consent_how: str, legal_basis: str) -> None:
+    errors = {}
+    if consent_on > timezone.localdate():
+        errors["consent_on"] = _("Consent cannot be dated in the future.")
+    if legal_basis not in LegalBasis.values:
+        errors["legal_basis"] = _("Choose the legal basis, one of: %(choices)s.") % {
+            "choices": ", ".join(LegalBasis.values)
+        }
+    elif legal_basis == LegalBasis.CONSENT and consent_how not in ConsentHow.values:
+        errors["consent_how"] = _("Say how the person agreed to be contacted.")
+    elif consent_how and consent_how not in ConsentHow.values:
+        errors["consent_how"] = _("Choose how the person agreed, one of: %(choices)s.") % {
+            "choices": ", ".join(ConsentHow.values)
+        }
+    if errors:
+        raise ValidationError(errors)
 
 
 def contact_opt_out(
@@ -274,16 +302,19 @@ SKIP_REASONS = {
 }
 
 
-def contact_problem(person: Person, preference: ContactPreference | None, stopped_numbers: set[str]) -> str | None:
+def contact_problem(
+    person: Person, preference: ContactPreference | None, stopped_numbers: set[str], consented: set[int]
+) -> str | None:
     """Why `person` may not be sent a message now (None: they may). `stopped_numbers` holds the blind indexes of
-    numbers on the opt-out register (at least the person's)."""
+    numbers on the opt-out register (at least the person's); `consented`, the people whose consent for contact is
+    in force (`registry.consent.consented_among`, at least for this person)."""
     if person.merged_into_id is not None:
         return MERGED
     if not person.phone:
         return NO_PHONE
     if preference is not None and preference.opted_out_at is not None:
         return OPTED_OUT
-    if preference is None or not preference.may_contact:
+    if person.pk not in consented:
         return NO_CONSENT
     if phone_key(person.phone) in stopped_numbers:
         return NUMBER_OPTED_OUT
@@ -306,8 +337,13 @@ def stopped_numbers_among(numbers: Iterable[str]) -> set[str]:
 def contactable(person: Person) -> tuple[bool, str]:
     """Whether the person may be sent a message now, and if not why (in words)."""
     preference = ContactPreference.objects.filter(person=person).first()
-    problem = contact_problem(person, preference, stopped_numbers_among([person.phone]))
+    problem = contact_problem(person, preference, stopped_numbers_among([person.phone]), contact_consented([person]))
     return problem is None, str(SKIP_REASONS[problem]) if problem else ""
+
+
+def contact_consented(people: Iterable[Person]) -> set[int]:
+    """Of `people`, those whose consent for contact is in force today (the registry's one consent check)."""
+    return consented_among([person.pk for person in people], ConsentPurpose.CONTACT)
 
 
 # --- queueing ------------------------------------------------------------------------------------------------------
@@ -411,13 +447,14 @@ def _plan_chunk(
         visible = set(people)
     preferences = {p.person_id: p for p in ContactPreference.objects.filter(person_id__in=list(people))}
     stopped = stopped_numbers_among(person.phone for person in people.values())
+    consented = contact_consented(people.values())
     now = timezone.now()
     planned: list[tuple[Recipient, Person, str]] = []
     for recipient in recipients:
         problem, chosen = None, None
         for person in (recipient.person, *recipient.fallbacks):
             reason = NOT_VISIBLE if person.pk not in visible else None
-            reason = reason or contact_problem(person, preferences.get(person.pk), stopped)
+            reason = reason or contact_problem(person, preferences.get(person.pk), stopped, consented)
             if reason is None:
                 chosen = person
                 break
@@ -561,7 +598,8 @@ def message_retry(*, message: Message, by: User | None) -> Message:
             raise ValidationError(_("Only a failed message is queued again."))
         person = message.person
         preference = ContactPreference.objects.filter(person=person).first()
-        problem = contact_problem(person, preference, stopped_numbers_among([person.phone, message.phone]))
+        stopped = stopped_numbers_among([person.phone, message.phone])
+        problem = contact_problem(person, preference, stopped, contact_consented([person]))
         if problem is None and phone_key(person.phone) != message.phone_index:
             problem = PHONE_CHANGED
         if problem is not None:

@@ -27,6 +27,8 @@ from liman.core.messages import render as fill
 from liman.core.text import masked
 from liman.core.views import paginate, role_required
 from liman.core.workflows import history
+from liman.registry.choices import ConsentPurpose
+from liman.registry.consent import withdrawn
 from liman.registry.selectors import person_get
 
 from . import conf, forms, lists, permissions, selectors, services
@@ -196,7 +198,7 @@ def person_contact(request: HttpRequest, reference: str) -> HttpResponse:
     preference = selectors.person_preference(request.user, person)
     initial = {"language": services.language_for(person, preference)}
     if preference is not None:
-        initial.update(channel=preference.channel, consent_on=preference.consent_on, consent_how=preference.consent_how)
+        initial.update(channel=preference.channel)
     form = forms.ContactPreferenceForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -207,7 +209,14 @@ def person_contact(request: HttpRequest, reference: str) -> HttpResponse:
         else:
             messages.success(request, _("How to reach %(name)s is saved.") % {"name": person.full_name})
             return _back_to_person(person)
-    context = {"person": person, "preference": preference, "form": form, "phone_masked": masked(person.phone)}
+    context = {
+        "person": person,
+        "preference": preference,
+        "consent": selectors.person_contact_consent(request.user, person),
+        "withdrawn": withdrawn(person, purposes=[ConsentPurpose.CONTACT]),
+        "form": form,
+        "phone_masked": masked(person.phone),
+    }
     return render(request, "messaging/person_contact.html", context)
 
 
@@ -247,7 +256,15 @@ def person_send(request: HttpRequest, reference: str) -> HttpResponse:
         else:
             messages.success(request, _("Message queued to %(name)s.") % {"name": person.full_name})
             return redirect("message-detail", pk=message.pk)
-    context = {"person": person, "kinds": kinds, "kind": chosen, "form": form, "ready": ready, "why": why}
+    context = {
+        "person": person,
+        "kinds": kinds,
+        "kind": chosen,
+        "form": form,
+        "ready": ready,
+        "why": why,
+        "withdrawn": withdrawn(person, purposes=[ConsentPurpose.CONTACT]),
+    }
     return render(request, "messaging/person_send.html", context)
 
 

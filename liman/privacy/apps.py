@@ -39,12 +39,12 @@ class PrivacyConfig(AppConfig):
         )
         from liman.core.selectors import register_home_figure
 
-        from .permissions import SUBJECT_REQUEST_ROLES
+        from .permissions import REQUEST_LIST_ROLES
         from .selectors import agreements_expiring_count, subject_requests_overdue_count
 
         navigation.register(
             navigation.NavItem(
-                "data-requests", _("Data requests"), "privacy-requests", SUBJECT_REQUEST_ROLES, order=60, group="people"
+                "data-requests", _("Data requests"), "privacy-requests", REQUEST_LIST_ROLES, order=60, group="people"
             )
         )
         register_home_figure(

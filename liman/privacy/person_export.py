@@ -3,8 +3,9 @@
 Gathered as the exporting user may read it (their scope and tiers): the person's own record, every section other
 apps show on the person page (`registry.sections`: each app says what it holds by its section's context, or by a
 `data(user, person)` callable when its section offers one), and every other record that names the person (a foreign
-key to them), read through its model's scope. Minus what would harm others: `HARM_RULES`, each with its reason;
-what they withheld is counted in the export (not described). The export is audited: who, which person, the digest.
+key to them) or one of their records (a note of their case), read through its model's scope. Minus what would harm
+others: `HARM_RULES`, each with its reason; what they withheld is counted in the export (not described). The export
+is audited: who, which person, the digest.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ import hashlib
 import io
 import json
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.apps import apps
@@ -25,8 +27,17 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from liman.core.access import record_tier
+from liman.core.access import has_role, reading_as, record_tier, tiers_of
+from liman.core.choices import Role
 from liman.core.fields import BlindIndexField
+
+from .permissions import FOCAL_POINT_ROLES, SUBJECT_REQUEST_ROLES
+
+#: Who exports what Liman holds about a person of their office: who answers requests, and the focal point.
+EXPORT_ROLES = SUBJECT_REQUEST_ROLES | FOCAL_POINT_ROLES
+#: How a data protection focal point reads for an export: as a viewer of the person's office, normal tier only
+#: (their role reads no case contents nor any record of protection or medical tier).
+FOCAL_POINT_READS_AS = Role.VIEWER
 
 
 @dataclass(frozen=True)
@@ -152,6 +163,25 @@ def _naming_person():
     return found
 
 
+def _through_their_records(named: list[tuple[type[models.Model], str]]):
+    """(model, lookup) of every scoped model that names the person through one of their records (a case's notes,
+    assessments and follow-ups, through the case): the lookup from the model to the person."""
+    from liman.registry.models import Person
+
+    naming = {model: field_name for model, field_name in named}
+    found = []
+    for model in apps.get_models():
+        if not model.__module__.startswith("liman.") or getattr(model, "scope", None) is None or model in naming:
+            continue
+        if model._meta.label_lower in SKIPPED:
+            continue
+        for field in model._meta.concrete_fields:
+            target = field.related_model if field.is_relation else None
+            if target is not None and target is not Person and target in naming:
+                found.append((model, f"{field.name}__{naming[target]}"))
+    return found
+
+
 @dataclass
 class Gathered:
     person: dict
@@ -188,12 +218,43 @@ def gather(user, person) -> Gathered:
         context = section.context(user, person)
         for record in _models_in(context or {}):
             take(section.key, record)
-    for model, field_name in _naming_person():
+    named = _naming_person()
+    for model, field_name in named:
         rows = model.objects.visible_to(user) if hasattr(model.objects, "visible_to") else model.objects.none()
         for record in rows.filter(**{field_name: person}):
             take(model._meta.app_label, record)
+    for model, lookup in _through_their_records(named):
+        rows = model.objects.visible_to(user) if hasattr(model.objects, "visible_to") else model.objects.none()
+        for record in rows.filter(**{lookup: person}).distinct():
+            # A record of theirs that names someone else (another member of their household) is that person's.
+            if getattr(record, "person_id", person.pk) == person.pk:
+                take(model._meta.app_label, record)
     total = sum(len(rows) for rows in out.values())
     return Gathered(person=record_data(person), sections=out, withheld=withheld, records=total)
+
+
+@contextmanager
+def export_reading(user, office_id: int) -> Iterator[None]:
+    """How `user` reads during an export of a person of `office_id`: as themselves when they answer requests there;
+    a data protection focal point of the office (who otherwise reads only the data protection pages) as a viewer of
+    the office. The export says which tiers it holds."""
+    answers = has_role(user, SUBJECT_REQUEST_ROLES, office=office_id)
+    if answers or not has_role(user, FOCAL_POINT_ROLES, office=office_id):
+        yield
+        return
+    with reading_as(user, role=FOCAL_POINT_READS_AS, office=office_id):
+        yield
+
+
+def person_for_export(user, reference: str):
+    """The person of `reference` if `user` exports people of their office and reads them there, else None."""
+    from liman.registry.models import Person
+
+    found = Person.objects.filter(reference=reference.strip().upper()).only("pk", "office_id").first()
+    if found is None or not has_role(user, EXPORT_ROLES, office=found.office_id):
+        return None
+    with export_reading(user, found.office_id):
+        return Person.objects.visible_to(user).select_related("office").filter(pk=found.pk).first()
 
 
 def language_of(person) -> str:
@@ -255,11 +316,14 @@ def export_zip(user, person, *, reason: str = "", ip_address: str = "") -> tuple
     from liman.core import audit
     from liman.core.choices import AuditAction
 
-    gathered = gather(user, person)
+    with export_reading(user, person.office_id):
+        gathered = gather(user, person)
+        tiers = sorted(tiers_of(user, office=person.office_id))
     document = {
         "reference": person.reference,
         "exported_at": timezone.now().isoformat(),
         "exported_by": user.get_username(),
+        "tiers": tiers,
         "person": gathered.person,
         "sections": gathered.sections,
         "withheld": {

@@ -11,6 +11,7 @@ from liman.core import retention
 from liman.core.fields import EncryptedTextField
 
 from .models import Breach, LegalHold, RetentionSchedule
+from .permissions import FOCAL_POINT_ROLES, REQUEST_LIST_ROLES
 
 
 @dataclass
@@ -181,11 +182,48 @@ def subject_requests_for(user, *, overdue: bool = False, include_closed: bool = 
     return rows if include_closed else rows.open()
 
 
+def focal_point_offices(user) -> list[int] | None:
+    """Offices where `user` is the data protection focal point: their ids, or None for every office."""
+    from liman.core.access import active_grants
+
+    grants = [grant for grant in active_grants(user) if grant.role in FOCAL_POINT_ROLES]
+    if getattr(user, "is_superuser", False) or any(grant.office_id is None for grant in grants):
+        return None
+    return sorted({grant.office_id for grant in grants})
+
+
+def subject_requests_listed(user, *, overdue: bool = False, include_closed: bool = False):
+    """The requests the list shows `user`: those they answer (`subject_requests_for`), and for a data protection
+    focal point the register of every request of their offices, whatever its tier. The register's pages show of a
+    request only its reference, its person's reference, kind, dates and status (`subject_requests_opened_by` tells
+    which rows the user opens): what the person asked and the answer stay with those who read protection records."""
+    from django.db.models import Q
+
+    from liman.core.access import has_role
+
+    from .models import SubjectRequest
+
+    condition = Q(pk__in=SubjectRequest.objects.visible_to(user).values("pk"))
+    if has_role(user, FOCAL_POINT_ROLES):
+        offices = focal_point_offices(user)
+        condition |= Q(pk__isnull=False) if offices is None else Q(office_id__in=offices)
+    rows = SubjectRequest.objects.filter(condition).select_related("office", "person")
+    if overdue:
+        return rows.overdue()
+    return rows if include_closed else rows.open()
+
+
+def subject_requests_opened_by(user, rows) -> set[int]:
+    """Of `rows` (a page), the requests `user` opens: those they answer."""
+    from .models import SubjectRequest
+
+    opened = SubjectRequest.objects.visible_to(user).filter(pk__in=[row.pk for row in rows])
+    return set(opened.values_list("pk", flat=True))
+
+
 def subject_requests_overdue_count(user) -> int | None:
     from liman.core.access import has_role
 
-    from .permissions import SUBJECT_REQUEST_ROLES
-
-    if not has_role(user, SUBJECT_REQUEST_ROLES):
+    if not has_role(user, REQUEST_LIST_ROLES):
         return None
-    return subject_requests_for(user, overdue=True).count()
+    return subject_requests_listed(user, overdue=True).count()

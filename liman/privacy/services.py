@@ -25,7 +25,8 @@ def _kind(key: str) -> retention.Kind:
 
 
 def may_set_schedules(user) -> bool:
-    """Schedules hold for every office: only an administrator of every office sets them."""
+    """Schedules hold for every office: only an administrator or a data protection focal point of every office sets
+    them."""
     return has_role(user, PRIVACY_ROLES, office=None) and any(
         grant.office_id is None for grant in user.role_grants.filter(role__in=PRIVACY_ROLES, is_pending=False)
     )
@@ -35,7 +36,9 @@ def may_set_schedules(user) -> bool:
 def schedule_set(*, kind: str, days: int, action: str, is_active: bool, by) -> RetentionSchedule:
     found = _kind(kind)
     if by is not None and not may_set_schedules(by):
-        raise PermissionDenied(_("Only an administrator of every office sets retention schedules."))
+        raise PermissionDenied(
+            _("Only an administrator or a data protection focal point of every office sets retention schedules.")
+        )
     if action not in found.actions:
         raise ValidationError({"action": _("%(kind)s cannot be deleted, only anonymised.") % {"kind": found.label}})
     if not days or days < 1:

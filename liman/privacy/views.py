@@ -17,7 +17,8 @@ from liman.core.views import refusal_messages as _messages_of
 
 from . import selectors, services
 from .models import Action, Breach, LegalHold
-from .permissions import PRIVACY_ROLES, SUBJECT_REQUEST_ROLES
+from .permissions import PRIVACY_ROLES, REQUEST_LIST_ROLES, SUBJECT_REQUEST_ROLES
+from .person_export import EXPORT_ROLES
 
 
 @role_required(PRIVACY_ROLES)
@@ -314,17 +315,19 @@ def _subject_request(request: HttpRequest, reference: str):
     return get_visible_or_404(rows, request.user, reference=reference.strip().upper())
 
 
-@role_required(SUBJECT_REQUEST_ROLES)
+@role_required(REQUEST_LIST_ROLES)
 def subject_requests(request: HttpRequest) -> HttpResponse:
     """Requests from people about their data: open ones by deadline (`?overdue=1`: past it), and the form that logs
-    one against a person (by reference)."""
+    one against a person (by reference). A data protection focal point sees the register of their offices'
+    requests (`selectors.subject_requests_listed`)."""
     from liman.registry.models import Person
 
     from .choices import RequestKind
 
     errors: list[str] = []
     values = {key: request.POST.get(key, "") for key in ("person", "kind", "received_on", "details")}
-    if request.method == "POST":
+    answers = has_role(request.user, SUBJECT_REQUEST_ROLES)
+    if request.method == "POST" and answers:
         person = Person.objects.visible_to(request.user).filter(reference=values["person"].strip().upper()).first()
         received_on = _date(values["received_on"]) if values["received_on"].strip() else timezone.localdate()
         if person is None:
@@ -342,9 +345,12 @@ def subject_requests(request: HttpRequest) -> HttpResponse:
                                  % {"reference": logged.reference, "date": logged.due_on.isoformat()})  # fmt: skip
                 return redirect("privacy-request", reference=logged.reference)
     overdue = request.GET.get("overdue") == "1"
-    rows = selectors.subject_requests_for(request.user, overdue=overdue, include_closed=request.GET.get("all") == "1")
-    context = {"page": paginate(request, rows), "values": values, "errors": errors, "overdue": overdue,
-               "kinds": RequestKind.choices}  # fmt: skip
+    rows = selectors.subject_requests_listed(
+        request.user, overdue=overdue, include_closed=request.GET.get("all") == "1"
+    )
+    page = paginate(request, rows)
+    context = {"page": page, "values": values, "errors": errors, "overdue": overdue, "kinds": RequestKind.choices,
+               "answers": answers, "opened": selectors.subject_requests_opened_by(request.user, page)}  # fmt: skip
     return render(request, "privacy/requests.html", context)
 
 
@@ -417,16 +423,16 @@ def subject_request_export(request: HttpRequest, reference: str) -> HttpResponse
     return _zip_response(content, found.person.reference)
 
 
-@role_required(SUBJECT_REQUEST_ROLES)
+@role_required(EXPORT_ROLES)
 def person_export(request: HttpRequest, reference: str) -> HttpResponse:
-    """The same export from the person page (no request logged): to who answers requests in the person's office."""
+    """The same export from the person page (no request logged): to who answers requests in the person's office, and
+    to its data protection focal point (at normal tier, `person_export.export_reading`)."""
     from liman.core import audit
-    from liman.registry.selectors import person_get
 
-    from .person_export import export_zip
+    from .person_export import export_zip, person_for_export
 
-    person = person_get(request.user, reference=reference)
-    if not has_role(request.user, SUBJECT_REQUEST_ROLES, office=person.office_id):
+    person = person_for_export(request.user, reference)
+    if person is None:
         raise Http404
     content, _digest = export_zip(request.user, person, ip_address=audit.client_address(request))
     return _zip_response(content, person.reference)

@@ -214,9 +214,15 @@ def vulnerability_add(*, person: Person, type: str, by: User | None, note: str =
 
 
 def consent_record(
-    *, person: Person, purpose: str, legal_basis: str, by: User | None, given_on: datetime.date | None = None
+    *,
+    person: Person,
+    purpose: str,
+    legal_basis: str,
+    by: User | None,
+    given_on: datetime.date | None = None,
+    note: str = "",
 ) -> Consent:
-    consent = Consent(person=person, purpose=purpose, legal_basis=legal_basis, taken_by=by)
+    consent = Consent(person=person, purpose=purpose, legal_basis=legal_basis, taken_by=by, note=note[:300])
     if given_on:
         consent.given_on = given_on
     return record_create(consent, by=by)

@@ -40,5 +40,5 @@ class ReportingConfig(AppConfig):
 
         schedule.register_job(
             "reach-catch-up", reach_catch_up, every=datetime.timedelta(minutes=10),
-            description="Stored first reaches (the 4W's, the projects') brought up to the audit log; new projects' built.",
+            description="Stored first reaches (4W, projects) brought up to the audit log; new projects' built.",
         )  # fmt: skip

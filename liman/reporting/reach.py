@@ -465,7 +465,6 @@ def stored_rows(
     or None when they cannot answer (the period is not within one year from its 1 January, or not built)."""
     from .models import FirstReach
 
-
     year = start.year
     january = _january(year)
     if end > _january(year + 1) or (since != january and not (since is None and start == january)):

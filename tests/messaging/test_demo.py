@@ -1,5 +1,5 @@
-"""The demo: consent and preferences for IST's people, a changed text, messages in every state through the
-development backend, and a distribution-day message to the households of IST's open distribution."""
+"""The demo: consent for contact (one withdrawn) and preferences for IST's people, a changed text, messages in every
+state through the development backend, and a distribution-day message to the households of IST's open distribution."""
 
 import random
 
@@ -10,6 +10,7 @@ from liman.assistance.models import DistributionPlan
 from liman.core.choices import Role
 from liman.messaging.demo import seed_list_messages
 from liman.messaging.models import ContactPreference, Message, MessageTemplate
+from liman.registry.models import Consent
 from tests.messaging.conftest import distribution_with_households
 
 pytestmark = pytest.mark.django_db
@@ -18,7 +19,8 @@ pytestmark = pytest.mark.django_db
 def test_the_demo_has_consent_a_changed_text_and_messages_in_every_state(tmp_path):
     call_command("seed", "--seed", "11", "--quiet")
 
-    assert ContactPreference.objects.filter(person__office__code="IST", consent_on__isnull=False).count() >= 5
+    contact = Consent.objects.filter(person__office__code="IST", purpose="contact")
+    assert contact.count() >= 5 and contact.filter(withdrawn_on__isnull=False).exists()
     assert ContactPreference.objects.filter(opted_out_at__isnull=False).exists()
     assert MessageTemplate.objects.filter(kind="health_assessment_appointment", language="tr").exists()
     states = set(Message.objects.values_list("state", flat=True))

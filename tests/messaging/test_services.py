@@ -17,6 +17,7 @@ from liman.messaging.choices import MessageState, OptOutHow
 from liman.messaging.models import ContactPreference, Message, MessageTemplate, PhoneOptOut
 from liman.messaging.sender import send_pending
 from liman.registry import services as registry
+from liman.registry.models import Consent
 from tests.factories import staff
 from tests.messaging.conftest import contactable, register
 
@@ -63,7 +64,8 @@ def test_a_number_that_replied_stop_is_not_queued_whoever_has_it(istanbul):
     services.number_opt_out(number="+90 532 123 45 67")
     # Registered later with the same number, and agreed to be contacted: the number still said STOP.
     second = register(istanbul, "Rania", phone="+905321234567")
-    ContactPreference.objects.create(person=second, language="ar", consent_on=timezone.localdate(), consent_how="form")
+    ContactPreference.objects.create(person=second, language="ar")
+    registry.consent_record(person=second, purpose="contact", legal_basis="consent", by=None)
 
     outcome = services.messages_queue(kind=KIND, recipients=[appointment(first), appointment(second)], by=None)
 
@@ -189,7 +191,8 @@ def test_agreeing_again_after_a_stop_reply_lifts_the_person_and_their_numbers_op
         person=person, by=None, language="ar", consent_on=timezone.localdate(), consent_how="in_person"
     )
 
-    assert ContactPreference.objects.get(person=person).may_contact
+    assert ContactPreference.objects.get(person=person).opted_out_at is None
+    assert Consent.objects.filter(person=person, purpose="contact").count() == 2
     assert not PhoneOptOut.objects.exists()
     assert services.messages_queue(kind=KIND, recipients=[appointment(person)], by=None).queued == 1
 
@@ -199,8 +202,8 @@ def test_leaving_the_consent_date_out_of_the_form_does_not_end_the_consent(istan
 
     services.contact_preference_save(person=person, by=None, language="tr", channel="sms")
 
-    preference = ContactPreference.objects.get(person=person)
-    assert preference.language == "tr" and preference.may_contact
+    assert ContactPreference.objects.get(person=person).language == "tr"
+    assert services.contactable(person) == (True, "")
 
 
 def test_a_sender_checks_again_when_it_hands_the_message_over(istanbul):

@@ -14,6 +14,7 @@ from liman.messaging.choices import MessageState
 from liman.messaging.models import ContactPreference, Message, MessageTemplate
 from liman.messaging.tasks import audience_queue_task
 from liman.registry import services as registry
+from liman.registry.models import Consent
 from tests.factories import staff
 from tests.messaging.conftest import contactable, distribution_with_households, register
 
@@ -129,8 +130,10 @@ def test_the_person_page_shows_how_to_reach_them_and_a_caseworker_records_consen
     )
 
     assert response.status_code == 302
-    preference = ContactPreference.objects.get(person=person)
-    assert preference.language == "fa" and preference.may_contact and preference.consent_by.username
+    assert ContactPreference.objects.get(person=person).language == "fa"
+    consent = Consent.objects.get(person=person, purpose="contact")
+    assert (consent.legal_basis, consent.given_on, consent.note) == ("consent", timezone.localdate(), "On a phone call")
+    assert consent.taken_by.username
     page = client.get(reverse("person-detail", args=[person.reference])).content.decode()
     assert "may be sent" in page and "5321234567" not in page
 

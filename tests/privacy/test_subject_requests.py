@@ -147,6 +147,39 @@ def test_each_harm_rule_withholds_what_it_says(istanbul, person, supervisor):
                                  "psea_about_them": 1}  # fmt: skip
 
 
+def test_a_note_on_the_persons_own_case_marked_as_about_others_is_left_out_of_their_export(istanbul, person,
+                                                                                         supervisor):  # fmt: skip
+    caseworker = staff(Role.CASEWORKER, istanbul, programme="protection")
+    case = cases.case_open(person=person, type="protection", by=caseworker)
+    cases.case_note_add(case=case, kind="note", text="Rania asked for a shelter place", by=caseworker)
+    marked = cases.case_note_add(case=case, kind="contact", text="Her neighbour Selim says he saw the recruiter",
+                                 by=caseworker, about_others=True)  # fmt: skip
+    rule = next(rule for rule in person_export.HARM_RULES if rule.key == "note_about_others")
+
+    gathered = person_export.gather(supervisor, person)
+
+    assert marked.about_others and rule.applies(marked, person)
+    text = json.dumps(gathered.sections, ensure_ascii=False, default=str)
+    assert "Rania asked for a shelter place" in text and "Selim" not in text
+    assert gathered.withheld == {"note_about_others": 1}
+
+
+def test_the_note_form_marks_a_note_as_about_others(client, istanbul, person):
+    caseworker = staff(Role.CASEWORKER, istanbul, programme="protection")
+    case = cases.case_open(person=person, type="protection", by=caseworker)
+    client.force_login(caseworker)
+
+    assert (
+        "Mentions other people / third-party information"
+        in client.get(reverse("case-detail", args=[case.reference])).content.decode()
+    )
+    client.post(reverse("case-note-add", args=[case.reference]), {"kind": "note", "text": "Said by her uncle",
+                                                                   "about_others": "on"})  # fmt: skip
+    client.post(reverse("case-note-add", args=[case.reference]), {"kind": "note", "text": "Her own words"})
+
+    assert dict(case.notes.values_list("text", "about_others")) == {"Said by her uncle": True, "Her own words": False}
+
+
 def test_the_pdf_is_in_the_persons_language_where_liman_has_it(person):
     person.languages = ["ku", "tr"]
     assert person_export.language_of(person) == "tr"

@@ -7,7 +7,7 @@ class Command(BaseCommand):
     help = (
         "A person's own data. `liman person export REF --output FILE.zip --user USERNAME` writes what Liman holds "
         "about the person of reference REF (person.json and person.pdf, minus what would harm others), as USERNAME "
-        "may read it; the export is audited under that user."
+        "may read it (a data protection focal point: at normal tier); the export is audited under that user."
     )
 
     def add_arguments(self, parser):
@@ -20,19 +20,19 @@ class Command(BaseCommand):
     def handle(self, *args, action: str, **options):
         from liman.core.access import has_role
         from liman.core.models import User
-        from liman.privacy.permissions import SUBJECT_REQUEST_ROLES
-        from liman.privacy.person_export import export_zip
+        from liman.privacy.person_export import EXPORT_ROLES, export_zip, person_for_export
         from liman.registry.models import Person
 
         user = User.objects.filter(username=options["user"], is_active=True).first()
         if user is None:
             raise CommandError(f"No active user is called {options['user']}.")
         reference = options["reference"].strip().upper()
-        person = Person.objects.visible_to(user).filter(reference=reference).first()
+        person = person_for_export(user, reference)
         if person is None:
+            visible = Person.objects.visible_to(user).filter(reference=reference).select_related("office").first()
+            if visible is not None and not has_role(user, EXPORT_ROLES, office=visible.office_id):
+                raise CommandError(f"{options['user']} does not answer requests of {visible.office.code}.")
             raise CommandError(f"{options['user']} sees no person with the reference {reference}.")
-        if not has_role(user, SUBJECT_REQUEST_ROLES, office=person.office_id):
-            raise CommandError(f"{options['user']} does not answer requests of {person.office.code}.")
         output = Path(options["output"])
         if not output.parent.is_dir():
             raise CommandError(f"{output.parent}: no such folder.")
