@@ -77,30 +77,36 @@ def _chunks(values: list, size: int = CHUNK) -> Iterator[list]:
         yield values[start : start + size]
 
 
+def _grouped(rows, keys_filter) -> Iterator[tuple]:
+    """(key, office, district, first day, person) of measure rows, one per key × office × district, the first day as
+    a local date (`keys_filter`: only the records of some keys, or None)."""
+    queryset = rows.queryset if keys_filter is None else rows.queryset.filter(keys_filter)
+    grouped = (
+        queryset.annotate(m_office=F(rows.office), m_district=Coalesce(F(rows.district), Value("")))
+        .order_by()
+        .values(rows.key, "m_office", "m_district")
+        .annotate(a_on=Min(rows.on), a_pid=Max("m_pid"))
+        .values_list(rows.key, "m_office", "m_district", "a_on", "a_pid")
+    )
+    zone = timezone.get_current_timezone()
+    for key, office_id, district, on, person_id in grouped.iterator(chunk_size=10_000):
+        if isinstance(on, datetime.datetime):
+            on = on.astimezone(zone).date()
+        yield key, office_id, district or "", on, person_id
+
+
 def _compute(measure_key: str, year: int, keys: list | None = None) -> Iterator:
     """The FirstReach rows of `measure_key` in `year` from the records (only those of `keys` when given)."""
     from .models import FirstReach
 
     found = measures.measure(measure_key)
-    batches = [None] if keys is None else list(_chunks(keys))
-    zone = timezone.get_current_timezone()
-    for batch in batches:
+    for batch in [None] if keys is None else list(_chunks(keys)):
         rows = found.rows(_january(year), _january(year + 1), None)
-        queryset = rows.queryset if batch is None else rows.queryset.filter(found.reach.keys(batch))
-        grouped = (
-            queryset.annotate(m_office=F(rows.office), m_district=Coalesce(F(rows.district), Value("")))
-            .order_by()
-            .values(rows.key, "m_office", "m_district")
-            .annotate(a_on=Min(rows.on), a_pid=Max("m_pid"))
-            .values_list(rows.key, "m_office", "m_district", "a_on", "a_pid")
-        )
         best: dict[tuple, tuple] = {}
-        for key, office_id, district, on, person_id in grouped.iterator(chunk_size=10_000):
-            if isinstance(on, datetime.datetime):
-                on = on.astimezone(zone).date()
+        for key, office_id, district, on, person_id in _grouped(rows, batch and found.reach.keys(batch)):
             seen = best.get((key, office_id))
             if seen is None or (on, district) < seen[:2]:
-                best[(key, office_id)] = (on, district or "", person_id)
+                best[(key, office_id)] = (on, district, person_id)
         for (key, office_id), (on, district, person_id) in best.items():
             yield FirstReach(
                 measure_key=measure_key, year=year, office_id=office_id, key=key, person_id=person_id, first_on=on,
@@ -157,24 +163,13 @@ def _compute_project(measure_key: str, project, keys: list | None = None) -> Ite
     found = measures.measure(measure_key)
     offices = list(project.offices.values_list("pk", flat=True))
     start, end = _project_period(project)
-    zone = timezone.get_current_timezone()
     best: dict = {}
     for batch in [None] if keys is None else list(_chunks(keys)):
         rows = tagging.restricted(measure_key, found.rows(start, end, offices), project)
-        queryset = rows.queryset if batch is None else rows.queryset.filter(found.reach.keys(batch))
-        grouped = (
-            queryset.annotate(m_office=F(rows.office), m_district=Coalesce(F(rows.district), Value("")))
-            .order_by()
-            .values(rows.key, "m_office", "m_district")
-            .annotate(a_on=Min(rows.on), a_pid=Max("m_pid"))
-            .values_list(rows.key, "m_office", "m_district", "a_on", "a_pid")
-        )
-        for key, office_id, district, on, person_id in grouped.iterator(chunk_size=10_000):
-            if isinstance(on, datetime.datetime):
-                on = on.astimezone(zone).date()
+        for key, office_id, district, on, person_id in _grouped(rows, batch and found.reach.keys(batch)):
             seen = best.get(key)
-            if seen is None or (on, office_id, district or "") < seen[:3]:
-                best[key] = (on, office_id, district or "", person_id)
+            if seen is None or (on, office_id, district) < seen[:3]:
+                best[key] = (on, office_id, district, person_id)
     for key, (on, office_id, district, person_id) in best.items():
         yield ProjectReach(
             measure_key=measure_key, project_id=project.pk, office_id=office_id, key=key, person_id=person_id,
