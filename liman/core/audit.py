@@ -231,7 +231,13 @@ class ChainProblem:
 
 
 def verify(progress: Callable[[int, int], None] | None = None, batch: int = 2000) -> list[ChainProblem]:
-    """Recompute the chain; return what is broken, the first problem first (empty: intact)."""
+    """Recompute the chain; return what is broken, the first problem first (empty: intact).
+
+    Events keep being written while the chain is read: the head is read before the events (the chain must reach
+    and pass through it) and again after them (no event may lie beyond it), so an event written meanwhile is not
+    taken for a missing one."""
+    head_before = AuditChainHead.objects.filter(pk=1).first()
+    hash_at_head = GENESIS_HASH
     total = AuditEvent.objects.count()
     expected_seq, expected_prev, seen = 1, GENESIS_HASH, 0
     problems: list[ChainProblem] = []
@@ -260,16 +266,28 @@ def verify(progress: Callable[[int, int], None] | None = None, batch: int = 2000
         if problems:
             return problems
         expected_seq, expected_prev = event.seq + 1, event.hash
+        if head_before is not None and event.seq == head_before.seq:
+            hash_at_head = event.hash
         seen += 1
         if progress and (seen % batch == 0 or seen == total):
             progress(seen, total)
     problems += _unauthorised_redactions(redacted)
     if problems:
         return problems
-    head = AuditChainHead.objects.filter(pk=1).first()
+    head_after = AuditChainHead.objects.filter(pk=1).first()
     last_seq = expected_seq - 1
-    if head is not None and (head.seq != last_seq or head.hash != expected_prev):
-        problems.append(ChainProblem(head.seq, f"event #{head.seq} is missing: the chain ends at #{last_seq}"))
+    if head_before is not None and head_before.seq > last_seq:
+        problems.append(
+            ChainProblem(head_before.seq, f"event #{head_before.seq} is missing: the chain ends at #{last_seq}")
+        )
+    elif head_before is not None and head_before.seq and hash_at_head != head_before.hash:
+        problems.append(ChainProblem(head_before.seq, f"event #{head_before.seq} is not the head the chain recorded"))
+    elif head_after is not None and head_after.seq < last_seq:
+        problems.append(
+            ChainProblem(last_seq, f"events after #{head_after.seq}, up to #{last_seq}, bypassed the chain's head")
+        )
+    elif head_after is not None and head_after.seq == last_seq and head_after.hash != expected_prev:
+        problems.append(ChainProblem(last_seq, f"event #{last_seq} is not the head the chain recorded"))
     if progress:
         progress(total, total)
     return problems

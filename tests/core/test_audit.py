@@ -117,6 +117,28 @@ def test_verify_notices_the_last_event_removed():
     assert f"#{events[-1].seq} is missing" in audit.verify()[0].message
 
 
+def test_an_event_written_while_the_chain_is_read_is_not_taken_for_a_missing_one():
+    """Verification runs beside the writers (the scheduled job, the page's task): an event appended after the
+    events were read but before the chain's head was read once failed the scheduled check on two servers."""
+    make_chain()
+    written = []
+
+    def concurrent_writer(seen, total):
+        if seen == total and not written:
+            written.append(audit.record("update", object_type="core.test", object_id="late", reason="meanwhile"))
+
+    assert audit.verify(progress=concurrent_writer) == []
+    assert written and audit.verify() == []
+
+
+def test_verify_notices_an_event_appended_without_the_chains_head():
+    events = make_chain()
+    raw("UPDATE core_auditchainhead SET seq = %s, hash = %s", [events[-2].seq, events[-2].hash])
+    assert audit.verify()[0].message == (
+        f"events after #{events[-2].seq}, up to #{events[-1].seq}, bypassed the chain's head"
+    )
+
+
 def test_verify_notices_a_rehashed_row_that_no_longer_links():
     """Someone who rewrites a row and its own hash still breaks the link to the next event."""
     events = make_chain()
