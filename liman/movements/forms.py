@@ -6,6 +6,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from liman.core.widgets import QuickSelect
+
 from .choices import (
     RESETTLEMENT_COUNTRIES,
     CaseState,
@@ -246,7 +248,7 @@ class LegForm(forms.Form):
 
 
 class FlightForm(OfficeChoiceMixin, LegForm):
-    destination_country = forms.ChoiceField(label=_("Destination country"))
+    destination_country = forms.ChoiceField(label=_("Destination country"), widget=QuickSelect)
     note = forms.CharField(label=_("Note"), required=False, max_length=300)
 
     def __init__(self, *args, offices=(), **kwargs):

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from liman.core.choices import Sensitivity
 from liman.core.districts import DistrictField
 from liman.core.models import Office
+from liman.core.widgets import QuickSelect
 
 from .choices import (
     WG_DOMAINS,
@@ -132,7 +133,7 @@ def partial_date_of(person) -> PartialDate | None:
 
 # --- countries, languages, phones -----------------------------------------------------------------------------
 
-#: The nationalities met most often, offered first (DOMAIN.md: Syria, then those met at the borders).
+#: The nationalities met most often, offered first (docs/domain.md: Syria, then those met at the borders).
 FREQUENT_NATIONALITIES = ("SYR", "AFG", "IRQ", "IRN", "PAK", "SOM", "PSE", "ERI", "BGD", "TKM", "UZB", "TUR")
 
 
@@ -339,7 +340,7 @@ class PersonDetailsForm(forms.Form):
     )
     sex = forms.ChoiceField(label=_("Sex"), choices=Sex.choices, widget=forms.RadioSelect)
     birth_date = PartialDateField(label=_("Date of birth"), required=False)
-    nationality = forms.ChoiceField(label=_("Nationality"))
+    nationality = forms.ChoiceField(label=_("Nationality"), widget=QuickSelect)
     languages = LanguagesField(label=_("Languages"))
     phone = PhoneField(label=_("Phone"))
 
@@ -662,7 +663,7 @@ class IdentifierForm(forms.Form):
     value = forms.CharField(
         label=_("Number"), max_length=64, required=False, widget=forms.TextInput(attrs={"autocomplete": "off"})
     )
-    issuing_country = forms.ChoiceField(label=_("Issued by"), required=False)
+    issuing_country = forms.ChoiceField(label=_("Issued by"), required=False, widget=QuickSelect)
     valid_until = forms.DateField(label=_("Valid until"), required=False, widget=date_input())
 
     def __init__(self, *args, optional: bool = False, **kwargs):
