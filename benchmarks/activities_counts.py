@@ -48,7 +48,7 @@ PG_BIN = Path("/usr/lib/postgresql/15/bin")
 SESSIONS, PARTICIPANTS = 10, 20  # per activity
 TYPES = ["training", "workshop", "course", "social_cohesion", "mhpss_group", "awareness", "community_centre",
          "authorities_training"]  # fmt: skip
-#: Where the mission runs activities: the provinces of its offices and the earthquake zone (DOMAIN.md), not all 81.
+#: Where the mission runs activities: the provinces of its offices and the earthquake zone (docs/domain.md), not all 81.
 PROVINCES = ["TUR001", "TUR002", "TUR006", "TUR021", "TUR022", "TUR023", "TUR027", "TUR031", "TUR034", "TUR035",
              "TUR044", "TUR046", "TUR063", "TUR065", "TUR079", "TUR080"]  # fmt: skip
 AGES = ["0_4", "5_17", "18_59", "18_59", "18_59", "60", "unknown"]

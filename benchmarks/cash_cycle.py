@@ -13,7 +13,9 @@ multipurpose cash programme (1–9 members; heads with names, father's names, bi
 foreigner IDs, and a legal status in force), among them a few hundred households registered a second time by the same
 head (`--duplicates`: another transliteration, a typo, a father's name left out, a year-only or 1 January birth date,
 a changed or missing phone, the foreigner ID missing), plus 1,000 enrolled households the cycle must leave out (the
-head's status ended, or the head returned through AVRR). A partner's beneficiary file (`--partner` records in the
+head's status ended, or the head returned through AVRR). Each head consented to their details going to the payment
+provider (the cycle checks it for the whole list), except `--without-consent` of them, held back at verification.
+A partner's beneficiary file (`--partner` records in the
 columns of `liman dedup file`) names `--overlaps` of the heads on the list, as the partner spelled them, and people
 who are not in the registry.
 
@@ -265,7 +267,7 @@ class Registry:
         from liman.core import crypto
         from liman.core.choices import ProgrammeArea
         from liman.core.models import AdminArea, Programme
-        from liman.registry.models import Household, HouseholdMember, Identifier, LegalStatus, Person
+        from liman.registry.models import Consent, Household, HouseholdMember, Identifier, LegalStatus, Person
 
         rng, args, office, today = self.rng, self.args, self.office, self.today
         districts = list(AdminArea.objects.filter(level=2, parent__pcode=PROVINCE).values_list("pk", flat=True))
@@ -277,9 +279,10 @@ class Registry:
         duplicated = rng.sample(range(1, originals + 1), args.duplicates)
         plan += [("duplicate", original) for original in duplicated]
         plan += [("status ended", None)] * 700 + [("returned", None)] * (DROPPED - 700)
+        self.without_consent = set(rng.sample(range(1, originals + 1), args.without_consent))
         loaded: dict[int, list[dict]] = {}
         returned: list[int] = []
-        models = [Person, Household, HouseholdMember, Identifier, LegalStatus, Enrolment]
+        models = [Person, Household, HouseholdMember, Identifier, LegalStatus, Consent, Enrolment]
         with common.BulkLoader(models) as loader:
             people = loader.table(Person, ["id", "office", "reference", "first_name", "father_name", "family_name",
                                            "sex", "birth_date", "birth_date_precision", "nationality", "phone",
@@ -288,6 +291,7 @@ class Registry:
             members = loader.table(HouseholdMember, ["id", "household", "person", "relationship", "joined_on"])
             identifiers = loader.table(Identifier, ["id", "person", "type", "value", "value_index"])
             statuses = loader.table(LegalStatus, ["id", "person", "status", "started_on", "ended_on"])
+            consents = loader.table(Consent, ["id", "person", "purpose", "legal_basis", "given_on"])
             enrolments = loader.table(Enrolment, ["id", "programme", "office", "household", "rules", "amount",
                                                   "enrolled_on"])  # fmt: skip
             empty_phone = crypto.encrypt("")
@@ -321,6 +325,9 @@ class Registry:
                 status = "temporary_protection" if household[0]["nationality"] == "SYR" else (
                     "international_protection_applicant")  # fmt: skip
                 statuses.add(number, head_id, status, datetime.date(2018, 1, 1), ended)
+                if number not in self.without_consent:
+                    asked = today - datetime.timedelta(days=60)  # at enrolment
+                    consents.add(number, head_id, "sharing_payment_provider", "consent", asked)
                 homes.add(number, office.pk, f"{office.code}-H{number:07d}", head_id, rng.choice(districts))
                 size = len(household)
                 amount = common.amount_for(size, False)
@@ -332,10 +339,10 @@ class Registry:
                     returned.append(head_id)
                 if number % 25_000 == 0:
                     log(f"  {number:,} households, {person_id:,} people")
-            for writer in (people, homes, members, identifiers, statuses, enrolments):
+            for writer in (people, homes, members, identifiers, statuses, consents, enrolments):
                 writer.flush()
             counts = {"households": homes.count, "people": people.count, "foreigner IDs": identifiers.count,
-                      "enrolments": enrolments.count}  # fmt: skip
+                      "enrolments": enrolments.count, "consents to share": consents.count}  # fmt: skip
             log("building indexes")
         avrr = Programme.objects.get(code=ProgrammeArea.AVRR)
         Case.objects.bulk_create(
@@ -702,7 +709,8 @@ def run(args) -> int:
 
     # --- the report ---
     print(f"\n{listed:,} payments listed ({left_out:,} enrolments ended first: status ended or returned); "
-          f"{outcome['held']:,} held at verification; {cycle.households:,} payments approved, "
+          f"{outcome['held']:,} held at verification, {outcome['no_consent']:,} held back without consent to share "
+          f"(planted {args.without_consent:,}); {cycle.households:,} payments approved, "
           f"{cycle.total:,.2f} {cycle.programme.currency}")  # fmt: skip
     print("\nsteps:")
     for name, step in steps.items():
@@ -788,6 +796,8 @@ def main() -> int:
     parser.add_argument("--duplicates", type=int, default=300, help="of them, registered a second time (default 300)")
     parser.add_argument("--partner", type=int, default=5000, help="records in the partner's file (default 5,000)")
     parser.add_argument("--overlaps", type=int, default=500, help="of them, heads on the list (default 500)")
+    parser.add_argument("--without-consent", type=int, default=0,
+                        help="heads on the list without consent to share with the provider (default 0)")  # fmt: skip
     parser.add_argument("--seed", type=int, default=15)
     parser.add_argument("--postgres", default=os.environ.get("DATABASE_URL", ""), help="a PostgreSQL server's URL")
     parser.add_argument("--profile", default="", help="write a cProfile of each step to FILE.<step>")

@@ -15,8 +15,8 @@ the services, as a bulk load would; the monthly flow rollup (FlowMonthly) is the
 - the same GROUP BYs in DuckDB, the baseline measured in the same run.
 
 Prints each time, its ratio to DuckDB's, and whether the goal (≤ 1 s) is met. Without `--postgres`, a
-throwaway PostgreSQL cluster is started on port 55442 (Debian's postgresql-15, as ARCHITECTURE.md
-"PostgreSQL in CI" shows) and stopped afterwards.
+throwaway PostgreSQL cluster is started on port 55442 (Debian's postgresql-15, as `.ci/run`
+starts its own) and stopped afterwards.
 """
 
 from __future__ import annotations

@@ -13,66 +13,22 @@ Exits non-zero naming the first check that failed.
 
 from __future__ import annotations
 
-import http.client
 import json
 import os
 import re
-import signal
 import subprocess
 import sys
 import time
-from http.cookies import SimpleCookie
 from pathlib import Path
-from urllib.parse import urlencode
+
+from probe import Browser, checker, stop, wait_for
 
 PORT = int(os.environ.get("LIMAN_SMOKE_PORT", "8765"))
 PASSWORD = "smoke-Test-password-2026!"  # noqa: S105 (a throwaway user of a throwaway database)
 BIN = Path(sys.executable).parent
 
 
-def check(condition: bool, what: str) -> None:
-    if not condition:
-        raise SystemExit(f"smoke: FAILED: {what}")
-    print(f"smoke: ok: {what}")
-
-
-class Browser:
-    """Just enough of a browser: cookies (secure ones too: the proxy says the request came over HTTPS)."""
-
-    def __init__(self):
-        self.cookies: dict[str, str] = {}
-
-    def request(self, method: str, path: str, body: dict | None = None, headers: dict | None = None):
-        connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
-        sent = {"Host": "127.0.0.1", "X-Forwarded-Proto": "https", **(headers or {})}
-        if self.cookies:
-            sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        data = None
-        if body is not None:
-            data = urlencode(body)
-            sent["Content-Type"] = "application/x-www-form-urlencoded"
-            sent["Referer"] = f"https://127.0.0.1{path}"
-        connection.request(method, path, body=data, headers=sent)
-        response = connection.getresponse()
-        content = response.read()
-        for header in response.headers.get_all("Set-Cookie") or []:
-            for name, morsel in SimpleCookie(header).items():
-                self.cookies[name] = morsel.value
-        return response.status, response.headers, content
-
-
-def wait_for_server(process: subprocess.Popen) -> None:
-    for _ in range(120):
-        if process.poll() is not None:
-            raise SystemExit("smoke: FAILED: gunicorn exited at start")
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=2)
-            connection.request("GET", "/health", headers={"Host": "127.0.0.1", "X-Forwarded-Proto": "https"})
-            connection.getresponse().read()
-            return
-        except OSError:
-            time.sleep(0.5)
-    raise SystemExit("smoke: FAILED: gunicorn did not answer within a minute")
+check = checker("smoke")
 
 
 def setup_world():
@@ -101,30 +57,28 @@ def main() -> None:
     )
     worker = subprocess.Popen([str(BIN / "liman"), "db_worker", "--no-reload"], env=environment)  # noqa: S603
     try:
-        wait_for_server(server)
+        wait_for(PORT, server, name="smoke", seconds=60)
         browser = Browser()
-        status, _, body = browser.request("GET", "/health")
+        status, _, body = browser.request(PORT, "GET", "/health")
         check(status == 200 and json.loads(body)["status"] == "ok", "/health answers with the database reached")
 
-        status, _, body = browser.request("GET", "/login/")
+        status, _, body = browser.request(PORT, "GET", "/login/")
         check(status == 200, "the login page")
         css = re.search(rb'href="(/static/[^"]+\.[0-9a-f]{12}\.css)"', body)
         check(css is not None, "the page links hashed static files (collectstatic's manifest)")
-        status, headers, _ = browser.request("GET", css.group(1).decode())
+        status, headers, _ = browser.request(PORT, "GET", css.group(1).decode())
         check(status == 200 and "max-age" in (headers.get("Cache-Control") or ""), "whitenoise serves them, cached")
 
-        token = browser.cookies.get("csrftoken", "")
-        form = {"csrfmiddlewaretoken": token, "username": user.username, "password": PASSWORD}
-        status, headers, _ = browser.request("POST", "/login/", form)
+        status = browser.login(PORT, user.username, PASSWORD)
         check(status == 302 and "sessionid" in browser.cookies, "a login sets a session")
-        status, _, body = browser.request("GET", "/")
+        status, _, body = browser.request(PORT, "GET", "/")
         check(status == 200 and user.username.encode() in body, "the home page of the signed-in user")
 
         from liman.core.services import api_token_issue
 
         key = api_token_issue(user=user, by=None, reason="smoke test")
         api = Browser()
-        status, _, body = api.request("GET", "/api/offices/", headers={"Authorization": f"Token {key}"})
+        status, _, body = api.request(PORT, "GET", "/api/offices/", headers={"Authorization": f"Token {key}"})
         check(status == 200 and b"SMK" in body, "the API with a token")
 
         from liman.core.models import TaskProgress
@@ -140,13 +94,7 @@ def main() -> None:
             time.sleep(0.5)
         check(progress.state == "succeeded", f"the worker ran a background task (state {progress.state})")
     finally:
-        for process in (server, worker):
-            process.send_signal(signal.SIGTERM)
-        for process in (server, worker):
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop([server, worker])
     print("smoke: passed")
 
 

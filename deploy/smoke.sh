@@ -20,11 +20,7 @@ cp -r liman pyproject.toml README.md "$WORK/"
 
 # Production settings, with keys made for this run only.
 export LIMAN_ENV=production DATABASE_URL LIMAN_VAR_DIR="$WORK/var" LIMAN_ALLOWED_HOSTS=127.0.0.1
-export LIMAN_SECRET_KEY=$("$WORK/venv/bin/python" -c "import secrets; print(secrets.token_urlsafe(48))")
-export LIMAN_FIELD_KEYS=$("$WORK/venv/bin/python" -c "import base64, secrets; print(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())")
-export LIMAN_BLIND_INDEX_KEY=$("$WORK/venv/bin/python" -c "import secrets; print(secrets.token_urlsafe(40))")
-export LIMAN_AUDIT_KEY=$("$WORK/venv/bin/python" -c "import secrets; print(secrets.token_urlsafe(40))")
-export LIMAN_PAYMENT_SIGNING_KEY=$("$WORK/venv/bin/python" -c "import base64, secrets; print(base64.b64encode(secrets.token_bytes(32)).decode())")
+eval "$("$WORK/venv/bin/python" "$REPO/deploy/probe.py" keys)"
 
 echo "== smoke: collectstatic, migrate, createcachetable"
 ( cd "$WORK" && "$WORK/venv/bin/liman" collectstatic --no-input --verbosity 0 )

@@ -22,20 +22,18 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import http.client
 import os
 import re
 import secrets
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from http.cookies import SimpleCookie
 from pathlib import Path
-from urllib.parse import urlencode
+
+from probe import Browser, checker, production_keys, stop, wait_for
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -50,41 +48,7 @@ FIELD_ATTEMPTS = 2
 LOGINS_PER_SERVER = 8
 
 
-def check(condition: bool, what: str) -> None:
-    if not condition:
-        raise SystemExit(f"two servers: FAILED: {what}")
-    print(f"two servers: ok: {what}", flush=True)
-
-
-class Browser:
-    """Cookies and the proxy's X-Forwarded-Proto, against one server or the other."""
-
-    def __init__(self):
-        self.cookies: dict[str, str] = {}
-
-    def request(self, port: int, method: str, path: str, body: dict | None = None, headers: dict | None = None):
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        sent = {"Host": "127.0.0.1", "X-Forwarded-Proto": "https", **(headers or {})}
-        if self.cookies:
-            sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        data = None
-        if body is not None:
-            data = urlencode(body)
-            sent["Content-Type"] = "application/x-www-form-urlencoded"
-            sent["Referer"] = f"https://127.0.0.1{path}"
-        connection.request(method, path, body=data, headers=sent)
-        response = connection.getresponse()
-        content = response.read()
-        for header in response.headers.get_all("Set-Cookie") or []:
-            for name, morsel in SimpleCookie(header).items():
-                self.cookies[name] = morsel.value
-        return response.status, response.headers, content
-
-    def login(self, port: int, username: str, password: str) -> int:
-        self.request(port, "GET", "/login/")
-        form = {"csrfmiddlewaretoken": self.cookies.get("csrftoken", ""), "username": username, "password": password}
-        status, _, _ = self.request(port, "POST", "/login/", form)
-        return status
+check = checker("two servers")
 
 
 def production_environment(database_url: str, var: Path) -> dict[str, str]:
@@ -96,11 +60,7 @@ def production_environment(database_url: str, var: Path) -> dict[str, str]:
         "LIMAN_VAR_DIR": str(var),
         "LIMAN_ALLOWED_HOSTS": "127.0.0.1",
         "LIMAN_DB_CONN_MAX_AGE": "60",
-        "LIMAN_SECRET_KEY": secrets.token_urlsafe(48),
-        "LIMAN_FIELD_KEYS": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
-        "LIMAN_BLIND_INDEX_KEY": secrets.token_urlsafe(40),
-        "LIMAN_AUDIT_KEY": secrets.token_urlsafe(40),
-        "LIMAN_PAYMENT_SIGNING_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
+        **production_keys(),
         "LIMAN_LOGIN_FAILURE_LIMIT": str(FAILURE_LIMIT),
         "LIMAN_FIELD_LOCKOUT_ATTEMPTS": str(FIELD_ATTEMPTS),
     }
@@ -130,21 +90,6 @@ def setup_world():
     for name in ("two.basic", "two.digest"):
         field_user_create(office=office, username=name, by=None, password=FIELD_PASSWORD)
     return users
-
-
-def wait_for(port: int, process: subprocess.Popen) -> None:
-    for _ in range(240):
-        if process.poll() is not None:
-            raise SystemExit(f"two servers: FAILED: gunicorn on port {port} exited at start")
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            connection.request("GET", "/health", headers={"Host": "127.0.0.1", "X-Forwarded-Proto": "https"})
-            if connection.getresponse().status == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.5)
-    raise SystemExit(f"two servers: FAILED: gunicorn on port {port} did not answer within two minutes")
 
 
 def basic(username: str, password: str) -> dict:
@@ -287,17 +232,6 @@ def check_schedule() -> None:
     check(set(statuses) == {"SUCCESSFUL"}, f"the workers ran every scheduled job ({sorted(statuses)})")
 
 
-def stop(processes: list[subprocess.Popen]) -> None:
-    for process in processes:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-    for process in processes:
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-
-
 def main() -> None:
     database_url = (sys.argv[1:] or [os.environ.get("LIMAN_TWO_SERVERS_DATABASE_URL", "")])[0]
     if not database_url.startswith("postgres"):
@@ -339,7 +273,7 @@ def main() -> None:
                     )
                 )
         for port, process in zip(PORTS, processes[:2], strict=True):
-            wait_for(port, process)
+            wait_for(port, process, name="two servers")
         check_login_lockout(a, b)
         check_field_lockout(a, b)
         check_digest(a, b)

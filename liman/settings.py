@@ -5,6 +5,7 @@ refuses to start with a default secret, debug on or no allowed hosts.
 """
 
 import os
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import dj_database_url
@@ -56,6 +57,14 @@ def env_float(name: str, default: float) -> float:
         return float(value)
     except ValueError:
         raise ImproperlyConfigured(f"{name} must be a number, not {value!r}.") from None
+
+
+def env_decimal(name: str, default: str) -> Decimal:
+    value = os.environ.get(name) or default
+    try:
+        return Decimal(value)
+    except InvalidOperation:
+        raise ImproperlyConfigured(f"{name} must be a decimal number, not {value!r}.") from None
 
 
 def env_list(name: str, default: str = "") -> list[str]:
@@ -325,18 +334,35 @@ LIMAN_PAYMENT_SIGNING_KEY = env_str("LIMAN_PAYMENT_SIGNING_KEY", "")
 if IS_PRODUCTION and not LIMAN_PAYMENT_SIGNING_KEY:
     raise ImproperlyConfigured("LIMAN_PAYMENT_SIGNING_KEY must be set in production.")
 
-# Counter-trafficking: the reflection period after identification (DOMAIN.md: 30 days), and the smallest
+# Counter-trafficking: the reflection period after identification (docs/domain.md: 30 days), and the smallest
 # group of victims a CTDC export may publish.
 LIMAN_CT_REFLECTION_DAYS = env_int("LIMAN_CT_REFLECTION_DAYS", 30)
 LIMAN_CTDC_K = env_int("LIMAN_CTDC_K", 11)
 # Residence permits of victims of trafficking: one period at most this many months, all periods together at
-# most this many (DOMAIN.md: extensions of at most 6 months, 3 years in total).
+# most this many (docs/domain.md: at most 6 months a period, 3 years in total).
 LIMAN_VICTIM_PERMIT_MAX_MONTHS = env_int("LIMAN_VICTIM_PERMIT_MAX_MONTHS", 6)
 LIMAN_VICTIM_PERMIT_TOTAL_MONTHS = env_int("LIMAN_VICTIM_PERMIT_TOTAL_MONTHS", 36)
 # Imports: staged files neither committed nor discarded lose their rows after this many days
 # (`liman import purge`, run daily); SQLite's page cache while an import writes, in MB.
 LIMAN_STAGING_KEEP_DAYS = env_int("LIMAN_STAGING_KEEP_DAYS", 14)
 LIMAN_IMPORT_SQLITE_CACHE_MB = env_int("LIMAN_IMPORT_SQLITE_CACHE_MB", 256)
+# Uploads up to this size are checked, and batches up to this many rows committed, while the page waits; larger
+# ones go to the background.
+LIMAN_IMPORT_INLINE_BYTES = env_int("LIMAN_IMPORT_INLINE_BYTES", 512 * 1024)
+LIMAN_IMPORT_INLINE_ROWS = env_int("LIMAN_IMPORT_INLINE_ROWS", 5000)
+# How large an imported file may be (liman.core.tabular.Limits): bytes, bytes once unzipped (XLSX), rows,
+# characters of a cell, columns, cells; parts of a workbook other than its sheets (shared strings, styles), each,
+# and the characters of the texts a workbook shares between its cells, together (openpyxl holds both whole).
+LIMAN_IMPORT_MAX_BYTES = env_int("LIMAN_IMPORT_MAX_BYTES", 50 * 1024 * 1024)
+LIMAN_IMPORT_MAX_UNZIPPED_BYTES = env_int("LIMAN_IMPORT_MAX_UNZIPPED_BYTES", 500 * 1024 * 1024)
+LIMAN_IMPORT_MAX_ROWS = env_int("LIMAN_IMPORT_MAX_ROWS", 200_000)
+LIMAN_IMPORT_MAX_CELL_CHARS = env_int("LIMAN_IMPORT_MAX_CELL_CHARS", 1000)
+LIMAN_IMPORT_MAX_COLUMNS = env_int("LIMAN_IMPORT_MAX_COLUMNS", 500)
+LIMAN_IMPORT_MAX_CELLS = env_int("LIMAN_IMPORT_MAX_CELLS", 3_000_000)
+LIMAN_IMPORT_MAX_PART_BYTES = env_int("LIMAN_IMPORT_MAX_PART_BYTES", 100 * 1024 * 1024)
+LIMAN_IMPORT_MAX_TEXT_CHARS = env_int("LIMAN_IMPORT_MAX_TEXT_CHARS", 50_000_000)
+# A list downloads as CSV or XLSX up to this many rows; over it, the list asks to narrow the filters first.
+LIMAN_EXPORT_MAX_ROWS = env_int("LIMAN_EXPORT_MAX_ROWS", 50_000)
 # Days within which a person's request about their data (access, correction, deletion) is answered.
 LIMAN_SUBJECT_REQUEST_DAYS = env_int("LIMAN_SUBJECT_REQUEST_DAYS", 30)
 #: Record linkage: match probabilities from which a pair is "auto-link" (likely the same person) and "review"
@@ -345,21 +371,40 @@ LIMAN_SUBJECT_REQUEST_DAYS = env_int("LIMAN_SUBJECT_REQUEST_DAYS", 30)
 LIMAN_DEDUP_AUTO_LINK = env_float("LIMAN_DEDUP_AUTO_LINK", 0.90)
 LIMAN_DEDUP_REVIEW = env_float("LIMAN_DEDUP_REVIEW", 0.02)
 
-# Resettlement: the fit-to-fly check counts within this many hours before departure (DOMAIN.md: 72).
+# Resettlement: the fit-to-fly check counts within this many hours before departure (docs/domain.md: 72); travellers
+# are reminded of their flight this many hours before it departs.
 LIMAN_FIT_TO_FLY_HOURS = env_int("LIMAN_FIT_TO_FLY_HOURS", 72)
+LIMAN_FLIGHT_REMINDER_HOURS = env_int("LIMAN_FLIGHT_REMINDER_HOURS", 48)
+# Livelihoods: the monthly minimum wage (gross, TRY) a work permit's wage is checked against; set it when the
+# rate changes.
+LIMAN_MINIMUM_WAGE = env_decimal("LIMAN_MINIMUM_WAGE", "26005.50")
+# Reporting: the partner named in the 4W's rows; a .docx donor report template of a programme's own, with the
+# fields of the shipped one (empty: the shipped one).
+LIMAN_REPORTING_PARTNER = env_str("LIMAN_REPORTING_PARTNER", "IOM")
+LIMAN_DONOR_REPORT_TEMPLATE = env_str("LIMAN_DONOR_REPORT_TEMPLATE", "")
 
 # Field data: after this many wrong passwords in a row for one field user name (an ODK Collect login) from one
 # address, each further try from that address waits 2, 4, 8, … seconds, up to this many minutes; other addresses
 # (the enumerator's own phone) are not held back. An administrator of the office clears the counts.
 LIMAN_FIELD_LOCKOUT_ATTEMPTS = env_int("LIMAN_FIELD_LOCKOUT_ATTEMPTS", 10)
 LIMAN_FIELD_LOCKOUT_MINUTES = env_int("LIMAN_FIELD_LOCKOUT_MINUTES", 30)
+# OpenRosa (ODK Collect, KoboCollect): the Digest realm field users sign in to, how long a Digest nonce is
+# accepted, in seconds, and the largest submission, in bytes. Published DTM figures show no cell under this many
+# people.
+LIMAN_OPENROSA_REALM = env_str("LIMAN_OPENROSA_REALM", "Liman")
+LIMAN_OPENROSA_NONCE_SECONDS = env_int("LIMAN_OPENROSA_NONCE_SECONDS", 900)
+LIMAN_OPENROSA_MAX_BYTES = env_int("LIMAN_OPENROSA_MAX_BYTES", 10_000_000)
+LIMAN_DTM_MIN_CELL = env_int("LIMAN_DTM_MIN_CELL", 11)
 # API tokens (`liman api-token`, the API token page) expire after this many days.
 LIMAN_API_TOKEN_DAYS = env_int("LIMAN_API_TOKEN_DAYS", 90)
-# A Unicode font for PDF manifests (Turkish and Arabic names); Debian's fonts-dejavu-core ships it.
+# A Unicode font for PDF manifests (Turkish and Arabic names); Debian's fonts-dejavu-core ships it. Without it a
+# PDF falls back to the built-in Helvetica, with names folded to the letters it has (ş → s, ı → i).
 LIMAN_PDF_FONT = env_str("LIMAN_PDF_FONT", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+# About this many people per office in the demo data (`make run`); tests make it smaller.
+LIMAN_DEMO_PEOPLE_PER_OFFICE = env_int("LIMAN_DEMO_PEOPLE_PER_OFFICE", 600)
 
 # Roles that must confirm a TOTP code after the password.
-LIMAN_SECOND_FACTOR_ROLES = env_list("LIMAN_SECOND_FACTOR_ROLES", "administrator")
+LIMAN_SECOND_FACTOR_ROLES = env_list("LIMAN_SECOND_FACTOR_ROLES", "administrator,data_protection_focal_point")
 OTP_TOTP_ISSUER = "Liman"
 
 LOGGING = {

@@ -8,10 +8,9 @@ class ActivitiesConfig(AppConfig):
     verbose_name = _("Activities with participants")
 
     def ready(self):
-        from liman.core import demo, navigation
+        from liman.core import navigation, seeding
         from liman.registry import sections
 
-        from .demo import seed_activities
         from .sections import person_activities_context
 
         # Roles from the views (`role_required`): who reads the office's activities.
@@ -27,7 +26,7 @@ class ActivitiesConfig(AppConfig):
                 order=46,
             )
         )
-        demo.register_seeder("activities", seed_activities)
+        seeding.register_seeder("activities", "liman.activities.demo.seed_activities")
         from . import messages as activity_messages  # certificates ready, told to the participants (core.messages)
 
         activity_messages.declare()

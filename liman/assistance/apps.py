@@ -8,12 +8,11 @@ class AssistanceConfig(AppConfig):
     verbose_name = _("Assistance")
 
     def ready(self):
-        from liman.core import demo, maps, navigation
+        from liman.core import maps, navigation, seeding
         from liman.core.access import has_role
         from liman.core.selectors import register_home_figure
 
         from . import selectors
-        from .demo import seed_assistance
         from .permissions import INCIDENT_READ_ROLES, STOCK_READ_ROLES
 
         # Roles from the view (`role_required`): everyone who reads stock.
@@ -43,7 +42,7 @@ class AssistanceConfig(AppConfig):
             selectors.people_met_by_province,
             roles=INCIDENT_READ_ROLES,
         )
-        demo.register_seeder("assistance", seed_assistance)
+        seeding.register_seeder("assistance", "liman.assistance.demo.seed_assistance")
         from .measures import register as register_measures  # reporting reads them (core.measures)
 
         register_measures()
@@ -122,8 +121,8 @@ def _distribution_households(user, pk: int):
 def _demo_distribution():
     """The demo's distribution-day message: IST's open plan, sent by its distribution clerk."""
     from liman.core.choices import Role
-    from liman.core.demo import demo_username
     from liman.core.models import User
+    from liman.core.seeding import demo_username
 
     from .choices import DistributionState
     from .models import DistributionPlan

@@ -108,7 +108,7 @@ class IncidentService(models.TextChoices):
     REFERRAL = "referral", _("Referral")
 
 
-#: The nationalities the border teams meet most (DOMAIN.md, "Border response in practice"), ISO 3166-1 alpha-3.
+#: The nationalities the border teams meet most (docs/domain.md, "Border response in practice"), ISO 3166-1 alpha-3.
 COMMON_NATIONALITIES = ["AFG", "SYR", "PSE", "SOM", "ERI", "COD", "YEM", "IRQ", "IRN", "PAK"]
 
 

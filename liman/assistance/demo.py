@@ -44,8 +44,9 @@ WAREHOUSE_STOCK = [
 HUB_STOCK = [("SHELTER-KIT", 1500), ("TARP", 4000), ("TENT", 600), ("NFI-KIT", 2000), ("WINTER-KIT", 1800)]
 VAN_LOAD = [("WATER-1L5", 240), ("FOOD-PACK", 120), ("HYG-KIT", 40), ("BABY-KIT", 20), ("BLANKET", 60),
             ("CLOTH-SET", 40), ("FIRST-AID", 6)]  # fmt: skip
-#: Where each office's mobile team meets groups (district p-codes, DOMAIN.md "Border response in practice"): İzmir's
-#: team works the Aegean coast from Ayvalık to Kuşadası with the coast guard, Edirne's the Meriç (Evros) river.
+#: Where each office's mobile team meets groups (district p-codes, docs/domain.md "Border response in practice"):
+#: İzmir's team works the Aegean coast from Ayvalık to Kuşadası with the coast guard, Edirne's the Meriç (Evros)
+#: river.
 INCIDENT_DISTRICTS = {
     "IZM": [
         "TUR010002",

@@ -8,11 +8,10 @@ class CasesConfig(AppConfig):
     verbose_name = _("Cases")
 
     def ready(self):
-        from liman.core import demo, navigation
+        from liman.core import navigation, seeding
         from liman.core.choices import Role
         from liman.registry import sections
 
-        from .demo import seed_cases
         from .sections import person_cases_context
 
         casework = frozenset({Role.CASEWORKER, Role.SUPERVISOR})
@@ -42,7 +41,18 @@ class CasesConfig(AppConfig):
                 order=20,
             )
         )
-        demo.register_seeder("cases", seed_cases)
+        seeding.register_seeder("cases", "liman.cases.demo.seed_cases")
+        from liman.dedup import comparison
+
+        def cases_by_person(user, person_ids):
+            from django.db.models import Count
+
+            from .models import Case
+
+            rows = Case.objects.visible_to(user).filter(person_id__in=person_ids).values("person_id")
+            return {row["person_id"]: row["n"] for row in rows.annotate(n=Count("id"))}
+
+        comparison.register(comparison.PersonCount("cases", _("Cases"), cases_by_person, order=20))
         from .measures import register as register_measures  # reporting reads them (core.measures)
 
         register_measures()

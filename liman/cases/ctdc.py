@@ -49,7 +49,7 @@ def default_k() -> int:
     """The smallest group published: CTDC uses k = 11 (setting LIMAN_CTDC_K)."""
     from django.conf import settings
 
-    return int(getattr(settings, "LIMAN_CTDC_K", 11))
+    return settings.LIMAN_CTDC_K
 
 
 MEANS_OF_CONTROL_COLUMNS = {

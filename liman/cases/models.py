@@ -43,7 +43,7 @@ CASE_SCOPE = Scope(office="case__office", programme="case__programme", sensitivi
 
 def reflection_period_days() -> int:
     """Days of reflection a victim of trafficking is given from identification (Türkiye: 30; a setting)."""
-    return int(getattr(settings, "LIMAN_CT_REFLECTION_DAYS", 30))
+    return settings.LIMAN_CT_REFLECTION_DAYS
 
 
 class PartnerOrganisation(models.Model):

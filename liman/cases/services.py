@@ -787,11 +787,10 @@ def partner_member_add(*, organisation: PartnerOrganisation, user: User, by: Use
 def ctdc_export(*, stream, by: User | None, k: int | None = None, actor_label: str = "") -> ctdc.Anonymised:
     """Write the identified victims in the CTDC standard, k-anonymised, to `stream` (CSV); audited as an export.
     With `by`, only the cases that user sees; without (the command line), every office's."""
-    from django.conf import settings
 
     from .selectors import ctdc_cases
 
-    k = k if k is not None else int(getattr(settings, "LIMAN_CTDC_K", 11))
+    k = k if k is not None else ctdc.default_k()
     if k < 2:
         raise ValidationError({"k": _("k must be at least 2: a group of one identifies a victim.")})
     # One row per victim: a person with several identified cases counts once, with their latest case.

@@ -1,5 +1,6 @@
 """The three case workflows, declared: states, the steps between them, who may take each step and what must be
-true first. The rules come from DOMAIN.md ("Protection cases"); every refusal is written for the caseworker.
+true first. The rules are those of docs/domain.md ("Workflows and their rules"); every refusal is written for the
+caseworker.
 
 The one engine is `liman.core.workflows`; `liman.cases.services.case_transition` adds what a step sets off
 (closing, re-opening, opening an AVRR case from a voluntary return, a protection case from a fear of return).

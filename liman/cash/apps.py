@@ -8,10 +8,9 @@ class CashConfig(AppConfig):
     verbose_name = _("Cash assistance")
 
     def ready(self):
-        from liman.core import demo, navigation
+        from liman.core import navigation, seeding
         from liman.registry import sections
 
-        from .demo import demo_file_lines, seed_cash
         from .sections import household_cash_context, person_cash_context
 
         # No roles here: each entry shows to the roles its view requires (`role_required`: who reads cash).
@@ -42,11 +41,11 @@ class CashConfig(AppConfig):
                 order=41,
             )
         )
-        demo.register_seeder("cash", seed_cash)
+        seeding.register_seeder("cash", "liman.cash.demo.seed_cash")
         from .measures import register as register_measures  # reporting reads them (core.measures)
 
         register_measures()
-        demo.register_login_notes(demo_file_lines)
+        seeding.register_login_notes("liman.cash.demo.demo_file_lines")
         from . import messages
 
         messages.declare()

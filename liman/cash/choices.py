@@ -20,9 +20,15 @@ FROZEN_STATES = frozenset({CycleState.APPROVED, CycleState.SENT, CycleState.RECO
 class PaymentStatus(models.TextChoices):
     LISTED = "listed", _("On the list")
     HELD = "held", _("Held: possible duplicate")
+    NO_CONSENT = "no_consent", _("Held back: no consent to share with the payment provider")
     PAID = "paid", _("Paid")
     FAILED = "failed", _("Failed")
     UNCOLLECTED = "uncollected", _("Uncollected")
+
+
+#: Payments off the list: held as a possible duplicate (until released), or held back from the provider's file
+#: because the head's consent to share with the payment provider is not in force.
+OFF_LIST = (PaymentStatus.HELD, PaymentStatus.NO_CONSENT)
 
 
 #: The outcomes a provider reports.

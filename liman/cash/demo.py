@@ -2,12 +2,14 @@
 
 Its rules have two versions (the second added the disability top-up of the post-earthquake scale, TRY 13,000 to
 25,000 by household size and disability). In each office the rules are run over the registry and the eligible
-households enrolled, then three payment cycles are prepared by the office's programme officer and approved by its
-cash approver (never the same person):
+households enrolled; at enrolment the heads are asked for their consent to share their details with the payment
+provider (a few decline: their households are held back from the provider's file). Then three payment cycles are
+prepared by the office's programme officer and approved by its cash approver (never the same person):
 - C01: verified, approved, sent, reconciled from the provider's report (through staging, as an upload is) and
   closed; then monitored: the PDM form `liman_cash_pdm` published in the office, a sample of the households paid
   drawn, and four in five of them answered as ODK Collect sends the form (the summary on the cycle's page);
-- C02: sent to the provider and waiting for its report. Its signed payment file and a provider report with a few
+- C02: sent to the provider and waiting for its report; one head withdrew their consent after approval, so their
+  household was held back when the file was written. Its signed payment file and a provider report with a few
   problems (a changed amount, a household reported twice, an unknown reference, a total that does not add up) are
   written to the demo files folder, for the user to check and reconcile;
 - C03: verified against a partner's beneficiary list (built in memory from a few of the office's heads, spelled
@@ -101,7 +103,8 @@ def seed_cash(rng: random.Random, seed: int) -> None:
     for code, office in sorted(offices.items()):
         officer, approver = staff[code]
         run = services.targeting_run(programme=programme, office=office, by=officer)
-        services.enrol(run=run, by=officer)
+        enrolled = services.enrol(run=run, by=officer)
+        _consents_at_enrolment(enrolled, officer, random.Random(f"liman-cash-consent:{seed}:{code}"))
         provider = PROVIDERS[code]
 
         closed = _approved_cycle(programme, office, provider, officer, approver)
@@ -111,6 +114,7 @@ def seed_cash(rng: random.Random, seed: int) -> None:
         _monitor(closed, officer, rng)
 
         sent = _approved_cycle(programme, office, provider, officer, approver)
+        _withdraw_one(sent, officer)
         data, signature = services.cycle_export(cycle=sent, by=officer)
         (folder / f"{sent.reference}.csv").write_bytes(data)
         (folder / f"{sent.reference}.csv.sig").write_text(signature + "\n", encoding="ascii")
@@ -121,6 +125,49 @@ def seed_cash(rng: random.Random, seed: int) -> None:
         partner = _partner_records(verified, rng, code)
         services.cycle_verify(cycle=verified, by=officer, partner_records=partner, partner_name=PARTNERS[code])
         _write_partner_file(folder / f"partner-beneficiaries-{code}.csv", partner)
+
+
+#: Of the heads asked at enrolment, the share who decline to have their details shared with the payment provider.
+DECLINE_SHARE = 0.04
+#: Households a demo list keeps whatever the heads decline or withdraw (a small office's lists stay worth showing).
+KEPT_ON_THE_LIST = 3
+
+
+def _consents_at_enrolment(enrolments, officer: User, rng: random.Random) -> None:
+    """The enrolment interview: each head whose consent to share with the payment provider is not already in force
+    is asked for it, through the registry's service (audited); a few decline."""
+    from liman.registry.choices import ConsentPurpose, LegalBasis
+    from liman.registry.consent import consented_among
+    from liman.registry.models import Household, Person
+    from liman.registry.services import consent_record
+
+    households = Household.objects.filter(pk__in=[e.household_id for e in enrolments], head__isnull=False)
+    heads = sorted(households.values_list("head_id", flat=True))
+    asked = sorted(set(heads) - consented_among(heads, ConsentPurpose.SHARING_PAYMENT_PROVIDER))
+    # At least one declines (the cycle pages show what that does), never so many that the lists run short.
+    declining = min(max(1, round(len(asked) * DECLINE_SHARE)), max(0, len(heads) - KEPT_ON_THE_LIST))
+    declined = set(rng.sample(asked, min(declining, len(asked))))
+    for head in Person.objects.filter(pk__in=asked).exclude(pk__in=declined).order_by("pk"):
+        consent_record(
+            person=head, purpose=ConsentPurpose.SHARING_PAYMENT_PROVIDER, legal_basis=LegalBasis.CONSENT, by=officer,
+            note=f"Asked at enrolment in {PROGRAMME_CODE}",
+        )  # fmt: skip
+
+
+def _withdraw_one(cycle: PaymentCycle, officer: User) -> None:
+    """A head on the approved list withdraws their consent to share with the payment provider before the file is
+    written: the export holds their household back."""
+    from liman.registry.choices import ConsentPurpose
+    from liman.registry.consent import consent_for
+    from liman.registry.services import consent_withdraw
+
+    listed = cycle.payments.filter(status=PaymentStatus.LISTED)
+    if listed.count() <= KEPT_ON_THE_LIST:
+        return
+    payment = listed.select_related("household").order_by("-pk").first()
+    consent = consent_for(payment.household.head_id, ConsentPurpose.SHARING_PAYMENT_PROVIDER)
+    if consent is not None:
+        consent_withdraw(consent=consent, by=officer)
 
 
 #: Monitoring answers of the demo: (received, share of the amount, spent on, problems, felt safe, complained).

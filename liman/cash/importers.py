@@ -1,13 +1,15 @@
 """A payment provider's report, through staging: each row checked against the cycle's frozen list before anything
-is marked; a refused row says which reference and why."""
+is marked; a refused row says which reference and why. `PaymentReportImporter` reads and checks what every
+provider report has (grant tranches are paid through the same providers: liman.livelihoods.importers)."""
 
 from __future__ import annotations
 
 import datetime
 import decimal
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, ClassVar
 
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -20,8 +22,75 @@ from .permissions import CASH_PREPARE_ROLES
 TOTAL_ROW = "TOTAL"
 
 
+class PaymentReportImporter(Importer):
+    """A provider's report on payments: on each row a payment reference, the amount, the outcome (in the provider's
+    words), the date paid and the provider's transaction number. Subclasses say what a word means (`outcome`),
+    which row is a total, and how their messages name a payment."""
+
+    created_labels = {"paid": gettext_lazy("paid"), "failed": gettext_lazy("failed"),
+                      "uncollected": gettext_lazy("uncollected")}  # fmt: skip
+    #: What a row without a reference is told.
+    missing_reference: ClassVar[str | Promise]
+    #: `%(ref)s`, `%(first)d`, `%(row)d`: a reference on two rows.
+    reported_twice: ClassVar[str | Promise]
+    #: `%(ref)s`, `%(amount)s`, `%(listed)s`: an amount other than the one to pay.
+    amount_differs: ClassVar[str | Promise]
+
+    def outcome(self, text: str) -> str | None:
+        """The outcome (paid, failed, uncollected) the report's word means; None: a word the provider does not use."""
+        raise NotImplementedError
+
+    def is_total(self, values: dict[str, Any]) -> bool:
+        """A row that totals the others: only its amount is read."""
+        return False
+
+    def clean_row(self, raw: dict[str, str]) -> tuple[dict[str, Any], list[Problem]]:
+        problems: list[Problem] = []
+        values: dict[str, Any] = {"reference": raw.get("reference", "").strip().upper()}
+        if not values["reference"]:
+            problems.append(Problem("reference", str(self.missing_reference)))
+        try:
+            values["amount"] = str(decimal.Decimal(raw.get("amount", "").strip().replace(",", ".")))
+        except decimal.InvalidOperation:
+            problems.append(Problem("amount", _("“%(value)s” is not an amount.") % {"value": raw.get("amount", "")}))
+        if self.is_total(values):
+            return values, problems
+        status = self.outcome(raw.get("status", ""))
+        if status is None:
+            problems.append(Problem("status", _("“%(value)s” is not paid, failed or uncollected.")
+                                    % {"value": raw.get("status", "")}))  # fmt: skip
+        values["status"] = status or ""
+        date = raw.get("date", "").strip()
+        if date:
+            try:
+                values["date"] = datetime.date.fromisoformat(date).isoformat()
+            except ValueError:
+                problems.append(Problem("date", _("“%(value)s” is not a date (YYYY-MM-DD).") % {"value": date}))
+        elif status == PaymentStatus.PAID:
+            problems.append(Problem("date", _("A payment made has a date.")))
+        values["transaction_id"] = raw.get("transaction_id", "").strip()[:64]
+        return values, problems
+
+    def check_once(self, row: StagedValues, seen: dict[str, int]) -> Problem | None:
+        """A reference reported on an earlier row too (`seen`: each reference's first row, filled here)."""
+        reference = row.values.get("reference", "")
+        if reference in seen:
+            return Problem("reference", self.reported_twice % {"ref": reference, "first": seen[reference],
+                                                               "row": row.row}, row=row.row)  # fmt: skip
+        seen[reference] = row.row
+        return None
+
+    def check_amount(self, row: StagedValues, due) -> Problem | None:
+        """A reported amount other than `due`, the amount to pay."""
+        reference, amount = row.values.get("reference", ""), row.values.get("amount")
+        if amount is None or decimal.Decimal(amount) == decimal.Decimal(due):
+            return None
+        return Problem("amount", self.amount_differs % {"ref": reference, "amount": amount, "listed": due},
+                       row=row.row)  # fmt: skip
+
+
 @register
-class ProviderReportImporter(Importer):
+class ProviderReportImporter(PaymentReportImporter):
     kind = "cash_provider_report"
     label = gettext_lazy("Payment provider report (cash)")
     roles = CASH_PREPARE_ROLES
@@ -33,8 +102,11 @@ class ProviderReportImporter(Importer):
         Column("transaction_id", required=False, help=gettext_lazy("The provider's transaction number.")),
     )
     batch_options = (Column("cycle", label=gettext_lazy("Payment cycle"), help=gettext_lazy("Its reference.")),)
-    created_labels = {"paid": gettext_lazy("paid"), "failed": gettext_lazy("failed"),
-                      "uncollected": gettext_lazy("uncollected")}  # fmt: skip
+    missing_reference = gettext_lazy("Give the household reference.")
+    reported_twice = gettext_lazy(
+        "%(ref)s is reported twice (rows %(first)d and %(row)d): a household is paid once per cycle."
+    )
+    amount_differs = gettext_lazy("%(ref)s: %(amount)s reported, %(listed)s on the approved list.")
 
     def __init__(self, *, office):
         super().__init__(office=office)
@@ -51,38 +123,13 @@ class ProviderReportImporter(Importer):
             )
         return self._cycle
 
-    def clean_row(self, raw: dict[str, str]) -> tuple[dict[str, Any], list[Problem]]:
+    def outcome(self, text: str) -> str | None:
         from .providers import provider_for
 
-        problems: list[Problem] = []
-        values: dict[str, Any] = {"reference": raw.get("reference", "").strip().upper()}
-        if not values["reference"]:
-            problems.append(Problem("reference", _("Give the household reference.")))
-        try:
-            values["amount"] = str(decimal.Decimal(raw.get("amount", "").strip().replace(",", ".")))
-        except decimal.InvalidOperation:
-            problems.append(Problem("amount", _("“%(value)s” is not an amount.") % {"value": raw.get("amount", "")}))
-        if values["reference"] == TOTAL_ROW:
-            return values, problems
-        provider = provider_for(self.cycle.provider) if self.cycle else None
-        status = provider.outcome(raw.get("status", "")) if provider else None
-        if status is None:
-            problems.append(
-                Problem(
-                    "status", _("“%(value)s” is not paid, failed or uncollected.") % {"value": raw.get("status", "")}
-                )
-            )
-        values["status"] = status or ""
-        date = raw.get("date", "").strip()
-        if date:
-            try:
-                values["date"] = datetime.date.fromisoformat(date).isoformat()
-            except ValueError:
-                problems.append(Problem("date", _("“%(value)s” is not a date (YYYY-MM-DD).") % {"value": date}))
-        elif status == PaymentStatus.PAID:
-            problems.append(Problem("date", _("A payment made has a date.")))
-        values["transaction_id"] = raw.get("transaction_id", "").strip()[:64]
-        return values, problems
+        return provider_for(self.cycle.provider).outcome(text) if self.cycle else None
+
+    def is_total(self, values: dict[str, Any]) -> bool:
+        return values["reference"] == TOTAL_ROW
 
     def check_state(self):
         """What `check_batch` reads of the stored records (the cycle's state and approved hash, the outcomes already
@@ -134,20 +181,14 @@ class ProviderReportImporter(Importer):
                 problems.append(Problem("reference", _("%(ref)s is not on the list of %(cycle)s.")
                                         % {"ref": reference, "cycle": cycle.reference}, row=row.row))  # fmt: skip
                 continue
-            if reference in seen:
-                problems.append(Problem("reference", _("%(ref)s is reported twice (rows %(first)d and %(row)d): a "
-                                        "household is paid once per cycle.")
-                                        % {"ref": reference, "first": seen[reference], "row": row.row},
-                                        row=row.row))  # fmt: skip
+            if twice := self.check_once(row, seen):
+                problems.append(twice)
                 continue
-            seen[reference] = row.row
             if reference in done:
                 problems.append(Problem("reference", _("%(ref)s was already reconciled as %(status)s.")
                                         % {"ref": reference, "status": done[reference]}, row=row.row))  # fmt: skip
-            if amount is not None and decimal.Decimal(amount) != decimal.Decimal(frozen[reference]["amount"]):
-                problems.append(Problem("amount", _("%(ref)s: %(amount)s reported, %(listed)s on the approved list.")
-                                        % {"ref": reference, "amount": amount,
-                                           "listed": frozen[reference]["amount"]}, row=row.row))  # fmt: skip
+            if differs := self.check_amount(row, frozen[reference]["amount"]):
+                problems.append(differs)
         for row in rows:
             if row.values.get("reference") == TOTAL_ROW and row.values.get("amount") is not None:
                 if decimal.Decimal(row.values["amount"]) != total:

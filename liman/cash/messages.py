@@ -7,13 +7,14 @@ from django.utils.translation import gettext_lazy as _
 
 from liman.core import messages
 
-from .choices import CycleState, PaymentStatus
+from .choices import OFF_LIST, CycleState, PaymentStatus
 from .permissions import CASH_PREPARE_ROLES
 
 #: A cycle whose payments are loaded: the list went to the provider (and maybe came back reconciled).
 LOADED_STATES = frozenset({CycleState.SENT, CycleState.RECONCILED})
-#: Payments not to announce: held ones were never sent, failed ones were not loaded.
-NOT_LOADED = (PaymentStatus.HELD, PaymentStatus.FAILED)
+#: Payments not to announce: those off the list (held, or held back for want of consent) were never sent, failed
+#: ones were not loaded.
+NOT_LOADED = (*OFF_LIST, PaymentStatus.FAILED)
 
 
 def declare() -> None:
@@ -86,8 +87,8 @@ def _demo_cycle():
     """The demo's payment-loaded message: the latest sent or reconciled cycle, sent by a programme officer of its
     office."""
     from liman.core.choices import Role
-    from liman.core.demo import demo_username
     from liman.core.models import User
+    from liman.core.seeding import demo_username
 
     from .models import PaymentCycle
 

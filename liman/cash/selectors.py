@@ -11,7 +11,7 @@ from liman.core.access import get_visible_or_404
 from liman.core.models import Office, User
 
 from . import permissions
-from .choices import PaymentStatus
+from .choices import OFF_LIST, PaymentStatus
 from .models import CashProgramme, Enrolment, Payment, PaymentCycle, RuleVersion, TargetingResult, TargetingRun
 
 
@@ -104,13 +104,14 @@ def cycle_for(user: User, pk: int) -> PaymentCycle:
 
 
 def payments_for(user: User, cycle: PaymentCycle, *, status: str = "", q: str = "") -> QuerySet[Payment]:
-    """The cycle's payments, held ones first (they wait for a decision), then by household reference."""
+    """The cycle's payments, those off the list first (held: they wait for a decision; held back for want of
+    consent), then by household reference."""
     payments = Payment.objects.visible_to(user).filter(cycle=cycle).select_related("household", "rules")
     if status:
         payments = payments.filter(status=status)
     if q.strip():
         payments = payments.filter(household__reference__icontains=q.strip())
-    held_first = Case(When(status=PaymentStatus.HELD, then=Value(0)), default=Value(1))
+    held_first = Case(When(status__in=OFF_LIST, then=Value(0)), default=Value(1))
     return payments.order_by(held_first, "household__reference")
 
 
@@ -126,7 +127,7 @@ def payment_summary(cycle: PaymentCycle) -> dict:
     lines = [(status, label, *by_status.get(status, zero)) for status, label in PaymentStatus.choices]
     outcomes = [by_status.get(status, zero) for status in (PaymentStatus.PAID, PaymentStatus.FAILED,
                                                            PaymentStatus.UNCOLLECTED)]  # fmt: skip
-    listed = [by_status.get(status, zero) for status in PaymentStatus.values if status != PaymentStatus.HELD]
+    listed = [by_status.get(status, zero) for status in PaymentStatus.values if status not in OFF_LIST]
     reported_n, reported_amount = sum(n for n, _a in outcomes), sum((a for _n, a in outcomes), decimal.Decimal(0))
     listed_n, listed_amount = sum(n for n, _a in listed), sum((a for _n, a in listed), decimal.Decimal(0))
     return {

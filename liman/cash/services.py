@@ -6,6 +6,9 @@ Money moves on these rules, enforced here and tested (the pages only call them):
   two references or on a partner's list are held at verification (record linkage on names, dates, IDs, phones);
 - the list is approved by a second person, never its preparer; approval freezes it (a sealed snapshot of each
   payment and the list's hash), and no service changes a frozen list;
+- the provider's file names each household's head: a household is on it only while the head's consent to share
+  with the payment provider is in force (held back at verification, put back once given again; a withdrawal after
+  approval holds it back when the file is written);
 - a provider report is reconciled row by row (unknown references, changed amounts, a household twice, outcomes
   for payments not on the list are refused with reasons); the cycle reconciles when paid + failed + uncollected
   equals the list.
@@ -24,6 +27,7 @@ from django.db import transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from liman.core import audit
 from liman.core.choices import AuditAction
@@ -32,7 +36,7 @@ from liman.core.services import record_create, record_create_many, record_update
 from liman.core.workflows import record_state_changes, state_set, transition
 
 from . import permissions, rules
-from .choices import FROZEN_STATES, CycleState, EnrolmentEnd, PaymentStatus
+from .choices import FROZEN_STATES, OFF_LIST, CycleState, EnrolmentEnd, PaymentStatus
 from .models import CashProgramme, Enrolment, Payment, PaymentCycle, RuleVersion, TargetingResult, TargetingRun
 
 
@@ -333,7 +337,7 @@ def cycle_create(*, programme: CashProgramme, office: Office, provider: str, by:
 
 
 def _totals(cycle: PaymentCycle, *, by: User | None) -> PaymentCycle:
-    listed = cycle.payments.exclude(status=PaymentStatus.HELD)
+    listed = cycle.payments.exclude(status__in=OFF_LIST)
     total = listed.aggregate(total=Sum("amount"))["total"] or decimal.Decimal(0)
     return record_update(cycle, by=by, changes={"households": listed.count(), "total": total})
 
@@ -357,7 +361,9 @@ def cycle_verify(
     """Check the list for duplicates before approval, and hold the payments that may be one: a household whose head
     is the same person as the head of another household on this list, or on another programme's or office's
     list of the last 90 days (record linkage on names, birth date, IDs, phone), or on a partner's beneficiary list
-    (`partner_records`: the columns of `liman dedup file`). The list then stands verified."""
+    (`partner_records`: the columns of `liman dedup file`). Households whose head has no consent to share with
+    the payment provider are held back (`_consent_to_share`), and those held back before whose consent is in force
+    again go back on the list. The list then stands verified."""
     from liman.dedup import engine
     from liman.dedup.records import person_records
     from liman.registry.models import Household, Person
@@ -373,7 +379,7 @@ def cycle_verify(
     others = (
         Payment.objects.exclude(cycle=cycle)
         .filter(cycle__created_at__date__gte=since)
-        .exclude(status__in=[PaymentStatus.HELD, PaymentStatus.FAILED])
+        .exclude(status__in=[*OFF_LIST, PaymentStatus.FAILED])
     )
     heads = {head: pk for head, pk in Household.objects.filter(on_list).values_list("head_id", "pk") if head}
     other_heads = {
@@ -417,9 +423,10 @@ def cycle_verify(
     with transaction.atomic():
         cycle = PaymentCycle.objects.select_for_update().get(pk=cycle.pk)
         _frozen(cycle)
+        _consent_to_share(cycle, by=by, reason=NOT_CONSENTED, put_back=True)
         to_hold = list(
             cycle.payments.filter(household_id__in=list(held))
-            .exclude(status=PaymentStatus.HELD)
+            .exclude(status__in=OFF_LIST)
             .only("pk", "cycle_id", "household_id", "status", "amount", "currency")
         )
         for payment in to_hold:
@@ -438,7 +445,65 @@ def cycle_verify(
         transition(cycle, CycleState.VERIFIED, by=by)
         record_update(cycle, by=by, changes={"verified_at": timezone.now()})
         _totals(cycle, by=by)
-    return {"checked": checked, "held": len(to_hold)}
+        held_back = cycle.payments.filter(status=PaymentStatus.NO_CONSENT).count()
+    return {"checked": checked, "held": len(to_hold), "no_consent": held_back}
+
+
+#: Why a payment is held back at verification, and when the file is written (a withdrawal since approval).
+NOT_CONSENTED = gettext_lazy(
+    "No consent to share with the payment provider: record the head's consent, then verify the list again."
+)
+WITHDRAWN_SINCE_APPROVAL = gettext_lazy(
+    "Consent to share with the payment provider withdrawn after approval: left out of the provider's file."
+)
+
+
+def _consent_to_share(cycle: PaymentCycle, *, by: User | None, reason, put_back: bool) -> tuple[int, int]:
+    """Hold back the cycle's listed payments whose head's consent to share with the payment provider is not in force
+    today (the provider's file names the head: sharing with a payment provider needs consent for that purpose), and
+    with `put_back`, put back on the list those held back whose consent is in force again. A household without a
+    head has nobody who consented. The consents are read in one query (`registry.consent.consented_among` over the
+    heads as a subquery), the changes written in bulk: one statement, the status history and one audit event per
+    payment, with the reason. Returns (held back, put back)."""
+    from liman.registry.choices import ConsentPurpose
+    from liman.registry.consent import consented_among
+
+    statuses = [PaymentStatus.LISTED, PaymentStatus.NO_CONSENT] if put_back else [PaymentStatus.LISTED]
+    payments = cycle.payments.filter(status__in=statuses)
+    consented = consented_among(payments.values("household__head_id"), ConsentPurpose.SHARING_PAYMENT_PROVIDER)
+    hold, back = [], []
+    rows = payments.values_list("pk", "household_id", "household__head_id", "status", "hold_reason", "amount",
+                                "currency")  # fmt: skip
+    for pk, household_id, head_id, status, hold_reason, amount, currency in rows:
+        in_force = head_id is not None and head_id in consented
+        if in_force == (status == PaymentStatus.LISTED):
+            continue
+        payment = Payment(pk=pk, cycle=cycle, household_id=household_id, status=status, hold_reason=hold_reason,
+                          amount=amount, currency=currency)  # fmt: skip
+        (back if in_force else hold).append(payment)
+    reason = str(reason)[:300]
+    moves = (
+        (hold, PaymentStatus.NO_CONSENT, reason, reason),
+        (back, PaymentStatus.LISTED, "", _("Consent to share with the payment provider in force again")),
+    )
+    for moved, new, hold_reason, why in moves:
+        if not moved:
+            continue
+        _bulk_update(Payment, [(p.pk, {"status": new, "hold_reason": hold_reason}) for p in moved])
+        record_state_changes(
+            Payment, [(p.pk, p.status, new, cycle.office_id, "") for p in moved], field="status", by=by, reason=why
+        )
+        audit.record_many(
+            AuditAction.UPDATE,
+            moved,
+            actor=by,
+            reason=why,
+            changes=lambda p, new=new, held=hold_reason: {
+                "status": [p.status, new],
+                "hold_reason": [p.hold_reason, held],
+            },
+        )
+    return len(hold), len(back)
 
 
 def _bulk_update(model, rows: Sequence[tuple[int, dict]]) -> None:
@@ -471,6 +536,11 @@ def payment_release(*, payment: Payment, by: User | None, reason: str) -> Paymen
     _frozen(cycle)
     if not reason.strip():
         raise ValidationError({"reason": _("Say why this is not a duplicate.")})
+    if payment.status == PaymentStatus.NO_CONSENT:
+        raise ValidationError(
+            _("This household is held back for want of consent to share with the payment provider: record the head's "
+              "consent, then verify the list again.")
+        )  # fmt: skip
     if payment.status != PaymentStatus.HELD:
         raise ValidationError(_("This payment is not held."))
     with transaction.atomic():
@@ -509,12 +579,17 @@ def list_hash(lines: Iterable[dict]) -> str:
     return digest.hexdigest()
 
 
+def _sealed(cycle: PaymentCycle) -> list[tuple[str, dict]]:
+    """(status, snapshot) of each payment sealed at approval, in household order: the list as approved, with the
+    payments held back from the provider's file since (they keep their snapshot, so the list still hashes)."""
+    rows = cycle.payments.order_by("household_id").values_list("status", "snapshot")
+    return [(status, json.loads(snapshot)) for status, snapshot in rows if snapshot]
+
+
 def cycle_snapshots(cycle: PaymentCycle) -> list[dict]:
-    """The frozen list: one snapshot per payment on it (held payments are not on it)."""
-    snapshots = (
-        cycle.payments.exclude(status=PaymentStatus.HELD).order_by("household_id").values_list("snapshot", flat=True)
-    )
-    return [json.loads(snapshot) for snapshot in snapshots if snapshot]
+    """The frozen list as it goes to the provider: one snapshot per payment on it (payments held, or held back for
+    want of consent, are not on it)."""
+    return [line for status, line in _sealed(cycle) if status not in OFF_LIST]
 
 
 def cycle_approve(*, cycle: PaymentCycle, by: User) -> PaymentCycle:
@@ -530,7 +605,7 @@ def cycle_approve(*, cycle: PaymentCycle, by: User) -> PaymentCycle:
         raise PermissionDenied(_("You prepared this list: a second person approves it."))
     with transaction.atomic():
         cycle = PaymentCycle.objects.select_for_update().get(pk=cycle.pk)
-        payments = list(cycle.payments.exclude(status=PaymentStatus.HELD))
+        payments = list(cycle.payments.exclude(status__in=OFF_LIST))
         if not payments:
             raise ValidationError(_("The list is empty: nothing to approve."))
         households = Household.objects.in_bulk([p.household_id for p in payments])
@@ -571,28 +646,47 @@ class ListChanged(ValidationError):
 
 
 def cycle_check_frozen(cycle: PaymentCycle) -> list[dict]:
-    """The frozen list, after checking it still hashes to what was approved (raises `ListChanged` otherwise)."""
-    lines = cycle_snapshots(cycle)
-    if not cycle.list_hash or list_hash(lines) != cycle.list_hash:
+    """The frozen list as it goes to the provider (`cycle_snapshots`), after checking that the list as approved
+    still hashes to what was approved (raises `ListChanged` otherwise)."""
+    sealed = _sealed(cycle)
+    if not cycle.list_hash or list_hash(line for _status, line in sealed) != cycle.list_hash:
         raise ListChanged(
             _("The payments of %(cycle)s no longer match the list approved: it was changed after approval.")
             % {"cycle": cycle.reference}
         )
-    return lines
+    return [line for status, line in sealed if status not in OFF_LIST]
 
 
 def cycle_export(*, cycle: PaymentCycle, by: User | None) -> tuple[bytes, str]:
-    """The provider's file of the frozen list and its detached signature; the first export marks the cycle sent."""
+    """The provider's file of the frozen list and its detached signature; the first export marks the cycle sent.
+
+    The file names each head (name, foreigner ID, phone), so it shares them with the provider: the first export
+    holds back the payments whose head's consent to share with the payment provider was withdrawn since approval
+    (audited, listed on the cycle's page) and leaves them out. The list as approved still hashes as it did. Once
+    sent, the provider holds the file: a later download writes the same file, and a withdrawal then keeps the
+    household off the next cycle's list."""
     from liman.core import crypto
 
     from .providers import provider_for
 
     if by is not None:
         _require(permissions.may_prepare(by, cycle.office_id), _("Only the office's programme officers export."))
-    cycle = PaymentCycle.objects.select_related("programme").get(pk=cycle.pk)
-    if cycle.state not in FROZEN_STATES:
-        raise ValidationError(_("Only an approved list is sent to the provider."))
+    with transaction.atomic():  # the holds are written first, and kept: they say whose consent is not in force
+        cycle = PaymentCycle.objects.select_for_update().select_related("programme").get(pk=cycle.pk)
+        if cycle.state not in FROZEN_STATES:
+            raise ValidationError(_("Only an approved list is sent to the provider."))
+        first = cycle.state == CycleState.APPROVED
+        held_back = 0
+        if first:
+            held_back, _put_back = _consent_to_share(cycle, by=by, reason=WITHDRAWN_SINCE_APPROVAL, put_back=False)
+            if held_back:
+                _totals(cycle, by=by)
     lines = cycle_check_frozen(cycle)
+    if not lines:
+        raise ValidationError(
+            _("No household on %(cycle)s has consent to share with the payment provider in force: there is no file "
+              "to send.") % {"cycle": cycle.reference}
+        )  # fmt: skip
     data = provider_for(cycle.provider).write(lines)
     signature = crypto.payment_sign(data)
     with transaction.atomic():
@@ -600,9 +694,10 @@ def cycle_export(*, cycle: PaymentCycle, by: User | None) -> tuple[bytes, str]:
             AuditAction.EXPORT,
             actor=by,
             obj=cycle,
+            changes={"households": [None, len(lines)], "held_back": [None, held_back]} if held_back else None,
             reason=_("Payment file for %(provider)s") % {"provider": cycle.provider},
         )
-        if cycle.state == CycleState.APPROVED:
+        if first:
             transition(cycle, CycleState.SENT, by=by)
             record_update(cycle, by=by, changes={"sent_at": timezone.now()})
     return data, signature
@@ -630,7 +725,7 @@ def reconcile_rows(*, cycle: PaymentCycle, rows: Sequence[dict], by: User | None
             raise ValidationError(_("Only a list sent to the provider is reconciled."))
         by_reference = {
             p.household.reference: p
-            for p in cycle.payments.exclude(status=PaymentStatus.HELD)
+            for p in cycle.payments.exclude(status__in=OFF_LIST)
             .select_related("household")
             .only("pk", "cycle_id", "household_id", "household__reference", "status", "amount", "currency")
         }

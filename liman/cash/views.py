@@ -387,6 +387,10 @@ def cycle_verify(request: HttpRequest, pk: int) -> HttpResponse:
             "reference": cycle.reference,
             **outcome,
         }
+        if outcome["no_consent"]:
+            text += " " + _("%(n)d held back: no consent to share with the payment provider.") % {
+                "n": outcome["no_consent"]
+            }
         if partner_records:
             text += " " + _("%(n)d records of %(partner)s's list compared.") % {
                 "n": len(partner_records),

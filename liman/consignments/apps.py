@@ -8,20 +8,19 @@ class ConsignmentsConfig(AppConfig):
     verbose_name = _("Cross-border consignments")
 
     def ready(self):
-        from liman.core import demo, navigation
+        from liman.core import navigation, seeding
         from liman.core.access import has_role
         from liman.core.selectors import register_home_figure
 
         from . import selectors
-        from .demo import partner_logins, seed_consignments
         from .permissions import READ_ROLES, REPORT_ROLES
 
         # Roles from the view (`role_required`): the hub offices' readers and partner users.
         navigation.register(
             navigation.NavItem("consignments", _("Consignments"), "consignment-list", order=42, group="assistance")
         )
-        demo.register_seeder("consignments", seed_consignments)
-        demo.register_login_notes(partner_logins)
+        seeding.register_seeder("consignments", "liman.consignments.demo.seed_consignments")
+        seeding.register_login_notes("liman.consignments.demo.partner_logins")
 
         def on_the_road(user):
             return selectors.on_the_road(user) if has_role(user, READ_ROLES | REPORT_ROLES) else None

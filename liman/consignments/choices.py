@@ -21,8 +21,9 @@ ON_THE_ROAD = (ConsignmentState.DISPATCHED, ConsignmentState.HELD, ConsignmentSt
 
 
 class BorderCrossing(models.TextChoices):
-    """The crossings UN cross-border consignments into Northwest Syria pass (DOMAIN.md, "Cross-border into
-    Northwest Syria"): Bab al-Hawa, and Bab al-Salam and Al-Ra'ee since the 2023 earthquake; Turkish name first."""
+    """The crossings UN cross-border consignments into Northwest Syria pass (docs/domain.md, "Facts the demo data
+    and reference lists follow"): Bab al-Hawa, and Bab al-Salam and Al-Ra'ee since the 2023 earthquake; Turkish name
+    first."""
 
     CILVEGOZU = "cilvegozu", _("Cilvegözü – Bab al-Hawa (Reyhanlı, Hatay)")
     ONCUPINAR = "oncupinar", _("Öncüpınar – Bab al-Salam (Kilis)")

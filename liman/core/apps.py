@@ -37,6 +37,9 @@ class CoreConfig(AppConfig):
             )
         )
         maps.register_core_metrics()
+        from . import seeding
+
+        seeding.register_seeder("core", "liman.core.demo.seed_core")
         from . import schedule
 
         schedule.register_core_jobs()  # audit anchor and verify, import purge (liman/core/schedule.py)

@@ -173,7 +173,7 @@ def large_writes() -> Iterator[None]:
     if connection.vendor != "sqlite":
         yield
         return
-    megabytes = int(getattr(settings, "LIMAN_IMPORT_SQLITE_CACHE_MB", 256))
+    megabytes = settings.LIMAN_IMPORT_SQLITE_CACHE_MB
     with connection.cursor() as cursor:
         cursor.execute("PRAGMA cache_size")
         before = int(cursor.fetchone()[0])

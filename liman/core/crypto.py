@@ -93,7 +93,7 @@ def _payment_private_key():
     list in the database cannot sign a file for it."""
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-    encoded = getattr(settings, "LIMAN_PAYMENT_SIGNING_KEY", "")
+    encoded = settings.LIMAN_PAYMENT_SIGNING_KEY
     if not encoded:
         lines = _read_dev_keys()
         found = [line.split(" ", 1)[1] for line in lines if line.startswith("payment-signing ")]

@@ -1,7 +1,7 @@
 """Demo data: offices, programmes and one user per role per office, reproducible from a seed.
 
-Later apps append their own seeders to `SEEDERS` in AppConfig.ready(); `liman seed` runs
-them in app order, each with the same random generator.
+Later apps declare their own seeders by dotted path in AppConfig.ready() (`core.seeding`); `liman seed` runs them
+in app order, each with the same random generator. Nothing but `liman seed` and the tests imports this module.
 """
 
 from __future__ import annotations
@@ -9,12 +9,14 @@ from __future__ import annotations
 import base64
 import hashlib
 import random
-from collections.abc import Callable
 
+from django.conf import settings
 from django.db import transaction
 
+from . import seeding
 from .choices import OfficeType, Role
 from .models import AdminArea, Office, Programme, RoleGrant, User
+from .seeding import demo_username
 from .services import office_create, role_grant_add, role_grant_approve, user_create
 
 DEMO_PASSWORD = "liman-demo-2026"  # noqa: S105  (published in the README on purpose: demo only)
@@ -51,34 +53,9 @@ FAMILY_NAMES = [
     "Koç", "Kurt", "Özdemir", "Al-Hassan", "Haddad", "Karimi", "Güneş", "Aksoy", "Erdem", "Polat",
 ]  # fmt: skip
 
-Seeder = Callable[[random.Random, int], None]
-SEEDERS: list[tuple[str, Seeder]] = []
-#: Lines each app adds to what `liman seed` prints (field-user logins, …).
-LOGIN_NOTES: list[Callable[[], list[str]]] = []
-
-
-def register_login_notes(notes: Callable[[], list[str]]) -> None:
-    if notes not in LOGIN_NOTES:
-        LOGIN_NOTES.append(notes)
-
-
-#: Seeders that read what every app seeded (messages to the lists the apps offer): run after all of SEEDERS.
-LAST_SEEDERS: list[tuple[str, Seeder]] = []
-
-
-def register_seeder(name: str, seeder: Seeder, *, last: bool = False) -> None:
-    """`last`: run after every app's own seeder, whatever the order of the apps."""
-    registry = LAST_SEEDERS if last else SEEDERS
-    if name not in {existing for existing, _ in registry}:
-        registry.append((name, seeder))
-
-
-def demo_username(role: str, office_code: str) -> str:
-    return f"{role.replace('_', '-')}.{office_code.lower()}"
-
 
 def demo_totp_key(username: str, seed: int) -> str:
-    """A fixed TOTP key per demo administrator (hex, as django-otp stores it)."""
+    """A fixed TOTP key per demo user whose role confirms a code (hex, as django-otp stores it)."""
     return hashlib.sha256(f"liman-demo-totp:{seed}:{username}".encode()).hexdigest()[:40]
 
 
@@ -114,7 +91,8 @@ def seed_core(rng: random.Random, seed: int) -> None:
             grant_office = None if code == "ANK" and role in COUNTRY_WIDE_ROLES else office
             programme = programmes.get(ROLE_PROGRAMME.get(role, ""))
             role_grant_add(user=user, role=role, office=grant_office, programme=programme, by=None)
-            if role == Role.ADMINISTRATOR and not TOTPDevice.objects.filter(user=user).exists():
+            # The roles that confirm a code after the password get a fixed key (`liman demo_totp` prints the code).
+            if role in settings.LIMAN_SECOND_FACTOR_ROLES and not TOTPDevice.objects.filter(user=user).exists():
                 TOTPDevice.objects.create(user=user, name="demo", key=demo_totp_key(username, seed), confirmed=True)
     # Grants of protection and medical roles wait for a second administrator: the country administrator
     # approves the ones the seed gave, through the same service as the staff page.
@@ -124,12 +102,9 @@ def seed_core(rng: random.Random, seed: int) -> None:
         role_grant_approve(grant=grant, by=approver)
 
 
-register_seeder("core", seed_core)
-
-
 def run_seeders(seed: int) -> None:
     rng = random.Random(seed)
-    for _name, seeder in [*SEEDERS, *LAST_SEEDERS]:
+    for _name, seeder in seeding.seeders():
         with transaction.atomic():
             seeder(rng, seed)
     refresh_planner_statistics()

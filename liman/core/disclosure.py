@@ -18,7 +18,7 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def min_cell() -> int:
-    return int(getattr(settings, "LIMAN_DTM_MIN_CELL", 11))
+    return settings.LIMAN_DTM_MIN_CELL
 
 
 def neutralise(value):

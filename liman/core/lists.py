@@ -37,8 +37,6 @@ from . import audit, tabular
 from .access import strictest
 from .choices import AuditAction
 
-#: Rows one export may hold; beyond it the user is asked to narrow the filters (setting LIMAN_EXPORT_MAX_ROWS).
-DEFAULT_EXPORT_MAX_ROWS = 50_000
 EXPORT_FORMATS = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -312,7 +310,7 @@ class Listing:
         if fmt not in EXPORT_FORMATS:
             raise Http404
         rows = self.ordered(rows)
-        limit = getattr(settings, "LIMAN_EXPORT_MAX_ROWS", DEFAULT_EXPORT_MAX_ROWS)
+        limit = settings.LIMAN_EXPORT_MAX_ROWS
         count = rows.count() if isinstance(rows, QuerySet) else len(rows)
         if count > limit:
             messages.error(

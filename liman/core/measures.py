@@ -1,4 +1,5 @@
-"""Measures: named, disaggregable counts that apps offer to reporting (ARCHITECTURE.md, mechanism 10).
+"""Measures: named, disaggregable counts that apps offer to reporting (docs/architecture.md, "Measures and
+reporting's stored reaches").
 
 An app declares each measure in its AppConfig.ready() with `register(Measure(...))`; reporting reads them through
 `measure(key)` / `MEASURES` and never imports an app by name. Core imports no app: the helpers below take the app's

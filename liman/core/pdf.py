@@ -7,13 +7,10 @@ from pathlib import Path
 
 from django.conf import settings
 
-#: A Unicode TrueType font for names in Turkish and other Latin scripts; without one a PDF falls back to the
-#: built-in Helvetica, with names folded to the letters it has (ş → s, ı → i).
-DEFAULT_PDF_FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
-
 
 def pdf_font_path() -> str:
-    configured = getattr(settings, "LIMAN_PDF_FONT", DEFAULT_PDF_FONT)
+    """A Unicode TrueType font for names in Turkish and other Latin scripts (`LIMAN_PDF_FONT`), if it is there."""
+    configured = settings.LIMAN_PDF_FONT
     return configured if configured and Path(configured).is_file() else ""
 
 

@@ -30,11 +30,11 @@ logger = logging.getLogger(__name__)
 
 
 def heartbeat_seconds() -> float:
-    return float(getattr(settings, "LIMAN_TASK_HEARTBEAT_SECONDS", 5))
+    return settings.LIMAN_TASK_HEARTBEAT_SECONDS
 
 
 def stale_seconds() -> float:
-    return float(getattr(settings, "LIMAN_TASK_STALE_SECONDS", 180))
+    return settings.LIMAN_TASK_STALE_SECONDS
 
 
 class _Heartbeat(threading.Thread):

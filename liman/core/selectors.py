@@ -30,7 +30,18 @@ def offices_managed_by(user: User) -> QuerySet[Office]:
     return Office.objects.filter(pk__in=[grant.office_id for grant in grants])
 
 
-def staff_for(user: User, *, office: Office | None = None, query: str = "", active_only: bool = True) -> QuerySet[User]:
+def staff_for(
+    user: User,
+    *,
+    office: Office | None = None,
+    query: str = "",
+    active_only: bool = True,
+    office_code: str = "",
+    role: str = "",
+) -> QuerySet[User]:
+    """Staff the user sees, by user name, with their grants in force. `office_code` and `role` keep the people holding
+    a grant of that role at that office: one in force, or, for a deactivated account (shown unless `active_only`),
+    one it held when it was deactivated."""
     staff = User.objects.visible_to(user)
     if active_only:
         staff = staff.filter(is_active=True)
@@ -40,6 +51,13 @@ def staff_for(user: User, *, office: Office | None = None, query: str = "", acti
         staff = staff.filter(
             Q(username__icontains=query) | Q(first_name__icontains=query) | Q(last_name__icontains=query)
         )
+    if office_code or role:
+        held = RoleGrant.objects.current() if active_only else RoleGrant.objects.filter(is_pending=False)
+        if office_code:
+            held = held.filter(office__code=office_code)
+        if role:
+            held = held.filter(role=role)
+        staff = staff.filter(pk__in=held.values("user_id"))
     grants = RoleGrant.objects.current().select_related("office", "programme")
     return staff.prefetch_related(Prefetch("role_grants", queryset=grants, to_attr="current_grants")).order_by(
         "username"

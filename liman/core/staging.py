@@ -1,4 +1,4 @@
-"""Imports through staging (ARCHITECTURE.md, mechanism 5).
+"""Imports through staging (docs/architecture.md, "Imports through staging").
 
 A file lands in an `ImportBatch`: every row is read, checked by the importer of its kind and stored as a
 `StagedRow` (its cells encrypted, its problems listed). Nothing else is written until the batch is free of
@@ -1022,7 +1022,7 @@ def _check_again(batch: ImportBatch, importer: Importer) -> None:
 
 def staging_keep_days() -> int:
     """Days a batch may stay staged, neither committed nor discarded, before its rows are purged."""
-    return int(getattr(settings, "LIMAN_STAGING_KEEP_DAYS", 14))
+    return settings.LIMAN_STAGING_KEEP_DAYS
 
 
 def abandoned_batches(*, older_than_days: int | None = None):
@@ -1111,12 +1111,12 @@ def spool_upload(upload) -> str:
 
 def inline_bytes() -> int:
     """Uploads up to this size are checked while the page waits; larger ones go to the background."""
-    return getattr(settings, "LIMAN_IMPORT_INLINE_BYTES", 512 * 1024)
+    return settings.LIMAN_IMPORT_INLINE_BYTES
 
 
 def inline_rows() -> int:
     """Batches up to this many rows are committed while the page waits; larger ones in the background."""
-    return getattr(settings, "LIMAN_IMPORT_INLINE_ROWS", 5000)
+    return settings.LIMAN_IMPORT_INLINE_ROWS
 
 
 def _refusal_messages(exc: Exception) -> list[str]:

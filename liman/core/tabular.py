@@ -25,18 +25,6 @@ from typing import IO, Any
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-#: Defaults for the limits below; each has a setting of the same name with `LIMAN_IMPORT_` in front.
-DEFAULT_MAX_BYTES = 50 * 1024 * 1024
-DEFAULT_MAX_UNZIPPED_BYTES = 500 * 1024 * 1024
-DEFAULT_MAX_ROWS = 200_000
-DEFAULT_MAX_CELL_CHARS = 1000
-DEFAULT_MAX_COLUMNS = 500
-DEFAULT_MAX_CELLS = 3_000_000
-#: Parts of a workbook other than its sheets (shared strings, styles), each; openpyxl holds them whole.
-DEFAULT_MAX_PART_BYTES = 100 * 1024 * 1024
-#: Characters of the texts a workbook shares between its cells, together (openpyxl holds them all).
-DEFAULT_MAX_TEXT_CHARS = 50_000_000
-
 #: Bidirectional embedding, override and isolate controls (U+202A–U+202E, U+2066–U+2069): they can make a
 #: name display as another ("Trojan Source", CVE-2021-42574). The marks LRM, RLM and ALM are harmless and kept.
 BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
@@ -51,31 +39,29 @@ class TableError(Exception):
     """A file that cannot be read as a table; the message says why, in words the uploader understands."""
 
 
+def _setting(name: str):
+    return field(default_factory=lambda: getattr(settings, name))
+
+
 @dataclass(frozen=True)
 class Limits:
-    """How large an imported file, its cells and its row count may be."""
+    """How large an imported file, its cells and its row count may be; each limit not given is the setting of the
+    same name with `LIMAN_IMPORT_` in front (`max_rows`: `LIMAN_IMPORT_MAX_ROWS`)."""
 
-    max_bytes: int = DEFAULT_MAX_BYTES
-    max_unzipped_bytes: int = DEFAULT_MAX_UNZIPPED_BYTES
-    max_rows: int = DEFAULT_MAX_ROWS
-    max_cell_chars: int = DEFAULT_MAX_CELL_CHARS
-    max_columns: int = DEFAULT_MAX_COLUMNS
-    max_cells: int = DEFAULT_MAX_CELLS
-    max_part_bytes: int = DEFAULT_MAX_PART_BYTES
-    max_text_chars: int = DEFAULT_MAX_TEXT_CHARS
+    max_bytes: int = _setting("LIMAN_IMPORT_MAX_BYTES")
+    max_unzipped_bytes: int = _setting("LIMAN_IMPORT_MAX_UNZIPPED_BYTES")
+    max_rows: int = _setting("LIMAN_IMPORT_MAX_ROWS")
+    max_cell_chars: int = _setting("LIMAN_IMPORT_MAX_CELL_CHARS")
+    max_columns: int = _setting("LIMAN_IMPORT_MAX_COLUMNS")
+    max_cells: int = _setting("LIMAN_IMPORT_MAX_CELLS")
+    #: Parts of a workbook other than its sheets (shared strings, styles), each; openpyxl holds them whole.
+    max_part_bytes: int = _setting("LIMAN_IMPORT_MAX_PART_BYTES")
+    #: Characters of the texts a workbook shares between its cells, together (openpyxl holds them all).
+    max_text_chars: int = _setting("LIMAN_IMPORT_MAX_TEXT_CHARS")
 
     @classmethod
     def from_settings(cls) -> Limits:
-        return cls(
-            max_bytes=getattr(settings, "LIMAN_IMPORT_MAX_BYTES", DEFAULT_MAX_BYTES),
-            max_unzipped_bytes=getattr(settings, "LIMAN_IMPORT_MAX_UNZIPPED_BYTES", DEFAULT_MAX_UNZIPPED_BYTES),
-            max_rows=getattr(settings, "LIMAN_IMPORT_MAX_ROWS", DEFAULT_MAX_ROWS),
-            max_cell_chars=getattr(settings, "LIMAN_IMPORT_MAX_CELL_CHARS", DEFAULT_MAX_CELL_CHARS),
-            max_columns=getattr(settings, "LIMAN_IMPORT_MAX_COLUMNS", DEFAULT_MAX_COLUMNS),
-            max_cells=getattr(settings, "LIMAN_IMPORT_MAX_CELLS", DEFAULT_MAX_CELLS),
-            max_part_bytes=getattr(settings, "LIMAN_IMPORT_MAX_PART_BYTES", DEFAULT_MAX_PART_BYTES),
-            max_text_chars=getattr(settings, "LIMAN_IMPORT_MAX_TEXT_CHARS", DEFAULT_MAX_TEXT_CHARS),
-        )
+        return cls()
 
 
 @dataclass

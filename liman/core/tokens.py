@@ -32,7 +32,7 @@ def key_digest(key: str) -> str:
 
 
 def default_days() -> int:
-    return int(getattr(settings, "LIMAN_API_TOKEN_DAYS", 90))
+    return settings.LIMAN_API_TOKEN_DAYS
 
 
 def expiry(days: int | None = None, *, now: datetime.datetime | None = None) -> datetime.datetime:

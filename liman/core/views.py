@@ -178,16 +178,13 @@ def staff_list(request: HttpRequest) -> HttpResponse:
     require_role(request, STAFF_DIRECTORY_ROLES)
     listing = Listing.read(request, lists_core.STAFF)
     values = listing.values
-    staff = selectors.staff_for(request.user, query=values["q"], active_only=not values["inactive"])
-    if values["office"] or values["role"]:
-        # People holding a grant of that role, at that office: one in force, or, for a deactivated account
-        # (shown when asked for), one it held when it was deactivated.
-        grants = RoleGrant.objects.current() if not values["inactive"] else RoleGrant.objects.filter(is_pending=False)
-        if values["office"]:
-            grants = grants.filter(office__code=values["office"])
-        if values["role"]:
-            grants = grants.filter(role=values["role"])
-        staff = staff.filter(pk__in=grants.values("user_id"))
+    staff = selectors.staff_for(
+        request.user,
+        query=values["q"],
+        active_only=not values["inactive"],
+        office_code=values["office"],
+        role=values["role"],
+    )
     page = paginate(request, listing.ordered(staff))
     can_create = selectors.offices_managed_by(request.user).exists()
     return render(request, "core/staff_list.html", {"page": page, "listing": listing, "can_create": can_create})

@@ -8,11 +8,10 @@ class DedupConfig(AppConfig):
     verbose_name = _("Duplicate records")
 
     def ready(self):
-        from liman.core import demo, navigation
+        from liman.core import navigation, seeding
         from liman.registry import checks, sections
 
         from .checks import CHECKER
-        from .demo import seed_duplicates
         from .models import REVIEW_ROLES
         from .sections import person_duplicates_context
         from .services import match_pairs_recheck
@@ -31,7 +30,7 @@ class DedupConfig(AppConfig):
         )
         checks.register(CHECKER)
         checks.on_person_changed(match_pairs_recheck)
-        demo.register_seeder("dedup", seed_duplicates)
+        seeding.register_seeder("dedup", "liman.dedup.demo.seed_duplicates")
 
         from liman.core.access import has_role
         from liman.core.selectors import register_home_figure

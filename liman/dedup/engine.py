@@ -624,7 +624,7 @@ def prepare(con: duckdb.DuckDBPyConnection, source: str, table: str) -> None:
     # day and month of birth, or dropped, so that no group of candidates grows with the square of the registry.
     capped = {}
     for column, finer, limit in (
-        ("name_keys", "CASE WHEN b.dob_md IS NOT NULL THEN k || '|' || b.dob_md END", _pairs_of(BLOCK_LIMIT)),
+        ("name_keys", "CASE WHEN dob_md IS NOT NULL THEN k || '|' || dob_md END", _pairs_of(BLOCK_LIMIT)),
         ("name_pairs", "NULL", UNDATED_PAIR_LIMIT),
         ("name_dates", "NULL", _pairs_of(BLOCK_LIMIT)),
         ("name_typos", "NULL", _pairs_of(TYPO_BLOCK_LIMIT)),
@@ -633,13 +633,13 @@ def prepare(con: duckdb.DuckDBPyConnection, source: str, table: str) -> None:
         pairs = "undated * (n - undated) + undated * (undated - 1) / 2" if column == "name_pairs" else "n * (n - 1) / 2"
         con.execute(
             f"""CREATE OR REPLACE TEMP TABLE capped_{column} AS
-            WITH keys AS (SELECT record_id, dob_y, unnest({column}) AS k FROM blocking_keys),
+            WITH keys AS (SELECT record_id, dob_y, dob_md, unnest({column}) AS k FROM blocking_keys),
                  sizes AS (SELECT k, count(*) AS n, count(*) FILTER (WHERE dob_y IS NULL) AS undated
                            FROM keys GROUP BY k),
                  kept AS (SELECT k, {pairs} > {limit} AS over FROM sizes)
-            SELECT b.record_id, list(CASE WHEN s.over THEN {finer} ELSE k END)
+            SELECT record_id, list(CASE WHEN s.over THEN {finer} ELSE k END)
                    FILTER (WHERE (CASE WHEN s.over THEN {finer} ELSE k END) IS NOT NULL) AS {column}
-            FROM keys JOIN kept s USING (k) JOIN blocking_keys b USING (record_id) GROUP BY b.record_id"""
+            FROM keys JOIN kept s USING (k) GROUP BY record_id"""
         )
         capped[column] = f"coalesce(c_{column}.{column}, []::VARCHAR[]) AS {column}"
     con.execute(
@@ -678,23 +678,39 @@ def _linker(con: duckdb.DuckDBPyConnection, tables: list[str], model: dict):
     return Linker(frames if len(frames) > 1 else frames[0], model, log_level=None)
 
 
-#: Pairs are scored down to this probability, so that the household evidence can lift them.
-SCORE_FLOOR = 0.001
+#: How many bits the estimation on the registry (`estimate_on_registry`: its m-probabilities and prior) may
+#: add to a pair's weight under the trained model's, for `score_floor`.
+ESTIMATION_HEADROOM = 3.0
 #: A pair at or above this probability links its two households (for the household evidence).
 HOUSEHOLD_LINK = 0.9
 #: A pair at or above this probability, below `HOUSEHOLD_LINK`, says its two households may be linked.
 HOUSEHOLD_HINT = 0.1
 
 
+def score_floor(thresholds: Thresholds, bayes_factors: Mapping[str, float] | None = None) -> float:
+    """The probability down to which the trained model's pairs are kept for the later steps: the review
+    threshold lowered by the most the household evidence can add (its strongest factor, with a same
+    relationship's, `bayes_factors` or the trained ones) and by `ESTIMATION_HEADROOM`. A floor any higher drops
+    the pairs the later steps would have lifted into the review band: a family re-registered with errors in
+    every member, whose pairs each score low on their own but vouch for one another."""
+    if bayes_factors is None:
+        bayes_factors = trained_model().get("liman_household_evidence", {})
+    lift = max([0.0, *(math.log2(bayes_factors.get(state, 1.0)) for state in HOUSEHOLD_STATES)])
+    lift += min(math.log2(RELATIONSHIP_LIMIT), max(0.0, math.log2(bayes_factors.get("same_relationship", 1.0))))
+    weight = _logit2(thresholds.review) - lift - ESTIMATION_HEADROOM
+    return min(thresholds.review, 2**weight / (1 + 2**weight))
+
+
 def _predict(linker, thresholds: Thresholds, progress: Callable[[int, int], None] | None, chunks: int):
-    """Scored pairs at or above `SCORE_FLOOR`, in chunks so that progress can be reported."""
+    """Scored pairs at or above `score_floor`, in chunks so that progress can be reported."""
     results = []
+    floor = score_floor(thresholds)
     for chunk in range(1, chunks + 1):
         results.append(
             linker.inference.predict_chunk(
                 left_chunk=(chunk, chunks),
                 right_chunk=(1, 1),
-                threshold_match_probability=min(SCORE_FLOOR, thresholds.review),
+                threshold_match_probability=floor,
                 warning_mode="never",
             )
         )

@@ -24,11 +24,11 @@ THRESHOLD_ROLES = frozenset({Role.ADMINISTRATOR})
 
 
 def default_auto_link() -> float:
-    return float(getattr(settings, "LIMAN_DEDUP_AUTO_LINK", 0.95))
+    return settings.LIMAN_DEDUP_AUTO_LINK
 
 
 def default_review() -> float:
-    return float(getattr(settings, "LIMAN_DEDUP_REVIEW", 0.50))
+    return settings.LIMAN_DEDUP_REVIEW
 
 
 def check_thresholds(auto_link: float | None, review: float | None) -> None:

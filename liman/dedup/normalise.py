@@ -43,9 +43,10 @@ def name_features(text: str) -> NameFeatures:
 
 _KNOWN_KEYS = frozenset(names.VARIANT_INDEX.values())
 
-#: Skeletons are keyed for typing errors by their forms with one letter less down to this length (shorter
-#: forms are too common to tell anyone apart).
-TYPO_KEY_LENGTH = 3
+#: Skeletons are keyed for typing errors by their forms with one letter less down to this length: two letters
+#: ("Mahir" and "Marir", "mhr" and "mr"), since a key pairs the form with another name's whole skeleton, the
+#: sex and the year of birth, which tell people apart where two letters alone would not.
+TYPO_KEY_LENGTH = 2
 
 
 def typo_keys(skeleton: str) -> list[str]:

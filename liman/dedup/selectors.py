@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from django.apps import apps
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -20,7 +19,7 @@ from liman.core.text import masked
 from liman.registry.forms import country_name
 from liman.registry.models import HouseholdMember, Identifier, Person
 
-from . import engine
+from . import comparison, engine
 from .choices import MatchStatus
 from .models import REVIEW_ROLES, THRESHOLD_ROLES, DedupRun, MatchPair, OfficeThresholds
 from .records import records_by_id
@@ -122,19 +121,8 @@ class PersonFacts:
     person: Person
     identifiers: list[Identifier] = field(default_factory=list)
     membership: HouseholdMember | None = None
-    cases: int | None = None
-
-
-def _cases_counts(user: User, ids: list[int]) -> dict[int, int] | None:
-    """Cases of each person that `user` sees. The cases app comes after this one in the app order, so it is
-    looked up by name, not imported; without it the row is left out."""
-    if not apps.is_installed("liman.cases"):
-        return None
-    case_model = apps.get_model("cases", "Case")
-    rows = case_model.objects.visible_to(user).filter(person_id__in=ids).values("person_id").annotate(n=Count("id"))
-    counts = dict.fromkeys(ids, 0)
-    counts.update((row["person_id"], row["n"]) for row in rows)
-    return counts
+    #: What later apps count for the person (comparison.PERSON_COUNTS), by key: {"cases": 2}.
+    counts: dict[str, int] = field(default_factory=dict)
 
 
 def _facts(user: User, pair: MatchPair) -> tuple[PersonFacts, PersonFacts]:
@@ -144,7 +132,7 @@ def _facts(user: User, pair: MatchPair) -> tuple[PersonFacts, PersonFacts]:
         member.person_id: member
         for member in HouseholdMember.objects.visible_to(user).filter(person_id__in=ids).select_related("household")
     }
-    cases = _cases_counts(user, ids)
+    counts = comparison.counts_for(user, ids)
     facts = []
     for person in (pair.person_l, pair.person_r):
         facts.append(
@@ -152,7 +140,7 @@ def _facts(user: User, pair: MatchPair) -> tuple[PersonFacts, PersonFacts]:
                 person=person,
                 identifiers=[identifier for identifier in identifiers if identifier.person_id == person.pk],
                 membership=memberships.get(person.pk),
-                cases=None if cases is None else cases.get(person.pk, 0),
+                counts={key: by_person[person.pk] for key, by_person in counts.items()},
             )
         )
     return facts[0], facts[1]
@@ -222,8 +210,10 @@ def pair_comparison(user: User, pair: MatchPair) -> tuple[list[ComparedRow], Per
             b.created_at.date().isoformat(),
         ),
     ]
-    if left.cases is not None:
-        rows.append(ComparedRow("cases", _("Cases"), str(left.cases), str(right.cases)))
+    rows.extend(
+        ComparedRow(count.key, str(count.label), str(left.counts[count.key]), str(right.counts[count.key]))
+        for count in comparison.PERSON_COUNTS
+    )
     return rows, left, right
 
 

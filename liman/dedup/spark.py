@@ -58,7 +58,7 @@ def dedupe_file_on_spark(input_path: Path, output_path: Path, *, thresholds: eng
         db_api = SparkAPI(spark_session=spark)
         linker = Linker(db_api.register(spark.read.parquet(str(prepared))), model, log_level=None)
         pairs = linker.inference.predict(
-            threshold_match_probability=min(engine.SCORE_FLOOR, thresholds.review), warning_mode="never"
+            threshold_match_probability=engine.score_floor(thresholds), warning_mode="never"
         )
         pairs.as_spark_dataframe().write.parquet(str(scored))
         con.execute(

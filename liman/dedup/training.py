@@ -22,6 +22,9 @@ M_FLOOR = 1e-4
 M_SAME_HOUSEHOLD = 1e-6
 #: Random pairs drawn to measure chance agreement; a level never seen among them gets the u of one sighting.
 U_PAIRS = 5_000_000
+#: Candidates are scored down to this probability to learn the household factors (`engine.score_floor`, which
+#: a run keeps its candidates down to, is derived from those factors).
+HOUSEHOLD_FLOOR = 0.001
 
 
 def train(output: Path, *, size: int = 200_000, seed: int = 7, threads: int | None = None) -> dict:
@@ -80,7 +83,7 @@ def _household_bayes_factors(con, model: dict, count: int) -> dict[str, float]:
     run = {key: value for key, value in model.items() if not key.startswith("liman_")}
     run["additional_columns_to_retain"] = ["household_id", "entity_id"]
     linker = Linker(DuckDBAPI(connection=con).register(con.table("records")), run)
-    scored = linker.inference.predict(threshold_match_probability=engine.SCORE_FLOOR, warning_mode="never")
+    scored = linker.inference.predict(threshold_match_probability=HOUSEHOLD_FLOOR, warning_mode="never")
     con.execute(
         f"""CREATE OR REPLACE TABLE training_pairs AS
         SELECT record_id_l, record_id_r, match_weight, household_id_l, household_id_r,

@@ -8,10 +8,9 @@ class DtmConfig(AppConfig):
     verbose_name = _("Field data and DTM")
 
     def ready(self):
-        from liman.core import demo, maps, navigation
+        from liman.core import maps, navigation, seeding
 
         from . import selectors
-        from .demo import demo_login_lines, seed_dtm
 
         # No roles here: each entry shows to the roles its view requires.
         navigation.register(navigation.NavItem("dtm", _("Field data"), "dtm-home", order=60, group="field"))
@@ -27,7 +26,7 @@ class DtmConfig(AppConfig):
         maps.register_metric(
             "dtm_site_individuals", _("Individuals in sites (DTM)"), selectors.site_individuals_by_province
         )
-        demo.register_seeder("dtm", seed_dtm)
+        seeding.register_seeder("dtm", "liman.dtm.demo.seed_dtm")
 
         from liman.core.access import has_role
         from liman.core.selectors import register_home_figure
@@ -46,4 +45,4 @@ class DtmConfig(AppConfig):
             url="dtm-submissions?state=review",
             to_do=True,
         )
-        demo.register_login_notes(demo_login_lines)
+        seeding.register_login_notes("liman.dtm.demo.demo_login_lines")

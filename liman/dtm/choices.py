@@ -66,7 +66,7 @@ class OperationKind(models.TextChoices):
 
 
 class AssessmentType(models.TextChoices):
-    """DTM assessment types (DOMAIN.md, "Data and research")."""
+    """DTM assessment types (docs/domain.md, "Field data: DTM and MPM")."""
 
     BASELINE = "baseline", _("Baseline area assessment")
     SITE_ASSESSMENT = "site_assessment", _("Site assessment")

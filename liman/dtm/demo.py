@@ -2,7 +2,7 @@
 
 The February 2023 earthquake operation (11 provinces, four rounds, sites and their assessments),
 western-border flow monitoring (points in Edirne and on the Aegean coast, weekly counts), migrant
-presence figures and the coast guard's Aegean apprehensions and rescues (figures from DOMAIN.md), the
+presence figures and the coast guard's Aegean apprehensions and rescues (figures in docs/domain.md), the
 demo XLSForms published for the DTM offices and bound to their targets, one field user per DTM office
 (password: the demo password) and two submissions as ODK Collect sends them (one processed, one waiting
 for review with its reason).

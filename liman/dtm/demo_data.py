@@ -1,8 +1,8 @@
 """The demo data set's places and figures (no Django in here: the XLSForm builder reads it too).
 
-Sites and points are placed in real districts by p-code; the figures follow DOMAIN.md ("Realistic
-figures"): Syrians under temporary protection 3,321,072 in July 2023 (İstanbul 531,742, then
-Gaziantep, Şanlıurfa, Hatay, Adana, Mersin, Bursa, İzmir, Konya, Kilis); the coast guard apprehended
+Sites and points are placed in real districts by p-code; the figures follow docs/domain.md ("Facts the
+demo data and reference lists follow"): Syrians under temporary protection 3,321,072 in July 2023 (İstanbul
+531,742, then Gaziantep, Şanlıurfa, Hatay, Adana, Mersin, Bursa, İzmir, Konya, Kilis); the coast guard apprehended
 or rescued 49,231 people on the Aegean in 2022 and 56,621 in 2023.
 """
 
@@ -91,13 +91,13 @@ TP_JULY_2023 = {
     "TUR041": 57_214, "TUR059": 34_981, "TUR047": 88_760, "TUR002": 22_694, "TUR026": 25_311,
 }  # fmt: skip
 
-#: Months of 2023 with the national total of Syrians under temporary protection (July from DOMAIN.md).
+#: Months of 2023 with the national total of Syrians under temporary protection (July from docs/domain.md).
 TP_MONTHLY_TOTALS_2023 = {
     1: 3_535_898, 2: 3_518_417, 3: 3_442_165, 4: 3_408_114, 5: 3_381_429, 6: 3_354_217,
     7: 3_321_072, 8: 3_305_998, 9: 3_279_429, 10: 3_256_735, 11: 3_233_918, 12: 3_214_780,
 }  # fmt: skip
 
-#: Aegean Sea: apprehended or rescued by the coast guard (DOMAIN.md).
+#: Aegean Sea: apprehended or rescued by the coast guard (docs/domain.md).
 AEGEAN_TOTALS = {2022: 49_231, 2023: 56_621}
 #: How a year's crossings fall over its months (more in summer and early autumn).
 AEGEAN_MONTH_WEIGHTS = [0.045, 0.04, 0.055, 0.07, 0.085, 0.095, 0.11, 0.12, 0.125, 0.11, 0.085, 0.06]

@@ -31,7 +31,7 @@ from .models import FieldUser, FormMedia, FormVersion
 
 
 def max_submission_bytes() -> int:
-    return int(getattr(settings, "LIMAN_OPENROSA_MAX_BYTES", 10_000_000))
+    return settings.LIMAN_OPENROSA_MAX_BYTES
 
 
 def nonce_lifetime() -> int:

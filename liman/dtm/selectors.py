@@ -118,8 +118,18 @@ def submissions_for_export(user: User, form: Form) -> QuerySet:
     )  # fmt: skip
 
 
-def field_users_for(user: User) -> QuerySet[FieldUser]:
-    return FieldUser.objects.visible_to(user).select_related("office", "vehicle")
+def field_users_for(
+    user: User, *, office_code: str = "", query: str = "", deactivated_only: bool = False
+) -> QuerySet[FieldUser]:
+    """Field users the user sees; `query` finds a user name or a name in part."""
+    field_users = FieldUser.objects.visible_to(user).select_related("office", "vehicle")
+    if office_code:
+        field_users = field_users.filter(office__code=office_code)
+    if query:
+        field_users = field_users.filter(Q(username__icontains=query) | Q(name__icontains=query))
+    if deactivated_only:
+        field_users = field_users.filter(is_active=False)
+    return field_users
 
 
 def field_user_vehicles(user: User) -> QuerySet[StockLocation]:

@@ -6,7 +6,6 @@ import json
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -622,13 +621,12 @@ def field_user_list(request: HttpRequest) -> HttpResponse:
             else:
                 return _qr_page(request, field_user, password, created=True)
     listing = Listing.read(request, lists.FIELD_USERS)
-    rows = selectors.field_users_for(request.user)
-    if listing.values["office"]:
-        rows = rows.filter(office__code=listing.values["office"])
-    if listing.values["q"]:
-        rows = rows.filter(Q(username__icontains=listing.values["q"]) | Q(name__icontains=listing.values["q"]))
-    if listing.values["inactive"]:
-        rows = rows.filter(is_active=False)
+    rows = selectors.field_users_for(
+        request.user,
+        office_code=listing.values["office"],
+        query=listing.values["q"],
+        deactivated_only=listing.values["inactive"],
+    )
     page = paginate(request, listing.ordered(rows))
     return render(request, "dtm/field_user_list.html", {"page": page, "form": form, "listing": listing})
 

@@ -8,11 +8,10 @@ class FeedbackConfig(AppConfig):
     verbose_name = _("Feedback and complaints")
 
     def ready(self):
-        from liman.core import demo, navigation
+        from liman.core import navigation, seeding
         from liman.core.selectors import register_home_figure
 
         from . import selectors
-        from .demo import seed_feedback
 
         # Roles from the view (`role_required`): everyone who reads the office's feedback.
         navigation.register(navigation.NavItem("feedback", _("Feedback"), "feedback-list", order=45, group="people"))
@@ -23,7 +22,7 @@ class FeedbackConfig(AppConfig):
             url="feedback-list?overdue=1",
             to_do=True,
         )
-        demo.register_seeder("feedback", seed_feedback)
+        seeding.register_seeder("feedback", "liman.feedback.demo.seed_feedback")
         from .measures import register as register_measures  # reporting reads them (core.measures)
 
         register_measures()

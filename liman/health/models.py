@@ -25,7 +25,7 @@ from .choices import MEDIF_NEEDS, ClearanceStatus, LabResult, TBClass, TravelNee
 
 def fit_to_fly_hours() -> int:
     """How long before departure a fit-to-fly check may be done (72 hours; a setting, it may change)."""
-    return int(getattr(settings, "LIMAN_FIT_TO_FLY_HOURS", 72))
+    return settings.LIMAN_FIT_TO_FLY_HOURS
 
 
 def travel_need_labels(needs) -> list[str]:

@@ -1,6 +1,6 @@
 """Every write of migration health, in a transaction, validated and audited.
 
-Rules from DOMAIN.md ("Migration health"): a chest x-ray at 15 and over; sputum smear and culture when the
+Rules of docs/domain.md ("Migration health"): a chest x-ray at 15 and over; sputum smear and culture when the
 x-ray suggests TB; class A blocks travel until treated or waived; findings are for health roles only.
 """
 

@@ -8,10 +8,9 @@ class LivelihoodsConfig(AppConfig):
     verbose_name = _("Livelihoods")
 
     def ready(self):
-        from liman.core import demo, navigation
+        from liman.core import navigation, seeding
         from liman.registry import sections
 
-        from .demo import seed_employment, seed_livelihoods
         from .sections import person_grants_context
 
         navigation.register(navigation.NavItem("grants", _("Grants"), "grant-home", order=47, group="assistance"))
@@ -27,5 +26,5 @@ class LivelihoodsConfig(AppConfig):
                 order=47,
             )
         )
-        demo.register_seeder("livelihoods", seed_livelihoods)
-        demo.register_seeder("employment", seed_employment)
+        seeding.register_seeder("livelihoods", "liman.livelihoods.demo.seed_livelihoods")
+        seeding.register_seeder("employment", "liman.livelihoods.demo.seed_employment")

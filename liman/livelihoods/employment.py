@@ -27,12 +27,10 @@ from . import permissions
 from .choices import TP_MONTHS_BEFORE_PERMIT, TP_QUOTA_SHARE, PermitKind, PermitState, ReferralStatus
 from .models import Employer, JobSeeker, Placement, PlacementFollowUp, Referral, Vacancy, WorkPermitApplication
 
-#: The monthly minimum wage (gross, TRY) a permit's wage is checked against; `LIMAN_MINIMUM_WAGE` when the rate changes.
-DEFAULT_MINIMUM_WAGE = Decimal("26005.50")
-
 
 def minimum_wage() -> Decimal:
-    return Decimal(str(getattr(settings, "LIMAN_MINIMUM_WAGE", DEFAULT_MINIMUM_WAGE)))
+    """The monthly minimum wage (gross, TRY) a permit's wage is checked against (`LIMAN_MINIMUM_WAGE`)."""
+    return Decimal(str(settings.LIMAN_MINIMUM_WAGE))
 
 
 def _manager(by: User | None, office_id: int) -> None:

@@ -8,10 +8,9 @@ class MessagingConfig(AppConfig):
     verbose_name = _("Messages to people")
 
     def ready(self):
-        from liman.core import demo, navigation
+        from liman.core import navigation, seeding
         from liman.registry import sections
 
-        from .demo import seed_list_messages, seed_messaging
         from .sections import person_contact_context
 
         # Roles from the view (`role_required`): everyone who reads the outbox.
@@ -25,7 +24,7 @@ class MessagingConfig(AppConfig):
                 order=60,
             )
         )
-        demo.register_seeder("messaging", seed_messaging)
+        seeding.register_seeder("messaging", "liman.messaging.demo.seed_messaging")
         from datetime import timedelta
 
         from liman.core import schedule
@@ -39,4 +38,4 @@ class MessagingConfig(AppConfig):
             "messages-remind", reminders_queue, every=timedelta(hours=1), description="Reminders due."
         )
         # The list messages read the records the later apps seed (a distribution plan, a payment cycle).
-        demo.register_seeder("list-messages", seed_list_messages, last=True)
+        seeding.register_seeder("list-messages", "liman.messaging.demo.seed_list_messages", last=True)

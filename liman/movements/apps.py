@@ -8,11 +8,10 @@ class MovementsConfig(AppConfig):
     verbose_name = _("Resettlement and movements")
 
     def ready(self):
-        from liman.core import demo, navigation
+        from liman.core import navigation, seeding
         from liman.core.choices import Role
         from liman.registry import sections
 
-        from .demo import seed_movements
         from .selectors import person_movements
 
         resettlement_staff = frozenset({Role.CASEWORKER, Role.SUPERVISOR, Role.PROGRAMME_OFFICER})
@@ -40,7 +39,7 @@ class MovementsConfig(AppConfig):
                 order=45,
             )
         )
-        demo.register_seeder("movements", seed_movements)
+        seeding.register_seeder("movements", "liman.movements.demo.seed_movements")
         from .measures import register as register_measures  # reporting reads them (core.measures)
 
         register_measures()
@@ -110,7 +109,7 @@ def _flight_reminders(now):
     from .choices import BookingStatus
     from .models import Booking
 
-    hours = int(getattr(settings, "LIMAN_FLIGHT_REMINDER_HOURS", 48))
+    hours = settings.LIMAN_FLIGHT_REMINDER_HOURS
     bookings = (
         Booking.objects.filter(
             status=BookingStatus.BOOKED,

@@ -1,11 +1,11 @@
-"""Choices of resettlement and movements: case states (DOMAIN.md), hold reasons, bookings, flights."""
+"""Choices of resettlement and movements: case states (docs/domain.md), hold reasons, bookings, flights."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
 class CaseState(models.TextChoices):
-    """Resettlement case states, in the order DOMAIN.md gives them, then the ones reachable from any state."""
+    """Resettlement case states, in the order docs/domain.md gives them, then the ones reachable from any state."""
 
     REFERRED = "referred", _("Referred")
     INTERVIEW_SCHEDULED = "interview_scheduled", _("Selection interview scheduled")
@@ -109,7 +109,7 @@ ACTIVE_BOOKINGS = (BookingStatus.BOOKED, BookingStatus.DEPARTED, BookingStatus.A
 
 
 class ReunificationState(models.TextChoices):
-    """Family reunification and Germany's Family Assistance Programme (FAP), from DOMAIN.md."""
+    """Family reunification and Germany's Family Assistance Programme (FAP), as docs/domain.md describes them."""
 
     APPOINTMENT = "appointment", _("Appointment")
     DOCUMENT_HELP = "document_help", _("Document help")

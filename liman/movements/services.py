@@ -2,7 +2,7 @@
 
 The booking service is the one door onto a flight: `bookings_create` books any list of travellers (a
 resettlement family through `case_book`, an AVRR returnee through the case engine) and refuses, naming the
-traveller and what is missing, unless the travel rules of DOMAIN.md hold on the departure date.
+traveller and what is missing, unless the travel rules of docs/domain.md hold on the departure date.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """The resettlement and family-reunification workflows, declared: states, steps, who may take each, and what
-must be true first. The states and rules come from DOMAIN.md ("Resettlement and movement operations").
+must be true first. The states and rules are those of docs/domain.md ("Resettlement and movements").
 
 Every guard names the travellers it is waiting for, so the case page's checklist says exactly what blocks
 the next step. On hold, withdrawn and no-show are reachable from any state before departure and undone by
@@ -286,7 +286,7 @@ RESETTLEMENT = Workflow(
         _forward([CaseState.BOOKED, CaseState.FIT_TO_FLY_CHECKED], CaseState.DEPARTED, [all_departed]),
         _forward([CaseState.DEPARTED], CaseState.ARRIVED, [all_arrived]),
         _forward([CaseState.ARRIVED, CaseState.REJECTED], CaseState.CLOSED),
-        # From any state before departure (DOMAIN.md); each is undone by resuming where the case was.
+        # From any state before departure (docs/domain.md); each is undone by resuming where the case was.
         _forward(BEFORE_DEPARTURE, CaseState.ON_HOLD, [hold_reason_given], needs_reason=True),
         _forward([*BEFORE_DEPARTURE, CaseState.ON_HOLD], CaseState.WITHDRAWN, needs_reason=True),
         _forward(BEFORE_DEPARTURE, CaseState.NO_SHOW, needs_reason=True),

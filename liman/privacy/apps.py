@@ -8,9 +8,8 @@ class PrivacyConfig(AppConfig):
     verbose_name = _("Data protection")
 
     def ready(self):
-        from liman.core import demo, navigation, retention
+        from liman.core import navigation, retention, seeding
 
-        from .demo import seed_privacy
         from .permissions import PRIVACY_ROLES
 
         retention.autodiscover()  # every app's retention.py
@@ -72,14 +71,9 @@ class PrivacyConfig(AppConfig):
                 order=1,
             )
         )
-        demo.register_seeder("privacy", seed_privacy, last=True)
+        seeding.register_seeder("privacy", "liman.privacy.demo.seed_privacy", last=True)
         # The agreements must be in force before the cases' seeder sends referrals to partners.
-        from .demo import seed_agreements
-
-        if "privacy-agreements" not in {name for name, _seeder in demo.SEEDERS}:
-            names = [name for name, _seeder in demo.SEEDERS]
-            at = names.index("cases") if "cases" in names else len(names)
-            demo.SEEDERS.insert(at, ("privacy-agreements", seed_agreements))
+        seeding.register_seeder("privacy-agreements", "liman.privacy.demo.seed_agreements", before="cases")
         from liman.core import schedule
 
         def retention_run() -> dict:

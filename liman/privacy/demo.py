@@ -1,6 +1,9 @@
-"""Demo data of data protection: a few schedules (off: the demo keeps its records) and one legal hold."""
+"""Demo data of data protection: a few schedules (off: the demo keeps its records), one legal hold, the sharing
+agreements with the demo partners, and people's requests about their data in Istanbul (for the caseworkers' list
+and the focal point's register)."""
 
 import random
+from datetime import timedelta
 
 from liman.core import retention
 
@@ -34,6 +37,60 @@ def seed_privacy(rng: random.Random, seed: int) -> None:
             by=admin,
             reason="Legal hold placed",
         )
+    seed_subject_requests()
+
+
+#: Istanbul's requests: (kind, days since received, what the person asks, where it stands). The deadline is
+#: `LIMAN_SUBJECT_REQUEST_DAYS` (30) after receipt: the objection is past it.
+SUBJECT_REQUESTS = (
+    ("access", 6, "Asks for a copy of everything the mission holds about her, to show her lawyer.", "in_progress"),
+    ("correction", 12, "Her father's name is written wrongly on her record and on her assistance card.", "corrected"),
+    ("objection", 41, "Objects to her details being used for research and statistics.", "received"),
+    ("access", 58, "Asked what is held about him before moving to another province.", "closed"),
+)
+
+
+def seed_subject_requests() -> None:
+    """A few requests of Istanbul's people about their data, logged and answered by the office's caseworker through
+    the services: an access request in progress, a correction answered by correcting the record, an objection past
+    its deadline, and an access request answered and closed. Runs once."""
+    from django.utils import timezone
+
+    from liman.core.choices import Role, Sensitivity
+    from liman.core.demo import demo_username
+    from liman.core.models import User
+    from liman.registry.models import Person
+
+    from .choices import RequestStatus
+    from .models import SubjectRequest
+    from .services import subject_request_correct, subject_request_log, subject_request_step
+
+    caseworker = User.objects.filter(username=demo_username(Role.CASEWORKER, "IST")).first()
+    if caseworker is None or SubjectRequest.objects.exists():
+        return
+    today = timezone.localdate()
+    adults = Person.objects.filter(
+        office__code="IST", sensitivity=Sensitivity.NORMAL, birth_date__lte=today - timedelta(days=365 * 25)
+    )
+    women = list(adults.filter(sex="F").order_by("pk")[:3])
+    men = list(adults.filter(sex="M").order_by("pk")[:1])
+    if len(women) < 3 or not men:
+        return
+    for (kind, days, details, outcome), person in zip(SUBJECT_REQUESTS, [*women, *men], strict=True):
+        request = subject_request_log(
+            person=person, kind=kind, by=caseworker, details=details, received_on=today - timedelta(days=days)
+        )
+        if outcome == "in_progress":
+            subject_request_step(request=request, to_state=RequestStatus.IN_PROGRESS, by=caseworker)
+        elif outcome == "corrected":
+            father = "Abdulkarim" if person.father_name != "Abdulkarim" else "Abdulkader"
+            subject_request_correct(request=request, changes={"father_name": father}, by=caseworker)
+        elif outcome == "closed":
+            subject_request_step(
+                request=request, to_state=RequestStatus.ANSWERED, by=caseworker,
+                answer="The export was printed and handed to him at the Istanbul office; he had no correction.",
+            )  # fmt: skip
+            subject_request_step(request=request, to_state=RequestStatus.CLOSED, by=caseworker)
 
 
 def seed_agreements(rng: random.Random, seed: int) -> None:

@@ -223,7 +223,7 @@ class SharingAgreement(models.Model):
 
 def subject_request_days() -> int:
     """Days a person's request is answered within (settings.LIMAN_SUBJECT_REQUEST_DAYS, 30 by default)."""
-    return int(getattr(settings, "LIMAN_SUBJECT_REQUEST_DAYS", 30))
+    return settings.LIMAN_SUBJECT_REQUEST_DAYS
 
 
 class SubjectRequestQuerySet(ScopedQuerySet):

@@ -8,17 +8,16 @@ class RegistryConfig(AppConfig):
     verbose_name = _("Registry")
 
     def ready(self):
-        from liman.core import demo, navigation
+        from liman.core import navigation, seeding
 
         from . import maps as map_measures
-        from .demo import seed_registry
 
         people_roles = map_measures.PEOPLE_ROLES
         navigation.register(
             navigation.NavItem("people", _("People"), "person-search", people_roles, order=5, group="people")
         )
         navigation.register_search(navigation.BarSearch("people", "name", _("Find a person…")))
-        demo.register_seeder("registry", seed_registry)
+        seeding.register_seeder("registry", "liman.registry.demo.seed_registry")
 
         from liman.core.access import has_role
         from liman.core.selectors import register_home_figure

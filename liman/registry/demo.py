@@ -52,8 +52,6 @@ from .models import (
 )
 from .search import add_search_keys
 
-#: About this many people per demo office; `LIMAN_DEMO_PEOPLE_PER_OFFICE` in the settings makes it smaller (tests).
-PEOPLE_PER_OFFICE = 600
 #: Dates are drawn relative to this day, not today, so that a seed gives the same people every day.
 DEMO_DAY = datetime.date(2026, 6, 30)
 
@@ -979,7 +977,7 @@ def seed_office(office: Office, *, seed: int, people: int | None = None) -> int:
     if Person.objects.filter(office=office).exists():
         return 0
     if people is None:
-        people = getattr(settings, "LIMAN_DEMO_PEOPLE_PER_OFFICE", PEOPLE_PER_OFFICE)
+        people = settings.LIMAN_DEMO_PEOPLE_PER_OFFICE
     rng = random.Random(f"liman-registry:{seed}:{office.code}")
     registrar = User.objects.filter(username=demo_username(Role.CASEWORKER, office.code)).first()
     planner = _OfficePlanner(office, registrar, rng, _Numbers(rng))

@@ -2,6 +2,10 @@
 
 One row per person; `household_ref` groups the members of a household in the file, exactly one of them the
 `head`. The commit registers the people, their foreigner IDs, legal statuses and households in one transaction.
+
+Consent: what a row says (`consent_purpose`, one purpose or several, on the row's `consent_legal_basis`) is recorded
+for each purpose it names; every person is also registered on a legal basis (registration), the one the import
+form chose for the file (`legal_basis`) when the row does not name registration itself.
 """
 
 from __future__ import annotations
@@ -44,6 +48,9 @@ _HOUSEHOLD_REF_LIMIT = 64
 _SEXES = frozenset(Sex.values)
 _RELATIONSHIPS = tuple(Relationship.values)
 _LEGAL_STATUSES = tuple(LegalStatusType.values)
+_PURPOSES = tuple(ConsentPurpose.values)
+#: Between the purposes a consent_purpose cell names: commas (or semicolons, spaces).
+_PURPOSE_SEPARATORS = re.compile(r"[,;\s]+")
 
 
 def _alpha3_codes() -> frozenset[str]:
@@ -90,8 +97,9 @@ class PeopleImporter(staging.Importer):
             required=False,
             label=gettext_lazy("Legal basis for registering"),
             help=gettext_lazy(
-                "For every row whose consent_legal_basis is blank. Consent: each person was told what is recorded "
-                "and why, and consents."
+                "The legal basis of registering every person of the file (unless a row names registration itself), "
+                "and of the purposes of each row whose consent_legal_basis is blank. Consent: each person was told "
+                "what is recorded and why, and consents."
             ),
             choices=tuple(LegalBasis.values),
             choice_labels=tuple(LegalBasis.choices),
@@ -144,7 +152,10 @@ class PeopleImporter(staging.Importer):
             "consent_purpose",
             required=False,
             help=gettext_lazy(
-                "What the person is registered for (registration when blank and none chosen for the file)."
+                "What the person consented to, one purpose or several separated by commas (registration, contact, "
+                "sharing_payment_provider…); blank: the purpose chosen for the file (registration when none). Every "
+                "person is registered on the legal basis chosen for the file, or on this row's when it names "
+                "registration."
             ),
             choices=tuple(ConsentPurpose.values),
         ),
@@ -152,8 +163,8 @@ class PeopleImporter(staging.Importer):
             "consent_legal_basis",
             required=False,
             help=gettext_lazy(
-                "The legal basis of registering the person (consent: they were told what is recorded and why, and "
-                "consent); blank: the one chosen for the whole file."
+                "The legal basis of the purposes in consent_purpose (consent: they were told what is recorded and "
+                "why, and consent); blank: the one chosen for the whole file."
             ),
             choices=tuple(LegalBasis.values),
         ),
@@ -190,15 +201,28 @@ class PeopleImporter(staging.Importer):
         values["legal_status_from"], values["legal_status_until"] = self._status_period(
             values["legal_status"], raw, problems
         )
-        values["consent_purpose"], values["consent_legal_basis"] = self._consent(raw, problems)
+        purposes, basis, registration = self._consent(raw, problems)
+        values.update(consent_purpose=purposes, consent_legal_basis=basis, registration_legal_basis=registration)
         return values, problems
 
-    def _consent(self, raw: dict[str, str], problems: list[Problem]) -> tuple[str, str]:
-        """The purpose and legal basis of registering the person: the row's, else the file's (`declared`)."""
-        purpose = raw.get("consent_purpose", "").strip().lower() or self.declared.get(
-            "consent_purpose", ConsentPurpose.REGISTRATION.value
-        )
+    def _consent(self, raw: dict[str, str], problems: list[Problem]) -> tuple[str, str, str]:
+        """The purposes the row names (comma-separated, each once) and their legal basis: the row's, else the file's
+        (`declared`); and the legal basis of registering the person: the row's when it names registration, else the
+        file's, else the row's."""
+        text = raw.get("consent_purpose", "").strip().lower()
+        named = [word for word in _PURPOSE_SEPARATORS.split(text) if word] if text else []
+        purposes = list(dict.fromkeys(named)) or [self.declared.get("consent_purpose", ConsentPurpose.REGISTRATION)]
+        unknown = [purpose for purpose in purposes if purpose not in _PURPOSES]
+        if unknown:
+            problems.append(
+                Problem(
+                    "consent_purpose",
+                    _("“%(value)s” is not a purpose; write one or more of: %(choices)s, separated by commas.")
+                    % {"value": ", ".join(unknown), "choices": ", ".join(_PURPOSES)},
+                )
+            )
         basis = raw.get("consent_legal_basis", "").strip().lower() or self.declared.get("legal_basis", "")
+        registration = basis if ConsentPurpose.REGISTRATION in purposes else self.declared.get("legal_basis") or basis
         if not basis:
             problems.append(
                 Problem(
@@ -210,10 +234,9 @@ class PeopleImporter(staging.Importer):
                     % {"choices": ", ".join(LegalBasis.values)},
                 )
             )
-            return purpose, basis
-        for name, problem in rules.consent_problems(purpose, basis).items():
-            problems.append(Problem("consent_purpose" if name == "purpose" else "consent_legal_basis", problem))
-        return purpose, basis
+        elif problem := rules.consent_problems(ConsentPurpose.REGISTRATION, basis).get("legal_basis"):
+            problems.append(Problem("consent_legal_basis", problem))
+        return ",".join(purposes), basis, registration
 
     def _status_period(self, status: str, raw: dict[str, str], problems: list[Problem]) -> tuple[str, str]:
         """The legal status's dates, checked as `LegalStatus.clean` checks them (victim permits: 6 months)."""
@@ -497,12 +520,23 @@ def _enrolment(values: dict[str, Any]) -> PersonEnrolment:
         ),
         household=values["household_ref"],
         relationship=values["relationship"],
-        consent_purpose=values.get("consent_purpose", ""),
-        legal_basis=values.get("consent_legal_basis", ""),
+        **_consents(values),
         legal_status_until=_date_or_none(values.get("legal_status_until", "")),
         foreigner_id=values["foreigner_id"],
         foreigner_id_warning=values["foreigner_id_warning"],
     )
+
+
+def _consents(values: dict[str, Any]) -> dict[str, Any]:
+    """A staged row's consents as the bulk service takes them: one per purpose the row names, on the row's legal
+    basis, and registration (when the row does not name it) on the basis of registering the person."""
+    basis = values.get("consent_legal_basis", "")
+    purposes = [purpose for purpose in values.get("consent_purpose", "").split(",") if purpose]
+    consents = [(purpose, basis) for purpose in purposes]
+    if ConsentPurpose.REGISTRATION not in purposes:
+        consents.insert(0, (ConsentPurpose.REGISTRATION.value, values.get("registration_legal_basis") or basis))
+    (purpose, legal_basis), *others = consents
+    return {"consent_purpose": purpose, "legal_basis": legal_basis, "other_consents": tuple(others)}
 
 
 def _draft(values: dict[str, Any]) -> checks.PersonDraft | None:

@@ -1,10 +1,10 @@
 """Residence permits for victims of trafficking: each period at most 6 months, 3 years in total.
 
-DOMAIN.md: "Victim residence permits: extensions of at most 6 months, 3 years in total" (Law 6458 on Foreigners
-and International Protection, article 48). A permit and each extension is one `LegalStatus` period of the status
-`residence_permit_trafficking_victim`; consecutive periods (one starting at the latest the day after the other
-ends) add up to the total. The limits are settings, since the law may change: LIMAN_VICTIM_PERMIT_MAX_MONTHS (6)
-and LIMAN_VICTIM_PERMIT_TOTAL_MONTHS (36).
+docs/domain.md ("People"): a permit for victims of trafficking runs at most 6 months a period, 3 years in total
+(Law 6458 on Foreigners and International Protection, article 48). A permit and each extension is one
+`LegalStatus` period of the status `residence_permit_trafficking_victim`; consecutive periods (one starting at the
+latest the day after the other ends) add up to the total. The limits are settings, since the law may change:
+LIMAN_VICTIM_PERMIT_MAX_MONTHS (6) and LIMAN_VICTIM_PERMIT_TOTAL_MONTHS (36).
 
 A period of "6 months" from 1 January runs until 30 June: the last day is the day before the same date 6 months
 later (on a shorter month, the day before its last day).
@@ -35,11 +35,11 @@ _ONE_DAY = datetime.timedelta(days=1)
 
 
 def max_period_months() -> int:
-    return int(getattr(settings, "LIMAN_VICTIM_PERMIT_MAX_MONTHS", 6))
+    return settings.LIMAN_VICTIM_PERMIT_MAX_MONTHS
 
 
 def max_total_months() -> int:
-    return int(getattr(settings, "LIMAN_VICTIM_PERMIT_TOTAL_MONTHS", 36))
+    return settings.LIMAN_VICTIM_PERMIT_TOTAL_MONTHS
 
 
 def add_months(day: datetime.date, months: int) -> datetime.date:

@@ -60,7 +60,7 @@ def legal_status_problem(
     status: str, started_on: datetime.date | None, ended_on: datetime.date | None
 ) -> tuple[str, str]:
     """(field, why) a period of a legal status cannot be; ("", "") when it can. A residence permit for victims of
-    trafficking runs at most 6 months a period (DOMAIN.md; Law 6458, art. 48): `permits.period_problem`."""
+    trafficking runs at most 6 months a period (docs/domain.md; Law 6458, art. 48): `permits.period_problem`."""
     from . import permits
 
     if started_on and ended_on and ended_on < started_on:

@@ -336,8 +336,10 @@ def household_change_head(
 @dataclass
 class PersonEnrolment:
     """One person registered in bulk, as `person_enrol` registers one: their details, first legal status, foreigner
-    ID, place in a household of the batch (`household`: a label the members share; exactly one is its head) and
-    the legal basis of registering them."""
+    ID, place in a household of the batch (`household`: a label the members share; exactly one is its head), the
+    legal basis of registering them, and the consents they gave at entry for other purposes (`other_consents`:
+    (purpose, legal basis) each). Registration is always one of the purposes: `consent_purpose` or one of
+    `other_consents`."""
 
     person: PersonInput
     household: str
@@ -347,6 +349,15 @@ class PersonEnrolment:
     legal_status_until: datetime.date | None = None
     foreigner_id: str = ""
     foreigner_id_warning: str = ""
+    other_consents: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def consents(self) -> list[tuple[str, str]]:
+        """(purpose, legal basis) of each consent to record, each purpose once (the first named wins)."""
+        found: dict[str, str] = {}
+        for purpose, basis in ((self.consent_purpose, self.legal_basis), *self.other_consents):
+            found.setdefault(purpose, basis)
+        return list(found.items())
 
 
 @dataclass
@@ -393,8 +404,13 @@ def enrolment_problems(enrolment: PersonEnrolment, *, today: datetime.date | Non
         problems["legal_status_until" if field_name == "ended_on" else "legal_status_from"] = problem
     if problem := rules.field_problem(HouseholdMember, "relationship", enrolment.relationship):
         problems["relationship"] = problem
-    for name, problem in rules.consent_problems(enrolment.consent_purpose, enrolment.legal_basis).items():
-        problems["consent_purpose" if name == "purpose" else "legal_basis"] = problem
+    for purpose, basis in enrolment.consents:
+        for name, problem in rules.consent_problems(purpose, basis).items():
+            problems.setdefault("consent_purpose" if name == "purpose" else "legal_basis", problem)
+    if ConsentPurpose.REGISTRATION not in dict(enrolment.consents):
+        problems.setdefault(
+            "legal_basis", _("No legal basis for registering the person: registration is not among the purposes.")
+        )
     return problems
 
 
@@ -487,12 +503,13 @@ def people_enrol_bulk(
         consents = [
             {
                 "person_id": person_id,
-                "purpose": enrolment.consent_purpose,
-                "legal_basis": enrolment.legal_basis,
+                "purpose": purpose,
+                "legal_basis": legal_basis,
                 "given_on": today,
                 "taken_by_id": by_id,
             }
             for enrolment, person_id in zip(enrolments, ids, strict=True)
+            for purpose, legal_basis in enrolment.consents
         ]
         insert_many(Consent, consents)
         head_of = {

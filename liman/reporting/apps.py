@@ -13,10 +13,9 @@ class ReportingConfig(AppConfig):
     verbose_name = _("Reporting")
 
     def ready(self):
-        from liman.core import demo, navigation, schedule
+        from liman.core import navigation, schedule, seeding
 
         from . import tagging
-        from .demo import seed_reporting
 
         navigation.register_group(navigation.NavGroup("reporting", _("Reporting"), 80))
         navigation.register(navigation.NavItem("fourw", _("3RP 4W"), "fourw", order=80, group="reporting"))
@@ -28,7 +27,7 @@ class ReportingConfig(AppConfig):
         )
         navigation.register(navigation.NavItem("project-tags", _("Project tagging"), "project-tags", order=84,
                                                group="reporting"))  # fmt: skip
-        demo.register_seeder("reporting", seed_reporting, last=True)
+        seeding.register_seeder("reporting", "liman.reporting.demo.seed_reporting", last=True)
         tagging.connect()
 
         def reach_catch_up() -> dict:

@@ -25,7 +25,7 @@ FIGURES = ("target", "achieved", "with_disability")
 
 
 def template_path() -> Path:
-    configured = getattr(settings, "LIMAN_DONOR_REPORT_TEMPLATE", "")
+    configured = settings.LIMAN_DONOR_REPORT_TEMPLATE
     return Path(configured) if configured and Path(configured).is_file() else DEFAULT_TEMPLATE
 
 

@@ -348,7 +348,7 @@ def combined(lines: list[Line]) -> list[Line]:
 
 
 def partner() -> str:
-    return getattr(settings, "LIMAN_REPORTING_PARTNER", "IOM")
+    return settings.LIMAN_REPORTING_PARTNER
 
 
 def table(month: datetime.date, lines: list[Line], *, geography: Geography | None = None) -> list[list]:

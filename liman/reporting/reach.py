@@ -27,17 +27,19 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-from django.db import transaction
-from django.db.models import Exists, F, Max, Min, OuterRef, Value
-from django.db.models.functions import Coalesce
+from django.db import connection, transaction
+from django.db.models import DateTimeField, Exists, F, Max, Min, OuterRef, Value
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
-from liman.core import measures
+from liman.core import bulk, measures
 from liman.core.choices import AuditAction
 
 #: More keys touched than this since the last read: the measure's years are rebuilt (cheaper than key by key).
 REBUILD_ABOVE = 50_000
 CHUNK = 500
+#: PostgreSQL's memory for each sort or hash of a full build (`_full_build`).
+BUILD_WORK_MEM = "256MB"
 FULL = object()  # a change whose keys cannot be found: rebuild
 
 #: Within `reading()`: which measures are stored (one query), and each one's years once brought up to date.
@@ -77,56 +79,79 @@ def _chunks(values: list, size: int = CHUNK) -> Iterator[list]:
         yield values[start : start + size]
 
 
-def _grouped(rows, keys_filter) -> Iterator[tuple]:
-    """(key, office, district, first day, person) of measure rows, one per key × office × district, the first day as
-    a local date (`keys_filter`: only the records of some keys, or None)."""
+def _grouped(rows, keys_filter):
+    """The records of `rows` grouped by key × office × district (`keys_filter`: only the records of some keys, or
+    None), as values `r_key`, `r_office`, `r_district`, `r_day` (the group's first day, as a local date) and
+    `r_person` (the person the group's first reach describes)."""
     queryset = rows.queryset if keys_filter is None else rows.queryset.filter(keys_filter)
     grouped = (
-        queryset.annotate(m_office=F(rows.office), m_district=Coalesce(F(rows.district), Value("")))
+        queryset.annotate(r_key=F(rows.key), r_office=F(rows.office), r_district=Coalesce(F(rows.district), Value("")))
         .order_by()
-        .values(rows.key, "m_office", "m_district")
-        .annotate(a_on=Min(rows.on), a_pid=Max("m_pid"))
-        .values_list(rows.key, "m_office", "m_district", "a_on", "a_pid")
+        .values("r_key", "r_office", "r_district")
+        .annotate(r_first=Min(rows.on), r_person=Max("m_pid"))
     )
-    zone = timezone.get_current_timezone()
-    for key, office_id, district, on, person_id in grouped.iterator(chunk_size=10_000):
-        if isinstance(on, datetime.datetime):
-            on = on.astimezone(zone).date()
-        yield key, office_id, district or "", on, person_id
+    if isinstance(grouped.query.annotations["r_first"].output_field, DateTimeField):
+        grouped = grouped.annotate(r_day=TruncDate("r_first"))  # the local day of the first moment
+    else:
+        grouped = grouped.annotate(r_day=F("r_first"))
+    return grouped.values_list("r_key", "r_office", "r_district", "r_day", "r_person")
 
 
-def _compute(measure_key: str, year: int, keys: list | None = None) -> Iterator:
-    """The FirstReach rows of `measure_key` in `year` from the records (only those of `keys` when given)."""
+def _insert_first(model, fixed: dict, grouped, *, per: tuple[str, ...]) -> int:
+    """Store in `model` the first group of `grouped` (`_grouped`) per `per` (a key and office, or a key): the earliest
+    day, then the lowest office, then district, as `fourw.reached` picks a person's first reach; with the `fixed`
+    values (the measure, the year or project) in every row. One INSERT … SELECT: the rows are computed and written
+    by the database, never read into Python (a year of a large mission is a million rows). The number stored."""
+    order = [name for name in ("r_day", "r_office", "r_district") if name not in per]
+    select, params = grouped.query.sql_with_params()
+    values = {**dict.fromkeys(fixed, "%s"), "key": "r_key", "office_id": "r_office", "district_pcode": "r_district",
+              "first_on": "r_day", "person_id": "r_person"}  # fmt: skip
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(model._meta.get_field(name).column) for name in values)
+    sql = (
+        f"INSERT INTO {quote(model._meta.db_table)} ({columns}) SELECT {', '.join(values.values())} FROM ("  # noqa: S608
+        f"SELECT r_key, r_office, r_district, r_day, r_person, "
+        f"ROW_NUMBER() OVER (PARTITION BY {', '.join(per)} ORDER BY {', '.join(order)}) AS r_rank "
+        f"FROM ({select}) grouped) ranked WHERE r_rank = 1"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*fixed.values(), *params])
+        return cursor.rowcount
+
+
+@contextmanager
+def _full_build() -> Iterator[None]:
+    """Room for a full build's GROUP BY of every record of a year or project (two million joined rows at 100,000
+    people): on PostgreSQL a larger `work_mem` for the transaction, so that the groups are hashed in memory (with the
+    default the planner sorts them on disk, twice as slow); on SQLite a larger page cache (core.bulk.large_writes)."""
+    if connection.vendor != "postgresql":
+        with bulk.large_writes():
+            yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW work_mem")
+        before = cursor.fetchone()[0]
+        cursor.execute("SELECT set_config('work_mem', %s, true)", [BUILD_WORK_MEM])
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('work_mem', %s, true)", [before])
+
+
+def _store(measure_key: str, year: int, keys: list | None = None) -> int:
+    """Store the FirstReach rows of `measure_key` in `year` computed from the records (only those of `keys` when
+    given): each key once per office, at its first reach by that office. The number stored."""
     from .models import FirstReach
 
     found = measures.measure(measure_key)
+    count = 0
     for batch in [None] if keys is None else list(_chunks(keys)):
         rows = found.rows(_january(year), _january(year + 1), None)
-        best: dict[tuple, tuple] = {}
-        for key, office_id, district, on, person_id in _grouped(rows, batch and found.reach.keys(batch)):
-            seen = best.get((key, office_id))
-            if seen is None or (on, district) < seen[:2]:
-                best[(key, office_id)] = (on, district, person_id)
-        for (key, office_id), (on, district, person_id) in best.items():
-            yield FirstReach(
-                measure_key=measure_key, year=year, office_id=office_id, key=key, person_id=person_id, first_on=on,
-                district_pcode=district,
-            )  # fmt: skip
-
-
-def _insert(rows: Iterable, model=None) -> int:
-    from .models import FirstReach
-
-    model = model or FirstReach
-    batch, count = [], 0
-    for row in rows:
-        batch.append(row)
-        if len(batch) >= 2_000:
-            model.objects.bulk_create(batch)
-            count, batch = count + len(batch), []
-    if batch:
-        model.objects.bulk_create(batch)
-        count += len(batch)
+        grouped = _grouped(rows, batch and found.reach.keys(batch))
+        count += _insert_first(
+            FirstReach, {"measure_key": measure_key, "year": year}, grouped, per=("r_key", "r_office")
+        )
     return count
 
 
@@ -139,7 +164,8 @@ def rebuild(measure_key: str, year: int) -> int:
     with transaction.atomic():
         head = _audit_head()
         FirstReach.objects.filter(measure_key=measure_key, year=year).delete()
-        count = _insert(_compute(measure_key, year))
+        with _full_build():
+            count = _store(measure_key, year)
         ReachState.objects.update_or_create(
             measure_key=measure_key, year=year, project=None,
             defaults={"audit_seq": head, "built_at": timezone.now(), "stale": False},
@@ -154,27 +180,23 @@ def _project_period(project) -> tuple[datetime.date, datetime.date]:
     return project.starts_on, project.ends_on + datetime.timedelta(days=1)
 
 
-def _compute_project(measure_key: str, project, keys: list | None = None) -> Iterator:
-    """The ProjectReach rows of `measure_key` in `project` (its life, its offices, its tagged records) from the
-    records: each key once, at its first reach (the earliest day, then office, then district, as `fourw.reached`)."""
+def _store_project(measure_key: str, project, keys: list | None = None) -> int:
+    """Store the ProjectReach rows of `measure_key` in `project` (its life, its offices, its tagged records) computed
+    from the records (only those of `keys` when given): each key once, at its first reach. The number stored."""
     from . import tagging
     from .models import ProjectReach
 
     found = measures.measure(measure_key)
     offices = list(project.offices.values_list("pk", flat=True))
     start, end = _project_period(project)
-    best: dict = {}
+    count = 0
     for batch in [None] if keys is None else list(_chunks(keys)):
         rows = tagging.restricted(measure_key, found.rows(start, end, offices), project)
-        for key, office_id, district, on, person_id in _grouped(rows, batch and found.reach.keys(batch)):
-            seen = best.get(key)
-            if seen is None or (on, office_id, district) < seen[:3]:
-                best[key] = (on, office_id, district, person_id)
-    for key, (on, office_id, district, person_id) in best.items():
-        yield ProjectReach(
-            measure_key=measure_key, project_id=project.pk, office_id=office_id, key=key, person_id=person_id,
-            first_on=on, district_pcode=district,
-        )  # fmt: skip
+        grouped = _grouped(rows, batch and found.reach.keys(batch))
+        count += _insert_first(
+            ProjectReach, {"measure_key": measure_key, "project_id": project.pk}, grouped, per=("r_key",)
+        )
+    return count
 
 
 def rebuild_project(measure_key: str, project) -> int:
@@ -186,7 +208,8 @@ def rebuild_project(measure_key: str, project) -> int:
     with transaction.atomic():
         head = _audit_head()
         ProjectReach.objects.filter(measure_key=measure_key, project=project).delete()
-        count = _insert(_compute_project(measure_key, project), ProjectReach)
+        with _full_build():
+            count = _store_project(measure_key, project)
         ReachState.objects.update_or_create(
             measure_key=measure_key, project=project,
             defaults={"year": 0, "audit_seq": head, "built_at": timezone.now(), "stale": False},
@@ -237,12 +260,21 @@ def build_missing_projects() -> dict[str, int]:
 
 def project_rows(measure_key: str, project, start: datetime.date, end: datetime.date):
     """The rows `fourw.reached` gives for the project over [start, end) read from its stored first reaches, or None
-    when they cannot answer (another period than the project's life, or not built)."""
+    when they cannot answer (not built, or a period that does not start on the project's first day).
+
+    A period from the project's first day (its life, its dashboard to today, a donor report "to date") holds the
+    people first reached before its end, each at that first reach: who was reached in it and where they were first
+    reached are both in the stored rows. A period starting later also counts the people first reached before it and
+    reached again in it, which the stored rows (the first reach only) do not hold: it is computed from the records."""
     from .models import ProjectReach
 
-    if (start, end) != _project_period(project) or ("project", project.pk) not in catch_up(measure_key):
+    first_day, after_life = _project_period(project)
+    if start != first_day or end > after_life or ("project", project.pk) not in catch_up(measure_key):
         return None
-    return _described(ProjectReach.objects.filter(measure_key=measure_key, project=project), start)
+    entries = ProjectReach.objects.filter(measure_key=measure_key, project=project)
+    if end < after_life:
+        entries = entries.filter(first_on__lt=end)
+    return _described(entries, start)
 
 
 def _touched(measure_key: str, events: list[tuple[str, str, str]]):
@@ -428,9 +460,9 @@ def _catch_up_locked(keys: list[str], *, rebuild_now: bool) -> dict[str, set]:
                         ProjectReach.objects.filter(measure_key=measure_key, project=project, key__in=batch).delete()
                 if keys_here:
                     if project is None:
-                        _insert(_compute(measure_key, state.year, sorted(keys_here)))
+                        _store(measure_key, state.year, sorted(keys_here))
                     else:
-                        _insert(_compute_project(measure_key, project, sorted(keys_here)), ProjectReach)
+                        _store_project(measure_key, project, sorted(keys_here))
                 ready.setdefault(measure_key, set()).add(_unit(state))
         done = [state.pk for state in states if state not in stale and not state.stale]
         ReachState.objects.filter(pk__in=done, audit_seq__lt=head).update(audit_seq=head)

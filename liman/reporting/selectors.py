@@ -123,8 +123,9 @@ def framework_for(project: Project) -> list[Outcome]:
 
 def indicator_table(project: Project, *, start: datetime.date | None = None, end: datetime.date | None = None):
     """Each indicator's progress over [start, end] (the project's life by default): distinct people (or households,
-    records) reached once each over the period, against the targets of periods inside it. Over the project's life,
-    read from its stored first reaches (reporting.reach) when they are built."""
+    records) reached once each over the period, against the targets of periods inside it. Over a period from the
+    project's first day (its life, a donor report to date), read from its stored first reaches (reporting.reach)
+    when they are built; a period starting later is computed from the tagged records."""
     with reach.reading():  # the stored first reaches brought up to date once for the whole table
         return _indicator_table(project, start=start, end=end)
 

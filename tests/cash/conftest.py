@@ -5,7 +5,7 @@ import pytest
 from liman.cash import services
 from liman.core.choices import Role
 from liman.registry import services as registry
-from liman.registry.choices import Relationship
+from liman.registry.choices import ConsentPurpose, LegalBasis, Relationship
 from tests.factories import staff
 
 ELIGIBILITY = 'legal_status_current and nationality in ["SYR", "AFG"] and household_size >= 2 and not departed'
@@ -13,8 +13,9 @@ VALUE = "13000 + 2000 * (household_size - 2) + (has_disability ? 3000 : 0)"
 
 
 def family(office, first: str, family_name: str, size: int, *, nationality="SYR", born=None, foreigner_id="",
-           phone="", status="temporary_protection"):  # fmt: skip
-    """A household of `size` people, its head with a legal status (and a foreigner ID when given)."""
+           phone="", status="temporary_protection", shares_with_provider=True):  # fmt: skip
+    """A household of `size` people, its head with a legal status (and a foreigner ID when given) and, unless
+    `shares_with_provider` is false, the head's consent to share with the payment provider (asked at enrolment)."""
     identifiers = [registry.IdentifierInput(type="foreigner_id", value=foreigner_id)] if foreigner_id else []
     head = registry.person_register(
         office=office,
@@ -26,6 +27,10 @@ def family(office, first: str, family_name: str, size: int, *, nationality="SYR"
         by=None,
     )  # fmt: skip
     household = registry.household_create(office=office, head=head, by=None)
+    if shares_with_provider:
+        registry.consent_record(
+            person=head, purpose=ConsentPurpose.SHARING_PAYMENT_PROVIDER, legal_basis=LegalBasis.CONSENT, by=None
+        )
     for number in range(size - 1):
         child = registry.person_register(
             office=office,

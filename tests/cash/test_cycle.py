@@ -59,7 +59,7 @@ def test_a_cycle_from_draft_to_reconciled(programme, istanbul, officer, approver
     outcome = services.cycle_verify(cycle=cycle, by=officer)
     cycle.refresh_from_db()
     # Amira registered twice: the second household is held, named with the first.
-    assert outcome == {"checked": 3, "held": 1}
+    assert outcome == {"checked": 3, "held": 1, "no_consent": 0}
     held = cycle.payments.get(status=PaymentStatus.HELD)
     assert held.household == households["again"] and "Same head as household" in held.hold_reason
     assert cycle.state == CycleState.VERIFIED and cycle.households == 2

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from liman.cash import demo, pdm
-from liman.cash.choices import CycleState, PaymentStatus
+from liman.cash.choices import OFF_LIST, CycleState, PaymentStatus
 from liman.cash.models import CashProgramme, PaymentCycle
 from liman.core.demo import seed_core
 from liman.core.models import ImportBatch
@@ -43,13 +43,22 @@ def test_the_demo_seeds_what_the_tour_shows_once(seeded):
         for cycle in (cycles[1], cycles[2]):
             assert cycle.approved_by.username == f"cash-approver.{code.lower()}"
         closed = cycles[1]
-        outcomes = closed.payments.exclude(status=PaymentStatus.HELD)
+        outcomes = closed.payments.exclude(status__in=OFF_LIST)
         assert not outcomes.filter(status=PaymentStatus.LISTED).exists()
         assert {p.status for p in outcomes} == {PaymentStatus.PAID, PaymentStatus.FAILED, PaymentStatus.UNCOLLECTED}
         assert sum(p.amount for p in outcomes) == closed.total
         held = cycles[3].payments.filter(status=PaymentStatus.HELD)
         assert held.exists() and all("beneficiary list as record" in p.hold_reason for p in held)
         assert all(13000 <= p.amount <= 25000 for p in closed.payments.all())
+        # A few heads declined at enrolment to have their details shared with the payment provider: held back from
+        # every list; one withdrew after C02 was approved: held back when its file was written, and from C03.
+        for cycle in cycles.values():
+            declined = cycle.payments.filter(status=PaymentStatus.NO_CONSENT)
+            assert declined.exists() and all("consent" in p.hold_reason.lower() for p in declined)
+        withdrawn = cycles[2].payments.get(hold_reason__contains="withdrawn after approval")
+        assert withdrawn.status == PaymentStatus.NO_CONSENT and withdrawn.snapshot
+        assert cycles[3].payments.get(household_id=withdrawn.household_id).status == PaymentStatus.NO_CONSENT
+        assert cycles[2].households == cycles[2].payments.exclude(status__in=OFF_LIST).count()
         # Monitored: a sample of the households paid, most of them answered through the shipped form.
         sample = closed.pdm_sample
         visits = list(sample.visits.select_related("payment", "submission"))
@@ -60,7 +69,10 @@ def test_the_demo_seeds_what_the_tour_shows_once(seeded):
 
     # The files to try: the signed payment file sent, the provider's report with problems, the partner's list.
     sent = PaymentCycle.objects.get(reference="MPC-2026-IST-C02")
-    assert (seeded / "MPC-2026-IST-C02.csv").read_bytes().startswith(b"REFERANS;AD_SOYAD")
+    sent_file = (seeded / "MPC-2026-IST-C02.csv").read_bytes()
+    assert sent_file.startswith(b"REFERANS;AD_SOYAD")
+    for payment in sent.payments.select_related("household"):
+        assert (payment.household.reference.encode() in sent_file) == (payment.status not in OFF_LIST)
     assert (seeded / "MPC-2026-IST-C02.csv.sig").exists()
     assert (seeded / "partner-beneficiaries-HTY.csv").read_text().startswith("record_id,first_name")
     report = seeded / "MPC-2026-IST-C02-provider-report.csv"

@@ -37,21 +37,24 @@ def imports_of(path: Path):
                 yield node.lineno, alias.name
 
 
-def test_no_app_imports_an_app_after_it():
-    order = app_order()
-    position = {app: at for at, app in enumerate(order)}
-    wrong = []
-    for app in order:
+def app_files():
+    """(app, its position in the order, a module of it, the module's path from the repository) for every app."""
+    for at, app in enumerate(app_order()):
         for path in sorted((LIMAN / app).rglob("*.py")):
-            if "migrations" in path.parts:
+            if "migrations" not in path.parts:
+                yield app, at, path, path.relative_to(LIMAN.parent).as_posix()
+
+
+def test_no_app_imports_an_app_after_it():
+    position = {app: at for at, app in enumerate(app_order())}
+    wrong = []
+    for app, at, path, name in app_files():
+        for line, module in imports_of(path):
+            parts = module.split(".")
+            if parts[0] != "liman" or len(parts) < 2 or position.get(parts[1], -1) <= at:
                 continue
-            name = path.relative_to(LIMAN.parent).as_posix()
-            for line, module in imports_of(path):
-                parts = module.split(".")
-                if parts[0] != "liman" or len(parts) < 2 or position.get(parts[1], -1) <= position[app]:
-                    continue
-                if (name, module) not in KNOWN:
-                    wrong.append(f"{name}:{line} imports {module} ({parts[1]} comes after {app})")
+            if (name, module) not in KNOWN:
+                wrong.append(f"{name}:{line} imports {module} ({parts[1]} comes after {app})")
     assert wrong == []
 
 
@@ -62,3 +65,28 @@ def test_every_known_exception_is_still_there():
         for _line, module in imports_of(path)
     }
     assert set(KNOWN) - found == set(), "an exception is gone: take it out of KNOWN"
+
+
+def models_named_in(path: Path):
+    """Models looked up by a literal app label (`apps.get_model("cases", "Case")`): an import in all but name."""
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "get_model"
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and isinstance(node.args[0].value, str)
+        ):
+            yield node.lineno, node.args[0].value.split(".")[0]
+
+
+def test_no_app_looks_up_a_model_of_an_app_after_it():
+    position = {app: at for at, app in enumerate(app_order())}
+    wrong = [
+        f"{name}:{line} looks up a model of {label} ({label} comes after {app})"
+        for app, at, path, name in app_files()
+        for line, label in models_named_in(path)
+        if position.get(label, -1) > at
+    ]
+    assert wrong == []

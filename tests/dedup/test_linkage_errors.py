@@ -3,6 +3,7 @@ the registry itself, and the independent population generator of the benchmark."
 
 import csv
 import importlib.util
+import math
 import sys
 from pathlib import Path
 
@@ -88,8 +89,35 @@ def test_a_typing_error_in_a_consonant_with_a_name_missing_and_a_year_only_date_
 
 
 def test_typo_keys_are_the_skeleton_and_its_forms_one_letter_shorter():
-    assert normalise.typo_keys("hlt") == ["hlt"]
+    assert normalise.typo_keys("hlt") == ["hl", "hlt", "ht", "lt"]
     assert normalise.typo_keys("mhmt") == ["hmt", "mhm", "mhmt", "mht", "mmt"]
+    assert normalise.typo_keys("mr") == ["mr"]  # a single letter is no key
+
+
+def test_a_typing_error_in_a_short_name_with_the_father_missing_and_a_year_only_date_is_still_met(registry, tmp_path):
+    """A short name one letter off ("Mahir" and "Marir": "mhr" and "mr"): the skeleton one letter shorter is a
+    key, with the family name, the sex and the year."""
+    left, right = normalise.name_features("Mahir").skel, normalise.name_features("Marir").skel
+    assert set(normalise.typo_keys(left)) & set(normalise.typo_keys(right))
+    found = run_with(
+        registry,
+        tmp_path,
+        "k1,Mahir,,Kharwanferoor,M,2022-07-27,SYR,+905368016599,,hk1",
+        "k2,Marir,Ahmat,Hervanferur,M,2022,SYR,,,hk2",
+    )
+    assert found.get(("k1", "k2"), 0.0) >= engine.Thresholds().review
+
+
+def test_candidates_are_kept_down_to_where_the_household_evidence_could_lift_them_into_review():
+    """A re-registered family written with errors in every member: each pair may score below the review
+    threshold on its own and be lifted by the others; the floor leaves room for the strongest household
+    factor, a same relationship's and the estimation's headroom."""
+    thresholds = engine.Thresholds(auto_link=0.9, review=0.02)
+    floor = engine.score_floor(thresholds, {"linked_1": 2.0**7, "linked_2": 2.0**6, "same_relationship": 2.0})
+    lifted = math.log2(floor / (1 - floor)) + 7 + 1 + engine.ESTIMATION_HEADROOM
+    assert lifted == pytest.approx(math.log2(0.02 / 0.98))
+    assert engine.score_floor(thresholds, {"not_linked": 0.01}) < thresholds.review
+    assert engine.score_floor(thresholds) < engine.score_floor(thresholds, {})  # the trained factors lift
 
 
 def test_one_letter_dropped_doubled_or_swapped_in_short_names_is_close():
@@ -137,14 +165,9 @@ def test_a_father_and_his_son_of_the_same_names_are_kept_apart_by_their_relation
     assert with_relationship < without
 
 
-def test_the_prior_and_m_probabilities_are_estimated_on_the_registry(tmp_path):
-    """On a registry with twice as many duplicates as the trained prior assumes, the estimated prior follows
-    the registry, not the constant."""
-    data, truth = tmp_path / "registry.csv", tmp_path / "truth.csv"
-    write_population(data, truth, 4000, seed=21)
-    with open(truth, newline="") as handle:
-        entities = [row["entity_id"] for row in csv.DictReader(handle)]
-    true_pairs = sum(n * (n - 1) // 2 for n in __import__("collections").Counter(entities).values())
+def candidates(data: Path, table: str, *, where: str = "TRUE"):
+    """The registry in `data` scored by the trained model, its candidate pairs (those `where` keeps) in `table`, as
+    the estimation reads them; returns the connection, the model and the number of records."""
     con = engine._connect(1)
     count = engine.read_file(con, data)
     engine.prepare(con, "raw", "records")
@@ -153,7 +176,21 @@ def test_the_prior_and_m_probabilities_are_estimated_on_the_registry(tmp_path):
     model["retain_intermediate_calculation_columns"] = True
     linker = engine._linker(con, ["records"], model)
     (part,) = engine._predict(linker, engine.Thresholds(), None, 1)
-    con.execute(f"CREATE TABLE raw_candidates AS SELECT {engine._candidate_columns(model)} FROM {part.physical_name}")
+    con.execute(
+        f"CREATE TABLE {table} AS SELECT {engine._candidate_columns(model)} FROM {part.physical_name} WHERE {where}"
+    )
+    return con, model, count
+
+
+def test_the_prior_and_m_probabilities_are_estimated_on_the_registry(tmp_path):
+    """On a registry with twice as many duplicates as the trained prior assumes, the estimated prior follows
+    the registry, not the constant."""
+    data, truth = tmp_path / "registry.csv", tmp_path / "truth.csv"
+    write_population(data, truth, 4000, seed=21)
+    with open(truth, newline="") as handle:
+        entities = [row["entity_id"] for row in csv.DictReader(handle)]
+    true_pairs = sum(n * (n - 1) // 2 for n in __import__("collections").Counter(entities).values())
+    con, model, count = candidates(data, "raw_candidates")
     start = model["probability_two_random_records_match"] * count * (count - 1) / 2
     estimated = engine.estimate_on_registry(con, "raw_candidates", "estimated", model, count)
     found = estimated["prior"] * count * (count - 1) / 2
@@ -162,6 +199,21 @@ def test_the_prior_and_m_probabilities_are_estimated_on_the_registry(tmp_path):
     assert estimated["m"]["first_name"] != {g: mu[0] for g, mu in engine._levels(model)[0][1].items()}
     (rows,) = con.execute("SELECT count(*) FROM estimated").fetchone()
     assert rows == con.execute("SELECT count(*) FROM raw_candidates").fetchone()[0]
+
+
+def test_a_registry_without_a_likely_pair_keeps_the_smallest_prior(tmp_path):
+    """Where no candidate is likely enough to count as a match, the estimation's grand total of likely pairs is
+    NULL (a sum of nothing): the prior becomes the smallest one and the candidates are weighed, nothing fails."""
+    data, truth = tmp_path / "registry.csv", tmp_path / "truth.csv"
+    write_population(data, truth, 1000, seed=5)
+    con, model, count = candidates(data, "faint", where="match_probability < 0.05")
+    (faint,) = con.execute("SELECT count(*) FROM faint").fetchone()
+    assert faint > 0
+
+    estimated = engine.estimate_on_registry(con, "faint", "estimated", model, count)
+
+    assert estimated["prior"] == 1e-12
+    assert con.execute("SELECT count(*) FROM estimated").fetchone()[0] == faint
 
 
 def test_the_independent_generator_writes_relationships_and_spellings_the_table_does_not_hold(tmp_path):

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from liman.core.choices import AuditAction, Role, TaskState
 from liman.core.models import AuditEvent
-from liman.dedup import services
+from liman.dedup import selectors, services
 from liman.dedup.choices import MatchStatus
 from liman.dedup.models import DedupRun, MatchPair, OfficeThresholds
 from liman.dedup.tasks import dedup_run_task
@@ -96,6 +96,21 @@ def test_the_pair_page_shows_both_records_side_by_side_with_agreement_in_words(c
     assert "1985 (year only)" in body
     assert "+905321112233" not in body and "···233" in body, "phones are masked"
     assert "registered first" in body and 'name="decision"' in body
+
+
+def test_the_pair_page_counts_the_cases_of_each_person_the_reviewer_may_see(client, istanbul, supervisor):
+    from liman.cases import services as cases
+
+    pair = found_pair(istanbul)
+    cases.case_open(person=pair.person_l, type="protection", by=None)
+    administrator = staff(Role.ADMINISTRATOR, istanbul)  # reads the normal tier only: not a protection case
+
+    def cases_row(user):
+        rows, _left, _right = selectors.pair_comparison(user, pair)
+        return next((row.label, row.left, row.right) for row in rows if row.key == "cases")
+
+    assert cases_row(supervisor) == ("Cases", "1", "0")
+    assert cases_row(administrator) == ("Cases", "0", "0")
 
 
 def test_a_pair_likely_the_same_says_it_is_not_merged_without_a_reviewer(client, istanbul, supervisor):

@@ -7,6 +7,7 @@ from unittest import mock
 
 import pytest
 from defusedxml import ElementTree
+from django.contrib.auth.hashers import check_password
 from django.urls import reverse
 from django.utils import timezone
 
@@ -189,7 +190,7 @@ def test_an_administrator_of_another_office_cannot_clear_it(client, edirne, fiel
 
 
 def test_a_checked_basic_password_is_not_hashed_again_on_the_next_request(client, field_user):
-    with mock.patch("liman.dtm.services.check_password", wraps=services.check_password) as hashing:
+    with mock.patch("liman.dtm.services.field_users.check_password", wraps=check_password) as hashing:
         statuses = [get(client).status_code for _ in range(3)]
 
     assert statuses == [200, 200, 200]

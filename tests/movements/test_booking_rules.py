@@ -1,4 +1,4 @@
-"""The travel rules of DOMAIN.md: each refuses a booking with a message naming the traveller and what is
+"""The travel rules of docs/domain.md: each refuses a booking with a message naming the traveller and what is
 missing, and lets it through once the missing item is provided."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Residence permits for victims of trafficking: at most 6 months a period, 3 years in total across consecutive
-periods (DOMAIN.md; Law 6458, art. 48). Refused with a message saying until when a permit may run; imports too."""
+periods (docs/domain.md; Law 6458, art. 48). Refused with a message saying until when a permit may run; imports too."""
 
 from __future__ import annotations
 

@@ -9,6 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from liman.assistance.models import Entitlement
 from liman.core import schedule
 from liman.core.choices import Role
 from liman.core.models import AdminArea
@@ -16,7 +17,7 @@ from liman.core.services import record_delete
 from liman.registry import services as registry
 from liman.registry.merge import person_merge, person_unmerge
 from liman.reporting import fourw, reach, services
-from liman.reporting.models import FirstReach, ReachState
+from liman.reporting.models import FirstReach, ProjectReach, ReachState
 from liman.reporting.tasks import reach_rebuild_task
 from tests.factories import staff
 
@@ -152,19 +153,21 @@ def test_the_command_rebuilds_the_stored_first_reaches(istanbul, mappings, month
     assert same([locked], [istanbul.pk])
 
 
-def project_table(project, *, stored: bool):
+def project_table(project, *, stored: bool, start=None, end=None):
+    """The project's indicator table over [start, end] (its life by default), read from its stored first reaches or
+    computed from the records."""
     from liman.reporting import selectors
 
     def figures(table):
         return [(p.indicator.code, p.achieved, p.by_age_sex, p.by_group, p.by_province, p.with_disability)
                 for _outcome, _output, p in table]  # fmt: skip
 
+    start, end = start or project.starts_on, end or project.ends_on
     if stored:
-        start, end = project.starts_on, project.ends_on + datetime.timedelta(days=1)
-        assert reach.project_rows(IN_KIND, project, start, end) is not None
-        return figures(selectors.indicator_table(project))
+        assert reach.project_rows(IN_KIND, project, start, end + datetime.timedelta(days=1)) is not None
+        return figures(selectors.indicator_table(project, start=start, end=end))
     with mock.patch.object(reach, "project_rows", return_value=None):
-        return figures(selectors.indicator_table(project))
+        return figures(selectors.indicator_table(project, start=start, end=end))
 
 
 def test_a_projects_stored_first_reaches_follow_receipts_tags_and_merges(
@@ -201,11 +204,39 @@ def test_a_projects_stored_first_reaches_follow_receipts_tags_and_merges(
         assert project_table(project, stored=True) == project_table(project, stored=False)
 
 
-def test_only_the_projects_life_is_read_from_its_stored_first_reaches(istanbul, months, served, make_project):
-    locked, _last = months
+def test_a_period_from_the_projects_first_day_is_read_from_its_stored_first_reaches(
+    istanbul, months, served, make_project
+):
+    """A donor report to date (a dashboard to today) holds the people first reached before its end, at that first
+    reach: the stored rows. A period starting later also counts people reached before it and again in it: computed."""
+    locked, last = months
     project = make_project("EU-A", [istanbul], default_for=istanbul)
-    served(locked.replace(day=3))
+    earlier, _e = served(locked.replace(day=3))
+    served(last.replace(day=5))
+    served(last.replace(day=9), household=earlier)
     reach.rebuild_projects()
-    start, end = project.starts_on, project.ends_on + datetime.timedelta(days=1)
-    assert reach.project_rows(IN_KIND, project, start, end) is not None
-    assert reach.project_rows(IN_KIND, project, locked, end) is None  # a donor report's period: computed
+    end_of_locked = fourw.next_month(locked) - datetime.timedelta(days=1)
+    end_of_last = fourw.next_month(last) - datetime.timedelta(days=1)
+    for end in (end_of_locked, end_of_last, project.ends_on):
+        assert project_table(project, stored=True, end=end) == project_table(project, stored=False, end=end), end
+    assert project_table(project, stored=True, end=end_of_locked)[0][1] == 2
+    assert project_table(project, stored=True, end=end_of_last)[0][1] == 4
+    assert reach.project_rows(IN_KIND, project, last, project.ends_on + datetime.timedelta(days=1)) is None
+    assert project_table(project, stored=False, start=last, end=end_of_last)[0][1] == 4  # two of them reached again
+
+
+def test_a_first_reach_is_stored_on_its_local_day(istanbul, months, served, make_project):
+    """Received at 00:30 in Istanbul on the first of a month (21:30 UTC on the last day of the month before): first
+    reached on the first of the month, in the 4W's stored rows and the project's, as computed from the records."""
+    locked, last = months
+    project = make_project("EU-A", [istanbul], default_for=istanbul)
+    _household, entitlement = served(last)
+    after_midnight = timezone.make_aware(datetime.datetime.combine(last, datetime.time(0, 30)))
+    assert after_midnight.astimezone(datetime.UTC).date() < last
+    Entitlement.objects.filter(pk=entitlement.pk).update(received_at=after_midnight)
+    assert sum(reach.rebuild(IN_KIND, year) for year in {locked.year, last.year}) == 2
+    reach.rebuild_projects()
+    assert set(FirstReach.objects.filter(measure_key=IN_KIND).values_list("first_on", flat=True)) == {last}
+    assert set(ProjectReach.objects.filter(measure_key=IN_KIND).values_list("first_on", flat=True)) == {last}
+    assert same(months, [istanbul.pk])
+    assert project_table(project, stored=True) == project_table(project, stored=False)

@@ -2,8 +2,9 @@ from decimal import Decimal
 
 from django.db import migrations
 
-# Cultural orientation courses from DOMAIN.md ("Orientation"): Canada 15 hours over 3 days from age 13;
-# Australia 5 days from age 5 (5 hours a day). Courses of other countries are added as they are agreed.
+# Cultural orientation courses as docs/domain.md gives them ("Resettlement and movements"): Canada 15 hours over
+# 3 days from age 13; Australia 5 days from age 5 (5 hours a day). Courses of other countries are added as they
+# are agreed.
 COURSES = [
     ("CAN", "Canada Orientation Abroad (COA)", 13, Decimal("15.0"), 3),
     ("AUS", "Australian Cultural Orientation (AUSCO)", 5, Decimal("25.0"), 5),

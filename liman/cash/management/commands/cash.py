@@ -79,6 +79,7 @@ class Command(BaseCommand):
             data, signature = services.cycle_export(cycle=found, by=self._user(user))
         except (ValidationError, PermissionDenied) as exc:
             raise CommandError(" ".join(getattr(exc, "messages", [str(exc)])), returncode=1) from exc
+        found.refresh_from_db()  # the households held back when the file was written are not in it
         path = Path(output)
         path.write_bytes(data)
         Path(f"{path}.sig").write_text(signature + "\n", encoding="ascii")

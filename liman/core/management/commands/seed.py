@@ -1,6 +1,7 @@
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from liman.core import demo
+from liman.core import demo, seeding
 
 
 class Command(BaseCommand):
@@ -20,12 +21,14 @@ class Command(BaseCommand):
         self.stdout.write(f"  user name: <role>.<office>, offices {codes}")
         for label, username in demo.demo_logins():
             self.stdout.write(f"    {label:<22} {username}")
-        admin = demo.demo_username("administrator", "ANK")
-        secret = demo.demo_totp_secret(demo.demo_totp_key(admin, seed))
-        self.stdout.write(
-            f"  administrators also need a TOTP code: add key {secret} for {admin} to an authenticator app,\n"
-            f"  or print the current code with: .venv/bin/liman demo_totp {admin}"
-        )
-        for notes in demo.LOGIN_NOTES:
+        for role in settings.LIMAN_SECOND_FACTOR_ROLES:
+            username = demo.demo_username(role, "ANK")
+            secret = demo.demo_totp_secret(demo.demo_totp_key(username, seed))
+            self.stdout.write(
+                f"  every {role.replace('_', ' ')} confirms a TOTP code after the password: for {username}, add key "
+                f"{secret} to an authenticator app,\n  or print the current code with: .venv/bin/liman demo_totp "
+                f"{username}"
+            )
+        for notes in seeding.login_notes():
             for line in notes():
                 self.stdout.write(line)

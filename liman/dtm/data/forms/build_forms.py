@@ -328,7 +328,7 @@ def presence(provinces: dict[str, str]) -> None:
 # --- the border mobile teams' field incident (what liman.assistance.services.incident_record takes) -----------
 
 #: Provinces where the border mobile teams meet groups: the land border (Edirne, Kırklareli) and the Aegean coast
-#: from Çanakkale to Muğla (DOMAIN.md, "Border response in practice").
+#: from Çanakkale to Muğla (docs/domain.md, "Border response in practice").
 BORDER_PROVINCES = ["TUR022", "TUR039", "TUR017", "TUR010", "TUR035", "TUR009", "TUR048"]
 #: English and Turkish labels of the assistance app's choices, by value (the values are the app's own).
 INCIDENT_LABELS = {
