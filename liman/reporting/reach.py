@@ -32,7 +32,7 @@ from django.db.models import DateTimeField, Exists, F, Max, Min, OuterRef, Value
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
-from liman.core import bulk, measures
+from liman.core import bulk, dbstats, measures
 from liman.core.choices import AuditAction
 
 #: More keys touched than this since the last read: the measure's years are rebuilt (cheaper than key by key).
@@ -170,6 +170,7 @@ def rebuild(measure_key: str, year: int) -> int:
             measure_key=measure_key, year=year, project=None,
             defaults={"audit_seq": head, "built_at": timezone.now(), "stale": False},
         )  # fmt: skip
+    dbstats.analyse_written(FirstReach, count)
     return count
 
 
@@ -214,6 +215,7 @@ def rebuild_project(measure_key: str, project) -> int:
             measure_key=measure_key, project=project,
             defaults={"year": 0, "audit_seq": head, "built_at": timezone.now(), "stale": False},
         )  # fmt: skip
+    dbstats.analyse_written(ProjectReach, count)
     return count
 
 
