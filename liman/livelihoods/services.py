@@ -297,6 +297,23 @@ def _milestone_recorder(tranche: Tranche) -> int | None:
     return change.by_id if change is not None else None
 
 
+def _require_provider_sharing(application) -> None:
+    """A registered owner who withdrew their consent to share with the payment provider (and did not give it again)
+    is not sent to the provider: the grant agreement is the basis of paying the owner, and the withdrawal stops the
+    sharing it covered (a tranche not yet approved for the provider can still be paid by hand, `tranche_pay`)."""
+    from liman.registry.choices import ConsentPurpose
+    from liman.registry.consent import withdrawn
+
+    if application.owner_id is None:
+        return
+    stopped = withdrawn(application.owner_id, purposes=[ConsentPurpose.SHARING_PAYMENT_PROVIDER])
+    if stopped:
+        raise ValidationError(
+            _("The owner withdrew their consent to share with the payment provider on %(on)s: record their consent "
+              "again before the tranche goes to the provider.") % {"on": stopped[0]["on"].isoformat()}
+        )  # fmt: skip
+
+
 def tranche_payable(*, tranche: Tranche, provider: str, by: User | None) -> Tranche:
     """Approve a tranche whose milestone is met for payment through a cash payment provider: the approver is never
     who recorded the milestone (four eyes); the payment's reference is what the provider's report will carry."""
@@ -317,6 +334,7 @@ def tranche_payable(*, tranche: Tranche, provider: str, by: User | None) -> Tran
         provider_for(provider)
     except ValueError as exc:
         raise ValidationError({"provider": str(exc)}) from exc
+    _require_provider_sharing(application)
     return state_set(
         tranche, field="status", new=TrancheStatus.PAYABLE, by=by, office_id=application.office_id,
         changes={"provider": provider, "approved_by": by, "payment_status": PaymentStatus.LISTED,
@@ -338,6 +356,7 @@ def tranche_payment_file(*, tranche: Tranche, by: User | None) -> tuple[bytes, s
                  _("Your role does not send grant payments."))  # fmt: skip
     if tranche.status != TrancheStatus.PAYABLE or tranche.payment_status != PaymentStatus.LISTED:
         raise ValidationError(_("Only a tranche approved for payment and not yet reported on is sent to the provider."))
+    _require_provider_sharing(application)
     line = {
         "reference": tranche.payment_reference,
         "name": f"{application.owner_name} · {application.business_name}",

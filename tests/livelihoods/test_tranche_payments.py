@@ -112,3 +112,35 @@ def test_outside_the_office_the_payment_routes_are_not_found(client, izmir, gran
     client.force_login(staff(Role.CASH_APPROVER, izmir, username="ca.izm"))
     assert client.post(reverse("grant-tranche-payable", args=[first.pk]), {"provider": "ptt_csv"}).status_code == 404
     assert client.post(reverse("grant-tranche-payment-file", args=[first.pk])).status_code == 404
+
+
+def test_a_registered_owner_who_withdrew_consent_to_share_is_not_sent_to_the_provider(
+    istanbul, grant_people, agreement
+):
+    """Consent everywhere: the withdrawal stops the sharing it covered, until the consent is recorded again."""
+    from liman.registry import services as registry
+    from liman.registry.choices import ConsentPurpose
+    from liman.registry.consent import consent_for
+
+    approver, supervisor = grant_people["approver"], grant_people["supervisor"]
+    owner = registry.person_register(
+        office=istanbul, by=None,
+        data=registry.PersonInput(first_name="Nour", family_name="Haddad", sex="F", nationality="SYR"),
+    )  # fmt: skip
+    application = agreement.application
+    application.owner = owner
+    application.save(update_fields=["owner"])
+    sharing = ConsentPurpose.SHARING_PAYMENT_PROVIDER
+    registry.consent_record(person=owner, purpose=sharing, legal_basis="consent", by=approver)
+    first = agreement.tranches.get(number=1)
+    grants.tranche_milestone_met(tranche=first, evidence="Oven invoice", met_on=timezone.localdate(), by=supervisor)
+    registry.consent_withdraw(consent=consent_for(owner, sharing), by=approver)
+    with pytest.raises(ValidationError, match="withdrew their consent to share with the payment provider"):
+        grants.tranche_payable(tranche=first, provider="ptt_csv", by=approver)
+    registry.consent_record(person=owner, purpose=sharing, legal_basis="consent", by=approver)
+    grants.tranche_payable(tranche=first, provider="ptt_csv", by=approver)
+    registry.consent_withdraw(consent=consent_for(owner, sharing), by=approver)
+    with pytest.raises(ValidationError, match="withdrew their consent to share with the payment provider"):
+        grants.tranche_payment_file(tranche=first, by=approver)
+    first.refresh_from_db()
+    assert first.status == "payable"
