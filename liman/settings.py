@@ -161,6 +161,9 @@ TEMPLATES = [
     },
 ]
 
+# Forms and widgets are rendered by Jinja2 where Django ships a Jinja2 template for them (liman/core/renderers.py).
+FORM_RENDERER = "liman.core.renderers.FormRenderer"
+
 # Database: SQLite under var/ unless DATABASE_URL names another one.
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 DATABASE_URL = env_str("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'liman.sqlite3'}"

@@ -206,7 +206,9 @@ def problems(folder: Path, manifest: dict) -> list[str]:
     for kind, label in names.items():
         for fingerprint in manifest.get("keys", {}).get(kind, []):
             if fingerprint not in held[kind]:
-                found.append(f"the data needs a {label} this installation does not hold (fingerprint {fingerprint})")
+                found.append(
+                    f"the data needs the {label} with fingerprint {fingerprint}, which this installation does not hold"
+                )
     return found
 
 

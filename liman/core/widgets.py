@@ -2,7 +2,7 @@
 
 from django import forms
 from django.forms.utils import flatatt
-from django.utils.html import format_html
+from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import mark_safe
 
 
@@ -18,19 +18,23 @@ class QuickSelect(forms.Select):
         for group, options, _index in widget["optgroups"]:
             if group:
                 parts.append(format_html("<optgroup label={}>", _quoted(group)))
-            parts.extend(
-                format_html(
-                    "<option value={}{}>{}</option>",
-                    _quoted(option["value"]),
-                    flatatt(option["attrs"]),
-                    option["label"],
-                )
-                for option in options
-            )
+            parts.extend(_option(option) for option in options)
             if group:
                 parts.append("</optgroup>")
         parts.append("</select>")
-        return mark_safe("".join(parts))  # noqa: S308 (every part went through format_html)
+        return mark_safe("".join(parts))  # noqa: S308 (every part is escaped)
+
+
+def _option(option: dict) -> str:
+    """One option; the common case (no attribute but `selected`) written directly, the rest as Django writes it."""
+    attrs = option["attrs"]
+    value = escape("" if option["value"] is None else str(option["value"]))
+    label = conditional_escape(option["label"])
+    if not attrs:
+        return f'<option value="{value}">{label}</option>'
+    if attrs == {"selected": True}:
+        return f'<option value="{value}" selected>{label}</option>'
+    return f'<option value="{value}"{flatatt(attrs)}>{label}</option>'
 
 
 def _quoted(value) -> str:

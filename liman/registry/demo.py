@@ -18,6 +18,7 @@ import random
 from dataclasses import dataclass, field
 from functools import cache
 from itertools import accumulate
+from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
@@ -52,6 +53,7 @@ from .models import (
 )
 from .search import add_search_keys
 
+NAMES_DIR = Path(__file__).resolve().parent / "data" / "demo_names"
 #: Dates are drawn relative to this day, not today, so that a seed gives the same people every day.
 DEMO_DAY = datetime.date(2026, 6, 30)
 
@@ -74,8 +76,10 @@ class Name:
         return rng.choice(self.spellings[1:])
 
 
-def _names(text: str) -> tuple[Name, ...]:
-    """`original=Spelling|Other spelling` per line (`=Spelling` when there is no other script); most common first."""
+def _names(list_name: str) -> tuple[Name, ...]:
+    """The names of `data/demo_names/<list_name>.txt`: `original=Spelling|Other spelling` per line (`=Spelling`
+    when there is no other script), most common first."""
+    text = (NAMES_DIR / f"{list_name}.txt").read_text(encoding="utf-8")
     found = []
     for line in text.strip().splitlines():
         original, _, spellings = line.strip().partition("=")
@@ -83,443 +87,26 @@ def _names(text: str) -> tuple[Name, ...]:
     return tuple(found)
 
 
-ARAB_MEN = _names("""
-محمد=Mohammed|Muhammad|Mohamad|Mohamed|Muhammed|Mohammad
-أحمد=Ahmad|Ahmed
-محمود=Mahmoud|Mahmud
-علي=Ali
-عمر=Omar|Umar
-خالد=Khaled|Khalid
-حسن=Hassan|Hasan
-حسين=Hussein|Hussain|Husayn
-عبد الرحمن=Abdulrahman|Abd al-Rahman|Abdelrahman|Abdul Rahman|Abdurrahman
-يوسف=Youssef|Yousef|Yusuf
-مصطفى=Mustafa|Moustafa|Mostafa
-إبراهيم=Ibrahim|Ebrahim
-عبد الله=Abdullah|Abdallah
-سعيد=Said|Saeed
-عبد القادر=Abdulkadir|Abdelkader|Abdulqadir
-وليد=Walid|Waleed
-طارق=Tareq|Tarek|Tariq
-بلال=Bilal
-حمزة=Hamza|Hamzah
-ياسين=Yasin|Yassin|Yaseen
-جمال=Jamal
-كريم=Karim|Kareem
-عمار=Ammar
-أنس=Anas
-باسل=Basel|Bassel
-مازن=Mazen
-زياد=Ziad|Ziyad
-هشام=Hisham|Hesham
-عماد=Imad|Emad
-نبيل=Nabil|Nabeel
-ياسر=Yasser|Yasir
-أيمن=Ayman
-عثمان=Othman|Osman
-سليمان=Suleiman|Sulaiman
-إسماعيل=Ismail|Ismael
-خليل=Khalil
-نور الدين=Nour al-Din|Nureddin|Nour Eddine
-صلاح الدين=Salah al-Din|Salahuddin
-عبد العزيز=Abdulaziz|Abdelaziz
-قاسم=Qasim|Kassem
-حيدر=Haidar|Haider
-عباس=Abbas
-رامي=Rami
-فادي=Fadi
-ماهر=Maher
-سامر=Samer
-""")
-ARAB_WOMEN = _names("""
-فاطمة=Fatima|Fatma|Fatimah
-آمنة=Amina|Aminah
-عائشة=Aisha|Aysha
-خديجة=Khadija|Khadijah
-زينب=Zainab|Zeinab|Zaynab
-مريم=Maryam|Mariam
-نور=Nour|Noor
-هدى=Huda|Houda
-ليلى=Layla|Leila|Laila
-زهراء=Zahraa|Zahra
-ياسمين=Yasmin|Yasmine
-سارة=Sara|Sarah
-سلمى=Salma
-حنان=Hanan
-أسماء=Asmaa|Asma
-رانيا=Rania
-رشا=Rasha
-سميرة=Samira
-نادية=Nadia
-حليمة=Halima
-رقية=Ruqayya|Roqaya
-هاجر=Hajar
-سمية=Sumaya
-إسراء=Israa|Esraa
-دعاء=Duaa|Doaa
-غادة=Ghada
-ريم=Reem|Rim
-شيماء=Shaimaa|Shaima
-هبة=Heba|Hiba
-رغد=Raghad
-لينا=Lina
-جميلة=Jamila
-إيمان=Iman|Eman
-أمل=Amal
-بشرى=Bushra
-منى=Mona|Muna
-""")
-SYRIAN_FAMILIES = _names("""
-الحسن=Al-Hassan|Alhassan|Hassan
-الأحمد=Al-Ahmad|Alahmad
-العلي=Al-Ali|Alali
-الحسين=Al-Hussein|Alhussein
-الخطيب=Al-Khatib|Alkhatib|Khatib
-حداد=Haddad|Hadad
-المصري=Al-Masri|Masri
-الحلبي=Al-Halabi|Halabi
-الشامي=Al-Shami|Shami
-الحمصي=Al-Homsi|Homsi
-حمدان=Hamdan
-النجار=Al-Najjar|Najjar
-السيد=Al-Sayed|Alsayed
-درويش=Darwish|Darweesh
-الزعبي=Al-Zoubi|Alzoubi|Zoubi
-الرفاعي=Al-Rifai|Rifai
-قباني=Kabbani|Qabbani
-العمر=Al-Omar|Alomar
-الإبراهيم=Al-Ibrahim|Alibrahim
-الخليل=Al-Khalil|Alkhalil
-الحاج=Al-Hajj|Alhaj
-الشيخ=Al-Sheikh|Alsheikh
-العثمان=Al-Othman|Alothman
-الموسى=Al-Mousa|Almousa
-كنعان=Kanaan|Kenaan
-طرابيشي=Tarabishi|Trabishi
-الحمود=Al-Hamoud|Alhamoud
-الجاسم=Al-Jasem|Aljasim
-العيسى=Al-Issa|Alissa
-الحريري=Al-Hariri|Hariri
-سلامة=Salameh|Salama
-""")
-IRAQI_FAMILIES = _names("""
-الجبوري=Al-Jabouri|Aljubouri|Jubouri
-العبيدي=Al-Obeidi|Alubaidi
-الدليمي=Al-Dulaimi|Dulaimi
-الشمري=Al-Shammari|Shammari
-التميمي=Al-Tamimi|Tamimi
-الحمداني=Al-Hamdani
-البياتي=Al-Bayati|Bayati
-الساعدي=Al-Saadi|Saadi
-الموسوي=Al-Mousawi|Musawi
-بارزاني=Barzani
-زيباري=Zebari
-هورامي=Hawrami|Horami
-دوسكي=Doski|Duski
-""")
-PALESTINIAN_FAMILIES = _names("""
-عودة=Odeh|Awda|Oudeh
-البرغوثي=Barghouti|Al-Barghouthi
-شاهين=Shaheen|Shahin
-نصار=Nassar
-جابر=Jaber|Jabir
-أبو خليل=Abu Khalil|Abukhalil
-صالح=Saleh|Salih
-عيسى=Issa|Eissa
-يونس=Younis|Yunis
-حمدان=Hamdan
-""")
-AFGHAN_MEN = _names("""
-محمد=Mohammad|Muhammad|Mohamad
-احمد=Ahmad|Ahmed
-غلام=Ghulam|Gholam
-عبدالرحمن=Abdul Rahman|Abdulrahman
-رحمت الله=Rahmatullah|Rahmatulla
-حبیب الله=Habibullah
-نجیب الله=Najibullah
-ذبیح الله=Zabihullah|Zabiullah
-علی=Ali
-حامد=Hamid|Hamed
-محمود=Mahmood|Mahmud
-نور=Noor|Nur
-جواد=Jawad|Javad
-جاوید=Javid|Jawid|Javed
-وحید=Wahid|Waheed
-نذیر=Nazir|Nazeer
-فرید=Farid|Fareed
-حسین=Hussain|Hussein|Hossain
-رضا=Reza
-شفیق=Shafiq|Shafik
-عزیز=Aziz
-نوید=Navid|Naweed
-مصطفی=Mustafa|Mostafa
-یوسف=Yousuf|Yusuf
-ادریس=Idris|Edris
-گل احمد=Gul Ahmad|Gulahmad
-""")
-AFGHAN_WOMEN = _names("""
-فاطمه=Fatima|Fatema
-زهرا=Zahra
-مریم=Maryam|Mariam
-معصومه=Masuma|Masoumeh
-شیرین=Shirin|Shireen
-نسرین=Nasrin|Nasreen
-فریده=Farida|Faridah
-پروین=Parwin|Parvin
-رویا=Roya
-زرغونه=Zarghona|Zarghuna
-ملالی=Malalai
-حوا=Hawa
-سکینه=Sakina|Sakineh
-خدیجه=Khadija
-نازیه=Nazia
-لیلا=Laila|Leila
-""")
-AFGHAN_FAMILIES = _names("""
-احمدزی=Ahmadzai|Ahmadzay
-کریمی=Karimi
-رحیمی=Rahimi
-محمدی=Mohammadi|Muhammadi
-احمدی=Ahmadi
-حسینی=Hosseini|Husseini
-پوپلزی=Popalzai
-حکیمی=Hakimi
-سلطانی=Sultani
-نوری=Noori|Nouri
-هاشمی=Hashimi|Hashemi
-صافی=Safi
-وردک=Wardak
-ستانکزی=Stanikzai
-رضایی=Rezaei|Rezai
-جعفری=Jafari
-سادات=Sadat
-امیری=Amiri
-عزیزی=Azizi
-حیدری=Haidari|Heydari
-نظری=Nazari
-""")
-IRANIAN_MEN = _names("""
-محمد=Mohammad|Mohamad
-علی=Ali
-حسین=Hossein|Hosein
-رضا=Reza
-مهدی=Mehdi|Mahdi
-امیر=Amir
-حامد=Hamed|Hamid
-مجید=Majid
-سعید=Saeed|Said
-جواد=Javad
-محسن=Mohsen
-فرهاد=Farhad
-داریوش=Dariush|Daryoush
-بابک=Babak
-بهنام=Behnam
-کوروش=Kourosh|Kurosh
-""")
-IRANIAN_WOMEN = _names("""
-فاطمه=Fatemeh|Fatima
-زهرا=Zahra
-مریم=Maryam
-معصومه=Masoumeh|Masumeh
-شیرین=Shirin
-نسرین=Nasrin
-لیلا=Leila|Leyla
-پریسا=Parisa
-رویا=Roya
-سارا=Sara
-مینا=Mina
-آزاده=Azadeh
-نیلوفر=Niloufar|Nilufar
-""")
-IRANIAN_FAMILIES = _names("""
-موسوی=Mousavi|Musavi
-حسینی=Hosseini|Hoseini
-رضایی=Rezaei|Rezaee
-احمدی=Ahmadi
-محمدی=Mohammadi
-کریمی=Karimi
-رحیمی=Rahimi
-صادقی=Sadeghi|Sadeqi
-قاسمی=Ghasemi|Qasemi
-مرادی=Moradi
-جعفری=Jafari
-حیدری=Heidari|Heydari
-کاظمی=Kazemi
-عزیزی=Azizi
-رستمی=Rostami
-امینی=Amini
-هاشمی=Hashemi
-نجفی=Najafi
-""")
-PAKISTANI_MEN = _names("""
-=Muhammad|Mohammad|Muhammed
-=Ahmed|Ahmad
-=Ali
-=Imran
-=Bilal
-=Usman|Osman
-=Hamza
-=Asif
-=Tariq|Tarik
-=Zubair
-=Shahid
-=Kashif
-=Faisal|Faysal
-=Waqas
-=Adnan
-""")
-PAKISTANI_WOMEN = _names("""
-=Ayesha|Aisha
-=Fatima
-=Sana
-=Hina
-=Saima
-=Nadia
-=Rabia
-=Amna
-=Iqra
-""")
-PAKISTANI_FAMILIES = _names("""
-=Khan
-=Ali
-=Hussain|Hussein
-=Shah
-=Malik
-=Qureshi|Quraishi
-=Butt
-=Chaudhry|Chaudhary
-=Raja
-=Akhtar
-=Iqbal
-=Aslam
-=Anwar
-=Rehman|Rahman
-=Siddiqui|Siddiqi
-=Sheikh|Shaikh
-=Mirza
-=Javed
-""")
-SOMALI_MEN = _names("""
-=Mohamed|Maxamed|Mohammed
-=Ahmed|Axmed
-=Abdi|Cabdi
-=Abdullahi|Abdillahi
-=Hassan|Xasan
-=Ali|Cali
-=Omar|Cumar
-=Yusuf
-=Ibrahim
-=Abdirahman|Abdurahman
-=Mohamud|Maxamuud
-=Hussein|Xuseen
-=Farah|Faarax
-""")
-SOMALI_WOMEN = _names("""
-=Fadumo|Faduma
-=Khadija|Xadiijo
-=Halima|Xaliimo
-=Asha|Caasha
-=Hawa|Xaawo
-=Amina
-=Sahra
-=Maryan
-=Nimco
-=Hodan
-=Ifrah
-=Sagal
-=Ayan
-""")
-SOMALI_FAMILIES = _names("""
-=Mohamed|Maxamed
-=Ahmed
-=Warsame
-=Farah|Faarax
-=Hirsi|Xirsi
-=Jama|Jaamac
-=Osman|Cusmaan
-=Yusuf
-=Nur
-=Aden|Adan
-=Ibrahim
-=Ali|Cali
-=Hassan|Xasan
-=Abdi|Cabdi
-=Dahir
-=Duale
-""")
-TURKISH_MEN = _names("""
-=Mehmet
-=Mustafa
-=Ahmet
-=Ali
-=Hüseyin
-=Hasan
-=İbrahim
-=İsmail
-=Osman
-=Yusuf
-=Murat
-=Ömer
-=Ramazan
-=Halil
-=Süleyman
-=Abdullah
-=Mahmut
-=Recep
-=Kadir
-=Emre
-=Burak
-=Hakan
-=Fatih
-=Serkan
-""")
-TURKISH_WOMEN = _names("""
-=Fatma
-=Ayşe
-=Emine
-=Hatice
-=Zeynep
-=Elif
-=Meryem
-=Şerife
-=Zehra
-=Sultan
-=Hanife
-=Merve
-=Büşra
-=Esra
-=Özlem
-=Derya
-=Selin
-""")
-TURKISH_FAMILIES = _names("""
-=Yılmaz
-=Kaya
-=Demir
-=Şahin
-=Çelik
-=Yıldız
-=Yıldırım
-=Öztürk
-=Aydın
-=Özdemir
-=Arslan
-=Doğan
-=Kılıç
-=Aslan
-=Çetin
-=Kara
-=Koç
-=Kurt
-=Özkan
-=Şimşek
-=Polat
-=Erdem
-=Güneş
-=Aksoy
-=Korkmaz
-=Keskin
-""")
+ARAB_MEN = _names("arab_men")
+ARAB_WOMEN = _names("arab_women")
+SYRIAN_FAMILIES = _names("syrian_families")
+IRAQI_FAMILIES = _names("iraqi_families")
+PALESTINIAN_FAMILIES = _names("palestinian_families")
+AFGHAN_MEN = _names("afghan_men")
+AFGHAN_WOMEN = _names("afghan_women")
+AFGHAN_FAMILIES = _names("afghan_families")
+IRANIAN_MEN = _names("iranian_men")
+IRANIAN_WOMEN = _names("iranian_women")
+IRANIAN_FAMILIES = _names("iranian_families")
+PAKISTANI_MEN = _names("pakistani_men")
+PAKISTANI_WOMEN = _names("pakistani_women")
+PAKISTANI_FAMILIES = _names("pakistani_families")
+SOMALI_MEN = _names("somali_men")
+SOMALI_WOMEN = _names("somali_women")
+SOMALI_FAMILIES = _names("somali_families")
+TURKISH_MEN = _names("turkish_men")
+TURKISH_WOMEN = _names("turkish_women")
+TURKISH_FAMILIES = _names("turkish_families")
 
 
 @cache

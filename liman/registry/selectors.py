@@ -139,8 +139,13 @@ def people_matching(user: User, terms: SearchTerms, *, limit: int = 20) -> list[
 
 
 def people_for_display(user: User, ids=None) -> QuerySet[Person]:
-    """People with what a list row shows (office, household, current legal status) loaded in one go."""
-    people = Person.objects.visible_to(user).select_related("office", "membership__household")
+    """People with what a list row shows (office, household, current legal status) loaded in one go; not their
+    phone nor their household's address, which are encrypted and no row shows."""
+    people = (
+        Person.objects.visible_to(user)
+        .select_related("office", "membership__household")
+        .defer("phone", "membership__household__address")
+    )
     if ids is not None:
         people = people.filter(pk__in=ids)
     current = LegalStatus.objects.filter(ended_on__isnull=True).order_by("-started_on", "-id")
