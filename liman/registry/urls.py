@@ -11,6 +11,7 @@ urlpatterns = [
     path("people/new/family/", views.family_create, name="family-create"),
     path("people/<str:reference>/", views.person_detail, name="person-detail"),
     path("people/<str:reference>/edit/", views.person_edit, name="person-edit"),
+    path("people/<str:reference>/forms/<str:kind>/", views.person_change_form, name="person-change-form"),
     path("people/<str:reference>/unmerge/", views.person_unmerge, name="person-unmerge"),
     path("people/<str:reference>/household/", views.person_household_start, name="person-household-start"),
     path("people/<str:reference>/legal-status/", views.person_legal_status_add, name="person-legal-status-add"),

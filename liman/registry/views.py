@@ -17,7 +17,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from liman.core import audit
@@ -558,17 +558,16 @@ def _register_family(request: HttpRequest, family: FamilyForm, entries: list[Fam
 # --- the person page ------------------------------------------------------------------------------------------
 
 
-def _change_forms(bound: dict | None) -> dict:
-    forms = {
-        "legal_status": LegalStatusForm(),
-        "identifier": IdentifierForm(),
-        "disability": DisabilityForm(),
-        "vulnerability": VulnerabilityForm(),
-        "consent": ConsentForm(),
-        "attachment": AttachmentForm(),
-    }
-    forms.update(bound or {})
-    return forms
+#: The forms a caseworker opens on the person page, by kind: each is written into the page only when it is opened
+#: (`person_change_form`, fetched when its <details> opens), or when it comes back with errors.
+CHANGE_FORMS = {
+    "legal_status": (LegalStatusForm, gettext_lazy("Add a legal status")),
+    "identifier": (IdentifierForm, gettext_lazy("Add an identifier")),
+    "disability": (DisabilityForm, gettext_lazy("Record Washington Group answers")),
+    "vulnerability": (VulnerabilityForm, gettext_lazy("Add a vulnerability")),
+    "consent": (ConsentForm, gettext_lazy("Record a consent")),
+    "attachment": (AttachmentForm, gettext_lazy("Attach a document")),
+}
 
 
 def _person_page(
@@ -598,8 +597,9 @@ def _person_page(
         "nationality": country_name(person.nationality),
         "spoken_languages": [language_name(code) for code in person.languages],
         "editable": editable,
-        "forms": _change_forms(bound) if editable else {},
+        "change_summaries": {kind: summary for kind, (_form, summary) in CHANGE_FORMS.items()},
         "open": next(iter(bound)) if bound else "",
+        "open_form": next(iter(bound.values())) if bound else None,
         "sections": sections,
         **_merge_context(user, person),
     }
@@ -621,6 +621,19 @@ def _merge_context(user, person: Person) -> dict:
 
 def person_detail(request: HttpRequest, reference: str) -> HttpResponse:
     return _person_page(request, selectors.person_get(request.user, reference=reference))
+
+
+def person_change_form(request: HttpRequest, reference: str, kind: str) -> HttpResponse:
+    """One of the person page's forms, empty: the fragment its <details> fetches when opened (htmx), or a page of
+    its own (without JavaScript). Rendering all six with every person page was half of the page's server time."""
+    person = _person_to_change(request, reference)
+    if kind not in CHANGE_FORMS:
+        raise Http404
+    form_class, summary = CHANGE_FORMS[kind]
+    context = {"person": person, "kind": kind, "form": form_class(), "summary": summary}
+    if request.headers.get("HX-Request"):
+        return render(request, "registry/_change_form.html", context)
+    return render(request, "registry/person_change_form.html", context)
 
 
 def _person_to_change(request: HttpRequest, reference: str) -> Person:

@@ -432,6 +432,8 @@ def test_a_caseworker_of_another_office_meets_404_on_every_registry_page(client,
         kwargs = {"reference": reference}
         if "pk" in params:
             kwargs["pk"] = next(pk for segment, pk in ids.items() if f"/{segment}/" in str(pattern.pattern))
+        if "kind" in params:
+            kwargs["kind"] = "consent"
         url = reverse(pattern.name, kwargs=kwargs)
         assert client.get(url).status_code in (404, 405), url
         assert client.post(url, {"relationship": "child", "person": person.reference}).status_code == 404, url
@@ -707,3 +709,35 @@ def test_a_victim_of_trafficking_flag_is_a_protection_fact_hidden_from_normal_ti
     page = client.get(reverse("person-detail", args=[person.reference])).content.decode()
     assert "Victim of trafficking" in page and "sold twice" in page
     assert AuditEvent.objects.filter(action="view", actor=caseworker, reason="person page").exists()
+
+
+def test_the_person_pages_forms_are_written_when_opened(client, istanbul, caseworker, viewer):
+    """The page holds a link per form (fetched by htmx when its <details> opens), the form itself comes from its own
+    address: a fragment for htmx, a page without JavaScript; each posts where the page's form did."""
+    person = register(istanbul)
+    client.force_login(caseworker)
+    page = client.get(reverse("person-detail", args=[person.reference])).content.decode()
+    assert 'name="status"' not in page and 'name="purpose"' not in page
+    for kind, action in (
+        ("legal_status", "person-legal-status-add"),
+        ("identifier", "person-identifier-add"),
+        ("disability", "person-disability-assess"),
+        ("vulnerability", "person-vulnerability-add"),
+        ("consent", "person-consent-record"),
+        ("attachment", "person-attachment-add"),
+    ):
+        url = reverse("person-change-form", args=[person.reference, kind])
+        assert f'hx-get="{url}"' in page
+        fragment = client.get(url, headers={"HX-Request": "true"}).content.decode()
+        assert f'action="{reverse(action, args=[person.reference])}"' in fragment
+        assert "<html" not in fragment and "csrfmiddlewaretoken" in fragment
+        standalone = client.get(url).content.decode()
+        assert "<html" in standalone and f'action="{reverse(action, args=[person.reference])}"' in standalone
+    assert (
+        'enctype="multipart/form-data"'
+        in client.get(reverse("person-change-form", args=[person.reference, "attachment"])).content.decode()
+    )
+    assert client.get(reverse("person-change-form", args=[person.reference, "nothing"])).status_code == 404
+    client.force_login(viewer)
+    assert client.get(reverse("person-change-form", args=[person.reference, "consent"])).status_code == 404
+    assert "/forms/" not in client.get(reverse("person-detail", args=[person.reference])).content.decode()
