@@ -226,9 +226,10 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 
-# Sessions end after 30 idle minutes and when the browser closes.
+# Sessions end after 30 idle minutes and when the browser closes. The session is saved when it changes, and at most
+# once a minute to move its expiry on (liman.core.middleware.SessionMiddleware), not on every request.
 SESSION_COOKIE_AGE = env_int("LIMAN_SESSION_IDLE_MINUTES", 30) * 60
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
