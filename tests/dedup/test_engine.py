@@ -53,6 +53,42 @@ def test_dedup_file_writes_the_pairs_with_the_named_columns_and_bands(population
         assert pair["record_id_l"] < pair["record_id_r"]
 
 
+def test_a_memory_limit_that_is_not_a_size_is_refused(population, tmp_path):
+    data, _entities = population
+    with pytest.raises(CommandError, match="--memory 'lots': must be a size such as 3GB"):
+        call_command("dedup", "file", str(data), "--output", str(tmp_path / "out.csv"), "--memory", "lots")
+    assert not (tmp_path / "out.csv").exists()
+
+
+def test_duckdb_holds_no_more_memory_than_the_limit():
+    con = engine._connect(1)
+    ((limit,),) = con.execute("SELECT current_setting('memory_limit')").fetchall()
+    assert limit == "2.7 GiB"  # MEMORY_LIMIT, 3 GB, as DuckDB writes it
+    ((limit,),) = engine._connect(1, "800MB").execute("SELECT current_setting('memory_limit')").fetchall()
+    assert limit == "762.9 MiB"
+
+
+def test_pairs_blocked_in_chunks_are_scored_as_in_one(population):
+    """The candidates are found a chunk of the records at a time and scored at once: the same pairs with the
+    same weights, whatever the number of chunks."""
+    data, _entities = population
+    found = []
+    for chunks in (1, 3):
+        con = engine._connect(1)
+        count = engine.read_file(con, data)
+        engine.prepare(con, "raw", "records")
+        model = engine.registry_model(con, "records", count)
+        linker = engine._linker(con, ["records"], model)
+        (scored,) = engine._predict(con, linker, model, "records", engine.Thresholds(), None, chunks)
+        found.append(
+            con.execute(
+                f"SELECT record_id_l, record_id_r, round(match_weight, 9) FROM {scored.physical_name} ORDER BY ALL"
+            ).fetchall()
+        )
+        assert "records_compared" not in {name for (name,) in con.execute("SHOW TABLES").fetchall()}
+    assert found[0] and found[0] == found[1]
+
+
 def test_dedup_file_finds_most_true_duplicates_and_few_false_ones(population, tmp_path):
     """On a small noisy population (the benchmark measures the large ones): a floor, not a figure."""
     data, entities = population

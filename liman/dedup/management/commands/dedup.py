@@ -1,5 +1,7 @@
-"""`liman dedup file INPUT.csv --output PAIRS.csv [--threads N] [--agreement REF]` and `liman dedup train`."""
+"""`liman dedup file INPUT.csv --output PAIRS.csv [--threads N] [--memory SIZE] [--agreement REF]` and
+`liman dedup train`."""
 
+import re
 import sys
 import time
 from pathlib import Path
@@ -10,6 +12,9 @@ from django.core.management.base import BaseCommand, CommandError
 from liman.core.progress import ProgressReporter
 from liman.dedup import engine
 from liman.dedup.spark import SparkUnavailable
+
+#: A size DuckDB reads for its memory limit.
+MEMORY_SIZE = re.compile(r"\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)", re.IGNORECASE)
 
 
 class Command(BaseCommand):
@@ -26,6 +31,9 @@ class Command(BaseCommand):
         file.add_argument("input", help="CSV in UTF-8 with the columns listed above.")
         file.add_argument("--output", required=True, help="Where to write the pairs (CSV).")
         file.add_argument("--threads", type=int, help="Threads DuckDB may use (default: every core).")
+        file.add_argument("--memory", default=engine.MEMORY_LIMIT, metavar="SIZE",
+                          help="Memory DuckDB may hold before it writes to a temporary file, e.g. 3GB "
+                               f"(default: {engine.MEMORY_LIMIT}).")  # fmt: skip
         file.add_argument("--agreement", default="", metavar="REF",
                           help="A partner's file: the data-sharing agreement it is exchanged under (checked to be "
                                "current and to cover the exchange; the audit event names it).")  # fmt: skip
@@ -52,6 +60,8 @@ class Command(BaseCommand):
             thresholds = engine.Thresholds(auto_link=options["auto_link"], review=options["review"])
         except ValueError as exc:
             raise CommandError(str(exc), returncode=1) from exc
+        if options.get("memory") and not MEMORY_SIZE.fullmatch(options["memory"].strip()):
+            raise CommandError(f"--memory {options['memory']!r}: must be a size such as 3GB or 800MB.", returncode=1)
         agreement = _agreement(options.get("agreement") or "")
         reporter = ProgressReporter(stream=sys.stderr) if sys.stderr.isatty() else None
         started = time.perf_counter()
@@ -61,6 +71,7 @@ class Command(BaseCommand):
                 output,
                 thresholds=thresholds,
                 threads=options["threads"],
+                memory=options["memory"],
                 progress=(lambda done, total: reporter.update(done, total, "scoring")) if reporter else None,
             )
         except engine.InputError as exc:
