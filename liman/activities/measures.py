@@ -54,13 +54,12 @@ def _participants(which: Q, on: str, start: datetime.date, end: datetime.date, o
     ).annotate(
         # A light record's key is its own id, negated: never a person's.
         m_person=Case(When(light, then=-F("pk")), default=person["m_person"], output_field=IntegerField()),
-        m_pid=F("person_id"),
-        m_sex=Coalesce(F("person__sex"), F("sex")),
+        m_sex=Coalesce(person["m_sex"], F("sex")),
         # A light record's age group as a birth date: a child is "born" the day the activity started.
         m_birth=Case(
             When(light & Q(age_group__in=[AgeGroup.INFANTS, AgeGroup.CHILDREN]), then=F("activity__starts_on")),
             When(light, then=Value(None)),
-            default=F("person__birth_date"),
+            default=person["m_birth"],
         ),
         m_group=Case(
             *[When(light & Q(population_group=ours), then=Value(theirs.value)) for ours, theirs in _GROUPS.items()],

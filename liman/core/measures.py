@@ -24,8 +24,9 @@ from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from django.db import connection, models
-from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
+from django.db.models import Case, Exists, F, Func, OuterRef, Q, Value, When
 from django.db.models.functions import Coalesce
+from django.db.models.lookups import Exact, LessThan
 from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -148,6 +149,37 @@ def age_group_on(birth_date: datetime.date | None, on: datetime.date) -> str:
     return CHILD if age < ADULT_AGE else ADULT
 
 
+class DayNumber(Func):
+    """A date as the integer YYYYMMDD. The difference of two is the age in whole years times 10,000 plus less than
+    10,000 (the month and day part), so `on - birth < 18 * 10_000` is `age_group_on`'s "under 18" in SQL, 29
+    February included (no date arithmetic: PostgreSQL's `+ interval '18 years'` makes 29 February the 28th)."""
+
+    arity = 1
+    output_field = models.IntegerField()
+    template = "CAST(TO_CHAR(%(expressions)s, 'YYYYMMDD') AS INTEGER)"
+
+    def as_sqlite(self, compiler, connection, **extra):
+        # Dates are stored as 'YYYY-MM-DD': strftime runs in SQLite itself (Extract calls back into Python per row).
+        return super().as_sql(
+            compiler, connection, template="CAST(strftime('%%%%Y%%%%m%%%%d', %(expressions)s) AS INTEGER)", **extra
+        )
+
+
+def age_sex_of(sex: str, birth: str, on: str) -> Case:
+    """The 4W's sex × age column (an AgeSex value) computed in the database from the fields or annotations `sex`,
+    `birth` (the birth date) and `on` (the date of the reach), exactly as `MeasureRow.age_sex` and `age_group_on`
+    give it in Python: no birth date counts as an adult, a sex other than "F" with men and boys."""
+    child = Q(**{f"{birth}__isnull": False}) & Q(LessThan(DayNumber(on) - DayNumber(birth), ADULT_AGE * 10_000))
+    female = Q(**{sex: "F"})
+    return Case(
+        When(child & female, then=Value(AgeSex.GIRLS.value)),
+        When(child, then=Value(AgeSex.BOYS.value)),
+        When(female, then=Value(AgeSex.WOMEN.value)),
+        default=Value(AgeSex.MEN.value),
+        output_field=models.CharField(),
+    )
+
+
 def age_group_of_band(band: str) -> str:
     """A DTM / 3RP age band ("0_4", "5_17", "18_59", "60") as child or adult."""
     return CHILD if band in ("0_4", "5_17") else ADULT
@@ -164,35 +196,43 @@ def population_group_of_nationality(nationality: str) -> str:
 
 
 def person_annotations(person: str, *, legal_status_model, disability_model, since: datetime.date) -> dict:
-    """Annotations naming a record's person for measure rows: `m_person` (the survivor of a merge), `m_sex`,
-    `m_birth`, `m_group` (population group from nationality and legal status) and `m_disability`.
+    """Annotations naming a record's person for measure rows: `m_person` (the survivor of a merge), and that
+    survivor's `m_sex`, `m_birth`, `m_group` (population group from nationality and legal status) and `m_disability`.
 
-    `person` is the path from the record to its person ("" for a Person queryset); `m_pid` is that person's own
-    id (the person a stored first reach describes). Population group: a Turkish
-    national or citizen is the host community; a person with a temporary-protection status in force on `since` (or
-    later), or a Syrian with no legal status recorded, is under temporary protection; everyone else is another
-    nationality."""
+    `person` is the path from the record to its person ("" for a Person queryset). A record can still name a merged
+    person (an alias keeps its own household membership when both people had one): it counts as the survivor, with
+    the survivor's sex, age, group and disability, as the survivor's own records do, so that a person merged from
+    two records is one person, described one way, wherever it is counted. Population group: a Turkish national or
+    citizen is the host community; a person with a temporary-protection status in force on `since` (or later), or
+    a Syrian with no legal status recorded, is under temporary protection; everyone else is another nationality."""
     prefix = f"{person}__" if person else ""
     pk = f"{person}__pk" if person else "pk"
-    statuses = legal_status_model.objects.filter(person=OuterRef(pk))
+    own = Q(**{f"{prefix}merged_into__isnull": True})
+
+    def survivors(name: str) -> Case:
+        return Case(When(own, then=F(f"{prefix}{name}")), default=F(f"{prefix}merged_into__{name}"))
+
+    survivor = Coalesce(OuterRef(f"{prefix}merged_into"), OuterRef(pk))
+    statuses = legal_status_model.objects.filter(person=survivor)
     in_force = Q(ended_on__isnull=True) | Q(ended_on__gte=since)
-    host = Q(**{f"{prefix}nationality": "TUR"}) | Exists(statuses.filter(status="turkish_citizen"))
-    tp = Exists(statuses.filter(in_force, status="temporary_protection")) | (
-        Q(**{f"{prefix}nationality": "SYR"}) & ~Exists(statuses)
-    )
+    nationality = survivors("nationality")
+    host, tp = Value(PopulationGroup.HOST.value), Value(PopulationGroup.SYRIANS_TP.value)
+    other = Value(PopulationGroup.OTHER.value)
     return {
         "m_person": Coalesce(F(f"{prefix}merged_into"), F(pk)),
-        "m_pid": F(pk),
-        "m_sex": F(f"{prefix}sex"),
-        "m_birth": F(f"{prefix}birth_date"),
+        "m_sex": survivors("sex"),
+        "m_birth": survivors("birth_date"),
         "m_group": Case(
-            When(host, then=Value(PopulationGroup.HOST.value)),
-            When(tp, then=Value(PopulationGroup.SYRIANS_TP.value)),
-            default=Value(PopulationGroup.OTHER.value),
+            When(Exact(nationality, Value("TUR")), then=host),
+            When(Exists(statuses.filter(status="turkish_citizen")), then=host),
+            When(Exists(statuses.filter(in_force, status="temporary_protection")), then=tp),
+            When(Exists(statuses), then=other),
+            When(Exact(nationality, Value("SYR")), then=tp),
+            default=other,
             output_field=models.CharField(),
         ),
         "m_disability": Case(
-            When(Exists(disability_model.objects.filter(person=OuterRef(pk), has_disability=True)), then=Value(1)),
+            When(Exists(disability_model.objects.filter(person=survivor, has_disability=True)), then=Value(1)),
             default=Value(0),
             output_field=models.IntegerField(),
         ),

@@ -91,24 +91,33 @@ def reached(
     `since`, people already reached in [since, start) are left out (not new); with `project`, only through the
     records tagged with it (reporting.tagging). A measure's first reaches stored for the year (reporting.reach) give
     the same rows without reading the year's records."""
-    from . import reach, tagging
+    offices = None if offices is None else list(offices)
+    stored = _stored(measure_key, start, end, offices, since=since, project=project)
+    return _reached(measure_key, start, end, offices, since=since, project=project, stored=stored)
+
+
+def _stored(measure_key: str, start, end, offices: list[int] | None, *, since, project):
+    """The stored first reaches that answer for the period (reporting.reach.Stored), or None: computed."""
+    from . import reach
+
+    if measures.measure(measure_key).reach is None:
+        return None
+    if project is None:
+        return reach.stored_rows(measure_key, start, end, offices, since=since)
+    if since is None and sorted(offices or []) == sorted(project.offices.values_list("pk", flat=True)):
+        return reach.project_rows(measure_key, project, start, end)
+    return None
+
+
+def _reached(measure_key: str, start, end, offices, *, since, project, stored) -> list[measures.MeasureRow]:
+    from . import tagging
 
     measure = measures.measure(measure_key)
-    offices = None if offices is None else list(offices)
 
     def rows(a, b):
         found = measure.rows(a, b, offices)
         return found if project is None else tagging.restricted(measure_key, found, project)
 
-    stored = None
-    if project is None and measure.reach is not None:
-        stored = reach.stored_rows(measure_key, start, end, offices, since=since)
-    elif (
-        measure.reach is not None
-        and since is None
-        and sorted(offices or []) == sorted(project.offices.values_list("pk", flat=True))
-    ):
-        stored = reach.project_rows(measure_key, project, start, end)
     current = stored if stored is not None else rows(start, end)
     before: set = set()
     if stored is None and since is not None and since < start:
@@ -133,6 +142,27 @@ def reached(
     return groups + list(first.values())
 
 
+def counted(
+    measure_key: str,
+    start: datetime.date,
+    end: datetime.date,
+    offices: Iterable[int] | None,
+    *,
+    since: datetime.date | None = None,
+    project=None,
+) -> list[tuple[int, str, str, str, bool, int]]:
+    """The people `reached` counted by (office id, district p-code, population group, sex × age, with a disability,
+    people): grouped in the database when the stored first reaches answer, from `reached`'s rows otherwise."""
+    offices = None if offices is None else list(offices)
+    stored = _stored(measure_key, start, end, offices, since=since, project=project)
+    if stored is not None:
+        return stored.counts()
+    return [
+        (row.office_id, row.district_pcode, row.population_group, row.age_sex, row.with_disability, row.count)
+        for row in _reached(measure_key, start, end, offices, since=since, project=project, stored=None)
+    ]
+
+
 def first_reach(
     measure_key: str,
     start: datetime.date,
@@ -146,12 +176,14 @@ def first_reach(
     """Counts (girls, boys, women, men, with a disability) of the people `reached` (each once, at their first
     reach) by key."""
     totals: dict[Key, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
-    for row in reached(measure_key, start, end, offices, since=since, project=project):
-        district, province = geography.place(row.office_id, row.district_pcode)
-        counts = totals[(row.office_id, measure_key, district, province, row.population_group)]
-        counts[AGE_SEX_INDEX[row.age_sex]] += row.count
-        if row.with_disability:
-            counts[4] += row.count
+    for office_id, district_pcode, group, age_sex, with_disability, count in counted(
+        measure_key, start, end, offices, since=since, project=project
+    ):
+        district, province = geography.place(office_id, district_pcode)
+        counts = totals[(office_id, measure_key, district, province, group)]
+        counts[AGE_SEX_INDEX[age_sex]] += count
+        if with_disability:
+            counts[4] += count
     return dict(totals)
 
 

@@ -473,7 +473,8 @@ class FirstReach(models.Model):
     year = models.PositiveSmallIntegerField()
     office = models.ForeignKey("core.Office", on_delete=models.CASCADE, related_name="+")
     key = models.BigIntegerField()
-    #: The person the row describes (the person reached; a household's head), read for sex, age and group.
+    #: The person the row describes (the person reached; a household's head: the survivor of a merge), read for
+    #: sex, age and group.
     person = models.ForeignKey(
         "registry.Person", null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
     )
@@ -481,6 +482,7 @@ class FirstReach(models.Model):
     district_pcode = models.CharField(max_length=12, blank=True)
 
     unscoped_because = "derived data the 4W reads by office; never listed, exported or served"
+    stays_with_alias_because = "derived from the records: a merge's audit events recompute both people's rows"
 
     class Meta:
         verbose_name = _("first reach")
@@ -513,6 +515,7 @@ class ProjectReach(models.Model):
     district_pcode = models.CharField(max_length=12, blank=True)
 
     unscoped_because = "derived data a project's indicator table reads; never listed, exported or served"
+    stays_with_alias_because = "derived from the records: a merge's audit events recompute both people's rows"
 
     class Meta:
         verbose_name = _("first reach in a project")

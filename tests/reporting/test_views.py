@@ -94,6 +94,7 @@ def test_the_page_costs_the_same_queries_however_many_people(client, istanbul, m
     locked, _last = months
     client.force_login(staff(Role.REPORTING_OFFICER, istanbul, username="rep.ist"))
     served(locked.replace(day=3))
+    client.get(reverse("fourw"), {"month": locked.strftime("%Y-%m")})  # the session's once-a-minute refresh
     with CaptureQueriesContext(connection) as few:
         client.get(reverse("fourw"), {"month": locked.strftime("%Y-%m")})
     for day in (4, 5, 6, 7):
