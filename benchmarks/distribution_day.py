@@ -299,7 +299,7 @@ class Operator:
     def _find(self, home: Home, typed: str):
         from django.urls import reverse
 
-        response = self.client.get(reverse("distribution-verify", args=[self.plan.pk]), {"q": typed})
+        response = self.client.get(reverse("assistance:distribution-verify", args=[self.plan.pk]), {"q": typed})
         self._after()
         if response.status_code != 200:
             raise RuntimeError(f"verify {home.reference}: HTTP {response.status_code}")
@@ -485,7 +485,9 @@ def count_queries(operator: Operator, homes: list[Home]) -> tuple[dict[str, list
     for home in homes:
         timers = [SqlTimer() for _ in counts]
         with connection.execute_wrapper(timers[0]):
-            response = client.get(reverse("distribution-verify", args=[operator.plan.pk]), {"q": home.reference})
+            response = client.get(
+                reverse("assistance:distribution-verify", args=[operator.plan.pk]), {"q": home.reference}
+            )
         body = next(s["body"] for s in SECTION.finditer(response.content.decode()) if s["reference"] == home.reference)
         action = ACTION.search(body)["action"]
         entitlement_id = action.rstrip("/").split("/")[-2]
@@ -559,7 +561,7 @@ def second_receipts_refused(operator: Operator, homes: list[Home]) -> tuple[bool
     shown = ""
     for home in homes:
         entitlement = Entitlement.objects.get(plan=operator.plan, household_id=home.pk)
-        url = reverse("distribution-receive", args=[operator.plan.pk, entitlement.pk])
+        url = reverse("assistance:distribution-receive", args=[operator.plan.pk, entitlement.pk])
         data = {f"e{entitlement.pk}-received_by": "other", f"e{entitlement.pk}-received_by_name": "Again"}
         body = operator.client.post(url, data, follow=True).content.decode()
         if "already received on" not in body:

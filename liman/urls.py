@@ -6,7 +6,6 @@ from drf_spectacular.views import SpectacularAPIView
 
 urlpatterns = [
     path("", include("liman.core.urls")),
-    path("", include("liman.core.import_urls")),
     path("", include("liman.registry.urls")),
     path("", include("liman.dedup.urls")),
     path("", include("liman.health.urls")),

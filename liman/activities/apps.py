@@ -15,7 +15,7 @@ class ActivitiesConfig(AppConfig):
 
         # Roles from the views (`role_required`): who reads the office's activities.
         navigation.register(
-            navigation.NavItem("activities", _("Activities"), "activity-list", order=46, group="assistance")
+            navigation.NavItem("activities", _("Activities"), "activities:activity-list", order=46, group="assistance")
         )
         sections.register(
             sections.PersonSection(

@@ -16,7 +16,7 @@ def _place(activity) -> str:
 
 ACTIVITIES = register(
     ListSpec(
-        url_name="activity-list",
+        url_name="activities:activity-list",
         title=_("Activities"),
         columns=(
             Column("reference", _("Reference"), lambda row: row.reference, ("reference",)),

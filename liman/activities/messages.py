@@ -75,5 +75,5 @@ def certificate_holders(user, pk: int) -> messages.AudienceList:
         title=f"{activity.reference} · {activity.title}",
         office=activity.office,
         recipients=recipients,
-        back_url=reverse("activity-detail", args=[activity.reference]),
+        back_url=reverse("activities:activity-detail", args=[activity.reference]),
     )

@@ -2,6 +2,8 @@ from django.urls import path
 
 from . import views
 
+app_name = "activities"
+
 urlpatterns = [
     path("activities/", views.activity_list, name="activity-list"),
     path("activities/new/", views.activity_create, name="activity-create"),

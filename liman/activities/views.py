@@ -85,7 +85,7 @@ def activity_create(request: HttpRequest) -> HttpResponse:
                 form.add_error(None, text)
         else:
             messages.success(request, _("%(reference)s planned.") % {"reference": activity.reference})
-            return redirect("activity-detail", reference=activity.reference)
+            return redirect("activities:activity-detail", reference=activity.reference)
     return render(request, "activities/activity_form.html", {"form": form})
 
 
@@ -143,7 +143,7 @@ def session_add(request: HttpRequest, reference: str) -> HttpResponse:
             _refused(request, exc)
         else:
             messages.success(request, _("Session %(number)d added.") % {"number": session.number})
-    return redirect("activity-detail", reference=reference)
+    return redirect("activities:activity-detail", reference=reference)
 
 
 @require_POST
@@ -156,7 +156,7 @@ def participant_add(request: HttpRequest, reference: str) -> HttpResponse:
     form = (forms.LightParticipantForm if light else forms.PersonParticipantForm)(request.POST)
     if not form.is_valid():
         _form_errors(request, form)
-        return redirect("activity-detail", reference=reference)
+        return redirect("activities:activity-detail", reference=reference)
     data = form.cleaned_data
     try:
         if light:
@@ -174,7 +174,7 @@ def participant_add(request: HttpRequest, reference: str) -> HttpResponse:
     else:
         messages.success(request, _("%(name)s added as number %(number)d.") % {
             "name": participant.name, "number": participant.number})  # fmt: skip
-    return redirect("activity-detail", reference=reference)
+    return redirect("activities:activity-detail", reference=reference)
 
 
 @require_POST
@@ -196,7 +196,7 @@ def activity_step(request: HttpRequest, reference: str) -> HttpResponse:
         activity.refresh_from_db()
         messages.success(request, _("%(reference)s: %(state)s.") % {
             "reference": reference, "state": activity.get_state_display()})  # fmt: skip
-    return redirect("activity-detail", reference=reference)
+    return redirect("activities:activity-detail", reference=reference)
 
 
 def attendance(request: HttpRequest, pk: int) -> HttpResponse:
@@ -221,8 +221,8 @@ def attendance(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(request, _("Session %(number)d: %(present)d present, %(absent)d absent.") % {
                     "number": session.number, **outcome})  # fmt: skip
-                return redirect("activity-detail", reference=activity.reference)
-        return redirect("activity-attendance", pk=pk)
+                return redirect("activities:activity-detail", reference=activity.reference)
+        return redirect("activities:activity-attendance", pk=pk)
     audit.record_read(request.user, participants, reason="attendance list", ip_address=audit.client_address(request))
     marks = selectors.attendance_of(session)
     rows = [(participant, marks.get(participant.pk, False)) for participant in participants]
@@ -253,7 +253,7 @@ def check_in(request: HttpRequest, check_in_token: str) -> HttpResponse:
             else:
                 messages.success(request, _("%(number)d · %(name)s: present.") % {
                     "number": found.number, "name": found.name})  # fmt: skip
-        return redirect("activity-check-in", check_in_token=check_in_token)
+        return redirect("activities:activity-check-in", check_in_token=check_in_token)
     marks = selectors.attendance_of(session)
     context = {"session": session, "activity": activity, "token": check_in_token,
                "rows": [(p, marks.get(p.pk, False)) for p in participants]}  # fmt: skip
@@ -266,7 +266,7 @@ def sign_in_sheets(request: HttpRequest, reference: str) -> HttpResponse:
     sessions = list(activity.sessions.order_by("number"))
 
     def check_in_url(session):
-        return request.build_absolute_uri(reverse("activity-check-in", args=[session.check_in_token]))
+        return request.build_absolute_uri(reverse("activities:activity-check-in", args=[session.check_in_token]))
 
     content = documents.sign_in_sheets_pdf(activity, sessions, participants, check_in_url)
     audit.record(
@@ -290,7 +290,7 @@ def participant_consent_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
         _refused(request, exc)
     else:
         messages.success(request, _("%(name)s's consent is recorded as withdrawn.") % {"name": participant.name})
-    return redirect("activity-detail", reference=participant.activity.reference)
+    return redirect("activities:activity-detail", reference=participant.activity.reference)
 
 
 @require_POST
@@ -313,7 +313,7 @@ def participant_scores(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except REFUSED as exc:
         _refused(request, exc)
-    return redirect("activity-detail", reference=participant.activity.reference)
+    return redirect("activities:activity-detail", reference=participant.activity.reference)
 
 
 @require_POST
@@ -325,8 +325,8 @@ def certificate_issue(request: HttpRequest, pk: int) -> HttpResponse:
         participant = services.certificate_issue(participant=participant, by=request.user)
     except REFUSED as exc:
         _refused(request, exc)
-        return redirect("activity-detail", reference=participant.activity.reference)
-    return redirect("activity-certificate", pk=participant.pk)
+        return redirect("activities:activity-detail", reference=participant.activity.reference)
+    return redirect("activities:activity-certificate", pk=participant.pk)
 
 
 def certificate(request: HttpRequest, pk: int) -> HttpResponse:
@@ -436,5 +436,5 @@ def equipment_create(request: HttpRequest) -> HttpResponse:
                     form.add_error(None, text)
             else:
                 messages.success(request, _("Handover recorded."))
-                return redirect("activity-equipment-list")
+                return redirect("activities:activity-equipment-list")
     return render(request, "activities/equipment_form.html", {"form": form})

@@ -16,12 +16,16 @@ class AssistanceConfig(AppConfig):
         from .permissions import INCIDENT_READ_ROLES, STOCK_READ_ROLES
 
         # Roles from the view (`role_required`): everyone who reads stock.
-        navigation.register(navigation.NavItem("stock", _("Stock"), "stock-overview", order=40, group="assistance"))
         navigation.register(
-            navigation.NavItem("incidents", _("Incidents"), "incident-list", order=41, group="assistance")
+            navigation.NavItem("stock", _("Stock"), "assistance:stock-overview", order=40, group="assistance")
         )
         navigation.register(
-            navigation.NavItem("distributions", _("Distributions"), "distribution-list", order=42, group="assistance")
+            navigation.NavItem("incidents", _("Incidents"), "assistance:incident-list", order=41, group="assistance")
+        )
+        navigation.register(
+            navigation.NavItem(
+                "distributions", _("Distributions"), "assistance:distribution-list", order=42, group="assistance"
+            )
         )
         from liman.registry import sections
 
@@ -51,7 +55,10 @@ class AssistanceConfig(AppConfig):
             return selectors.transfers_for(user, in_transit=True).count() if has_role(user, STOCK_READ_ROLES) else None
 
         register_home_figure(
-            "stock_in_transit", _("Stock transfers in transit"), in_transit, url="stock-transfer-list?state=dispatched"
+            "stock_in_transit",
+            _("Stock transfers in transit"),
+            in_transit,
+            url="assistance:stock-transfer-list?state=dispatched",
         )
         _declare_messages()
 
@@ -114,7 +121,7 @@ def _distribution_households(user, pk: int):
         title=f"{plan.reference} · {plan.name}",
         office=plan.office,
         recipients=recipients,
-        back_url=reverse("distribution-detail", args=[plan.pk]),
+        back_url=reverse("assistance:distribution-detail", args=[plan.pk]),
     )
 
 

@@ -11,7 +11,7 @@ from .choices import DistributionState, HowMet, TransferState
 
 DISTRIBUTIONS = register(
     ListSpec(
-        url_name="distribution-list",
+        url_name="assistance:distribution-list",
         title=_("Distributions"),
         columns=(
             Column("reference", _("Reference"), lambda plan: plan.reference, ("reference",)),
@@ -36,7 +36,7 @@ DISTRIBUTIONS = register(
 
 INCIDENTS = register(
     ListSpec(
-        url_name="incident-list",
+        url_name="assistance:incident-list",
         title=_("Field incidents"),
         # The keys of the two columns the page used to sort by are the old `?sort=` values, so old links still sort.
         columns=(
@@ -67,7 +67,7 @@ INCIDENTS = register(
 
 TRANSFERS = register(
     ListSpec(
-        url_name="stock-transfer-list",
+        url_name="assistance:stock-transfer-list",
         title=_("Transfers"),
         columns=(
             Column("waybill", _("Waybill"), lambda transfer: transfer.reference, ("reference",)),

@@ -2,6 +2,8 @@ from django.urls import path
 
 from . import views
 
+app_name = "assistance"
+
 urlpatterns = [
     path("stock/", views.stock_overview, name="stock-overview"),
     path("stock/report.xlsx", views.stock_report, name="stock-report"),

@@ -88,7 +88,7 @@ def _form_page(request, location, form, template_title, done):
                 form.add_error(None, text)
         else:
             messages.success(request, message)
-            return redirect("stock-location", pk=location.pk)
+            return redirect("assistance:stock-location", pk=location.pk)
     return render(request, "assistance/stock_form.html", {"location": location, "form": form, "title": template_title})
 
 
@@ -208,7 +208,7 @@ def transfer_receive(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, text)
     else:
         messages.success(request, _("Transfer %(reference)s received.") % {"reference": transfer.reference})
-    return redirect("stock-location", pk=transfer.to_location_id)
+    return redirect("assistance:stock-location", pk=transfer.to_location_id)
 
 
 @require_POST
@@ -226,7 +226,7 @@ def loss_decide(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
     except (ValidationError, PermissionDenied) as exc:
         for text in _messages_of(exc):
             messages.error(request, text)
-    return redirect("stock-location", pk=loss.location_id)
+    return redirect("assistance:stock-location", pk=loss.location_id)
 
 
 @role_required(STOCK_READ_ROLES)
@@ -315,7 +315,7 @@ def incident_create(request: HttpRequest) -> HttpResponse:
                 form.add_error(None, text)
         else:
             messages.success(request, _("Incident %(reference)s recorded.") % {"reference": incident.reference})
-            return redirect("incident-detail", pk=incident.pk)
+            return redirect("assistance:incident-detail", pk=incident.pk)
     context = {"form": form, "groups": groups, "items": items, "grid_headers": forms.GRID_CELLS}
     context["grid_labels"] = [f"{Sex(sex).label} {AgeGroup(age).label}" for sex, age in forms.GRID_CELLS]
     return render(request, "assistance/incident_form.html", context)
@@ -381,7 +381,7 @@ def location_create(request: HttpRequest) -> HttpResponse:
                 form.add_error(None, text)
         else:
             messages.success(request, _("%(location)s added.") % {"location": location})
-            return redirect("stock-location", pk=location.pk)
+            return redirect("assistance:stock-location", pk=location.pk)
     return render(request, "assistance/stock_form.html", {"form": form, "title": _("Add a stock location")})
 
 
@@ -396,7 +396,7 @@ def item_create(request: HttpRequest) -> HttpResponse:
                 form.add_error(None, text)
         else:
             messages.success(request, _("%(item)s added to the catalogue.") % {"item": item})
-            return redirect("stock-overview")
+            return redirect("assistance:stock-overview")
     return render(request, "assistance/stock_form.html", {"form": form, "title": _("Add an item to the catalogue")})
 
 
@@ -443,7 +443,7 @@ def distribution_create(request: HttpRequest) -> HttpResponse:
                 form.add_error(None, text)
         else:
             messages.success(request, _("Distribution %(reference)s planned.") % {"reference": plan.reference})
-            return redirect("distribution-select", pk=plan.pk)
+            return redirect("assistance:distribution-select", pk=plan.pk)
     return render(request, "assistance/distribution_form.html", {"form": form, "bands": bands})
 
 
@@ -522,7 +522,7 @@ def distribution_select(request: HttpRequest, pk: int) -> HttpResponse:
                         "none": len(outcome["no_band"]),
                     },
                 )
-                return redirect("distribution-detail", pk=plan.pk)
+                return redirect("assistance:distribution-detail", pk=plan.pk)
     context = {"plan": plan, "form": form, "bands": plan.plan_items.select_related("item")}
     return render(request, "assistance/distribution_select.html", context)
 
@@ -540,7 +540,7 @@ def _plan_step(request: HttpRequest, pk: int, step) -> HttpResponse:
             _("%(plan)s: %(state)s; %(n)d transfers on their way.")
             % {"plan": plan.reference, "state": plan.get_state_display(), "n": len(transfers)},
         )
-    return redirect("distribution-detail", pk=plan.pk)
+    return redirect("assistance:distribution-detail", pk=plan.pk)
 
 
 @require_POST
@@ -592,7 +592,11 @@ def entitlement_receive(request: HttpRequest, pk: int, entitlement_id: int) -> H
     entitlement = selectors.entitlement_for(request.user, plan, entitlement_id)
     members = [m.person for m in registry.household_members(request.user, entitlement.household)]
     form = forms.ReceiptRecordForm(request.POST, members=members, prefix=f"e{entitlement.pk}")
-    back = reverse("distribution-verify", args=[plan.pk]) + "?" + urlencode({"q": entitlement.household.reference})
+    back = (
+        reverse("assistance:distribution-verify", args=[plan.pk])
+        + "?"
+        + urlencode({"q": entitlement.household.reference})
+    )
     if not form.is_valid():
         for errors in form.errors.values():
             for text in errors:
@@ -610,7 +614,7 @@ def entitlement_receive(request: HttpRequest, pk: int, entitlement_id: int) -> H
             messages.error(request, text)
         return redirect(back)
     messages.success(request, _("%(household)s received.") % {"household": entitlement.household.reference})
-    return redirect("distribution-verify", pk=plan.pk)
+    return redirect("assistance:distribution-verify", pk=plan.pk)
 
 
 def distribution_cards(request: HttpRequest, pk: int) -> HttpResponse:

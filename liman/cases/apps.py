@@ -17,21 +17,25 @@ class CasesConfig(AppConfig):
         casework = frozenset({Role.CASEWORKER, Role.SUPERVISOR})
         people = "people"
         navigation.register(
-            navigation.NavItem("cases", _("Cases"), "case-list", casework | {Role.VIEWER}, order=20, group=people)
-        )
-        navigation.register(
-            navigation.NavItem("follow-ups", _("My follow-ups"), "follow-up-list", casework, order=21, group=people)
+            navigation.NavItem("cases", _("Cases"), "cases:case-list", casework | {Role.VIEWER}, order=20, group=people)
         )
         navigation.register(
             navigation.NavItem(
-                "referrals", _("Referrals"), "referral-list", casework | {Role.PARTNER}, order=22, group=people
+                "follow-ups", _("My follow-ups"), "cases:follow-up-list", casework, order=21, group=people
             )
         )
         navigation.register(
-            navigation.NavItem("ctdc", _("CTDC export"), "ctdc-export", casework, order=23, group=people)
+            navigation.NavItem(
+                "referrals", _("Referrals"), "cases:referral-list", casework | {Role.PARTNER}, order=22, group=people
+            )
+        )
+        navigation.register(
+            navigation.NavItem("ctdc", _("CTDC export"), "cases:ctdc-export", casework, order=23, group=people)
         )
         # Roles from the view (`role_required`): administrators and supervisors.
-        navigation.register(navigation.NavItem("partners", _("Partners"), "partner-list", order=905, group="admin"))
+        navigation.register(
+            navigation.NavItem("partners", _("Partners"), "cases:partner-list", order=905, group="admin")
+        )
         sections.register(
             sections.PersonSection(
                 key="cases",
@@ -80,26 +84,26 @@ class CasesConfig(AppConfig):
                 return None
             return selectors.referrals_received(user, status="pending").count()
 
-        register_home_figure("open_cases", _("Open cases"), open_cases, url="case-list?open=1")
+        register_home_figure("open_cases", _("Open cases"), open_cases, url="cases:case-list?open=1")
         register_home_figure(
             "overdue_follow_ups",
             _("My overdue follow-ups"),
             overdue_follow_ups,
-            url="follow-up-list?overdue=1",
+            url="cases:follow-up-list?overdue=1",
             to_do=True,
         )
         register_home_figure(
             "cases_waiting",
             _("Open cases waiting on me"),
             cases_waiting_on_me,
-            url="case-list?owner=me&open=1",
+            url="cases:case-list?owner=me&open=1",
             to_do=True,
         )
         register_home_figure(
             "referrals_to_answer",
             _("Referrals to answer"),
             referrals_to_answer,
-            url="referral-list?status=pending",
+            url="cases:referral-list?status=pending",
             to_do=True,
         )
 

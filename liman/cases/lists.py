@@ -16,7 +16,7 @@ def _name(user) -> str:
 
 CASES = register(
     ListSpec(
-        url_name="case-list",
+        url_name="cases:case-list",
         title=_("Cases"),
         columns=(
             Column("case", _("Case"), lambda case: case.reference, ("reference",)),
@@ -46,14 +46,14 @@ CASES = register(
             Filter("open", _("Open cases only"), kind="flag"),
         ),
         default_sort="-opened",
-        export_url_name="case-export",
+        export_url_name="cases:case-export",
     )
 )
 
 
 FOLLOW_UPS = register(
     ListSpec(
-        url_name="follow-up-list",
+        url_name="cases:follow-up-list",
         title=_("Follow-ups"),
         columns=(
             Column("due", _("Due on"), lambda follow_up: follow_up.due_on, ("due_on",)),
@@ -81,14 +81,14 @@ FOLLOW_UPS = register(
             Filter("q", _("Search"), kind="text", empty_label=_("Case, name or purpose")),
         ),
         default_sort="due",
-        export_url_name="follow-up-export",
+        export_url_name="cases:follow-up-export",
     )
 )
 
 
 REFERRALS = register(
     ListSpec(
-        url_name="referral-list",
+        url_name="cases:referral-list",
         title=_("Referrals"),
         columns=(
             Column("referral", _("Referral"), lambda referral: referral.reference, ("reference",)),
@@ -116,6 +116,6 @@ REFERRALS = register(
             Filter("q", _("Search"), kind="text", empty_label=_("Reference")),
         ),
         default_sort="-sent",
-        export_url_name="referral-export",
+        export_url_name="cases:referral-export",
     )
 )

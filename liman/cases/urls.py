@@ -4,6 +4,8 @@ from liman.core.lists import export_urls
 
 from . import views
 
+app_name = "cases"
+
 urlpatterns = [
     path("cases/", views.case_list, name="case-list"),
     path("cases/new/", views.case_open, name="case-open"),

@@ -83,7 +83,7 @@ def case_action(section: str):
                     return done
                 if done:
                     messages.success(request, done)
-            return redirect(f"{reverse('case-detail', args=[case.reference])}#{section}")
+            return redirect(f"{reverse('cases:case-detail', args=[case.reference])}#{section}")
 
         return view
 
@@ -144,7 +144,7 @@ def case_open(request: HttpRequest) -> HttpResponse:
                 form.add_error(None, message)
         else:
             messages.success(request, _("Case %(reference)s is open.") % {"reference": case.reference})
-            return redirect("case-detail", reference=case.reference)
+            return redirect("cases:case-detail", reference=case.reference)
     context = {
         "person": person,
         "form": form,
@@ -478,9 +478,9 @@ def referral_answer(request: HttpRequest, reference: str) -> HttpResponse:
             referral = services.referral_accept(referral=referral, by=request.user, note=data["reason"])
             messages.success(request, _("Referral accepted."))
             if referral.resulting_case_id:
-                return redirect("case-detail", reference=referral.resulting_case.reference)
+                return redirect("cases:case-detail", reference=referral.resulting_case.reference)
             if referral.kind == "transfer":
-                return redirect("case-detail", reference=referral.case.reference)
+                return redirect("cases:case-detail", reference=referral.case.reference)
         elif data["decision"] == "delivered":
             services.referral_deliver(referral=referral, by=request.user, note=data["reason"])
             messages.success(request, _("The service is reported delivered: the referring caseworker sees it."))
@@ -490,7 +490,7 @@ def referral_answer(request: HttpRequest, reference: str) -> HttpResponse:
     except (ValidationError, PermissionDenied) as exc:
         for message in _error_messages(exc):
             messages.error(request, message)
-    return redirect("referral-detail", reference=referral.reference)
+    return redirect("cases:referral-detail", reference=referral.reference)
 
 
 # --- the CTDC export ----------------------------------------------------------------------------------------
@@ -565,7 +565,7 @@ def partner_new(request: HttpRequest) -> HttpResponse:
             _partner_form_errors(form, exc)
         else:
             messages.success(request, _("Partner organisation added."))
-            return redirect("partner-detail", organisation_id=organisation.pk)
+            return redirect("cases:partner-detail", organisation_id=organisation.pk)
     return render(request, "cases/partner_form.html", {"form": form, "organisation": None})
 
 
@@ -596,7 +596,7 @@ def partner_edit(request: HttpRequest, organisation_id: int) -> HttpResponse:
             _partner_form_errors(form, exc)
         else:
             messages.success(request, _("Partner organisation saved."))
-            return redirect("partner-detail", organisation_id=organisation.pk)
+            return redirect("cases:partner-detail", organisation_id=organisation.pk)
     return render(request, "cases/partner_form.html", {"form": form, "organisation": organisation})
 
 
@@ -617,7 +617,7 @@ def partner_member_add(request: HttpRequest, organisation_id: int) -> HttpRespon
                 messages.error(request, message)
         else:
             messages.success(request, _("Partner user added."))
-    return redirect("partner-detail", organisation_id=organisation.pk)
+    return redirect("cases:partner-detail", organisation_id=organisation.pk)
 
 
 @require_POST
@@ -629,4 +629,4 @@ def partner_member_remove(request: HttpRequest, organisation_id: int, username: 
         raise Http404
     services.partner_member_remove(organisation=organisation, user=member, by=request.user)
     messages.success(request, _("Partner user removed."))
-    return redirect("partner-detail", organisation_id=organisation.pk)
+    return redirect("cases:partner-detail", organisation_id=organisation.pk)

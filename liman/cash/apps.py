@@ -14,12 +14,14 @@ class CashConfig(AppConfig):
         from .sections import household_cash_context, person_cash_context
 
         # No roles here: each entry shows to the roles its view requires (`role_required`: who reads cash).
-        navigation.register(navigation.NavItem("cash", _("Cash"), "cash-programme-list", order=43, group="assistance"))
+        navigation.register(
+            navigation.NavItem("cash", _("Cash"), "cash:cash-programme-list", order=43, group="assistance")
+        )
         for order, (key, label, url_name) in enumerate(
             (
-                ("programmes", _("Programmes"), "cash-programme-list"),
-                ("cycles", _("Payment cycles"), "cash-cycle-list"),
-                ("check", _("Check a payment file"), "cash-check-file"),
+                ("programmes", _("Programmes"), "cash:cash-programme-list"),
+                ("cycles", _("Payment cycles"), "cash:cash-cycle-list"),
+                ("check", _("Check a payment file"), "cash:cash-check-file"),
             )
         ):
             navigation.register(navigation.NavItem(key, label, url_name, order=order, menu="cash"))

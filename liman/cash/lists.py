@@ -10,7 +10,7 @@ from .choices import CycleState
 
 CYCLES = register(
     ListSpec(
-        url_name="cash-cycle-list",
+        url_name="cash:cash-cycle-list",
         title=_("Payment cycles"),
         columns=(
             Column("cycle", _("Cycle"), lambda cycle: cycle.reference, ("reference",)),

@@ -79,7 +79,7 @@ def cycle_households(user, pk: int) -> messages.AudienceList:
         title=f"{cycle.reference} · {cycle.programme.name}",
         office=cycle.office,
         recipients=recipients,
-        back_url=reverse("cash-cycle-detail", args=[cycle.pk]),
+        back_url=reverse("cash:cash-cycle-detail", args=[cycle.pk]),
     )
 
 

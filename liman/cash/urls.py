@@ -2,6 +2,8 @@ from django.urls import path
 
 from . import views
 
+app_name = "cash"
+
 urlpatterns = [
     path("cash/", views.programme_list, name="cash-programme-list"),
     path("cash/programmes/new/", views.programme_create, name="cash-programme-create"),

@@ -83,7 +83,7 @@ def programme_create(request: HttpRequest) -> HttpResponse:
             form.add_error("offices", str(exc))
         else:
             messages.success(request, _("Programme %(code)s created.") % {"code": programme.code})
-            return redirect("cash-programme-detail", pk=programme.pk)
+            return redirect("cash:cash-programme-detail", pk=programme.pk)
     return render(request, "cash/programme_form.html", {"form": form})
 
 
@@ -143,7 +143,7 @@ def rules_add(request: HttpRequest, pk: int) -> HttpResponse:
                 _("Version %(number)d of the rules saved: the next targeting run uses it.")
                 % {"number": version.number},
             )
-            return redirect("cash-programme-detail", pk=programme.pk)
+            return redirect("cash:cash-programme-detail", pk=programme.pk)
     return render(request, "cash/rules_form.html", {"programme": programme, "form": form, "current": current})
 
 
@@ -158,14 +158,14 @@ def targeting_start(request: HttpRequest, pk: int) -> HttpResponse:
         for errors in form.errors.values():
             for text in errors:
                 messages.error(request, text)
-        return redirect("cash-programme-detail", pk=programme.pk)
+        return redirect("cash:cash-programme-detail", pk=programme.pk)
     try:
         run = services.targeting_run_start(programme=programme, office=form.cleaned_data["office"], by=request.user)
     except (ValidationError, PermissionDenied) as exc:
         for text in _messages_of(exc):
             messages.error(request, text)
-        return redirect("cash-programme-detail", pk=programme.pk)
-    return redirect("cash-run-detail", pk=run.pk)
+        return redirect("cash:cash-programme-detail", pk=programme.pk)
+    return redirect("cash:cash-run-detail", pk=run.pk)
 
 
 def _eligible_filter(value: str) -> bool | None:
@@ -220,7 +220,7 @@ def run_enrol(request: HttpRequest, pk: int) -> HttpResponse:
         for errors in form.errors.values():
             for text in errors:
                 messages.error(request, text)
-        return redirect("cash-run-detail", pk=run.pk)
+        return redirect("cash:cash-run-detail", pk=run.pk)
     try:
         enrolled = services.enrol(run=run, by=request.user, household_ids=form.household_ids())
     except (ValidationError, PermissionDenied) as exc:
@@ -232,7 +232,7 @@ def run_enrol(request: HttpRequest, pk: int) -> HttpResponse:
             _("%(n)d households enrolled in %(programme)s (those enrolled already are left as they are).")
             % {"n": len(enrolled), "programme": run.programme.code},
         )
-    return redirect("cash-run-detail", pk=run.pk)
+    return redirect("cash:cash-run-detail", pk=run.pk)
 
 
 # --- payment cycles -----------------------------------------------------------------------------------------
@@ -274,7 +274,7 @@ def cycle_create(request: HttpRequest) -> HttpResponse:
                 _("Draft list %(reference)s: %(n)d households enrolled are on it. Verify it next.")
                 % {"reference": cycle.reference, "n": cycle.payments.count()},
             )
-            return redirect("cash-cycle-detail", pk=cycle.pk)
+            return redirect("cash:cash-cycle-detail", pk=cycle.pk)
     return render(request, "cash/cycle_form.html", {"form": form})
 
 
@@ -339,7 +339,7 @@ def _monitoring(user, cycle, prepares: bool) -> dict:
 
 
 def _back(cycle) -> HttpResponse:
-    return redirect("cash-cycle-detail", pk=cycle.pk)
+    return redirect("cash:cash-cycle-detail", pk=cycle.pk)
 
 
 def _refused(request: HttpRequest, exc: Exception) -> None:
@@ -481,7 +481,7 @@ def cycle_report(request: HttpRequest, pk: int) -> HttpResponse:
                 arguments = (str(progress.pk), spool_upload(upload), REPORT_KIND, cycle.office_id, user.pk,
                              upload.name, None, declared)  # fmt: skip
                 transaction.on_commit(lambda: import_stage_task.enqueue(*arguments))
-            return redirect("import-progress", pk=progress.pk)
+            return redirect("core:import-progress", pk=progress.pk)
         else:
             try:
                 batch = import_stage(
@@ -493,7 +493,7 @@ def cycle_report(request: HttpRequest, pk: int) -> HttpResponse:
             except PermissionDenied as exc:
                 raise Http404 from exc
             else:
-                return redirect("import-detail", pk=batch.pk)
+                return redirect("core:import-detail", pk=batch.pk)
     refusal = (
         ""
         if waiting
@@ -563,7 +563,7 @@ def pdm_draw(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         _("%(n)d households drawn for monitoring (seed %(seed)d).") % {"n": sample.visits.count(), "seed": sample.seed},
     )
-    return redirect("cash-pdm-sample", pk=cycle.pk)
+    return redirect("cash:cash-pdm-sample", pk=cycle.pk)
 
 
 def pdm_sample(request: HttpRequest, pk: int) -> HttpResponse:
@@ -607,7 +607,7 @@ def pdm_form(request: HttpRequest, pk: int) -> HttpResponse:
             _("The form %(form)s (version %(version)s) is published in %(office)s.")
             % {"form": pdm.PDM_FORM_ID, "version": version.version, "office": cycle.office.code},
         )
-    return redirect("cash-pdm-sample", pk=cycle.pk)
+    return redirect("cash:cash-pdm-sample", pk=cycle.pk)
 
 
 @role_required(CASH_READ_ROLES)

@@ -17,7 +17,9 @@ class ConsignmentsConfig(AppConfig):
 
         # Roles from the view (`role_required`): the hub offices' readers and partner users.
         navigation.register(
-            navigation.NavItem("consignments", _("Consignments"), "consignment-list", order=42, group="assistance")
+            navigation.NavItem(
+                "consignments", _("Consignments"), "consignments:consignment-list", order=42, group="assistance"
+            )
         )
         seeding.register_seeder("consignments", "liman.consignments.demo.seed_consignments")
         seeding.register_login_notes("liman.consignments.demo.partner_logins")
@@ -26,5 +28,5 @@ class ConsignmentsConfig(AppConfig):
             return selectors.on_the_road(user) if has_role(user, READ_ROLES | REPORT_ROLES) else None
 
         register_home_figure(
-            "consignments_on_the_road", _("Consignments on the road"), on_the_road, url="consignment-list"
+            "consignments_on_the_road", _("Consignments on the road"), on_the_road, url="consignments:consignment-list"
         )

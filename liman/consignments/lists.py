@@ -8,7 +8,7 @@ from liman.core.lists import Column, Filter, ListSpec, register
 
 CONSIGNMENTS = register(
     ListSpec(
-        url_name="consignment-list",
+        url_name="consignments:consignment-list",
         title=_("Consignments"),
         columns=(
             Column("reference", _("Reference"), lambda row: row.reference, ("reference",)),

@@ -2,6 +2,8 @@ from django.urls import path
 
 from . import views
 
+app_name = "consignments"
+
 urlpatterns = [
     path("consignments/", views.consignment_list, name="consignment-list"),
     path("consignments/new/", views.consignment_create, name="consignment-create"),

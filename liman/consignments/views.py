@@ -160,7 +160,7 @@ def consignment_create(request: HttpRequest) -> HttpResponse:
             _refused(form, exc)
         else:
             messages.success(request, _("Consignment %(reference)s planned.") % {"reference": consignment.reference})
-            return redirect("consignment-detail", pk=consignment.pk)
+            return redirect("consignments:consignment-detail", pk=consignment.pk)
     return render(request, "consignments/consignment_form.html", {"form": form})
 
 
@@ -184,7 +184,7 @@ def truck_add(request: HttpRequest, pk: int) -> HttpResponse:
             _refused(form, exc)
         else:
             messages.success(request, _("Truck %(plate)s added.") % {"plate": truck.plate})
-            return redirect("consignment-detail", pk=consignment.pk)
+            return redirect("consignments:consignment-detail", pk=consignment.pk)
     context = {"consignment": consignment, "form": form, "lines": lines}
     return render(request, "consignments/truck_form.html", context)
 
@@ -197,7 +197,7 @@ def _act(request: HttpRequest, consignment, done) -> HttpResponse:
             messages.error(request, text)
     else:
         messages.success(request, message)
-    return redirect("consignment-detail", pk=consignment.pk)
+    return redirect("consignments:consignment-detail", pk=consignment.pk)
 
 
 @require_POST
@@ -237,7 +237,7 @@ def consignment_cancel(request: HttpRequest, pk: int) -> HttpResponse:
             _refused(form, exc)
         else:
             messages.success(request, _("Consignment %(reference)s cancelled.") % {"reference": consignment.reference})
-            return redirect("consignment-detail", pk=consignment.pk)
+            return redirect("consignments:consignment-detail", pk=consignment.pk)
     context = {"consignment": consignment, "form": form, "title": _("Cancel the consignment")}
     return render(request, "consignments/step_form.html", context)
 
@@ -261,7 +261,7 @@ def crossing_check(request: HttpRequest, pk: int) -> HttpResponse:
                 request,
                 _("Truck %(plate)s: %(outcome)s.") % {"plate": truck.plate, "outcome": check.get_outcome_display()},
             )
-            return redirect("consignment-detail", pk=consignment.pk)
+            return redirect("consignments:consignment-detail", pk=consignment.pk)
     context = {
         "consignment": consignment,
         "truck": truck,
@@ -286,7 +286,7 @@ def truck_return(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(
                 request, _("Truck %(plate)s is back: its load was taken into the hub again.") % {"plate": truck.plate}
             )
-            return redirect("consignment-detail", pk=consignment.pk)
+            return redirect("consignments:consignment-detail", pk=consignment.pk)
     context = {
         "consignment": consignment,
         "truck": truck,
@@ -331,7 +331,7 @@ def handover_record(request: HttpRequest, pk: int) -> HttpResponse:
             _refused(form, exc)
         else:
             messages.success(request, _("Handover recorded."))
-            return redirect("consignment-detail", pk=consignment.pk)
+            return redirect("consignments:consignment-detail", pk=consignment.pk)
     return render(request, "consignments/handover_form.html", {"consignment": consignment, "form": form})
 
 
@@ -363,7 +363,7 @@ def report_form(request: HttpRequest, pk: int) -> HttpResponse:
             _refused(form, exc)
         else:
             messages.success(request, _("Distribution report submitted."))
-            return redirect("consignment-detail", pk=consignment.pk)
+            return redirect("consignments:consignment-detail", pk=consignment.pk)
     context = {
         "consignment": consignment,
         "form": form,
@@ -386,7 +386,7 @@ def report_upload(request: HttpRequest, pk: int) -> HttpResponse:
         except (staging.ImportRefused, ValidationError, PermissionDenied) as exc:
             form.add_error("file", _messages_of(exc))
         else:
-            return redirect("consignment-upload", pk=staged.pk)
+            return redirect("consignments:consignment-upload", pk=staged.pk)
     importer = DistributionReportImporter.for_consignment(consignment)
     context = {"consignment": consignment, "form": form, "columns": importer.columns}
     return render(request, "consignments/report_upload.html", context)
@@ -442,9 +442,9 @@ def upload_commit(request: HttpRequest, pk: int) -> HttpResponse:
     except (staging.ImportRefused, TransitionRefused, ValidationError, PermissionDenied) as exc:
         for text in _messages_of(exc):
             messages.error(request, text)
-        return redirect("consignment-upload", pk=upload.pk)
+        return redirect("consignments:consignment-upload", pk=upload.pk)
     messages.success(request, _("Distribution report submitted."))
-    return redirect("consignment-detail", pk=upload.consignment_id)
+    return redirect("consignments:consignment-detail", pk=upload.consignment_id)
 
 
 @require_POST
@@ -455,11 +455,11 @@ def upload_discard(request: HttpRequest, pk: int) -> HttpResponse:
     except (staging.ImportRefused, PermissionDenied) as exc:
         for text in _messages_of(exc):
             messages.error(request, text)
-        return redirect("consignment-upload", pk=upload.pk)
+        return redirect("consignments:consignment-upload", pk=upload.pk)
     messages.info(
         request, _("The upload of %(file)s was discarded; nothing was written.") % {"file": upload.batch.file_name}
     )
-    return redirect("consignment-detail", pk=upload.consignment_id)
+    return redirect("consignments:consignment-detail", pk=upload.consignment_id)
 
 
 def upload_row(request: HttpRequest, pk: int, row_number: int) -> HttpResponse:
@@ -471,7 +471,7 @@ def upload_row(request: HttpRequest, pk: int, row_number: int) -> HttpResponse:
     except staging.ImportRefused as exc:
         for text in exc.messages:
             messages.error(request, text)
-        return redirect("consignment-upload", pk=upload.pk)
+        return redirect("consignments:consignment-upload", pk=upload.pk)
     form = RowCorrectionForm(request.POST or None, row=row)
     if request.method == "POST" and form.is_valid():
         try:
@@ -486,9 +486,9 @@ def upload_row(request: HttpRequest, pk: int, row_number: int) -> HttpResponse:
                 messages.warning(
                     request, _("Row %(row)d was saved; it still has blocking problems.") % {"row": row_number}
                 )
-                return redirect("consignment-upload-row", pk=upload.pk, row_number=row_number)
+                return redirect("consignments:consignment-upload-row", pk=upload.pk, row_number=row_number)
             messages.success(request, _("Row %(row)d was corrected.") % {"row": row_number})
-            return redirect("consignment-upload", pk=upload.pk)
+            return redirect("consignments:consignment-upload", pk=upload.pk)
     problems: dict[str, list] = {}
     for problem in row.problems:
         problems.setdefault(problem["column"], []).append(problem)

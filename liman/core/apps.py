@@ -19,21 +19,21 @@ class CoreConfig(AppConfig):
             ("admin", _("Administration"), 900),
         ):
             navigation.register_group(navigation.NavGroup(key, label, order))
-        navigation.register(navigation.NavItem("home", _("Home"), "home", order=0))
-        navigation.register(navigation.NavItem("offices", _("Offices"), "office-list", order=10, group="admin"))
+        navigation.register(navigation.NavItem("home", _("Home"), "core:home", order=0))
+        navigation.register(navigation.NavItem("offices", _("Offices"), "core:office-list", order=10, group="admin"))
         # In the reporting app's group when it is installed (alone, the entry shows on the bar itself).
-        navigation.register(navigation.NavItem("map", _("Map"), "map", order=20, group="reporting"))
+        navigation.register(navigation.NavItem("map", _("Map"), "core:map", order=20, group="reporting"))
         navigation.register(
-            navigation.NavItem("staff", _("Staff"), "staff-list", STAFF_DIRECTORY_ROLES, order=900, group="admin")
+            navigation.NavItem("staff", _("Staff"), "core:staff-list", STAFF_DIRECTORY_ROLES, order=900, group="admin")
         )
         navigation.register(
-            navigation.NavItem("audit", _("Audit log"), "audit-list", AUDIT_ROLES, order=910, group="admin")
+            navigation.NavItem("audit", _("Audit log"), "core:audit-list", AUDIT_ROLES, order=910, group="admin")
         )
         from .models import ImportBatch
 
         navigation.register(
             navigation.NavItem(
-                "imports", _("Imports"), "import-list", ImportBatch.scope.roles, order=800, group="field"
+                "imports", _("Imports"), "core:import-list", ImportBatch.scope.roles, order=800, group="field"
             )
         )
         maps.register_core_metrics()
@@ -57,6 +57,6 @@ class CoreConfig(AppConfig):
             "imports_waiting",
             _("My imports waiting to be committed"),
             imports_waiting,
-            url="import-list?waiting=1",
+            url="core:import-list?waiting=1",
             to_do=True,
         )

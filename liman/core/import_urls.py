@@ -1,4 +1,5 @@
-"""Addresses of imports through staging (include with `path("", include("liman.core.import_urls"))`)."""
+"""Addresses of imports through staging, in core's namespace: liman/core/urls.py includes them
+(`reverse("core:import-list")`)."""
 
 from django.urls import path
 

@@ -140,7 +140,7 @@ def import_new(request: HttpRequest) -> HttpResponse:
             form.add_error("file", exc.messages)
             form.offer_sheets(sheet_names(upload, upload.name))
         else:
-            return redirect("import-detail", pk=batch.pk)
+            return redirect("core:import-detail", pk=batch.pk)
     context = {"form": form, "importer": importer}
     return render(request, "core/import_new.html", context)
 
@@ -168,7 +168,7 @@ def _stage_in_background(request: HttpRequest, importer, upload, office, sheet, 
             declared,
         )
         transaction.on_commit(lambda: import_stage_task.enqueue(*arguments))
-    return redirect("import-progress", pk=progress.pk)
+    return redirect("core:import-progress", pk=progress.pk)
 
 
 def _batch_or_404(request: HttpRequest, pk) -> ImportBatch:
@@ -233,7 +233,7 @@ def import_row(request: HttpRequest, pk, row_number: int) -> HttpResponse:
     except ImportRefused as exc:
         for message in exc.messages:
             messages.error(request, message)
-        return redirect("import-detail", pk=batch.pk)
+        return redirect("core:import-detail", pk=batch.pk)
     form = RowCorrectionForm(request.POST or None, row=row)
     if request.method == "POST" and form.is_valid():
         background = _recheck_in_background(batch)
@@ -256,9 +256,9 @@ def import_row(request: HttpRequest, pk, row_number: int) -> HttpResponse:
                 messages.warning(
                     request, _("Row %(row)d was saved; it still has blocking problems.") % {"row": row_number}
                 )
-                return redirect("import-row", pk=batch.pk, row_number=row_number)
+                return redirect("core:import-row", pk=batch.pk, row_number=row_number)
             messages.success(request, _("Row %(row)d was corrected.") % {"row": row_number})
-            return redirect("import-detail", pk=batch.pk)
+            return redirect("core:import-detail", pk=batch.pk)
     if request.method == "GET":
         # The row's cells are a person's data, read out of their encrypted store: who opened them is kept.
         audit.record(
@@ -295,11 +295,11 @@ def import_row_leave_out_view(request: HttpRequest, pk, row_number: int) -> Http
     except ImportRefused as exc:
         for message in exc.messages:
             messages.error(request, message)
-        return redirect("import-row", pk=batch.pk, row_number=row_number)
+        return redirect("core:import-row", pk=batch.pk, row_number=row_number)
     messages.info(request, _("Row %(row)d was left out of the import.") % {"row": row_number})
     if background:
         return _recheck(request, batch)
-    return redirect("import-detail", pk=batch.pk)
+    return redirect("core:import-detail", pk=batch.pk)
 
 
 @require_POST
@@ -322,7 +322,7 @@ def _recheck(request: HttpRequest, batch: ImportBatch) -> HttpResponse:
         )
         arguments = (str(progress.pk), str(batch.pk), request.user.pk)
         transaction.on_commit(lambda: import_recheck_task.enqueue(*arguments))
-    return redirect("import-progress", pk=progress.pk)
+    return redirect("core:import-progress", pk=progress.pk)
 
 
 @require_POST
@@ -335,7 +335,7 @@ def import_commit_view(request: HttpRequest, pk) -> HttpResponse:
             )
             arguments = (str(progress.pk), str(batch.pk), request.user.pk)
             transaction.on_commit(lambda: import_commit_task.enqueue(*arguments))
-        return redirect("import-progress", pk=progress.pk)
+        return redirect("core:import-progress", pk=progress.pk)
     try:
         import_commit(batch=batch, by=request.user)
     except ImportRefused as exc:
@@ -343,7 +343,7 @@ def import_commit_view(request: HttpRequest, pk) -> HttpResponse:
             messages.error(request, message)
     else:
         messages.success(request, _("The records were written."))
-    return redirect("import-detail", pk=batch.pk)
+    return redirect("core:import-detail", pk=batch.pk)
 
 
 @require_POST
@@ -354,9 +354,9 @@ def import_discard_view(request: HttpRequest, pk) -> HttpResponse:
     except ImportRefused as exc:
         for message in exc.messages:
             messages.error(request, message)
-        return redirect("import-detail", pk=batch.pk)
+        return redirect("core:import-detail", pk=batch.pk)
     messages.info(request, _("The import of %(file)s was discarded; nothing was written.") % {"file": batch.file_name})
-    return redirect("import-list")
+    return redirect("core:import-list")
 
 
 def import_problems(request: HttpRequest, pk) -> HttpResponse:
@@ -383,7 +383,7 @@ def import_progress(request: HttpRequest, pk) -> HttpResponse:
     result = progress.result or {}
     finished_batch = progress.is_finished and result.get("batch") and not result.get("refused")
     if finished_batch:
-        url = reverse("import-detail", args=[result["batch"]])
+        url = reverse("core:import-detail", args=[result["batch"]])
         if not _is_htmx(request):
             return redirect(url)
     template = "core/_import_progress.html" if _is_htmx(request) else "core/import_progress.html"

@@ -9,7 +9,7 @@ from .lists import Column, Filter, ListSpec, register
 
 STAFF = register(
     ListSpec(
-        url_name="staff-list",
+        url_name="core:staff-list",
         title=_("Staff"),
         columns=(
             Column("username", _("User name"), lambda member: member.username, ("username",)),
@@ -38,7 +38,7 @@ STAFF = register(
 #: the record type), and its usual order is the number's unique index, newest first.
 AUDIT = register(
     ListSpec(
-        url_name="audit-list",
+        url_name="core:audit-list",
         title=_("Audit log"),
         columns=(
             Column("seq", "#", lambda event: event.seq, ("seq",)),

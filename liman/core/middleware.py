@@ -29,11 +29,11 @@ class SecondFactorMiddleware:
 
     def __call__(self, request):
         if needs_second_factor(request.user):
-            allowed = {reverse("second-factor"), reverse("logout")}
+            allowed = {reverse("core:second-factor"), reverse("core:logout")}
             if request.path not in allowed and not request.path.startswith(_OPEN_PREFIXES):
                 if request.path.startswith("/api/"):
                     return JsonResponse({"detail": "A second factor is required for this account."}, status=403)
-                return redirect(f"{reverse('second-factor')}?{urlencode({'next': request.get_full_path()})}")
+                return redirect(f"{reverse('core:second-factor')}?{urlencode({'next': request.get_full_path()})}")
         return self.get_response(request)
 
 

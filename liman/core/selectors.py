@@ -91,7 +91,7 @@ class HomeFigure:
     label: object
     #: count(user) -> int, or None when the figure does not concern the user (it is then not shown).
     count: Callable[[User], int | None]
-    #: The list the count comes from: a URL name, with its filters after "?" (`"case-list?owner=me&open=1"`).
+    #: The list the count comes from: a URL name, with its filters after "?" (`"cases:case-list?owner=me&open=1"`).
     url: str = ""
     #: Something waiting on the user (overdue follow-ups, pairs to review): shown under "What to do next".
     to_do: bool = False
@@ -108,7 +108,7 @@ def register_home_figure(key: str, label, count, *, url: str = "", to_do: bool =
 
 
 def figure_url(url: str) -> str:
-    """`"case-list?owner=me"` -> `/cases/?owner=me`: a URL name and its query string, as registered."""
+    """`"cases:case-list?owner=me"` -> `/cases/?owner=me`: a URL name and its query string, as registered."""
     if not url:
         return ""
     name, _sep, query = url.partition("?")
@@ -131,12 +131,12 @@ def home_figures(user: User) -> list[dict]:
     """Headline figures for the home page, each counted within the user's scope, each linking to its list."""
     offices = offices_for(user)
     figures = [
-        {"key": "offices", "label": _("Offices"), "value": offices.count(), "url": reverse("office-list")},
+        {"key": "offices", "label": _("Offices"), "value": offices.count(), "url": reverse("core:office-list")},
         {
             "key": "provinces",
             "label": _("Provinces covered"),
             "value": offices.values("province").distinct().count(),
-            "url": reverse("map"),
+            "url": reverse("core:map"),
         },
     ]
     for entry in HOME_FIGURES:
@@ -148,7 +148,7 @@ def home_figures(user: User) -> list[dict]:
                 "key": "staff",
                 "label": _("Active staff"),
                 "value": User.objects.visible_to(user).filter(is_active=True).count(),
-                "url": reverse("staff-list"),
+                "url": reverse("core:staff-list"),
             }
         )
     if has_role(user, AUDIT_ROLES):
@@ -159,7 +159,7 @@ def home_figures(user: User) -> list[dict]:
                 "key": "audit_week",
                 "label": _("Audit events, last 7 days"),
                 "value": events.count(),
-                "url": reverse("audit-list"),
+                "url": reverse("core:audit-list"),
             }
         )
         figures.append(
@@ -167,7 +167,7 @@ def home_figures(user: User) -> list[dict]:
                 "key": "failed_logins_week",
                 "label": _("Failed logins, last 7 days"),
                 "value": events.filter(action="login_failed").count(),
-                "url": f"{reverse('audit-list')}?action=login_failed",
+                "url": f"{reverse('core:audit-list')}?action=login_failed",
             }
         )
     return figures

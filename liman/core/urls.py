@@ -1,6 +1,8 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
+
+app_name = "core"
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -32,4 +34,6 @@ urlpatterns = [
     path("map/", views.map_page, name="map"),
     path("map/provinces.geojson", views.map_provinces, name="map-provinces"),
     path("map/counts.json", views.map_counts, name="map-counts"),
+    # liman.core.import_urls: its routes share this namespace.
+    path("", include("liman.core.import_urls")),
 ]

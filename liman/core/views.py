@@ -153,7 +153,7 @@ def office_new(request: HttpRequest) -> HttpResponse:
             _form_errors_from(form, exc)
         else:
             messages.success(request, _("Office opened."))
-            return redirect("office-detail", code=office.code)
+            return redirect("core:office-detail", code=office.code)
     return render(request, "core/office_form.html", {"form": form, "office": None})
 
 
@@ -170,7 +170,7 @@ def office_edit(request: HttpRequest, code: str) -> HttpResponse:
             _form_errors_from(form, exc)
         else:
             messages.success(request, _("Office saved."))
-            return redirect("office-detail", code=office.code)
+            return redirect("core:office-detail", code=office.code)
     return render(request, "core/office_form.html", {"form": form, "office": office})
 
 
@@ -202,7 +202,7 @@ def staff_detail(request: HttpRequest, username: str) -> HttpResponse:
                 messages.success(request, _("Role granted; it takes effect when a second administrator approves it."))
             else:
                 messages.success(request, _("Role granted."))
-            return redirect("staff-detail", username=member.username)
+            return redirect("core:staff-detail", username=member.username)
     pending = [
         (grant, role_grant_may_approve(request.user, grant))
         for grant in RoleGrant.objects.pending().filter(user=member).select_related("office", "programme", "granted_by")
@@ -228,7 +228,7 @@ def role_grant_approve_view(request: HttpRequest, username: str, grant_id: int) 
         raise Http404
     role_grant_approve(grant=grant, by=request.user)
     messages.success(request, _("Role grant approved: it is now in force."))
-    return redirect("staff-detail", username=username)
+    return redirect("core:staff-detail", username=username)
 
 
 @require_POST
@@ -238,7 +238,7 @@ def role_grant_revoke_view(request: HttpRequest, username: str, grant_id: int) -
         raise Http404
     role_grant_revoke(grant=grant, by=request.user, reason=request.POST.get("reason", "").strip() or _("revoked"))
     messages.success(request, _("Role revoked."))
-    return redirect("staff-detail", username=username)
+    return redirect("core:staff-detail", username=username)
 
 
 def staff_create(request: HttpRequest) -> HttpResponse:
@@ -253,7 +253,7 @@ def staff_create(request: HttpRequest) -> HttpResponse:
             member = user_create(by=request.user, **account.cleaned_data)
             role_grant_add(user=member, by=request.user, **grant.cleaned_data)
         messages.success(request, _("Account created."))
-        return redirect("staff-detail", username=member.username)
+        return redirect("core:staff-detail", username=member.username)
     return render(request, "core/staff_create.html", {"account": account, "grant": grant})
 
 
@@ -277,7 +277,7 @@ def staff_edit(request: HttpRequest, username: str) -> HttpResponse:
             _form_errors_from(form, exc)
         else:
             messages.success(request, _("Account saved."))
-            return redirect("staff-detail", username=member.username)
+            return redirect("core:staff-detail", username=member.username)
     return render(request, "core/staff_edit.html", {"member": member, "form": form})
 
 
@@ -294,7 +294,7 @@ def _account_state_change(request: HttpRequest, username: str, service, done: st
                 messages.error(request, message)
         else:
             messages.success(request, done)
-    return redirect("staff-detail", username=member.username)
+    return redirect("core:staff-detail", username=member.username)
 
 
 @require_POST
@@ -330,7 +330,7 @@ def staff_password(request: HttpRequest, username: str) -> HttpResponse:
                     if member.pk == request.user.pk:
                         update_session_auth_hash(request, member)
                     messages.success(request, _("Password set. Hand it over in person or by a separate channel."))
-                    return redirect("staff-detail", username=member.username)
+                    return redirect("core:staff-detail", username=member.username)
         if new_password and member.pk == request.user.pk:
             update_session_auth_hash(request, member)
     context = {"member": member, "form": form, "new_password": new_password}
@@ -371,7 +371,7 @@ def audit_verify_start(request: HttpRequest) -> HttpResponse:
     with transaction.atomic():
         progress = task_progress_start(name=_("Audit chain check"), owner=request.user)
         transaction.on_commit(lambda: audit_chain_verify.enqueue(str(progress.pk)))
-    return redirect("task-detail", pk=progress.pk)
+    return redirect("core:task-detail", pk=progress.pk)
 
 
 def task_detail(request: HttpRequest, pk) -> HttpResponse:
@@ -438,9 +438,9 @@ def second_factor(request: HttpRequest) -> HttpResponse:
     pending = None
     if device is None:
         pending = second_factor_device_pending(user=user)
-    next_url = request.POST.get("next") or request.GET.get("next") or reverse("home")
+    next_url = request.POST.get("next") or request.GET.get("next") or reverse("core:home")
     if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
-        next_url = reverse("home")
+        next_url = reverse("core:home")
     error = ""
     if request.method == "POST":
         token = request.POST.get("token", "").strip().replace(" ", "")
@@ -488,7 +488,7 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 
     logout(request)
     messages.info(request, _("You are signed out."))
-    return redirect("login")
+    return redirect("core:login")
 
 
 @login_not_required

@@ -17,7 +17,9 @@ class DedupConfig(AppConfig):
         from .services import match_pairs_recheck
 
         navigation.register(
-            navigation.NavItem("duplicates", _("Duplicates"), "dedup-queue", REVIEW_ROLES, order=8, group="people")
+            navigation.NavItem(
+                "duplicates", _("Duplicates"), "dedup:dedup-queue", REVIEW_ROLES, order=8, group="people"
+            )
         )
         sections.register(
             sections.PersonSection(
@@ -47,6 +49,6 @@ class DedupConfig(AppConfig):
             "pairs_to_review",
             _("Duplicate pairs to review"),
             pairs_to_review,
-            url="dedup-queue?status=open",
+            url="dedup:dedup-queue?status=open",
             to_do=True,
         )

@@ -2,6 +2,8 @@ from django.urls import path
 
 from . import views
 
+app_name = "dedup"
+
 urlpatterns = [
     path("duplicates/", views.queue, name="dedup-queue"),
     path("duplicates/pairs/<int:pk>/", views.pair_detail, name="dedup-pair"),

@@ -130,8 +130,8 @@ def pair_decide(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, _("Recorded: two different people. This pair will not be asked again."))
     following = selectors.next_open_pair(request.user, after=pair)
     if following is not None:
-        return redirect("dedup-pair", pk=following.pk)
-    return redirect("dedup-queue")
+        return redirect("dedup:dedup-pair", pk=following.pk)
+    return redirect("dedup:dedup-queue")
 
 
 # --- runs ------------------------------------------------------------------------------------------------------
@@ -163,7 +163,7 @@ def run_start(request: HttpRequest) -> HttpResponse:
             for message in exc.messages:
                 form.add_error(None, message)
         else:
-            return redirect("dedup-run", pk=run.pk)
+            return redirect("dedup:dedup-run", pk=run.pk)
     runs = Paginator(selectors.runs_for(request.user), PER_PAGE).get_page(1)
     return render(request, "dedup/run_list.html", {"page": runs, "form": form}, status=200)
 
@@ -207,7 +207,7 @@ def thresholds(request: HttpRequest) -> HttpResponse:
                 messages.success(
                     request, _("The thresholds of %(office)s are saved.") % {"office": setting.office.code}
                 )
-                return redirect("dedup-thresholds")
+                return redirect("dedup:dedup-thresholds")
     rows = []
     for setting in settings_shown:
         form = None

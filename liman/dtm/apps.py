@@ -13,13 +13,13 @@ class DtmConfig(AppConfig):
         from . import selectors
 
         # No roles here: each entry shows to the roles its view requires.
-        navigation.register(navigation.NavItem("dtm", _("Field data"), "dtm-home", order=60, group="field"))
+        navigation.register(navigation.NavItem("dtm", _("Field data"), "dtm:dtm-home", order=60, group="field"))
         for order, (key, label, url_name) in enumerate(
             (
-                ("operations", _("Operations"), "dtm-home"),
-                ("forms", _("Forms"), "dtm-forms"),
-                ("submissions", _("Submissions"), "dtm-submissions"),
-                ("field_users", _("Field users"), "dtm-field-users"),
+                ("operations", _("Operations"), "dtm:dtm-home"),
+                ("forms", _("Forms"), "dtm:dtm-forms"),
+                ("submissions", _("Submissions"), "dtm:dtm-submissions"),
+                ("field_users", _("Field users"), "dtm:dtm-field-users"),
             )
         ):
             navigation.register(navigation.NavItem(key, label, url_name, order=order, menu="dtm"))
@@ -42,7 +42,7 @@ class DtmConfig(AppConfig):
             "submissions_failed",
             _("Field submissions that failed to process"),
             submissions_failed,
-            url="dtm-submissions?state=review",
+            url="dtm:dtm-submissions?state=review",
             to_do=True,
         )
         seeding.register_login_notes("liman.dtm.demo.demo_login_lines")

@@ -13,7 +13,7 @@ ALL_STATES = "all"
 
 SUBMISSIONS = register(
     ListSpec(
-        url_name="dtm-submissions",
+        url_name="dtm:dtm-submissions",
         title=_("Submissions"),
         columns=(
             Column("received", _("Received"), lambda submission: submission.received_at, ("received_at",)),
@@ -47,7 +47,7 @@ SUBMISSIONS = register(
 
 FIELD_USERS = register(
     ListSpec(
-        url_name="dtm-field-users",
+        url_name="dtm:dtm-field-users",
         title=_("Field users"),
         columns=(
             Column("username", _("User name"), lambda field_user: field_user.username, ("username",)),

@@ -199,8 +199,8 @@ def form_list(request: HttpRequest, caller: Caller) -> HttpResponse:
             name=version.title,
             version=version.version,
             hash=version.hash,
-            download_url=request.build_absolute_uri(reverse("openrosa-form", args=[version.pk])),
-            manifest_url=request.build_absolute_uri(reverse("openrosa-manifest", args=[version.pk])),
+            download_url=request.build_absolute_uri(reverse("dtm:openrosa-form", args=[version.pk])),
+            manifest_url=request.build_absolute_uri(reverse("dtm:openrosa-manifest", args=[version.pk])),
         )
         for version in versions
         if not only or version.form.form_id == only
@@ -225,7 +225,7 @@ def form_manifest(request: HttpRequest, caller: Caller, pk: int) -> HttpResponse
         openrosa.MediaEntry(
             filename=media.filename,
             hash=f"md5:{media.md5}",
-            download_url=request.build_absolute_uri(reverse("openrosa-media", args=[version.pk, media.filename])),
+            download_url=request.build_absolute_uri(reverse("dtm:openrosa-media", args=[version.pk, media.filename])),
         )
         for media in version.media.all()
     ]

@@ -2,6 +2,8 @@ from django.urls import path
 
 from . import openrosa_views, views
 
+app_name = "dtm"
+
 urlpatterns = [
     path("dtm/", views.home, name="dtm-home"),
     path("dtm/operations/new/", views.operation_create, name="dtm-operation-create"),

@@ -102,7 +102,7 @@ def operation_create(request: HttpRequest) -> HttpResponse:
                 form.add_error(None, message)
         else:
             messages.success(request, _("Operation %(code)s created.") % {"code": operation.code})
-            return redirect("dtm-operation", pk=operation.pk)
+            return redirect("dtm:dtm-operation", pk=operation.pk)
     return render(request, "dtm/operation_form.html", {"form": form})
 
 
@@ -195,7 +195,7 @@ def round_create(request: HttpRequest, pk: int) -> HttpResponse:
                 form.add_error(None, message)
         else:
             messages.success(request, _("Round added."))
-            return redirect("dtm-operation", pk=operation.pk)
+            return redirect("dtm:dtm-operation", pk=operation.pk)
     return render(request, "dtm/round_form.html", {"form": form, "operation": operation})
 
 
@@ -243,11 +243,13 @@ def form_list(request: HttpRequest) -> HttpResponse:
         if upload_form is None:
             raise Http404
         if request.POST.get("action") == "javarosa_check":
-            return _javarosa_check(request, selectors.versions_not_checked_for(request.user), back=reverse("dtm-forms"))
+            return _javarosa_check(
+                request, selectors.versions_not_checked_for(request.user), back=reverse("dtm:dtm-forms")
+            )
         if upload_form.is_valid():
             version = _upload(request, upload_form, office=upload_form.cleaned_data["office"], form=None)
             if version is not None:
-                return redirect("dtm-form", pk=version.form_id)
+                return redirect("dtm:dtm-form", pk=version.form_id)
     forms_ = selectors.forms_for(request.user).order_by("office__code", "form_id")
     context = {
         "forms": forms_,
@@ -263,7 +265,7 @@ def _javarosa_check(request, versions, *, back: str) -> HttpResponse:
     except ValidationError as exc:
         messages.info(request, " ".join(exc.messages))
         return redirect(back)
-    return redirect("task-detail", pk=progress.pk)
+    return redirect("core:task-detail", pk=progress.pk)
 
 
 def _upload(request, upload_form, *, office, form) -> FormVersion | None:
@@ -324,16 +326,16 @@ def form_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if action == "close":
             services.form_close(form=form, by=request.user)
             messages.info(request, _("The form is closed: Collect no longer lists it and submissions are refused."))
-            return redirect("dtm-form", pk=form.pk)
+            return redirect("dtm:dtm-form", pk=form.pk)
         if action == "open":
             services.form_open(form=form, by=request.user)
             messages.info(request, _("The form is open again."))
-            return redirect("dtm-form", pk=form.pk)
+            return redirect("dtm:dtm-form", pk=form.pk)
         if action == "javarosa_check":
             pending = selectors.versions_not_checked_for(request.user, form=form)
-            return _javarosa_check(request, pending, back=reverse("dtm-form", args=[form.pk]))
+            return _javarosa_check(request, pending, back=reverse("dtm:dtm-form", args=[form.pk]))
         if upload_form.is_valid() and _upload(request, upload_form, office=form.office, form=form) is not None:
-            return redirect("dtm-form", pk=form.pk)
+            return redirect("dtm:dtm-form", pk=form.pk)
     versions = form.versions.defer("xml", "xlsform").prefetch_related("media")
     context = {
         "form": form,
@@ -400,7 +402,7 @@ def form_mapping(request: HttpRequest, pk: int) -> HttpResponse:
                 request,
                 _("Binding saved; %(count)s waiting submissions were processed again.") % {"count": count},
             )
-            return redirect("dtm-form", pk=form.pk)
+            return redirect("dtm:dtm-form", pk=form.pk)
     known = {entry["path"] for entry in fields}
     stale = sorted(path for path in form.field_mapping.values() if path and path not in known)
     context = {"form": form, "binding": binding, "target": target, "stale": stale, "targets": FormTarget.choices}
@@ -537,7 +539,7 @@ def submission_retry(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, _("Still waiting for review: %(reason)s") % {"reason": submission.review_reason})
         else:
             messages.success(request, _("The submission was processed."))
-    return redirect("dtm-submission", pk=submission.pk)
+    return redirect("dtm:dtm-submission", pk=submission.pk)
 
 
 @require_POST
@@ -548,7 +550,7 @@ def submission_correct(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         for errors in form.errors.values():
             messages.error(request, " ".join(errors))
-        return redirect("dtm-submission", pk=submission.pk)
+        return redirect("dtm:dtm-submission", pk=submission.pk)
     try:
         services.submission_correct(submission=submission, by=request.user, **form.cleaned_data)
     except ValidationError as exc:
@@ -561,7 +563,7 @@ def submission_correct(request: HttpRequest, pk: int) -> HttpResponse:
             )
         else:
             messages.success(request, _("The answer was corrected and the submission processed."))
-    return redirect("dtm-submission", pk=submission.pk)
+    return redirect("dtm:dtm-submission", pk=submission.pk)
 
 
 @require_POST
@@ -574,7 +576,7 @@ def submission_dismiss(request: HttpRequest, pk: int) -> HttpResponse:
         messages.info(request, _("The submission was dismissed."))
     else:
         messages.error(request, _("Say why the submission is dismissed."))
-    return redirect("dtm-submission", pk=submission.pk)
+    return redirect("dtm:dtm-submission", pk=submission.pk)
 
 
 def submission_attachment(request: HttpRequest, pk: int) -> HttpResponse:
@@ -662,23 +664,23 @@ def field_user_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     vehicle_form.add_error("vehicle", message)
             else:
                 messages.success(request, _("The team's vehicle is saved."))
-                return redirect("dtm-field-user", pk=field_user.pk)
+                return redirect("dtm:dtm-field-user", pk=field_user.pk)
         elif action == "reset":
             password = services.field_user_set_password(field_user=field_user, by=request.user)
             return _qr_page(request, field_user, password, reset=True)
         elif action == "deactivate":
             services.field_user_deactivate(field_user=field_user, by=request.user)
             messages.info(request, _("The field user can no longer sign in from a phone."))
-            return redirect("dtm-field-user", pk=field_user.pk)
+            return redirect("dtm:dtm-field-user", pk=field_user.pk)
         elif action == "activate":
             services.field_user_activate(field_user=field_user, by=request.user)
-            return redirect("dtm-field-user", pk=field_user.pk)
+            return redirect("dtm:dtm-field-user", pk=field_user.pk)
         elif action == "unlock":
             if not can_unlock:
                 raise Http404
             services.field_user_unlock(field_user=field_user, by=request.user)
             messages.success(request, _("The wrong-password counts are cleared: every address may sign in again."))
-            return redirect("dtm-field-user", pk=field_user.pk)
+            return redirect("dtm:dtm-field-user", pk=field_user.pk)
     context = {
         "field_user": field_user,
         "can_edit": can_edit,
@@ -688,7 +690,7 @@ def field_user_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "password_form": password_form,
         "vehicle_form": vehicle_form,
         "submission_count": field_user.submissions.count(),
-        "server_url": request.build_absolute_uri(reverse("openrosa-base")),
+        "server_url": request.build_absolute_uri(reverse("dtm:openrosa-base")),
     }
     return render(request, "dtm/field_user_detail.html", context)
 
@@ -696,7 +698,7 @@ def field_user_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def _qr_page(request: HttpRequest, field_user: FieldUser, password: str, *, created=False, reset=False):
     import segno
 
-    server_url = request.build_absolute_uri(reverse("openrosa-base")).rstrip("/")
+    server_url = request.build_absolute_uri(reverse("dtm:openrosa-base")).rstrip("/")
     payload = openrosa.collect_qr_payload(
         openrosa.collect_settings(
             server_url=server_url,
@@ -743,7 +745,7 @@ def form_import(request: HttpRequest, pk: int) -> HttpResponse:
             upload_form.add_error("file", exc.messages)
             upload_form.offer_sheets(sheet_names(upload, upload.name))
         else:
-            return redirect("dtm-import", pk=batch.pk)
+            return redirect("dtm:dtm-import", pk=batch.pk)
     return render(request, "dtm/form_import.html", {"form": form, "upload_form": upload_form})
 
 
@@ -774,7 +776,7 @@ def import_detail(request: HttpRequest, pk) -> HttpResponse:
         except staging.ImportRefused as exc:
             for message in exc.messages:
                 messages.error(request, message)
-        return redirect("dtm-import", pk=batch.pk)
+        return redirect("dtm:dtm-import", pk=batch.pk)
     created = [
         (FieldDataImporter.created_labels.get(name, name), count)
         for name, count in batch.result.get("created", {}).items()

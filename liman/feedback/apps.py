@@ -14,12 +14,14 @@ class FeedbackConfig(AppConfig):
         from . import selectors
 
         # Roles from the view (`role_required`): everyone who reads the office's feedback.
-        navigation.register(navigation.NavItem("feedback", _("Feedback"), "feedback-list", order=45, group="people"))
+        navigation.register(
+            navigation.NavItem("feedback", _("Feedback"), "feedback:feedback-list", order=45, group="people")
+        )
         register_home_figure(
             "feedback_overdue",
             _("Feedback overdue for an answer"),
             selectors.overdue_count,
-            url="feedback-list?overdue=1",
+            url="feedback:feedback-list?overdue=1",
             to_do=True,
         )
         seeding.register_seeder("feedback", "liman.feedback.demo.seed_feedback")

@@ -10,7 +10,7 @@ from .choices import Category, Channel, FeedbackState
 
 FEEDBACK = register(
     ListSpec(
-        url_name="feedback-list",
+        url_name="feedback:feedback-list",
         title=_("Feedback and complaints"),
         columns=(
             Column("reference", _("Reference"), lambda row: row.reference, ("reference",)),

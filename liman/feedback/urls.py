@@ -2,6 +2,8 @@ from django.urls import path
 
 from . import views
 
+app_name = "feedback"
+
 urlpatterns = [
     path("feedback/", views.feedback_list, name="feedback-list"),
     path("feedback/new/", views.feedback_create, name="feedback-create"),

@@ -79,9 +79,9 @@ def feedback_create(request: HttpRequest) -> HttpResponse:
                         text = _("%(reference)s recorded and passed to the feedback team of %(office)s. Thank you.")
                     messages.success(request, text % {"reference": feedback.reference, "office": feedback.office})
                     may_list = has_role(request.user, FEEDBACK_READ_ROLES)
-                    return redirect("feedback-list" if may_list else "feedback-create")
+                    return redirect("feedback:feedback-list" if may_list else "feedback:feedback-create")
                 messages.success(request, _("%(reference)s recorded.") % {"reference": feedback.reference})
-                return redirect("feedback-detail", reference=feedback.reference)
+                return redirect("feedback:feedback-detail", reference=feedback.reference)
     return render(request, "feedback/feedback_form.html", {"form": form, "about": about})
 
 
@@ -118,7 +118,7 @@ def _step(request: HttpRequest, reference: str, form_class, act, **form_kwargs) 
             for errors in form.errors.values():
                 for text in errors:
                     messages.error(request, text)
-            return redirect("feedback-detail", reference=reference)
+            return redirect("feedback:feedback-detail", reference=reference)
         data = form.cleaned_data
     try:
         act(feedback, data)
@@ -129,7 +129,7 @@ def _step(request: HttpRequest, reference: str, form_class, act, **form_kwargs) 
         feedback.refresh_from_db()
         messages.success(request, _("%(reference)s: %(state)s.") % {
             "reference": reference, "state": feedback.get_state_display()})  # fmt: skip
-    return redirect("feedback-detail", reference=reference)
+    return redirect("feedback:feedback-detail", reference=reference)
 
 
 @require_POST

@@ -16,7 +16,12 @@ class HealthConfig(AppConfig):
 
         navigation.register(
             navigation.NavItem(
-                "health", _("Health"), "health-assessment-list", frozenset({Role.HEALTH}), order=40, group="people"
+                "health",
+                _("Health"),
+                "health:health-assessment-list",
+                frozenset({Role.HEALTH}),
+                order=40,
+                group="people",
             )
         )
         sections.register(

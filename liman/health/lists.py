@@ -10,7 +10,7 @@ from .choices import ClearanceStatus
 
 ASSESSMENTS = register(
     ListSpec(
-        url_name="health-assessment-list",
+        url_name="health:health-assessment-list",
         title=_("Health assessments"),
         columns=(
             Column("reference", _("Reference"), lambda assessment: assessment.reference, ("reference",)),
@@ -31,6 +31,6 @@ ASSESSMENTS = register(
             ),
         ),
         default_sort="-requested",
-        export_url_name="health-assessment-export",
+        export_url_name="health:health-assessment-export",
     )
 )

@@ -4,6 +4,8 @@ from liman.core.lists import export_urls
 
 from . import views
 
+app_name = "health"
+
 urlpatterns = [
     path("health/", views.assessment_list, name="health-assessment-list"),
     *export_urls("health/export", views.assessment_export, "health-assessment-export"),

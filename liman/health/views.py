@@ -54,7 +54,7 @@ def assessment_request(request: HttpRequest, reference: str) -> HttpResponse:
     require_role(request, {Role.HEALTH})
     person = person_get(request.user, reference=reference)
     assessment = services.health_assessment_request(person=person, by=request.user)
-    return redirect("health-assessment-detail", reference=assessment.reference)
+    return redirect("health:health-assessment-detail", reference=assessment.reference)
 
 
 def _assessment(request: HttpRequest, reference: str) -> HealthAssessment:
@@ -77,7 +77,7 @@ def assessment_detail(request: HttpRequest, reference: str) -> HttpResponse:
                 if form.is_valid():
                     services.health_assessment_record(assessment=assessment, by=request.user, changes=form.changes())
                     messages.success(request, _("The findings are saved."))
-                    return redirect("health-assessment-detail", reference=assessment.reference)
+                    return redirect("health:health-assessment-detail", reference=assessment.reference)
             elif action == "clear":
                 forms["clear"] = form = ClearForm(request.POST)
                 if form.is_valid():
@@ -85,7 +85,7 @@ def assessment_detail(request: HttpRequest, reference: str) -> HttpResponse:
                         assessment=assessment, by=request.user, valid_until=form.cleaned_data["valid_until"]
                     )
                     messages.success(request, _("The traveller is medically cleared."))
-                    return redirect("health-assessment-detail", reference=assessment.reference)
+                    return redirect("health:health-assessment-detail", reference=assessment.reference)
             elif action == "hold":
                 forms["hold"] = form = HoldForm(request.POST)
                 if form.is_valid():
@@ -93,7 +93,7 @@ def assessment_detail(request: HttpRequest, reference: str) -> HttpResponse:
                         assessment=assessment, by=request.user, reason=form.cleaned_data["reason"]
                     )
                     messages.success(request, _("The traveller is on medical hold."))
-                    return redirect("health-assessment-detail", reference=assessment.reference)
+                    return redirect("health:health-assessment-detail", reference=assessment.reference)
         except ValidationError as exc:
             problems = _errors(exc)
         except PermissionDenied as exc:
@@ -128,4 +128,4 @@ def fit_to_fly_record(request: HttpRequest, reference: str) -> HttpResponse:
             messages.error(request, str(exc))
         else:
             messages.success(request, _("The fit-to-fly check is recorded."))
-    return redirect(f"{reverse('person-detail', args=[person.reference])}#section-health")
+    return redirect(f"{reverse('registry:person-detail', args=[person.reference])}#section-health")

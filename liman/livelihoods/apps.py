@@ -13,9 +13,13 @@ class LivelihoodsConfig(AppConfig):
 
         from .sections import person_grants_context
 
-        navigation.register(navigation.NavItem("grants", _("Grants"), "grant-home", order=47, group="assistance"))
         navigation.register(
-            navigation.NavItem("employment", _("Employment"), "employment-home", order=48, group="assistance")
+            navigation.NavItem("grants", _("Grants"), "livelihoods:grant-home", order=47, group="assistance")
+        )
+        navigation.register(
+            navigation.NavItem(
+                "employment", _("Employment"), "livelihoods:employment-home", order=48, group="assistance"
+            )
         )
         sections.register(
             sections.PersonSection(

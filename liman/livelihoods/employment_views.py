@@ -114,28 +114,29 @@ def _create_action(request: HttpRequest, name: str, label: str) -> list[tuple[st
 @role_required(GRANT_READ_ROLES)
 def employer_list(request: HttpRequest) -> HttpResponse:
     return _list(request, lists.EMPLOYERS, lambda q: selectors.employers_for(request.user, q=q),
-                 lambda row: reverse("employment-employer-detail", args=[row.pk]),
-                 _create_action(request, "employment-employer-create", _("Add an employer")))  # fmt: skip
+                 lambda row: reverse("livelihoods:employment-employer-detail", args=[row.pk]),
+                 _create_action(request, "livelihoods:employment-employer-create", _("Add an employer")))  # fmt: skip
 
 
 @role_required(GRANT_READ_ROLES)
 def seeker_list(request: HttpRequest) -> HttpResponse:
     return _list(request, lists.SEEKERS, lambda q: selectors.seekers_for(request.user, q=q),
-                 lambda row: reverse("employment-seeker-detail", args=[row.pk]),
-                 _create_action(request, "employment-seeker-create", _("Register a job seeker")))  # fmt: skip
+                 lambda row: reverse("livelihoods:employment-seeker-detail", args=[row.pk]),
+                 _create_action(request, "livelihoods:employment-seeker-create",
+                                _("Register a job seeker")))  # fmt: skip
 
 
 @role_required(GRANT_READ_ROLES)
 def vacancy_list(request: HttpRequest) -> HttpResponse:
     return _list(request, lists.VACANCIES,
                  lambda q, seasonal: selectors.vacancies_for(request.user, q=q, seasonal=seasonal),
-                 lambda row: reverse("employment-vacancy-detail", args=[row.pk]))  # fmt: skip
+                 lambda row: reverse("livelihoods:employment-vacancy-detail", args=[row.pk]))  # fmt: skip
 
 
 @role_required(GRANT_READ_ROLES)
 def placement_list(request: HttpRequest) -> HttpResponse:
     return _list(request, lists.PLACEMENTS, lambda q: selectors.placements_for(request.user, q=q),
-                 lambda row: reverse("employment-placement-detail", args=[row.pk]))  # fmt: skip
+                 lambda row: reverse("livelihoods:employment-placement-detail", args=[row.pk]))  # fmt: skip
 
 
 @role_required(GRANT_READ_ROLES)
@@ -143,14 +144,14 @@ def follow_up_list(request: HttpRequest) -> HttpResponse:
     return _list(request, lists.FOLLOW_UPS,
                  lambda q, open_only, overdue: selectors.follow_ups_for(request.user, q=q, open_only=open_only,
                                                                          overdue=overdue),
-                 lambda row: reverse("employment-placement-detail", args=[row.placement_id]))  # fmt: skip
+                 lambda row: reverse("livelihoods:employment-placement-detail", args=[row.placement_id]))  # fmt: skip
 
 
 @role_required(GRANT_READ_ROLES)
 def permit_list(request: HttpRequest) -> HttpResponse:
     return _list(request, lists.PERMITS,
                  lambda q, state, kind: selectors.permits_for(request.user, q=q, state=state, kind=kind),
-                 lambda row: reverse("employment-permit-detail", args=[row.pk]))  # fmt: skip
+                 lambda row: reverse("livelihoods:employment-permit-detail", args=[row.pk]))  # fmt: skip
 
 
 # --- employers and vacancies ------------------------------------------------------------------------------------
@@ -166,8 +167,8 @@ def employer_create(request: HttpRequest) -> HttpResponse:
             for text in _messages_of(exc):
                 form.add_error(None, text)
         else:
-            return redirect("employment-employer-detail", pk=employer.pk)
-    context = {"form": form, "title": _("Add an employer"), "back": reverse("employment-employer-list")}
+            return redirect("livelihoods:employment-employer-detail", pk=employer.pk)
+    context = {"form": form, "title": _("Add an employer"), "back": reverse("livelihoods:employment-employer-list")}
     return render(request, "livelihoods/employment_form.html", context)
 
 
@@ -192,7 +193,7 @@ def vacancy_open(request: HttpRequest, pk: int) -> HttpResponse:
     _manager_of(request, employer)
     return _run(request, forms.VacancyForm(request.POST),
                 lambda data: employment.vacancy_open(employer=employer, by=request.user, **data),
-                reverse("employment-employer-detail", args=[pk]))  # fmt: skip
+                reverse("livelihoods:employment-employer-detail", args=[pk]))  # fmt: skip
 
 
 def vacancy_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -229,8 +230,8 @@ def seeker_create(request: HttpRequest) -> HttpResponse:
                 for text in _messages_of(exc):
                     form.add_error(None, text)
             else:
-                return redirect("employment-seeker-detail", pk=seeker.pk)
-    context = {"form": form, "title": _("Register a job seeker"), "back": reverse("employment-seeker-list")}
+                return redirect("livelihoods:employment-seeker-detail", pk=seeker.pk)
+    context = {"form": form, "title": _("Register a job seeker"), "back": reverse("livelihoods:employment-seeker-list")}
     return render(request, "livelihoods/employment_form.html", context)
 
 
@@ -261,14 +262,14 @@ def seeker_refer(request: HttpRequest, pk: int) -> HttpResponse:
     _manager_of(request, seeker)
     form = forms.ReferForm(request.POST, vacancies=_open_vacancies(request.user, seeker.office_id))
     return _run(request, form, lambda data: employment.refer(seeker=seeker, vacancy=data["vacancy"], by=request.user),
-                reverse("employment-seeker-detail", args=[pk]))  # fmt: skip
+                reverse("livelihoods:employment-seeker-detail", args=[pk]))  # fmt: skip
 
 
 def _referral_back(request: HttpRequest, referral) -> str:
     """Back to the page the form was on (the vacancy's or the seeker's), never anywhere else."""
     if request.POST.get("back") == "seeker":
-        return reverse("employment-seeker-detail", args=[referral.seeker_id])
-    return reverse("employment-vacancy-detail", args=[referral.vacancy_id])
+        return reverse("livelihoods:employment-seeker-detail", args=[referral.seeker_id])
+    return reverse("livelihoods:employment-vacancy-detail", args=[referral.vacancy_id])
 
 
 @require_POST
@@ -284,7 +285,7 @@ def referral_place(request: HttpRequest, pk: int) -> HttpResponse:
     except REFUSED as exc:
         _refused(request, exc)
         return redirect(_referral_back(request, referral))
-    return redirect("employment-placement-detail", pk=placement.pk)
+    return redirect("livelihoods:employment-placement-detail", pk=placement.pk)
 
 
 @require_POST
@@ -324,7 +325,7 @@ def follow_up_record(request: HttpRequest, pk: int) -> HttpResponse:
     _manager_of(request, follow_up)
     return _run(request, forms.FollowUpForm(request.POST),
                 lambda data: employment.follow_up_record(follow_up=follow_up, by=request.user, **data),
-                reverse("employment-placement-detail", args=[follow_up.placement_id]))  # fmt: skip
+                reverse("livelihoods:employment-placement-detail", args=[follow_up.placement_id]))  # fmt: skip
 
 
 # --- work permits ---------------------------------------------------------------------------------------------
@@ -335,7 +336,7 @@ def permit_prepare(request: HttpRequest, pk: int) -> HttpResponse:
     placement = selectors.placement_get(request.user, pk)
     _manager_of(request, placement)
     form = forms.PermitPrepareForm(request.POST)
-    back = reverse("employment-placement-detail", args=[pk])
+    back = reverse("livelihoods:employment-placement-detail", args=[pk])
     if not form.is_valid():
         _form_errors(request, form)
         return redirect(back)
@@ -347,7 +348,7 @@ def permit_prepare(request: HttpRequest, pk: int) -> HttpResponse:
     except REFUSED as exc:
         _refused(request, exc)
         return redirect(back)
-    return redirect("employment-permit-detail", pk=permit.pk)
+    return redirect("livelihoods:employment-permit-detail", pk=permit.pk)
 
 
 def _state_label(value: str) -> str:
@@ -376,7 +377,7 @@ def permit_submit(request: HttpRequest, pk: int) -> HttpResponse:
     _manager_of(request, permit)
     return _run(request, forms.PermitSubmitForm(request.POST),
                 lambda data: employment.permit_submit(permit=permit, by=request.user, **data),
-                reverse("employment-permit-detail", args=[pk]))  # fmt: skip
+                reverse("livelihoods:employment-permit-detail", args=[pk]))  # fmt: skip
 
 
 @require_POST
@@ -385,4 +386,4 @@ def permit_decide(request: HttpRequest, pk: int) -> HttpResponse:
     _manager_of(request, permit)
     return _run(request, forms.PermitDecideForm(request.POST),
                 lambda data: employment.permit_decide(permit=permit, by=request.user, **data),
-                reverse("employment-permit-detail", args=[pk]))  # fmt: skip
+                reverse("livelihoods:employment-permit-detail", args=[pk]))  # fmt: skip

@@ -16,7 +16,7 @@ def _yes(value) -> str:
 
 EMPLOYERS = register(
     ListSpec(
-        url_name="employment-employer-list",
+        url_name="livelihoods:employment-employer-list",
         title=_("Employers"),
         columns=(
             Column("name", _("Employer"), lambda row: row.name, ("name",)),
@@ -37,7 +37,7 @@ EMPLOYERS = register(
 
 SEEKERS = register(
     ListSpec(
-        url_name="employment-seeker-list",
+        url_name="livelihoods:employment-seeker-list",
         title=_("Job seekers"),
         columns=(
             name_column("person", _("Person"), "person"),
@@ -53,7 +53,7 @@ SEEKERS = register(
 
 VACANCIES = register(
     ListSpec(
-        url_name="employment-vacancy-list",
+        url_name="livelihoods:employment-vacancy-list",
         title=_("Vacancies"),
         columns=(
             Column("title", _("Job"), lambda row: row.title, ("title",)),
@@ -79,7 +79,7 @@ VACANCIES = register(
 
 PLACEMENTS = register(
     ListSpec(
-        url_name="employment-placement-list",
+        url_name="livelihoods:employment-placement-list",
         title=_("Placements"),
         columns=(
             name_column("person", _("Person"), "referral__seeker__person"),
@@ -107,7 +107,7 @@ def _follow_up_state(row) -> str:
 
 FOLLOW_UPS = register(
     ListSpec(
-        url_name="employment-follow-up-list",
+        url_name="livelihoods:employment-follow-up-list",
         title=_("Placement follow-ups"),
         columns=(
             Column("due", _("Due"), lambda row: row.due_on, ("due_on",)),
@@ -133,7 +133,7 @@ FOLLOW_UPS = register(
 
 PERMITS = register(
     ListSpec(
-        url_name="employment-permit-list",
+        url_name="livelihoods:employment-permit-list",
         title=_("Work-permit applications"),
         columns=(
             name_column("person", _("Person"), "person"),

@@ -3,6 +3,8 @@ from django.urls import path
 from . import employment_views as jobs
 from . import views
 
+app_name = "livelihoods"
+
 urlpatterns = [
     path("grants/", views.grant_home, name="grant-home"),
     path("grants/calls/new/", views.call_create, name="grant-call-create"),

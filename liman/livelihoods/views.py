@@ -66,7 +66,7 @@ def call_create(request: HttpRequest) -> HttpResponse:
             for text in _messages_of(exc):
                 form.add_error(None, text)
         else:
-            return redirect("grant-call-detail", reference=call.reference)
+            return redirect("livelihoods:grant-call-detail", reference=call.reference)
     return render(request, "livelihoods/form.html", {"form": form, "title": _("Open a call for applications")})
 
 
@@ -103,7 +103,7 @@ def criterion_add(request: HttpRequest, reference: str) -> HttpResponse:
             services.criterion_add(call=call, by=request.user, **form.cleaned_data)
         except REFUSED as exc:
             _refused(request, exc)
-    return redirect("grant-call-detail", reference=reference)
+    return redirect("livelihoods:grant-call-detail", reference=reference)
 
 
 @require_POST
@@ -112,7 +112,7 @@ def panel_add(request: HttpRequest, reference: str) -> HttpResponse:
     form = forms.PanelForm(request.POST)
     if not form.is_valid():
         _form_errors(request, form)
-        return redirect("grant-call-detail", reference=reference)
+        return redirect("livelihoods:grant-call-detail", reference=reference)
     member = User.objects.filter(username=form.cleaned_data["username"].strip(), is_active=True).first()
     try:
         if member is None:
@@ -120,7 +120,7 @@ def panel_add(request: HttpRequest, reference: str) -> HttpResponse:
         services.panel_add(call=call, member=member, by=request.user)
     except REFUSED as exc:
         _refused(request, exc)
-    return redirect("grant-call-detail", reference=reference)
+    return redirect("livelihoods:grant-call-detail", reference=reference)
 
 
 def application_create(request: HttpRequest, reference: str) -> HttpResponse:
@@ -159,7 +159,7 @@ def application_create(request: HttpRequest, reference: str) -> HttpResponse:
                         form.add_error(None, text)
             else:
                 messages.success(request, _("%(reference)s registered.") % {"reference": application.reference})
-                return redirect("grant-application-detail", reference=application.reference)
+                return redirect("livelihoods:grant-application-detail", reference=application.reference)
     title = _("Application to %(call)s") % {"call": call.title}
     return render(request, "livelihoods/form.html", {"form": form, "title": title})
 
@@ -217,7 +217,7 @@ def _after(request, application, act) -> HttpResponse:
         application.refresh_from_db()
         messages.success(request, _("%(reference)s: %(state)s.") % {
             "reference": application.reference, "state": application.get_state_display()})  # fmt: skip
-    return redirect("grant-application-detail", reference=application.reference)
+    return redirect("livelihoods:grant-application-detail", reference=application.reference)
 
 
 @require_POST
@@ -248,7 +248,7 @@ def application_score(request: HttpRequest, reference: str) -> HttpResponse:
         if not raw.isdigit():
             messages.error(request, _("“%(criterion)s”: give a whole number from 0 to %(max)d.") % {
                 "criterion": criterion.name, "max": criterion.max_score})  # fmt: skip
-            return redirect("grant-application-detail", reference=reference)
+            return redirect("livelihoods:grant-application-detail", reference=reference)
         values[criterion.pk] = int(raw)
     member = request.user
     return _after(request, application,
@@ -270,7 +270,7 @@ def agreement_sign(request: HttpRequest, reference: str) -> HttpResponse:
     form = forms.AgreementForm(request.POST)
     if not form.is_valid():
         _form_errors(request, form)
-        return redirect("grant-application-detail", reference=reference)
+        return redirect("livelihoods:grant-application-detail", reference=reference)
     data = form.cleaned_data
     return _after(request, application, lambda: services.agreement_sign(
         application=application, amount=data["amount"], tranches=data["tranches"], signed_on=data["signed_on"],
@@ -286,7 +286,7 @@ def visit_record(request: HttpRequest, reference: str) -> HttpResponse:
         raise Http404
     if not form.is_valid():
         _form_errors(request, form)
-        return redirect("grant-application-detail", reference=reference)
+        return redirect("livelihoods:grant-application-detail", reference=reference)
     return _after(request, application,
                   lambda: services.visit_record(agreement=agreement, by=request.user, **form.cleaned_data))  # fmt: skip
 
@@ -298,7 +298,7 @@ def tranche_milestone(request: HttpRequest, pk: int) -> HttpResponse:
     form = forms.MilestoneForm(request.POST)
     if not form.is_valid():
         _form_errors(request, form)
-        return redirect("grant-application-detail", reference=application.reference)
+        return redirect("livelihoods:grant-application-detail", reference=application.reference)
     data = form.cleaned_data
     return _after(request, application, lambda: services.tranche_milestone_met(
         tranche=tranche, evidence=data["evidence"], met_on=data["met_on"], by=request.user))  # fmt: skip
@@ -311,7 +311,7 @@ def tranche_pay(request: HttpRequest, pk: int) -> HttpResponse:
     form = forms.PaymentForm(request.POST)
     if not form.is_valid():
         _form_errors(request, form)
-        return redirect("grant-application-detail", reference=application.reference)
+        return redirect("livelihoods:grant-application-detail", reference=application.reference)
     return _after(request, application,
                   lambda: services.tranche_pay(tranche=tranche, by=request.user, **form.cleaned_data))  # fmt: skip
 
@@ -323,7 +323,7 @@ def tranche_payable(request: HttpRequest, pk: int) -> HttpResponse:
     form = forms.PayableForm(request.POST)
     if not form.is_valid():
         _form_errors(request, form)
-        return redirect("grant-application-detail", reference=application.reference)
+        return redirect("livelihoods:grant-application-detail", reference=application.reference)
     return _after(request, application, lambda: services.tranche_payable(
         tranche=tranche, provider=form.cleaned_data["provider"], by=request.user))  # fmt: skip
 
@@ -341,7 +341,7 @@ def tranche_payment_file(request: HttpRequest, pk: int) -> HttpResponse:
         data, signature = services.tranche_payment_file(tranche=tranche, by=request.user)
     except REFUSED as exc:
         _refused(request, exc)
-        return redirect("grant-application-detail", reference=tranche.agreement.application.reference)
+        return redirect("livelihoods:grant-application-detail", reference=tranche.agreement.application.reference)
     name = f"{tranche.payment_reference}.csv"
     bundle = io.BytesIO()
     with zipfile.ZipFile(bundle, "w", zipfile.ZIP_DEFLATED) as archive:

@@ -14,7 +14,9 @@ class MessagingConfig(AppConfig):
         from .sections import person_contact_context
 
         # Roles from the view (`role_required`): everyone who reads the outbox.
-        navigation.register(navigation.NavItem("messages", _("Messages"), "message-list", order=46, group="people"))
+        navigation.register(
+            navigation.NavItem("messages", _("Messages"), "messaging:message-list", order=46, group="people")
+        )
         sections.register(
             sections.PersonSection(
                 key="messages",

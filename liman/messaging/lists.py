@@ -11,7 +11,7 @@ from .choices import MessageState
 
 MESSAGES = register(
     ListSpec(
-        url_name="message-list",
+        url_name="messaging:message-list",
         title=_("Messages to people"),
         columns=(
             Column("queued", _("Queued"), lambda message: message.queued_at, ("queued_at",)),

@@ -4,6 +4,8 @@ from liman.core.messages import message_kinds
 
 from . import views
 
+app_name = "messaging"
+
 urlpatterns = [
     path("messages/", views.message_list, name="message-list"),
     path("messages/texts/", views.template_list, name="message-template-list"),

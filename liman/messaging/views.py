@@ -96,7 +96,7 @@ def _message_step(request: HttpRequest, pk: int, act) -> HttpResponse:
     except (ValidationError, PermissionDenied) as exc:
         for text in _errors_of(exc):
             messages.error(request, text)
-    return redirect("message-detail", pk=pk)
+    return redirect("messaging:message-detail", pk=pk)
 
 
 @require_POST
@@ -165,7 +165,7 @@ def template_edit(request: HttpRequest, kind_key: str) -> HttpResponse:
                 form.add_error(None, text)
         else:
             messages.success(request, _("The texts of “%(kind)s” are saved.") % {"kind": kind.label})
-            return redirect("message-template-list")
+            return redirect("messaging:message-template-list")
     sample = {name: SAMPLE_VALUES.get(name, f"[{name}]") for name in kind.placeholders}
     previews = []
     for language in LANGUAGES:
@@ -190,7 +190,7 @@ def _person_to_contact(request: HttpRequest, reference: str):
 
 
 def _back_to_person(person) -> HttpResponse:
-    return redirect(f"{reverse('person-detail', args=[person.reference])}#section-messages")
+    return redirect(f"{reverse('registry:person-detail', args=[person.reference])}#section-messages")
 
 
 def person_contact(request: HttpRequest, reference: str) -> HttpResponse:
@@ -255,7 +255,7 @@ def person_send(request: HttpRequest, reference: str) -> HttpResponse:
                 form.add_error(None, text)
         else:
             messages.success(request, _("Message queued to %(name)s.") % {"name": person.full_name})
-            return redirect("message-detail", pk=message.pk)
+            return redirect("messaging:message-detail", pk=message.pk)
     context = {
         "person": person,
         "kinds": kinds,
@@ -292,7 +292,7 @@ def audience_message(request: HttpRequest, pk: int, kind_key: str) -> HttpRespon
             )
             arguments = (str(progress.pk), kind.key, pk, request.user.pk)
             transaction.on_commit(lambda: audience_queue_task.enqueue(*arguments))
-        return redirect("task-detail", pk=progress.pk)
+        return redirect("core:task-detail", pk=progress.pk)
     preview = services.queue_preview(kind=kind.key, recipients=listed.recipients, by=request.user)
     languages = [
         (LANGUAGE_NAMES[code], code in RIGHT_TO_LEFT, count, sample)

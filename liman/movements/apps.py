@@ -19,7 +19,7 @@ class MovementsConfig(AppConfig):
             navigation.NavItem(
                 "resettlement",
                 _("Resettlement"),
-                "resettlement-board",
+                "movements:resettlement-board",
                 resettlement_staff,
                 order=30,
                 group="movements",
@@ -27,7 +27,12 @@ class MovementsConfig(AppConfig):
         )
         navigation.register(
             navigation.NavItem(
-                "departures", _("Departures"), "movements-calendar", resettlement_staff, order=31, group="movements"
+                "departures",
+                _("Departures"),
+                "movements:movements-calendar",
+                resettlement_staff,
+                order=31,
+                group="movements",
             )
         )
         sections.register(
@@ -153,6 +158,6 @@ def _home_figures() -> None:
         "flights_this_week",
         _("Flights departing in the next 7 days"),
         flights_this_week,
-        url="movements-calendar",
+        url="movements:movements-calendar",
         to_do=True,
     )

@@ -16,7 +16,7 @@ def _departs(booking):
 
 BOOKINGS = register(
     ListSpec(
-        url_name="movements-booking-list",
+        url_name="movements:movements-booking-list",
         title=_("Bookings"),
         columns=(
             name_column("traveller", _("Traveller"), "person"),
@@ -49,7 +49,7 @@ BOOKINGS = register(
             Filter("upcoming", _("Upcoming flights only"), kind="flag"),
         ),
         default_sort="departs",
-        export_url_name="movements-booking-export",
+        export_url_name="movements:movements-booking-export",
     )
 )
 
@@ -68,7 +68,7 @@ def _country_choices(request, values) -> list[tuple[str, str]]:
 
 RESETTLEMENT_CASES = register(
     ListSpec(
-        url_name="resettlement-case-list",
+        url_name="movements:resettlement-case-list",
         title=_("Resettlement cases"),
         columns=(
             Column("case", _("Case"), lambda case: case.reference, ("reference",)),
@@ -103,7 +103,7 @@ RESETTLEMENT_CASES = register(
 
 FLIGHTS = register(
     ListSpec(
-        url_name="movements-flight-list",
+        url_name="movements:movements-flight-list",
         title=_("Flights"),
         columns=(
             Column("flight", _("Flight"), lambda flight: flight.reference, ("reference",)),
@@ -125,7 +125,7 @@ FLIGHTS = register(
 
 REUNIFICATION_CASES = register(
     ListSpec(
-        url_name="reunification-case-list",
+        url_name="movements:reunification-case-list",
         title=_("Family reunification"),
         columns=(
             Column("case", _("Case"), lambda case: case.reference, ("reference",)),
@@ -149,7 +149,7 @@ REUNIFICATION_CASES = register(
 
 MISSIONS = register(
     ListSpec(
-        url_name="resettlement-mission-list",
+        url_name="movements:resettlement-mission-list",
         title=_("Selection missions"),
         columns=(
             Column("mission", _("Mission"), lambda mission: mission.reference, ("reference",)),
@@ -165,7 +165,7 @@ MISSIONS = register(
 
 SESSIONS = register(
     ListSpec(
-        url_name="resettlement-session-list",
+        url_name="movements:resettlement-session-list",
         title=_("Cultural orientation"),
         columns=(
             Column("session", _("Session"), lambda session: session.reference, ("reference",)),

@@ -4,6 +4,8 @@ from liman.core.lists import export_urls
 
 from . import views
 
+app_name = "movements"
+
 urlpatterns = [
     path("resettlement/", views.board, name="resettlement-board"),
     path("resettlement/cases/", views.case_list, name="resettlement-case-list"),

@@ -129,7 +129,7 @@ def case_open(request: HttpRequest) -> HttpResponse:
     reference = request.GET.get("person") or request.POST.get("person") or ""
     if not reference:
         messages.info(request, _("Find the principal applicant in the registry first, then open the case there."))
-        return redirect("person-search")
+        return redirect("registry:person-search")
     person = person_get(request.user, reference=reference)
     offices = [office for office in selectors.offices_for_work(request.user) if office.pk == person.office_id]
     if not offices:
@@ -152,7 +152,7 @@ def case_open(request: HttpRequest) -> HttpResponse:
             form.add_error(None, exc)
         else:
             messages.success(request, _("Case %(reference)s is opened.") % {"reference": case.reference})
-            return redirect("resettlement-case-detail", reference=case.reference)
+            return redirect("movements:resettlement-case-detail", reference=case.reference)
     return render(request, "movements/case_open.html", {"form": form, "person": person})
 
 
@@ -205,7 +205,7 @@ def _case_to_change(request: HttpRequest, reference: str):
 
 
 def _back(case, anchor: str = "") -> HttpResponse:
-    url = reverse("resettlement-case-detail", args=[case.reference])
+    url = reverse("movements:resettlement-case-detail", args=[case.reference])
     return redirect(f"{url}#{anchor}" if anchor else url)
 
 
@@ -355,7 +355,7 @@ def mission_list(request: HttpRequest) -> HttpResponse:
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
-                return redirect("resettlement-mission-detail", reference=mission.reference)
+                return redirect("movements:resettlement-mission-detail", reference=mission.reference)
     listing = Listing.read(request, lists.MISSIONS)
     page = paginate(request, listing.ordered(selectors.missions_for(request.user)))
     context = {"page": page, "listing": listing, "form": form if offices else None}
@@ -374,7 +374,7 @@ def mission_detail(request: HttpRequest, reference: str) -> HttpResponse:
                     raise Http404
                 services.interview_record_outcome(slot=slot, outcome=outcome.cleaned_data["outcome"], by=request.user)
                 messages.success(request, _("The outcome is recorded."))
-            return redirect("resettlement-mission-detail", reference=mission.reference)
+            return redirect("movements:resettlement-mission-detail", reference=mission.reference)
         if slot_form.is_valid():
             data = dict(slot_form.cleaned_data)
             case = selectors.case_get(request.user, reference=data.pop("case"))
@@ -386,7 +386,7 @@ def mission_detail(request: HttpRequest, reference: str) -> HttpResponse:
                 slot_form.add_error(None, exc)
             else:
                 messages.success(request, _("Interview booked for %(case)s.") % {"case": case.reference})
-                return redirect("resettlement-mission-detail", reference=mission.reference)
+                return redirect("movements:resettlement-mission-detail", reference=mission.reference)
     context = {
         "mission": mission,
         "slots": selectors.mission_slots(request.user, mission),
@@ -412,7 +412,7 @@ def session_list(request: HttpRequest) -> HttpResponse:
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
-                return redirect("resettlement-session-detail", reference=session.reference)
+                return redirect("movements:resettlement-session-detail", reference=session.reference)
     listing = Listing.read(request, lists.SESSIONS)
     context = {
         "listing": listing,
@@ -439,7 +439,7 @@ def session_detail(request: HttpRequest, reference: str) -> HttpResponse:
                 form.add_error(None, exc)
             else:
                 messages.success(request, _("Attendance recorded for %(name)s.") % {"name": person.full_name})
-                return redirect("resettlement-session-detail", reference=session.reference)
+                return redirect("movements:resettlement-session-detail", reference=session.reference)
     context = {"session": session, "attendance": selectors.session_attendance(request.user, session), "form": form}
     return render(request, "movements/session_detail.html", context)
 
@@ -468,7 +468,7 @@ def flight_list(request: HttpRequest) -> HttpResponse:
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
-                return redirect("movements-flight-detail", reference=flight.reference)
+                return redirect("movements:movements-flight-detail", reference=flight.reference)
     listing = Listing.read(request, lists.FLIGHTS)
     upcoming = not listing.values["all"]
     flights = selectors.flights_for(
@@ -497,14 +497,14 @@ def flight_detail(request: HttpRequest, reference: str) -> HttpResponse:
         try:
             if kind == "leg" and leg_form.is_valid():
                 services.flight_leg_add(flight=flight, leg=services.LegInput(**leg_form.cleaned_data), by=request.user)
-                return redirect("movements-flight-detail", reference=flight.reference)
+                return redirect("movements:movements-flight-detail", reference=flight.reference)
             if kind == "checklist":
                 key = request.POST.get("key", "")
                 if key in {item.key for item in selectors.airport_checklist(request.user, flight, rows)}:
                     services.flight_checklist_mark(
                         flight=flight, key=key, done=request.POST.get("done") == "1", by=request.user
                     )
-                return redirect(f"{reverse('movements-flight-detail', args=[flight.reference])}#checklist")
+                return redirect(f"{reverse('movements:movements-flight-detail', args=[flight.reference])}#checklist")
             if kind == "departure":
                 form = DepartureForm(request.POST, bookings=[row.booking for row in rows])
                 if form.is_valid():
@@ -512,17 +512,17 @@ def flight_detail(request: HttpRequest, reference: str) -> HttpResponse:
                         flight=flight, by=request.user, no_shows=form.cleaned_data["no_shows"]
                     )
                     messages.success(request, _("The departure is confirmed."))
-                return redirect("movements-flight-detail", reference=flight.reference)
+                return redirect("movements:movements-flight-detail", reference=flight.reference)
             if kind == "arrival":
                 services.flight_confirm_arrival(flight=flight, by=request.user)
                 messages.success(request, _("The arrival is confirmed."))
-                return redirect("movements-flight-detail", reference=flight.reference)
+                return redirect("movements:movements-flight-detail", reference=flight.reference)
         except ValidationError as exc:
             if kind == "leg":
                 leg_form.add_error(None, exc)
             else:
                 _refused(request, exc)
-                return redirect("movements-flight-detail", reference=flight.reference)
+                return redirect("movements:movements-flight-detail", reference=flight.reference)
     context = {
         "flight": flight,
         "legs": selectors.flight_legs(request.user, flight),
@@ -621,7 +621,7 @@ def reunification_open(request: HttpRequest) -> HttpResponse:
     _require_resettlement(request)
     reference = request.GET.get("person") or request.POST.get("person") or ""
     if not reference:
-        return redirect("person-search")
+        return redirect("registry:person-search")
     person = person_get(request.user, reference=reference)
     if not any(office.pk == person.office_id for office in selectors.offices_for_work(request.user)):
         raise Http404
@@ -634,7 +634,7 @@ def reunification_open(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            return redirect("reunification-case-detail", reference=case.reference)
+            return redirect("movements:reunification-case-detail", reference=case.reference)
     return render(request, "movements/reunification_open.html", {"form": form, "person": person})
 
 
@@ -654,12 +654,12 @@ def reunification_detail(request: HttpRequest, reference: str) -> HttpResponse:
                     by=request.user,
                     reason=request.POST.get("reason", ""),
                 )
-                return redirect("reunification-case-detail", reference=case.reference)
+                return redirect("movements:reunification-case-detail", reference=case.reference)
             if form.is_valid():
                 changes = {name: form.cleaned_data[name] for name in form.changed_data}
                 services.reunification_case_update(case=case, changes=changes, by=request.user)
                 messages.success(request, _("Saved."))
-                return redirect("reunification-case-detail", reference=case.reference)
+                return redirect("movements:reunification-case-detail", reference=case.reference)
         except (TransitionRefused, ValidationError) as exc:
             _refused(request, exc)
     from liman.core.workflows import history

@@ -20,20 +20,27 @@ class PrivacyConfig(AppConfig):
         transfers.register(sharing)  # referrals, partners' access and file exchanges ask it (core.sharing)
         navigation.register(
             navigation.NavItem(
-                "retention", _("Retention"), "privacy-schedules", PRIVACY_ROLES, order=920, group="admin"
-            )
-        )
-        navigation.register(
-            navigation.NavItem("data-map", _("Data map"), "privacy-data-map", PRIVACY_ROLES, order=925, group="admin")
-        )
-        navigation.register(
-            navigation.NavItem(
-                "breaches", _("Data breaches"), "privacy-breaches", PRIVACY_ROLES, order=927, group="admin"
+                "retention", _("Retention"), "privacy:privacy-schedules", PRIVACY_ROLES, order=920, group="admin"
             )
         )
         navigation.register(
             navigation.NavItem(
-                "agreements", _("Sharing agreements"), "privacy-agreements", PRIVACY_ROLES, order=926, group="admin"
+                "data-map", _("Data map"), "privacy:privacy-data-map", PRIVACY_ROLES, order=925, group="admin"
+            )
+        )
+        navigation.register(
+            navigation.NavItem(
+                "breaches", _("Data breaches"), "privacy:privacy-breaches", PRIVACY_ROLES, order=927, group="admin"
+            )
+        )
+        navigation.register(
+            navigation.NavItem(
+                "agreements",
+                _("Sharing agreements"),
+                "privacy:privacy-agreements",
+                PRIVACY_ROLES,
+                order=926,
+                group="admin",
             )
         )
         from liman.core.selectors import register_home_figure
@@ -43,21 +50,26 @@ class PrivacyConfig(AppConfig):
 
         navigation.register(
             navigation.NavItem(
-                "data-requests", _("Data requests"), "privacy-requests", REQUEST_LIST_ROLES, order=60, group="people"
+                "data-requests",
+                _("Data requests"),
+                "privacy:privacy-requests",
+                REQUEST_LIST_ROLES,
+                order=60,
+                group="people",
             )
         )
         register_home_figure(
             "data_requests_overdue",
             _("Requests from people about their data, past their deadline"),
             subject_requests_overdue_count,
-            url="privacy-requests?overdue=1",
+            url="privacy:privacy-requests?overdue=1",
             to_do=True,
         )
         register_home_figure(
             "agreements_expiring",
             _("Data-sharing agreements ending within 30 days"),
             agreements_expiring_count,
-            url="privacy-agreements",
+            url="privacy:privacy-agreements",
             to_do=True,
         )
         from liman.registry import sections

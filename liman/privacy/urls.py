@@ -2,6 +2,8 @@ from django.urls import path
 
 from . import views
 
+app_name = "privacy"
+
 urlpatterns = [
     path("privacy/retention/", views.schedules, name="privacy-schedules"),
     path("privacy/retention/<str:kind>/", views.schedule_edit, name="privacy-schedule-edit"),

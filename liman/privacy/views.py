@@ -60,7 +60,7 @@ def schedule_edit(request: HttpRequest, kind: str) -> HttpResponse:
                 errors += _messages_of(exc)
             else:
                 messages.success(request, _("The schedule of %(kind)s is saved.") % {"kind": found.label})
-                return redirect("privacy-schedules")
+                return redirect("privacy:privacy-schedules")
     actions = [(value, label) for value, label in Action.choices if value in found.actions]
     context = {"kind": found, "values": values, "errors": errors, "actions": actions}
     return render(request, "privacy/schedule_form.html", context)
@@ -80,7 +80,7 @@ def holds(request: HttpRequest) -> HttpResponse:
             errors += _messages_of(exc)
         else:
             messages.success(request, _("%(reference)s is held: no purge touches it.") % {"reference": hold.reference})
-            return redirect("privacy-holds")
+            return redirect("privacy:privacy-holds")
     show_all = request.GET.get("all") == "1"
     context = {
         "page": paginate(request, selectors.holds_for(request.user, current=not show_all)),
@@ -103,7 +103,7 @@ def hold_lift(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, text)
     else:
         messages.success(request, _("The hold on %(reference)s is lifted.") % {"reference": hold.reference})
-    return redirect("privacy-holds")
+    return redirect("privacy:privacy-holds")
 
 
 @role_required(PRIVACY_ROLES)
@@ -156,7 +156,7 @@ def breaches(request: HttpRequest) -> HttpResponse:
                 errors += _messages_of(exc)
             else:
                 messages.success(request, _("The breach is logged."))
-                return redirect("privacy-breaches")
+                return redirect("privacy:privacy-breaches")
     context = {"page": paginate(request, selectors.breaches_for(request.user)), "offices": offices,
                "values": values, "errors": errors}  # fmt: skip
     return render(request, "privacy/breaches.html", context)
@@ -173,7 +173,7 @@ def reads_xlsx(request: HttpRequest) -> HttpResponse:
     reference = request.GET.get("person", "").strip().upper()
     if start is None or end is None or start > end:
         messages.error(request, _("Give the period as two dates (YYYY-MM-DD), the first not after the second."))
-        return redirect("privacy-breaches")
+        return redirect("privacy:privacy-breaches")
     events = selectors.reads_of(request.user, start=start, end=end, reference=reference)
     sheet = [[_("Number"), _("At"), _("User"), _("Action"), _("Record type"), _("Record id"), _("Record"),
               _("Records returned"), _("Reason"), _("Address")]]  # fmt: skip
@@ -241,7 +241,7 @@ def agreements(request: HttpRequest) -> HttpResponse:
             else:
                 text = _("Agreement %(reference)s is recorded.") % {"reference": agreement.reference}
                 messages.success(request, text)
-                return redirect("privacy-agreements")
+                return redirect("privacy:privacy-agreements")
     show_all = request.GET.get("all") == "1"
     page = paginate(request, selectors.agreements_for(request.user, current_only=not show_all))
     rows = [(agreement, expiry_warning(agreement) if agreement.days_left() >= 0 else "") for agreement in page]
@@ -289,7 +289,7 @@ def agreement_end(request: HttpRequest, pk: int) -> HttpResponse:
     ends_on = _date(request.POST.get("ends_on", ""))
     if ends_on is None:
         messages.error(request, _("Ends on: give a date as YYYY-MM-DD."))
-        return redirect("privacy-agreements")
+        return redirect("privacy:privacy-agreements")
     try:
         services.agreement_end(agreement=agreement, ends_on=ends_on, by=request.user,
                                reason=request.POST.get("reason", ""))  # fmt: skip
@@ -299,7 +299,7 @@ def agreement_end(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("Agreement %(reference)s now ends on %(date)s.")
                          % {"reference": agreement.reference, "date": ends_on.isoformat()})  # fmt: skip
-    return redirect("privacy-agreements")
+    return redirect("privacy:privacy-agreements")
 
 
 # --- requests from the people themselves --------------------------------------------------------------------
@@ -343,7 +343,7 @@ def subject_requests(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, _("%(reference)s logged, due by %(date)s.")
                                  % {"reference": logged.reference, "date": logged.due_on.isoformat()})  # fmt: skip
-                return redirect("privacy-request", reference=logged.reference)
+                return redirect("privacy:privacy-request", reference=logged.reference)
     overdue = request.GET.get("overdue") == "1"
     rows = selectors.subject_requests_listed(
         request.user, overdue=overdue, include_closed=request.GET.get("all") == "1"
@@ -401,7 +401,7 @@ def subject_request_act(request: HttpRequest, reference: str) -> HttpResponse:
             messages.error(request, text)
     else:
         messages.success(request, _("%(reference)s saved.") % {"reference": found.reference})
-    return redirect("privacy-request", reference=found.reference)
+    return redirect("privacy:privacy-request", reference=found.reference)
 
 
 def _zip_response(content: bytes, reference: str) -> HttpResponse:

@@ -14,7 +14,7 @@ class RegistryConfig(AppConfig):
 
         people_roles = map_measures.PEOPLE_ROLES
         navigation.register(
-            navigation.NavItem("people", _("People"), "person-search", people_roles, order=5, group="people")
+            navigation.NavItem("people", _("People"), "registry:person-search", people_roles, order=5, group="people")
         )
         navigation.register_search(navigation.BarSearch("people", "name", _("Find a person…")))
         seeding.register_seeder("registry", "liman.registry.demo.seed_registry")
@@ -29,5 +29,5 @@ class RegistryConfig(AppConfig):
                 return None
             return Person.objects.visible_to(user).active().count()
 
-        register_home_figure("people", _("People registered"), people_count, url="person-search")
+        register_home_figure("people", _("People registered"), people_count, url="registry:person-search")
         map_measures.register()

@@ -27,7 +27,7 @@ def _relationship(match) -> str:
 
 PEOPLE = register(
     ListSpec(
-        url_name="person-search",
+        url_name="registry:person-search",
         title=_("People"),
         columns=(
             Column("match", _("Match"), lambda match: round(match.score * 100), sortable=True),
@@ -44,7 +44,7 @@ PEOPLE = register(
             Column("why", _("Why"), lambda match: "; ".join(str(reason) for reason in match.reasons)),
         ),
         default_sort="",
-        export_url_name="person-export",
+        export_url_name="registry:person-export",
         example_query=(("born", "1990"),),
     )
 )

@@ -4,6 +4,8 @@ from liman.core.lists import export_urls
 
 from . import views
 
+app_name = "registry"
+
 urlpatterns = [
     path("people/", views.person_search, name="person-search"),
     *export_urls("people/export", views.person_export, "person-export"),

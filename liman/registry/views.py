@@ -142,7 +142,7 @@ def person_export(request: HttpRequest, fmt: str) -> HttpResponse:
     form = PersonSearchForm({key: request.GET.get(key, "") for key in SEARCH_KEYS})
     if not form.is_valid() or form.terms().is_empty:
         messages.error(request, _("Search first: the export holds the people the search finds."))
-        return redirect("person-search")
+        return redirect("registry:person-search")
     listing = Listing.read(request, lists.PEOPLE)
     found = selectors.people_matching(request.user, form.terms(), limit=SEARCH_PAGE * SEARCH_PAGES)
     return listing.export_response(found, fmt)
@@ -177,7 +177,7 @@ def person_create(request: HttpRequest) -> HttpResponse:
     terms = search_form.terms()
     if request.method != "POST" and terms.is_empty:
         messages.info(request, _("Search first: the person may already be registered."))
-        return redirect("person-search")
+        return redirect("registry:person-search")
     matches = selectors.people_matching(request.user, terms, limit=REGISTRATION_MATCHES)
     options = {"user": request.user, "offices": offices, "has_matches": bool(matches)}
     duplicates: list[checks.PossibleDuplicate] = []
@@ -202,7 +202,7 @@ def person_create(request: HttpRequest) -> HttpResponse:
             if not duplicates or _duplicates_confirmed(request, duplicates, form, matches):
                 person = _register(request, form, rows, duplicates)
                 if person is not None:
-                    return redirect("person-detail", reference=person.reference)
+                    return redirect("registry:person-detail", reference=person.reference)
     else:
         initial, identifier_initial = _registration_initial(terms)
         if terms.birth_date:
@@ -450,7 +450,7 @@ def family_create(request: HttpRequest) -> HttpResponse:
     terms = search_form.terms()
     if request.method != "POST" and terms.is_empty:
         messages.info(request, _("Search first: the family may already be registered."))
-        return redirect("person-search")
+        return redirect("registry:person-search")
     matches = selectors.people_matching(request.user, terms, limit=REGISTRATION_MATCHES)
     options = {"user": request.user, "offices": offices, "has_matches": bool(matches)}
     adding = request.method == "POST" and "add-member" in request.POST
@@ -467,7 +467,7 @@ def family_create(request: HttpRequest) -> HttpResponse:
         if valid:
             household = _register_family(request, family, entries, matches)
             if household is not None:
-                return redirect("household-detail", reference=household.reference)
+                return redirect("registry:household-detail", reference=household.reference)
     else:
         family = FamilyForm(**options)
     family.initial["members"] = count
@@ -646,7 +646,7 @@ def _person_to_change(request: HttpRequest, reference: str) -> Person:
 
 def _after_change(request: HttpRequest, person: Person, message: str, anchor: str) -> HttpResponse:
     messages.success(request, message)
-    return redirect(f"{reverse('person-detail', args=[person.reference])}#{anchor}")
+    return redirect(f"{reverse('registry:person-detail', args=[person.reference])}#{anchor}")
 
 
 def person_edit(request: HttpRequest, reference: str) -> HttpResponse:
@@ -656,7 +656,7 @@ def person_edit(request: HttpRequest, reference: str) -> HttpResponse:
         changes = form.changes(person)
         if not changes:
             messages.info(request, _("Nothing was changed."))
-            return redirect("person-detail", reference=person.reference)
+            return redirect("registry:person-detail", reference=person.reference)
         try:
             services.person_update(person=person, changes=changes, by=request.user)
         except ValidationError as exc:
@@ -672,15 +672,15 @@ def person_household_start(request: HttpRequest, reference: str) -> HttpResponse
     person = _person_to_change(request, reference)
     if getattr(person, "membership", None) is not None:
         messages.info(request, _("%(name)s already belongs to a household.") % {"name": person.full_name})
-        return redirect("person-detail", reference=person.reference)
+        return redirect("registry:person-detail", reference=person.reference)
     try:
         household = services.household_create(office=person.office, head=person, by=request.user)
     except ValidationError as exc:
         for error in exc.messages:
             messages.error(request, error)
-        return redirect("person-detail", reference=person.reference)
+        return redirect("registry:person-detail", reference=person.reference)
     messages.success(request, _("Household %(reference)s is started.") % {"reference": household.reference})
-    return redirect("household-detail", reference=household.reference)
+    return redirect("registry:household-detail", reference=household.reference)
 
 
 @require_POST
@@ -840,7 +840,7 @@ def person_unmerge(request: HttpRequest, reference: str) -> HttpResponse:
             _("%(merged)s is a record of its own again, apart from %(survivor)s.")
             % {"merged": person.reference, "survivor": merge.survivor.reference},
         )
-    return redirect("person-detail", reference=person.reference)
+    return redirect("registry:person-detail", reference=person.reference)
 
 
 # --- households -----------------------------------------------------------------------------------------------
@@ -910,7 +910,7 @@ def household_member_add(request: HttpRequest, reference: str) -> HttpResponse:
             _add_errors(form, exc)
         else:
             messages.success(request, _("%(name)s is now a member.") % {"name": person.full_name})
-            return redirect("household-detail", reference=household.reference)
+            return redirect("registry:household-detail", reference=household.reference)
     return _household_page(request, household, bound={"add": form})
 
 
@@ -929,7 +929,7 @@ def household_member_change(request: HttpRequest, reference: str, pk: int) -> Ht
                 messages.error(request, error)
         else:
             messages.success(request, _("The relationship is saved."))
-    return redirect("household-detail", reference=household.reference)
+    return redirect("registry:household-detail", reference=household.reference)
 
 
 def _visible_member(request: HttpRequest, household, pk: int) -> HouseholdMember:
@@ -951,7 +951,7 @@ def household_location_change(request: HttpRequest, reference: str) -> HttpRespo
             household.refresh_from_db()
         else:
             messages.success(request, _("The district and address are saved."))
-            return redirect(f"{reverse('household-detail', args=[household.reference])}#location")
+            return redirect(f"{reverse('registry:household-detail', args=[household.reference])}#location")
     return _household_page(request, household, bound={"location": form})
 
 
@@ -973,5 +973,5 @@ def household_head_change(request: HttpRequest, reference: str) -> HttpResponse:
             _add_errors(form, exc)
         else:
             messages.success(request, _("%(name)s is now the head of household.") % {"name": person.full_name})
-            return redirect("household-detail", reference=household.reference)
+            return redirect("registry:household-detail", reference=household.reference)
     return _household_page(request, household, bound={"head": form})

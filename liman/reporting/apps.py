@@ -18,14 +18,18 @@ class ReportingConfig(AppConfig):
         from . import tagging
 
         navigation.register_group(navigation.NavGroup("reporting", _("Reporting"), 80))
-        navigation.register(navigation.NavItem("fourw", _("3RP 4W"), "fourw", order=80, group="reporting"))
-        navigation.register(navigation.NavItem("projects", _("Projects"), "project-list", order=81, group="reporting"))
-        navigation.register(navigation.NavItem("reporting-dashboard", _("Dashboard"), "reporting-dashboard",
+        navigation.register(navigation.NavItem("fourw", _("3RP 4W"), "reporting:fourw", order=80, group="reporting"))
+        navigation.register(
+            navigation.NavItem("projects", _("Projects"), "reporting:project-list", order=81, group="reporting")
+        )
+        navigation.register(navigation.NavItem("reporting-dashboard", _("Dashboard"), "reporting:reporting-dashboard",
                                                order=82, group="reporting"))  # fmt: skip
         navigation.register(
-            navigation.NavItem("donor-reports", _("Donor reports"), "donor-report-list", order=83, group="reporting")
+            navigation.NavItem(
+                "donor-reports", _("Donor reports"), "reporting:donor-report-list", order=83, group="reporting"
+            )
         )
-        navigation.register(navigation.NavItem("project-tags", _("Project tagging"), "project-tags", order=84,
+        navigation.register(navigation.NavItem("project-tags", _("Project tagging"), "reporting:project-tags", order=84,
                                                group="reporting"))  # fmt: skip
         seeding.register_seeder("reporting", "liman.reporting.demo.seed_reporting", last=True)
         tagging.connect()

@@ -15,6 +15,8 @@ class _Format:
 
 register_converter(_Format, "fourw_format")
 
+app_name = "reporting"
+
 urlpatterns = [
     path("reporting/4w/", views.fourw_page, name="fourw"),
     path("reporting/4w/submit/", views.fourw_submit, name="fourw-submit"),

@@ -89,7 +89,7 @@ def fourw_submit(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("The 4W of %(m)s is submitted and locked for %(o)s.")
                              % {"m": month.strftime("%Y-%m"), "o": office.code})  # fmt: skip
-    return redirect(f"{reverse('fourw')}?month={month:%Y-%m}")
+    return redirect(f"{reverse('reporting:fourw')}?month={month:%Y-%m}")
 
 
 @role_required(REPORTING_READ_ROLES)
@@ -151,7 +151,7 @@ def project_tags(request: HttpRequest) -> HttpResponse:
                         _("%(o)s × %(p)s now defaults to %(g)s.")
                         % {"o": data["office"].code, "p": data["programme"].name, "g": data["project"].grant_code},
                     )
-                    return redirect("project-tags")
+                    return redirect("reporting:project-tags")
             elif action == "retag":
                 retag_form = RetagForm(request.POST, projects=projects)
                 if retag_form.is_valid():
@@ -167,7 +167,7 @@ def project_tags(request: HttpRequest) -> HttpResponse:
                             _("%(r)s now belongs to %(g)s.")
                             % {"r": data["reference"], "g": data["project"].grant_code},
                         )
-                        return redirect("project-tags")
+                        return redirect("reporting:project-tags")
             else:
                 raise Http404
         except ValidationError as exc:
@@ -202,7 +202,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "year": year,
         "chosen": chosen,
         "chart": _chart(data["series"]),
-        "map_url": f"{reverse('reporting-dashboard-map')}?year={year}&measure={chosen.key if chosen else ''}",
+        "map_url": f"{reverse('reporting:reporting-dashboard-map')}?year={year}&measure={chosen.key if chosen else ''}",
     }
     return render(request, "reporting/dashboard.html", context)
 
@@ -212,7 +212,9 @@ def project_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     project = selectors.project_for(request.user, pk)
     data = dashboards.project(project, today=timezone.localdate())
     chosen = _chosen(data["series"], request.GET.get("indicator"))
-    map_url = f"{reverse('project-dashboard-map', args=[project.pk])}?indicator={chosen.key if chosen else ''}"
+    map_url = (
+        f"{reverse('reporting:project-dashboard-map', args=[project.pk])}?indicator={chosen.key if chosen else ''}"
+    )
     context = {**data, "project": project, "chosen": chosen, "chart": _chart(data["series"]), "map_url": map_url}
     return render(request, "reporting/project_dashboard.html", context)
 
@@ -304,7 +306,7 @@ def donor_report_list(request: HttpRequest) -> HttpResponse:
                 for message in refusal_messages(exc):
                     messages.error(request, message)
             else:
-                return redirect("donor-report-detail", pk=report.pk)
+                return redirect("reporting:donor-report-detail", pk=report.pk)
         else:
             for message in refusal_messages(ValidationError(form.errors)):
                 messages.error(request, message)
@@ -340,17 +342,17 @@ def donor_report_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 if form.is_valid():
                     services.donor_report_update(report=report, by=request.user, changes=form.cleaned_data)
                     messages.success(request, _("Saved."))
-                    return redirect("donor-report-detail", pk=report.pk)
+                    return redirect("reporting:donor-report-detail", pk=report.pk)
             elif action == "story":
                 story_form = StoryForm(request.POST)
                 if story_form.is_valid():
                     services.story_add(report=report, by=request.user, **story_form.cleaned_data)
                     messages.success(request, _("Story added."))
-                    return redirect("donor-report-detail", pk=report.pk)
+                    return redirect("reporting:donor-report-detail", pk=report.pk)
             elif action == "issue":
                 issue = services.donor_report_issue(report=report, by=request.user)
                 messages.success(request, _("Issue %(n)s of the report is frozen.") % {"n": issue.number})
-                return redirect("donor-report-detail", pk=report.pk)
+                return redirect("reporting:donor-report-detail", pk=report.pk)
             else:
                 raise Http404
         except ValidationError as exc:

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _add(client, activity, **data):
-    return client.post(reverse("activity-participant-add", args=[activity.reference]), data, follow=True)
+    return client.post(reverse("activities:activity-participant-add", args=[activity.reference]), data, follow=True)
 
 
 def _messages(response) -> str:
@@ -52,7 +52,7 @@ def test_consent_at_entry_for_registered_and_light_participants(client, training
         "public_interest",
         "Official duty training, letter 2026/114 on file",
     )
-    page = client.get(reverse("activity-detail", args=[training.reference])).content.decode()
+    page = client.get(reverse("activities:activity-detail", args=[training.reference])).content.decode()
     assert "Public interest" in page and "letter 2026/114" in page and "Legal basis" in page
 
 
@@ -68,16 +68,19 @@ def test_a_withdrawn_consent_shows_and_stops_the_certificate_message(client, tra
     assert [recipient.person for recipient in audience.recipients] == [person]  # a light record has no contact
     assert audience.recipients[0].context["number"].endswith("-001")
     client.force_login(officer)
-    assert "Tell the participants" in client.get(reverse("activity-detail", args=[training.reference])).content.decode()
+    assert (
+        "Tell the participants"
+        in client.get(reverse("activities:activity-detail", args=[training.reference])).content.decode()
+    )
     for participant in (linked, light):
-        client.post(reverse("activity-participant-consent-withdraw", args=[participant.pk]))
+        client.post(reverse("activities:activity-participant-consent-withdraw", args=[participant.pk]))
     linked.refresh_from_db()
     light.refresh_from_db()
     assert linked.consent.withdrawn_on == today and linked.consent_withdrawn and light.consent_withdrawn
-    response = client.post(reverse("activity-participant-consent-withdraw", args=[light.pk]), follow=True)
+    response = client.post(reverse("activities:activity-participant-consent-withdraw", args=[light.pk]), follow=True)
     assert "withdrawn already" in _messages(response)
     assert activity_messages.certificate_holders(officer, training.pk).recipients == []
-    page = client.get(reverse("activity-detail", args=[training.reference])).content.decode()
+    page = client.get(reverse("activities:activity-detail", args=[training.reference])).content.decode()
     assert page.count("Consent withdrawn") == 2
 
 
@@ -87,11 +90,11 @@ def test_outside_the_office_consent_and_the_audience_are_not_found(client, train
     with pytest.raises(Http404):
         activity_messages.certificate_holders(outsider, training.pk)
     client.force_login(outsider)
-    assert client.post(reverse("activity-participant-consent-withdraw", args=[linked.pk])).status_code == 404
+    assert client.post(reverse("activities:activity-participant-consent-withdraw", args=[linked.pk])).status_code == 404
     assert client.get(f"/activities/certificates/{training.pk}/message/").status_code == 404
     viewer = staff(Role.VIEWER, training.office, username="viewer.ist")
     client.force_login(viewer)
-    assert client.post(reverse("activity-participant-consent-withdraw", args=[linked.pk])).status_code == 404
+    assert client.post(reverse("activities:activity-participant-consent-withdraw", args=[linked.pk])).status_code == 404
     linked.refresh_from_db()
     assert not linked.consent_withdrawn
 

@@ -46,7 +46,7 @@ def test_a_distribution_from_plan_to_close_through_the_pages(client, world, ista
     client.force_login(world["officer"])
     today = timezone.localdate()
     response = client.post(
-        reverse("distribution-create"),
+        reverse("assistance:distribution-create"),
         {
             "name": "Winter blankets", "project_code": "TUR-X-1", "warehouse": warehouse.pk, "site": world["site"].pk,
             "starts_on": today.isoformat(), "ends_on": (today + datetime.timedelta(days=1)).isoformat(),
@@ -56,21 +56,23 @@ def test_a_distribution_from_plan_to_close_through_the_pages(client, world, ista
         },
     )  # fmt: skip
     plan = DistributionPlan.objects.get()
-    assert response.status_code == 302 and response["Location"] == reverse("distribution-select", args=[plan.pk])
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "assistance:distribution-select", args=[plan.pk]
+    )
     references = "\n".join(h.reference for h in world["homes"])
-    response = client.post(reverse("distribution-select", args=[plan.pk]), {"references": references})
+    response = client.post(reverse("assistance:distribution-select", args=[plan.pk]), {"references": references})
     assert response.status_code == 302 and plan.entitlements.count() == 3
-    response = client.post(reverse("distribution-select", args=[plan.pk]), {"references": "IST-H-NOPE"})
+    response = client.post(reverse("assistance:distribution-select", args=[plan.pk]), {"references": "IST-H-NOPE"})
     assert "Not found in this office: IST-H-NOPE" in response.content.decode()
 
     # The cards print every household; their QR codes read back the references.
-    pdf = client.get(reverse("distribution-cards", args=[plan.pk]))
+    pdf = client.get(reverse("assistance:distribution-cards", args=[plan.pk]))
     assert pdf["Content-Type"] == "application/pdf"
     scanned = decode_cards(pdf.content)
     assert sorted(scanned) == sorted(h.reference for h in world["homes"])
 
     client.force_login(keeper)
-    client.post(reverse("distribution-open", args=[plan.pk]))
+    client.post(reverse("assistance:distribution-open", args=[plan.pk]))
     plan.refresh_from_db()
     assert plan.state == DistributionState.OPEN
     for transfer in world["site"].transfers_in.all():
@@ -79,11 +81,11 @@ def test_a_distribution_from_plan_to_close_through_the_pages(client, world, ista
     client.force_login(world["distributor"])
     ayse = world["homes"][0]
     code = next(text for text in scanned if text == ayse.reference)
-    page = client.get(reverse("distribution-verify", args=[plan.pk]), {"q": code})
+    page = client.get(reverse("assistance:distribution-verify", args=[plan.pk]), {"q": code})
     entitlement = Entitlement.objects.get(household=ayse)
     body = page.content.decode()
     assert ayse.reference in body and "Record the receipt" in body and "2 × " in body
-    url = reverse("distribution-receive", args=[plan.pk, entitlement.pk])
+    url = reverse("assistance:distribution-receive", args=[plan.pk, entitlement.pk])
     response = client.post(url, {f"e{entitlement.pk}-received_by": str(ayse.head_id)})
     assert response.status_code == 302
     entitlement.refresh_from_db()
@@ -94,15 +96,15 @@ def test_a_distribution_from_plan_to_close_through_the_pages(client, world, ista
     )
     body = response.content.decode()
     assert "already received" in body and "dist.ist" in body
-    again = client.get(reverse("distribution-verify", args=[plan.pk]), {"q": code}).content.decode()
+    again = client.get(reverse("assistance:distribution-verify", args=[plan.pk]), {"q": code}).content.decode()
     assert "Already received on" in again and "Record the receipt" not in again
 
     # The household's person page shows what it received.
     client.force_login(world["distributor"])
-    person_page = client.get(reverse("person-detail", args=[ayse.head.reference])).content.decode()
+    person_page = client.get(reverse("registry:person-detail", args=[ayse.head.reference])).content.decode()
     assert plan.reference in person_page and "Assistance received" in person_page
 
-    client.post(reverse("distribution-close", args=[plan.pk]))
+    client.post(reverse("assistance:distribution-close", args=[plan.pk]))
     plan.refresh_from_db()
     assert plan.state == DistributionState.CLOSED
     assert plan.entitlements.filter(state=EntitlementState.UNCLAIMED).count() == 2
@@ -116,11 +118,11 @@ def test_verification_is_for_distribution_staff_of_the_office(client, world, izm
         ends_on=today, items=[(blankets, 1, None, 1)], by=world["officer"],
     )  # fmt: skip
     client.force_login(staff(Role.DISTRIBUTION, izmir, username="dist.izm"))
-    assert client.get(reverse("distribution-verify", args=[plan.pk])).status_code == 404
-    assert client.get(reverse("distribution-detail", args=[plan.pk])).status_code == 404
-    assert client.get(reverse("distribution-cards", args=[plan.pk])).status_code == 404
+    assert client.get(reverse("assistance:distribution-verify", args=[plan.pk])).status_code == 404
+    assert client.get(reverse("assistance:distribution-detail", args=[plan.pk])).status_code == 404
+    assert client.get(reverse("assistance:distribution-cards", args=[plan.pk])).status_code == 404
     client.force_login(world["officer"])
-    assert client.get(reverse("distribution-verify", args=[plan.pk])).status_code == 404
+    assert client.get(reverse("assistance:distribution-verify", args=[plan.pk])).status_code == 404
 
 
 def test_distributions_in_the_api_cost_the_same_few_queries(client, world, istanbul, keeper, warehouse, blankets,
@@ -162,6 +164,6 @@ def test_a_card_scanned_again_after_someone_else_collected_shows_who(
         entitlement=plan.entitlements.get(), received_by_name="Neighbour Mehmet", by=world["distributor"]
     )
     client.force_login(world["distributor"])
-    page = client.get(reverse("distribution-verify", args=[plan.pk]), {"q": home.reference})
+    page = client.get(reverse("assistance:distribution-verify", args=[plan.pk]), {"q": home.reference})
     body = page.content.decode()
     assert "collected by Neighbour Mehmet, recorded by dist.ist." in body and "Record the receipt" not in body

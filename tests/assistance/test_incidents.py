@@ -99,14 +99,16 @@ def form_data(van, **extra) -> dict:
 
 def test_an_incident_entered_on_the_page_with_items(client, izmir, van, crew, blankets):
     client.force_login(crew)
-    assert client.get(reverse("incident-create")).status_code == 200
+    assert client.get(reverse("assistance:incident-create")).status_code == 200
 
     response = client.post(
-        reverse("incident-create"), form_data(van, **{"item-0-item": blankets.pk, "item-0-quantity": 5})
+        reverse("assistance:incident-create"), form_data(van, **{"item-0-item": blankets.pk, "item-0-quantity": 5})
     )
 
     incident = FieldIncident.objects.get()
-    assert response.status_code == 302 and response["Location"] == reverse("incident-detail", args=[incident.pk])
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "assistance:incident-detail", args=[incident.pk]
+    )
     assert incident.people_met == 17 and incident.district_id == CESME
     assert set(incident.group_counts.values_list("nationality", flat=True)) == {"SOM", "ERI"}
     assert StockBalance.objects.get(location=van, item=blankets).quantity == 15
@@ -118,7 +120,7 @@ def test_the_page_refuses_short_stock_and_keeps_nothing(client, izmir, van, crew
     client.force_login(crew)
 
     response = client.post(
-        reverse("incident-create"), form_data(van, **{"item-0-item": blankets.pk, "item-0-quantity": 30})
+        reverse("assistance:incident-create"), form_data(van, **{"item-0-item": blankets.pk, "item-0-quantity": 30})
     )
 
     assert response.status_code == 200 and "Only 20 × Blanket left at İzmir van 1" in response.content.decode()
@@ -132,11 +134,13 @@ def test_the_list_filters_by_month_province_and_how_met(client, izmir, van, crew
     record(izmir, van, crew, when=may - datetime.timedelta(days=40), district=DIKILI)
     client.force_login(crew)
 
-    page = client.get(reverse("incident-list"), {"month": "2026-05", "province": "TUR035", "how_met": "rescue_at_sea"})
+    page = client.get(
+        reverse("assistance:incident-list"), {"month": "2026-05", "province": "TUR035", "how_met": "rescue_at_sea"}
+    )
 
     assert [incident.pk for incident in page.context["page"]] == [in_may.pk]
     assert 'data-nav="incidents"' in page.content.decode()
-    everything = client.get(reverse("incident-list"), {"sort": "people_met"}).context["page"]
+    everything = client.get(reverse("assistance:incident-list"), {"sort": "people_met"}).context["page"]
     assert len(everything) == 3
 
 
@@ -159,7 +163,7 @@ def test_monthly_figures_by_province(client, izmir, van, crew):
     record(izmir, van, crew, district=CESME)
     client.force_login(crew)
 
-    figures = client.get(reverse("incident-figures")).context["figures"]
+    figures = client.get(reverse("assistance:incident-figures")).context["figures"]
 
     [izmir_row] = figures["provinces"]
     assert izmir_row["name"] == "İzmir" and izmir_row["total"] == {"incidents": 2, "people": 70}
@@ -170,7 +174,7 @@ def test_the_map_offers_people_met_at_the_border(client, izmir, van, crew):
     record(izmir, van, crew)
     client.force_login(crew)
 
-    counts = client.get(reverse("map-counts"), {"metric": "border_people_met"}).json()["counts"]
+    counts = client.get(reverse("core:map-counts"), {"metric": "border_people_met"}).json()["counts"]
 
     assert counts == {"TUR035": 35}
 
@@ -180,7 +184,7 @@ def test_the_hxl_export_is_valid_and_hides_small_cells(client, izmir, van, crew,
     record(izmir, van, crew, district=CESME, groups=[("f", "18_59", "SOM", 4)])
     client.force_login(crew)
 
-    response = client.get(reverse("incident-figures-hxl"))
+    response = client.get(reverse("assistance:incident-figures-hxl"))
 
     path = tmp_path / "people.csv"
     path.write_bytes(response.content)
@@ -204,10 +208,10 @@ def test_a_single_small_cell_takes_a_complement_with_it():
 def test_another_office_sees_nothing_and_a_viewer_of_the_office_reads(client, izmir, van, crew):
     incident = record(izmir, van, crew)
     client.force_login(staff(Role.MOBILE_TEAM, OfficeFactory(code="EDR")))
-    assert client.get(reverse("incident-detail", args=[incident.pk])).status_code == 404
+    assert client.get(reverse("assistance:incident-detail", args=[incident.pk])).status_code == 404
     assert client.get(f"/api/incidents/{incident.pk}/").status_code == 404
     assert client.get("/api/incidents/").json()["count"] == 0
 
     client.force_login(staff(Role.VIEWER, izmir, username="viewer.izm"))
-    assert client.get(reverse("incident-detail", args=[incident.pk])).status_code == 200
-    assert client.get(reverse("incident-create")).status_code == 404
+    assert client.get(reverse("assistance:incident-detail", args=[incident.pk])).status_code == 200
+    assert client.get(reverse("assistance:incident-create")).status_code == 404

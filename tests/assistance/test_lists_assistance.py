@@ -55,7 +55,7 @@ def test_incidents_keep_their_filters_and_old_sort_and_sort_by_any_column(client
         izmir, stock["van"], crew, when=may - datetime.timedelta(days=40), district=MERIC, how_met="apprehension"
     )
     client.force_login(crew)
-    url = reverse("incident-list")
+    url = reverse("assistance:incident-list")
 
     # The page's old parameters: the month, the province, how the people were met; the old `sort` values.
     page = client.get(url, {"month": "2026-05", "province": "TUR035", "how_met": "rescue_at_sea"})
@@ -79,7 +79,7 @@ def test_incidents_keep_their_filters_and_old_sort_and_sort_by_any_column(client
 
 def test_transfers_filter_by_state_and_sort_by_quantity(client, izmir, stock, keeper, django_assert_max_num_queries):
     client.force_login(keeper)
-    url = reverse("stock-transfer-list")
+    url = reverse("assistance:stock-transfer-list")
     # The tab's link (`?state=dispatched`) is the filter's value: in transit only.
     assert [row.pk for row in _rows(client.get(url, {"state": "dispatched"}))] == [stock["in_transit"].pk]
     assert [row.pk for row in _rows(client.get(url, {"state": "received"}))] == [stock["received"].pk]
@@ -87,8 +87,8 @@ def test_transfers_filter_by_state_and_sort_by_quantity(client, izmir, stock, ke
     assert [row.quantity for row in _rows(by_quantity)] == [20, 5]
     # The keeper receives what is in transit from the list, and only that.
     body = by_quantity.content.decode()
-    assert reverse("stock-transfer-receive", args=[stock["in_transit"].pk]) in body
-    assert reverse("stock-transfer-receive", args=[stock["received"].pk]) not in body
+    assert reverse("assistance:stock-transfer-receive", args=[stock["in_transit"].pk]) in body
+    assert reverse("assistance:stock-transfer-receive", args=[stock["received"].pk]) not in body
     assert len(_rows(client.get(url, {"office": "IZM", "state": "dispatched"}))) == 1
     # Istanbul is not the keeper's office: not a choice, named, and the list is not narrowed to it.
     refused = client.get(url, {"office": "IST"})
@@ -118,7 +118,7 @@ def test_distributions_sort_by_households_and_filter_by_state(
         plans.append(plan)
     services.distribution_open(plan=plans[1], by=keeper)
     client.force_login(officer)
-    url = reverse("distribution-list")
+    url = reverse("assistance:distribution-list")
 
     assert [row.name for row in _rows(client.get(url, {"sort": "households"}))] == ["One home", "Two homes"]
     assert [row.name for row in _rows(client.get(url, {"sort": "-households"}))] == ["Two homes", "One home"]

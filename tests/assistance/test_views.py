@@ -26,7 +26,7 @@ def stocked(warehouse, blankets, kits):
 def test_the_overview_lists_the_offices_locations_for_a_programme_officer(client, stocked, istanbul):
     client.force_login(staff(Role.PROGRAMME_OFFICER, istanbul))
 
-    body = client.get(reverse("stock-overview")).content.decode()
+    body = client.get(reverse("assistance:stock-overview")).content.decode()
 
     assert "Istanbul warehouse" in body and 'data-nav="stock"' in body
 
@@ -34,7 +34,7 @@ def test_the_overview_lists_the_offices_locations_for_a_programme_officer(client
 def test_the_location_page_flags_a_lot_expiring_soon(client, stocked, keeper):
     client.force_login(keeper)
 
-    body = client.get(reverse("stock-location", args=[stocked.pk])).content.decode()
+    body = client.get(reverse("assistance:stock-location", args=[stocked.pk])).content.decode()
 
     assert 'class="expiring-soon"' in body and "L-2026-04" in body and "issue next" in body
 
@@ -43,7 +43,7 @@ def test_the_stock_card_shows_a_running_balance(client, stocked, blankets, keepe
     services.transfer_dispatch(from_location=stocked, to_location=van, item=blankets, quantity=8, by=keeper)
     client.force_login(keeper)
 
-    response = client.get(reverse("stock-card", args=[stocked.pk, blankets.pk]))
+    response = client.get(reverse("assistance:stock-card", args=[stocked.pk, blankets.pk]))
 
     lines = [(entry.quantity, entry.running) for entry in response.context["page"]]
     assert lines == [(30, 30), (-8, 22)]
@@ -53,7 +53,7 @@ def test_a_receipt_through_the_page(client, warehouse, blankets, keeper):
     client.force_login(keeper)
     data = {"item": blankets.pk, "quantity": 25, "project_code": "tur-bprm-7", "supplier": "Local supplier"}
 
-    response = client.post(reverse("stock-receive", args=[warehouse.pk]), data)
+    response = client.post(reverse("assistance:stock-receive", args=[warehouse.pk]), data)
 
     assert response.status_code == 302
     assert StockBalance.objects.get(location=warehouse, item=blankets).quantity == 25
@@ -62,11 +62,13 @@ def test_a_receipt_through_the_page(client, warehouse, blankets, keeper):
 def test_a_transfer_dispatched_and_received_through_the_pages(client, stocked, blankets, keeper, van, istanbul):
     client.force_login(keeper)
     line = StockBalance.objects.get(location=stocked, item=blankets)
-    client.post(reverse("stock-transfer", args=[stocked.pk]), {"line": line.pk, "to_location": van.pk, "quantity": 5})
+    client.post(
+        reverse("assistance:stock-transfer", args=[stocked.pk]), {"line": line.pk, "to_location": van.pk, "quantity": 5}
+    )
     transfer = Transfer.objects.get()
     client.force_login(staff(Role.MOBILE_TEAM, istanbul, username="crew.ist"))
 
-    client.post(reverse("stock-transfer-receive", args=[transfer.pk]))
+    client.post(reverse("assistance:stock-transfer-receive", args=[transfer.pk]))
 
     assert StockBalance.objects.get(location=van, item=blankets).quantity == 5
 
@@ -76,7 +78,7 @@ def test_an_issue_of_too_much_through_a_form_shows_the_balance(client, stocked, 
     line = StockBalance.objects.get(location=stocked, item=blankets)
 
     response = client.post(
-        reverse("stock-loss", args=[stocked.pk]),
+        reverse("assistance:stock-loss", args=[stocked.pk]),
         {"line": line.pk, "quantity": 31, "reason_kind": "damaged", "reason": "Fire"},
     )
 
@@ -89,22 +91,22 @@ def test_a_loss_approved_on_the_page_by_a_second_person(client, stocked, blanket
     )
     client.force_login(staff(Role.SUPERVISOR, istanbul))
 
-    client.post(reverse("stock-loss-approve", args=[loss.pk]))
+    client.post(reverse("assistance:stock-loss-approve", args=[loss.pk]))
 
     assert StockBalance.objects.get(location=stocked, item=blankets).quantity == 27
 
 
 def test_a_viewer_cannot_open_the_receipt_form(client, warehouse, istanbul):
     client.force_login(staff(Role.VIEWER, istanbul))
-    assert client.get(reverse("stock-receive", args=[warehouse.pk])).status_code == 404
-    assert client.get(reverse("stock-location", args=[warehouse.pk])).status_code == 200
+    assert client.get(reverse("assistance:stock-receive", args=[warehouse.pk])).status_code == 404
+    assert client.get(reverse("assistance:stock-location", args=[warehouse.pk])).status_code == 200
 
 
 def test_another_office_answers_404(client, stocked, blankets):
     client.force_login(staff(Role.WAREHOUSE, OfficeFactory(code="EDR"), username="warehouse.edr"))
-    assert client.get(reverse("stock-location", args=[stocked.pk])).status_code == 404
-    assert client.get(reverse("stock-card", args=[stocked.pk, blankets.pk])).status_code == 404
-    assert client.get(reverse("stock-receive", args=[stocked.pk])).status_code == 404
+    assert client.get(reverse("assistance:stock-location", args=[stocked.pk])).status_code == 404
+    assert client.get(reverse("assistance:stock-card", args=[stocked.pk, blankets.pk])).status_code == 404
+    assert client.get(reverse("assistance:stock-receive", args=[stocked.pk])).status_code == 404
 
 
 def test_the_stock_report_is_xlsx_neutralised_and_audited(client, warehouse, blankets, keeper):
@@ -112,7 +114,7 @@ def test_the_stock_report_is_xlsx_neutralised_and_audited(client, warehouse, bla
     services.location_create(office=warehouse.office, name="=cmd|' /C calc'!A0", by=None)
     client.force_login(keeper)
 
-    response = client.get(reverse("stock-report"))
+    response = client.get(reverse("assistance:stock-report"))
 
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
     rows = list(sheet.iter_rows(values_only=True))

@@ -19,11 +19,11 @@ BANNER = "Consent withdrawn"
 def test_the_referral_form_shows_a_withdrawn_consent_for_referral(client, person, caseworker):
     case = open_case(person, "protection", caseworker)
     client.force_login(caseworker)
-    assert BANNER not in client.get(reverse("case-detail", args=[case.reference])).content.decode()
+    assert BANNER not in client.get(reverse("cases:case-detail", args=[case.reference])).content.decode()
 
     consent(person, "referral")
     registry.consent_withdraw(consent=consent_for(person, "referral"), by=caseworker)
-    page = client.get(reverse("case-detail", args=[case.reference])).content.decode()
+    page = client.get(reverse("cases:case-detail", args=[case.reference])).content.decode()
 
     assert BANNER in page and "this stops referrals to other services of the mission" in page
 
@@ -37,14 +37,14 @@ def test_the_referral_page_shows_the_withdrawal_of_the_consent_it_was_sent_under
     referral = services.referral_send(case=open_case(person, "protection", caseworker), to_partner=organisation,
                                       by=caseworker)  # fmt: skip
     client.force_login(caseworker)
-    assert BANNER not in client.get(reverse("referral-detail", args=[referral.reference])).content.decode()
+    assert BANNER not in client.get(reverse("cases:referral-detail", args=[referral.reference])).content.decode()
 
     registry.consent_withdraw(consent=consent_for(person, "sharing_partner"), by=caseworker)
 
-    page = client.get(reverse("referral-detail", args=[referral.reference])).content.decode()
+    page = client.get(reverse("cases:referral-detail", args=[referral.reference])).content.decode()
     assert BANNER in page and "this stops referrals to and sharing with partner organisations" in page
     # Only the purpose the referral relies on: a withdrawn consent for contact is not this page's.
     consent(person, "contact")
     registry.consent_withdraw(consent=consent_for(person, "contact"), by=caseworker)
-    page = client.get(reverse("referral-detail", args=[referral.reference])).content.decode()
+    page = client.get(reverse("cases:referral-detail", args=[referral.reference])).content.decode()
     assert "messages and calls" not in page

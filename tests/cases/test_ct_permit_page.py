@@ -29,7 +29,7 @@ def day(value: datetime.date) -> str:
 
 def case_page(client, caseworker, case) -> str:
     client.force_login(caseworker)
-    response = client.get(reverse("case-detail", args=[case.reference]))
+    response = client.get(reverse("cases:case-detail", args=[case.reference]))
     assert response.status_code == 200
     return response.content.decode()
 

@@ -58,15 +58,15 @@ def victims(istanbul, ct_caseworker):
 
 
 def download(client) -> tuple[object, list[dict]]:
-    response = client.get(reverse("ctdc-export-download"))
+    response = client.get(reverse("cases:ctdc-export-download"))
     return response, list(csv.DictReader(io.StringIO(response.content.decode("utf-8"))))
 
 
 def test_the_page_says_how_many_victims_the_export_holds(client, victims, ct_caseworker):
     client.force_login(ct_caseworker)
-    page = client.get(reverse("ctdc-export")).content.decode()
+    page = client.get(reverse("cases:ctdc-export")).content.decode()
     assert "The export holds the 13 identified victims" in page
-    assert "fewer than 11 victims" in page and reverse("ctdc-export-download") in page
+    assert "fewer than 11 victims" in page and reverse("cases:ctdc-export-download") in page
 
 
 def test_the_download_is_the_k_anonymised_ctdc_csv_without_names(client, victims, ct_caseworker):
@@ -94,7 +94,7 @@ def test_the_download_is_audited(client, victims, ct_caseworker):
 
 def test_another_offices_counter_trafficking_caseworker_exports_none_of_these_cases(client, victims, izmir):
     client.force_login(staff(Role.CASEWORKER, izmir, programme="counter_trafficking"))
-    assert "The export holds the 0 identified victims" in client.get(reverse("ctdc-export")).content.decode()
+    assert "The export holds the 0 identified victims" in client.get(reverse("cases:ctdc-export")).content.decode()
     _response, rows = download(client)
     assert rows == []
 
@@ -104,8 +104,8 @@ def test_another_offices_counter_trafficking_caseworker_exports_none_of_these_ca
 )
 def test_users_without_a_counter_trafficking_casework_grant_get_404(client, victims, istanbul, role, programme):
     client.force_login(staff(role, istanbul, programme=programme))
-    assert client.get(reverse("ctdc-export")).status_code == 404
-    assert client.get(reverse("ctdc-export-download")).status_code == 404
+    assert client.get(reverse("cases:ctdc-export")).status_code == 404
+    assert client.get(reverse("cases:ctdc-export-download")).status_code == 404
     assert not AuditEvent.objects.filter(action="export").exists()
 
 
@@ -125,6 +125,6 @@ def test_the_page_costs_the_same_queries_however_many_victims(
                 register(istanbul, first_name=f"V{count}{n}"), by=ct_caseworker, identified_on=days_ago(3)
             )
         with django_assert_max_num_queries(12):
-            client.get(reverse("ctdc-export"))
+            client.get(reverse("cases:ctdc-export"))
         with django_assert_max_num_queries(16):
             download(client)

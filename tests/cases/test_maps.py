@@ -21,7 +21,7 @@ def housed(office, district_pcode, first_name):
 
 def open_case_counts(client, user) -> dict:
     client.force_login(user)
-    response = client.get(reverse("map-counts"), {"metric": "open_cases"})
+    response = client.get(reverse("core:map-counts"), {"metric": "open_cases"})
     assert response.status_code == 200
     return response.json()["counts"]
 
@@ -50,5 +50,5 @@ def test_a_caseworker_of_another_office_counts_none_of_this_offices_cases(client
 
 def test_the_map_page_says_how_many_open_cases_have_no_district_yet(client, caseworker, istanbul_cases):
     client.force_login(caseworker)
-    page = client.get(reverse("map"), {"metric": "open_cases"}).content.decode()
+    page = client.get(reverse("core:map"), {"metric": "open_cases"}).content.decode()
     assert "1 open case has no district yet." in page

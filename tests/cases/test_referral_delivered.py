@@ -31,12 +31,12 @@ def partner_referral(istanbul, person, caseworker):
 def test_a_partner_reports_the_service_delivered_and_the_caseworker_reads_it(client, partner_referral, caseworker):
     referral, lawyer = partner_referral
     client.force_login(lawyer)
-    detail = reverse("referral-detail", args=[referral.reference])
+    detail = reverse("cases:referral-detail", args=[referral.reference])
     assert 'value="delivered"' not in client.get(detail).content.decode()  # pending: accept or decline first
     services.referral_accept(referral=referral, by=lawyer)
     assert 'value="delivered"' in client.get(detail).content.decode()
     data = {"decision": "delivered", "reason": "Court hearing attended on 2 December"}
-    response = client.post(reverse("referral-answer", args=[referral.reference]), data, follow=True)
+    response = client.post(reverse("cases:referral-answer", args=[referral.reference]), data, follow=True)
     assert "The service is reported delivered" in response.content.decode()
     referral.refresh_from_db()
     assert referral.status == "delivered"
@@ -60,6 +60,6 @@ def test_the_sender_cannot_report_the_receivers_service_delivered(client, partne
     referral, lawyer = partner_referral
     services.referral_accept(referral=referral, by=lawyer)
     client.force_login(caseworker)
-    client.post(reverse("referral-answer", args=[referral.reference]), {"decision": "delivered"})
+    client.post(reverse("cases:referral-answer", args=[referral.reference]), {"decision": "delivered"})
     referral.refresh_from_db()
     assert referral.status == "accepted"

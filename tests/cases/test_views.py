@@ -27,9 +27,9 @@ def test_case_list_shows_the_callers_cases_with_filters(client, istanbul, izmir,
     avrr = open_case(person, "avrr", caseworker)
     open_case(register(izmir, first_name="Izmirli"), "protection", staff(Role.CASEWORKER, izmir))
     client.force_login(caseworker)
-    body = page(client, reverse("case-list"))
+    body = page(client, reverse("cases:case-list"))
     assert protection.reference in body and avrr.reference in body and "Izmirli" not in body
-    body = page(client, reverse("case-list"), type="avrr", state="inquiry", owner="me")
+    body = page(client, reverse("cases:case-list"), type="avrr", state="inquiry", owner="me")
     assert avrr.reference in body and protection.reference not in body
 
 
@@ -40,18 +40,18 @@ def test_case_list_costs_the_same_queries_for_many_cases(client, person, casewor
         services.follow_up_schedule(case=case, due_on=days_ago(1), purpose="Call", by=caseworker)
     # + 4: the one audit event that lists the protection-tier rows the page showed.
     with django_assert_max_num_queries(16) as few:
-        page(client, reverse("case-list"))
+        page(client, reverse("cases:case-list"))
     for _ in range(20):
         open_case(person, "avrr", caseworker)
     with django_assert_max_num_queries(len(few.captured_queries)):
-        body = page(client, reverse("case-list"))
+        body = page(client, reverse("cases:case-list"))
     assert "1 overdue" in body
 
 
 def test_case_page_shows_the_person_the_state_and_the_next_steps_with_what_blocks_them(client, person, caseworker):
     case = open_case(person, "protection", caseworker)
     client.force_login(caseworker)
-    body = page(client, reverse("case-detail", args=[case.reference]))
+    body = page(client, reverse("cases:case-detail", args=[case.reference]))
     assert "Amina Haddad" in body and "Open" in body
     assert "Mark assessed" in body and "Record the initial assessment first." in body
     assert "Close the case" in body
@@ -61,7 +61,7 @@ def test_case_page_costs_the_same_queries_whatever_it_holds(client, person, case
     case = open_case(person, "protection", caseworker)
     client.force_login(caseworker)
     with django_assert_max_num_queries(60) as few:
-        page(client, reverse("case-detail", args=[case.reference]))
+        page(client, reverse("cases:case-detail", args=[case.reference]))
     for n in range(5):
         services.case_note_add(case=case, kind="note", text=f"Note {n}", by=caseworker)
         services.follow_up_schedule(case=case, due_on=days_ago(1), purpose=f"Call {n}", by=caseworker)
@@ -69,27 +69,29 @@ def test_case_page_costs_the_same_queries_whatever_it_holds(client, person, case
         services.service_deliver(case=case, service_type="legal", by=caseworker)
         services.assessment_record(case=case, kind="initial", by=caseworker)
     with django_assert_max_num_queries(len(few.captured_queries) + 2):
-        page(client, reverse("case-detail", args=[case.reference]))
+        page(client, reverse("cases:case-detail", args=[case.reference]))
 
 
 def test_a_case_of_another_office_answers_404(client, izmir, person, caseworker):
     case = open_case(person, "protection", caseworker)
     client.force_login(staff(Role.SUPERVISOR, izmir))
-    assert client.get(reverse("case-detail", args=[case.reference])).status_code == 404
-    assert client.post(reverse("case-note-add", args=[case.reference]), {"text": "x"}).status_code == 404
+    assert client.get(reverse("cases:case-detail", args=[case.reference])).status_code == 404
+    assert client.post(reverse("cases:case-note-add", args=[case.reference]), {"text": "x"}).status_code == 404
 
 
 def test_viewing_a_protection_case_is_audited(client, person, caseworker):
     case = open_case(person, "protection", caseworker)
     client.force_login(caseworker)
-    page(client, reverse("case-detail", args=[case.reference]))
+    page(client, reverse("cases:case-detail", args=[case.reference]))
     assert AuditEvent.objects.filter(action="view", object_type="cases.case", object_id=str(case.pk)).count() == 1
 
 
 def test_a_refused_step_says_why_on_the_page(client, person, caseworker):
     case = open_case(person, "protection", caseworker)
     client.force_login(caseworker)
-    response = client.post(reverse("case-transition", args=[case.reference]), {"to_state": "assessed"}, follow=True)
+    response = client.post(
+        reverse("cases:case-transition", args=[case.reference]), {"to_state": "assessed"}, follow=True
+    )
     assert "Record the initial assessment first." in response.content.decode()
     assert Case.objects.get(pk=case.pk).state == "open"
 
@@ -97,10 +99,14 @@ def test_a_refused_step_says_why_on_the_page(client, person, caseworker):
 def test_a_step_taken_from_the_page(client, person, caseworker):
     case = open_case(person, "protection", caseworker)
     client.force_login(caseworker)
-    client.post(reverse("case-assessment-add", args=[case.reference]), {"kind": "initial", "findings": "Needs help"})
-    response = client.post(reverse("case-transition", args=[case.reference]), {"to_state": "assessed"}, follow=True)
+    client.post(
+        reverse("cases:case-assessment-add", args=[case.reference]), {"kind": "initial", "findings": "Needs help"}
+    )
+    response = client.post(
+        reverse("cases:case-transition", args=[case.reference]), {"to_state": "assessed"}, follow=True
+    )
     assert "The case is now “Assessed”." in response.content.decode()
-    body = page(client, reverse("case-detail", args=[case.reference]))
+    body = page(client, reverse("cases:case-detail", args=[case.reference]))
     assert "Needs help" in body and caseworker.display_name in body
 
 
@@ -108,47 +114,49 @@ def test_closing_from_the_page_records_the_reason(client, person, caseworker):
     case = open_case(person, "protection", caseworker)
     client.force_login(caseworker)
     data = {"to_state": "closed", "closure_reason": "lost_contact", "reason": "No answer for a month"}
-    client.post(reverse("case-transition", args=[case.reference]), data)
+    client.post(reverse("cases:case-transition", args=[case.reference]), data)
     case.refresh_from_db()
     assert (case.state, case.closure_reason) == ("closed", "lost_contact")
-    assert "Lost contact: No answer for a month" in page(client, reverse("case-detail", args=[case.reference]))
+    assert "Lost contact: No answer for a month" in page(client, reverse("cases:case-detail", args=[case.reference]))
 
 
 def test_bad_input_names_the_field(client, person, caseworker):
     case = open_case(person, "protection", caseworker)
     client.force_login(caseworker)
     response = client.post(
-        reverse("case-follow-up-add", args=[case.reference]), {"due_on": "31/02/2026", "purpose": "x"}, follow=True
+        reverse("cases:case-follow-up-add", args=[case.reference]),
+        {"due_on": "31/02/2026", "purpose": "x"},
+        follow=True,
     )
     assert "Due on: Enter a valid date." in response.content.decode()
 
 
 def test_open_a_case_from_the_person_page(client, person, caseworker):
     client.force_login(caseworker)
-    url = f"{reverse('case-open')}?person={person.reference}"
+    url = f"{reverse('cases:case-open')}?person={person.reference}"
     assert "Amina Haddad" in page(client, url)
     response = client.post(url, {"person": person.reference, "type": "avrr", "sensitivity": "normal"})
     case = Case.objects.get()
-    assert response.url == reverse("case-detail", args=[case.reference])
+    assert response.url == reverse("cases:case-detail", args=[case.reference])
     assert (case.type, case.person, case.owner) == ("avrr", person, caseworker)
 
 
 def test_opening_a_case_for_a_person_of_another_office_is_404(client, izmir, person):
     client.force_login(staff(Role.CASEWORKER, izmir))
-    assert client.get(reverse("case-open"), {"person": person.reference}).status_code == 404
+    assert client.get(reverse("cases:case-open"), {"person": person.reference}).status_code == 404
 
 
 def test_a_trafficking_case_page_shows_the_reflection_period(client, person, caseworker):
     case = trafficking_identified(person, by=caseworker, identified_on=days_ago(10))
     client.force_login(caseworker)
-    body = page(client, reverse("case-detail", args=[case.reference]))
+    body = page(client, reverse("cases:case-detail", args=[case.reference]))
     assert "runs until" in body and "20 days left." in body
 
 
 def test_a_viewer_reads_a_normal_case_without_any_action(client, istanbul, person, caseworker):
     case = open_case(person, "avrr", caseworker)
     client.force_login(staff(Role.VIEWER, istanbul))
-    body = page(client, reverse("case-detail", args=[case.reference]))
+    body = page(client, reverse("cases:case-detail", args=[case.reference]))
     assert case.reference in body and "Next steps" not in body and "Add a note" not in body
 
 
@@ -156,7 +164,7 @@ def test_my_follow_ups_lists_what_is_overdue(client, person, caseworker):
     case = open_case(person, "protection", caseworker)
     services.follow_up_schedule(case=case, due_on=days_ago(4), purpose="Call about the hearing", by=caseworker)
     client.force_login(caseworker)
-    body = page(client, reverse("follow-up-list"), overdue="1")
+    body = page(client, reverse("cases:follow-up-list"), overdue="1")
     assert "Call about the hearing" in body and "4 days overdue" in body
 
 
@@ -164,8 +172,8 @@ def test_a_supervisor_sees_their_offices_follow_ups(client, person, caseworker, 
     case = open_case(person, "protection", caseworker)
     services.follow_up_schedule(case=case, due_on=days_ago(2), purpose="Home visit", by=caseworker)
     client.force_login(supervisor)
-    assert "Home visit" not in page(client, reverse("follow-up-list"))
-    assert "Home visit" in page(client, reverse("follow-up-list"), team="1", overdue="1")
+    assert "Home visit" not in page(client, reverse("cases:follow-up-list"))
+    assert "Home visit" in page(client, reverse("cases:follow-up-list"), team="1", overdue="1")
 
 
 def test_follow_up_list_costs_the_same_queries_for_many(client, person, caseworker, django_assert_max_num_queries):
@@ -174,11 +182,11 @@ def test_follow_up_list_costs_the_same_queries_for_many(client, person, casework
     services.follow_up_schedule(case=case, due_on=days_ago(1), purpose="Call", by=caseworker)
     # + 4: the one audit event that lists the protection-tier rows the page showed.
     with django_assert_max_num_queries(14) as few:
-        page(client, reverse("follow-up-list"))
+        page(client, reverse("cases:follow-up-list"))
     for n in range(15):
         services.follow_up_schedule(case=case, due_on=days_ago(1), purpose=f"Call {n}", by=caseworker)
     with django_assert_max_num_queries(len(few.captured_queries)):
-        page(client, reverse("follow-up-list"))
+        page(client, reverse("cases:follow-up-list"))
 
 
 # --- referrals ------------------------------------------------------------------------------------------------
@@ -202,19 +210,19 @@ def partner_referral(istanbul, person, caseworker):
 def test_a_partner_sees_only_what_was_shared(client, partner_referral, person):
     referral, lawyer = partner_referral
     client.force_login(lawyer)
-    assert referral.reference in page(client, reverse("referral-list"))
-    body = page(client, reverse("referral-detail", args=[referral.reference]))
+    assert referral.reference in page(client, reverse("cases:referral-list"))
+    body = page(client, reverse("cases:referral-detail", args=[referral.reference]))
     assert "Needs a lawyer" in body and "Female" in body
     for hidden in ("Amina", "Haddad", person.reference, referral.case.reference, "Secret story"):
         assert hidden not in body
-    assert client.get(reverse("case-detail", args=[referral.case.reference])).status_code == 404
+    assert client.get(reverse("cases:case-detail", args=[referral.case.reference])).status_code == 404
 
 
 def test_a_partner_accepts_a_referral_from_the_page(client, partner_referral):
     referral, lawyer = partner_referral
     client.force_login(lawyer)
     data = {"decision": "accept", "reason": "We call tomorrow"}
-    response = client.post(reverse("referral-answer", args=[referral.reference]), data, follow=True)
+    response = client.post(reverse("cases:referral-answer", args=[referral.reference]), data, follow=True)
     assert "Referral accepted." in response.content.decode()
     referral.refresh_from_db()
     assert (referral.status, referral.response_reason) == ("accepted", "We call tomorrow")
@@ -223,7 +231,9 @@ def test_a_partner_accepts_a_referral_from_the_page(client, partner_referral):
 def test_declining_on_the_page_needs_a_reason(client, partner_referral):
     referral, lawyer = partner_referral
     client.force_login(lawyer)
-    response = client.post(reverse("referral-answer", args=[referral.reference]), {"decision": "decline"}, follow=True)
+    response = client.post(
+        reverse("cases:referral-answer", args=[referral.reference]), {"decision": "decline"}, follow=True
+    )
     assert "Say why the referral is declined" in response.content.decode()
     referral.refresh_from_db()
     assert referral.status == "pending"
@@ -235,7 +245,7 @@ def test_sending_a_referral_without_consent_says_what_is_missing(client, istanbu
     agreement(organisation)
     client.force_login(caseworker)
     data = {"kind": "referral", "to_partner": organisation.pk, "shared_fields": ["age"]}
-    response = client.post(reverse("case-referral-send", args=[case.reference]), data, follow=True)
+    response = client.post(reverse("cases:case-referral-send", args=[case.reference]), data, follow=True)
     assert "has not consented to their details being shared" in response.content.decode()
     assert not case.referrals.exists()
 
@@ -253,11 +263,11 @@ def test_the_referral_inbox_costs_the_same_queries_for_many(
     client.force_login(lawyer)
     # + 4: the one audit event that lists the protection-tier rows the page showed.
     with django_assert_max_num_queries(16) as few:
-        page(client, reverse("referral-list"))
+        page(client, reverse("cases:referral-list"))
     for _ in range(10):
         services.referral_send(case=case, to_partner=organisation, by=caseworker)
     with django_assert_max_num_queries(len(few.captured_queries)):
-        page(client, reverse("referral-list"))
+        page(client, reverse("cases:referral-list"))
 
 
 # --- the person page section and navigation -------------------------------------------------------------------
@@ -284,10 +294,10 @@ def test_the_person_page_section_is_hidden_from_those_who_neither_see_nor_open_c
 
 def test_navigation_shows_cases_to_caseworkers_and_referrals_to_partners(client, istanbul, caseworker):
     client.force_login(caseworker)
-    keys = [item["key"] for item in client.get(reverse("home")).context["nav_items"]]
+    keys = [item["key"] for item in client.get(reverse("core:home")).context["nav_items"]]
     assert {"cases", "follow-ups", "referrals"} <= set(keys)
     client.force_login(staff(Role.PARTNER, istanbul))
-    keys = [item["key"] for item in client.get(reverse("home")).context["nav_items"]]
+    keys = [item["key"] for item in client.get(reverse("core:home")).context["nav_items"]]
     assert "referrals" in keys and "cases" not in keys
 
 
@@ -295,9 +305,9 @@ def test_a_supervisor_reassigns_from_the_page(client, istanbul, person, casework
     case = open_case(person, "protection", caseworker)
     colleague = staff(Role.CASEWORKER, istanbul, username="colleague.ist")
     client.force_login(supervisor)
-    assert "colleague.ist" in page(client, reverse("case-detail", args=[case.reference]))
+    assert "colleague.ist" in page(client, reverse("cases:case-detail", args=[case.reference]))
     data = {"owner": "colleague.ist", "reason": "Speaks Dari"}
-    response = client.post(reverse("case-assign", args=[case.reference]), data, follow=True)
+    response = client.post(reverse("cases:case-assign", args=[case.reference]), data, follow=True)
     assert "Case assigned to" in response.content.decode()
     assert Case.objects.get(pk=case.pk).owner == colleague
 
@@ -306,7 +316,7 @@ def test_a_case_cannot_be_given_to_someone_of_another_office(client, izmir, pers
     case = open_case(person, "protection", caseworker)
     staff(Role.CASEWORKER, izmir, username="far.izm")
     client.force_login(supervisor)
-    response = client.post(reverse("case-assign", args=[case.reference]), {"owner": "far.izm"}, follow=True)
+    response = client.post(reverse("cases:case-assign", args=[case.reference]), {"owner": "far.izm"}, follow=True)
     assert "far.izm cannot be given this case" in response.content.decode()
     assert Case.objects.get(pk=case.pk).owner == caseworker
 
@@ -316,7 +326,7 @@ def test_a_list_page_of_protection_cases_writes_one_audit_event_naming_them(clie
 
     cases = [open_case(person, "protection", caseworker) for _ in range(3)]
     client.force_login(caseworker)
-    page(client, reverse("case-list"))
+    page(client, reverse("cases:case-list"))
     [event] = AuditEvent.objects.filter(action="view", actor=caseworker, reason="list page")
     assert event.sensitivity == "protection"
     assert sorted(event.changes["returned"]) == sorted(case.reference for case in cases)

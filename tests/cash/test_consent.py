@@ -177,12 +177,12 @@ def test_the_consent_check_costs_the_same_queries_for_any_number_of_households(
 
 def test_the_cycle_page_lists_the_households_held_back_and_why(client, cycle, officer, households):
     client.force_login(officer)
-    response = client.post(reverse("cash-cycle-verify", args=[cycle.pk]), follow=True)
+    response = client.post(reverse("cash:cash-cycle-verify", args=[cycle.pk]), follow=True)
     shown = [str(message) for message in response.context["messages"]]
     assert any("1 held back: no consent to share with the payment provider" in text for text in shown)
     page = response.content.decode()
     row = page.split(f'data-household="{households["huda"].reference}"')[1].split("</tr>")[0]
     assert 'data-status="no_consent"' in page and "No consent to share with the payment provider" in row
     assert "Release" not in row
-    listed = client.get(reverse("cash-cycle-detail", args=[cycle.pk]), {"status": "no_consent"}).content.decode()
+    listed = client.get(reverse("cash:cash-cycle-detail", args=[cycle.pk]), {"status": "no_consent"}).content.decode()
     assert households["huda"].reference in listed and households["amira"].reference not in listed

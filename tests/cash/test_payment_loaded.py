@@ -82,18 +82,18 @@ def test_the_cycle_page_offers_it_only_once_sent_and_only_to_who_prepares_cash(
     istanbul,
     izmir,
 ):
-    url = reverse("message-audience-payment_loaded", kwargs={"pk": sent.pk})
+    url = reverse("messaging:message-audience-payment_loaded", kwargs={"pk": sent.pk})
     client.force_login(officer)
-    assert url in client.get(reverse("cash-cycle-detail", args=[sent.pk])).content.decode()
+    assert url in client.get(reverse("cash:cash-cycle-detail", args=[sent.pk])).content.decode()
     assert client.get(url).status_code == 200
 
     draft = cash.cycle_create(programme=programme, office=istanbul, provider="generic_csv", by=officer)
-    draft_url = reverse("message-audience-payment_loaded", kwargs={"pk": draft.pk})
-    assert draft_url not in client.get(reverse("cash-cycle-detail", args=[draft.pk])).content.decode()
+    draft_url = reverse("messaging:message-audience-payment_loaded", kwargs={"pk": draft.pk})
+    assert draft_url not in client.get(reverse("cash:cash-cycle-detail", args=[draft.pk])).content.decode()
     assert client.get(draft_url).status_code == 404
 
     client.force_login(approver)  # reads cash, does not send to households
-    assert url not in client.get(reverse("cash-cycle-detail", args=[sent.pk])).content.decode()
+    assert url not in client.get(reverse("cash:cash-cycle-detail", args=[sent.pk])).content.decode()
     assert client.get(url).status_code == 404
     client.force_login(staff(Role.PROGRAMME_OFFICER, izmir))
     assert client.get(url).status_code == 404

@@ -297,9 +297,9 @@ def test_the_summary_hides_small_counts(paid_cycle, officer, settings, client, d
 
     client.force_login(officer)
     with django_assert_max_num_queries(30):
-        page = client.get(reverse("cash-cycle-detail", args=[paid_cycle.pk]))
+        page = client.get(reverse("cash:cash-cycle-detail", args=[paid_cycle.pk]))
     assert b'id="pdm-summary"' in page.content and b"3 of 4 households sampled have answered" in page.content
     with django_assert_max_num_queries(20):  # the same few queries whatever the sample's size: no query per row
-        page = client.get(reverse("cash-pdm-sample", args=[paid_cycle.pk]))
+        page = client.get(reverse("cash:cash-pdm-sample", args=[paid_cycle.pk]))
     assert page.status_code == 200 and visits[0].household.reference.encode() in page.content
     assert b"+90532" in page.content  # the phone the provider paid, from the sealed snapshot

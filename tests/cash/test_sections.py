@@ -34,7 +34,7 @@ def paid(programme, istanbul, officer, approver):
 def test_the_person_page_shows_the_households_cash_to_cash_roles(client, paid, approver, istanbul):
     household, cycle = paid
     client.force_login(approver)
-    page = client.get(reverse("person-detail", args=[household.head.reference])).content.decode()
+    page = client.get(reverse("registry:person-detail", args=[household.head.reference])).content.decode()
     assert "Cash assistance" in page
     assert cycle.reference in page and "MPC" in page and "17,000" in page and "Paid" in page
 
@@ -42,14 +42,14 @@ def test_the_person_page_shows_the_households_cash_to_cash_roles(client, paid, a
 def test_the_section_is_hidden_from_roles_that_do_not_read_cash(client, paid, istanbul):
     household, cycle = paid
     client.force_login(staff(Role.CASEWORKER, istanbul, username="cw.ist"))
-    page = client.get(reverse("person-detail", args=[household.head.reference])).content.decode()
+    page = client.get(reverse("registry:person-detail", args=[household.head.reference])).content.decode()
     assert "Cash assistance" not in page and cycle.reference not in page
 
 
 def test_a_household_without_cash_shows_no_section(client, paid, approver, istanbul):
     other = family(istanbul, "Omar", "Saleh", 1)
     client.force_login(approver)
-    page = client.get(reverse("person-detail", args=[other.head.reference])).content.decode()
+    page = client.get(reverse("registry:person-detail", args=[other.head.reference])).content.decode()
     assert "Cash assistance" not in page
 
 
@@ -57,7 +57,7 @@ def test_the_household_page_shows_its_cash_with_a_complaint_link_per_payment(cli
     household, cycle = paid
     payment = cycle.payments.get(household=household)
     client.force_login(approver)
-    page = client.get(reverse("household-detail", args=[household.reference])).content.decode()
+    page = client.get(reverse("registry:household-detail", args=[household.reference])).content.decode()
     assert 'id="section-cash"' in page and cycle.reference in page and "17,000" in page
     link = f"?about=cash.payment:{payment.pk}&amp;category=payment&amp;person={household.head.reference}"
     assert link in page
@@ -66,7 +66,7 @@ def test_the_household_page_shows_its_cash_with_a_complaint_link_per_payment(cli
 def test_the_household_section_is_hidden_from_roles_that_do_not_read_cash(client, paid, istanbul):
     household, cycle = paid
     client.force_login(staff(Role.CASEWORKER, istanbul, username="cw.ist"))
-    page = client.get(reverse("household-detail", args=[household.reference])).content.decode()
+    page = client.get(reverse("registry:household-detail", args=[household.reference])).content.decode()
     assert 'id="section-cash"' not in page and cycle.reference not in page
 
 
@@ -76,7 +76,7 @@ def test_a_complaint_recorded_from_the_link_points_at_the_payment(client, paid, 
     household, cycle = paid
     payment = cycle.payments.get(household=household)
     client.force_login(officer)
-    url = reverse("feedback-create")
+    url = reverse("feedback:feedback-create")
     about = f"cash.payment:{payment.pk}"
     form = client.get(url, {"about": about, "category": "payment", "person": household.head.reference})
     assert form.status_code == 200 and 'id="feedback-about"' in form.content.decode()
@@ -97,5 +97,5 @@ def test_a_payment_outside_the_users_offices_cannot_be_named(client, paid, izmir
     household, cycle = paid
     payment = cycle.payments.get(household=household)
     client.force_login(staff(Role.PROGRAMME_OFFICER, izmir, username="po.izm"))
-    response = client.get(reverse("feedback-create"), {"about": f"cash.payment:{payment.pk}"})
+    response = client.get(reverse("feedback:feedback-create"), {"about": f"cash.payment:{payment.pk}"})
     assert response.status_code == 404

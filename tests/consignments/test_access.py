@@ -28,12 +28,12 @@ def test_a_partner_sees_only_its_organisations_consignments(client, two_consignm
     to_a, to_b = two_consignments
     client.force_login(partner_a[1])
 
-    body = client.get(reverse("consignment-list")).content.decode()
+    body = client.get(reverse("consignments:consignment-list")).content.decode()
 
     assert to_a.reference in body and to_b.reference not in body
     assert "North Aleppo Relief Coalition" not in body  # not even in the partner filter
-    assert client.get(reverse("consignment-detail", args=[to_a.pk])).status_code == 200
-    assert client.get(reverse("consignment-detail", args=[to_b.pk])).status_code == 404
+    assert client.get(reverse("consignments:consignment-detail", args=[to_a.pk])).status_code == 200
+    assert client.get(reverse("consignments:consignment-detail", args=[to_b.pk])).status_code == 404
     assert client.get(f"/api/consignments/{to_b.pk}/").status_code == 404
     assert [row["reference"] for row in client.get("/api/consignments/").json()["results"]] == [to_a.reference]
 
@@ -46,9 +46,9 @@ def test_a_partners_users_see_its_consignments_whatever_the_office(client, two_c
     partner_a[0].members.add(elsewhere)
     client.force_login(elsewhere)
 
-    assert client.get(reverse("consignment-detail", args=[to_a.pk])).status_code == 200
+    assert client.get(reverse("consignments:consignment-detail", args=[to_a.pk])).status_code == 200
     # … but only a user with the partner role in the hub's office reports on it (the office the partner works with).
-    assert client.get(reverse("consignment-report", args=[to_a.pk])).status_code == 404
+    assert client.get(reverse("consignments:consignment-report", args=[to_a.pk])).status_code == 404
 
 
 def test_a_member_who_lost_the_partner_role_sees_nothing(client, two_consignments, partner_a):
@@ -57,7 +57,7 @@ def test_a_member_who_lost_the_partner_role_sees_nothing(client, two_consignment
     partner_a[1].__dict__.pop("_liman_grants", None)
     client.force_login(partner_a[1])
 
-    assert client.get(reverse("consignment-detail", args=[to_a.pk])).status_code == 404
+    assert client.get(reverse("consignments:consignment-detail", args=[to_a.pk])).status_code == 404
 
 
 def test_a_partner_of_the_office_outside_the_organisation_sees_nothing(client, two_consignments, gaziantep):
@@ -65,7 +65,7 @@ def test_a_partner_of_the_office_outside_the_organisation_sees_nothing(client, t
     client.force_login(outsider)
 
     assert Consignment.objects.visible_to(outsider).count() == 0
-    assert client.get(reverse("consignment-detail", args=[two_consignments[0].pk])).status_code == 404
+    assert client.get(reverse("consignments:consignment-detail", args=[two_consignments[0].pk])).status_code == 404
     assert client.get("/api/consignments/").json()["count"] == 0
 
 
@@ -74,9 +74,11 @@ def test_another_office_answers_404(client, two_consignments, role):
     to_a, _to_b = two_consignments
     client.force_login(staff(role, OfficeFactory(code="HTY"), username=f"{role}.hty"))
 
-    assert client.get(reverse("consignment-detail", args=[to_a.pk])).status_code == 404
-    assert client.get(reverse("consignment-truck-add", args=[to_a.pk])).status_code == 404
-    assert client.get(reverse("consignment-truck-check", args=[Truck.objects.first().pk])).status_code == 404
+    assert client.get(reverse("consignments:consignment-detail", args=[to_a.pk])).status_code == 404
+    assert client.get(reverse("consignments:consignment-truck-add", args=[to_a.pk])).status_code == 404
+    assert (
+        client.get(reverse("consignments:consignment-truck-check", args=[Truck.objects.first().pk])).status_code == 404
+    )
     assert client.get(f"/api/consignments/{to_a.pk}/").status_code == 404
     assert client.get("/api/consignments/").json()["count"] == 0
 
@@ -85,16 +87,21 @@ def test_another_office_answers_404(client, two_consignments, role):
 def test_roles_that_do_not_read_consignments_see_none_in_the_office(client, two_consignments, gaziantep, role):
     client.force_login(staff(role, gaziantep))
 
-    assert client.get(reverse("consignment-list")).status_code == 404
-    assert client.get(reverse("consignment-detail", args=[two_consignments[0].pk])).status_code == 404
+    assert client.get(reverse("consignments:consignment-list")).status_code == 404
+    assert client.get(reverse("consignments:consignment-detail", args=[two_consignments[0].pk])).status_code == 404
 
 
 def test_a_reader_does_not_get_the_steps_of_the_keeper_and_the_monitor(client, two_consignments, gaziantep):
     to_a, _to_b = two_consignments
     client.force_login(staff(Role.VIEWER, gaziantep))
 
-    assert client.get(reverse("consignment-detail", args=[to_a.pk])).status_code == 200
-    for name in ("consignment-truck-add", "consignment-dispatch", "consignment-handover", "consignment-report"):
+    assert client.get(reverse("consignments:consignment-detail", args=[to_a.pk])).status_code == 200
+    for name in (
+        "consignments:consignment-truck-add",
+        "consignments:consignment-dispatch",
+        "consignments:consignment-handover",
+        "consignments:consignment-report",
+    ):
         assert client.get(reverse(name, args=[to_a.pk])).status_code == 404, name
 
 

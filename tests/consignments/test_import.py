@@ -42,7 +42,9 @@ def xlsx(rows, header=HEADER) -> io.BytesIO:
 
 
 def upload(client, consignment, rows, **kwargs):
-    return client.post(reverse("consignment-report-upload", args=[consignment.pk]), {"file": xlsx(rows, **kwargs)})
+    return client.post(
+        reverse("consignments:consignment-report-upload", args=[consignment.pk]), {"file": xlsx(rows, **kwargs)}
+    )
 
 
 def test_a_valid_file_is_staged_then_submitted_as_the_report(client, handed_over, partner_a):
@@ -51,15 +53,15 @@ def test_a_valid_file_is_staged_then_submitted_as_the_report(client, handed_over
     response = upload(client, handed_over, GOOD)
 
     staged = ReportUpload.objects.get()
-    assert response.status_code == 302 and response.url == reverse("consignment-upload", args=[staged.pk])
+    assert response.status_code == 302 and response.url == reverse("consignments:consignment-upload", args=[staged.pk])
     assert staged.batch.state == ImportBatch.State.VALID and not DistributionReport.objects.exists()
-    response = client.post(reverse("consignment-upload-commit", args=[staged.pk]))
+    response = client.post(reverse("consignments:consignment-upload-commit", args=[staged.pk]))
     assert response.status_code == 302
     report = DistributionReport.objects.get()
     assert (report.source, report.households, report.people) == (ReportSource.UPLOAD, 50, 236)
     handed_over.refresh_from_db()
     assert handed_over.state == ConsignmentState.REPORTED
-    body = client.get(reverse("consignment-detail", args=[handed_over.pk])).content.decode()
+    body = client.get(reverse("consignments:consignment-detail", args=[handed_over.pk])).content.decode()
     assert "Salqin" in body and "SY070303" in body and "236 people reached" in body
 
 
@@ -78,10 +80,10 @@ def test_a_bad_row_is_reported_by_row_column_and_rule_and_nothing_is_written(cli
     )
     assert problems[(3, "households")] == "More households (200) than people (95) reached."
     assert staged.batch.state == ImportBatch.State.INVALID
-    page = client.get(reverse("consignment-upload", args=[staged.pk])).content.decode()
+    page = client.get(reverse("consignments:consignment-upload", args=[staged.pk])).content.decode()
     assert 'data-row="3"' in page and "<code>households</code>" in page
     assert "Submit the report" not in page
-    response = client.post(reverse("consignment-upload-commit", args=[staged.pk]))
+    response = client.post(reverse("consignments:consignment-upload-commit", args=[staged.pk]))
     assert response.status_code == 302 and not DistributionReport.objects.exists() and not ReportLine.objects.exists()
     handed_over.refresh_from_db()
     assert handed_over.state == ConsignmentState.HANDED_OVER
@@ -91,7 +93,7 @@ def test_a_row_corrected_on_the_page_lets_the_report_through(client, handed_over
     client.force_login(partner_a[1])
     upload(client, handed_over, [GOOD[0], [*GOOD[1][:3], 95, *GOOD[1][4:]]])
     staged = ReportUpload.objects.get()
-    row_url = reverse("consignment-upload-row", args=[staged.pk, 3])
+    row_url = reverse("consignments:consignment-upload-row", args=[staged.pk, 3])
     page = client.get(row_url)
     assert "is their sum" in page.content.decode()
     cells = {name: field.initial for name, field in page.context["form"].fields.items()}
@@ -101,7 +103,7 @@ def test_a_row_corrected_on_the_page_lets_the_report_through(client, handed_over
     assert response.status_code == 302
     staged.batch.refresh_from_db()
     assert staged.batch.state == ImportBatch.State.VALID
-    client.post(reverse("consignment-upload-commit", args=[staged.pk]))
+    client.post(reverse("consignments:consignment-upload-commit", args=[staged.pk]))
     assert DistributionReport.objects.get().people == 236
 
 
@@ -131,7 +133,7 @@ def test_a_column_that_is_not_in_the_template_refuses_the_file(client, handed_ov
 def test_the_template_has_a_column_for_each_item_received(client, handed_over, partner_a):
     client.force_login(partner_a[1])
 
-    response = client.get(reverse("consignment-report-template", args=[handed_over.pk]))
+    response = client.get(reverse("consignments:consignment-report-template", args=[handed_over.pk]))
 
     sheet = openpyxl.load_workbook(io.BytesIO(response.content))["distribution_report"]
     assert [cell.value for cell in sheet[1]] == [*HEADER[:12], "tarp", "tent"]
@@ -144,6 +146,6 @@ def test_another_partner_cannot_upload_or_open_the_upload(client, handed_over, p
     client.force_login(partner_b[1])
 
     assert upload(client, handed_over, GOOD).status_code == 404
-    assert client.get(reverse("consignment-upload", args=[staged.pk])).status_code == 404
-    assert client.post(reverse("consignment-upload-commit", args=[staged.pk])).status_code == 404
+    assert client.get(reverse("consignments:consignment-upload", args=[staged.pk])).status_code == 404
+    assert client.post(reverse("consignments:consignment-upload-commit", args=[staged.pk])).status_code == 404
     assert not DistributionReport.objects.exists()

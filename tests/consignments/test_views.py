@@ -31,15 +31,15 @@ def _formset(prefix: str, rows: list[dict], total: int = 4) -> dict:
 def test_warehouse_staff_plan_load_and_dispatch_on_the_pages(client, hub, keeper, partner_a, tents, tarps):
     client.force_login(keeper)
     response = client.post(
-        reverse("consignment-create"),
+        reverse("consignments:consignment-create"),
         {"hub": hub.pk, "partner": partner_a[0].pk, "crossing": "oncupinar", "destination": "SHP warehouse, A'zaz",
          "planned_on": timezone.localdate().isoformat(), "project_code": "TUR-ECHO-2026-011"},
     )  # fmt: skip
     consignment = Consignment.objects.get()
-    assert response.url == reverse("consignment-detail", args=[consignment.pk])
+    assert response.url == reverse("consignments:consignment-detail", args=[consignment.pk])
 
     response = client.post(
-        reverse("consignment-truck-add", args=[consignment.pk]),
+        reverse("consignments:consignment-truck-add", args=[consignment.pk]),
         {"plate": "27 ab 101", "driver_name": "Halil Demir", "seal_numbers": "TR-GAZ-1; TR-GAZ-2",
          **_formset("line", [{"item": tents.pk, "quantity": "40"}, {"item": tarps.pk, "quantity": "100"}])},
     )  # fmt: skip
@@ -47,10 +47,10 @@ def test_warehouse_staff_plan_load_and_dispatch_on_the_pages(client, hub, keeper
     truck = consignment.trucks.get()
     assert (truck.plate, truck.seal_numbers, truck.lines.count()) == ("27 AB 101", "TR-GAZ-1, TR-GAZ-2", 2)
 
-    client.post(reverse("consignment-loaded", args=[consignment.pk]))
-    page = client.get(reverse("consignment-dispatch", args=[consignment.pk])).content.decode()
+    client.post(reverse("consignments:consignment-loaded", args=[consignment.pk]))
+    page = client.get(reverse("consignments:consignment-dispatch", args=[consignment.pk])).content.decode()
     assert "Family tent" in page and "300" in page  # what the hub holds beside what leaves
-    client.post(reverse("consignment-dispatch", args=[consignment.pk]))
+    client.post(reverse("consignments:consignment-dispatch", args=[consignment.pk]))
 
     consignment.refresh_from_db()
     assert consignment.state == ConsignmentState.DISPATCHED
@@ -60,9 +60,9 @@ def test_a_dispatch_the_hub_cannot_cover_says_so_on_the_page(client, plan, truck
     consignment = plan()
     truck(consignment, "27 AB 101", (tents, 301))
     client.force_login(keeper)
-    client.post(reverse("consignment-loaded", args=[consignment.pk]))
+    client.post(reverse("consignments:consignment-loaded", args=[consignment.pk]))
 
-    response = client.post(reverse("consignment-dispatch", args=[consignment.pk]), follow=True)
+    response = client.post(reverse("consignments:consignment-dispatch", args=[consignment.pk]), follow=True)
 
     assert "Only 300 × Family tent left at Kilis road cross-border hub; 301 asked for." in response.content.decode()
     assert Consignment.objects.get().state == ConsignmentState.LOADED
@@ -73,11 +73,11 @@ def test_the_monitor_holds_a_truck_at_the_crossing(client, dispatched, monitor):
     client.force_login(monitor)
 
     client.post(
-        reverse("consignment-truck-check", args=[truck.pk]),
+        reverse("consignments:consignment-truck-check", args=[truck.pk]),
         {"seals_intact": "no", "seals_found": "TR-GAZ-100001", "outcome": "held", "reason": "A seal is missing"},
     )
 
-    page = client.get(reverse("consignment-detail", args=[dispatched.pk])).content.decode()
+    page = client.get(reverse("consignments:consignment-detail", args=[dispatched.pk])).content.decode()
     assert 'data-state="held"' in page and 'data-status="held"' in page and "A seal is missing" in page
 
 
@@ -91,21 +91,21 @@ def test_the_handover_page_records_a_shortfall_as_a_loss(client, cleared, monito
     data[f"loss_kind_{lines[0].pk}"] = "stolen"
     data[f"loss_reason_{lines[0].pk}"] = "Taken at a checkpoint"
 
-    response = client.post(reverse("consignment-handover", args=[cleared.pk]), data)
+    response = client.post(reverse("consignments:consignment-handover", args=[cleared.pk]), data)
 
     assert response.status_code == 302
     assert TransitLoss.objects.get().quantity == 3
-    page = client.get(reverse("consignment-detail", args=[cleared.pk])).content.decode()
+    page = client.get(reverse("consignments:consignment-detail", args=[cleared.pk])).content.decode()
     assert "Taken at a checkpoint" in page and "Handed over to the partner" in page
 
 
 def test_the_partner_reports_on_the_page(client, handed_over, partner_a):
     client.force_login(partner_a[1])
-    page = client.get(reverse("consignment-detail", args=[handed_over.pk])).content.decode()
+    page = client.get(reverse("consignments:consignment-detail", args=[handed_over.pk])).content.decode()
     assert "Report the distribution" in page
 
     response = client.post(
-        reverse("consignment-report", args=[handed_over.pk]),
+        reverse("consignments:consignment-report", args=[handed_over.pk]),
         _formset("line", [{"subdistrict_pcode": "sy070301", "subdistrict_name": "Dana", "households": "12",
                            "people": "50", "female_18_59": "30", "male_18_59": "20", "item_TENT": "12"}]),
     )  # fmt: skip
@@ -121,7 +121,7 @@ def test_a_report_that_does_not_add_up_stays_on_the_form_with_the_rule(client, h
     client.force_login(partner_a[1])
 
     response = client.post(
-        reverse("consignment-report", args=[handed_over.pk]),
+        reverse("consignments:consignment-report", args=[handed_over.pk]),
         _formset("line", [{"subdistrict_pcode": "SY070301", "subdistrict_name": "Dana", "households": "12",
                            "people": "51", "female_18_59": "30", "male_18_59": "20", "item_TENT": "12"}]),
     )  # fmt: skip
@@ -134,8 +134,8 @@ def test_the_list_filters_by_state_and_partner(client, plan, dispatched, keeper,
     planned = plan(partner=partner_b[0])
     client.force_login(keeper)
 
-    by_state = client.get(reverse("consignment-list"), {"state": "dispatched"}).content.decode()
-    by_partner = client.get(reverse("consignment-list"), {"partner": partner_b[0].pk}).content.decode()
+    by_state = client.get(reverse("consignments:consignment-list"), {"state": "dispatched"}).content.decode()
+    by_partner = client.get(reverse("consignments:consignment-list"), {"partner": partner_b[0].pk}).content.decode()
 
     assert dispatched.reference in by_state and planned.reference not in by_state
     assert planned.reference in by_partner and dispatched.reference not in by_partner
@@ -144,7 +144,7 @@ def test_the_list_filters_by_state_and_partner(client, plan, dispatched, keeper,
 def test_the_export_lists_consignments_truck_lines_and_reports_and_is_audited(client, handed_over, monitor):
     client.force_login(monitor)
 
-    response = client.get(reverse("consignment-export"))
+    response = client.get(reverse("consignments:consignment-export"))
 
     workbook = openpyxl.load_workbook(io.BytesIO(response.content))
     assert workbook.sheetnames == ["Consignments", "Truck lines", "Distribution reports"]
@@ -169,6 +169,6 @@ def test_the_list_page_costs_the_same_few_queries(client, plan, truck, tents, ke
     client.force_login(keeper)
 
     with django_assert_max_num_queries(9):
-        response = client.get(reverse("consignment-list"))
+        response = client.get(reverse("consignments:consignment-list"))
 
     assert response.status_code == 200 and len(response.context["page"]) == 8

@@ -180,8 +180,8 @@ def test_the_other_office_answers_404_on_its_detail_page(client, two_worlds):
     _, _, outsider = two_worlds
     client.force_login(outsider)
     with override_settings(LIMAN_SECOND_FACTOR_ROLES=[]):
-        assert client.get(reverse("office-detail", args=["CNY"])).status_code == 404
-        assert client.get(reverse("office-detail", args=["OTH"])).status_code == 200
+        assert client.get(reverse("core:office-detail", args=["CNY"])).status_code == 404
+        assert client.get(reverse("core:office-detail", args=["OTH"])).status_code == 200
         assert client.get("/api/offices/CNY/").status_code == 404
         assert client.get("/api/offices/OTH/").status_code == 200
     assert Office.objects.filter(code="CNY").exists()

@@ -42,7 +42,7 @@ def test_the_staff_list_sorts_and_filters_by_office_role_and_name(client, admin_
     gone = UserFactory(username="gone", first_name="Gone", last_name="Away", is_active=False)
     grant(gone, Role.CASEWORKER, istanbul)
     client.force_login(admin_ist)
-    url = reverse("staff-list")
+    url = reverse("core:staff-list")
 
     assert [row.username for row in _rows(client.get(url))] == ["admin.ist", "emre", "zeki"]
     assert [row.username for row in _rows(client.get(url, {"sort": "name"}))] == ["zeki", "emre", "admin.ist"]
@@ -68,7 +68,7 @@ def test_the_audit_list_filters_sorts_and_keeps_its_old_parameters(
         )
     audit.record(AuditAction.DELETE, actor=admin_ist, office=istanbul, object_type="registry.person", object_repr="P-1")
     client.force_login(admin_ist)
-    url = reverse("audit-list")
+    url = reverse("core:audit-list")
 
     newest_first = _rows(client.get(url))
     assert len(newest_first) >= 6

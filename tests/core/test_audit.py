@@ -58,10 +58,10 @@ def test_the_diff_never_holds_encrypted_plaintext(istanbul):
 
 def test_logins_and_failed_logins_are_audited(client, istanbul):
     user = staff(Role.VIEWER, istanbul)
-    client.post(reverse("login"), {"username": user.username, "password": "wrong-password"})
+    client.post(reverse("core:login"), {"username": user.username, "password": "wrong-password"})
     failed = last_event()
     assert (failed.action, failed.actor_username, failed.actor) == (AuditAction.LOGIN_FAILED, user.username, None)
-    client.post(reverse("login"), {"username": user.username, "password": "correct-horse-battery"})
+    client.post(reverse("core:login"), {"username": user.username, "password": "correct-horse-battery"})
     assert (last_event().action, last_event().actor) == (AuditAction.LOGIN, user)
 
 
@@ -181,7 +181,7 @@ def test_liman_audit_verify_console_script_exit_status(tmp_path):
 
 def test_audit_page_needs_the_administrator_role(client, istanbul):
     client.force_login(staff(Role.CASEWORKER, istanbul))
-    assert client.get(reverse("audit-list")).status_code == 404
+    assert client.get(reverse("core:audit-list")).status_code == 404
 
 
 def test_audit_page_lists_events_of_the_administrators_office(client, istanbul, izmir, settings):
@@ -189,7 +189,7 @@ def test_audit_page_lists_events_of_the_administrators_office(client, istanbul, 
     audit.record("update", office=istanbul, object_type="vault.secret", object_repr="Istanbul record")
     audit.record("update", office=izmir, object_type="vault.secret", object_repr="Izmir record")
     client.force_login(staff(Role.ADMINISTRATOR, istanbul))
-    page = client.get(reverse("audit-list")).content.decode()
+    page = client.get(reverse("core:audit-list")).content.decode()
     assert "Istanbul record" in page and "Izmir record" not in page
 
 
@@ -273,7 +273,11 @@ def test_events_about_a_protection_record_withhold_values_from_a_normal_tier_adm
     event = last_event()
     assert event.sensitivity == "protection"
     client.force_login(staff(Role.ADMINISTRATOR, istanbul))
-    for url in (reverse("audit-detail", args=[event.seq]), reverse("audit-list"), f"/api/audit-events/{event.seq}/"):
+    for url in (
+        reverse("core:audit-detail", args=[event.seq]),
+        reverse("core:audit-list"),
+        f"/api/audit-events/{event.seq}/",
+    ):
         body = client.get(url).content.decode()
         assert "textile" not in body, url
     shown = client.get(f"/api/audit-events/{event.seq}/").json()

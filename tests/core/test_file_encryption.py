@@ -55,7 +55,8 @@ def test_an_uploaded_scan_is_encrypted_at_rest_and_downloads_unchanged(client, s
     client.force_login(caseworker)
     upload = SimpleUploadedFile("passport.pdf", SCAN, content_type="application/pdf")
     response = client.post(
-        reverse("person-attachment-add", args=[person.reference]), {"kind": "identity_document", "file": upload}
+        reverse("registry:person-attachment-add", args=[person.reference]),
+        {"kind": "identity_document", "file": upload},
     )
     assert response.status_code == 302
     attachment = Attachment.objects.get()
@@ -64,7 +65,7 @@ def test_an_uploaded_scan_is_encrypted_at_rest_and_downloads_unchanged(client, s
     assert is_sealed((media / attachment.file.name).read_bytes())
     assert attachment.size == len(SCAN) == attachment.file.size
 
-    download = client.get(reverse("person-attachment-download", args=[person.reference, attachment.pk]))
+    download = client.get(reverse("registry:person-attachment-download", args=[person.reference, attachment.pk]))
     assert b"".join(download.streaming_content) == SCAN
 
 

@@ -100,16 +100,16 @@ def test_the_staff_page_shows_the_pending_grant_with_approve_for_another_adminis
     client, admin, second_admin, istanbul
 ):
     client.force_login(admin)
-    client.post(reverse("staff-detail", args=["admin.one"]), {"role": Role.CASEWORKER, "office": istanbul.pk})
+    client.post(reverse("core:staff-detail", args=["admin.one"]), {"role": Role.CASEWORKER, "office": istanbul.pk})
     grant = RoleGrant.objects.get(user=admin, role=Role.CASEWORKER)
-    approve = reverse("role-grant-approve", args=["admin.one", grant.pk])
+    approve = reverse("core:role-grant-approve", args=["admin.one", grant.pk])
 
-    own_page = client.get(reverse("staff-detail", args=["admin.one"])).content.decode()
+    own_page = client.get(reverse("core:staff-detail", args=["admin.one"])).content.decode()
     assert "awaiting approval" in own_page and approve not in own_page
     assert client.post(approve).status_code == 404
 
     client.force_login(second_admin)
-    page = client.get(reverse("staff-detail", args=["admin.one"])).content.decode()
+    page = client.get(reverse("core:staff-detail", args=["admin.one"])).content.decode()
     assert approve in page
     client.post(approve)
 

@@ -254,7 +254,7 @@ def translated(language: str, msgid: str) -> str:
 
 @pytest.mark.django_db
 def test_the_login_page_is_in_english_and_left_to_right_by_default(client):
-    page = client.get(reverse("login")).content.decode()
+    page = client.get(reverse("core:login")).content.decode()
     assert '<html lang="en" dir="ltr">' in page
     assert "Sign in to Liman" in page
 
@@ -262,7 +262,7 @@ def test_the_login_page_is_in_english_and_left_to_right_by_default(client):
 @pytest.mark.django_db
 def test_the_login_page_in_arabic_is_right_to_left(client):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ar"
-    page = client.get(reverse("login")).content.decode()
+    page = client.get(reverse("core:login")).content.decode()
     assert '<html lang="ar" dir="rtl">' in page
     assert translated("ar", "Sign in to Liman") in page
     assert "كلمة المرور" in page  # "Password"
@@ -272,7 +272,7 @@ def test_the_login_page_in_arabic_is_right_to_left(client):
 @pytest.mark.django_db
 def test_the_login_page_in_turkish_is_left_to_right(client):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "tr"
-    page = client.get(reverse("login")).content.decode()
+    page = client.get(reverse("core:login")).content.decode()
     assert '<html lang="tr" dir="ltr">' in page
     assert translated("tr", "Sign in to Liman") in page
     assert "Parola" in page  # "Password"
@@ -281,7 +281,7 @@ def test_the_login_page_in_turkish_is_left_to_right(client):
 
 @pytest.mark.django_db
 def test_the_browser_language_is_used_without_a_cookie(client):
-    page = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="ar-SY,ar;q=0.9,en;q=0.5").content.decode()
+    page = client.get(reverse("core:login"), HTTP_ACCEPT_LANGUAGE="ar-SY,ar;q=0.9,en;q=0.5").content.decode()
     assert '<html lang="ar" dir="rtl">' in page
 
 
@@ -298,7 +298,7 @@ def assert_navigation_is_translated(client, language: str, page: str) -> None:
     left in English. The menu grows as apps add entries, so the test reads the English menu of the same user
     rather than a fixed list."""
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = settings.LANGUAGE_CODE
-    english = menu(client.get(reverse("home")).content.decode())
+    english = menu(client.get(reverse("core:home")).content.decode())
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
     shown = menu(page)
     assert "home" in dict(english), "the menu always starts at Home"
@@ -312,7 +312,7 @@ def assert_navigation_is_translated(client, language: str, page: str) -> None:
 def test_a_caseworkers_home_page_in_turkish_has_turkish_navigation(client, istanbul):
     client.force_login(staff(Role.CASEWORKER, istanbul), backend=MODEL_BACKEND)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "tr"
-    page = client.get(reverse("home")).content.decode()
+    page = client.get(reverse("core:home")).content.decode()
     assert_navigation_is_translated(client, "tr", page)
     assert translated("tr", "Sign out") in page
     assert translated("tr", "Your roles") in page
@@ -324,7 +324,7 @@ def test_a_caseworkers_home_page_in_turkish_has_turkish_navigation(client, istan
 def test_the_arabic_home_page_is_right_to_left_with_arabic_navigation(client, istanbul):
     client.force_login(staff(Role.CASEWORKER, istanbul), backend=MODEL_BACKEND)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ar"
-    page = client.get(reverse("home")).content.decode()
+    page = client.get(reverse("core:home")).content.decode()
     assert '<html lang="ar" dir="rtl">' in page
     assert_navigation_is_translated(client, "ar", page)
     assert "مسؤول الحالة" in page  # Caseworker
@@ -332,10 +332,10 @@ def test_the_arabic_home_page_is_right_to_left_with_arabic_navigation(client, is
 
 @pytest.mark.django_db
 def test_the_language_switcher_sets_the_language(client):
-    response = client.post(reverse("set_language"), {"language": "tr", "next": reverse("login")})
+    response = client.post(reverse("set_language"), {"language": "tr", "next": reverse("core:login")})
     assert response.status_code == 302
     assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "tr"
-    assert '<html lang="tr" dir="ltr">' in client.get(reverse("login")).content.decode()
+    assert '<html lang="tr" dir="ltr">' in client.get(reverse("core:login")).content.decode()
 
 
 @pytest.mark.django_db
@@ -343,7 +343,7 @@ def test_signing_in_switches_to_the_users_preferred_language(client, istanbul):
     user = staff(Role.CASEWORKER, istanbul)
     user.preferred_language = "ar"
     user.save(update_fields=["preferred_language"])
-    response = client.post(reverse("login"), {"username": user.username, "password": "correct-horse-battery"})
+    response = client.post(reverse("core:login"), {"username": user.username, "password": "correct-horse-battery"})
     assert response.status_code == 302
     assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "ar"
     assert '<html lang="ar" dir="rtl">' in client.get(response.url).content.decode()

@@ -26,7 +26,7 @@ from tests.factories import SCOPED_FACTORIES, OfficeFactory, UserFactory, grant
 pytestmark = pytest.mark.django_db
 
 SPEC = ListSpec(
-    url_name="case-list",
+    url_name="cases:case-list",
     title="Things",
     columns=(
         Column("name", "Name", lambda row: row["name"], sortable=True),
@@ -120,9 +120,9 @@ def test_the_case_list_sorts_by_person_and_keeps_the_filter_in_its_links(client,
     zeki = _case(istanbul, "Zeki", "Yilmaz", opened_days_ago=3)
     ayse = _case(istanbul, "Ayse", "Demir", opened_days_ago=1)
     client.force_login(caseworker)
-    by_person = client.get(reverse("case-list"), {"sort": "person", "type": "protection"})
+    by_person = client.get(reverse("cases:case-list"), {"sort": "person", "type": "protection"})
     assert _references(by_person) == [ayse.reference, zeki.reference]
-    assert _references(client.get(reverse("case-list"), {"sort": "-person"})) == [zeki.reference, ayse.reference]
+    assert _references(client.get(reverse("cases:case-list"), {"sort": "-person"})) == [zeki.reference, ayse.reference]
     body = by_person.content.decode()
     assert 'aria-sort="ascending"' in body
     assert "sort=-person&amp;type=protection" in body or "type=protection&amp;sort=-person" in body
@@ -133,7 +133,7 @@ def test_the_case_list_sorts_by_person_and_keeps_the_filter_in_its_links(client,
 def test_an_unknown_sort_or_state_answers_the_list_with_a_message(client, caseworker, istanbul):
     _case(istanbul, "Zeki", "Yilmaz")
     client.force_login(caseworker)
-    response = client.get(reverse("case-list"), {"sort": "password", "state": "nonsense", "page": "x"})
+    response = client.get(reverse("cases:case-list"), {"sort": "password", "state": "nonsense", "page": "x"})
     assert response.status_code == 200
     assert "cannot be sorted by" in response.content.decode()
     assert "is not a choice of" in response.content.decode()
@@ -146,7 +146,7 @@ def test_the_case_export_holds_the_filtered_sorted_rows_and_is_audited(client, c
     _case(istanbul, "Old", "Avrr", case_type="avrr")
     outside = _case(izmir, "Outside", "Office")
     client.force_login(caseworker)
-    response = client.get(reverse("case-export-csv"), {"sort": "person", "type": "protection"})
+    response = client.get(reverse("cases:case-export-csv"), {"sort": "person", "type": "protection"})
     assert response.status_code == 200
     assert response["Content-Disposition"].startswith('attachment; filename="cases-')
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
@@ -161,7 +161,9 @@ def test_the_case_export_holds_the_filtered_sorted_rows_and_is_audited(client, c
     assert event.changes["filters"] == {"type": "protection"} and event.changes["sort"] == "person"
     assert event.reason == "list export case-list"
 
-    workbook = openpyxl.load_workbook(io.BytesIO(client.get(reverse("case-export-xlsx"), {"sort": "-person"}).content))
+    workbook = openpyxl.load_workbook(
+        io.BytesIO(client.get(reverse("cases:case-export-xlsx"), {"sort": "-person"}).content)
+    )
     sheet = workbook.active
     assert [cell.value for cell in sheet[1]][:2] == ["Case", "Person"]
     assert sheet.max_row == 4
@@ -177,7 +179,7 @@ def test_a_protection_export_is_audited_at_its_tier_naming_the_files(client, ist
     case = _case(istanbul, "Hidden", "Person")
     Case.objects.filter(pk=case.pk).update(sensitivity="protection")
     client.force_login(supervisor)
-    assert client.get(reverse("case-export-csv")).status_code == 200
+    assert client.get(reverse("cases:case-export-csv")).status_code == 200
     event = AuditEvent.objects.filter(action=AuditAction.EXPORT).latest("seq")
     assert event.sensitivity == "protection"
     assert event.changes["sensitive"] == [case.reference]
@@ -188,8 +190,8 @@ def test_an_export_larger_than_the_limit_asks_to_narrow_the_filters(client, case
     _case(istanbul, "One", "Person")
     _case(istanbul, "Two", "Person")
     client.force_login(caseworker)
-    response = client.get(reverse("case-export-xlsx"), {"open": "1"}, follow=True)
-    assert response.redirect_chain[0][0] == reverse("case-list") + "?open=1"
+    response = client.get(reverse("cases:case-export-xlsx"), {"open": "1"}, follow=True)
+    assert response.redirect_chain[0][0] == reverse("cases:case-list") + "?open=1"
     assert "narrow the filters" in response.content.decode()
     assert not AuditEvent.objects.filter(action=AuditAction.EXPORT).exists()
 
@@ -214,9 +216,9 @@ def test_the_case_list_and_export_cost_the_same_few_queries_for_many_rows(
         _case(istanbul, f"Person{number}", f"Family{number}", by=caseworker)
     client.force_login(caseworker)
     with django_assert_max_num_queries(14):
-        assert client.get(reverse("case-list"), {"sort": "caseworker"}).status_code == 200
+        assert client.get(reverse("cases:case-list"), {"sort": "caseworker"}).status_code == 200
     with django_assert_max_num_queries(16):
-        assert client.get(reverse("case-export-xlsx"), {"sort": "state"}).status_code == 200
+        assert client.get(reverse("cases:case-export-xlsx"), {"sort": "state"}).status_code == 200
 
 
 # --- the walk: every list, every column, every filter -------------------------------------------------------
@@ -269,8 +271,10 @@ def _addresses(spec: ListSpec, user) -> list[dict]:
 def test_every_list_answers_every_sort_and_filter(client, _world):
     reader = _world
     client.force_login(reader)
-    assert {"case-list", "follow-up-list", "referral-list", "health-assessment-list"} <= set(lists.registered())
-    assert {"person-search", "movements-booking-list"} <= set(lists.registered())
+    assert {"cases:case-list", "cases:follow-up-list", "cases:referral-list", "health:health-assessment-list"} <= set(
+        lists.registered()
+    )
+    assert {"registry:person-search", "movements:movements-booking-list"} <= set(lists.registered())
     asked = 0
     for name, spec in lists.registered().items():
         url = reverse(name)

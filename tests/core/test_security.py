@@ -27,53 +27,53 @@ def test_argon2_is_the_production_password_hasher():
 def test_repeated_failed_logins_lock_the_account(client, istanbul):
     user = staff(Role.VIEWER, istanbul)
     for _ in range(django_settings.AXES_FAILURE_LIMIT):
-        client.post(reverse("login"), {"username": user.username, "password": "wrong-password"})
-    response = client.post(reverse("login"), {"username": user.username, "password": "correct-horse-battery"})
+        client.post(reverse("core:login"), {"username": user.username, "password": "wrong-password"})
+    response = client.post(reverse("core:login"), {"username": user.username, "password": "correct-horse-battery"})
     assert response.status_code == 429
     assert "locked" in response.content.decode()
     assert "_auth_user_id" not in client.session
 
 
 def test_pages_need_a_signed_in_user(client):
-    response = client.get(reverse("office-list"))
-    assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+    response = client.get(reverse("core:office-list"))
+    assert response.status_code == 302 and response["Location"].startswith(reverse("core:login"))
     assert client.get("/api/offices/").status_code in (401, 403)
 
 
 def test_administrators_must_confirm_a_totp_code(client, istanbul):
     admin = staff(Role.ADMINISTRATOR, istanbul)
     device = TOTPDevice.objects.create(user=admin, name="phone", confirmed=True)
-    client.post(reverse("login"), {"username": admin.username, "password": "correct-horse-battery"})
-    response = client.get(reverse("audit-list"))
-    assert response.status_code == 302 and response["Location"].startswith(reverse("second-factor"))
+    client.post(reverse("core:login"), {"username": admin.username, "password": "correct-horse-battery"})
+    response = client.get(reverse("core:audit-list"))
+    assert response.status_code == 302 and response["Location"].startswith(reverse("core:second-factor"))
     assert client.get("/api/offices/").status_code == 403
 
-    wrong = client.post(reverse("second-factor"), {"token": "000000", "next": reverse("audit-list")})
+    wrong = client.post(reverse("core:second-factor"), {"token": "000000", "next": reverse("core:audit-list")})
     assert "not valid" in wrong.content.decode()
     device.refresh_from_db()
     device.throttle_reset()  # django-otp slows down guessing after a wrong code
     code = f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
-    response = client.post(reverse("second-factor"), {"token": code, "next": reverse("audit-list")})
-    assert response.status_code == 302 and response["Location"] == reverse("audit-list")
-    assert client.get(reverse("audit-list")).status_code == 200
+    response = client.post(reverse("core:second-factor"), {"token": code, "next": reverse("core:audit-list")})
+    assert response.status_code == 302 and response["Location"] == reverse("core:audit-list")
+    assert client.get(reverse("core:audit-list")).status_code == 200
 
 
 def test_an_administrator_without_a_device_is_shown_a_qr_code_to_set_one_up(client, istanbul):
     admin = staff(Role.ADMINISTRATOR, istanbul)
     client.force_login(admin)
-    page = client.get(reverse("second-factor")).content.decode()
+    page = client.get(reverse("core:second-factor")).content.decode()
     assert "<svg" in page and "otpauth" not in page  # the QR holds the URL; the page shows only the key
     assert TOTPDevice.objects.filter(user=admin, confirmed=False).count() == 1
 
 
 def test_caseworkers_do_not_need_a_second_factor(client, istanbul):
     client.force_login(staff(Role.CASEWORKER, istanbul))
-    assert client.get(reverse("office-list")).status_code == 200
+    assert client.get(reverse("core:office-list")).status_code == 200
 
 
 def test_security_headers_and_csp(client, istanbul):
     client.force_login(staff(Role.CASEWORKER, istanbul))
-    response = client.get(reverse("home"))
+    response = client.get(reverse("core:home"))
     csp = response["Content-Security-Policy"]
     assert "default-src 'self'" in csp and "script-src 'self'" in csp and "frame-ancestors 'none'" in csp
     assert response["X-Frame-Options"] == "DENY"
@@ -85,8 +85,8 @@ def test_forms_carry_a_csrf_token_and_posts_without_one_fail(istanbul):
     from django.test import Client
 
     csrf_client = Client(enforce_csrf_checks=True)
-    assert 'name="csrfmiddlewaretoken"' in csrf_client.get(reverse("login")).content.decode()
-    assert csrf_client.post(reverse("login"), {"username": "x", "password": "y"}).status_code == 403
+    assert 'name="csrfmiddlewaretoken"' in csrf_client.get(reverse("core:login")).content.decode()
+    assert csrf_client.post(reverse("core:login"), {"username": "x", "password": "y"}).status_code == 403
 
 
 def test_sessions_expire_when_idle_and_when_the_browser_closes(client, django_user_model):
@@ -101,25 +101,25 @@ def test_sessions_expire_when_idle_and_when_the_browser_closes(client, django_us
     assert django_settings.SESSION_COOKIE_AGE <= 60 * 60 and django_settings.SESSION_EXPIRE_AT_BROWSER_CLOSE
     user = django_user_model.objects.create_user("idle.user", password="x" * 12)
     client.force_login(user)
-    client.get(reverse("home"))
+    client.get(reverse("core:home"))
 
     def writes(url) -> int:
         with CaptureQueriesContext(connection) as queries:
             client.get(url)
         return sum('UPDATE "django_session"' in query["sql"] for query in queries.captured_queries)
 
-    assert writes(reverse("home")) == 0  # saved less than a minute ago
+    assert writes(reverse("core:home")) == 0  # saved less than a minute ago
     session = Session.objects.get()
     data = session.get_decoded()
     data[SessionMiddleware.REFRESHED_KEY] -= SessionMiddleware.REFRESH_SECONDS
     Session.objects.filter(pk=session.pk).update(
         session_data=Session.objects.encode(data), expire_date=session.expire_date - datetime.timedelta(minutes=5)
     )
-    assert writes(reverse("home")) == 1
+    assert writes(reverse("core:home")) == 1
     assert Session.objects.get().expire_date > session.expire_date - datetime.timedelta(minutes=1)
     Session.objects.update(expire_date=timezone.now() - datetime.timedelta(seconds=1))
-    response = client.get(reverse("home"))
-    assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+    response = client.get(reverse("core:home"))
+    assert response.status_code == 302 and response["Location"].startswith(reverse("core:login"))
 
 
 def _start_production(**env):

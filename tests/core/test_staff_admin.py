@@ -17,7 +17,7 @@ def admin_client(client, istanbul, settings):
 
 def test_an_administrator_opens_an_account_with_its_first_role(admin_client, istanbul):
     response = admin_client.post(
-        reverse("staff-create"),
+        reverse("core:staff-create"),
         {
             "account-username": "zeynep.ist",
             "account-first_name": "Zeynep",
@@ -39,7 +39,7 @@ def test_an_administrator_opens_an_account_with_its_first_role(admin_client, ist
 
 def test_a_weak_initial_password_is_refused_and_nothing_is_created(admin_client, istanbul):
     response = admin_client.post(
-        reverse("staff-create"),
+        reverse("core:staff-create"),
         {
             "account-username": "weak.ist",
             "account-first_name": "W",
@@ -55,16 +55,18 @@ def test_a_weak_initial_password_is_refused_and_nothing_is_created(admin_client,
 
 def test_roles_can_be_granted_only_in_offices_the_administrator_manages(admin_client, istanbul, izmir):
     member = staff(Role.VIEWER, istanbul, username="member.ist")
-    admin_client.post(reverse("staff-detail", args=["member.ist"]), {"role": Role.SUPERVISOR, "office": izmir.pk})
+    admin_client.post(reverse("core:staff-detail", args=["member.ist"]), {"role": Role.SUPERVISOR, "office": izmir.pk})
     assert not RoleGrant.objects.filter(user=member, office=izmir).exists()
-    admin_client.post(reverse("staff-detail", args=["member.ist"]), {"role": Role.SUPERVISOR, "office": istanbul.pk})
+    admin_client.post(
+        reverse("core:staff-detail", args=["member.ist"]), {"role": Role.SUPERVISOR, "office": istanbul.pk}
+    )
     assert RoleGrant.objects.filter(user=member, office=istanbul, role=Role.SUPERVISOR).exists()
 
 
 def test_revoking_a_role_needs_a_reason_and_is_audited(admin_client, istanbul):
     member = staff(Role.VIEWER, istanbul, username="member.ist")
     grant = member.role_grants.get()
-    admin_client.post(reverse("role-grant-revoke", args=["member.ist", grant.pk]), {"reason": "left the mission"})
+    admin_client.post(reverse("core:role-grant-revoke", args=["member.ist", grant.pk]), {"reason": "left the mission"})
     assert not RoleGrant.objects.filter(pk=grant.pk).exists()
     assert AuditEvent.objects.get(action="delete", object_type="core.rolegrant").reason == "left the mission"
 
@@ -72,6 +74,6 @@ def test_revoking_a_role_needs_a_reason_and_is_audited(admin_client, istanbul):
 def test_supervisors_see_staff_but_cannot_grant_roles(client, istanbul):
     staff(Role.VIEWER, istanbul, username="member.ist")
     client.force_login(staff(Role.SUPERVISOR, istanbul))
-    page = client.get(reverse("staff-detail", args=["member.ist"]))
+    page = client.get(reverse("core:staff-detail", args=["member.ist"]))
     assert page.status_code == 200 and page.context["form"] is None
-    assert client.get(reverse("staff-create")).status_code == 404
+    assert client.get(reverse("core:staff-create")).status_code == 404

@@ -41,12 +41,12 @@ def events(member, action="update"):
 
 def sign_in(username: str, password: str = PASSWORD) -> bool:
     """Sign in through the login page, as a person would; True when it lets them in."""
-    response = Client().post(reverse("login"), {"username": username, "password": password})
+    response = Client().post(reverse("core:login"), {"username": username, "password": password})
     return response.status_code == 302
 
 
 def deactivate(client, username, reason="left the mission"):
-    return client.post(reverse("staff-deactivate", args=[username]), {"reason": reason})
+    return client.post(reverse("core:staff-deactivate", args=[username]), {"reason": reason})
 
 
 # --- editing --------------------------------------------------------------------------------------------------
@@ -54,7 +54,7 @@ def deactivate(client, username, reason="left the mission"):
 
 def test_an_administrator_edits_name_email_and_language_and_the_change_is_audited(admin_client, admin, member):
     response = admin_client.post(
-        reverse("staff-edit", args=[member.username]),
+        reverse("core:staff-edit", args=[member.username]),
         {"first_name": "Ayşe", "last_name": "Yılmaz", "email": "ayse@example.org", "preferred_language": "tr"},
     )
 
@@ -73,7 +73,7 @@ def test_an_administrator_edits_name_email_and_language_and_the_change_is_audite
 
 def test_an_unknown_language_is_refused(admin_client, member):
     response = admin_client.post(
-        reverse("staff-edit", args=[member.username]),
+        reverse("core:staff-edit", args=[member.username]),
         {"first_name": "A", "last_name": "B", "email": "", "preferred_language": "xx"},
     )
 
@@ -85,9 +85,9 @@ def test_an_unknown_language_is_refused(admin_client, member):
 def test_a_supervisor_cannot_edit_an_account(client, istanbul, member):
     client.force_login(staff(Role.SUPERVISOR, istanbul, username="supervisor.ist"))
 
-    assert client.get(reverse("staff-edit", args=[member.username])).status_code == 404
+    assert client.get(reverse("core:staff-edit", args=[member.username])).status_code == 404
     response = client.post(
-        reverse("staff-edit", args=[member.username]), {"first_name": "X", "last_name": "Y", "email": ""}
+        reverse("core:staff-edit", args=[member.username]), {"first_name": "X", "last_name": "Y", "email": ""}
     )
 
     assert response.status_code == 404
@@ -98,7 +98,7 @@ def test_a_supervisor_cannot_edit_an_account(client, istanbul, member):
 def test_an_administrator_of_another_office_gets_404(client, izmir, member):
     client.force_login(staff(Role.ADMINISTRATOR, izmir, username="admin.izm"))
 
-    for name in ("staff-detail", "staff-edit", "staff-password"):
+    for name in ("core:staff-detail", "core:staff-edit", "core:staff-password"):
         assert client.get(reverse(name, args=[member.username])).status_code == 404
     assert deactivate(client, member.username).status_code == 404
     member.refresh_from_db()
@@ -109,7 +109,7 @@ def test_an_office_administrator_cannot_manage_an_all_offices_account(admin_clie
     chief = staff(Role.ADMINISTRATOR, None, username="chief")
     grant(chief, Role.VIEWER, istanbul)  # visible to the Istanbul administrator, but reaches every office
 
-    assert admin_client.get(reverse("staff-edit", args=["chief"])).status_code == 404
+    assert admin_client.get(reverse("core:staff-edit", args=["chief"])).status_code == 404
     assert deactivate(admin_client, "chief").status_code == 404
     chief.refresh_from_db()
     assert chief.is_active
@@ -121,7 +121,7 @@ def test_an_office_administrator_cannot_manage_an_all_offices_account(admin_clie
 def test_deactivating_is_audited_with_its_reason_and_ends_sessions_and_tokens(admin_client, admin, member):
     member_browser = Client()
     member_browser.force_login(member)
-    assert member_browser.get(reverse("home")).status_code == 200
+    assert member_browser.get(reverse("core:home")).status_code == 200
     api_token_issue(user=member, by=member)
 
     response = deactivate(admin_client, member.username, reason="contract ended")
@@ -134,8 +134,8 @@ def test_deactivating_is_audited_with_its_reason_and_ends_sessions_and_tokens(ad
     assert event.actor == admin and event.reason == "contract ended"
     assert event.changes["sessions_ended"] == [None, "1"] and event.changes["api_tokens_deleted"] == [None, "1"]
     # The browser that was signed in is sent to the sign-in page.
-    response = member_browser.get(reverse("home"))
-    assert response.status_code == 302 and reverse("login") in response["Location"]
+    response = member_browser.get(reverse("core:home"))
+    assert response.status_code == 302 and reverse("core:login") in response["Location"]
 
 
 def test_a_deactivated_user_cannot_sign_in(admin_client, member):
@@ -162,7 +162,7 @@ def test_an_administrator_cannot_deactivate_themself(admin_client, admin):
     admin.refresh_from_db()
     assert admin.is_active
     assert not events(admin).exists()
-    page = admin_client.get(reverse("staff-detail", args=[admin.username]))
+    page = admin_client.get(reverse("core:staff-detail", args=[admin.username]))
     assert "cannot deactivate your own account" in page.content.decode()
 
 
@@ -175,10 +175,10 @@ def test_deactivating_needs_a_reason(admin_client, member):
 
 def test_a_deactivated_account_is_shown_and_reactivated_with_its_grants_back(admin_client, admin, member):
     deactivate(admin_client, member.username)
-    page = admin_client.get(reverse("staff-detail", args=[member.username]))
+    page = admin_client.get(reverse("core:staff-detail", args=[member.username]))
     assert page.status_code == 200 and 'id="account-inactive"' in page.content.decode()
 
-    response = admin_client.post(reverse("staff-reactivate", args=[member.username]), {"reason": "rehired"})
+    response = admin_client.post(reverse("core:staff-reactivate", args=[member.username]), {"reason": "rehired"})
 
     assert response.status_code == 302
     member.refresh_from_db()
@@ -188,7 +188,7 @@ def test_a_deactivated_account_is_shown_and_reactivated_with_its_grants_back(adm
 
 
 def test_deactivating_answers_405_to_a_get(admin_client, member):
-    assert admin_client.get(reverse("staff-deactivate", args=[member.username])).status_code == 405
+    assert admin_client.get(reverse("core:staff-deactivate", args=[member.username])).status_code == 405
     member.refresh_from_db()
     assert member.is_active
 
@@ -197,7 +197,7 @@ def test_deactivating_answers_405_to_a_get(admin_client, member):
 
 
 def test_a_generated_password_is_shown_once_and_works(admin_client, admin, member):
-    response = admin_client.post(reverse("staff-password", args=[member.username]), {"generate": "1"})
+    response = admin_client.post(reverse("core:staff-password", args=[member.username]), {"generate": "1"})
 
     assert response.status_code == 200 and response["Cache-Control"] == "no-store"
     password = response.context["new_password"]
@@ -207,11 +207,11 @@ def test_a_generated_password_is_shown_once_and_works(admin_client, admin, membe
     event = events(member).get()
     assert event.actor == admin and password not in str(event.changes) and password not in event.reason
     # Shown once: opening the page again does not show it.
-    assert password not in admin_client.get(reverse("staff-password", args=[member.username])).content.decode()
+    assert password not in admin_client.get(reverse("core:staff-password", args=[member.username])).content.decode()
 
 
 def test_a_typed_password_goes_through_the_password_validators(admin_client, member):
-    url = reverse("staff-password", args=[member.username])
+    url = reverse("core:staff-password", args=[member.username])
 
     weak = admin_client.post(url, {"password1": "12345678", "password2": "12345678"})
     assert weak.status_code == 200 and weak.context["form"].errors
@@ -229,21 +229,21 @@ def test_a_new_password_ends_the_members_open_sessions(admin_client, member):
     member_browser = Client()
     member_browser.force_login(member)
 
-    admin_client.post(reverse("staff-password", args=[member.username]), {"generate": "1"})
+    admin_client.post(reverse("core:staff-password", args=[member.username]), {"generate": "1"})
 
-    assert member_browser.get(reverse("home")).status_code == 302
+    assert member_browser.get(reverse("core:home")).status_code == 302
 
 
 def test_only_an_administrator_of_every_office_of_the_member_sets_their_password(admin_client, member, izmir):
     grant(member, Role.VIEWER, izmir)  # the Istanbul administrator does not manage Izmir
-    url = reverse("staff-password", args=[member.username])
+    url = reverse("core:staff-password", args=[member.username])
 
     assert admin_client.get(url).status_code == 404
     assert admin_client.post(url, {"generate": "1"}).status_code == 404
     member.refresh_from_db()
     assert member.check_password(PASSWORD)
     # Editing and deactivating need only one of the member's offices.
-    assert admin_client.get(reverse("staff-edit", args=[member.username])).status_code == 200
+    assert admin_client.get(reverse("core:staff-edit", args=[member.username])).status_code == 200
 
 
 def test_an_all_offices_administrator_manages_any_account(client, member):
@@ -256,8 +256,8 @@ def test_an_all_offices_administrator_manages_any_account(client, member):
 
 
 def test_the_account_pages_open_for_an_administrator(admin_client, member):
-    detail = admin_client.get(reverse("staff-detail", args=[member.username])).content.decode()
-    assert reverse("staff-edit", args=[member.username]) in detail
-    assert reverse("staff-deactivate", args=[member.username]) in detail
-    assert admin_client.get(reverse("staff-edit", args=[member.username])).status_code == 200
-    assert admin_client.get(reverse("staff-password", args=[member.username])).status_code == 200
+    detail = admin_client.get(reverse("core:staff-detail", args=[member.username])).content.decode()
+    assert reverse("core:staff-edit", args=[member.username]) in detail
+    assert reverse("core:staff-deactivate", args=[member.username]) in detail
+    assert admin_client.get(reverse("core:staff-edit", args=[member.username])).status_code == 200
+    assert admin_client.get(reverse("core:staff-password", args=[member.username])).status_code == 200

@@ -404,7 +404,7 @@ def upload(client, *rows, header=HEADER, name="secrets.csv", office=None):
     fields = {"kind": "vault-secrets", "file": upload}
     if office is not None:
         fields["office"] = office.pk
-    return client.post(reverse("import-new"), fields)
+    return client.post(reverse("core:import-new"), fields)
 
 
 def test_the_upload_page_offers_only_the_offices_where_the_user_may_import(client, istanbul, izmir, settings):
@@ -412,7 +412,7 @@ def test_the_upload_page_offers_only_the_offices_where_the_user_may_import(clien
     user = staff(Role.CASEWORKER, istanbul)
     grant(user, Role.VIEWER, izmir)
     client.force_login(user)
-    page = client.get(reverse("import-new"), {"kind": "vault-secrets"}).content.decode()
+    page = client.get(reverse("core:import-new"), {"kind": "vault-secrets"}).content.decode()
     assert f'<option value="{istanbul.pk}">Istanbul Sub-Office (IST)</option>' in page
     assert f'<option value="{izmir.pk}"' not in page
 
@@ -420,15 +420,15 @@ def test_the_upload_page_offers_only_the_offices_where_the_user_may_import(clien
 def test_the_upload_page_answers_404_to_a_user_who_may_not_import(client, istanbul, settings):
     settings.LIMAN_SECOND_FACTOR_ROLES = []
     client.force_login(staff(Role.VIEWER, istanbul))
-    assert client.get(reverse("import-new"), {"kind": "vault-secrets"}).status_code == 404
-    assert client.get(reverse("import-list")).status_code == 404
+    assert client.get(reverse("core:import-new"), {"kind": "vault-secrets"}).status_code == 404
+    assert client.get(reverse("core:import-list")).status_code == 404
 
 
 def test_uploading_a_file_shows_its_report(caseworker_client, istanbul):
     client, _caseworker = caseworker_client
     response = upload(client, "Blue,,low", ",,low", office=istanbul)
     batch = ImportBatch.objects.get()
-    assert response["Location"] == reverse("import-detail", args=[batch.pk])
+    assert response["Location"] == reverse("core:import-detail", args=[batch.pk])
     page = client.get(response["Location"]).content.decode()
     assert "Has blocking problems" in page
     assert '<tr data-row="3"><td>3</td><td><code>title</code></td><td>A value is required.</td>' in page
@@ -449,7 +449,7 @@ def test_the_report_pages_through_problems_at_a_constant_query_count(
 ):
     client, _caseworker = caseworker_client
     batch = stage(istanbul, *[f"T{n},,bad" for n in range(60)])
-    url = reverse("import-detail", args=[batch.pk])
+    url = reverse("core:import-detail", args=[batch.pk])
     with django_assert_max_num_queries(12):
         first = client.get(url).content.decode()
     second = client.get(url, {"page": 2}).content.decode()
@@ -460,9 +460,9 @@ def test_the_report_pages_through_problems_at_a_constant_query_count(
 def test_the_commit_button_writes_the_records(caseworker_client, istanbul):
     client, _caseworker = caseworker_client
     batch = stage(istanbul, "Blue,,low")
-    page = client.get(reverse("import-detail", args=[batch.pk])).content.decode()
-    assert reverse("import-commit", args=[batch.pk]) in page
-    response = client.post(reverse("import-commit", args=[batch.pk]), follow=True)
+    page = client.get(reverse("core:import-detail", args=[batch.pk])).content.decode()
+    assert reverse("core:import-commit", args=[batch.pk]) in page
+    response = client.post(reverse("core:import-commit", args=[batch.pk]), follow=True)
     assert "The records were written." in response.content.decode()
     assert Secret.objects.get().title == "Blue"
     assert "<td>Secrets</td><td>1</td>" in response.content.decode()
@@ -471,8 +471,8 @@ def test_the_commit_button_writes_the_records(caseworker_client, istanbul):
 def test_committing_twice_from_the_page_says_so(caseworker_client, istanbul):
     client, _caseworker = caseworker_client
     batch = stage(istanbul, "Blue,,low")
-    client.post(reverse("import-commit", args=[batch.pk]))
-    response = client.post(reverse("import-commit", args=[batch.pk]), follow=True)
+    client.post(reverse("core:import-commit", args=[batch.pk]))
+    response = client.post(reverse("core:import-commit", args=[batch.pk]), follow=True)
     assert "This import was already committed" in response.content.decode()
     assert Secret.objects.count() == 1
 
@@ -480,7 +480,7 @@ def test_committing_twice_from_the_page_says_so(caseworker_client, istanbul):
 def test_the_discard_button_throws_the_batch_away(caseworker_client, istanbul):
     client, _caseworker = caseworker_client
     batch = stage(istanbul, "Blue,,low")
-    response = client.post(reverse("import-discard", args=[batch.pk]), follow=True)
+    response = client.post(reverse("core:import-discard", args=[batch.pk]), follow=True)
     assert "was discarded; nothing was written" in response.content.decode()
     batch.refresh_from_db()
     assert batch.state == ImportBatch.State.DISCARDED
@@ -494,30 +494,30 @@ def test_the_list_shows_the_batches_of_the_users_offices_only(
         stage(istanbul, "Blue,,low", name=f"ours-{number}.csv")
     stage(izmir, "Blue,,low", name="theirs.csv")
     with django_assert_max_num_queries(10):
-        page = client.get(reverse("import-list")).content.decode()
+        page = client.get(reverse("core:import-list")).content.decode()
     assert page.count("ours-") == 5 and "theirs.csv" not in page
 
 
 def test_another_offices_batch_answers_404_everywhere(caseworker_client, izmir):
     client, _caseworker = caseworker_client
     batch = stage(izmir, "Blue,,low")
-    assert client.get(reverse("import-detail", args=[batch.pk])).status_code == 404
-    assert client.get(reverse("import-problems", args=[batch.pk])).status_code == 404
-    assert client.post(reverse("import-commit", args=[batch.pk])).status_code == 404
-    assert client.post(reverse("import-discard", args=[batch.pk])).status_code == 404
+    assert client.get(reverse("core:import-detail", args=[batch.pk])).status_code == 404
+    assert client.get(reverse("core:import-problems", args=[batch.pk])).status_code == 404
+    assert client.post(reverse("core:import-commit", args=[batch.pk])).status_code == 404
+    assert client.post(reverse("core:import-discard", args=[batch.pk])).status_code == 404
     assert not Secret.objects.exists()
 
 
 def test_the_csv_template_is_the_header_row(caseworker_client):
     client, _caseworker = caseworker_client
-    response = client.get(reverse("import-template-csv", args=["vault-secrets"]))
+    response = client.get(reverse("core:import-template-csv", args=["vault-secrets"]))
     assert response["Content-Disposition"] == 'attachment; filename="vault-secrets-template.csv"'
     assert list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")))) == [["title", "passport", "level"]]
 
 
 def test_the_xlsx_template_has_the_columns_their_help_and_lists_of_allowed_values(caseworker_client):
     client, _caseworker = caseworker_client
-    response = client.get(reverse("import-template-xlsx", args=["vault-secrets"]))
+    response = client.get(reverse("core:import-template-xlsx", args=["vault-secrets"]))
     workbook = openpyxl.load_workbook(io.BytesIO(response.content))
     data, help_sheet, _lists = workbook.worksheets
     assert [cell.value for cell in data[1]] == ["title", "passport", "level"]
@@ -528,13 +528,13 @@ def test_the_xlsx_template_has_the_columns_their_help_and_lists_of_allowed_value
 
 def test_an_unknown_template_answers_404(caseworker_client):
     client, _caseworker = caseworker_client
-    assert client.get(reverse("import-template-csv", args=["spaceships"])).status_code == 404
+    assert client.get(reverse("core:import-template-csv", args=["spaceships"])).status_code == 404
 
 
 def test_the_problem_report_downloads_with_formulas_neutralised_and_is_audited(caseworker_client, istanbul):
     client, caseworker = caseworker_client
     batch = stage(istanbul, '"=HYPERLINK(""http://evil.example"")",,bad')
-    response = client.get(reverse("import-problems", args=[batch.pk]))
+    response = client.get(reverse("core:import-problems", args=[batch.pk]))
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows[0] == ["row", "column", "problem", "blocks"]
     assert ["2", "level", "“bad” is not low or high.", "yes"] in rows
@@ -558,7 +558,7 @@ def test_a_large_upload_is_checked_in_the_background_with_a_progress_bar(
     with django_capture_on_commit_callbacks(execute=True):
         response = upload(client, "Blue,,low", "Green,,low", office=istanbul)
     progress = TaskProgress.objects.get(owner=caseworker)
-    assert response["Location"] == reverse("import-progress", args=[progress.pk])
+    assert response["Location"] == reverse("core:import-progress", args=[progress.pk])
     fragment = client.get(response["Location"], headers={"HX-Request": "true"}).content.decode()
     assert 'hx-trigger="every 1s"' in fragment and "<progress" in fragment
 
@@ -566,8 +566,8 @@ def test_a_large_upload_is_checked_in_the_background_with_a_progress_bar(
     batch = ImportBatch.objects.get()
     assert batch.row_count == 2 and batch.state == ImportBatch.State.VALID
     finished = client.get(response["Location"], headers={"HX-Request": "true"})
-    assert finished["HX-Redirect"] == reverse("import-detail", args=[batch.pk])
-    assert client.get(response["Location"])["Location"] == reverse("import-detail", args=[batch.pk])
+    assert finished["HX-Redirect"] == reverse("core:import-detail", args=[batch.pk])
+    assert client.get(response["Location"])["Location"] == reverse("core:import-detail", args=[batch.pk])
     assert not list(Path(settings.MEDIA_ROOT).glob("imports/spool/*")), "the spooled upload is deleted"
 
 
@@ -592,11 +592,11 @@ def test_a_large_commit_runs_in_the_background(
     settings.LIMAN_IMPORT_INLINE_ROWS = 1
     batch = stage(istanbul, "Blue,,low", "Green,,low", by=caseworker)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("import-commit", args=[batch.pk]))
+        response = client.post(reverse("core:import-commit", args=[batch.pk]))
     assert Secret.objects.count() == 0
     run_worker()
     assert Secret.objects.count() == 2
-    assert client.get(response["Location"])["Location"] == reverse("import-detail", args=[batch.pk])
+    assert client.get(response["Location"])["Location"] == reverse("core:import-detail", args=[batch.pk])
 
 
 def test_imports_collect_cycles_less_often_and_put_the_thresholds_back():

@@ -229,15 +229,15 @@ def caseworker_client(client, istanbul, settings):
 def test_the_report_links_each_row_with_problems_to_its_editor(caseworker_client, istanbul):
     client, _caseworker = caseworker_client
     batch = stage(istanbul, "Blue,,low", ",,medium")
-    page = client.get(reverse("import-detail", args=[batch.pk])).content.decode()
-    assert page.count(f'href="{reverse("import-row", args=[batch.pk, 3])}"') == 1
+    page = client.get(reverse("core:import-detail", args=[batch.pk])).content.decode()
+    assert page.count(f'href="{reverse("core:import-row", args=[batch.pk, 3])}"') == 1
     assert "Correct row 3" in page
 
 
 def test_the_editor_shows_the_cells_and_their_problems_and_audits_the_view(caseworker_client, istanbul):
     client, caseworker = caseworker_client
     batch = stage(istanbul, "Blue,U1234567,medium")
-    page = client.get(reverse("import-row", args=[batch.pk, 2])).content.decode()
+    page = client.get(reverse("core:import-row", args=[batch.pk, 2])).content.decode()
     assert 'name="title" value="Blue"' in page and 'name="passport" value="U1234567"' in page
     assert '<option value="medium" selected>medium</option>' in page
     assert "“medium” is not low or high." in page
@@ -249,29 +249,29 @@ def test_saving_a_fixed_row_goes_back_to_the_report_ready_to_commit(caseworker_c
     client, _caseworker = caseworker_client
     batch = stage(istanbul, "Blue,,medium")
     response = client.post(
-        reverse("import-row", args=[batch.pk, 2]), {"title": "Blue", "passport": "", "level": "low"}, follow=True
+        reverse("core:import-row", args=[batch.pk, 2]), {"title": "Blue", "passport": "", "level": "low"}, follow=True
     )
     page = response.content.decode()
-    assert response.redirect_chain[-1][0] == reverse("import-detail", args=[batch.pk])
+    assert response.redirect_chain[-1][0] == reverse("core:import-detail", args=[batch.pk])
     assert "Row 2 was corrected." in page and "Ready to commit" in page
-    assert reverse("import-commit", args=[batch.pk]) in page
+    assert reverse("core:import-commit", args=[batch.pk]) in page
 
 
 def test_saving_a_row_that_still_blocks_stays_on_the_editor_with_the_problem(caseworker_client, istanbul):
     client, _caseworker = caseworker_client
     batch = stage(istanbul, "Blue,,medium")
     response = client.post(
-        reverse("import-row", args=[batch.pk, 2]), {"title": "", "passport": "", "level": "low"}, follow=True
+        reverse("core:import-row", args=[batch.pk, 2]), {"title": "", "passport": "", "level": "low"}, follow=True
     )
     page = response.content.decode()
-    assert response.redirect_chain[-1][0] == reverse("import-row", args=[batch.pk, 2])
+    assert response.redirect_chain[-1][0] == reverse("core:import-row", args=[batch.pk, 2])
     assert "Row 2 was saved; it still has blocking problems." in page and "A value is required." in page
 
 
 def test_the_leave_out_button_removes_the_row(caseworker_client, istanbul):
     client, _caseworker = caseworker_client
     batch = stage(istanbul, "Blue,,low", "Blue,,low")
-    response = client.post(reverse("import-row-leave-out", args=[batch.pk, 3]), follow=True)
+    response = client.post(reverse("core:import-row-leave-out", args=[batch.pk, 3]), follow=True)
     assert "Row 3 was left out of the import." in response.content.decode()
     assert fresh(batch).state == ImportBatch.State.VALID
 
@@ -279,16 +279,16 @@ def test_the_leave_out_button_removes_the_row(caseworker_client, istanbul):
 def test_the_editor_of_a_committed_batch_says_why_it_cannot_be_used(caseworker_client, istanbul):
     client, _caseworker = caseworker_client
     batch = import_commit(batch=stage(istanbul, "Blue,,high"), by=None)
-    response = client.get(reverse("import-row", args=[batch.pk, 2]), follow=True)
+    response = client.get(reverse("core:import-row", args=[batch.pk, 2]), follow=True)
     assert "This import was already committed" in response.content.decode()
 
 
 def test_another_offices_rows_answer_404(caseworker_client, izmir):
     client, _caseworker = caseworker_client
     batch = stage(izmir, "Blue,,bad")
-    assert client.get(reverse("import-row", args=[batch.pk, 2])).status_code == 404
-    assert client.post(reverse("import-row", args=[batch.pk, 2]), {"level": "low"}).status_code == 404
-    assert client.post(reverse("import-row-leave-out", args=[batch.pk, 2])).status_code == 404
+    assert client.get(reverse("core:import-row", args=[batch.pk, 2])).status_code == 404
+    assert client.post(reverse("core:import-row", args=[batch.pk, 2]), {"level": "low"}).status_code == 404
+    assert client.post(reverse("core:import-row-leave-out", args=[batch.pk, 2])).status_code == 404
     assert fresh(batch).state == ImportBatch.State.INVALID
     assert not AuditEvent.objects.filter(object_id=str(batch.pk)).exists()
 
@@ -297,7 +297,7 @@ def test_a_viewer_of_the_office_gets_404_on_the_editor(client, istanbul, setting
     settings.LIMAN_SECOND_FACTOR_ROLES = []
     batch = stage(istanbul, "Blue,,bad")
     client.force_login(staff(Role.VIEWER, istanbul))
-    assert client.get(reverse("import-row", args=[batch.pk, 2])).status_code == 404
+    assert client.get(reverse("core:import-row", args=[batch.pk, 2])).status_code == 404
 
 
 def test_the_editor_costs_the_same_queries_whatever_the_batch_size(
@@ -308,7 +308,7 @@ def test_the_editor_costs_the_same_queries_whatever_the_batch_size(
     large = stage(istanbul, *[f"T{n},,bad" for n in range(200)])
     for batch in (small, large):
         with django_assert_max_num_queries(14):
-            assert client.get(reverse("import-row", args=[batch.pk, 2])).status_code == 200
+            assert client.get(reverse("core:import-row", args=[batch.pk, 2])).status_code == 200
 
 
 def test_importers_rebuild_themselves_for_a_batch_by_default():
@@ -324,15 +324,15 @@ def test_a_large_batch_is_checked_again_in_the_background_with_a_progress_bar(
     batch = stage(istanbul, "Blue,,low", "Green,,low", "Blue,,low")
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
-            reverse("import-row", args=[batch.pk, 4]), {"title": "Red", "passport": "", "level": "low"}
+            reverse("core:import-row", args=[batch.pk, 4]), {"title": "Red", "passport": "", "level": "low"}
         )
     progress = TaskProgress.objects.get(owner=caseworker)
-    assert response["Location"] == reverse("import-progress", args=[progress.pk])
-    page = client.get(reverse("import-detail", args=[batch.pk])).content.decode()
+    assert response["Location"] == reverse("core:import-progress", args=[progress.pk])
+    page = client.get(reverse("core:import-detail", args=[batch.pk])).content.decode()
     assert "are being checked again after a correction" in page and "Commit" not in page
     # As `liman db_worker` runs it (its closing of "old" connections would close the test's own on PostgreSQL).
     monkeypatch.setattr("django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None)
     call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
-    assert client.get(response["Location"])["Location"] == reverse("import-detail", args=[batch.pk])
+    assert client.get(response["Location"])["Location"] == reverse("core:import-detail", args=[batch.pk])
     assert fresh(batch).state == ImportBatch.State.VALID
-    assert "Ready to commit" in client.get(reverse("import-detail", args=[batch.pk])).content.decode()
+    assert "Ready to commit" in client.get(reverse("core:import-detail", args=[batch.pk])).content.decode()

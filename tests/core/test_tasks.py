@@ -33,26 +33,28 @@ def test_the_audit_check_runs_in_the_background_and_shows_progress(
     for i in range(5):
         audit.record("update", object_type="t", object_id=str(i))
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("audit-verify"))
+        response = client.post(reverse("core:audit-verify"))
     progress = TaskProgress.objects.get(owner=admin)
-    assert response["Location"] == reverse("task-detail", args=[progress.pk])
+    assert response["Location"] == reverse("core:task-detail", args=[progress.pk])
     assert progress.state == TaskState.QUEUED
 
-    fragment = client.get(reverse("task-detail", args=[progress.pk]), headers={"HX-Request": "true"}).content.decode()
+    fragment = client.get(
+        reverse("core:task-detail", args=[progress.pk]), headers={"HX-Request": "true"}
+    ).content.decode()
     assert 'hx-trigger="every 1s"' in fragment and "<progress" in fragment
 
     run_worker(monkeypatch)
     progress.refresh_from_db()
     assert progress.state == TaskState.SUCCEEDED and progress.result["intact"] is True
     assert progress.done == progress.total > 0
-    page = client.get(reverse("task-detail", args=[progress.pk]), headers={"HX-Request": "true"}).content.decode()
+    page = client.get(reverse("core:task-detail", args=[progress.pk]), headers={"HX-Request": "true"}).content.decode()
     assert "hx-trigger" not in page and "intact" in page
 
 
 def test_a_task_page_is_its_owners_only(admin_client, istanbul):
     client, admin = admin_client
     progress = TaskProgress.objects.create(name="someone else's export", owner=staff(Role.VIEWER, istanbul))
-    assert client.get(reverse("task-detail", args=[progress.pk])).status_code == 404
+    assert client.get(reverse("core:task-detail", args=[progress.pk])).status_code == 404
 
 
 def test_the_cli_draws_a_progress_bar_for_a_task(capsys, istanbul):

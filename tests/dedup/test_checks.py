@@ -52,7 +52,7 @@ def caseworker(istanbul):
 def test_the_registration_page_shows_a_planted_duplicate_and_saves_nothing(client, istanbul, caseworker):
     original = register(istanbul, **ORIGINAL)
     client.force_login(caseworker)
-    response = client.post(reverse("person-create"), typed_again())
+    response = client.post(reverse("registry:person-create"), typed_again())
     body = response.content.decode()
     assert response.status_code == 200
     assert "Nothing was saved" in body and original.reference in body
@@ -64,7 +64,7 @@ def test_registering_anyway_sends_the_pair_to_review(client, istanbul, caseworke
     original = register(istanbul, **ORIGINAL)
     client.force_login(caseworker)
     confirmed = typed_again(**{"duplicates-seen": original.reference, "duplicates-confirmed": "yes"})
-    response = client.post(reverse("person-create"), confirmed)
+    response = client.post(reverse("registry:person-create"), confirmed)
     assert response.status_code == 302
     new = Person.objects.exclude(pk=original.pk).get()
     pair = MatchPair.objects.get()
@@ -75,7 +75,7 @@ def test_registering_anyway_sends_the_pair_to_review(client, istanbul, caseworke
 def test_confirming_without_the_tick_asks_again(client, istanbul, caseworker):
     original = register(istanbul, **ORIGINAL)
     client.force_login(caseworker)
-    response = client.post(reverse("person-create"), typed_again(**{"duplicates-seen": original.reference}))
+    response = client.post(reverse("registry:person-create"), typed_again(**{"duplicates-seen": original.reference}))
     assert "Tick the box if this person is none of the possible duplicates" in response.content.decode()
     assert Person.objects.count() == 1
 
@@ -84,14 +84,14 @@ def test_someone_else_registers_without_a_duplicate_warning(client, istanbul, ca
     register(istanbul, **ORIGINAL)
     client.force_login(caseworker)
     different = typed_again(first_name="Zeynep", father_name="", family_name="Kaya", sex="F", birth_date="2001-09-09")
-    assert client.post(reverse("person-create"), different).status_code == 302
+    assert client.post(reverse("registry:person-create"), different).status_code == 302
     assert Person.objects.count() == 2 and not MatchPair.objects.exists()
 
 
 def test_a_duplicate_in_an_office_the_registrar_cannot_see_is_not_shown(client, istanbul, izmir, caseworker):
     register(izmir, **ORIGINAL)
     client.force_login(caseworker)
-    assert client.post(reverse("person-create"), typed_again()).status_code == 302
+    assert client.post(reverse("registry:person-create"), typed_again()).status_code == 302
 
 
 # --- the people import -----------------------------------------------------------------------------------------

@@ -57,7 +57,9 @@ def test_a_full_disk_while_attaching_a_document_stores_nothing_and_says_so(setti
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     upload = SimpleUploadedFile("passport.png", png_bytes(), content_type="image/png")
-    response = client.post(reverse("person-attachment-add", args=[person.reference]), {"kind": "photo", "file": upload})
+    response = client.post(
+        reverse("registry:person-attachment-add", args=[person.reference]), {"kind": "photo", "file": upload}
+    )
     assert response.status_code == 507
     assert (
         "disk is full" in response.content.decode() and "nothing of this request was saved" in response.content.decode()

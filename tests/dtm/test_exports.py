@@ -99,7 +99,7 @@ def officer_client(client, dtm_officer):
 
 
 def export(client, version, **params):
-    response = client.get(reverse("dtm-form-export", args=[version.form.pk]), params)
+    response = client.get(reverse("dtm:dtm-form-export", args=[version.form.pk]), params)
     assert response.status_code == 200, response.content[:300]
     return response
 
@@ -209,7 +209,9 @@ def test_one_table_downloads_alone_as_csv(officer_client, household_version, hou
     assert tags[0] == "#sector"
     assert [row["need/sector"] for row in rows] == ["food", "shelter"]
     assert (
-        officer_client.get(reverse("dtm-form-export", args=[household_version.form.pk]), {"table": "nope"}).status_code
+        officer_client.get(
+            reverse("dtm:dtm-form-export", args=[household_version.form.pk]), {"table": "nope"}
+        ).status_code
         == 404
     )
 
@@ -246,7 +248,7 @@ def test_the_export_is_audited_with_its_tables(officer_client, household_version
 
 
 def test_only_field_data_roles_of_the_office_can_export(client, household_version, households, hatay, edirne):
-    url = reverse("dtm-form-export", args=[household_version.form.pk])
+    url = reverse("dtm:dtm-form-export", args=[household_version.form.pk])
     for user in (staff(Role.DTM_OFFICER, edirne, username="dtm.edr"), staff(Role.CASEWORKER, hatay)):
         client.force_login(user)
         assert client.get(url).status_code == 404
@@ -257,7 +259,7 @@ def test_only_field_data_roles_of_the_office_can_export(client, household_versio
 def test_the_export_costs_the_same_number_of_queries_for_more_submissions(
     officer_client, household_version, field_user, django_assert_max_num_queries
 ):
-    url = reverse("dtm-form-export", args=[household_version.form.pk])
+    url = reverse("dtm:dtm-form-export", args=[household_version.form.pk])
     for count in (1, 6):
         while household_version.form.submissions.count() < count:
             body = household("TUR031001", member("Amina", 34, "F", "0532 000 0001"), needs=("food",))
@@ -267,7 +269,7 @@ def test_the_export_costs_the_same_number_of_queries_for_more_submissions(
 
 
 def test_the_form_page_links_both_downloads(officer_client, household_version, households):
-    page = officer_client.get(reverse("dtm-form", args=[household_version.form.pk])).content.decode()
+    page = officer_client.get(reverse("dtm:dtm-form", args=[household_version.form.pk])).content.decode()
 
     assert "CSV (a ZIP, one file per repeat)" in page and "XLSX (one sheet per repeat)" in page
 

@@ -154,10 +154,10 @@ def test_uploading_an_export_on_the_page_then_committing_it(client, dtm_officer,
     client.force_login(dtm_officer)
     upload = SimpleUploadedFile("kobo.json", json_export(KOBO_RECORD).getvalue(), content_type="application/json")
 
-    response = client.post(reverse("dtm-form-import", args=[site_version.form.pk]), {"file": upload})
+    response = client.post(reverse("dtm:dtm-form-import", args=[site_version.form.pk]), {"file": upload})
 
     batch = ImportBatch.objects.get()
-    assert response.status_code == 302 and response.url == reverse("dtm-import", args=[batch.pk])
+    assert response.status_code == 302 and response.url == reverse("dtm:dtm-import", args=[batch.pk])
     page = client.get(response.url).content.decode()
     assert "Commit 1 row" in page
     client.post(response.url, {"action": "commit"})
@@ -188,7 +188,7 @@ def _two_sheet_export() -> bytes:
 
 def test_a_workbook_with_two_sheets_of_data_is_refused_until_a_sheet_is_chosen(client, dtm_officer, site_version):
     client.force_login(dtm_officer)
-    url = reverse("dtm-form-import", args=[site_version.form.pk])
+    url = reverse("dtm:dtm-form-import", args=[site_version.form.pk])
     upload = SimpleUploadedFile("kobo.xlsx", _two_sheet_export())
 
     refused = client.post(url, {"file": upload}).content.decode()

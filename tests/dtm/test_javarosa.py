@@ -169,7 +169,7 @@ def test_a_refused_form_is_refused_on_the_page_with_the_reason(client, dtm_offic
     content = xlsform(UNKNOWN_FUNCTION, settings=settings_sheet("school_survey"))
 
     response = client.post(
-        reverse("dtm-forms"),
+        reverse("dtm:dtm-forms"),
         {"office": "HTY", "file": SimpleUploadedFile("school.xlsx", content, content_type=XLSX)},
     )
 
@@ -254,8 +254,8 @@ def test_a_version_not_checked_is_shown_so_on_the_pages_and_in_the_cli(client, d
     )
     client.force_login(dtm_officer)
 
-    detail = client.get(reverse("dtm-form", args=[version.form.pk])).content.decode()
-    listing = client.get(reverse("dtm-forms")).content.decode()
+    detail = client.get(reverse("dtm:dtm-form", args=[version.form.pk])).content.decode()
+    listing = client.get(reverse("dtm:dtm-forms")).content.decode()
     api = client.get("/api/dtm/forms/").json()
     call_command("forms", "list")
 
@@ -340,17 +340,17 @@ def test_the_forms_page_checks_pending_versions_in_the_background(
     monkeypatch.delenv("LIMAN_JAVA")
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("dtm-forms"), {"action": "javarosa_check"})
+        response = client.post(reverse("dtm:dtm-forms"), {"action": "javarosa_check"})
 
     progress = TaskProgress.objects.get(owner=dtm_officer)
-    assert response["Location"] == reverse("task-detail", args=[progress.pk])
+    assert response["Location"] == reverse("core:task-detail", args=[progress.pk])
     run_worker(monkeypatch)
     progress.refresh_from_db()
     version.refresh_from_db()
     assert progress.state == TaskState.SUCCEEDED and progress.result["passed"] == 1
     assert progress.message.startswith("1 checked by JavaRosa, 0 refused, 0 not checked.")
     assert version.javarosa_check == JavaRosaCheck.PASSED
-    page = client.get(reverse("dtm-form", args=[version.form.pk])).content.decode()
+    page = client.get(reverse("dtm:dtm-form", args=[version.form.pk])).content.decode()
     assert 'data-javarosa="passed"' in page and "javarosa-pending" not in page
 
 
@@ -363,10 +363,10 @@ def test_the_form_page_checks_only_that_forms_pending_versions(client, dtm_offic
     )
     client.force_login(dtm_officer)
 
-    response = client.post(reverse("dtm-form", args=[mine.form.pk]), {"action": "javarosa_check"})
+    response = client.post(reverse("dtm:dtm-form", args=[mine.form.pk]), {"action": "javarosa_check"})
 
     progress = TaskProgress.objects.get(owner=dtm_officer)
-    assert response["Location"] == reverse("task-detail", args=[progress.pk])
+    assert response["Location"] == reverse("core:task-detail", args=[progress.pk])
     assert (progress.total, progress.office, progress.state) == (1, hatay, TaskState.QUEUED)
 
 
@@ -376,7 +376,7 @@ def test_nothing_to_check_says_so(client, dtm_officer, hatay, java):
     )
     client.force_login(dtm_officer)
 
-    response = client.post(reverse("dtm-forms"), {"action": "javarosa_check"}, follow=True)
+    response = client.post(reverse("dtm:dtm-forms"), {"action": "javarosa_check"}, follow=True)
 
     assert "Every form version here is already checked by JavaRosa." in response.content.decode()
     assert not TaskProgress.objects.exists()

@@ -31,7 +31,7 @@ def test_submissions_sort_by_form_and_filter_by_state_and_form(officer_client, h
         )
         services.submission_receive(office=hatay, xml=collect_xml(form_id, version.version, site_body()))
         forms[title] = version.form
-    url = reverse("dtm-submissions")
+    url = reverse("dtm:dtm-submissions")
 
     everything = officer_client.get(url, {"state": "all", "sort": "form"})
     assert [row.form.title for row in _rows(everything)] == ["Alpha survey", "Beta survey"]
@@ -59,7 +59,7 @@ def test_field_users_sort_and_filter_by_office_name_and_inactive(officer_client,
     for office, username, name in ((hatay, "enum.b", "Zeynep Ak"), (hatay, "enum.a", "Ali Veli")):
         services.field_user_create(office=office, username=username, name=name, password="long-password-1", by=None)
     FieldUser.objects.filter(username="enum.b").update(is_active=False)
-    url = reverse("dtm-field-users")
+    url = reverse("dtm:dtm-field-users")
 
     assert [row.username for row in _rows(officer_client.get(url))] == ["enum.a", "enum.b"]
     assert [row.username for row in _rows(officer_client.get(url, {"sort": "-name"}))] == ["enum.b", "enum.a"]

@@ -155,7 +155,7 @@ def test_the_field_user_page_shows_the_held_address_and_an_administrator_clears_
     settings.LIMAN_SECOND_FACTOR_ROLES = []
     fail_basic(client, 3)
     client.force_login(staff(Role.ADMINISTRATOR, hatay, username="admin.hty"))
-    url = reverse("dtm-field-user", args=[field_user.pk])
+    url = reverse("dtm:dtm-field-user", args=[field_user.pk])
 
     page = client.get(url).content.decode()
     assert ATTACKER in page and "Clear the counts now" in page
@@ -172,7 +172,7 @@ def test_the_field_user_page_shows_the_held_address_and_an_administrator_clears_
 def test_a_dtm_officer_sees_the_held_address_but_cannot_clear_it(client, hatay, dtm_officer, field_user):
     fail_basic(client, 3)
     client.force_login(dtm_officer)
-    url = reverse("dtm-field-user", args=[field_user.pk])
+    url = reverse("dtm:dtm-field-user", args=[field_user.pk])
 
     page = client.get(url).content.decode()
 
@@ -186,7 +186,7 @@ def test_an_administrator_of_another_office_cannot_clear_it(client, edirne, fiel
     fail_basic(client, 3)
     client.force_login(staff(Role.ADMINISTRATOR, edirne, username="admin.edr"))
 
-    assert client.post(reverse("dtm-field-user", args=[field_user.pk]), {"action": "unlock"}).status_code == 404
+    assert client.post(reverse("dtm:dtm-field-user", args=[field_user.pk]), {"action": "unlock"}).status_code == 404
 
 
 def test_a_checked_basic_password_is_not_hashed_again_on_the_next_request(client, field_user):

@@ -64,7 +64,9 @@ def reader(client, hatay, edirne):
 
 
 def download(client, operation, table: str, fmt: str, **filters) -> bytes:
-    response = client.get(reverse("dtm-operation-export", args=[operation.pk]), {"table": table, "fmt": fmt, **filters})
+    response = client.get(
+        reverse("dtm:dtm-operation-export", args=[operation.pk]), {"table": table, "fmt": fmt, **filters}
+    )
     assert response.status_code == 200
     return response.content
 
@@ -149,14 +151,14 @@ def test_an_individual_level_dataset_never_publishes_a_cell_under_k(reader, hata
         )
         services.submission_receive(office=hatay, xml=collect_xml("fms", version.version, body))
 
-    response = reader.get(reverse("dtm-form-dataset", args=[version.form.pk]), {"fmt": "csv", "by": "nationality"})
+    response = reader.get(reverse("dtm:dtm-form-dataset", args=[version.form.pk]), {"fmt": "csv", "by": "nationality"})
 
     rows = [(r.get("#indicator+nationality"), r.get("#affected+ind")) for r in read_hxl(response.content, tmp_path)]
     # The 3 Eritreans are a cell under k = 11; the province's total (15, in the GeoJSON) would give them back
     # from the 12 Afghans, so the 12 are hidden too.
     assert rows == [("AFG", "<11"), ("ERI", "<11")]
     settings.LIMAN_DTM_MIN_CELL = 3
-    response = reader.get(reverse("dtm-form-dataset", args=[version.form.pk]), {"fmt": "csv", "by": "nationality"})
+    response = reader.get(reverse("dtm:dtm-form-dataset", args=[version.form.pk]), {"fmt": "csv", "by": "nationality"})
     rows = [(r.get("#indicator+nationality"), r.get("#affected+ind")) for r in read_hxl(response.content, tmp_path)]
     assert rows == [("AFG", "12"), ("ERI", "3")]
 
@@ -178,12 +180,12 @@ def test_a_single_hidden_part_of_a_total_gets_a_complement():
 
 
 def test_the_dashboard_shows_figures_map_data_and_downloads(reader, figures):
-    page = reader.get(reverse("dtm-operation", args=[figures.pk])).content.decode()
+    page = reader.get(reverse("dtm:dtm-operation", args=[figures.pk])).content.decode()
 
     assert 'data-figure="sites"' in page and "Antakya Tent City" in page
     assert 'id="dtm-map"' in page and "chart-month" in page
     assert "table=sites&amp;fmt=csv" in page
-    data = reader.get(reverse("dtm-operation-data", args=[figures.pk])).json()
+    data = reader.get(reverse("dtm:dtm-operation-data", args=[figures.pk])).json()
     assert data["provinces"] == {"TUR031": 960}
     assert data["districts"] == {"TUR031002": 480, "TUR031009": 480}
     assert data["totals"]["flows"] == 200 and data["totals"]["present"] == 301_832
@@ -192,7 +194,7 @@ def test_the_dashboard_shows_figures_map_data_and_downloads(reader, figures):
 
 
 def test_the_dashboard_filters_by_province_and_population_group(reader, figures):
-    url = reverse("dtm-operation-data", args=[figures.pk])
+    url = reverse("dtm:dtm-operation-data", args=[figures.pk])
 
     assert reader.get(url, {"province": "TUR046"}).json()["totals"]["sites"] == 0
     assert reader.get(url, {"population_group": "international_protection"}).json()["totals"]["sites"] == 0
@@ -201,7 +203,7 @@ def test_the_dashboard_filters_by_province_and_population_group(reader, figures)
 
 def test_the_dashboard_costs_the_same_number_of_queries_for_more_data(reader, figures, django_assert_max_num_queries):
     with django_assert_max_num_queries(30):
-        reader.get(reverse("dtm-operation", args=[figures.pk]))
+        reader.get(reverse("dtm:dtm-operation", args=[figures.pk]))
 
 
 def test_another_offices_dtm_officer_sees_none_of_these_figures(client, figures):
@@ -209,18 +211,18 @@ def test_another_offices_dtm_officer_sees_none_of_these_figures(client, figures)
 
     client.force_login(staff(Role.DTM_OFFICER, OfficeFactory(code="VAN")))
 
-    assert client.get(reverse("dtm-operation", args=[figures.pk])).status_code == 404
+    assert client.get(reverse("dtm:dtm-operation", args=[figures.pk])).status_code == 404
     assert selectors.site_individuals_by_province(staff(Role.VIEWER, OfficeFactory(code="IST"))) == {}
 
 
 def test_the_core_map_can_colour_provinces_by_individuals_in_sites(reader, figures):
-    response = reader.get(reverse("map-counts"), {"metric": "dtm_site_individuals"})
+    response = reader.get(reverse("core:map-counts"), {"metric": "dtm_site_individuals"})
 
     assert response.json()["counts"] == {"TUR031": 960}
 
 
 def test_district_boundaries_for_the_dashboard(reader):
-    data = reader.get(reverse("dtm-districts"), {"province": "TUR079"}).json()
+    data = reader.get(reverse("dtm:dtm-districts"), {"province": "TUR079"}).json()
 
     assert sorted(feature["properties"]["pcode"] for feature in data["features"]) == [
         "TUR079001", "TUR079002", "TUR079003", "TUR079004",

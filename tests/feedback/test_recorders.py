@@ -24,7 +24,7 @@ def test_each_recorder_is_told_where_the_feedback_went_and_lands_on_a_page_they_
     recorder = staff(role, istanbul, username=f"recorder-{role}")
     client.force_login(recorder)
     for category in Category.values:
-        response = client.post(reverse("feedback-create"), {
+        response = client.post(reverse("feedback:feedback-create"), {
             "office": istanbul.pk, "channel": "desk", "category": category, "priority": "normal",
             "summary": f"A {category} complaint", "anonymous": "on",
         })  # fmt: skip
@@ -33,7 +33,7 @@ def test_each_recorder_is_told_where_the_feedback_went_and_lands_on_a_page_they_
         told = " ".join(str(message) for message in get_messages(response.wsgi_request))
         assert feedback.reference in told
         if Feedback.objects.visible_to(recorder).filter(pk=feedback.pk).exists():
-            assert response["Location"] == reverse("feedback-detail", args=[feedback.reference])
+            assert response["Location"] == reverse("feedback:feedback-detail", args=[feedback.reference])
         elif category in PROTECTED_CATEGORIES:
             assert "PSEA focal points only" in told, f"{role}, {category}: {told}"
         else:

@@ -34,8 +34,8 @@ def test_trends_count_what_the_reader_reads_and_the_protected_channel_from_eleve
     mine = selectors.trends(focal)
     assert mine["total"] == 18 and mine["protected"] == []  # they read the complaints themselves, and the rest
     client.force_login(staff(Role.REPORTING_OFFICER, istanbul, username="ro.ist"))
-    page = client.get(reverse("feedback-trends")).content.decode()
+    page = client.get(reverse("feedback:feedback-trends")).content.decode()
     assert "Protected channel" in page and "fraud 1" not in page
-    sheet = openpyxl.load_workbook(io.BytesIO(client.get(reverse("feedback-trends-xlsx")).content)).active
+    sheet = openpyxl.load_workbook(io.BytesIO(client.get(reverse("feedback:feedback-trends-xlsx")).content)).active
     cells = [cell for row in sheet.iter_rows(values_only=True) for cell in row if cell is not None]
     assert "Information request" in cells and "12" in cells

@@ -18,8 +18,8 @@ def test_the_health_list_finds_said_al_hassan_by_his_full_name(client, istanbul,
     for query in ("Said Al-Hassan", "said al hassan", "Al-Hassan"):
         listed = [
             assessment.person
-            for assessment in client.get(reverse("health-assessment-list"), {"q": query}).context["page"]
+            for assessment in client.get(reverse("health:health-assessment-list"), {"q": query}).context["page"]
         ]
         assert listed == [said], query
-    both = client.get(reverse("health-assessment-list"), {"q": "Said"}).context["page"]
+    both = client.get(reverse("health:health-assessment-list"), {"q": "Said"}).context["page"]
     assert {assessment.person for assessment in both} == {said, other}

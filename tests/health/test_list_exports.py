@@ -28,10 +28,10 @@ def test_the_export_finds_by_full_name_sorts_and_is_audited_at_its_tier(client, 
     assessments = {person: health.health_assessment_request(person=person, by=None) for person in (said, karim)}
     health.health_assessment_request(person=elsewhere, by=None)
     client.force_login(nurse)
-    rows = _rows(client.get(reverse("health-assessment-export-csv"), {"q": "Said Al-Hassan"}))
+    rows = _rows(client.get(reverse("health:health-assessment-export-csv"), {"q": "Said Al-Hassan"}))
     assert rows[0][:3] == ["Reference", "Person", "Person reference"]
     assert [row[2] for row in rows[1:]] == [said.reference]
-    both = _rows(client.get(reverse("health-assessment-export-csv"), {"q": "Said", "sort": "-person"}))
+    both = _rows(client.get(reverse("health:health-assessment-export-csv"), {"q": "Said", "sort": "-person"}))
     assert [row[0] for row in both[1:]] == [assessments[karim].reference, assessments[said].reference]
     event = AuditEvent.objects.filter(action=AuditAction.EXPORT).latest("seq")
     assert event.sensitivity == "medical"
@@ -41,7 +41,7 @@ def test_the_export_finds_by_full_name_sorts_and_is_audited_at_its_tier(client, 
 def test_only_health_staff_export_the_health_list(client, istanbul):
     client.force_login(staff(Role.CASEWORKER, istanbul, username="cw.ist"))
     for fmt in ("csv", "xlsx"):
-        assert client.get(reverse(f"health-assessment-export-{fmt}")).status_code == 404
+        assert client.get(reverse(f"health:health-assessment-export-{fmt}")).status_code == 404
     assert not AuditEvent.objects.filter(action=AuditAction.EXPORT).exists()
 
 
@@ -54,6 +54,9 @@ def test_the_health_list_and_export_cost_a_bounded_number_of_queries(
         )
     client.force_login(nurse)
     with django_assert_max_num_queries(16):
-        assert client.get(reverse("health-assessment-list"), {"sort": "person", "status": "pending"}).status_code == 200
+        assert (
+            client.get(reverse("health:health-assessment-list"), {"sort": "person", "status": "pending"}).status_code
+            == 200
+        )
     with django_assert_max_num_queries(16):
-        assert client.get(reverse("health-assessment-export-xlsx"), {"sort": "-valid_until"}).status_code == 200
+        assert client.get(reverse("health:health-assessment-export-xlsx"), {"sort": "-valid_until"}).status_code == 200

@@ -119,9 +119,9 @@ def test_a_caseworker_sees_no_medical_finding_on_any_route(client, world, family
 def test_the_case_page_shows_the_clearance_status_and_expiry(client, world, caseworker):
     case, _flight, _assessments = world
     client.force_login(caseworker)
-    page = client.get(reverse("resettlement-case-detail", args=[case.reference])).content.decode()
+    page = client.get(reverse("movements:resettlement-case-detail", args=[case.reference])).content.decode()
     assert "Cleared" in page and "On medical hold" in page and leaked(page) == []
-    son_page = client.get(reverse("person-detail", args=[_assessments[1].person.reference])).content.decode()
+    son_page = client.get(reverse("registry:person-detail", args=[_assessments[1].person.reference])).content.decode()
     assert "On medical hold" in son_page and FINDINGS[3] not in son_page
     valid_until = _assessments[0].person.medical_clearance.valid_until
     assert valid_until.strftime("%m/%d/%Y") in page or str(valid_until.year) in page
@@ -130,8 +130,8 @@ def test_the_case_page_shows_the_clearance_status_and_expiry(client, world, case
 def test_health_pages_and_api_answer_404_to_a_caseworker(client, world, caseworker):
     _case, _flight, assessments = world
     client.force_login(caseworker)
-    assert client.get(reverse("health-assessment-list")).status_code == 404
-    assert client.get(reverse("health-assessment-detail", args=[assessments[0].reference])).status_code == 404
+    assert client.get(reverse("health:health-assessment-list")).status_code == 404
+    assert client.get(reverse("health:health-assessment-detail", args=[assessments[0].reference])).status_code == 404
     assert client.get("/api/health-assessments/").json()["count"] == 0
     assert client.get(f"/api/health-assessments/{assessments[0].reference}/").status_code == 404
 
@@ -152,7 +152,7 @@ def test_the_api_gives_a_caseworker_the_clearance_only(client, world, caseworker
 def test_health_staff_read_the_findings_and_the_reading_is_audited(client, world, nurse):
     _case, _flight, assessments = world
     client.force_login(nurse)
-    page = client.get(reverse("health-assessment-detail", args=[assessments[0].reference])).content.decode()
+    page = client.get(reverse("health:health-assessment-detail", args=[assessments[0].reference])).content.decode()
     assert FINDINGS[0] in page and FINDINGS[1] in page
     assert AuditEvent.objects.filter(action="view", object_id=str(assessments[0].pk), actor=nurse).exists()
     api = client.get(f"/api/health-assessments/{assessments[1].reference}/").json()

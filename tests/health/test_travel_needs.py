@@ -86,7 +86,7 @@ def test_only_the_needs_are_read_never_the_findings(booked, family):
 
 def test_the_flight_office_sees_the_needs_on_its_manifest_page(client, booked, izmir_flight, izmir_movements):
     client.force_login(izmir_movements)
-    response = client.get(reverse("movements-flight-detail", args=[izmir_flight.reference]))
+    response = client.get(reverse("movements:movements-flight-detail", args=[izmir_flight.reference]))
     body = response.content.decode()
     assert "Wheelchair" in body and "Oxygen" in body and "Escort: Dr Elif Kaya" in body
     assert "Wheelchair: Ahmad Haddad" in body  # the airport team's checklist
@@ -97,14 +97,14 @@ def test_the_flight_office_sees_the_needs_on_its_manifest_page(client, booked, i
 
 def test_the_flight_office_sees_the_needs_in_the_pdf_manifest(client, booked, izmir_flight, izmir_movements):
     client.force_login(izmir_movements)
-    text = pdf_text(client.get(reverse("movements-manifest-pdf", args=[izmir_flight.reference])).content)
+    text = pdf_text(client.get(reverse("movements:movements-manifest-pdf", args=[izmir_flight.reference])).content)
     assert "Wheelchair" in text and "Oxygen" in text and "Travellers booked: 5" in text
     assert leaked(text) == []
 
 
 def test_the_flight_office_sees_the_needs_in_the_xlsx_manifest(client, booked, family, izmir_flight, izmir_movements):
     client.force_login(izmir_movements)
-    response = client.get(reverse("movements-manifest-xlsx", args=[izmir_flight.reference]))
+    response = client.get(reverse("movements:movements-manifest-xlsx", args=[izmir_flight.reference]))
     rows = list(openpyxl.load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
     header = next(row for row in rows if row and row[0] == "No.")
     assistance = {row[2]: row[header.index("Assistance")] for row in rows if row and isinstance(row[0], int)}
@@ -125,7 +125,7 @@ def test_the_flight_office_gets_the_needs_but_not_the_clearance_from_the_api(
 
 def test_the_caseworker_sees_the_needs_and_the_clearance_on_the_case_page(client, booked, caseworker):
     client.force_login(caseworker)
-    body = client.get(reverse("resettlement-case-detail", args=[booked.reference])).content.decode()
+    body = client.get(reverse("movements:resettlement-case-detail", args=[booked.reference])).content.decode()
     assert "Wheelchair" in body and "Oxygen" in body and "Cleared" in body
     assert leaked(body) == []
 
@@ -137,7 +137,7 @@ def test_the_booking_form_shows_each_travellers_needs(client, istanbul, family, 
         office=istanbul, destination_country="CAN", legs=[leg(timezone.now() + datetime.timedelta(days=3))], by=worker
     )
     client.force_login(worker)
-    body = client.get(reverse("resettlement-case-detail", args=[ready(case).reference])).content.decode()
+    body = client.get(reverse("movements:resettlement-case-detail", args=[ready(case).reference])).content.decode()
     assert flight.reference in body and "Needs during travel: Oxygen." in body and leaked(body) == []
 
 
@@ -145,7 +145,7 @@ def test_a_protection_sensitive_travellers_needs_reach_the_flight_office(client,
     Person.objects.filter(pk=family.father.pk).update(sensitivity="protection")
     viewer = staff(Role.VIEWER, izmir, username="viewer.izm")
     client.force_login(viewer)
-    body = client.get(reverse("movements-flight-detail", args=[izmir_flight.reference])).content.decode()
+    body = client.get(reverse("movements:movements-flight-detail", args=[izmir_flight.reference])).content.decode()
     assert "Wheelchair: Ahmad Haddad" in body and leaked(body) == []
 
 

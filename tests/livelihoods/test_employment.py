@@ -123,7 +123,7 @@ def test_the_employment_page_lists_seekers_with_their_activity_certificates(clie
     activities.certificate_issue(participant=participant, by=officer)
     client.force_login(officer)
     seeker = person.job_seeker
-    page = client.get(reverse("employment-seeker-detail", args=[seeker.pk])).content.decode()
+    page = client.get(reverse("livelihoods:employment-seeker-detail", args=[seeker.pk])).content.decode()
     assert "Barista course" in page and "ar, tr (A2)" in page
-    person_page = client.get(reverse("person-detail", args=[person.reference])).content.decode()
+    person_page = client.get(reverse("registry:person-detail", args=[person.reference])).content.decode()
     assert "Job seeker" in person_page and "Barista" in person_page

@@ -45,59 +45,69 @@ def test_employment_from_employer_to_permit_decision_through_the_pages(client, i
     client.force_login(officer)
     form = {"office": istanbul.pk, "name": "Boğaziçi Lojistik", "tax_number": "1234567899",
             "province": istanbul.province_id, "sector": "services", "turkish_employees": "30"}  # fmt: skip
-    response = client.post(reverse("employment-employer-create"), form)
+    response = client.post(reverse("livelihoods:employment-employer-create"), form)
     assert "check digit" in response.content.decode() and not Employer.objects.exists()
     form["tax_number"] = "1234567890"
-    response = client.post(reverse("employment-employer-create"), form)
+    response = client.post(reverse("livelihoods:employment-employer-create"), form)
     firm = Employer.objects.get()
-    assert response.url == reverse("employment-employer-detail", args=[firm.pk])
-    response = client.post(reverse("employment-seeker-create"), {"person": "NOPE-1", "skills": "Forklift"})
+    assert response.url == reverse("livelihoods:employment-employer-detail", args=[firm.pk])
+    response = client.post(reverse("livelihoods:employment-seeker-create"), {"person": "NOPE-1", "skills": "Forklift"})
     assert "No person you can see" in response.content.decode()
-    client.post(reverse("employment-seeker-create"), {"person": person.reference.lower(), "skills": "Forklift",
-                                                      "languages": "ar, tr (B1)"})  # fmt: skip
+    client.post(reverse("livelihoods:employment-seeker-create"),
+                {"person": person.reference.lower(), "skills": "Forklift", "languages": "ar, tr (B1)"})  # fmt: skip
     seeker = JobSeeker.objects.get(person=person)
-    page = client.get(reverse("employment-seeker-detail", args=[seeker.pk])).content.decode()
+    page = client.get(reverse("livelihoods:employment-seeker-detail", args=[seeker.pk])).content.decode()
     assert "Forklift course" in page and "ar, tr (B1)" in page
-    client.post(reverse("employment-vacancy-open", args=[firm.pk]), {"title": "Forklift driver", "positions": "2",
-                                                                      "monthly_wage": "28000"})  # fmt: skip
+    client.post(reverse("livelihoods:employment-vacancy-open", args=[firm.pk]),
+                {"title": "Forklift driver", "positions": "2", "monthly_wage": "28000"})  # fmt: skip
     vacancy = Vacancy.objects.get()
-    client.post(reverse("employment-seeker-refer", args=[seeker.pk]), {"vacancy": vacancy.pk})
-    response = client.post(reverse("employment-seeker-refer", args=[seeker.pk]), {"vacancy": vacancy.pk}, follow=True)
+    client.post(reverse("livelihoods:employment-seeker-refer", args=[seeker.pk]), {"vacancy": vacancy.pk})
+    response = client.post(
+        reverse("livelihoods:employment-seeker-refer", args=[seeker.pk]), {"vacancy": vacancy.pk}, follow=True
+    )
     assert "already referred" in _messages(response)
     referral = Referral.objects.get()
-    assert "Forklift driver" in client.get(reverse("employment-vacancy-detail", args=[vacancy.pk])).content.decode()
+    assert (
+        "Forklift driver"
+        in client.get(reverse("livelihoods:employment-vacancy-detail", args=[vacancy.pk])).content.decode()
+    )
     started = today - datetime.timedelta(days=200)
-    response = client.post(reverse("employment-referral-place", args=[referral.pk]),
+    response = client.post(reverse("livelihoods:employment-referral-place", args=[referral.pk]),
                            {"started_on": started.isoformat(), "monthly_wage": "28000"})  # fmt: skip
     placement = Placement.objects.get()
-    assert response.url == reverse("employment-placement-detail", args=[placement.pk])
+    assert response.url == reverse("livelihoods:employment-placement-detail", args=[placement.pk])
     page = client.get(response.url).content.decode()
     assert page.count("overdue") == 2  # both the 3- and the 6-month follow-up are past due
     three = placement.follow_ups.get(months=3)
-    client.post(reverse("employment-follow-up-record", args=[three.pk]),
+    client.post(reverse("livelihoods:employment-follow-up-record", args=[three.pk]),
                 {"done_on": today.isoformat(), "still_employed": "yes", "note": "Night shift lead"})  # fmt: skip
     three.refresh_from_db()
     assert three.still_employed is True and three.note == "Night shift lead"
-    overdue = client.get(reverse("employment-follow-up-list"), {"overdue": "1"}).content.decode()
+    overdue = client.get(reverse("livelihoods:employment-follow-up-list"), {"overdue": "1"}).content.decode()
     assert "Forklift driver" in overdue and "Night shift lead" not in overdue
-    assert "None overdue" not in client.get(reverse("employment-home")).content.decode()
+    assert "None overdue" not in client.get(reverse("livelihoods:employment-home")).content.decode()
     # The permit: prepared (the quota of 30 Turkish employees is 3), submitted, granted — each step with history.
-    page = client.get(reverse("employment-placement-detail", args=[placement.pk])).content.decode()
+    page = client.get(reverse("livelihoods:employment-placement-detail", args=[placement.pk])).content.decode()
     assert "allows 3 more permits" in page
-    response = client.post(reverse("employment-permit-prepare", args=[placement.pk]), {"monthly_wage": "28000"})
+    response = client.post(
+        reverse("livelihoods:employment-permit-prepare", args=[placement.pk]), {"monthly_wage": "28000"}
+    )
     permit = WorkPermitApplication.objects.get()
-    assert response.url == reverse("employment-permit-detail", args=[permit.pk]) and permit.placement == placement
+    assert (
+        response.url == reverse("livelihoods:employment-permit-detail", args=[permit.pk])
+        and permit.placement == placement
+    )
     assert "30 Turkish employees: 3 workers under temporary protection allowed, 2 left" in client.get(
         response.url).content.decode()  # fmt: skip
-    client.post(reverse("employment-permit-submit", args=[permit.pk]), {"submitted_on": today.isoformat()})
-    response = client.post(reverse("employment-permit-decide", args=[permit.pk]),
+    client.post(reverse("livelihoods:employment-permit-submit", args=[permit.pk]), {"submitted_on": today.isoformat()})
+    response = client.post(reverse("livelihoods:employment-permit-decide", args=[permit.pk]),
                            {"granted": "yes", "decided_on": today.isoformat()}, follow=True)  # fmt: skip
     assert "reference" in _messages(response)
-    client.post(reverse("employment-permit-decide", args=[permit.pk]),
+    client.post(reverse("livelihoods:employment-permit-decide", args=[permit.pk]),
                 {"granted": "yes", "decided_on": today.isoformat(), "reference": "ÇSGB-77"})  # fmt: skip
     permit.refresh_from_db()
     assert permit.state == "granted" and permit.decision_reference == "ÇSGB-77"
-    page = client.get(reverse("employment-permit-detail", args=[permit.pk])).content.decode()
+    page = client.get(reverse("livelihoods:employment-permit-detail", args=[permit.pk])).content.decode()
     assert "Submitted by the employer → Granted" in page
     assert list(StateChange.objects.filter(workflow="livelihoods.workpermitapplication.state")
                 .values_list("to_state", flat=True).order_by("id")) == ["submitted", "granted"]  # fmt: skip
@@ -110,7 +120,7 @@ def test_a_full_quota_and_a_wage_below_the_minimum_are_refused_on_the_page(clien
     referral = employment.refer(seeker=seeker, vacancy=vacancy, by=officer)
     placement = employment.place(referral=referral, started_on=timezone.localdate(), monthly_wage=30000, by=officer)
     client.force_login(officer)
-    url = reverse("employment-permit-prepare", args=[placement.pk])
+    url = reverse("livelihoods:employment-permit-prepare", args=[placement.pk])
     response = client.post(url, {"monthly_wage": "30000"}, follow=True)
     assert "quota" in _messages(response) and not WorkPermitApplication.objects.exists()
     response = client.post(url, {"monthly_wage": "1000", "seasonal_agriculture": "on"}, follow=True)
@@ -126,9 +136,9 @@ def test_not_hired_closes_the_referral_with_its_reason(client, istanbul, officer
                                       by=officer)  # fmt: skip
     referral = employment.refer(seeker=seeker, vacancy=vacancy, by=officer)
     client.force_login(officer)
-    response = client.post(reverse("employment-referral-not-hired", args=[referral.pk]),
+    response = client.post(reverse("livelihoods:employment-referral-not-hired", args=[referral.pk]),
                            {"reason": "Needs Turkish B1", "back": "seeker"})  # fmt: skip
-    assert response.url == reverse("employment-seeker-detail", args=[seeker.pk])
+    assert response.url == reverse("livelihoods:employment-seeker-detail", args=[seeker.pk])
     referral.refresh_from_db()
     assert referral.status == "not_hired"
     assert StateChange.objects.get(to_state="not_hired").reason == "Needs Turkish B1"
@@ -145,33 +155,36 @@ def test_outside_the_office_every_page_and_form_is_not_found_and_a_reader_does_n
     permit = employment.permit_prepare(person=seeker.person, employer=firm, placement=placement, monthly_wage=30000,
                                        by=officer)  # fmt: skip
     follow_up = placement.follow_ups.get(months=3)
-    pages = [("employment-employer-detail", firm.pk), ("employment-vacancy-detail", vacancy.pk),
-             ("employment-seeker-detail", seeker.pk), ("employment-placement-detail", placement.pk),
-             ("employment-permit-detail", permit.pk)]  # fmt: skip
-    forms = [("employment-vacancy-open", firm.pk, {"title": "X", "positions": 1, "monthly_wage": 30000}),
-             ("employment-seeker-refer", seeker.pk, {"vacancy": vacancy.pk}),
-             ("employment-referral-not-hired", referral.pk, {"reason": "x"}),
-             ("employment-follow-up-record", follow_up.pk, {"done_on": "2026-01-01", "still_employed": "yes"}),
-             ("employment-permit-submit", permit.pk, {"submitted_on": "2026-01-01"}),
-             ("employment-permit-prepare", placement.pk, {"monthly_wage": 30000})]  # fmt: skip
+    pages = [("livelihoods:employment-employer-detail", firm.pk),
+             ("livelihoods:employment-vacancy-detail", vacancy.pk),
+             ("livelihoods:employment-seeker-detail", seeker.pk),
+             ("livelihoods:employment-placement-detail", placement.pk),
+             ("livelihoods:employment-permit-detail", permit.pk)]  # fmt: skip
+    forms = [("livelihoods:employment-vacancy-open", firm.pk, {"title": "X", "positions": 1, "monthly_wage": 30000}),
+             ("livelihoods:employment-seeker-refer", seeker.pk, {"vacancy": vacancy.pk}),
+             ("livelihoods:employment-referral-not-hired", referral.pk, {"reason": "x"}),
+             ("livelihoods:employment-follow-up-record", follow_up.pk,
+              {"done_on": "2026-01-01", "still_employed": "yes"}),
+             ("livelihoods:employment-permit-submit", permit.pk, {"submitted_on": "2026-01-01"}),
+             ("livelihoods:employment-permit-prepare", placement.pk, {"monthly_wage": 30000})]  # fmt: skip
     outsider = staff(Role.PROGRAMME_OFFICER, izmir, username="po.izm")
     client.force_login(outsider)
     for name, pk in pages:
         assert client.get(reverse(name, args=[pk])).status_code == 404, name
     for name, pk, data in forms:
         assert client.post(reverse(name, args=[pk]), data).status_code == 404, name
-    assert "Tailor" not in client.get(reverse("employment-seeker-list")).content.decode()
+    assert "Tailor" not in client.get(reverse("livelihoods:employment-seeker-list")).content.decode()
     viewer = staff(Role.VIEWER, istanbul, username="viewer.ist")
     client.force_login(viewer)
     for name, pk in pages:
         assert client.get(reverse(name, args=[pk])).status_code == 200, name
     for name, pk, data in forms:
         assert client.post(reverse(name, args=[pk]), data).status_code == 404, name
-    assert client.get(reverse("employment-seeker-create")).status_code == 404
-    assert "Register a job seeker" not in client.get(reverse("employment-seeker-list")).content.decode()
+    assert client.get(reverse("livelihoods:employment-seeker-create")).status_code == 404
+    assert "Register a job seeker" not in client.get(reverse("livelihoods:employment-seeker-list")).content.decode()
     client.force_login(staff(Role.WAREHOUSE, istanbul, username="wh.ist"))
-    assert client.get(reverse("employment-seeker-list")).status_code == 404
-    assert client.get(reverse("employment-seeker-detail", args=[seeker.pk])).status_code == 404
+    assert client.get(reverse("livelihoods:employment-seeker-list")).status_code == 404
+    assert client.get(reverse("livelihoods:employment-seeker-detail", args=[seeker.pk])).status_code == 404
     assert Vacancy.objects.count() == 1 and permit.state == "prepared"
 
 
@@ -189,8 +202,10 @@ def test_the_employment_lists_cost_the_same_few_queries_for_many_rows(
         employment.permit_prepare(person=seeker.person, employer=firm, placement=placement, monthly_wage=30000,
                                   by=officer)  # fmt: skip
     client.force_login(officer)
-    for name in ("employment-home", "employment-employer-list", "employment-seeker-list", "employment-vacancy-list",
-                 "employment-placement-list", "employment-follow-up-list", "employment-permit-list"):  # fmt: skip
+    for name in ("livelihoods:employment-home", "livelihoods:employment-employer-list",
+                 "livelihoods:employment-seeker-list", "livelihoods:employment-vacancy-list",
+                 "livelihoods:employment-placement-list", "livelihoods:employment-follow-up-list",
+                 "livelihoods:employment-permit-list"):  # fmt: skip
         with django_assert_max_num_queries(14):
             response = client.get(reverse(name))
         assert response.status_code == 200 and "Nothing to show" not in response.content.decode(), name

@@ -116,5 +116,7 @@ def test_the_grant_page_shows_the_visits_jobs_by_nationality_and_sex(client, ist
                           by=None)  # fmt: skip
     post_instance(client, visit_xml(version, agreement.reference), auth=basic("monitor.ist"))
     client.force_login(grant_people["officer"])
-    page = client.get(reverse("grant-application-detail", args=[agreement.application.reference])).content.decode()
+    page = client.get(
+        reverse("livelihoods:grant-application-detail", args=[agreement.application.reference])
+    ).content.decode()
     assert "Syrian men: +2 / 0" in page and "Turkish women: +1 / 3" in page and "1733390980000.jpg" in page

@@ -46,8 +46,8 @@ def test_a_tranche_is_paid_when_the_providers_report_says_so(client, istanbul, g
     with pytest.raises(ValidationError, match="earlier tranches"):
         grants.tranche_payable(tranche=second, provider="ptt_csv", by=approver)
     client.force_login(approver)
-    detail = reverse("grant-application-detail", args=[agreement.application.reference])
-    client.post(reverse("grant-tranche-payable", args=[first.pk]), {"provider": "ptt_csv"})
+    detail = reverse("livelihoods:grant-application-detail", args=[agreement.application.reference])
+    client.post(reverse("livelihoods:grant-tranche-payable", args=[first.pk]), {"provider": "ptt_csv"})
     first.refresh_from_db()
     reference = f"{agreement.reference}-T1"
     assert (first.status, first.payment_status, first.payment_reference) == ("payable", "listed", reference)
@@ -55,7 +55,7 @@ def test_a_tranche_is_paid_when_the_providers_report_says_so(client, istanbul, g
     with pytest.raises(ValidationError, match="once its milestone is met"):
         grants.tranche_pay(tranche=first, paid_on=today, payment_reference="EFT-1", by=approver)
     # The signed payment file, in the provider's format.
-    response = client.post(reverse("grant-tranche-payment-file", args=[first.pk]))
+    response = client.post(reverse("livelihoods:grant-tranche-payment-file", args=[first.pk]))
     with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
         data = archive.read(f"{reference}.csv")
         signature = archive.read(f"{reference}.csv.sig").decode().strip()
@@ -110,8 +110,11 @@ def test_outside_the_office_the_payment_routes_are_not_found(client, izmir, gran
 
     first = agreement.tranches.get(number=1)
     client.force_login(staff(Role.CASH_APPROVER, izmir, username="ca.izm"))
-    assert client.post(reverse("grant-tranche-payable", args=[first.pk]), {"provider": "ptt_csv"}).status_code == 404
-    assert client.post(reverse("grant-tranche-payment-file", args=[first.pk])).status_code == 404
+    assert (
+        client.post(reverse("livelihoods:grant-tranche-payable", args=[first.pk]), {"provider": "ptt_csv"}).status_code
+        == 404
+    )
+    assert client.post(reverse("livelihoods:grant-tranche-payment-file", args=[first.pk])).status_code == 404
 
 
 def test_a_registered_owner_who_withdrew_consent_to_share_is_not_sent_to_the_provider(

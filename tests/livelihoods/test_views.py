@@ -27,58 +27,64 @@ def test_a_grant_from_application_to_first_tranche_through_the_pages(client, ist
     )  # fmt: skip
     today = datetime.date.today()
     client.force_login(officer)
-    client.post(reverse("grant-call-create"), {"office": istanbul.pk, "title": "Recovery grants", "currency": "TRY",
-                "opens_on": today.isoformat(), "closes_on": today.isoformat(), "max_amount": "100000"})  # fmt: skip
+    client.post(reverse("livelihoods:grant-call-create"),
+                {"office": istanbul.pk, "title": "Recovery grants", "currency": "TRY", "opens_on": today.isoformat(),
+                 "closes_on": today.isoformat(), "max_amount": "100000"})  # fmt: skip
     call = GrantCall.objects.get()
     for name, weight in (("Plan", 50), ("Jobs", 50)):
-        client.post(reverse("grant-criterion-add", args=[call.reference]), {"name": name, "weight": weight,
+        client.post(reverse("livelihoods:grant-criterion-add", args=[call.reference]), {"name": name, "weight": weight,
                                                                              "max_score": 10})  # fmt: skip
     for member in (sup, cw):
-        client.post(reverse("grant-panel-add", args=[call.reference]), {"username": member.username})
+        client.post(reverse("livelihoods:grant-panel-add", args=[call.reference]), {"username": member.username})
     assert call.criteria.count() == 2 and call.panel.count() == 2
     form = {"business_name": "Nour Bakery", "owner": owner.reference, "sector": "food_service",
             "registration": "formal", "tax_kind": "vkn", "tax_number": "1234567899", "requested_amount": "50000",
             "employees_syrian_f": "2"}  # fmt: skip
-    response = client.post(reverse("grant-application-create", args=[call.reference]), form)
+    response = client.post(reverse("livelihoods:grant-application-create", args=[call.reference]), form)
     assert "check digit does not match" in response.content.decode() and not GrantApplication.objects.exists()
     form["tax_number"] = "1234567890"
-    client.post(reverse("grant-application-create", args=[call.reference]), form)
+    client.post(reverse("livelihoods:grant-application-create", args=[call.reference]), form)
     application = GrantApplication.objects.get()
     assert application.owner == owner and application.owner_name == "Nour Haddad"
     url = lambda name: reverse(name, args=[application.reference])  # noqa: E731
-    client.post(url("grant-application-step"), {"to": "scoring"})
+    client.post(url("livelihoods:grant-application-step"), {"to": "scoring"})
     plan, jobs = call.criteria.order_by("id")
     for member, values in ((sup, (8, 6)), (cw, (6, 8))):
         client.force_login(member)
-        assert "Your scores" in client.get(url("grant-application-detail")).content.decode()
+        assert "Your scores" in client.get(url("livelihoods:grant-application-detail")).content.decode()
         client.post(
-            url("grant-application-score"), {f"criterion_{plan.pk}": values[0], f"criterion_{jobs.pk}": values[1]}
+            url("livelihoods:grant-application-score"),
+            {f"criterion_{plan.pk}": values[0], f"criterion_{jobs.pk}": values[1]},
         )
     client.force_login(officer)
-    client.post(url("grant-application-step"), {"to": "scored"})
+    client.post(url("livelihoods:grant-application-step"), {"to": "scored"})
     application.refresh_from_db()
     assert application.state == "scored" and str(application.score) == "70.00"
     # The preparer cannot approve through the page either.
-    response = client.post(url("grant-application-step"), {"to": "approved"}, follow=True)
+    response = client.post(url("livelihoods:grant-application-step"), {"to": "approved"}, follow=True)
     application.refresh_from_db()
     assert application.state == "scored"
     client.force_login(approver)
-    client.post(url("grant-application-step"), {"to": "approved"})
+    client.post(url("livelihoods:grant-application-step"), {"to": "approved"})
     client.force_login(officer)
-    client.post(url("grant-agreement-sign"), {"amount": "50000", "signed_on": today.isoformat(),
+    client.post(url("livelihoods:grant-agreement-sign"), {"amount": "50000", "signed_on": today.isoformat(),
                 "tranches": "30000; Oven bought\n20000; Two workers hired"})  # fmt: skip
     application.refresh_from_db()
     assert application.state == "contracted"
     first = application.agreement.tranches.get(number=1)
-    client.post(reverse("grant-tranche-milestone", args=[first.pk]), {"evidence": "Invoice", "met_on": today})
+    client.post(
+        reverse("livelihoods:grant-tranche-milestone", args=[first.pk]), {"evidence": "Invoice", "met_on": today}
+    )
     client.force_login(approver)
-    client.post(reverse("grant-tranche-pay", args=[first.pk]), {"paid_on": today, "payment_reference": "EFT-77"})
+    client.post(
+        reverse("livelihoods:grant-tranche-pay", args=[first.pk]), {"paid_on": today, "payment_reference": "EFT-77"}
+    )
     first.refresh_from_db()
     assert first.status == "paid" and first.payment_reference == "EFT-77"
-    assert "EFT-77" in client.get(url("grant-application-detail")).content.decode()
+    assert "EFT-77" in client.get(url("livelihoods:grant-application-detail")).content.decode()
     client.force_login(officer)
     # The second tranche waits for its milestone.
-    assert "Milestone met" in client.get(url("grant-application-detail")).content.decode()
-    person_page = client.get(reverse("person-detail", args=[owner.reference])).content.decode()
+    assert "Milestone met" in client.get(url("livelihoods:grant-application-detail")).content.decode()
+    person_page = client.get(reverse("registry:person-detail", args=[owner.reference])).content.decode()
     assert "Small-business grants" in person_page and application.reference in person_page
-    assert application.reference in client.get(reverse("grant-home")).content.decode()
+    assert application.reference in client.get(reverse("livelihoods:grant-home")).content.decode()

@@ -53,7 +53,7 @@ def test_after_a_withdrawal_nothing_is_queued_and_the_send_page_shows_the_banner
     client.force_login(staff(Role.CASEWORKER, istanbul))
 
     assert outcome.skipped == {services.NO_CONSENT: 1}
-    for name in ("message-person-send", "message-person-contact"):
+    for name in ("messaging:message-person-send", "messaging:message-person-contact"):
         page = client.get(reverse(name, args=[person.reference])).content.decode()
         assert "Consent withdrawn" in page and "this stops messages and calls from the mission" in page
 
@@ -104,7 +104,7 @@ def test_a_consent_outside_the_users_scope_is_not_shown(client, istanbul, izmir,
 
     assert selectors.person_contact_consent(there, person) is None
     client.force_login(there)
-    assert client.get(reverse("message-person-contact", args=[person.reference])).status_code == 404
+    assert client.get(reverse("messaging:message-person-contact", args=[person.reference])).status_code == 404
 
     registry.person_update(person=person, changes={"sensitivity": "protection"}, by=None)
     officer = staff(Role.PROGRAMME_OFFICER, istanbul)

@@ -76,4 +76,4 @@ def test_the_apps_declare_their_messages_in_the_five_languages(key):
 
 
 def test_a_kind_that_offers_a_list_gets_its_page_at_the_apps_address():
-    assert reverse("message-audience-distribution_day", kwargs={"pk": 7}) == "/distributions/7/message/"
+    assert reverse("messaging:message-audience-distribution_day", kwargs={"pk": 7}) == "/distributions/7/message/"

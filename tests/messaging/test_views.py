@@ -42,11 +42,11 @@ def test_the_outbox_masks_numbers_and_filters_by_state_and_message(client, istan
     Message.objects.filter(pk=delivered.pk).update(state=MessageState.DELIVERED)
     client.force_login(staff(Role.CASEWORKER, istanbul))
 
-    page = client.get(reverse("message-list")).content.decode()
+    page = client.get(reverse("messaging:message-list")).content.decode()
     assert "···567" in page and "5321234567" not in page and "Health assessment appointment" in page
-    filtered = client.get(reverse("message-list"), {"state": "delivered", "kind": KIND}).content.decode()
-    assert filtered.count(reverse("message-detail", args=[delivered.pk])) == 1
-    assert client.get(reverse("message-list"), {"state": "failed"}).content.decode().count("/messages/") < 5
+    filtered = client.get(reverse("messaging:message-list"), {"state": "delivered", "kind": KIND}).content.decode()
+    assert filtered.count(reverse("messaging:message-detail", args=[delivered.pk])) == 1
+    assert client.get(reverse("messaging:message-list"), {"state": "failed"}).content.decode().count("/messages/") < 5
 
 
 def test_the_outbox_costs_the_same_queries_for_five_messages_or_fifty(client, istanbul, django_assert_max_num_queries):
@@ -56,14 +56,14 @@ def test_the_outbox_costs_the_same_queries_for_five_messages_or_fifty(client, is
     client.force_login(staff(Role.CASEWORKER, istanbul))
 
     with django_assert_max_num_queries(20):
-        assert client.get(reverse("message-list")).status_code == 200
+        assert client.get(reverse("messaging:message-list")).status_code == 200
 
 
 def test_a_message_reads_right_to_left_in_arabic_with_the_number_masked(client, istanbul):
     message = queue(contactable(istanbul, "Amal", "+905321234567", language="ar"))
     client.force_login(staff(Role.CASEWORKER, istanbul))
 
-    page = client.get(reverse("message-detail", args=[message.pk])).content.decode()
+    page = client.get(reverse("messaging:message-detail", args=[message.pk])).content.decode()
 
     assert 'lang="ar" dir="rtl"' in page and "موعد التقييم الصحي" in page
     assert "···567" in page and "5321234567" not in page
@@ -72,29 +72,29 @@ def test_a_message_reads_right_to_left_in_arabic_with_the_number_masked(client, 
 def test_a_message_of_another_office_or_a_protected_person_is_not_found(client, istanbul, izmir):
     message = queue(contactable(istanbul, "Amal", "+905321234567"))
     client.force_login(staff(Role.CASEWORKER, izmir))
-    assert client.get(reverse("message-detail", args=[message.pk])).status_code == 404
+    assert client.get(reverse("messaging:message-detail", args=[message.pk])).status_code == 404
 
     registry.person_update(person=message.person, changes={"sensitivity": "protection"}, by=None)
     client.force_login(staff(Role.PROGRAMME_OFFICER, istanbul))
-    assert client.get(reverse("message-detail", args=[message.pk])).status_code == 404
-    assert "···567" not in client.get(reverse("message-list")).content.decode()
+    assert client.get(reverse("messaging:message-detail", args=[message.pk])).status_code == 404
+    assert "···567" not in client.get(reverse("messaging:message-list")).content.decode()
 
 
 def test_staff_keep_a_message_from_going_from_its_page(client, istanbul):
     message = queue(contactable(istanbul, "Amal", "+905321234567"))
     client.force_login(staff(Role.CASEWORKER, istanbul))
 
-    client.post(reverse("message-cancel", args=[message.pk]), {"reason": "Appointment moved"})
+    client.post(reverse("messaging:message-cancel", args=[message.pk]), {"reason": "Appointment moved"})
 
     message.refresh_from_db()
     assert message.state == MessageState.CANCELLED
-    page = client.get(reverse("message-detail", args=[message.pk])).content.decode()
+    page = client.get(reverse("messaging:message-detail", args=[message.pk])).content.decode()
     assert "Appointment moved" in page and "queued → cancelled" in page
 
 
 def test_a_text_with_an_unknown_placeholder_is_refused_on_the_page_naming_it(client, istanbul):
     client.force_login(staff(Role.PROGRAMME_OFFICER, istanbul))
-    url = reverse("message-template-edit", args=[KIND])
+    url = reverse("messaging:message-template-edit", args=[KIND])
     form = client.get(url).context["form"]
     data = {name: form[name].value() for name in form.fields}
 
@@ -106,26 +106,26 @@ def test_a_text_with_an_unknown_placeholder_is_refused_on_the_page_naming_it(cli
     data["en"] = "{name}: your appointment is on {date} at {place}. Reply STOP to opt out."
     assert client.post(url, data).status_code == 302
     assert MessageTemplate.objects.get().language == "en"
-    listing = client.get(reverse("message-template-list")).content.decode()
+    listing = client.get(reverse("messaging:message-template-list")).content.decode()
     assert "your appointment is on {date} at {place}" in listing and 'dir="rtl"' in listing
 
 
 def test_a_caseworker_reads_the_texts_but_does_not_change_them(client, istanbul):
     client.force_login(staff(Role.CASEWORKER, istanbul))
 
-    assert client.get(reverse("message-template-list")).status_code == 200
-    assert client.get(reverse("message-template-edit", args=[KIND])).status_code == 404
+    assert client.get(reverse("messaging:message-template-list")).status_code == 200
+    assert client.get(reverse("messaging:message-template-edit", args=[KIND])).status_code == 404
 
 
 def test_the_person_page_shows_how_to_reach_them_and_a_caseworker_records_consent(client, istanbul):
     person = register(istanbul, "Amal", phone="+905321234567")
     client.force_login(staff(Role.CASEWORKER, istanbul))
 
-    page = client.get(reverse("person-detail", args=[person.reference])).content.decode()
+    page = client.get(reverse("registry:person-detail", args=[person.reference])).content.decode()
     assert "Messages and how to reach them" in page and "no consent to be contacted" in page
 
     response = client.post(
-        reverse("message-person-contact", args=[person.reference]),
+        reverse("messaging:message-person-contact", args=[person.reference]),
         {"language": "fa", "channel": "sms", "consent_on": timezone.localdate().isoformat(), "consent_how": "phone"},
     )
 
@@ -134,7 +134,7 @@ def test_the_person_page_shows_how_to_reach_them_and_a_caseworker_records_consen
     consent = Consent.objects.get(person=person, purpose="contact")
     assert (consent.legal_basis, consent.given_on, consent.note) == ("consent", timezone.localdate(), "On a phone call")
     assert consent.taken_by.username
-    page = client.get(reverse("person-detail", args=[person.reference])).content.decode()
+    page = client.get(reverse("registry:person-detail", args=[person.reference])).content.decode()
     assert "may be sent" in page and "5321234567" not in page
 
 
@@ -143,7 +143,7 @@ def test_consent_without_how_it_was_given_is_refused(client, istanbul):
     client.force_login(staff(Role.CASEWORKER, istanbul))
 
     response = client.post(
-        reverse("message-person-contact", args=[person.reference]),
+        reverse("messaging:message-person-contact", args=[person.reference]),
         {"language": "ar", "channel": "sms", "consent_on": timezone.localdate().isoformat()},
     )
 
@@ -155,26 +155,32 @@ def test_an_opt_out_is_recorded_from_the_person_page(client, istanbul):
     person = contactable(istanbul, "Amal", "+905321234567")
     client.force_login(staff(Role.CASEWORKER, istanbul))
 
-    client.post(reverse("message-person-opt-out", args=[person.reference]), {"how": "call"})
+    client.post(reverse("messaging:message-person-opt-out", args=[person.reference]), {"how": "call"})
 
     assert ContactPreference.objects.get(person=person).opt_out_how == "call"
-    assert "Asked on a phone call" in client.get(reverse("person-detail", args=[person.reference])).content.decode()
+    assert (
+        "Asked on a phone call"
+        in client.get(reverse("registry:person-detail", args=[person.reference])).content.decode()
+    )
 
 
 def test_a_viewer_sees_the_section_but_changes_nothing(client, istanbul):
     person = contactable(istanbul, "Amal", "+905321234567")
     client.force_login(staff(Role.VIEWER, istanbul))
 
-    page = client.get(reverse("person-detail", args=[person.reference])).content.decode()
+    page = client.get(reverse("registry:person-detail", args=[person.reference])).content.decode()
 
-    assert "Agreed to be contacted" in page and reverse("message-person-contact", args=[person.reference]) not in page
-    assert client.get(reverse("message-person-contact", args=[person.reference])).status_code == 404
+    assert (
+        "Agreed to be contacted" in page
+        and reverse("messaging:message-person-contact", args=[person.reference]) not in page
+    )
+    assert client.get(reverse("messaging:message-person-contact", args=[person.reference])).status_code == 404
 
 
 def test_one_message_from_the_person_page_in_their_language(client, istanbul):
     person = contactable(istanbul, "Amal", "+905321234567", language="en")
     client.force_login(staff(Role.CASEWORKER, istanbul))
-    url = reverse("message-person-send", args=[person.reference])
+    url = reverse("messaging:message-person-send", args=[person.reference])
 
     choose = client.get(url).content.decode()
     assert "Health assessment appointment" in choose and "Flight reminder" in choose
@@ -190,7 +196,7 @@ def test_a_message_to_someone_who_did_not_agree_is_refused_on_the_page(client, i
     client.force_login(staff(Role.CASEWORKER, istanbul))
 
     response = client.post(
-        reverse("message-person-send", args=[person.reference]),
+        reverse("messaging:message-person-send", args=[person.reference]),
         {"kind": KIND, "date": "2026-12-05", "place": "Fatih"},
     )
 
@@ -208,19 +214,19 @@ def plan(istanbul):
 def test_the_distribution_page_offers_to_tell_the_households_to_who_may(client, istanbul, plan):
     plan, clerk = plan
     client.force_login(clerk)
-    page = client.get(reverse("distribution-detail", args=[plan.pk])).content.decode()
-    assert reverse("message-audience-distribution_day", kwargs={"pk": plan.pk}) in page
+    page = client.get(reverse("assistance:distribution-detail", args=[plan.pk])).content.decode()
+    assert reverse("messaging:message-audience-distribution_day", kwargs={"pk": plan.pk}) in page
 
     client.force_login(staff(Role.VIEWER, istanbul))
-    page = client.get(reverse("distribution-detail", args=[plan.pk])).content.decode()
+    page = client.get(reverse("assistance:distribution-detail", args=[plan.pk])).content.decode()
     assert "/message/" not in page
-    assert client.get(reverse("message-audience-distribution_day", kwargs={"pk": plan.pk})).status_code == 404
+    assert client.get(reverse("messaging:message-audience-distribution_day", kwargs={"pk": plan.pk})).status_code == 404
 
 
 def test_telling_the_households_previews_then_queues_in_the_background_with_a_progress_bar(client, istanbul, plan):
     plan, clerk = plan
     client.force_login(clerk)
-    url = reverse("message-audience-distribution_day", kwargs={"pk": plan.pk})
+    url = reverse("messaging:message-audience-distribution_day", kwargs={"pk": plan.pk})
 
     preview = client.get(url).content.decode()
     assert "2 of 3 will be sent a message." in preview and "1 no phone number" in preview
@@ -228,7 +234,7 @@ def test_telling_the_households_previews_then_queues_in_the_background_with_a_pr
 
     response = client.post(url)
     progress = TaskProgress.objects.get()
-    assert response.status_code == 302 and response.url == reverse("task-detail", args=[progress.pk])
+    assert response.status_code == 302 and response.url == reverse("core:task-detail", args=[progress.pk])
     audience_queue_task.call(str(progress.pk), "distribution_day", plan.pk, clerk.pk)
 
     progress.refresh_from_db()
@@ -247,5 +253,7 @@ def test_the_distribution_of_another_office_is_not_found(client, izmir, plan):
     plan, _clerk = plan
     client.force_login(staff(Role.DISTRIBUTION, izmir))
 
-    assert client.get(reverse("message-audience-distribution_day", kwargs={"pk": plan.pk})).status_code == 404
-    assert client.post(reverse("message-audience-distribution_day", kwargs={"pk": plan.pk})).status_code == 404
+    assert client.get(reverse("messaging:message-audience-distribution_day", kwargs={"pk": plan.pk})).status_code == 404
+    assert (
+        client.post(reverse("messaging:message-audience-distribution_day", kwargs={"pk": plan.pk})).status_code == 404
+    )

@@ -21,7 +21,7 @@ TOKEN = "webhook-token-0123456789"
 @pytest.fixture
 def webhook(settings, http_gateway):
     settings.LIMAN_MESSAGE_WEBHOOK_TOKEN = TOKEN
-    return reverse("message-webhook", args=["http"])
+    return reverse("messaging:message-webhook", args=["http"])
 
 
 def post(client, url, payload, *, token=TOKEN, **extra):
@@ -78,7 +78,7 @@ def test_the_webhook_wants_the_shared_token(client, webhook, istanbul):
 def test_without_a_token_configured_there_is_no_webhook(client, settings, http_gateway):
     settings.LIMAN_MESSAGE_WEBHOOK_TOKEN = ""
 
-    response = post(client, reverse("message-webhook", args=["http"]), {"id": "x", "status": "delivered"})
+    response = post(client, reverse("messaging:message-webhook", args=["http"]), {"id": "x", "status": "delivered"})
 
     assert response.status_code == 404
 

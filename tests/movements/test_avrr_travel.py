@@ -252,7 +252,7 @@ def test_seats_already_flown_stay_when_the_case_closes(returning, family, kabul,
 
 
 def page_of(client, case) -> str:
-    response = client.get(reverse("case-detail", args=[case.reference]))
+    response = client.get(reverse("cases:case-detail", args=[case.reference]))
     assert response.status_code == 200
     return response.content.decode()
 
@@ -273,7 +273,7 @@ def test_the_case_page_offers_open_flights_to_the_country_of_return(
 def test_a_refused_booking_explains_itself_on_the_case_page(client, returning, family, kabul, caseworker):
     client.force_login(caseworker)
     response = client.post(
-        reverse("case-travel-book", args=[returning.reference]),
+        reverse("cases:case-travel-book", args=[returning.reference]),
         {"flight": kabul.reference, "travellers": [family.father.pk]},
         follow=True,
     )
@@ -286,7 +286,7 @@ def test_booking_on_the_case_page_moves_the_case_to_booked(client, returning, fa
     fit(nurse, family.father)
     client.force_login(caseworker)
     response = client.post(
-        reverse("case-travel-book", args=[returning.reference]),
+        reverse("cases:case-travel-book", args=[returning.reference]),
         {"flight": kabul.reference, "travellers": [family.father.pk]},
         follow=True,
     )
@@ -298,16 +298,16 @@ def test_booking_on_the_case_page_moves_the_case_to_booked(client, returning, fa
 def test_the_page_asks_health_staff_to_assess_the_family_going_back(client, returning, family, caseworker):
     client.force_login(caseworker)
     assert "Ask health staff to assess family members going back" in page_of(client, returning)
-    client.post(reverse("case-travel-health", args=[returning.reference]), {"people": [family.mother.pk]})
+    client.post(reverse("cases:case-travel-health", args=[returning.reference]), {"people": [family.mother.pk]})
     assert HealthAssessment.objects.get(person=family.mother).status == "pending"
 
 
 def test_another_offices_caseworker_gets_404_on_the_case_and_its_travel(client, returning, family, kabul, izmir):
     client.force_login(staff(Role.CASEWORKER, izmir))
-    assert client.get(reverse("case-detail", args=[returning.reference])).status_code == 404
+    assert client.get(reverse("cases:case-detail", args=[returning.reference])).status_code == 404
     booking = {"flight": kabul.reference, "travellers": [family.father.pk]}
-    assert client.post(reverse("case-travel-book", args=[returning.reference]), booking).status_code == 404
-    assert client.post(reverse("case-travel-health", args=[returning.reference]), {}).status_code == 404
+    assert client.post(reverse("cases:case-travel-book", args=[returning.reference]), booking).status_code == 404
+    assert client.post(reverse("cases:case-travel-health", args=[returning.reference]), {}).status_code == 404
     assert not Booking.objects.exists()
 
 

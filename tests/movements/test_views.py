@@ -35,7 +35,7 @@ def test_the_board_counts_cases_by_state_and_country(client, istanbul, worker):
     cases(istanbul, worker, 3, "CAN")
     cases(istanbul, worker, 2, "AUS", CaseState.VISA_ISSUED)
     client.force_login(worker)
-    board = client.get(reverse("resettlement-board")).context["board"]
+    board = client.get(reverse("movements:resettlement-board")).context["board"]
     assert [code for code, _name in board.countries] == ["CAN", "AUS"]
     rows = {row["state"]: row["counts"] for row in board.rows}
     assert rows[CaseState.REFERRED] == [3, 0] and rows[CaseState.VISA_ISSUED] == [0, 2]
@@ -51,37 +51,37 @@ def test_the_board_filters_by_country_and_office(client, istanbul, izmir, worker
     grant(user, Role.SUPERVISOR, istanbul)
     cases(izmir, user, 4, "CAN")
     client.force_login(user)
-    assert client.get(reverse("resettlement-board"), {"country": "NOR"}).context["board"].total == 1
-    assert client.get(reverse("resettlement-board"), {"office": "IZM"}).context["board"].total == 4
-    assert client.get(reverse("resettlement-board")).context["board"].total == 7
+    assert client.get(reverse("movements:resettlement-board"), {"country": "NOR"}).context["board"].total == 1
+    assert client.get(reverse("movements:resettlement-board"), {"office": "IZM"}).context["board"].total == 4
+    assert client.get(reverse("movements:resettlement-board")).context["board"].total == 7
 
 
 def test_the_board_shows_only_the_users_offices(client, istanbul, izmir, worker):
     cases(istanbul, worker, 2)
     client.force_login(staff(Role.SUPERVISOR, izmir, username="izmir.sup"))
-    assert client.get(reverse("resettlement-board")).context["board"].total == 0
+    assert client.get(reverse("movements:resettlement-board")).context["board"].total == 0
 
 
 def test_the_board_costs_the_same_queries_for_3_or_30_cases(client, istanbul, worker, django_assert_max_num_queries):
     cases(istanbul, worker, 3)
     client.force_login(worker)
-    client.get(reverse("resettlement-board"))
+    client.get(reverse("movements:resettlement-board"))
     with django_assert_max_num_queries(8) as few:
-        client.get(reverse("resettlement-board"))
+        client.get(reverse("movements:resettlement-board"))
     cases(istanbul, worker, 27, "AUS")
     with django_assert_max_num_queries(len(few.captured_queries)):
-        assert client.get(reverse("resettlement-board")).context["board"].total == 30
+        assert client.get(reverse("movements:resettlement-board")).context["board"].total == 30
 
 
 def test_the_case_list_query_count_does_not_grow(client, istanbul, worker, django_assert_max_num_queries):
     cases(istanbul, worker, 3)
     client.force_login(worker)
-    client.get(reverse("resettlement-case-list"))
+    client.get(reverse("movements:resettlement-case-list"))
     with django_assert_max_num_queries(9) as few:
-        client.get(reverse("resettlement-case-list"))
+        client.get(reverse("movements:resettlement-case-list"))
     cases(istanbul, worker, 20)
     with django_assert_max_num_queries(len(few.captured_queries)):
-        page = client.get(reverse("resettlement-case-list"), {"state": "referred"}).content.decode()
+        page = client.get(reverse("movements:resettlement-case-list"), {"state": "referred"}).content.decode()
     assert page.count("Applicant") == 23
 
 
@@ -105,24 +105,26 @@ def test_the_board_api_gives_the_same_counts(client, istanbul, worker):
 
 def test_resettlement_pages_are_for_resettlement_staff(client, istanbul):
     client.force_login(staff(Role.DTM_OFFICER, istanbul, programme="dtm"))
-    assert client.get(reverse("resettlement-board")).status_code == 404
+    assert client.get(reverse("movements:resettlement-board")).status_code == 404
     client.force_login(staff(Role.CASEWORKER, istanbul, programme="protection", username="protection.ist"))
-    assert client.get(reverse("resettlement-board")).status_code == 404
+    assert client.get(reverse("movements:resettlement-board")).status_code == 404
 
 
 def test_the_navigation_shows_resettlement_to_its_staff(client, worker, nurse):
     client.force_login(worker)
-    nav = client.get(reverse("home")).content.decode()
+    nav = client.get(reverse("core:home")).content.decode()
     assert 'data-nav="resettlement"' in nav and 'data-nav="health"' not in nav
     client.force_login(nurse)
-    assert 'data-nav="health"' in client.get(reverse("home")).content.decode()
+    assert 'data-nav="health"' in client.get(reverse("core:home")).content.decode()
 
 
 def test_the_calendar_shows_the_months_departures_with_their_travellers(client, ready_case, family, flight, worker):
     services.case_book(case=ready_case, flight=flight, travellers=everyone(family), by=worker)
     client.force_login(worker)
     departs = flight.departs_on
-    page = client.get(reverse("movements-calendar"), {"year": departs.year, "month": departs.month}).content.decode()
+    page = client.get(
+        reverse("movements:movements-calendar"), {"year": departs.year, "month": departs.month}
+    ).content.decode()
     assert flight.reference in page and "5 travellers" in page
 
 
@@ -130,11 +132,11 @@ def test_the_manifests_count_the_people_booked(client, ready_case, family, fligh
     services.family_split_approve(case=ready_case, flight=flight, by=worker, reason="Baby travels later.")
     services.case_book(case=ready_case, flight=flight, travellers=everyone(family)[:4], by=worker)
     client.force_login(worker)
-    text = pdf_text(client.get(reverse("movements-manifest-pdf", args=[flight.reference])).content)
+    text = pdf_text(client.get(reverse("movements:movements-manifest-pdf", args=[flight.reference])).content)
     assert "Travellers booked: 4" in text
     assert [name in text for name in ("Ahmad", "Rania", "Leyla", "Omar", "Nour")] == [True] * 4 + [False]
     book = openpyxl.load_workbook(
-        io.BytesIO(client.get(reverse("movements-manifest-xlsx", args=[flight.reference])).content)
+        io.BytesIO(client.get(reverse("movements:movements-manifest-xlsx", args=[flight.reference])).content)
     )
     rows = list(book.active.iter_rows(values_only=True))
     header = rows.index(next(row for row in rows if row[0] == "No."))
@@ -154,7 +156,7 @@ def test_the_xlsx_manifest_neutralises_formula_like_names(client, istanbul, work
     services.case_book(case=ready(case), flight=flight, travellers=[services.TravellerBooking(person)], by=worker)
     client.force_login(worker)
     sheet = openpyxl.load_workbook(
-        io.BytesIO(client.get(reverse("movements-manifest-xlsx", args=[flight.reference])).content)
+        io.BytesIO(client.get(reverse("movements:movements-manifest-xlsx", args=[flight.reference])).content)
     ).active
     cells = [cell for row in sheet.iter_rows(values_only=True) for cell in row if isinstance(cell, str)]
     assert "'+Evil" in cells and "'=HYPERLINK(1)" in cells
@@ -169,7 +171,7 @@ def test_a_pdf_manifest_prints_turkish_names_with_a_unicode_font(client, ready_c
     settings.LIMAN_PDF_FONT = font
     services.case_book(case=ready_case, flight=flight, travellers=everyone(family), by=worker)
     client.force_login(worker)
-    content = client.get(reverse("movements-manifest-pdf", args=[flight.reference])).content
+    content = client.get(reverse("movements:movements-manifest-pdf", args=[flight.reference])).content
     assert content.startswith(b"%PDF-") and b"/FontFile2" in content
 
 
@@ -179,7 +181,7 @@ def test_the_flight_page_lists_the_airport_checklist(client, ready_case, family,
     clear(family.father, nurse, needs=["wheelchair"])
     services.case_book(case=ready_case, flight=flight, travellers=everyone(family), by=worker)
     client.force_login(worker)
-    url = reverse("movements-flight-detail", args=[flight.reference])
+    url = reverse("movements:movements-flight-detail", args=[flight.reference])
     checklist = client.get(url).context["checklist"]
     key = f"wheelchair:{family.father.reference}"
     assert key in {item.key for item in checklist}
@@ -193,7 +195,7 @@ def test_a_booking_refused_on_the_page_says_who_misses_what(client, open_case, f
     ready(open_case)
     client.force_login(worker)
     response = client.post(
-        reverse("resettlement-case-book", args=[open_case.reference]),
+        reverse("movements:resettlement-case-book", args=[open_case.reference]),
         {"flight": flight.reference, "travellers": [family.father.pk]},
     )
     page = response.content.decode()
@@ -204,7 +206,7 @@ def test_a_booking_refused_on_the_page_says_who_misses_what(client, open_case, f
 
 def test_the_person_page_shows_the_resettlement_case(client, open_case, family, worker):
     client.force_login(worker)
-    page = client.get(reverse("person-detail", args=[family.son.reference])).content.decode()
+    page = client.get(reverse("registry:person-detail", args=[family.son.reference])).content.decode()
     assert open_case.reference in page
 
 
@@ -223,7 +225,7 @@ def test_a_traveller_put_on_medical_hold_flags_the_case_where_it_stands_on_the_b
     health.health_assessment_hold(assessment=assessment, by=nurse, reason="Suspected active TB.")
 
     client.force_login(worker)
-    response = client.get(reverse("resettlement-board"))
+    response = client.get(reverse("movements:resettlement-board"))
     rows = {row["state"]: row for row in response.context["board"].rows}
     assert rows[CaseState.READY_FOR_DEPARTURE]["counts"] == [2]
     assert rows[CaseState.READY_FOR_DEPARTURE]["flagged"] == 1
@@ -232,7 +234,7 @@ def test_a_traveller_put_on_medical_hold_flags_the_case_where_it_stands_on_the_b
     assert "1 case with a traveller on medical hold" in page
 
     listed = client.get(
-        reverse("resettlement-case-list"),
+        reverse("movements:resettlement-case-list"),
         {"state": CaseState.READY_FOR_DEPARTURE, "country": "CAN", "medical_hold": "1"},
     ).content.decode()
     assert held.reference in listed and clear.reference not in listed

@@ -107,7 +107,7 @@ def test_recording_an_agreement_is_validated_audited_and_the_document_served_aud
     form = {"office": str(istanbul.pk), "title": "", "partner": str(partner.pk), "authority": "Governorate",
             "legal_basis": "contract", "starts_on": "2026-01-01", "ends_on": "2025-01-01",
             "focal_points": ""}  # fmt: skip
-    page = client.post(reverse("privacy-agreements"), form).content.decode()
+    page = client.post(reverse("privacy:privacy-agreements"), form).content.decode()
     for text in (
         "Give the agreement a title.",
         "Name the focal points",
@@ -120,22 +120,25 @@ def test_recording_an_agreement_is_validated_audited_and_the_document_served_aud
     form.update(title="Legal aid", authority="", focal_points="A. Kaya / B. Demir", ends_on="2030-12-31",
                 purposes=["sharing_partner"], categories=["identity", "protection"],
                 document=SimpleUploadedFile("dsa.txt", b"not a pdf"))  # fmt: skip
-    assert "The signed document is a PDF file." in client.post(reverse("privacy-agreements"), form).content.decode()
+    assert (
+        "The signed document is a PDF file."
+        in client.post(reverse("privacy:privacy-agreements"), form).content.decode()
+    )
     form["document"] = SimpleUploadedFile("signed.pdf", b"%PDF-1.4 signed agreement")
-    client.post(reverse("privacy-agreements"), form)
+    client.post(reverse("privacy:privacy-agreements"), form)
     signed = SharingAgreement.objects.get()
     assert signed.reference.startswith(f"{istanbul.code}-DSA-") and signed.recorded_by == admin
     assert AuditEvent.objects.filter(object_type="privacy.sharingagreement", action=AuditAction.CREATE).exists()
     with open(signed.document.path, "rb") as raw:
         assert b"signed agreement" not in raw.read()  # encrypted at rest
-    response = client.get(reverse("privacy-agreement-document", args=[signed.pk]))
+    response = client.get(reverse("privacy:privacy-agreement-document", args=[signed.pk]))
     assert b"".join(response.streaming_content) == b"%PDF-1.4 signed agreement"
     assert AuditEvent.objects.filter(object_type="privacy.sharingagreement", action=AuditAction.VIEW).exists()
     client.force_login(staff(Role.ADMINISTRATOR, izmir))
-    assert client.get(reverse("privacy-agreement-document", args=[signed.pk])).status_code == 404
-    assert signed.reference not in client.get(reverse("privacy-agreements")).content.decode()
+    assert client.get(reverse("privacy:privacy-agreement-document", args=[signed.pk])).status_code == 404
+    assert signed.reference not in client.get(reverse("privacy:privacy-agreements")).content.decode()
     client.force_login(staff(Role.CASEWORKER, istanbul))
-    assert client.get(reverse("privacy-agreements")).status_code in (403, 404)
+    assert client.get(reverse("privacy:privacy-agreements")).status_code in (403, 404)
 
 
 def test_expiring_agreements_are_flagged_on_the_list_and_the_home_page(client, istanbul, partner,
@@ -147,7 +150,7 @@ def test_expiring_agreements_are_flagged_on_the_list_and_the_home_page(client, i
         agreement(None, office=istanbul, authority=f"Directorate {n}", days_left=300)
     client.force_login(admin)
     with django_assert_max_num_queries(14):
-        page = client.get(reverse("privacy-agreements")).content.decode()
+        page = client.get(reverse("privacy:privacy-agreements")).content.decode()
     assert f"{soon.reference} with Harbour Legal Aid (HLA) ends on" in page
     assert f"{later.reference} with" not in page  # listed, not flagged
     assert later.reference in page

@@ -29,24 +29,27 @@ def test_a_breach_is_logged_with_clear_messages_and_audited(client, istanbul, iz
     form = {"office": str(istanbul.pk), "found_on": today.isoformat(), "occurred_on": "", "what_happened": "",
             "data_affected": "", "people_affected": "x", "told_donor_on": "", "told_authority_on": "notadate",
             "told_people_on": ""}  # fmt: skip
-    page = client.post(reverse("privacy-breaches"), form).content.decode()
+    page = client.post(reverse("privacy:privacy-breaches"), form).content.decode()
     assert "People affected: give a whole number." in page and "authority told on: give a date" in page
     form.update(people_affected="12", told_authority_on=(today - datetime.timedelta(days=2)).isoformat())
-    page = client.post(reverse("privacy-breaches"), form).content.decode()
+    page = client.post(reverse("privacy:privacy-breaches"), form).content.decode()
     assert "Say what happened." in page and "No one is told of a breach before it is found." in page
     form.update(what_happened="A laptop with a case export was stolen", data_affected="case list of March",
                 told_authority_on=today.isoformat(), office=str(izmir.pk))  # fmt: skip
-    assert "choose one of the offices you administer" in client.post(reverse("privacy-breaches"), form).content.decode()
+    assert (
+        "choose one of the offices you administer"
+        in client.post(reverse("privacy:privacy-breaches"), form).content.decode()
+    )
     form["office"] = str(istanbul.pk)
-    client.post(reverse("privacy-breaches"), form)
+    client.post(reverse("privacy:privacy-breaches"), form)
     breach = Breach.objects.get()
     assert (breach.people_affected, breach.told_authority_on, breach.recorded_by) == (12, today, admin)
     assert AuditEvent.objects.filter(object_type="privacy.breach", action=AuditAction.CREATE).exists()
     with django_assert_max_num_queries(12):
-        page = client.get(reverse("privacy-breaches")).content.decode()
+        page = client.get(reverse("privacy:privacy-breaches")).content.decode()
     assert "laptop" in page
     client.force_login(staff(Role.ADMINISTRATOR, izmir))
-    assert "laptop" not in client.get(reverse("privacy-breaches")).content.decode()
+    assert "laptop" not in client.get(reverse("privacy:privacy-breaches")).content.decode()
 
 
 def sheet_rows(response):
@@ -75,7 +78,9 @@ def test_the_reads_export_reconstructs_who_read_a_person_and_is_audited(client, 
     admin = staff(Role.ADMINISTRATOR, istanbul)
     client.force_login(admin)
     today = timezone.localdate().isoformat()
-    response = client.get(reverse("privacy-reads-xlsx"), {"start": today, "end": today, "person": person.reference})
+    response = client.get(
+        reverse("privacy:privacy-reads-xlsx"), {"start": today, "end": today, "person": person.reference}
+    )
     rows = sheet_rows(response)
     assert rows[0][0] == "Number" and len(rows) == 3
     assert {row[2] for row in rows[1:]} == {"the-reader"} and {row[4] for row in rows[1:]} == {
@@ -84,9 +89,9 @@ def test_the_reads_export_reconstructs_who_read_a_person_and_is_audited(client, 
     }
     # The case is protection-tier: an administrator sees that it was read, not its name.
     assert all(row[6] != str(case) for row in rows[1:])
-    everything = sheet_rows(client.get(reverse("privacy-reads-xlsx"), {"start": today, "end": today}))
+    everything = sheet_rows(client.get(reverse("privacy:privacy-reads-xlsx"), {"start": today, "end": today}))
     assert len(everything) == 4
     export = AuditEvent.objects.filter(action=AuditAction.EXPORT, object_type="core.auditevent").first()
     assert export.actor == admin and export.changes["person"] == ""
-    bad = client.get(reverse("privacy-reads-xlsx"), {"start": today, "end": "2000-01-01"})
+    bad = client.get(reverse("privacy:privacy-reads-xlsx"), {"start": today, "end": "2000-01-01"})
     assert bad.status_code == 302

@@ -33,8 +33,11 @@ def test_a_withdrawn_consent_stops_sharing_and_shows_on_the_person_page(client, 
     with pytest.raises(ValidationError, match="has not consented to their details being shared"):
         cases.referral_send(case=case, to_partner=partner, shared_fields=["age"], by=caseworker)
     client.force_login(caseworker)
-    page = client.get(reverse("person-detail", args=[person.reference])).content.decode()
+    page = client.get(reverse("registry:person-detail", args=[person.reference])).content.decode()
     assert "Consent withdrawn" in page and "this stops referrals to and sharing with partner organisations" in page
     consent(person, "sharing_partner")  # given again: the banner goes, sharing resumes
-    assert "Consent withdrawn" not in client.get(reverse("person-detail", args=[person.reference])).content.decode()
+    assert (
+        "Consent withdrawn"
+        not in client.get(reverse("registry:person-detail", args=[person.reference])).content.decode()
+    )
     assert cases.referral_send(case=case, to_partner=partner, shared_fields=["age"], by=caseworker).pk

@@ -42,8 +42,8 @@ def _person(office, name="Rania", **extra):
 
 
 @pytest.mark.parametrize(
-    "name", ["privacy-breaches", "privacy-agreements", "privacy-schedules", "privacy-holds", "privacy-data-map",
-             "privacy-requests"],
+    "name", ["privacy:privacy-breaches", "privacy:privacy-agreements", "privacy:privacy-schedules",
+             "privacy:privacy-holds", "privacy:privacy-data-map", "privacy:privacy-requests"],
 )  # fmt: skip
 def test_the_focal_point_opens_the_data_protection_pages(client, focal, name):
     client.force_login(focal)
@@ -52,7 +52,7 @@ def test_the_focal_point_opens_the_data_protection_pages(client, focal, name):
 
 def test_the_focal_point_logs_a_breach_of_their_office_only(client, istanbul, izmir, focal):
     client.force_login(focal)
-    page = client.get(reverse("privacy-breaches")).content.decode()
+    page = client.get(reverse("privacy:privacy-breaches")).content.decode()
     assert f'value="{istanbul.pk}"' in page and f'value="{izmir.pk}"' not in page
 
     services.breach_record(office=istanbul, by=focal, found_on=timezone.localdate(), what_happened="Laptop lost",
@@ -71,9 +71,9 @@ def test_the_focal_point_sees_neither_the_registry_nor_case_contents(client, ist
     assert not Person.objects.visible_to(focal).exists() and not Case.objects.visible_to(focal).exists()
     assert not CaseNote.objects.visible_to(focal).exists()
     assert list(Office.objects.visible_to(focal)) == [istanbul]
-    assert client.get(reverse("person-detail", args=[person.reference])).status_code == 404
-    assert client.get(reverse("case-detail", args=[case.reference])).status_code == 404
-    assert person.reference not in client.get(reverse("case-list")).content.decode()
+    assert client.get(reverse("registry:person-detail", args=[person.reference])).status_code == 404
+    assert client.get(reverse("cases:case-detail", args=[case.reference])).status_code == 404
+    assert person.reference not in client.get(reverse("cases:case-list")).content.decode()
 
 
 def test_the_focal_point_follows_requests_as_a_register_without_what_was_asked(client, istanbul, izmir, focal):
@@ -84,13 +84,13 @@ def test_the_focal_point_follows_requests_as_a_register_without_what_was_asked(c
                                          by=staff(Role.SUPERVISOR, izmir, username="sup.izm"))  # fmt: skip
     client.force_login(focal)
 
-    page = client.get(reverse("privacy-requests")).content.decode()
+    page = client.get(reverse("privacy:privacy-requests")).content.decode()
 
     assert here.reference in page and there.reference not in page
     assert "Wants to know" not in page and "Log a request" not in page
-    assert reverse("privacy-request", args=[here.reference]) not in page
-    assert client.get(reverse("privacy-request", args=[here.reference])).status_code == 404
-    assert client.get(reverse("privacy-request-export", args=[here.reference])).status_code == 404
+    assert reverse("privacy:privacy-request", args=[here.reference]) not in page
+    assert client.get(reverse("privacy:privacy-request", args=[here.reference])).status_code == 404
+    assert client.get(reverse("privacy:privacy-request-export", args=[here.reference])).status_code == 404
 
 
 def test_the_focal_points_access_export_holds_the_normal_tier_only(istanbul, focal, tmp_path):
@@ -118,17 +118,17 @@ def test_a_focal_point_of_another_office_exports_no_one_here(client, istanbul, i
     person = _person(istanbul)
     client.force_login(staff(Role.DATA_PROTECTION_FOCAL_POINT, izmir, username="dpfp.izm"))
 
-    assert client.get(reverse("privacy-person-export", args=[person.reference])).status_code == 404
+    assert client.get(reverse("privacy:privacy-person-export", args=[person.reference])).status_code == 404
 
 
 def test_the_focal_point_reads_who_read_what(client, istanbul, focal):
     client.force_login(focal)
     today = timezone.localdate().isoformat()
 
-    response = client.get(reverse("privacy-reads-xlsx"), {"start": today, "end": today})
+    response = client.get(reverse("privacy:privacy-reads-xlsx"), {"start": today, "end": today})
 
     assert response.status_code == 200 and response["Content-Type"].startswith("application/vnd.openxmlformats")
-    assert client.get(reverse("audit-list")).status_code == 404
+    assert client.get(reverse("core:audit-list")).status_code == 404
 
 
 def test_a_focal_point_of_every_office_sets_the_retention_schedules(istanbul):

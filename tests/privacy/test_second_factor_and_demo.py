@@ -29,10 +29,10 @@ pytestmark = pytest.mark.django_db
 def test_the_focal_point_confirms_a_code_before_any_page(client, istanbul):
     focal = staff(Role.DATA_PROTECTION_FOCAL_POINT, istanbul)
     TOTPDevice.objects.create(user=focal, name="phone", confirmed=True)
-    client.post(reverse("login"), {"username": focal.username, "password": "correct-horse-battery"})
-    for name in ("privacy-requests", "privacy-breaches"):
+    client.post(reverse("core:login"), {"username": focal.username, "password": "correct-horse-battery"})
+    for name in ("privacy:privacy-requests", "privacy:privacy-breaches"):
         response = client.get(reverse(name))
-        assert response.status_code == 302 and response["Location"].startswith(reverse("second-factor")), name
+        assert response.status_code == 302 and response["Location"].startswith(reverse("core:second-factor")), name
     assert client.get("/api/offices/").status_code == 403
 
 
@@ -57,10 +57,12 @@ def test_the_demo_focal_points_have_fixed_keys_and_sign_in_with_the_code(client,
 
     out = io.StringIO()
     call_command("demo_totp", "data-protection-focal-point.ist", stdout=out)
-    client.post(reverse("login"), {"username": "data-protection-focal-point.ist", "password": "liman-demo-2026"})
-    response = client.post(reverse("second-factor"), {"token": out.getvalue().strip(), "next": reverse("home")})
-    assert response.status_code == 302 and response["Location"] == reverse("home")
-    assert client.get(reverse("privacy-requests")).status_code == 200
+    client.post(reverse("core:login"), {"username": "data-protection-focal-point.ist", "password": "liman-demo-2026"})
+    response = client.post(
+        reverse("core:second-factor"), {"token": out.getvalue().strip(), "next": reverse("core:home")}
+    )
+    assert response.status_code == 302 and response["Location"] == reverse("core:home")
+    assert client.get(reverse("privacy:privacy-requests")).status_code == 200
 
 
 def test_the_demo_requests_fill_the_register_through_the_services(client, demo, settings):
@@ -78,12 +80,12 @@ def test_the_demo_requests_fill_the_register_through_the_services(client, demo, 
     assert AuditEvent.objects.filter(object_type="privacy.subjectrequest", action="create").count() == 4
 
     client.force_login(User.objects.get(username=demo_username(Role.DATA_PROTECTION_FOCAL_POINT, "IST")))
-    register = client.get(reverse("privacy-requests")).content.decode()
+    register = client.get(reverse("privacy:privacy-requests")).content.decode()
     assert {key for key, r in requests.items() if r.reference in register} == {"access/in_progress",
                                                                                 "objection/received"}  # fmt: skip
-    everything = client.get(reverse("privacy-requests"), {"all": "1"}).content.decode()
+    everything = client.get(reverse("privacy:privacy-requests"), {"all": "1"}).content.decode()
     assert all(r.reference in everything for r in requests.values())
-    overdue = client.get(reverse("privacy-requests"), {"overdue": "1"}).content.decode()
+    overdue = client.get(reverse("privacy:privacy-requests"), {"overdue": "1"}).content.decode()
     assert requests["objection/received"].reference in overdue
     assert requests["access/closed"].reference not in overdue
 

@@ -72,7 +72,7 @@ def test_the_workflow_needs_an_answer_keeps_history_and_the_overdue_list(client,
     assert next(e for e in home_next(supervisor) if e["key"] == "data_requests_overdue")["value"] == 1
     client.force_login(supervisor)
     with django_assert_max_num_queries(16):
-        page = client.get(reverse("privacy-requests") + "?overdue=1").content.decode()
+        page = client.get(reverse("privacy:privacy-requests") + "?overdue=1").content.decode()
     assert late.reference in page and current.reference not in page
     services.subject_request_step(request=late, to_state="answered", by=supervisor, answer="We stopped the SMS.")
     late.refresh_from_db()
@@ -171,11 +171,11 @@ def test_the_note_form_marks_a_note_as_about_others(client, istanbul, person):
 
     assert (
         "Mentions other people / third-party information"
-        in client.get(reverse("case-detail", args=[case.reference])).content.decode()
+        in client.get(reverse("cases:case-detail", args=[case.reference])).content.decode()
     )
-    client.post(reverse("case-note-add", args=[case.reference]), {"kind": "note", "text": "Said by her uncle",
+    client.post(reverse("cases:case-note-add", args=[case.reference]), {"kind": "note", "text": "Said by her uncle",
                                                                    "about_others": "on"})  # fmt: skip
-    client.post(reverse("case-note-add", args=[case.reference]), {"kind": "note", "text": "Her own words"})
+    client.post(reverse("cases:case-note-add", args=[case.reference]), {"kind": "note", "text": "Her own words"})
 
     assert dict(case.notes.values_list("text", "about_others")) == {"Said by her uncle": True, "Her own words": False}
 
@@ -213,7 +213,7 @@ def test_a_deletion_is_refused_under_a_hold_or_an_open_case_and_otherwise_anonym
 def test_a_correction_updates_the_record_audited_and_links_the_request(client, person, supervisor):
     request = services.subject_request_log(person=person, kind="correction", by=supervisor, details="Name is Raniya")
     client.force_login(supervisor)
-    url = reverse("privacy-request-act", args=[request.reference])
+    url = reverse("privacy:privacy-request-act", args=[request.reference])
     response = client.post(url, {"act": "correct", "field": "office", "value": "x"}, follow=True)
     assert "Field: choose one of the list." in response.content.decode()
     client.post(url, {"act": "correct", "field": "first_name", "value": "Raniya"})
@@ -229,15 +229,15 @@ def test_a_correction_updates_the_record_audited_and_links_the_request(client, p
 def test_the_request_page_and_the_person_page_export_a_zip(client, istanbul, izmir, person, supervisor):
     request = services.subject_request_log(person=person, kind="access", by=supervisor)
     client.force_login(supervisor)
-    page = client.get(reverse("privacy-request", args=[request.reference])).content.decode()
-    assert reverse("privacy-request-export", args=[request.reference]) in page
-    response = client.get(reverse("privacy-request-export", args=[request.reference]))
+    page = client.get(reverse("privacy:privacy-request", args=[request.reference])).content.decode()
+    assert reverse("privacy:privacy-request-export", args=[request.reference]) in page
+    response = client.get(reverse("privacy:privacy-request-export", args=[request.reference]))
     document, _pdf = _archive(response.content)
     assert document["person"]["id"] == person.pk
     request.refresh_from_db()
     assert AuditEvent.objects.get(seq=request.outcome_event_seq).action == AuditAction.EXPORT
-    assert client.get(reverse("privacy-person-export", args=[person.reference])).status_code == 200
+    assert client.get(reverse("privacy:privacy-person-export", args=[person.reference])).status_code == 200
     client.force_login(staff(Role.SUPERVISOR, izmir))
-    assert client.get(reverse("privacy-request", args=[request.reference])).status_code == 404
-    assert client.get(reverse("privacy-person-export", args=[person.reference])).status_code == 404
+    assert client.get(reverse("privacy:privacy-request", args=[request.reference])).status_code == 404
+    assert client.get(reverse("privacy:privacy-person-export", args=[person.reference])).status_code == 404
     assert timezone.localdate() <= request.due_on

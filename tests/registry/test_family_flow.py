@@ -75,7 +75,7 @@ def test_the_search_karim_nouri_haddad_fills_the_three_name_fields(client, casew
     assert 'name="head-first_name" value="Karim"' in html
     assert 'name="head-father_name" value="Nouri"' in html
     assert 'name="head-family_name" value="Haddad"' in html
-    html = client.get(reverse("person-create"), {"name": "Karim Nouri Haddad"}).content.decode()
+    html = client.get(reverse("registry:person-create"), {"name": "Karim Nouri Haddad"}).content.decode()
     assert 'name="first_name" value="Karim"' in html and 'name="father_name" value="Nouri"' in html
     assert 'name="family_name" value="Haddad"' in html
 
@@ -105,7 +105,7 @@ def test_a_child_carries_the_fathers_first_name_and_the_family_name_a_spouse_not
 def test_the_family_page_asks_for_a_search_first(client, caseworker):
     client.force_login(caseworker)
     response = client.get(URL)
-    assert response.status_code == 302 and response.url == reverse("person-search")
+    assert response.status_code == 302 and response.url == reverse("registry:person-search")
 
 
 def test_a_viewer_cannot_open_the_family_page(client, istanbul):
@@ -117,7 +117,9 @@ def test_a_family_of_four_is_registered_in_one_post_in_a_new_household(client, i
     client.force_login(caseworker)
     response = client.post(URL, family_post())
     household = Household.objects.get()
-    assert response.status_code == 302 and response.url == reverse("household-detail", args=[household.reference])
+    assert response.status_code == 302 and response.url == reverse(
+        "registry:household-detail", args=[household.reference]
+    )
     assert household.office == istanbul and household.district == AdminArea.objects.get(pcode="TUR034018")
     assert household.address == "Namık Kemal Mah. 1203 Sk. No 7"
     assert household.head.full_name == "Karim Nouri Haddad"
@@ -220,14 +222,16 @@ def test_the_household_to_join_is_found_by_a_members_name_and_picked(client, ist
         start_household=True,
         by=None,
     )
-    html = client.get(reverse("household-pick"), {"household-query": "Omar Haddad"}).content.decode()
+    html = client.get(reverse("registry:household-pick"), {"household-query": "Omar Haddad"}).content.decode()
     assert f'value="{household.reference}" checked' in html and "headed by Karim Nouri Haddad" in html
     assert elsewhere.membership.household.reference not in html
-    html = client.get(reverse("household-pick"), {"household-query": household.reference[-4:]}).content.decode()
+    html = client.get(
+        reverse("registry:household-pick"), {"household-query": household.reference[-4:]}
+    ).content.decode()
     assert household.reference in html
     assert (
         "No household in your offices"
-        in client.get(reverse("household-pick"), {"household-query": "Zzz"}).content.decode()
+        in client.get(reverse("registry:household-pick"), {"household-query": "Zzz"}).content.decode()
     )
 
 
@@ -243,7 +247,7 @@ def test_find_without_javascript_brings_the_registration_page_back_with_the_hous
         "household-query": "Karim Haddad",
         "household-find": "1",
     }
-    response = client.post(reverse("person-create"), post)
+    response = client.post(reverse("registry:person-create"), post)
     html = response.content.decode()
     assert response.status_code == 200 and Person.objects.count() == 4
     assert 'name="first_name" value="Layla"' in html
@@ -252,7 +256,7 @@ def test_find_without_javascript_brings_the_registration_page_back_with_the_hous
 
 def test_a_viewer_finds_no_household_to_pick(client, istanbul):
     client.force_login(staff(Role.VIEWER, istanbul))
-    assert client.get(reverse("household-pick"), {"household-query": "Haddad"}).status_code == 404
+    assert client.get(reverse("registry:household-pick"), {"household-query": "Haddad"}).status_code == 404
 
 
 def test_the_person_search_pages_beyond_the_first_twenty(client, istanbul, caseworker, django_assert_max_num_queries):
@@ -265,17 +269,20 @@ def test_the_person_search_pages_beyond_the_first_twenty(client, istanbul, casew
             by=None,
         )
     client.force_login(caseworker)
-    first = client.get(reverse("person-search"), {"name": "Haddad"})
+    first = client.get(reverse("registry:person-search"), {"name": "Haddad"})
     assert len(first.context["matches"]) == 20
     html = first.content.decode()
     assert "Matches 1–20" in html and 'href="?name=Haddad&amp;page=2"' in html
     with django_assert_max_num_queries(20):
-        second = client.get(reverse("person-search"), {"name": "Haddad", "page": "2"})
+        second = client.get(reverse("registry:person-search"), {"name": "Haddad", "page": "2"})
     assert len(second.context["matches"]) == 5 and "Matches 21–25" in second.content.decode()
     shown = {match.person.pk for match in first.context["matches"]} | {m.person.pk for m in second.context["matches"]}
     assert len(shown) == 25
     assert second.context["search_page"]["next"] is None
-    assert client.get(reverse("person-search"), {"name": "Haddad", "page": "x"}).context["search_page"]["number"] == 1
+    assert (
+        client.get(reverse("registry:person-search"), {"name": "Haddad", "page": "x"}).context["search_page"]["number"]
+        == 1
+    )
 
 
 def test_picking_a_household_costs_the_same_queries_for_many(
@@ -292,7 +299,7 @@ def test_picking_a_household_costs_the_same_queries_for_many(
             by=None,
         )
     client.force_login(caseworker)
-    client.get(reverse("household-pick"), {"household-query": "Haddad"})
+    client.get(reverse("registry:household-pick"), {"household-query": "Haddad"})
     with django_assert_max_num_queries(15):
-        html = client.get(reverse("household-pick"), {"household-query": "Haddad"}).content.decode()
+        html = client.get(reverse("registry:household-pick"), {"household-query": "Haddad"}).content.decode()
     assert html.count('name="household_reference"') == 10

@@ -73,7 +73,9 @@ def test_the_registration_form_suggests_the_districts_of_the_offices_province(is
 
 def test_registration_places_the_new_household_in_the_district_typed(client, istanbul):
     client.force_login(staff(Role.CASEWORKER, istanbul))
-    response = client.post(reverse("person-create"), registration_post(district="Beyoğlu", address="Kuloğlu Mah. 12"))
+    response = client.post(
+        reverse("registry:person-create"), registration_post(district="Beyoğlu", address="Kuloğlu Mah. 12")
+    )
     assert response.status_code == 302
     household = Household.objects.get()
     assert (household.district.pcode, household.address) == ("TUR034013", "Kuloğlu Mah. 12")
@@ -81,7 +83,7 @@ def test_registration_places_the_new_household_in_the_district_typed(client, ist
 
 def test_registration_shows_the_ambiguous_district_next_to_the_field_and_registers_nobody(client, istanbul):
     client.force_login(staff(Role.CASEWORKER, istanbul))
-    response = client.post(reverse("person-create"), registration_post(district="Yenişehir"))
+    response = client.post(reverse("registry:person-create"), registration_post(district="Yenişehir"))
     assert response.status_code == 200
     assert "is the name of several districts" in field_errors(response.content.decode(), "district")
     assert not Household.objects.exists()
@@ -89,5 +91,5 @@ def test_registration_shows_the_ambiguous_district_next_to_the_field_and_registe
 
 def test_registration_refuses_a_district_for_no_household_rather_than_drop_it(client, istanbul):
     client.force_login(staff(Role.CASEWORKER, istanbul))
-    response = client.post(reverse("person-create"), registration_post(household="none", district="Kadıköy"))
+    response = client.post(reverse("registry:person-create"), registration_post(household="none", district="Kadıköy"))
     assert "Only a new household is given a district" in field_errors(response.content.decode(), "district")

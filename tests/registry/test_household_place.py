@@ -60,20 +60,20 @@ def test_a_household_is_not_placed_in_a_whole_province(household):
 
 def test_a_caseworker_sets_the_district_and_address_on_the_household_page(client, istanbul, household):
     client.force_login(staff(Role.CASEWORKER, istanbul))
-    url = reverse("household-location-change", args=[household.reference])
+    url = reverse("registry:household-location-change", args=[household.reference])
 
     response = client.post(url, {"district": "Beyoğlu, İstanbul", "address": ADDRESS})
 
     assert response.status_code == 302
     household.refresh_from_db()
     assert household.district.pcode == "TUR034013"
-    page = client.get(reverse("household-detail", args=[household.reference])).content.decode()
+    page = client.get(reverse("registry:household-detail", args=[household.reference])).content.decode()
     assert "Beyoğlu, İstanbul" in page and "TUR034013" in page
 
 
 def test_an_unknown_district_on_the_household_page_is_shown_and_nothing_changes(client, istanbul, household):
     client.force_login(staff(Role.CASEWORKER, istanbul))
-    url = reverse("household-location-change", args=[household.reference])
+    url = reverse("registry:household-location-change", args=[household.reference])
 
     response = client.post(url, {"district": "Atlantis", "address": ADDRESS})
 
@@ -88,13 +88,13 @@ def test_a_viewer_sees_the_district_but_neither_the_address_nor_the_form(client,
         household=household, district=AdminArea.objects.get(pcode="TUR034023"), address=ADDRESS, by=None
     )
     client.force_login(staff(Role.VIEWER, istanbul))
-    page = client.get(reverse("household-detail", args=[household.reference])).content.decode()
+    page = client.get(reverse("registry:household-detail", args=[household.reference])).content.decode()
     assert "Kadıköy" in page and "Moda" not in page
-    url = reverse("household-location-change", args=[household.reference])
+    url = reverse("registry:household-location-change", args=[household.reference])
     assert client.post(url, {"district": "Beyoğlu", "address": ""}).status_code == 404
 
 
 def test_another_office_cannot_place_the_household(client, izmir, household):
     client.force_login(staff(Role.CASEWORKER, izmir))
-    url = reverse("household-location-change", args=[household.reference])
+    url = reverse("registry:household-location-change", args=[household.reference])
     assert client.post(url, {"district": "Beyoğlu", "address": ""}).status_code == 404

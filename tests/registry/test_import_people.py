@@ -458,10 +458,12 @@ def test_nothing_is_written_while_a_row_blocks(istanbul):
 def test_the_people_template_has_exactly_the_issue_columns(client, istanbul, settings):
     settings.LIMAN_SECOND_FACTOR_ROLES = []
     client.force_login(staff(Role.CASEWORKER, istanbul))
-    workbook = openpyxl.load_workbook(io.BytesIO(client.get(reverse("import-template-xlsx", args=["people"])).content))
+    workbook = openpyxl.load_workbook(
+        io.BytesIO(client.get(reverse("core:import-template-xlsx", args=["people"])).content)
+    )
     assert [cell.value for cell in workbook.worksheets[0][1]] == COLUMNS
     assert PeopleImporter.column_names() == COLUMNS
-    template = client.get(reverse("import-template-csv", args=["people"])).content.decode("utf-8-sig")
+    template = client.get(reverse("core:import-template-csv", args=["people"])).content.decode("utf-8-sig")
     assert template == ",".join(COLUMNS) + "\r\n"
 
 
@@ -471,12 +473,12 @@ def test_an_xlsx_uploaded_on_the_page_is_reported_then_committed(client, istanbu
     upload = io.BytesIO(xlsx_data([["Ali", "", "Kaya", "M", 1990, "SYR", None, None, "K1", "head", "refugee", None]]))
     upload.name = "people.xlsx"
     response = client.post(
-        reverse("import-new"), {"kind": "people", "office": istanbul.pk, "file": upload, "legal_basis": "consent"}
+        reverse("core:import-new"), {"kind": "people", "office": istanbul.pk, "file": upload, "legal_basis": "consent"}
     )
     batch = ImportBatch.objects.get()
-    assert response["Location"] == reverse("import-detail", args=[batch.pk])
+    assert response["Location"] == reverse("core:import-detail", args=[batch.pk])
     assert "Ready to commit" in client.get(response["Location"]).content.decode()
-    client.post(reverse("import-commit", args=[batch.pk]))
+    client.post(reverse("core:import-commit", args=[batch.pk]))
     assert Person.objects.get().full_name == "Ali Kaya"
 
 

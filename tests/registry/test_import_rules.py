@@ -178,16 +178,16 @@ def test_the_command_declares_the_legal_basis(istanbul, tmp_path):
 def test_the_upload_page_declares_the_legal_basis(client, istanbul, settings):
     settings.LIMAN_SECOND_FACTOR_ROLES = []
     client.force_login(staff(Role.SUPERVISOR, istanbul))
-    assert 'name="legal_basis"' in client.get(reverse("import-new"), {"kind": "people"}).content.decode()
+    assert 'name="legal_basis"' in client.get(reverse("core:import-new"), {"kind": "people"}).content.decode()
     upload = io.BytesIO(csv_data(FAMILY))
     upload.name = "people.csv"
     client.post(
-        reverse("import-new"),
+        reverse("core:import-new"),
         {"kind": "people", "office": istanbul.pk, "file": upload, "legal_basis": "legitimate_interest"},
     )
     batch = ImportBatch.objects.get()
     assert batch.state == ImportBatch.State.VALID
-    client.post(reverse("import-commit", args=[batch.pk]))
+    client.post(reverse("core:import-commit", args=[batch.pk]))
     assert Consent.objects.filter(legal_basis="legitimate_interest").count() == 4
 
 
@@ -227,12 +227,12 @@ def test_the_page_offers_the_sheets_of_a_workbook_it_refused(client, istanbul, s
     upload = io.BytesIO(two_sheets())
     upload.name = "people.xlsx"
     page = client.post(
-        reverse("import-new"), {"kind": "people", "office": istanbul.pk, "file": upload, "legal_basis": "consent"}
+        reverse("core:import-new"), {"kind": "people", "office": istanbul.pk, "file": upload, "legal_basis": "consent"}
     ).content.decode()
     assert "2 sheets with data" in page and '<option value="İzmir">İzmir</option>' in page
     upload = io.BytesIO(two_sheets())
     upload.name = "people.xlsx"
     data = {"kind": "people", "office": istanbul.pk, "file": upload, "legal_basis": "consent", "sheet": "Ankara"}
-    client.post(reverse("import-new"), data)
+    client.post(reverse("core:import-new"), data)
     batch = ImportBatch.objects.get()
     assert (batch.row_count, batch.result["sheet"]) == (3, "Ankara")

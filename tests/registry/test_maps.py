@@ -23,7 +23,7 @@ def housed(office, district_pcode: str | None, *, first="Omar", sensitivity=Sens
 
 def people_counts(client, user) -> dict:
     client.force_login(user)
-    response = client.get(reverse("map-counts"), {"metric": "people"})
+    response = client.get(reverse("core:map-counts"), {"metric": "people"})
     assert response.status_code == 200
     return response.json()["counts"]
 
@@ -53,13 +53,13 @@ def test_a_user_of_another_office_counts_none_of_this_offices_people(client, izm
 
 def test_the_map_page_says_how_many_people_have_no_district_yet(client, istanbul, istanbul_people):
     client.force_login(staff(Role.VIEWER, istanbul))
-    page = client.get(reverse("map"), {"metric": "people"}).content.decode()
+    page = client.get(reverse("core:map"), {"metric": "people"}).content.decode()
     assert "2 people have no district yet." in page
     assert "<td>İstanbul</td><td>2</td>" in page
 
 
 def test_people_are_not_offered_to_roles_that_do_not_see_the_registry(client, istanbul, istanbul_people):
     client.force_login(staff(Role.REPORTING_OFFICER, istanbul))
-    assert client.get(reverse("map-counts"), {"metric": "people"}).status_code == 404
-    page = client.get(reverse("map"), {"metric": "people"}).content.decode()
+    assert client.get(reverse("core:map-counts"), {"metric": "people"}).status_code == 404
+    page = client.get(reverse("core:map"), {"metric": "people"}).content.decode()
     assert 'value="people"' not in page

@@ -367,9 +367,9 @@ def test_members_of_one_household_merged_keep_both_rows_and_the_alias_shows_on_t
 
     assert [entry["model"] for entry in merge.kept] == ["registry.household", "registry.householdmember"]
     client.force_login(supervisor)
-    page = client.get(reverse("person-detail", args=[duplicate.reference])).content.decode()
+    page = client.get(reverse("registry:person-detail", args=[duplicate.reference])).content.decode()
     assert "Also registered as" in page and head.reference in page and "household member" in page
-    household_page = client.get(reverse("household-detail", args=[household.reference])).content.decode()
+    household_page = client.get(reverse("registry:household-detail", args=[household.reference])).content.decode()
     assert household_page.count("merged record") == 1
 
 
@@ -486,9 +486,9 @@ def test_the_alias_page_offers_unmerge_to_a_supervisor_and_it_undoes_the_merge(c
     survivor, merged = register(istanbul, "Omar", "Haddad"), register(istanbul, "Omar", "Hadad")
     person_merge(survivor=survivor, merged=merged, by=supervisor, reason="same person, registered twice")
     client.force_login(supervisor)
-    url = reverse("person-unmerge", args=[merged.reference])
+    url = reverse("registry:person-unmerge", args=[merged.reference])
 
-    page = client.get(reverse("person-detail", args=[merged.reference])).content.decode()
+    page = client.get(reverse("registry:person-detail", args=[merged.reference])).content.decode()
     assert "This record was merged into" in page and survivor.reference in page
     assert "same person, registered twice" in page and url in page
     assert "Edit details" not in page
@@ -503,9 +503,9 @@ def test_the_alias_page_offers_no_unmerge_to_a_caseworker_and_the_post_is_404(cl
     survivor, merged = register(istanbul, "Omar", "Haddad"), register(istanbul, "Omar", "Hadad")
     person_merge(survivor=survivor, merged=merged, by=supervisor)
     client.force_login(staff(Role.CASEWORKER, istanbul))
-    url = reverse("person-unmerge", args=[merged.reference])
+    url = reverse("registry:person-unmerge", args=[merged.reference])
 
-    page = client.get(reverse("person-detail", args=[merged.reference])).content.decode()
+    page = client.get(reverse("registry:person-detail", args=[merged.reference])).content.decode()
 
     assert "This record was merged into" in page and url not in page
     assert client.post(url).status_code == 404
@@ -517,7 +517,7 @@ def test_unmerge_of_another_offices_alias_is_404(client, istanbul, izmir):
     survivor, merged = register(izmir, "Omar", "Haddad"), register(izmir, "Omar", "Hadad")
     person_merge(survivor=survivor, merged=merged, by=boss)
     client.force_login(staff(Role.SUPERVISOR, istanbul))
-    assert client.post(reverse("person-unmerge", args=[merged.reference])).status_code == 404
+    assert client.post(reverse("registry:person-unmerge", args=[merged.reference])).status_code == 404
 
 
 def test_the_unmerge_button_says_why_it_cannot_be_used(client, istanbul, supervisor):
@@ -526,10 +526,10 @@ def test_the_unmerge_button_says_why_it_cannot_be_used(client, istanbul, supervi
     person_merge(survivor=third, merged=survivor, by=supervisor)
     client.force_login(supervisor)
 
-    page = client.get(reverse("person-detail", args=[merged.reference])).content.decode()
+    page = client.get(reverse("registry:person-detail", args=[merged.reference])).content.decode()
 
     assert f"{survivor.reference} has since been merged into {third.reference}" in page
-    assert reverse("person-unmerge", args=[merged.reference]) not in page
+    assert reverse("registry:person-unmerge", args=[merged.reference]) not in page
 
 
 def test_the_survivors_page_costs_the_same_queries_with_one_alias_or_four(
@@ -537,7 +537,7 @@ def test_the_survivors_page_costs_the_same_queries_with_one_alias_or_four(
 ):
     survivor = register(istanbul, "Omar", "Haddad")
     client.force_login(supervisor)
-    url = reverse("person-detail", args=[survivor.reference])
+    url = reverse("registry:person-detail", args=[survivor.reference])
     person_merge(survivor=survivor, merged=register(istanbul, "Omar", "Hadad"), by=supervisor)
     with CaptureQueriesContext(connection) as one:
         client.get(url)

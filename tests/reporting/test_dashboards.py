@@ -24,7 +24,9 @@ def test_the_country_dashboard_maps_and_trends_what_the_user_reports_for(client,
     project = make_project("EU-DASH", [istanbul], default_for=istanbul)
     served(last.replace(day=3))
     client.force_login(staff(Role.REPORTING_OFFICER, istanbul, username="rep.dash"))
-    page = client.get(reverse("reporting-dashboard"), {"year": last.year, "measure": "assistance.people_in_kind"})
+    page = client.get(
+        reverse("reporting:reporting-dashboard"), {"year": last.year, "measure": "assistance.people_in_kind"}
+    )
     assert page.status_code == 200
     chosen = page.context["chosen"]
     assert chosen.key == "assistance.people_in_kind" and chosen.total == 2
@@ -37,7 +39,7 @@ def test_the_country_dashboard_maps_and_trends_what_the_user_reports_for(client,
     assert 'id="map"' in page.content.decode() and "reporting/dashboard.js" in page.content.decode()
     # Izmir's officer sees none of Istanbul's people.
     client.force_login(staff(Role.REPORTING_OFFICER, izmir, username="rep.dash.izm"))
-    page = client.get(reverse("reporting-dashboard"), {"year": last.year})
+    page = client.get(reverse("reporting:reporting-dashboard"), {"year": last.year})
     assert all(one.total == 0 for one in page.context["series"]) and page.context["projects"] == []
 
 
@@ -48,7 +50,10 @@ def test_the_downloads_hide_counts_under_the_minimum_cell(client, istanbul, make
         served(last.replace(day=day))  # 12 people in Istanbul, in one month
     served(last.replace(day=9))  # and 2 more: 14
     client.force_login(staff(Role.REPORTING_OFFICER, istanbul, username="rep.k"))
-    for url in (reverse("reporting-dashboard-export"), reverse("project-dashboard-export", args=[project.pk])):
+    for url in (
+        reverse("reporting:reporting-dashboard-export"),
+        reverse("reporting:project-dashboard-export", args=[project.pk]),
+    ):
         for fmt in ("csv", "xlsx"):
             response = client.get(url, {"year": last.year, "fmt": fmt})
             assert response.status_code == 200
@@ -63,7 +68,7 @@ def test_the_downloads_hide_counts_under_the_minimum_cell(client, istanbul, make
     small = make_project("EU-SMALL", [istanbul])
     ProjectDefault.objects.filter(office=istanbul).update(project=small)
     served(last.replace(day=11))
-    rows = list(csv.reader(io.StringIO(client.get(reverse("project-dashboard-export", args=[small.pk]),
+    rows = list(csv.reader(io.StringIO(client.get(reverse("reporting:project-dashboard-export", args=[small.pk]),
                                                   {"fmt": "csv"}).content.decode("utf-8-sig"))))  # fmt: skip
     assert {row[6] for row in rows[2:] if row[2] in ("province", "total")} == {"<11"}
 
@@ -77,14 +82,17 @@ def test_the_project_dashboard_counts_its_records_only(client, istanbul, make_pr
     served(last.replace(day=5))
     assert ProjectTag.objects.count() == 1
     client.force_login(staff(Role.SUPERVISOR, istanbul, username="sup.pd"))
-    page = client.get(reverse("project-dashboard", args=[project.pk]))
+    page = client.get(reverse("reporting:project-dashboard", args=[project.pk]))
     assert page.status_code == 200
     [series] = page.context["series"]
     assert series.total == 2 and series.target == 10 and series.percent == 20 and not series.over_offices
-    assert client.get(reverse("project-dashboard-map", args=[project.pk]), {"indicator": "IND1"}).json()["counts"] == {
-        "TUR034": 2
-    }
-    assert client.get(reverse("project-dashboard-map", args=[project.pk]), {"indicator": "NOPE"}).status_code == 404
+    assert client.get(reverse("reporting:project-dashboard-map", args=[project.pk]), {"indicator": "IND1"}).json()[
+        "counts"
+    ] == {"TUR034": 2}
+    assert (
+        client.get(reverse("reporting:project-dashboard-map", args=[project.pk]), {"indicator": "NOPE"}).status_code
+        == 404
+    )
 
 
 def test_the_dashboards_cost_the_same_queries_however_many_people(client, istanbul, make_project, months, served,
@@ -94,8 +102,8 @@ def test_the_dashboards_cost_the_same_queries_however_many_people(client, istanb
     served(last.replace(day=3))
     client.force_login(staff(Role.REPORTING_OFFICER, istanbul, username="rep.qd"))
     pages = [
-        (reverse("reporting-dashboard"), {"year": last.year}),
-        (reverse("project-dashboard", args=[project.pk]), {}),
+        (reverse("reporting:reporting-dashboard"), {"year": last.year}),
+        (reverse("reporting:project-dashboard", args=[project.pk]), {}),
     ]
     counted = []
     for url, params in pages:

@@ -58,14 +58,16 @@ def test_issued_figures_are_frozen_and_a_reissue_shows_the_differences(client, r
     services.story_add(report=report, by=None, title="Warm again", text="A mother of three kept her children warm.",
                        consent=True)  # fmt: skip
     client.force_login(report.officer)
-    assert client.post(reverse("donor-report-detail", args=[report.pk]), {"action": "issue"}).status_code == 302
+    assert (
+        client.post(reverse("reporting:donor-report-detail", args=[report.pk]), {"action": "issue"}).status_code == 302
+    )
     first = DonorReportIssue.objects.get(report=report)
     assert first.number == 1 and first.changes == [] and first.content["indicators"][0]["achieved"] == 2
 
     served(last.replace(day=9))  # two more people after the first issue
     # The issue is frozen: its downloads still say 2; the draft says 4.
     for fmt, read in (("xlsx", None), ("docx", docx_text), ("pdf", pdf_text)):
-        response = client.get(reverse("donor-report-download", args=[report.pk, 1, fmt]))
+        response = client.get(reverse("reporting:donor-report-download", args=[report.pk, 1, fmt]))
         assert response.status_code == 200
         if fmt == "xlsx":
             sheet = load_workbook(io.BytesIO(response.content))["Indicators"]
@@ -78,50 +80,56 @@ def test_issued_figures_are_frozen_and_a_reissue_shows_the_differences(client, r
             text = read(response.content)
             assert "IND1" in text and "People who received items" in text
             assert "Warm again" in text and "Blankets reached families" in text
-    docx = Document(io.BytesIO(client.get(reverse("donor-report-download", args=[report.pk, 1, "docx"])).content))
+    docx = Document(
+        io.BytesIO(client.get(reverse("reporting:donor-report-download", args=[report.pk, 1, "docx"])).content)
+    )
     assert [row.cells[4].text for row in docx.tables[0].rows] == ["Achieved", "2"]
     assert docx.inline_shapes, "the chart is in the document"
-    draft = load_workbook(io.BytesIO(client.get(reverse("donor-report-download", args=[report.pk, 0, "xlsx"])).content))
+    draft = load_workbook(
+        io.BytesIO(client.get(reverse("reporting:donor-report-download", args=[report.pk, 0, "xlsx"])).content)
+    )
     assert list(draft["Indicators"].values)[1][7] == 4
 
-    client.post(reverse("donor-report-detail", args=[report.pk]), {"action": "issue"})
+    client.post(reverse("reporting:donor-report-detail", args=[report.pk]), {"action": "issue"})
     second = DonorReportIssue.objects.get(report=report, number=2)
     assert {"indicator": "IND1", "field": "achieved", "before": 2, "after": 4} in second.changes
     assert second.content["indicators"][0]["achieved"] == 4
     assert DonorReportIssue.objects.get(report=report, number=1).content["indicators"][0]["achieved"] == 2
-    page = client.get(reverse("donor-report-detail", args=[report.pk])).content.decode()
+    page = client.get(reverse("reporting:donor-report-detail", args=[report.pk])).content.decode()
     assert "achieved" in page and "Issue 2" in page
-    pdf = pdf_text(client.get(reverse("donor-report-download", args=[report.pk, 2, "pdf"])).content)
+    pdf = pdf_text(client.get(reverse("reporting:donor-report-download", args=[report.pk, 2, "pdf"])).content)
     assert "Changes since issue 1" in pdf and "IND1 achieved: 2" in pdf
     assert AuditEvent.objects.filter(action="export", reason__contains="EU-REP issue 2 PDF").exists()
 
 
 def test_reports_are_scoped_and_written_by_their_offices(client, report, izmir):
     client.force_login(staff(Role.REPORTING_OFFICER, izmir, username="rep.izm.reports"))
-    assert client.get(reverse("donor-report-detail", args=[report.pk])).status_code == 404
-    assert client.get(reverse("donor-report-download", args=[report.pk, 0, "pdf"])).status_code == 404
-    assert list(client.get(reverse("donor-report-list")).context["page"]) == []
+    assert client.get(reverse("reporting:donor-report-detail", args=[report.pk])).status_code == 404
+    assert client.get(reverse("reporting:donor-report-download", args=[report.pk, 0, "pdf"])).status_code == 404
+    assert list(client.get(reverse("reporting:donor-report-list")).context["page"]) == []
     client.force_login(staff(Role.SUPERVISOR, report.project.offices.get(), username="sup.reports"))
-    assert client.get(reverse("donor-report-detail", args=[report.pk])).status_code == 200
-    assert client.post(reverse("donor-report-detail", args=[report.pk]), {"action": "issue"}).status_code == 404
+    assert client.get(reverse("reporting:donor-report-detail", args=[report.pk])).status_code == 200
+    assert (
+        client.post(reverse("reporting:donor-report-detail", args=[report.pk]), {"action": "issue"}).status_code == 404
+    )
 
 
 def test_the_narrative_is_edited_and_a_period_outside_the_project_refused(client, report):
     client.force_login(report.officer)
     data = {"action": "edit", "title": "Final report", "starts_on": report.starts_on, "ends_on": report.ends_on,
             "summary": "Done.", "achievements": "All targets met.", "challenges": "", "next_steps": ""}  # fmt: skip
-    assert client.post(reverse("donor-report-detail", args=[report.pk]), data).status_code == 302
+    assert client.post(reverse("reporting:donor-report-detail", args=[report.pk]), data).status_code == 302
     report.refresh_from_db()
     assert (report.title, report.achievements) == ("Final report", "All targets met.")
     data["starts_on"] = report.project.starts_on.replace(year=report.project.starts_on.year - 1)
-    page = client.post(reverse("donor-report-detail", args=[report.pk]), data, follow=True).content.decode()
+    page = client.post(reverse("reporting:donor-report-detail", args=[report.pk]), data, follow=True).content.decode()
     assert "within the project" in page
 
 
 def test_the_report_list_costs_the_same_queries_however_many(client, report, django_assert_max_num_queries):
     client.force_login(report.officer)
     with django_assert_max_num_queries(20):
-        client.get(reverse("donor-report-list"))
+        client.get(reverse("reporting:donor-report-list"))
     for n in range(3):
         services.donor_report_create(project=report.project, by=None, title=f"Report {n}", starts_on=report.starts_on,
                                      ends_on=report.ends_on)  # fmt: skip
@@ -129,11 +137,11 @@ def test_the_report_list_costs_the_same_queries_however_many(client, report, dja
     from django.test.utils import CaptureQueriesContext
 
     with CaptureQueriesContext(connection) as few:
-        client.get(reverse("donor-report-list"))
+        client.get(reverse("reporting:donor-report-list"))
     services.donor_report_create(project=report.project, by=None, title="One more", starts_on=report.starts_on,
                                  ends_on=report.ends_on)  # fmt: skip
     with django_assert_max_num_queries(len(few)):
-        page = client.get(reverse("donor-report-list"))
+        page = client.get(reverse("reporting:donor-report-list"))
     assert len(page.context["page"].object_list) == 5
 
 
@@ -145,12 +153,12 @@ def test_the_report_page_costs_the_same_queries_however_many_issues(client, repo
     from django.test.utils import CaptureQueriesContext
 
     with CaptureQueriesContext(connection) as few:
-        client.get(reverse("donor-report-detail", args=[report.pk]))
+        client.get(reverse("reporting:donor-report-detail", args=[report.pk]))
     for n in range(3):
         services.story_add(report=report, by=None, title=f"Story {n}", text="Another story.", consent=True)
         services.donor_report_issue(report=report, by=None)
     with django_assert_max_num_queries(len(few)):
-        page = client.get(reverse("donor-report-detail", args=[report.pk]))
+        page = client.get(reverse("reporting:donor-report-detail", args=[report.pk]))
     assert len(page.context["issues"]) == 4 and len(page.context["content"]["stories"]) == 4
 
 

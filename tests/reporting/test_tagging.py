@@ -84,36 +84,36 @@ def test_the_tagging_page_sets_defaults_and_retags_within_scope(client, istanbul
     second = make_project("EU-B", [istanbul])
     client.force_login(officer)
     assistance = Programme.objects.get(code="assistance")
-    response = client.post(reverse("project-tags"), {"action": "default", "office": istanbul.pk,
+    response = client.post(reverse("reporting:project-tags"), {"action": "default", "office": istanbul.pk,
                                                      "programme": assistance.pk, "project": first.pk})  # fmt: skip
     assert response.status_code == 302 and ProjectDefault.objects.get(office=istanbul).project == first
     # An office the officer does not report for is not theirs to set.
-    response = client.post(reverse("project-tags"), {"action": "default", "office": izmir.pk,
+    response = client.post(reverse("reporting:project-tags"), {"action": "default", "office": izmir.pk,
                                                      "programme": assistance.pk, "project": first.pk})  # fmt: skip
     assert response.status_code == 200 and not ProjectDefault.objects.filter(office=izmir).exists()
     _h, entitlement = served(last.replace(day=3))
     reference = entitlement.plan.reference
-    response = client.post(reverse("project-tags"), {"action": "retag", "kind": "assistance.DistributionPlan",
+    response = client.post(reverse("reporting:project-tags"), {"action": "retag", "kind": "assistance.DistributionPlan",
                                                      "reference": reference, "project": second.pk,
                                                      "reason": "Moved to B"})  # fmt: skip
     assert response.status_code == 302 and tag_of(entitlement).project == second
-    page = client.get(reverse("project-tags"))
+    page = client.get(reverse("reporting:project-tags"))
     assert reference in page.content.decode()
     # An unknown reference is refused with a message naming the field.
     unknown = {"action": "retag", "kind": "assistance.DistributionPlan", "reference": "IST-NOPE", "project": first.pk,
                "reason": "x"}  # fmt: skip
-    response = client.post(reverse("project-tags"), unknown)
+    response = client.post(reverse("reporting:project-tags"), unknown)
     assert "No such record in the offices you report for" in response.content.decode()
     # The project's records page lists it, in bounded queries; a programme officer reads but does not tag.
-    records = client.get(reverse("project-records", args=[second.pk]))
+    records = client.get(reverse("reporting:project-records", args=[second.pk]))
     assert [tag.reference for tag, _label, _visible in records.context["rows"]] == [reference]
     client.force_login(staff(Role.PROGRAMME_OFFICER, istanbul, username="po.page"))
-    assert client.get(reverse("project-tags")).status_code == 200
-    assert client.post(reverse("project-tags"), {"action": "retag"}).status_code == 404
+    assert client.get(reverse("reporting:project-tags")).status_code == 200
+    assert client.post(reverse("reporting:project-tags"), {"action": "retag"}).status_code == 404
     # Izmir's officer does not see Istanbul's tags.
     client.force_login(staff(Role.REPORTING_OFFICER, izmir, username="rep.izm.page"))
-    assert client.get(reverse("project-records", args=[second.pk])).status_code == 404
-    assert client.get(reverse("project-records", args=[first.pk])).context["rows"] == []
+    assert client.get(reverse("reporting:project-records", args=[second.pk])).status_code == 404
+    assert client.get(reverse("reporting:project-records", args=[first.pk])).context["rows"] == []
 
 
 def test_the_records_page_costs_the_same_queries_however_many(client, istanbul, make_project, months, served,
@@ -126,11 +126,11 @@ def test_the_records_page_costs_the_same_queries_however_many(client, istanbul, 
     from django.test.utils import CaptureQueriesContext
 
     with CaptureQueriesContext(connection) as few:
-        client.get(reverse("project-records", args=[project.pk]))
+        client.get(reverse("reporting:project-records", args=[project.pk]))
     for day in (4, 5, 6):
         served(last.replace(day=day))
     with django_assert_max_num_queries(len(few)):
-        page = client.get(reverse("project-records", args=[project.pk]))
+        page = client.get(reverse("reporting:project-records", args=[project.pk]))
     assert len(page.context["rows"]) == 4
 
 
@@ -154,11 +154,11 @@ def test_a_case_is_tagged_and_moved_only_by_who_may_see_it(client, istanbul, mak
              "reason": "CT grant"}  # fmt: skip
     # The reporting officer may not see the case: it is not found, and its reference does not show.
     client.force_login(officer)
-    assert "No such record" in client.post(reverse("project-tags"), retag).content.decode()
-    [(_tag, label, visible)] = client.get(reverse("project-records", args=[first.pk])).context["rows"]
+    assert "No such record" in client.post(reverse("reporting:project-tags"), retag).content.decode()
+    [(_tag, label, visible)] = client.get(reverse("reporting:project-records", args=[first.pk])).context["rows"]
     assert (str(label), visible) == ("Case", False)
-    assert case.reference not in client.get(reverse("project-records", args=[first.pk])).content.decode()
+    assert case.reference not in client.get(reverse("reporting:project-records", args=[first.pk])).content.decode()
     # The caseworker who also reports for the office moves it.
     client.force_login(caseworker)
-    assert client.post(reverse("project-tags"), retag).status_code == 302
+    assert client.post(reverse("reporting:project-tags"), retag).status_code == 302
     assert ProjectTag.objects.get(pk=tag.pk).project == second

@@ -23,11 +23,11 @@ def test_the_page_shows_the_users_offices_only(client, istanbul, izmir, mappings
     locked, _last = months
     served(locked.replace(day=3))
     client.force_login(staff(Role.REPORTING_OFFICER, izmir, username="rep.izm"))
-    page = client.get(reverse("fourw"), {"month": locked.strftime("%Y-%m")})
+    page = client.get(reverse("reporting:fourw"), {"month": locked.strftime("%Y-%m")})
     assert page.status_code == 200
     assert page.context["view"].rows == []
     client.force_login(staff(Role.REPORTING_OFFICER, istanbul, username="rep.ist"))
-    page = client.get(reverse("fourw"), {"month": locked.strftime("%Y-%m")})
+    page = client.get(reverse("reporting:fourw"), {"month": locked.strftime("%Y-%m")})
     [row] = [row for row in page.context["view"].rows if row[4] == "BN-1.1"]
     assert row[16] == 2 and row[-1] == 2  # total, and the year to date beside it
     assert "BN-1.1" in page.content.decode()
@@ -35,13 +35,13 @@ def test_the_page_shows_the_users_offices_only(client, istanbul, izmir, mappings
 
 def test_others_get_no_page(client, istanbul, mappings):
     client.force_login(staff(Role.CASEWORKER, istanbul, username="cw.ist"))
-    assert client.get(reverse("fourw")).status_code == 404
-    assert client.get(reverse("project-list")).status_code == 404
+    assert client.get(reverse("reporting:fourw")).status_code == 404
+    assert client.get(reverse("reporting:project-list")).status_code == 404
 
 
 def test_a_bad_month_is_not_found(client, istanbul, mappings):
     client.force_login(staff(Role.REPORTING_OFFICER, istanbul, username="rep.ist"))
-    assert client.get(reverse("fourw"), {"month": "2026-13"}).status_code == 404
+    assert client.get(reverse("reporting:fourw"), {"month": "2026-13"}).status_code == 404
 
 
 def test_the_officer_submits_and_the_month_is_locked(client, istanbul, izmir, mappings, months, served):
@@ -49,30 +49,36 @@ def test_the_officer_submits_and_the_month_is_locked(client, istanbul, izmir, ma
     served(locked.replace(day=3))
     officer = staff(Role.REPORTING_OFFICER, istanbul, username="rep.ist")
     client.force_login(officer)
-    response = client.post(reverse("fourw-submit"), {"month": locked.strftime("%Y-%m"), "office": [istanbul.pk]})
+    response = client.post(
+        reverse("reporting:fourw-submit"), {"month": locked.strftime("%Y-%m"), "office": [istanbul.pk]}
+    )
     assert response.status_code == 302
     submission = FourWSubmission.objects.get(office=istanbul, month=locked)
     assert submission.submitted_by == officer and submission.rows.filter(measure_key="assistance.people_in_kind")
     # An office the officer does not report for cannot be submitted by them.
     assert (
-        client.post(reverse("fourw-submit"), {"month": locked.strftime("%Y-%m"), "office": [izmir.pk]}).status_code
+        client.post(
+            reverse("reporting:fourw-submit"), {"month": locked.strftime("%Y-%m"), "office": [izmir.pk]}
+        ).status_code
         == 404
     )
     assert not FourWSubmission.objects.filter(office=izmir).exists()
     # Twice: refused with a message, nothing more stored.
-    again = client.post(reverse("fourw-submit"), {"month": locked.strftime("%Y-%m"), "office": [istanbul.pk]},
+    again = client.post(reverse("reporting:fourw-submit"), {"month": locked.strftime("%Y-%m"), "office": [istanbul.pk]},
                         follow=True)  # fmt: skip
     assert "already submitted" in again.content.decode()
     assert FourWSubmission.objects.count() == 1
-    page = client.get(reverse("fourw"), {"month": locked.strftime("%Y-%m")})
+    page = client.get(reverse("reporting:fourw"), {"month": locked.strftime("%Y-%m")})
     assert page.context["view"].locked == [submission] and page.context["may_submit"] == []
 
 
 def test_a_programme_officer_reads_but_does_not_submit(client, istanbul, mappings, months):
     locked, _last = months
     client.force_login(staff(Role.PROGRAMME_OFFICER, istanbul, username="po.ist"))
-    assert client.get(reverse("fourw"), {"month": locked.strftime("%Y-%m")}).context["may_submit"] == []
-    response = client.post(reverse("fourw-submit"), {"month": locked.strftime("%Y-%m"), "office": [istanbul.pk]})
+    assert client.get(reverse("reporting:fourw"), {"month": locked.strftime("%Y-%m")}).context["may_submit"] == []
+    response = client.post(
+        reverse("reporting:fourw-submit"), {"month": locked.strftime("%Y-%m"), "office": [istanbul.pk]}
+    )
     assert response.status_code == 404
 
 
@@ -81,26 +87,26 @@ def test_the_download_is_the_page_and_is_audited(client, istanbul, mappings, mon
     served(locked.replace(day=3))
     client.force_login(staff(Role.REPORTING_OFFICER, istanbul, username="rep.ist"))
     month = locked.strftime("%Y-%m")
-    page = client.get(reverse("fourw"), {"month": month}).context["view"].rows
-    response = client.get(reverse("fourw-download", args=[month, "csv"]))
+    page = client.get(reverse("reporting:fourw"), {"month": month}).context["view"].rows
+    response = client.get(reverse("reporting:fourw-download", args=[month, "csv"]))
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert tuple(rows[0]) == fourw.COLUMNS
     assert [row[16] for row in rows[1:]] == [str(row[16]) for row in page]
     assert AuditEvent.objects.filter(action="export", reason__contains="4W").exists()
-    assert client.get(reverse("fourw-download", args=[month, "xlsx"])).status_code == 200
+    assert client.get(reverse("reporting:fourw-download", args=[month, "xlsx"])).status_code == 200
 
 
 def test_the_page_costs_the_same_queries_however_many_people(client, istanbul, mappings, months, served):
     locked, _last = months
     client.force_login(staff(Role.REPORTING_OFFICER, istanbul, username="rep.ist"))
     served(locked.replace(day=3))
-    client.get(reverse("fourw"), {"month": locked.strftime("%Y-%m")})  # the session's once-a-minute refresh
+    client.get(reverse("reporting:fourw"), {"month": locked.strftime("%Y-%m")})  # the session's once-a-minute refresh
     with CaptureQueriesContext(connection) as few:
-        client.get(reverse("fourw"), {"month": locked.strftime("%Y-%m")})
+        client.get(reverse("reporting:fourw"), {"month": locked.strftime("%Y-%m")})
     for day in (4, 5, 6, 7):
         served(locked.replace(day=day))
     with CaptureQueriesContext(connection) as many:
-        client.get(reverse("fourw"), {"month": locked.strftime("%Y-%m")})
+        client.get(reverse("reporting:fourw"), {"month": locked.strftime("%Y-%m")})
     assert len(many) == len(few) <= 40
 
 
@@ -143,12 +149,12 @@ def test_project_indicator_table_counts_each_person_once(client, istanbul, izmir
     assert (manual.achieved, manual.target) == (3, 4)
     assert project.currency == "EUR" and computed.indicator.unit == "people"
     client.force_login(staff(Role.REPORTING_OFFICER, istanbul, username="rep.ist"))
-    page = client.get(reverse("project-detail", args=[project.pk]))
+    page = client.get(reverse("reporting:project-detail", args=[project.pk]))
     assert page.status_code == 200 and "EU-TEST-1" in page.content.decode()
     # The same figure on the 4W (same month range) and the project page.
     client.force_login(staff(Role.REPORTING_OFFICER, izmir, username="rep.izm"))
-    assert client.get(reverse("project-detail", args=[project.pk])).status_code == 404
-    assert client.get(reverse("project-list")).context["projects"].count() == 0
+    assert client.get(reverse("reporting:project-detail", args=[project.pk])).status_code == 404
+    assert client.get(reverse("reporting:project-list")).context["projects"].count() == 0
 
 
 def test_an_indicator_needs_a_declared_measure_and_known_filters(project):
@@ -181,7 +187,7 @@ def test_the_same_figure_on_the_4w_its_year_to_date_and_the_project_page(client,
         ytd = fourw.year_to_date(last, [istanbul.pk])
         assert sum(n for key, n in ytd.items() if key[0] == "assistance.people_in_kind") == 4
     client.force_login(staff(Role.REPORTING_OFFICER, istanbul, username="rep.same"))
-    page = client.get(reverse("fourw"), {"month": last.strftime("%Y-%m")}).context["view"].rows
+    page = client.get(reverse("reporting:fourw"), {"month": last.strftime("%Y-%m")}).context["view"].rows
     assert sum(row[16] for row in page if row[4] == "BN-1.1") == 2  # new in the last month: the two newcomers
 
 
@@ -196,13 +202,13 @@ def test_the_page_costs_the_same_queries_however_many_served(client, istanbul, m
     for key in reach.stored_measures():
         reach.rebuild(key, locked.year)
     month = {"month": locked.strftime("%Y-%m")}
-    client.get(reverse("fourw"), month)
+    client.get(reverse("reporting:fourw"), month)
     with CaptureQueriesContext(connection) as few:
-        assert client.get(reverse("fourw"), month).status_code == 200
+        assert client.get(reverse("reporting:fourw"), month).status_code == 200
     for day in (4, 5, 6):
         served(locked.replace(day=day))
     reach.catch_up_all()
     with CaptureQueriesContext(connection) as many:
-        assert client.get(reverse("fourw"), month).status_code == 200
+        assert client.get(reverse("reporting:fourw"), month).status_code == 200
     assert len(many) <= len(few), [query["sql"][:120] for query in many.captured_queries]
     assert len(few) <= 40, [query["sql"][:120] for query in few.captured_queries]

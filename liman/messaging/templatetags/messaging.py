@@ -20,5 +20,5 @@ def message_audience_link(context, kind_key: str, record) -> str:
         return ""
     if not may_send(request.user, kind, getattr(record, "office_id", None)):
         return ""
-    url = reverse(f"message-audience-{kind.key}", kwargs={"pk": record.pk})
+    url = reverse(f"messaging:message-audience-{kind.key}", kwargs={"pk": record.pk})
     return format_html('<a class="button" href="{}">{}</a>', url, kind.audience.button)
