@@ -61,6 +61,11 @@ class SessionMiddleware(DjangoSessionMiddleware):
     REFRESH_SECONDS = 60
     REFRESHED_KEY = "_liman_refreshed"
 
+    @classmethod
+    def mark_refreshed(cls, session) -> None:
+        """The session's expiry was just set (it is being saved): no need to write it again within the minute."""
+        session[cls.REFRESHED_KEY] = int(time.time())
+
     def process_response(self, request, response):
         session = getattr(request, "session", None)
         if (
@@ -69,7 +74,6 @@ class SessionMiddleware(DjangoSessionMiddleware):
             and session.session_key is not None
             and not session.is_empty()
         ):
-            now = int(time.time())
-            if now - session.get(self.REFRESHED_KEY, 0) >= self.REFRESH_SECONDS:
-                session[self.REFRESHED_KEY] = now
+            if int(time.time()) - session.get(self.REFRESHED_KEY, 0) >= self.REFRESH_SECONDS:
+                self.mark_refreshed(session)
         return super().process_response(request, response)

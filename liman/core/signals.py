@@ -1,10 +1,11 @@
-"""Logins, failed logins and logouts go into the audit log."""
+"""Logins, failed logins and logouts go into the audit log; a sign-in marks its session as just refreshed."""
 
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
 from . import audit
 from .choices import AuditAction
+from .middleware import SessionMiddleware
 
 
 def _address(request) -> str:
@@ -16,6 +17,13 @@ def _address(request) -> str:
 @receiver(user_logged_in)
 def audit_login(sender, request, user, **kwargs):
     audit.record(AuditAction.LOGIN, actor=user, obj=user, ip_address=_address(request))
+
+
+@receiver(user_logged_in)
+def session_refreshed_at_login(sender, request, user, **kwargs):
+    """A session written at sign-in has its expiry set: the first page after it need not write it again."""
+    if request is not None and hasattr(request, "session"):
+        SessionMiddleware.mark_refreshed(request.session)
 
 
 @receiver(user_logged_out)
