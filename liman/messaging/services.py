@@ -343,7 +343,7 @@ def contactable(person: Person) -> tuple[bool, str]:
 
 def contact_consented(people: Iterable[Person]) -> set[int]:
     """Of `people`, those whose consent for contact is in force today (the registry's one consent check)."""
-    return consented_among([person.pk for person in people], ConsentPurpose.CONTACT)
+    return consented_among(list(people), ConsentPurpose.CONTACT)
 
 
 # --- queueing ------------------------------------------------------------------------------------------------------

@@ -1,5 +1,9 @@
 """The one consent check: whether a person's current consent (or other legal basis) covers a purpose, and which of
-their consents were withdrawn (the banner on the pages that rely on them)."""
+their consents were withdrawn (the banner on the pages that rely on them).
+
+A page that asks several of these of one person (the person page: the banner, the contact section, the messages'
+readiness) loads the person's consents once (`prefetch_related_objects([person], "consents")`); each check then
+answers from them, by the same rules, instead of reading the table again."""
 
 from __future__ import annotations
 
@@ -25,11 +29,24 @@ STOPS = {
 }
 
 
+def _loaded(person) -> list | None:
+    """The person's consents, if the caller loaded them with the person (else None: read them)."""
+    return getattr(person, "_prefetched_objects_cache", {}).get("consents")
+
+
+def _in_force(consent, on: datetime.date) -> bool:
+    return consent.given_on <= on and (consent.withdrawn_on is None or consent.withdrawn_on > on)
+
+
 def consent_for(person, purpose: str, *, on: datetime.date | None = None):
     """The person's most recent consent (or other legal basis) for `purpose` in force on `on` (today), or None."""
     from .models import Consent
 
     on = on or timezone.localdate()
+    loaded = _loaded(person)
+    if loaded is not None:
+        current = [consent for consent in loaded if consent.purpose == purpose and _in_force(consent, on)]
+        return max(current, key=lambda consent: (consent.given_on, consent.id), default=None)
     person_id = getattr(person, "pk", person)
     return (
         Consent.objects.filter(person_id=person_id, purpose=purpose, given_on__lte=on)
@@ -47,6 +64,12 @@ def consented_among(person_ids: Iterable[int] | QuerySet, purpose: str, *, on: d
     from .models import Consent
 
     on = on or timezone.localdate()
+    if isinstance(person_ids, list | tuple) and person_ids and all(_loaded(person) is not None for person in person_ids):
+        return {
+            person.pk
+            for person in person_ids
+            if any(consent.purpose == purpose and _in_force(consent, on) for consent in _loaded(person))
+        }
     in_force = (
         Consent.objects.filter(purpose=purpose, given_on__lte=on)
         .filter(Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gt=on))
@@ -69,10 +92,19 @@ def withdrawn(person, *, purposes: Iterable[str] | None = None, on: datetime.dat
 
     on = on or timezone.localdate()
     latest: dict[str, object] = {}
-    consents = Consent.objects.filter(person=person, given_on__lte=on)
-    if purposes is not None:
-        consents = consents.filter(purpose__in=list(purposes))
-    for consent in consents.order_by("given_on", "id"):
+    loaded = _loaded(person)
+    if loaded is not None:
+        wanted = None if purposes is None else set(purposes)
+        consents = sorted(
+            (c for c in loaded if c.given_on <= on and (wanted is None or c.purpose in wanted)),
+            key=lambda consent: (consent.given_on, consent.id),
+        )
+    else:
+        consents = Consent.objects.filter(person=person, given_on__lte=on)
+        if purposes is not None:
+            consents = consents.filter(purpose__in=list(purposes))
+        consents = consents.order_by("given_on", "id")
+    for consent in consents:
         latest[consent.purpose] = consent
     return [
         {"purpose": consent.get_purpose_display(), "on": consent.withdrawn_on, "stops": STOPS.get(purpose, "")}

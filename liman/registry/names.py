@@ -77,6 +77,12 @@ def _is_arabic(ch: str) -> bool:
     return "\u0600" <= ch <= "\u06ff" or "\u0750" <= ch <= "\u077f" or "\ufb50" <= ch <= "\ufeff"
 
 
+@lru_cache(maxsize=65536)
+def _in_arabic_script(text: str) -> bool:
+    """Whether the text has Arabic letters (cached: a search asks it of the same common names many times)."""
+    return any(_is_arabic(ch) for ch in text)
+
+
 def transliterate_arabic(text: str) -> str:
     """Arabic-script text in Latin letters, close to how it is usually transliterated.
 
@@ -592,7 +598,7 @@ def word(token: str, unvocalised: bool = False) -> Word:
 @lru_cache(maxsize=65536)
 def words(text: str) -> tuple[Word, ...]:
     """The words of a name in Latin or Arabic script, with their keys."""
-    unvocalised = any(_is_arabic(ch) for ch in text)
+    unvocalised = _in_arabic_script(text)
     return tuple(word(token, unvocalised) for token in name_tokens(text))
 
 
@@ -620,7 +626,7 @@ def name_words(*parts: str) -> tuple[Word, ...]:
     family name is done once and cached, not once per person.
     """
     parts = tuple(part for part in parts if part and part.strip())
-    mixed_scripts = len({any(_is_arabic(ch) for ch in part) for part in parts}) > 1
+    mixed_scripts = len({_in_arabic_script(part) for part in parts}) > 1
     if not mixed_scripts and all(_stands_alone(part) for part in parts):
         return tuple(w for part in parts for w in words(part))
     return words(" ".join(parts))

@@ -16,7 +16,7 @@ from itertools import combinations
 from typing import TYPE_CHECKING, NamedTuple
 
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from liman.core.bulk import insert_values
@@ -349,10 +349,18 @@ _REASONS = {
 
 
 def person_search(
-    user: User, *, text: str = "", birth_date: datetime.date | None = None, limit: int = 20
+    user: User,
+    *,
+    text: str = "",
+    birth_date: datetime.date | None = None,
+    limit: int = 20,
+    people: QuerySet[Person] | None = None,
 ) -> list[PersonMatch]:
     """People `user` may see who are likely the one searched for, best first: by name (fuzzy across
     transliterations, Turkish case and one-letter typos), date of birth, or both.
+
+    The matches are loaded from `people` (by default the people `user` may see, without their phone): a caller
+    that shows them passes its own queryset, with what its rows show joined, so they are read once.
     """
     query = names.query_words(text)[:MAX_QUERY_WORDS]
     if limit <= 0 or (not query and birth_date is None):
@@ -391,12 +399,14 @@ def person_search(
         ranked.append((score, f"{family} {first}", pk, agreements))
     ranked.sort(key=lambda item: (-item[0], item[1], item[2]))
     best = ranked[:limit]
-    # The phone is encrypted and no caller of a name search reads it: not decrypted for nothing.
-    people = Person.objects.visible_to(user).defer("phone").in_bulk([pk for _score, _name, pk, _agreements in best])
+    if people is None:
+        # The phone is encrypted and no caller of a name search reads it: not decrypted for nothing.
+        people = Person.objects.visible_to(user).defer("phone")
+    loaded = people.in_bulk([pk for _score, _name, pk, _agreements in best])
     return [
-        PersonMatch(people[pk], round(score, 3), [_REASONS[how]() for how in agreements if how])
+        PersonMatch(loaded[pk], round(score, 3), [_REASONS[how]() for how in agreements if how])
         for score, _name, pk, agreements in best
-        if pk in people
+        if pk in loaded
     ]
 
 

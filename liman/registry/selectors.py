@@ -125,15 +125,23 @@ def people_matching(user: User, terms: SearchTerms, *, limit: int = 20) -> list[
 
     for match in _exact_lookups(user, identifier=terms.identifier, phone=terms.phone):
         merge(match)
+    displayed: dict[int, Person] = {}
     if terms.name or terms.birth_date:
-        for match in search.person_search(user, text=terms.name, birth_date=terms.birth_date, limit=limit):
+        found = search.person_search(
+            user, text=terms.name, birth_date=terms.birth_date, limit=limit, people=people_for_display(user)
+        )
+        for match in found:
+            displayed[match.person.pk] = match.person
             merge(match)
     ranked = sorted(matches.values(), key=lambda match: -match.score)[:limit]
-    loaded = {person.pk: person for person in people_for_display(user, [match.person.pk for match in ranked])}
+    # The name search loaded its people for display already; the exact lookups' people are loaded here.
+    missing = [match.person.pk for match in ranked if match.person.pk not in displayed]
+    if missing:
+        displayed.update((person.pk, person) for person in people_for_display(user, missing))
     shown = []
     for match in ranked:
-        if match.person.pk in loaded:
-            match.person = loaded[match.person.pk]
+        if match.person.pk in displayed:
+            match.person = displayed[match.person.pk]
             shown.append(match)
     return shown
 

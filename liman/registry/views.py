@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import prefetch_related_objects
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -582,6 +583,8 @@ def _person_page(
     if person.sensitivity != Sensitivity.NORMAL:
         audit.record(AuditAction.VIEW, actor=user, obj=person, reason="person page", ip_address=_address(request))
     editable = selectors.can_change(user, person)
+    # The banner and the sections ask several consent questions of this one person: read the consents once.
+    prefetch_related_objects([person], "consents")
     sections = [
         (section, render_to_string(section.template, context, request=request))
         for section, context in sections_for(user, person)
