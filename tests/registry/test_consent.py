@@ -67,3 +67,34 @@ def test_a_queryset_of_ids_is_read_in_one_query(people, istanbul):
     with CaptureQueriesContext(connection) as queries:
         found = consented_among(Person.objects.filter(office=istanbul).values("pk"), PROVIDER)
     assert len(queries) == 1 and len(found) == 22
+
+
+def test_consents_loaded_with_the_people_give_the_same_answers_without_a_query(people):
+    """A page that loads the consents with the person (the person page) answers every check from them, by the same
+    rules as the queries: each purpose, past, present and future days, the withdrawn list."""
+    from django.db.models import prefetch_related_objects
+
+    from liman.registry.consent import withdrawn
+
+    today = timezone.localdate()
+    days = [today - datetime.timedelta(days=25), today, today + datetime.timedelta(days=5)]
+    purposes = [PROVIDER, ConsentPurpose.CONTACT, ConsentPurpose.RESEARCH]
+    read = {
+        (name, purpose, day): (consent_for(person, purpose, on=day), withdrawn(person, on=day),
+                               withdrawn(person, purposes=[purpose], on=day))
+        for name, person in people.items() for purpose in purposes for day in days
+    }  # fmt: skip
+    among = {(purpose, day): consented_among(list(people.values()), purpose, on=day) for purpose in purposes for day in days}
+    loaded = list(Person.objects.filter(pk__in=[person.pk for person in people.values()]))
+    prefetch_related_objects(loaded, "consents")
+    by_name = {name: next(p for p in loaded if p.pk == person.pk) for name, person in people.items()}
+    with CaptureQueriesContext(connection) as queries:
+        for (name, purpose, day), expected in read.items():
+            person = by_name[name]
+            assert (consent_for(person, purpose, on=day), withdrawn(person, on=day),
+                    withdrawn(person, purposes=[purpose], on=day)) == expected, (name, purpose, day)  # fmt: skip
+        for (purpose, day), expected in among.items():
+            assert consented_among(loaded, purpose, on=day) == expected, (purpose, day)
+    assert len(queries) == 0
+    assert any(found for found, _all, _one in read.values())
+    assert any(stopped for _found, stopped, _one in read.values())
