@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from liman.core.access import Scope, ScopedQuerySet, has_role, scope_condition
-from liman.core.choices import Role, Sensitivity
+from liman.core.choices import ChoiceLabels, Role, Sensitivity
 from liman.core.fields import EncryptedTextField
 from liman.registry.models import ISO_ALPHA3
 
@@ -82,7 +82,7 @@ class CaseQuerySet(ScopedQuerySet):
         return self.exclude(state__in=FINAL_STATES)
 
 
-class Case(models.Model):
+class Case(ChoiceLabels, models.Model):
     """One person's protection, counter-trafficking or voluntary-return case in one office, moved by its workflow."""
 
     reference = models.CharField(_("reference"), max_length=24, unique=True, editable=False)

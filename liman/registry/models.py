@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from liman.core.access import Scope, ScopedQuerySet
-from liman.core.choices import Sensitivity
+from liman.core.choices import ChoiceLabels, Sensitivity
 from liman.core.fields import BlindIndexField, EncryptedTextField
 
 from .choices import (
@@ -44,7 +44,7 @@ class PersonQuerySet(ScopedQuerySet):
         return self.filter(merged_into__isnull=True)
 
 
-class Person(models.Model):
+class Person(ChoiceLabels, models.Model):
     """A person the mission serves, registered once whatever programmes serve them."""
 
     office = models.ForeignKey("core.Office", on_delete=models.PROTECT, related_name="people")
@@ -146,7 +146,7 @@ class Household(models.Model):
         return self.reference
 
 
-class HouseholdMember(models.Model):
+class HouseholdMember(ChoiceLabels, models.Model):
     """A person's place in a household: their relationship to its head."""
 
     household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="members")
@@ -165,7 +165,7 @@ class HouseholdMember(models.Model):
         return f"{self.person} · {self.get_relationship_display()}"
 
 
-class LegalStatus(models.Model):
+class LegalStatus(ChoiceLabels, models.Model):
     """One period of a legal status in Türkiye; a status ends (leaving ends temporary protection)."""
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="legal_statuses")
