@@ -149,9 +149,12 @@ def case_page(user: User, case: Case) -> dict:
         "can_work": may_work_on(user, case),
         "can_supervise": may_supervise(user, case),
         "owners": assignable_owners(user, case),
-        "partners": PartnerOrganisation.objects.filter(is_active=True),
-        "offices": Office.objects.filter(is_active=True).order_by("code"),
     }
+
+
+def referral_destinations() -> tuple[QuerySet, QuerySet]:
+    """Where a case may be referred or transferred: the active partner organisations and offices."""
+    return PartnerOrganisation.objects.filter(is_active=True), Office.objects.filter(is_active=True).order_by("code")
 
 
 def history_of(case: Case) -> list:

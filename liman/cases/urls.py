@@ -17,6 +17,7 @@ urlpatterns = [
     path("cases/ctdc/", views.ctdc_export_page, name="ctdc-export"),
     path("cases/ctdc/export.csv", views.ctdc_export_download, name="ctdc-export-download"),
     path("cases/<str:reference>/", views.case_detail, name="case-detail"),
+    path("cases/<str:reference>/forms/<str:kind>/", views.case_form, name="case-form"),
     path("cases/<str:reference>/step/", views.case_transition, name="case-transition"),
     path("cases/<str:reference>/assign/", views.case_assign, name="case-assign"),
     path("cases/<str:reference>/facts/", views.case_facts, name="case-facts"),

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import functools
 import io
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -12,13 +14,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from liman.core import audit
 from liman.core.access import active_grants, get_visible_or_404, has_role
 from liman.core.choices import AuditAction, ProgrammeArea, Role, Sensitivity
 from liman.core.lists import Listing
-from liman.core.models import Office, Programme
+from liman.core.models import Programme
 from liman.core.roles import AUDIT_ROLES
 from liman.core.services import user_may_administer
 from liman.core.views import paginate, role_required
@@ -35,7 +38,7 @@ from liman.registry.permits import victim_permit_standing
 
 from . import ctdc, forms, lists, selectors, services
 from .choices import CaseType
-from .models import CASE_ROLES, FollowUp, PartnerOrganisation, PlannedService
+from .models import CASE_ROLES, FollowUp, PlannedService
 
 #: The consents a referral relies on: to be referred within the mission, or to be shared with a partner.
 REFERRAL_PURPOSES = (ConsentPurpose.REFERRAL, ConsentPurpose.SHARING_PARTNER)
@@ -110,7 +113,9 @@ def _cases(request: HttpRequest) -> tuple[Listing, object]:
         "query": values["q"],
         "open_only": values["open"],
     }
-    return listing, listing.ordered(selectors.cases_for(request.user, **filters))
+    # Neither the rows nor the exports show what happened nor the person's phone: not decrypted for each row.
+    cases = selectors.cases_for(request.user, **filters).defer("trafficking_details", "person__phone")
+    return listing, listing.ordered(cases)
 
 
 def case_list(request: HttpRequest) -> HttpResponse:
@@ -159,19 +164,13 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
         audit.record(AuditAction.VIEW, actor=request.user, obj=case)
     context = selectors.case_page(request.user, case)
     plan = context["plan"]
-    planned = list(plan.services.all()) if plan else []
     context.update(
         {
-            "note_form": forms.NoteForm(),
-            "assessment_form": forms.AssessmentForm(),
             "plan_form": forms.PlanForm(initial={"goals": plan.goals if plan else ""}),
-            "planned_form": forms.PlannedServiceForm(),
-            "delivery_form": forms.DeliveryForm(planned_services=planned),
             "follow_up_form": forms.FollowUpForm(),
-            "referral_form": forms.ReferralForm(partners=context["partners"], offices=context["offices"]),
             "closure_form": forms.TransitionForm(),
-            "facts_form": _facts_form(case),
-            "planned": planned,
+            "case_forms": CASE_FORMS,
+            "planned": list(plan.services.all()) if plan else [],
             # The referral form relies on consent to be referred, within the mission or to a partner.
             "withdrawn": withdrawn(case.person, purposes=REFERRAL_PURPOSES),
         }
@@ -181,6 +180,84 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
     if case.type == CaseType.COUNTER_TRAFFICKING:
         context["victim_permit"] = victim_permit_standing(request.user, case.person)
     return render(request, "cases/case_detail.html", context)
+
+
+@dataclass(frozen=True)
+class CaseForm:
+    """A form of the case page behind a closed <details>: what it is called, where it posts, how it is built."""
+
+    summary: str
+    action: str
+    button: str
+    #: The empty form for (user, case), or None where the case has no such form.
+    build: Callable
+    primary: bool = True
+
+
+def _delivery_form(user, case):
+    planned = PlannedService.objects.filter(plan__case=case).select_related("plan__case").order_by("target_on", "id")
+    return forms.DeliveryForm(planned_services=planned)
+
+
+def _referral_form(user, case):
+    partners, offices = selectors.referral_destinations()
+    return forms.ReferralForm(partners=partners, offices=offices)
+
+
+#: The case page's forms behind a closed <details>, by kind: each is written into the page only when it is opened
+#: (`case_form`, fetched when its <details> opens; a page of its own without JavaScript). Building and rendering
+#: them with every case page cost its server time on every view (the referral form reads the partners and offices,
+#: the delivery form the planned services, the trafficking facts form its choices). The goals, the follow-up, the
+#: steps' closure reasons and the AVRR health request are a field or two (a fraction of a millisecond) and stay in
+#: the page; the travel booking form is open on load.
+CASE_FORMS = {
+    "note": CaseForm(
+        gettext_lazy("Add a note"), "cases:case-note-add", gettext_lazy("Add"), lambda user, case: forms.NoteForm()
+    ),
+    "assessment": CaseForm(
+        gettext_lazy("Record an assessment"),
+        "cases:case-assessment-add",
+        gettext_lazy("Record"),
+        lambda user, case: forms.AssessmentForm(),
+    ),
+    "planned_service": CaseForm(
+        gettext_lazy("Add a service to the plan"),
+        "cases:case-planned-service-add",
+        gettext_lazy("Add"),
+        lambda user, case: forms.PlannedServiceForm(),
+    ),
+    "delivery": CaseForm(
+        gettext_lazy("Record a service delivered"), "cases:case-service-deliver", gettext_lazy("Record"), _delivery_form
+    ),
+    "referral": CaseForm(
+        gettext_lazy("Refer or transfer"), "cases:case-referral-send", gettext_lazy("Send"), _referral_form
+    ),
+    "facts": CaseForm(
+        gettext_lazy("Record the details"),
+        "cases:case-facts",
+        gettext_lazy("Save"),
+        lambda user, case: _facts_form(case),
+    ),
+}
+
+
+def case_form(request: HttpRequest, reference: str, kind: str) -> HttpResponse:
+    """One of the case page's forms, empty: the fragment its <details> fetches when opened (htmx), or a page of its
+    own (without JavaScript). Only those who may work on the case get one; elsewhere, and for a form the case does
+    not have, 404."""
+    case = selectors.case_for(request.user, reference)
+    spec = CASE_FORMS.get(kind)
+    if spec is None or not selectors.may_work_on(request.user, case):
+        raise Http404
+    form = spec.build(request.user, case)
+    if form is None:
+        raise Http404
+    if case.sensitivity != Sensitivity.NORMAL:
+        audit.record(AuditAction.VIEW, actor=request.user, obj=case, reason="case form")
+    context = {"case": case, "kind": kind, "spec": spec, "form": form}
+    if request.headers.get("HX-Request"):
+        return render(request, "cases/_case_form.html", context)
+    return render(request, "cases/case_form.html", context)
 
 
 def _return_travel(user, case, data=None):
@@ -349,8 +426,7 @@ def follow_up_cancel(request, case, pk: int):
 
 @case_action("referrals")
 def referral_send(request, case):
-    partners = PartnerOrganisation.objects.filter(is_active=True)
-    offices = Office.objects.filter(is_active=True)
+    partners, offices = selectors.referral_destinations()
     data = _valid(forms.ReferralForm(request.POST, partners=partners, offices=offices))
     to_partner = partners.filter(pk=data["to_partner"]).first() if data["to_partner"] else None
     to_office = offices.filter(code=data["to_office"]).first() if data["to_office"] else None

@@ -330,3 +330,81 @@ def test_a_list_page_of_protection_cases_writes_one_audit_event_naming_them(clie
     [event] = AuditEvent.objects.filter(action="view", actor=caseworker, reason="list page")
     assert event.sensitivity == "protection"
     assert sorted(event.changes["returned"]) == sorted(case.reference for case in cases)
+
+
+# --- the case page's forms, written when opened ---------------------------------------------------------------
+
+
+def test_the_case_pages_forms_are_written_when_opened(client, istanbul, person, caseworker):
+    """The page holds a link per form behind a closed <details> (fetched by htmx when it opens); the form comes from
+    its own address, a fragment for htmx or a page without JavaScript, and posts where the page's form did."""
+    case = trafficking_identified(person, by=caseworker, identified_on=days_ago(10))
+    services.planned_service_add(case=case, service_type="legal", by=caseworker)
+    services.partner_organisation_create(name="Harbour Legal Aid", kind="ngo", by=None)
+    client.force_login(caseworker)
+    body = page(client, reverse("cases:case-detail", args=[case.reference]))
+    assert 'name="to_partner"' not in body and 'name="findings"' not in body and "Harbour Legal Aid" not in body
+    assert 'name="goals"' in body and 'name="due_on"' in body  # a field or two: still written in the page
+    for kind, action in (
+        ("note", "cases:case-note-add"),
+        ("assessment", "cases:case-assessment-add"),
+        ("planned_service", "cases:case-planned-service-add"),
+        ("delivery", "cases:case-service-deliver"),
+        ("referral", "cases:case-referral-send"),
+        ("facts", "cases:case-facts"),
+    ):
+        url = reverse("cases:case-form", args=[case.reference, kind])
+        assert f'hx-get="{url}"' in body and f'href="{url}"' in body
+        fragment = client.get(url, headers={"HX-Request": "true"}).content.decode()
+        assert f'action="{reverse(action, args=[case.reference])}"' in fragment
+        assert "<html" not in fragment and "csrfmiddlewaretoken" in fragment
+        standalone = page(client, url)
+        assert "<html" in standalone and f'action="{reverse(action, args=[case.reference])}"' in standalone
+    assert "Harbour Legal Aid" in page(client, reverse("cases:case-form", args=[case.reference, "referral"]))
+    delivery = page(client, reverse("cases:case-form", args=[case.reference, "delivery"]))
+    assert f'<option value="{case.plan.services.get().pk}">{case.reference}: Legal' in delivery
+    assert 'name="trafficking_details"' in page(client, reverse("cases:case-form", args=[case.reference, "facts"]))
+    assert client.get(reverse("cases:case-form", args=[case.reference, "nothing"])).status_code == 404
+
+
+def test_a_case_form_is_only_for_those_who_work_on_the_case(client, istanbul, person, caseworker):
+    case = open_case(person, "avrr", caseworker)
+    protection = open_case(person, "protection", caseworker)
+    client.force_login(caseworker)
+    # A protection case records no facts of its own (only trafficking and return cases do).
+    assert client.get(reverse("cases:case-form", args=[protection.reference, "facts"])).status_code == 404
+    assert client.get(reverse("cases:case-form", args=[case.reference, "facts"])).status_code == 200
+    client.force_login(staff(Role.VIEWER, istanbul))
+    assert "/forms/" not in page(client, reverse("cases:case-detail", args=[case.reference]))
+    assert client.get(reverse("cases:case-form", args=[case.reference, "note"])).status_code == 404
+
+
+def test_opening_a_form_of_a_protection_case_is_audited(client, person, caseworker):
+    """The form shows what the case holds (its facts, its plan): reading it is a view of the case."""
+    case = open_case(person, "protection", caseworker)
+    client.force_login(caseworker)
+    page(client, reverse("cases:case-form", args=[case.reference, "delivery"]))
+    assert AuditEvent.objects.filter(action="view", object_id=str(case.pk), reason="case form").count() == 1
+
+
+def test_a_caseworker_of_another_office_meets_404_on_every_case_address(client, istanbul, izmir, person, caseworker):
+    """Every route of a case (each form of its page included) answers 404 outside the case's scope."""
+    from liman.cases import urls
+    from liman.cases.views import CASE_FORMS
+
+    case = trafficking_identified(person, by=caseworker, identified_on=days_ago(10))
+    follow_up = services.follow_up_schedule(case=case, due_on=days_ago(1), purpose="Call", by=caseworker)
+    client.force_login(staff(Role.SUPERVISOR, izmir, programme="counter_trafficking"))
+    checked = 0
+    for pattern in urls.urlpatterns:
+        params = set(pattern.pattern.regex.groupindex)
+        if not str(pattern.pattern).startswith("cases/<str:reference>/"):
+            continue
+        for kind in CASE_FORMS if "kind" in params else [None]:
+            kwargs = {"reference": case.reference, **({"pk": follow_up.pk} if "pk" in params else {})}
+            url = reverse(f"{urls.app_name}:{pattern.name}", kwargs={**kwargs, **({"kind": kind} if kind else {})})
+            assert client.get(url).status_code in (404, 405), url
+            assert client.post(url, {"text": "x", "reason": "x"}).status_code in (404, 405), url
+            checked += 1
+    assert checked > len(CASE_FORMS) + 10
+    assert not case.notes.exists()

@@ -171,7 +171,7 @@ def test_the_note_form_marks_a_note_as_about_others(client, istanbul, person):
 
     assert (
         "Mentions other people / third-party information"
-        in client.get(reverse("cases:case-detail", args=[case.reference])).content.decode()
+        in client.get(reverse("cases:case-form", args=[case.reference, "note"])).content.decode()
     )
     client.post(reverse("cases:case-note-add", args=[case.reference]), {"kind": "note", "text": "Said by her uncle",
                                                                    "about_others": "on"})  # fmt: skip
