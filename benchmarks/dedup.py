@@ -27,7 +27,9 @@ Each is matched, in its own process so that wall time and peak memory are its ow
 
 For each: wall time, peak memory (resident set), precision and recall at the auto-link threshold, precision
 and recall over all flagged pairs (≥ the review threshold), the size of the review band (and per million
-records), and the load average of the machine. `--sensitivity N` adds a table on the independent generator:
+records), and the load average of the machine; then the kinds of true pairs liman missed, each kind's share
+(a date missing on one side, names in other columns, a pair met among many namesakes, …), to compare one
+size with another. `--sensitivity N` adds a table on the independent generator:
 each kind of noise turned up (`--factor`, ×2 by default) in turn.
 """
 
@@ -107,6 +109,96 @@ def score(pairs_path: Path, truth: set[tuple[str, str]]) -> dict[str, float]:
         figures[f"recall_{band}"] = correct / len(truth) if truth else 0.0
         figures[f"pairs_{band}"] = len(pairs)
     return figures
+
+
+#: Records with the same given and father's names (as consonant skeletons), sex and birth year as one record
+#: of a pair, from which the pair counts as "crowded": it is met among that many namesakes, whose number grows
+#: with the registry.
+CROWDED = 40
+
+
+def _kinds(left: dict, right: dict, crowd: int) -> list[str]:
+    """The kinds of disagreement between two records of one person (a pair may be of several kinds)."""
+    from liman.dedup import engine, normalise
+
+    found = engine.compare(left, right)
+    kinds = []
+    try:
+        dates = normalise.birth_date_agreement(
+            normalise.birth_date(left["birth_date"]), normalise.birth_date(right["birth_date"])
+        )
+    except ValueError:
+        dates = normalise.DateAgreement.MISSING
+    kinds.append(
+        {
+            normalise.DateAgreement.MISSING: "birth date missing on one side",
+            normalise.DateAgreement.YEAR_APART: "birth dates a year apart",
+            normalise.DateAgreement.DIFFERENT: "birth dates years apart",
+            normalise.DateAgreement.SAME_YEAR_IMPRECISE: "same year, one given to the year or 1 January",
+            normalise.DateAgreement.SAME_YEAR: "same year, another day",
+        }.get(dates, "same birth date")
+    )
+    parts = ("first_name", "father_name", "family_name")
+    if any(found[part] == "missing" for part in parts):
+        kinds.append("a name missing on one side")
+    skeletons = [[normalise.name_features(row[part] or "").skel for part in parts] for row in (left, right)]
+    in_place = sum(a == b and a != "" for a, b in zip(*skeletons, strict=True))
+    shared = len({s for s in skeletons[0] if s} & {s for s in skeletons[1] if s})
+    if shared > in_place:
+        kinds.append("names in other columns")
+    if any(found[part] == "close" for part in parts):
+        kinds.append("a name spelled otherwise (same skeleton or one edit)")
+    if any(found[part] == "disagree" for part in parts):
+        kinds.append("a name that disagrees")
+    if found["phone"] != "agree" and found["foreigner_id"] != "agree":
+        kinds.append("no phone or foreigner ID in common")
+    if crowd >= CROWDED:
+        kinds.append(f"crowded (≥ {CROWDED} of its given and father's names, sex, year)")
+    return kinds
+
+
+def missed(data: Path, truth: set, pairs_path: Path) -> dict[str, dict[str, float]]:
+    """For the true pairs missed at auto-link and over all flagged pairs: each kind's share of them."""
+    found: dict[str, set] = {"auto": set(), "review": set()}
+    with open(pairs_path, newline="") as handle:
+        for row in csv.DictReader(handle):
+            pair = tuple(sorted((row["record_id_l"], row["record_id_r"])))
+            found["review"].add(pair)
+            if float(row["match_probability"]) >= AUTO_LINK:
+                found["auto"].add(pair)
+    lost = {band: truth - pairs for band, pairs in found.items()}
+    wanted = {record for pair in lost["auto"] for record in pair}
+    rows, crowds = {}, defaultdict(int)
+
+    from liman.dedup import normalise
+
+    def crowd_key(row: dict) -> tuple:
+        given, father = (normalise.name_features(row[part]).skel for part in ("first_name", "father_name"))
+        return (given, father, row["sex"], row["birth_date"][:4])
+
+    with open(data, newline="", encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            crowds[crowd_key(row)] += 1
+            if row["record_id"] in wanted:
+                rows[row["record_id"]] = row
+    shares = {}
+    for band, pairs in lost.items():
+        counts: dict[str, int] = defaultdict(int)
+        for left, right in pairs:
+            crowd = max(crowds[crowd_key(rows[left])], crowds[crowd_key(rows[right])])
+            for kind in _kinds(rows[left], rows[right], crowd):
+                counts[kind] += 1
+        shares[band] = {"missed": len(pairs), **{kind: n / max(len(pairs), 1) for kind, n in counts.items()}}
+    return shares
+
+
+def report_missed(title: str, shares: dict[str, dict[str, float]]) -> None:
+    auto, review = shares["auto"], shares["review"]
+    print(f"\ntrue pairs missed, {title}: {auto['missed']:,} at auto-link, {review['missed']:,} over all flagged")
+    print(f"{'kind (a pair may be of several)':58} {'auto-link':>10} {'all flagged':>12}")
+    kinds = sorted({*auto, *review} - {"missed"}, key=lambda kind: -auto.get(kind, 0.0))
+    for kind in kinds:
+        print(f"{kind:58} {auto.get(kind, 0.0):10.0%} {review.get(kind, 0.0):12.0%}")
 
 
 _MEASURE = (
@@ -279,6 +371,10 @@ def main() -> None:
                 baseline = not args.skip_baseline and records <= args.baseline_max
                 results = measure(folder, f"{generator}-{records}", data, truth, args, baseline)
                 report(f"{generator} generator, {records:,} records", records, results)
+                report_missed(
+                    f"{generator} generator, {records:,} records",
+                    missed(data, truth, folder / f"{generator}-{records}-liman.csv"),
+                )
                 for path in (data, truth_path):
                     path.unlink()
         if args.sensitivity:

@@ -336,7 +336,8 @@ BLOCKING_RULES = (
 )
 
 
-#: Records sharing one blocking key beyond this many: the key is made finer (`prepare`).
+#: Records sharing one blocking key beyond this many, in a registry of `LIMIT_REGISTRY` records: the key is
+#: made finer (`prepare`).
 BLOCK_LIMIT = 40
 
 
@@ -348,8 +349,28 @@ def _pairs_of(records: int) -> int:
 #: has no date): five times a key's at `BLOCK_LIMIT`, since those pairs have nothing else to be found by.
 UNDATED_PAIR_LIMIT = 5 * _pairs_of(BLOCK_LIMIT)
 #: Records sharing one key of a name and another name one typing error away (`name_typos`) beyond this many:
-#: the key is dropped (a common name and a short typed form meet many).
+#: the key is made finer with the nationality, or dropped (a common name and a short typed form meet many).
 TYPO_BLOCK_LIMIT = 20
+#: The size of registry the limits above are set for. The keys of names (not those of typing errors) may
+#: bring pairs in proportion to the registry beyond it: a key of two common names, the sex and a birth year
+#: holds ten times the records in ten times the registry, and a limit fixed in pairs drops, at 1,000,000
+#: records, the keys that alone met 3 % of the true pairs (most with a date given to the year or missing on
+#: one side, whom the finer key of the full date cannot meet). The keys of typing errors keep theirs: they
+#: bring most of the candidates, and would meet few more true pairs.
+LIMIT_REGISTRY = 100_000
+
+
+def key_limits(records: int) -> dict[str, int]:
+    """The most pairs one key of each blocking key column may bring in a registry of `records` records."""
+    scale = max(1.0, records / LIMIT_REGISTRY)
+    return {
+        "name_keys": int(_pairs_of(BLOCK_LIMIT) * scale),
+        "name_pairs": int(UNDATED_PAIR_LIMIT * scale),
+        "name_dates": int(_pairs_of(BLOCK_LIMIT) * scale),
+        "name_set": int(_pairs_of(BLOCK_LIMIT) * scale),
+        "name_typos": _pairs_of(TYPO_BLOCK_LIMIT),
+        "undated_typos": _pairs_of(TYPO_BLOCK_LIMIT),
+    }
 
 
 def blocking_rules() -> list[dict]:
@@ -551,6 +572,14 @@ def _validate(con: duckdb.DuckDBPyConnection, table: str) -> int:
 _E164 = re.compile(r"^\+\d{8,15}$")
 
 
+def _key(*parts: str) -> str:
+    """SQL: a blocking key of `parts` (none of them NULL) as a 63-bit hash. Keys are held in lists of tens a
+    record (each name's forms with a letter less, with each other name, with two years): as numbers they are
+    grouped and joined at a fraction of the cost of the strings they stand for; two keys that collide only
+    bring one more candidate pair to be scored."""
+    return f"(hash({', '.join(parts)}) >> 1)::BIGINT"
+
+
 def prepare(con: duckdb.DuckDBPyConnection, source: str, table: str) -> None:
     """`table`: one row per record with the comparison columns the model reads."""
     import pyarrow as pa
@@ -610,54 +639,73 @@ def prepare(con: duckdb.DuckDBPyConnection, source: str, table: str) -> None:
         for b in NAME_PARTS
         if a != b
     )
+    year, next_year = "dob_y::INTEGER", "(dob_y + 1)::INTEGER"
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE blocking_keys AS
         WITH named AS (
-            SELECT record_id, dob_y, dob_md, sex, first_name_skel, father_name_skel, family_name_skel,
+            SELECT record_id, dob_y, dob_md, sex, nationality, first_name_skel, father_name_skel, family_name_skel,
                    list_distinct(list_filter([{pairs}], lambda x: x IS NOT NULL)) AS pairs,
                    list_distinct(flatten(list_filter([{typed}], lambda x: x IS NOT NULL))) AS typed,
                    CASE WHEN len({skels}) = 3 THEN array_to_string(list_sort({skels}), '~') END AS name_set
             FROM {table}
         )
-        SELECT record_id, dob_md, dob_y,
-            CASE WHEN dob_y IS NULL THEN []::VARCHAR[] ELSE flatten(list_transform(pairs,
-                 lambda x: [x || '|' || sex || dob_y, x || '|' || sex || (dob_y + 1)])) END AS name_keys,
-            list_transform(pairs, lambda x: x || '|' || sex) AS name_pairs,
-            CASE WHEN dob_y IS NULL THEN []::VARCHAR[] ELSE flatten(list_transform(typed,
-                 lambda x: [x || '|' || sex || dob_y, x || '|' || sex || (dob_y + 1)])) END AS name_typos,
-            list_transform(typed, lambda x: x || '|' || sex) AS undated_typos,
-            CASE WHEN dob_md IS NULL THEN []::VARCHAR[] ELSE list_distinct(list_transform({skels},
-                 lambda x: x || '|' || dob_y || '-' || dob_md)) END AS name_dates,
+        SELECT record_id, dob_md, dob_y, nationality,
+            CASE WHEN dob_y IS NULL OR sex IS NULL THEN []::BIGINT[] ELSE flatten(list_transform(pairs,
+                 lambda x: [{_key("x", "sex", year)}, {_key("x", "sex", next_year)}])) END AS name_keys,
+            CASE WHEN sex IS NULL THEN []::BIGINT[] ELSE list_transform(pairs, lambda x: {_key("x", "sex")})
+                 END AS name_pairs,
+            CASE WHEN dob_y IS NULL OR sex IS NULL THEN []::BIGINT[] ELSE flatten(list_transform(typed,
+                 lambda x: [{_key("x", "sex", year)}, {_key("x", "sex", next_year)}])) END AS name_typos,
+            CASE WHEN sex IS NULL THEN []::BIGINT[] ELSE list_transform(typed, lambda x: {_key("x", "sex")})
+                 END AS undated_typos,
+            CASE WHEN dob_md IS NULL THEN []::BIGINT[] ELSE list_distinct(list_transform({skels},
+                 lambda x: {_key("x", year, "dob_md")})) END AS name_dates,
             name_set || '|' || sex AS name_set
         FROM named"""
     )
-    # A key that would bring more pairs than its limit (common names, the same year) is made finer with the
-    # day and month of birth, or dropped, so that no group of candidates grows with the square of the registry.
+    # A key that would bring more pairs than its limit (common names, the same year) is made finer: split by
+    # nationality (kept where a part is within the limit), and, for the keys of two names and a year, with
+    # the day and month of birth too; the rest is dropped, so that no group of candidates grows with the
+    # square of the registry.
+    (count,) = con.execute(f"SELECT count(*) FROM {table}").fetchone()
+    limits = key_limits(count)
     capped = {}
-    for column, finer, limit in (
-        ("name_keys", "CASE WHEN dob_md IS NOT NULL THEN k || '|' || dob_md END", _pairs_of(BLOCK_LIMIT)),
-        ("name_pairs", "NULL", UNDATED_PAIR_LIMIT),
-        ("name_dates", "NULL", _pairs_of(BLOCK_LIMIT)),
-        ("name_typos", "NULL", _pairs_of(TYPO_BLOCK_LIMIT)),
-        ("undated_typos", "NULL", _pairs_of(TYPO_BLOCK_LIMIT)),
+    for column, finer in (
+        ("name_keys", f"CASE WHEN dob_md IS NOT NULL THEN {_key('k', 'dob_md')} END"),
+        ("name_pairs", "NULL"),
+        ("name_dates", "NULL"),
+        ("name_typos", "NULL"),
+        ("undated_typos", "NULL"),
     ):
         # name_pairs and undated_typos meet two records only when one of them has no date of birth: those are the
         # pairs they bring, and a key no undated record shares brings none (it is dropped before its dated
         # records are joined).
         undated = column in ("name_pairs", "undated_typos")
         pairs = "undated * (n - undated) + undated * (undated - 1) / 2" if undated else "n * (n - 1) / 2"
-        over = f"{pairs} > {limit}" + (" OR undated = 0" if undated else "")
+        over = f"{pairs} > {limits[column]}"
+        useless = "undated = 0" if undated else "false"
         con.execute(
             f"""CREATE OR REPLACE TEMP TABLE capped_{column} AS
-            WITH keys AS (SELECT record_id, dob_y, dob_md, unnest({column}) AS k FROM blocking_keys),
+            WITH keys AS (SELECT record_id, dob_y, dob_md, nationality, unnest({column}) AS k
+                          FROM blocking_keys),
                  sizes AS (SELECT k, count(*) AS n, count(*) FILTER (WHERE dob_y IS NULL) AS undated
                            FROM keys GROUP BY k),
-                 kept AS (SELECT k, {over} AS over FROM sizes)
-            SELECT record_id, list(CASE WHEN s.over THEN {finer} ELSE k END)
-                   FILTER (WHERE (CASE WHEN s.over THEN {finer} ELSE k END) IS NOT NULL) AS {column}
-            FROM keys JOIN kept s USING (k) GROUP BY record_id"""
+                 kept AS (SELECT k, {over} AS over, {useless} AS useless FROM sizes),
+                 over AS (SELECT keys.* FROM keys JOIN kept s USING (k) WHERE s.over AND NOT s.useless),
+                 parts AS (SELECT k, nationality, count(*) AS n, count(*) FILTER (WHERE dob_y IS NULL) AS undated
+                           FROM over WHERE nationality IS NOT NULL GROUP BY ALL),
+                 finer AS (
+                    SELECT record_id, unnest([CASE WHEN NOT ({over} OR {useless}) THEN {_key("k", "nationality")}
+                                              END, {finer}]) AS key
+                    FROM over LEFT JOIN parts USING (k, nationality)
+                 ),
+                 found AS (
+                    SELECT record_id, k AS key FROM keys JOIN kept s USING (k) WHERE NOT (s.over OR s.useless)
+                    UNION ALL SELECT record_id, key FROM finer
+                 )
+            SELECT record_id, list(key) AS {column} FROM found WHERE key IS NOT NULL GROUP BY record_id"""
         )
-        capped[column] = f"coalesce(c_{column}.{column}, []::VARCHAR[]) AS {column}"
+        capped[column] = f"coalesce(c_{column}.{column}, []::BIGINT[]) AS {column}"
     con.execute(
         """CREATE OR REPLACE TEMP TABLE set_sizes AS
         SELECT name_set, count(*) AS n FROM blocking_keys WHERE name_set IS NOT NULL GROUP BY name_set"""
@@ -666,7 +714,8 @@ def prepare(con: duckdb.DuckDBPyConnection, source: str, table: str) -> None:
     con.execute(
         f"""CREATE OR REPLACE TABLE {table} AS
         SELECT t.* EXCLUDE ({", ".join(f"{part}_typed" for part in NAME_PARTS)}), {", ".join(capped.values())},
-               CASE WHEN z.n > {BLOCK_LIMIT} THEN b.name_set || '|' || b.dob_y ELSE b.name_set END AS name_set
+               CASE WHEN z.n * (z.n - 1) / 2 > {limits["name_set"]} THEN b.name_set || '|' || b.dob_y
+                    ELSE b.name_set END AS name_set
         FROM {table} t JOIN blocking_keys b USING (record_id) {joins}
         LEFT JOIN set_sizes z ON z.name_set = b.name_set"""
     )

@@ -108,6 +108,34 @@ def test_a_typing_error_in_a_short_name_with_the_father_missing_and_a_year_only_
     assert found.get(("k1", "k2"), 0.0) >= engine.Thresholds().review
 
 
+def test_a_crowded_key_is_split_by_nationality_rather_than_dropped():
+    """Forty-five men of the same given and father's names born in one year: the key of those two names, the
+    sex and the year brings more pairs than its limit. Two records of another nationality among them, one
+    dated to the year only, still share a key (the crowded key's part of their nationality); the key's limit
+    grows with the registry beyond the size it is set for."""
+    family = ("Dalkor", "Mirzani", "Tobrahi", "Senkuli", "Varhoun", "Pelzadi", "Quriani", "Hobsar", "Lutmani")
+    crowd = [
+        {"record_id": f"c{i}", "first_name": "Muhammad", "father_name": "Ahmad",
+         "family_name": family[i % 9] + "o" * (i // 9), "sex": "M", "nationality": "SYR", "household_id": f"h{i}",
+         "birth_date": f"1990-{i % 12 + 1:02}-{i % 28 + 1:02}"}
+        for i in range(45)
+    ]  # fmt: skip
+    pair = [
+        {"record_id": "a1", "first_name": "Muhammad", "father_name": "Ahmad", "sex": "M",
+         "birth_date": "1990-03-04", "nationality": "AFG", "household_id": "ha1"},
+        {"record_id": "a2", "first_name": "Muhammad", "father_name": "Ahmad", "family_name": "Zalmay", "sex": "M",
+         "birth_date": "1990", "nationality": "AFG", "household_id": "ha2"},
+    ]  # fmt: skip
+    con = engine._connect(1)
+    engine.load_records(con, crowd + pair, "raw")
+    engine.prepare(con, "raw", "records")
+    keys = {record: set(found) for record, found in con.execute("SELECT record_id, name_keys FROM records").fetchall()}
+    assert keys["a1"] & keys["a2"]
+    assert not keys["a1"] & keys["c0"]  # the crowded key itself is not kept
+    limits, larger = engine.key_limits(engine.LIMIT_REGISTRY), engine.key_limits(10 * engine.LIMIT_REGISTRY)
+    assert larger["name_keys"] == 10 * limits["name_keys"] and larger["name_typos"] == limits["name_typos"]
+
+
 def test_candidates_are_kept_down_to_where_the_household_evidence_could_lift_them_into_review():
     """A re-registered family written with errors in every member: each pair may score below the review
     threshold on its own and be lifted by the others; the floor leaves room for the strongest household
