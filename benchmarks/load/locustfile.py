@@ -3,8 +3,8 @@ pages, the home page (the office's figures), each user signed in with a session 
 beside them 50 field devices sending ODK Collect's flow counts (OpenRosa, HTTP Digest as Collect does over plain HTTP).
 
     make install EXTRAS="test load"
-    LIMAN_DB_CONN_MAX_AGE=60 LIMAN_DEBUG=0 .venv/bin/gunicorn liman.wsgi -b 127.0.0.1:8800 -w 8 --threads 2 \\
-        --keep-alive 10 &
+    LIMAN_DB_CONN_MAX_AGE=60 LIMAN_DEBUG=0 .venv/bin/gunicorn liman.wsgi -b 127.0.0.1:8800 -w 16 -k gthread \\
+        --threads 1 --keep-alive 10 &
     LIMAN_LOAD_SENT=/tmp/liman-load-sent.txt .venv/bin/locust -f benchmarks/load/locustfile.py --headless -u 150 -r 5 \\
         -t 150s --reset-stats --host http://127.0.0.1:8800 --csv /tmp/liman-load
     .venv/bin/python benchmarks/load/check_submissions.py /tmp/liman-load-sent.txt   # none lost or doubled

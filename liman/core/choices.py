@@ -1,6 +1,6 @@
 """Choices used across core: roles, sensitivity tiers, office types, audit actions."""
 
-from functools import lru_cache
+from functools import cache
 
 from django.db import models
 from django.utils.encoding import force_str
@@ -76,7 +76,7 @@ class TaskState(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _labels_of(field) -> dict:
     """A field's choices as a table of value → label (the labels stay lazy: translated when shown)."""
     return {make_hashable(value): label for value, label in field.flatchoices}

@@ -64,7 +64,11 @@ def consented_among(person_ids: Iterable[int] | QuerySet, purpose: str, *, on: d
     from .models import Consent
 
     on = on or timezone.localdate()
-    if isinstance(person_ids, list | tuple) and person_ids and all(_loaded(person) is not None for person in person_ids):
+    if (
+        isinstance(person_ids, list | tuple)
+        and person_ids
+        and all(_loaded(person) is not None for person in person_ids)
+    ):
         return {
             person.pk
             for person in person_ids

@@ -84,7 +84,9 @@ def test_consents_loaded_with_the_people_give_the_same_answers_without_a_query(p
                                withdrawn(person, purposes=[purpose], on=day))
         for name, person in people.items() for purpose in purposes for day in days
     }  # fmt: skip
-    among = {(purpose, day): consented_among(list(people.values()), purpose, on=day) for purpose in purposes for day in days}
+    among = {
+        (purpose, day): consented_among(list(people.values()), purpose, on=day) for purpose in purposes for day in days
+    }
     loaded = list(Person.objects.filter(pk__in=[person.pk for person in people.values()]))
     prefetch_related_objects(loaded, "consents")
     by_name = {name: next(p for p in loaded if p.pk == person.pk) for name, person in people.items()}
