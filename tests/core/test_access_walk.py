@@ -7,20 +7,30 @@ scoped nor says why (`unscoped_because`) fails `test_every_model_is_scoped_or_sa
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from django.apps import apps
 from django.test import override_settings
 from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
 
+from liman.cases.views import CASE_FORMS
 from liman.core.access import is_scoped
 from liman.core.choices import Role
 from liman.core.models import Office
+from liman.registry.views import CHANGE_FORMS
 from tests.conftest import world_for_the_module
 from tests.factories import SCOPED_FACTORIES, OfficeFactory, UserFactory, grant
 
 PROJECT_APPS = ("liman.", "tests.")
 # The Django admin is for superusers, who see everything by design; others are sent to its login.
 SKIPPED_NAMESPACES = {"admin"}
+#: Route parameters that no record holds (the form a page fetches when a section opens): each value the route
+#: accepts, with each record that fills the route's other parameters.
+ROUTE_VALUES = {
+    "registry:person-change-form": {"kind": sorted(CHANGE_FORMS)},
+    "cases:case-form": {"kind": sorted(CASE_FORMS)},
+}
 
 
 def project_models():
@@ -133,14 +143,16 @@ def urls_to_walk(records) -> list[tuple[str, bool]]:
         if not params - {"format"}:
             urls.setdefault(reverse(name, kwargs={"format": "json"} if params else None), False)
             continue
+        given = ROUTE_VALUES.get(name, {})
         for record in records:
-            kwargs = {param: candidate_values(record, param) for param in params}
+            kwargs = {param: candidate_values(record, param) for param in params - set(given)}
             if any(value is None for value in kwargs.values()):
                 continue
-            try:
-                urls.setdefault(reverse(name, kwargs=kwargs), True)
-            except NoReverseMatch:
-                continue  # the value does not fit this route's converter
+            for values in itertools.product(*given.values()):
+                try:
+                    urls.setdefault(reverse(name, kwargs={**kwargs, **dict(zip(given, values, strict=True))}), True)
+                except NoReverseMatch:
+                    continue  # the value does not fit this route's converter
     return list(urls.items())
 
 
