@@ -61,7 +61,7 @@ OUTPUT_COLUMNS = ("record_id_l", "record_id_r", "match_probability", "band")
 NAME_PARTS = ("first_name", "father_name", "family_name")
 
 MODEL_DIR = Path(__file__).parent / "trained"
-MODEL_VERSION = "2026.12-2"
+MODEL_VERSION = "2026.12-3"
 MODEL_PATH = MODEL_DIR / f"liman-dedup-{MODEL_VERSION}.json"
 
 #: Share of records that have another record of the same person: the prior a run starts from (and the one
@@ -208,16 +208,19 @@ def _name_level_class():
             if not self.moved:
                 return self.template.format(l=self.part, r=self.part, **functions)
             # The move is tested first (equalities only), the agreement of the names so moved only where it
-            # holds: a CASE, since SQL engines evaluate both sides of an AND in a projection.
+            # holds: a CASE, since SQL engines evaluate both sides of an AND in a projection. Most pairs have
+            # two names agreeing where they stand, which no move allows: that is tested once, before any move.
             targets: dict[str, list] = {}
             for move in MOVES:
                 if dict(move)[self.part] != self.part:
                     targets.setdefault(dict(move)[self.part], []).append(move)
-            return " OR ".join(
-                f"(CASE WHEN {' OR '.join(move_sql(move) for move in moves)}"
+            column = "{part}_{feature}_{side}"
+            moved = " OR ".join(
+                f"(CASE WHEN {' OR '.join(f'({_agreeing(move, column)}) >= 2' for move in moves)}"
                 f" THEN {self.template.format(l=self.part, r=target, **functions)} ELSE false END)"
                 for target, moves in targets.items()
             )
+            return f"(CASE WHEN ({_agreeing(IN_PLACE, column)}) < 2 THEN {moved} ELSE false END)"
 
         def create_label_for_charts(self) -> str:
             return self.label + (MOVED if self.moved else "")
@@ -997,9 +1000,9 @@ def estimate_on_registry(con, source: str, target: str, model: dict, count: int)
     names = [name for name, _values, _adjusted in levels]
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE {target}_levels AS
-        SELECT record_id_l, record_id_r, household_id_l, household_id_r, tf_weight,
+        SELECT c.record_id_l, c.record_id_r, c.household_id_l, c.household_id_r, c.tf_weight, {PAIR_STATES_SQL},
                {", ".join(_gamma_sql(name, values) for name, values, _adjusted in levels)}
-        FROM {source}"""
+        FROM {source} c {PAIR_STATES_JOIN}"""
     )
     pairs = max(count * (count - 1) / 2, 1.0)
     prior = model["probability_two_random_records_match"]
@@ -1023,7 +1026,7 @@ def estimate_on_registry(con, source: str, target: str, model: dict, count: int)
     def weigh() -> None:
         con.execute(
             f"""CREATE OR REPLACE TABLE {target} AS
-            SELECT record_id_l, record_id_r, household_id_l, household_id_r,
+            SELECT record_id_l, record_id_r, household_id_l, household_id_r, {", ".join(PAIR_STATES)},
                    {_weight_sql(levels, m, u, prior)} AS match_weight
             FROM {target}_levels"""
         )
@@ -1087,6 +1090,23 @@ RELATIONSHIP_LIMIT = 64.0
 NAME_STATES = ("names_moved",)
 
 
+#: What the two records of a pair say of each other beside the comparisons (`FAMILY_STATES`,
+#: `RELATIONSHIP_STATES`, `NAME_STATES`): columns of the candidates, computed once from the records
+#: (`PAIR_STATES_JOIN`) for the household evidence's every pass.
+PAIR_STATES = ("family_state", "relationship_state", "name_state")
+PAIR_STATES_JOIN = "JOIN records pl ON pl.record_id = c.record_id_l JOIN records pr ON pr.record_id = c.record_id_r"
+PAIR_STATES_SQL = f"""
+    CASE WHEN pl.family_name_skel = pr.family_name_skel AND pl.father_name_skel = pr.father_name_skel
+          AND pl.first_name_canon <> pr.first_name_canon AND pl.first_name_skel <> pr.first_name_skel
+          AND jaro_winkler_similarity(pl.first_name_fold, pr.first_name_fold) < 0.88
+         THEN 'sibling_like' END AS family_state,
+    CASE WHEN pl.relationship IS NULL OR pr.relationship IS NULL
+           OR c.household_id_l IS NOT DISTINCT FROM c.household_id_r THEN NULL
+         WHEN pl.relationship = pr.relationship THEN 'same_relationship'
+         ELSE 'other_relationship' END AS relationship_state,
+    CASE WHEN {moved_sql("p{side}.{part}_{feature}")} THEN 'names_moved' END AS name_state"""
+
+
 def household_evidence(con, table: str, bayes_factors: Mapping[str, float], *, keep: tuple[str, ...] = ()) -> None:
     """`{table}_with_households`: each pair's weight with what the two households say.
 
@@ -1095,7 +1115,7 @@ def household_evidence(con, table: str, bayes_factors: Mapping[str, float], *, k
     match; when both households have other members and none of them match, less. The Bayes factors are
     learnt with the model (`training`). One person has one record in each household: a pair that is not
     the best match of both its records in the other's household is "displaced" (the twin or sibling of
-    the one who matches), whatever else agrees."""
+    the one who matches), whatever else agrees. `table` holds the pairs' `PAIR_STATES`, weighed here too."""
     states = HOUSEHOLD_STATES + FAMILY_STATES + RELATIONSHIP_STATES + NAME_STATES
     weights = {state: math.log2(bayes_factors.get(state, 1.0)) for state in states}
     for state in RELATIONSHIP_STATES:
@@ -1135,18 +1155,8 @@ def _household_pass(
                 row_number() OVER (PARTITION BY c.record_id_r, c.household_id_l
                                    ORDER BY c.{weight_column} DESC, c.record_id_l)
                     AS rank_r
-            , CASE WHEN pl.family_name_skel = pr.family_name_skel AND pl.father_name_skel = pr.father_name_skel
-                    AND pl.first_name_canon <> pr.first_name_canon AND pl.first_name_skel <> pr.first_name_skel
-                    AND jaro_winkler_similarity(pl.first_name_fold, pr.first_name_fold) < 0.88
-                   THEN 'sibling_like' END AS family_state
-            , CASE WHEN pl.relationship IS NULL OR pr.relationship IS NULL
-                     OR c.household_id_l IS NOT DISTINCT FROM c.household_id_r THEN NULL
-                   WHEN pl.relationship = pr.relationship THEN 'same_relationship'
-                   ELSE 'other_relationship' END AS relationship_state
-            , CASE WHEN {moved_sql("p{side}.{part}_{feature}")} THEN 'names_moved' END AS name_state
+            , c.family_state, c.relationship_state, c.name_state
             FROM {source} c
-            JOIN records pl ON pl.record_id = c.record_id_l
-            JOIN records pr ON pr.record_id = c.record_id_r
             LEFT JOIN links k ON k.a = least(c.household_id_l, c.household_id_r)
                              AND k.b = greatest(c.household_id_l, c.household_id_r)
             LEFT JOIN household_sizes sl ON sl.household_id = c.household_id_l

@@ -86,8 +86,9 @@ def _household_bayes_factors(con, model: dict, count: int) -> dict[str, float]:
     scored = linker.inference.predict(threshold_match_probability=HOUSEHOLD_FLOOR, warning_mode="never")
     con.execute(
         f"""CREATE OR REPLACE TABLE training_pairs AS
-        SELECT record_id_l, record_id_r, match_weight, household_id_l, household_id_r,
-               entity_id_l = entity_id_r AS truth FROM {scored.physical_name}"""
+        SELECT c.record_id_l, c.record_id_r, c.match_weight, c.household_id_l, c.household_id_r,
+               c.entity_id_l = c.entity_id_r AS truth, {engine.PAIR_STATES_SQL}
+        FROM {scored.physical_name} c {engine.PAIR_STATES_JOIN}"""
     )
     engine.household_evidence(con, "training_pairs", {}, keep=("truth",))
     factors = {}

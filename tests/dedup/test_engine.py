@@ -213,6 +213,18 @@ def test_the_model_is_versioned_json_with_the_household_evidence():
     }  # fmt: skip
 
 
+def test_the_trained_model_compares_as_the_code_defines():
+    """The trained JSON carries each level's SQL: a level changed in the code (its SQL made cheaper, say)
+    and not in the model would leave runs on the old SQL."""
+    built = engine.settings().get_settings("duckdb").as_dict()["comparisons"]
+    trained = engine.trained_model()["comparisons"]
+    assert [c["output_column_name"] for c in trained] == [c["output_column_name"] for c in built]
+    for ours, theirs in zip(trained, built, strict=True):
+        assert [(level.get("label_for_charts"), level["sql_condition"]) for level in ours["comparison_levels"]] == [
+            (level.get("label_for_charts"), level["sql_condition"]) for level in theirs["comparison_levels"]
+        ], ours["output_column_name"]
+
+
 def test_population_generator_plants_known_duplicates():
     rows = list(Population(500, seed=3).records())
     entities = [entity for _, entity in rows]
