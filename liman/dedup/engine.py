@@ -313,15 +313,17 @@ def _contact_comparison():
 #: so that given and family names typed in each other's column, the three names rotated, a name left empty
 #: or mistyped on one side still leave two names to agree on.
 NAME_PAIR_RULES = (
-    # Two names (as skeletons, in any columns) and the year of birth, or years one apart: `name_keys` holds
-    # each pair of names with the year and with the year after, so that sharing one means both.
+    # Two names (as skeletons, in any columns) and the year of birth, or years one apart with the same day and
+    # month or one date known to the year only: `name_keys` holds each pair of names with the year, and with
+    # the year and the year after with the day and month (a date known to the year only: the years either
+    # side), so that sharing one means both.
     ("l.name_keys = r.name_keys", "name_keys"),
     # Two names and sex when the date of birth is missing on one side.
     ("l.name_pairs = r.name_pairs AND (l.dob_y IS NULL OR r.dob_y IS NULL)", "name_pairs"),
     # One name, in any column, and the full date of birth.
     ("l.name_dates = r.name_dates", "name_dates"),
     # One name's skeleton and another's one typing error away (in any columns), the sex and the year of birth,
-    # or years one apart (as `name_keys`).
+    # or years one apart (as in `name_keys`).
     ("l.name_typos = r.name_typos", "name_typos"),
     # The same with the sex only, when the date of birth is missing on one side.
     ("l.undated_typos = r.undated_typos AND (l.dob_y IS NULL OR r.dob_y IS NULL)", "undated_typos"),
@@ -642,7 +644,20 @@ def prepare(con: duckdb.DuckDBPyConnection, source: str, table: str) -> None:
         for b in NAME_PARTS
         if a != b
     )
-    year, next_year = "dob_y::INTEGER", "(dob_y + 1)::INTEGER"
+    year, next_year, last_year = "dob_y::INTEGER", "(dob_y + 1)::INTEGER", "(dob_y - 1)::INTEGER"
+    # The keys of two names: with the year of birth, and, to meet a year apart, with the same day and month
+    # when the date is known (the year mistyped: any day a year apart brought twice the same year's pairs,
+    # 19 of 56 million candidates at 1,000,000 records, for 0.3 % of the true pairs); a date known to the year
+    # only meets the years either side.
+    dated = (
+        f"CASE WHEN dob_md IS NULL"
+        f" THEN [{_key('x', 'sex', last_year)}, {_key('x', 'sex', year)}, {_key('x', 'sex', next_year)}]"
+        f" ELSE [{_key('x', 'sex', year)}, {_key('x', 'sex', year, 'dob_md')},"
+        f" {_key('x', 'sex', next_year, 'dob_md')}] END"
+    )
+    # The keys of typing errors: with the year and the year after (with the year only, measured: recall over all
+    # flagged pairs 0.972 -> 0.968 at 100,000 records, for 10 % of the time at 1,000,000).
+    year_apart = f"[{_key('x', 'sex', year)}, {_key('x', 'sex', next_year)}]"
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE blocking_keys AS
         WITH named AS (
@@ -654,11 +669,11 @@ def prepare(con: duckdb.DuckDBPyConnection, source: str, table: str) -> None:
         )
         SELECT record_id, dob_md, dob_y, nationality,
             CASE WHEN dob_y IS NULL OR sex IS NULL THEN []::BIGINT[] ELSE flatten(list_transform(pairs,
-                 lambda x: [{_key("x", "sex", year)}, {_key("x", "sex", next_year)}])) END AS name_keys,
+                 lambda x: {dated})) END AS name_keys,
             CASE WHEN sex IS NULL THEN []::BIGINT[] ELSE list_transform(pairs, lambda x: {_key("x", "sex")})
                  END AS name_pairs,
             CASE WHEN dob_y IS NULL OR sex IS NULL THEN []::BIGINT[] ELSE flatten(list_transform(typed,
-                 lambda x: [{_key("x", "sex", year)}, {_key("x", "sex", next_year)}])) END AS name_typos,
+                 lambda x: {year_apart})) END AS name_typos,
             CASE WHEN sex IS NULL THEN []::BIGINT[] ELSE list_transform(typed, lambda x: {_key("x", "sex")})
                  END AS undated_typos,
             CASE WHEN dob_md IS NULL THEN []::BIGINT[] ELSE list_distinct(list_transform({skels},

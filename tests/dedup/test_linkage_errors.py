@@ -136,6 +136,27 @@ def test_a_crowded_key_is_split_by_nationality_rather_than_dropped():
     assert larger["name_keys"] == 10 * limits["name_keys"] and larger["name_typos"] == limits["name_typos"]
 
 
+def test_two_names_a_year_apart_meet_with_the_same_day_or_a_year_only_date_and_not_otherwise():
+    """The key of two names and the year: a year mistyped keeps the day and month, a date known to the year
+    only meets the years either side; two dated records a year apart on other days share no such key (they
+    were a third of all candidates at 1,000,000 records, for 0.3 % of the true pairs)."""
+    person = {"first_name": "Rashid", "father_name": "Omar", "sex": "M", "nationality": "SYR"}
+    records = [
+        {**person, "record_id": "d1", "family_name": "Halabi", "birth_date": "1990-05-17"},
+        {**person, "record_id": "d2", "family_name": "Dakkak", "birth_date": "1991-05-17"},  # the year mistyped
+        {**person, "record_id": "d3", "family_name": "Sabbagh", "birth_date": "1991-08-02"},  # another day
+        {**person, "record_id": "y1", "family_name": "Attar", "birth_date": "1989"},  # the year only
+        {**person, "record_id": "y2", "family_name": "Kassab", "birth_date": "1991"},
+    ]
+    con = engine._connect(1)
+    engine.load_records(con, records, "raw")
+    engine.prepare(con, "raw", "records")
+    keys = {record: set(found) for record, found in con.execute("SELECT record_id, name_keys FROM records").fetchall()}
+    assert keys["d1"] & keys["d2"]
+    assert not keys["d1"] & keys["d3"]
+    assert keys["d1"] & keys["y1"] and keys["d1"] & keys["y2"] and keys["d3"] & keys["y2"]
+
+
 def test_candidates_are_kept_down_to_where_the_household_evidence_could_lift_them_into_review():
     """A re-registered family written with errors in every member: each pair may score below the review
     threshold on its own and be lifted by the others; the floor leaves room for the strongest household
