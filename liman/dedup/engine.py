@@ -135,7 +135,7 @@ def _agreeing(move, column: str) -> str:
 def move_sql(move, column: str = "{part}_{feature}_{side}") -> str:
     """SQL: the pair's names were moved by `move`: fewer than two of the three names have the same skeleton
     where they stand, at least two once moved back (the third may be missing or mistyped). Skeletons only,
-    equality only: this is tested for many pairs, in every level of the name comparisons."""
+    equality only (the name comparisons' levels test the same, the names in place once for all moves)."""
     return f"(({_agreeing(move, column)}) >= 2 AND ({_agreeing(IN_PLACE, column)}) < 2)"
 
 
@@ -656,7 +656,7 @@ def prepare(con: duckdb.DuckDBPyConnection, source: str, table: str) -> None:
         f" {_key('x', 'sex', next_year, 'dob_md')}] END"
     )
     # The keys of typing errors: with the year and the year after (with the year only, measured: recall over all
-    # flagged pairs 0.972 -> 0.968 at 100,000 records, for 10 % of the time at 1,000,000).
+    # flagged pairs 0.972 -> 0.968 at 100,000 records, for 13 % of the time at 1,000,000).
     year_apart = f"[{_key('x', 'sex', year)}, {_key('x', 'sex', next_year)}]"
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE blocking_keys AS
