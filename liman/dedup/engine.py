@@ -61,7 +61,7 @@ OUTPUT_COLUMNS = ("record_id_l", "record_id_r", "match_probability", "band")
 NAME_PARTS = ("first_name", "father_name", "family_name")
 
 MODEL_DIR = Path(__file__).parent / "trained"
-MODEL_VERSION = "2026.12-3"
+MODEL_VERSION = "2026.12-4"
 MODEL_PATH = MODEL_DIR / f"liman-dedup-{MODEL_VERSION}.json"
 
 #: Share of records that have another record of the same person: the prior a run starts from (and the one
@@ -1103,6 +1103,12 @@ RELATIONSHIP_LIMIT = 64.0
 #: stood in its place (the twin levels); that the names were moved at all, which one registration in a few
 #: dozen shows, is weighed here, once for the pair.
 NAME_STATES = ("names_moved",)
+#: What the other candidates of the pair's two records say: a record matched (p ≥ `HOUSEHOLD_LINK`) to both
+#: (the third registration of one person); a record of the pair matched to another that the pair's other
+#: record is not (most people are registered once or twice: the pair is then most often of namesakes);
+#: else another candidate that may match one of them (p ≥ `HOUSEHOLD_HINT`: a common name, whose holders
+#: meet many), or none.
+CLUSTER_STATES = ("closes_triangle", "matched_elsewhere", "contested", "alone")
 
 
 #: What the two records of a pair say of each other beside the comparisons (`FAMILY_STATES`,
@@ -1130,8 +1136,13 @@ def household_evidence(con, table: str, bayes_factors: Mapping[str, float], *, k
     match; when both households have other members and none of them match, less. The Bayes factors are
     learnt with the model (`training`). One person has one record in each household: a pair that is not
     the best match of both its records in the other's household is "displaced" (the twin or sibling of
-    the one who matches), whatever else agrees. `table` holds the pairs' `PAIR_STATES`, weighed here too."""
-    states = HOUSEHOLD_STATES + FAMILY_STATES + RELATIONSHIP_STATES + NAME_STATES
+    the one who matches), whatever else agrees. `table` holds the pairs' `PAIR_STATES`, weighed here too.
+
+    The same goes for people: the pair's two records are weighed with their other candidates
+    (`CLUSTER_STATES`). A person is registered once or twice, seldom three times: a record already matched
+    to another that the pair's other record is not matched to makes the pair most often of namesakes, and
+    a record matched to both makes it the third registration of one person."""
+    states = HOUSEHOLD_STATES + FAMILY_STATES + RELATIONSHIP_STATES + NAME_STATES + CLUSTER_STATES
     weights = {state: math.log2(bayes_factors.get(state, 1.0)) for state in states}
     for state in RELATIONSHIP_STATES:
         weights[state] = max(-math.log2(RELATIONSHIP_LIMIT), min(math.log2(RELATIONSHIP_LIMIT), weights[state]))
@@ -1152,7 +1163,40 @@ def _household_pass(
     columns = ", ".join(("record_id_l", "record_id_r", "match_weight", "household_id_l", "household_id_r", *keep))
     con.execute(
         f"""CREATE OR REPLACE TABLE {target} AS
-        WITH links AS (
+        WITH ranked AS (
+            SELECT *,
+                row_number() OVER (PARTITION BY record_id_l, household_id_r ORDER BY {weight_column} DESC, record_id_r)
+                    AS rank_l,
+                row_number() OVER (PARTITION BY record_id_r, household_id_l ORDER BY {weight_column} DESC, record_id_l)
+                    AS rank_r
+            FROM {source}
+        ),
+        -- The pairs that tell of their records' other candidates: not two members of one household (two
+        -- people), each record's best match in the other's household (the others are its relatives).
+        counted AS (
+            SELECT *, household_id_l IS NULL OR household_id_r IS NULL
+                      OR (household_id_l <> household_id_r AND rank_l = 1 AND rank_r = 1) AS counts
+            FROM ranked
+        ),
+        told AS (
+            SELECT * EXCLUDE (counts), counts AND {weight_column} >= {hint!r} AS hinted,
+                   counts AND {weight_column} >= {threshold!r} AS matched
+            FROM counted
+        ),
+        hinted_pairs AS (
+            SELECT record_id_l AS x, record_id_r AS y, matched FROM told WHERE hinted
+            UNION ALL
+            SELECT record_id_r, record_id_l, matched FROM told WHERE hinted
+        ),
+        degrees AS (
+            SELECT x, count(*) FILTER (WHERE matched) AS matched, count(*) AS hinted FROM hinted_pairs GROUP BY ALL
+        ),
+        triangles AS (
+            SELECT DISTINCT least(s1.x, s2.y) AS a, greatest(s1.x, s2.y) AS b
+            FROM hinted_pairs s1 JOIN hinted_pairs s2 ON s2.x = s1.y
+            WHERE s1.matched AND s2.matched AND s2.y <> s1.x
+        ),
+        links AS (
             SELECT least(household_id_l, household_id_r) AS a, greatest(household_id_l, household_id_r) AS b,
                    count(*) FILTER (WHERE {weight_column} >= {threshold!r}) AS n, count(*) AS hinted
             FROM {source}
@@ -1163,15 +1207,19 @@ def _household_pass(
             SELECT c.{columns.replace(", ", ", c.")},
                 coalesce(k.n, 0) - CASE WHEN c.{weight_column} >= {threshold!r} THEN 1 ELSE 0 END AS others,
                 coalesce(k.hinted, 0) - CASE WHEN c.{weight_column} >= {hint!r} THEN 1 ELSE 0 END AS hinted,
-                sl.size AS size_l, sr.size AS size_r,
-                row_number() OVER (PARTITION BY c.record_id_l, c.household_id_r
-                                   ORDER BY c.{weight_column} DESC, c.record_id_r)
-                    AS rank_l,
-                row_number() OVER (PARTITION BY c.record_id_r, c.household_id_l
-                                   ORDER BY c.{weight_column} DESC, c.record_id_l)
-                    AS rank_r
-            , c.family_state, c.relationship_state, c.name_state
-            FROM {source} c
+                sl.size AS size_l, sr.size AS size_r, c.rank_l, c.rank_r,
+                c.family_state, c.relationship_state, c.name_state,
+                CASE WHEN t.a IS NOT NULL THEN 'closes_triangle'
+                     WHEN coalesce(dl.matched, 0) + coalesce(dr.matched, 0) > 2 * c.matched::INTEGER
+                         THEN 'matched_elsewhere'
+                     WHEN coalesce(dl.hinted, 0) + coalesce(dr.hinted, 0) > 2 * c.hinted::INTEGER THEN 'contested'
+                     ELSE 'alone'
+                END AS cluster_state
+            FROM told c
+            LEFT JOIN triangles t ON t.a = least(c.record_id_l, c.record_id_r)
+                                 AND t.b = greatest(c.record_id_l, c.record_id_r)
+            LEFT JOIN degrees dl ON dl.x = c.record_id_l
+            LEFT JOIN degrees dr ON dr.x = c.record_id_r
             LEFT JOIN links k ON k.a = least(c.household_id_l, c.household_id_r)
                              AND k.b = greatest(c.household_id_l, c.household_id_r)
             LEFT JOIN household_sizes sl ON sl.household_id = c.household_id_l
@@ -1190,8 +1238,11 @@ def _household_pass(
                 END AS household_state
             FROM evidence
         )
-        SELECT {columns}, household_state, family_state, relationship_state, name_state,
+        SELECT {columns}, household_state, family_state, relationship_state, name_state, cluster_state,
                match_weight + CASE family_state WHEN 'sibling_like' THEN {weights["sibling_like"]!r} ELSE 0.0 END
+               + CASE cluster_state WHEN 'closes_triangle' THEN {weights["closes_triangle"]!r}
+                   WHEN 'matched_elsewhere' THEN {weights["matched_elsewhere"]!r}
+                   WHEN 'contested' THEN {weights["contested"]!r} WHEN 'alone' THEN {weights["alone"]!r} ELSE 0.0 END
                + CASE name_state WHEN 'names_moved' THEN {weights["names_moved"]!r} ELSE 0.0 END
                + CASE relationship_state WHEN 'same_relationship' THEN {weights["same_relationship"]!r}
                    WHEN 'other_relationship' THEN {weights["other_relationship"]!r} ELSE 0.0 END

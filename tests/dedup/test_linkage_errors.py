@@ -169,6 +169,39 @@ def test_candidates_are_kept_down_to_where_the_household_evidence_could_lift_the
     assert engine.score_floor(thresholds) < engine.score_floor(thresholds, {})  # the trained factors lift
 
 
+def test_the_other_candidates_of_the_two_records_of_a_pair_weigh_on_it():
+    """a-b and b-c are matched: a-c, weak on its own, is the third registration of one person; d, a namesake
+    of a, would make a two people's record. g may be i (p = 0.5), which makes g-h contested; e-f and g-i have
+    no other candidate."""
+    con = engine._connect(1)
+    con.execute(
+        """CREATE TABLE records AS SELECT * FROM (VALUES ('a', 'h1'), ('b', 'h2'), ('c', 'h3'), ('d', 'h4'),
+        ('e', 'h5'), ('f', 'h6'), ('g', 'h7'), ('h', 'h8'), ('i', 'h9')) AS r(record_id, household_id)"""
+    )
+    con.execute(
+        """CREATE TABLE pairs AS SELECT l AS record_id_l, r AS record_id_r, w AS match_weight,
+            hl AS household_id_l, hr AS household_id_r, NULL::VARCHAR AS family_state,
+            NULL::VARCHAR AS relationship_state, NULL::VARCHAR AS name_state
+        FROM (VALUES ('a', 'b', 10.0, 'h1', 'h2'), ('b', 'c', 10.0, 'h2', 'h3'), ('a', 'c', -2.0, 'h1', 'h3'),
+                     ('a', 'd', -2.0, 'h1', 'h4'), ('e', 'f', -2.0, 'h5', 'h6'), ('g', 'h', -6.0, 'h7', 'h8'),
+                     ('g', 'i', 0.0, 'h7', 'h9')) AS p(l, r, w, hl, hr)"""
+    )
+    factors = {"closes_triangle": 2.0**4, "matched_elsewhere": 2.0**-2, "contested": 2.0**-1, "alone": 2.0}
+    engine.household_evidence(con, "pairs", factors)
+    found = {
+        (left, right): (state, weight - before)
+        for left, right, state, weight, before in con.execute(
+            """SELECT h.record_id_l, h.record_id_r, h.cluster_state, h.final_weight, p.match_weight
+            FROM pairs_with_households h JOIN pairs p USING (record_id_l, record_id_r)"""
+        ).fetchall()
+    }
+    assert found[("a", "c")] == ("closes_triangle", 4.0)
+    assert found[("a", "d")] == ("matched_elsewhere", -2.0)
+    assert found[("a", "b")] == ("matched_elsewhere", -2.0)  # b is matched to c, which a is not: one is wrong
+    assert found[("g", "h")] == ("contested", -1.0)
+    assert found[("e", "f")] == found[("g", "i")] == ("alone", 1.0)
+
+
 def test_one_letter_dropped_doubled_or_swapped_in_short_names_is_close():
     for left, right in (("Omar", "Oar"), ("Aisha", "Aishha"), ("Darwish", "Darwsih")):
         assert engine.compare({"first_name": left}, {"first_name": right})["first_name"] in ("agree", "close")
