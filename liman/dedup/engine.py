@@ -770,42 +770,18 @@ HOUSEHOLD_LINK = 0.9
 HOUSEHOLD_HINT = 0.1
 
 
-def score_floor(
-    thresholds: Thresholds, bayes_factors: Mapping[str, float] | None = None, *, closes_triangle: bool = True
-) -> float:
+def score_floor(thresholds: Thresholds, bayes_factors: Mapping[str, float] | None = None) -> float:
     """The probability down to which the trained model's pairs are kept for the later steps: the review
     threshold lowered by the most the household evidence can add (its strongest factor, with a same
-    relationship's and the strongest of the other candidates', `bayes_factors` or the trained ones) and by
-    `ESTIMATION_HEADROOM`. A floor any higher drops
+    relationship's, `bayes_factors` or the trained ones) and by `ESTIMATION_HEADROOM`. A floor any higher drops
     the pairs the later steps would have lifted into the review band: a family re-registered with errors in
-    every member, whose pairs each score low on their own but vouch for one another. `closes_triangle=False`:
-    the floor of a pair that cannot close a triangle (`kept_candidates_sql`)."""
+    every member, whose pairs each score low on their own but vouch for one another."""
     if bayes_factors is None:
         bayes_factors = trained_model().get("liman_household_evidence", {})
     lift = max([0.0, *(math.log2(bayes_factors.get(state, 1.0)) for state in HOUSEHOLD_STATES)])
     lift += min(math.log2(RELATIONSHIP_LIMIT), max(0.0, math.log2(bayes_factors.get("same_relationship", 1.0))))
-    cluster = [state for state in CLUSTER_STATES if closes_triangle or state != "closes_triangle"]
-    lift += max([0.0, *(math.log2(bayes_factors.get(state, 1.0)) for state in cluster)])
     weight = _logit2(thresholds.review) - lift - ESTIMATION_HEADROOM
     return min(thresholds.review, 2**weight / (1 + 2**weight))
-
-
-def kept_candidates_sql(scored: str, model: dict, thresholds: Thresholds) -> str:
-    """SQL: the columns the later steps read (`_candidate_columns`) of the pairs of `scored` (Splink's
-    predictions down to `score_floor`) that those steps could lift into the review band. Below the floor of
-    a pair that cannot close a triangle, a pair is kept only when both its records are matched to others
-    (within `ESTIMATION_HEADROOM` of `HOUSEHOLD_LINK`), as two records of a triangle are: at 1,000,000 records
-    (independent generator), the lower floor for every pair tripled the pairs the estimation and the
-    household evidence weigh (their time 41 -> 140 s) for 490 true pairs more over all flagged."""
-    floor = _logit2(score_floor(thresholds, closes_triangle=False))
-    matched = _logit2(HOUSEHOLD_LINK) - ESTIMATION_HEADROOM
-    return f"""WITH matched AS (
-            SELECT record_id_l AS record_id FROM {scored} WHERE match_weight >= {matched!r}
-            UNION SELECT record_id_r FROM {scored} WHERE match_weight >= {matched!r}
-        )
-        SELECT {_candidate_columns(model)} FROM {scored}
-        WHERE match_weight >= {floor!r}
-           OR (record_id_l IN (SELECT record_id FROM matched) AND record_id_r IN (SELECT record_id FROM matched))"""
 
 
 def _predict(
@@ -944,7 +920,7 @@ def _score(con, count: int, thresholds: Thresholds, progress: Callable[[int, int
     linker = _linker(con, ["records"], model)
     parts = _predict(con, linker, model, "records", thresholds, progress, _chunks_for(count))
     union = " UNION ALL ".join(f"SELECT * FROM {part.physical_name}" for part in parts)
-    con.execute(f"CREATE OR REPLACE TABLE candidates_raw AS {kept_candidates_sql(f'({union})', model, thresholds)}")
+    con.execute(f"CREATE OR REPLACE TABLE candidates_raw AS SELECT {_candidate_columns(model)} FROM ({union})")
     for part in parts:
         part.drop_table_from_database_and_remove_from_cache()
     estimate_on_registry(con, "candidates_raw", "candidates", model, count)

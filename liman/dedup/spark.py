@@ -61,8 +61,10 @@ def dedupe_file_on_spark(input_path: Path, output_path: Path, *, thresholds: eng
             threshold_match_probability=engine.score_floor(thresholds), warning_mode="never"
         )
         pairs.as_spark_dataframe().write.parquet(str(scored))
-        source = f"read_parquet('{engine._sql_path(scored)}/*.parquet')"
-        con.execute(f"CREATE TABLE candidates_raw AS {engine.kept_candidates_sql(source, measured, thresholds)}")
+        con.execute(
+            f"""CREATE TABLE candidates_raw AS SELECT {engine._candidate_columns(measured)}
+            FROM read_parquet('{engine._sql_path(scored)}/*.parquet')"""
+        )
     engine.estimate_on_registry(con, "candidates_raw", "candidates", measured, count)
     engine.household_evidence(con, "candidates", engine.trained_model().get("liman_household_evidence", {}))
     con.execute(

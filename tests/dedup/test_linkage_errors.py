@@ -160,11 +160,10 @@ def test_two_names_a_year_apart_meet_with_the_same_day_or_a_year_only_date_and_n
 def test_candidates_are_kept_down_to_where_the_household_evidence_could_lift_them_into_review():
     """A re-registered family written with errors in every member: each pair may score below the review
     threshold on its own and be lifted by the others; the floor leaves room for the strongest household
-    factor, a same relationship's, the strongest of the other candidates' and the estimation's headroom."""
+    factor, a same relationship's and the estimation's headroom."""
     thresholds = engine.Thresholds(auto_link=0.9, review=0.02)
-    factors = {"linked_1": 2.0**7, "linked_2": 2.0**6, "same_relationship": 2.0, "closes_triangle": 2.0**5}
-    floor = engine.score_floor(thresholds, {**factors, "alone": 2.0, "matched_elsewhere": 0.1})
-    lifted = math.log2(floor / (1 - floor)) + 7 + 1 + 5 + engine.ESTIMATION_HEADROOM
+    floor = engine.score_floor(thresholds, {"linked_1": 2.0**7, "linked_2": 2.0**6, "same_relationship": 2.0})
+    lifted = math.log2(floor / (1 - floor)) + 7 + 1 + engine.ESTIMATION_HEADROOM
     assert lifted == pytest.approx(math.log2(0.02 / 0.98))
     assert engine.score_floor(thresholds, {"not_linked": 0.01}) < thresholds.review
     assert engine.score_floor(thresholds) < engine.score_floor(thresholds, {})  # the trained factors lift
@@ -201,29 +200,6 @@ def test_the_other_candidates_of_the_two_records_of_a_pair_weigh_on_it():
     assert found[("a", "b")] == ("matched_elsewhere", -2.0)  # b is matched to c, which a is not: one is wrong
     assert found[("g", "h")] == ("contested", -1.0)
     assert found[("e", "f")] == found[("g", "i")] == ("alone", 1.0)
-
-
-def test_below_the_floor_of_a_pair_that_cannot_close_a_triangle_only_pairs_of_two_matched_records_are_kept():
-    """a and c, both matched (to b), may close a triangle; d is matched to no one: a-d, as low, cannot. d-e
-    is above the floor of any pair."""
-    thresholds = engine.Thresholds()
-    model = engine.model_for(1000)
-    low, floor = (engine._logit2(engine.score_floor(thresholds, closes_triangle=c)) for c in (True, False))
-    assert low < floor
-    weights = {("a", "b"): 20.0, ("b", "c"): 20.0, ("a", "c"): low + 0.5, ("a", "d"): low + 0.5,
-               ("d", "e"): floor + 0.5}  # fmt: skip
-    con = engine._connect(1)
-    mw = ", ".join(f"0.0 AS mw_{name}, 0.0 AS mw_tf_adj_{name}" for name, _values, _adjusted in engine._levels(model))
-    con.execute(
-        "CREATE TABLE scored AS SELECT * FROM (VALUES "
-        + ", ".join(f"('{left}', '{right}', {weight!r})" for (left, right), weight in weights.items())
-        + f") AS p(record_id_l, record_id_r, match_weight), LATERAL (SELECT NULL AS household_id_l, "
-        f"NULL AS household_id_r, {mw})"
-    )
-    kept = con.execute(
-        f"SELECT record_id_l, record_id_r FROM ({engine.kept_candidates_sql('scored', model, thresholds)})"
-    )
-    assert set(kept.fetchall()) == {("a", "b"), ("b", "c"), ("a", "c"), ("d", "e")}
 
 
 def test_one_letter_dropped_doubled_or_swapped_in_short_names_is_close():
