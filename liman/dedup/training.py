@@ -97,7 +97,7 @@ def _household_bayes_factors(con, model: dict, count: int) -> dict[str, float]:
         ("family_state", engine.FAMILY_STATES),
         ("relationship_state", engine.RELATIONSHIP_STATES),
         ("name_state", engine.NAME_STATES),
-        ("cluster_state", engine.CLUSTER_STATES),
+        ("cluster_state", engine.WEIGHED_CLUSTER_STATES),
     ):
         rows = dict(
             con.execute(

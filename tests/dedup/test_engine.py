@@ -208,7 +208,8 @@ def test_the_model_is_versioned_json_with_the_household_evidence():
     evidence = model["liman_household_evidence"]
     assert evidence["linked_1"] > 1 and evidence["linked_2"] > 1
     assert evidence["not_linked"] < 1 and evidence["displaced"] < 1
-    assert evidence["closes_triangle"] > evidence["alone"] > 1 > evidence["contested"] > evidence["matched_elsewhere"]
+    assert evidence["alone"] > 1 > evidence["contested"] > evidence["matched_elsewhere"]
+    assert "closes_triangle" not in evidence
     assert {c["output_column_name"] for c in model["comparisons"]} >= {
         "first_name", "father_name", "family_name", "birth_date", "sex", "nationality", "foreigner_id", "contact"
     }  # fmt: skip
