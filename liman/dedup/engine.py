@@ -1104,10 +1104,10 @@ RELATIONSHIP_LIMIT = 64.0
 #: dozen shows, is weighed here, once for the pair.
 NAME_STATES = ("names_moved",)
 #: What the other candidates of the pair's two records say: a record matched (p ≥ `HOUSEHOLD_LINK`) to both
-#: (the third registration of one person); a record of the pair matched to another that the pair's other
-#: record is not (most people are registered once or twice: the pair is then most often of namesakes);
-#: else another candidate that may match one of them (p ≥ `HOUSEHOLD_HINT`: a common name, whose holders
-#: meet many), or none.
+#: (the third registration of one person, or a namesake matched to both); a record of the pair matched to
+#: another that the pair's other record is not (most people are registered once or twice: the pair is then
+#: most often of namesakes); else another candidate that may match one of them (p ≥ `HOUSEHOLD_HINT`: a
+#: common name, whose holders meet many), or none.
 CLUSTER_STATES = ("closes_triangle", "matched_elsewhere", "contested", "alone")
 #: A triangle is weighed neither way: whether its third record is the same person's third registration or a
 #: namesake matched to both depends on the registry. Learnt at 200,000 records (a factor of 40), it made
