@@ -68,25 +68,27 @@ def test_duckdb_holds_no_more_memory_than_the_limit():
     assert limit == "762.9 MiB"
 
 
-def test_pairs_blocked_in_chunks_are_scored_as_in_one(population):
-    """The candidates are found a chunk of the records at a time and scored at once: the same pairs with the
-    same weights, whatever the number of chunks."""
+def test_the_candidates_are_the_pairs_splinks_blocking_finds(population):
+    """The candidate pairs are found by the blocking rules in SQL (on DuckDB) and by Splink (on Spark): the
+    same pairs either way, each once, the lower id on the left."""
     data, _entities = population
-    found = []
-    for chunks in (1, 3):
-        con = engine._connect(1)
-        count = engine.read_file(con, data)
-        engine.prepare(con, "raw", "records")
-        model = engine.registry_model(con, "records", count)
-        linker = engine._linker(con, ["records"], model)
-        (scored,) = engine._predict(con, linker, model, "records", engine.Thresholds(), None, chunks)
-        found.append(
-            con.execute(
-                f"SELECT record_id_l, record_id_r, round(match_weight, 9) FROM {scored.physical_name} ORDER BY ALL"
-            ).fetchall()
-        )
-        assert "records_compared" not in {name for (name,) in con.execute("SHOW TABLES").fetchall()}
-    assert found[0] and found[0] == found[1]
+    con = engine._connect(1)
+    count = engine.read_file(con, data)
+    engine.prepare(con, "raw", "records")
+    model = engine.registry_model(con, "records", count)
+    blocked = engine._linker(con, ["records"], model).inference.compute_blocked_pairs_for_predict_chunk(
+        left_chunk=(1, 1), right_chunk=(1, 1)
+    )
+    by_splink = con.execute(f"SELECT join_key_l, join_key_r FROM {blocked.physical_name} ORDER BY ALL").fetchall()
+    ours = con.execute(f"SELECT * FROM ({engine._blocking_sql('records')}) ORDER BY ALL").fetchall()
+    assert len(by_splink) > 1000
+    assert ours == by_splink
+    scored = engine._predict(con, model, "records", engine.Thresholds(), None)
+    pairs = con.execute(f"SELECT record_id_l, record_id_r FROM {scored.physical_name}").fetchall()
+    assert len(pairs) == len(set(pairs)) and all(left < right for left, right in pairs)
+    assert {"records_compared", "records_candidates"}.isdisjoint(
+        name for (name,) in con.execute("SHOW TABLES").fetchall()
+    )
 
 
 def test_dedup_file_finds_most_true_duplicates_and_few_false_ones(population, tmp_path):

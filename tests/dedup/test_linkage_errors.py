@@ -256,8 +256,7 @@ def candidates(data: Path, table: str, *, where: str = "TRUE"):
     model = engine.registry_model(con, "records", count)
     model["additional_columns_to_retain"] = ["household_id"]
     model["retain_intermediate_calculation_columns"] = True
-    linker = engine._linker(con, ["records"], model)
-    (part,) = engine._predict(con, linker, model, "records", engine.Thresholds(), None, 1)
+    part = engine._predict(con, model, "records", engine.Thresholds(), None)
     con.execute(
         f"CREATE TABLE {table} AS SELECT {engine._candidate_columns(model)} FROM {part.physical_name} WHERE {where}"
     )

@@ -115,3 +115,48 @@ def test_birth_date_agreement_is_symmetric(left, right):
 def test_a_malformed_birth_date_says_what_is_expected():
     with pytest.raises(ValueError, match="YYYY-MM-DD"):
         birth_date("17.05.1990")
+
+
+#: The usual ways of writing a Turkish number, which `prepare` makes E.164 in SQL when it is a mobile (5xx), and
+#: others, left to `phone_key`.
+_USUAL_PHONES = (
+    "0{a}{b} {c} {d} {e}",
+    "+90 {a}{b} {c} {d} {e}",
+    "+90{a}{b}{c}{d}{e}",
+    "0{a}{b}{c}{d}{e}",
+    "{a}{b}{c}{d}{e}",
+    "(0{a}{b}) {c}-{d}-{e}",
+    "+90 ({a}{b}) {c} {d}{e}",
+    "0{a}{b}.{c}.{d}.{e}",
+)
+_OTHER_PHONES = (
+    "90{a}{b}{c}{d}{e}",
+    "0090 {a}{b} {c} {d} {e}",
+    "+90 0{a}{b} {c} {d} {e}",
+    "0{a}{b} {c} {d}",
+    "0{a}{b}/{c} {d} {e}",
+    "+44 {a}{b} {c} {d}{e}",
+    "{a}{b} {c} {d} {e} 1",
+)
+
+
+@given(
+    form=st.sampled_from(_USUAL_PHONES + _OTHER_PHONES),
+    a=st.sampled_from("1234567890"),
+    b=st.from_regex(r"\d\d", fullmatch=True),
+    c=st.from_regex(r"\d{3}", fullmatch=True),
+    d=st.from_regex(r"\d\d", fullmatch=True),
+    e=st.from_regex(r"\d\d", fullmatch=True),
+)
+def test_mobiles_made_e164_in_sql_are_those_phonenumbers_gives(form, a, b, c, d, e):
+    """`prepare` makes the usual ways of writing a Turkish mobile E.164 in SQL and parses the rest: what the
+    SQL makes is what `phone_key` gives, and what it leaves is left to `phone_key`."""
+    import duckdb
+
+    from liman.dedup.engine import turkish_mobile_sql
+
+    phone = form.format(a=a, b=b, c=c, d=d, e=e)
+    ((made,),) = duckdb.connect().execute(f"SELECT {turkish_mobile_sql('$1')}", [phone]).fetchall()
+    if made is not None:
+        assert made == phone_key(phone)
+    assert (made is not None) == (a == "5" and form in _USUAL_PHONES)
