@@ -68,27 +68,40 @@ def test_duckdb_holds_no_more_memory_than_the_limit():
     assert limit == "762.9 MiB"
 
 
-def test_the_candidates_are_the_pairs_splinks_blocking_finds(population):
-    """The candidate pairs are found by the blocking rules in SQL (on DuckDB) and by Splink (on Spark): the
-    same pairs either way, each once, the lower id on the left."""
+def test_the_candidates_and_their_weights_are_those_splink_gives(population):
+    """The candidate pairs are found by the blocking rules in SQL and scored in SQL written out from the model
+    (on DuckDB), by Splink on Spark: the same pairs above the floor either way, each once, the lower id on the
+    left, with the same level weights and term-frequency adjustments."""
     data, _entities = population
     con = engine._connect(1)
     count = engine.read_file(con, data)
     engine.prepare(con, "raw", "records")
     model = engine.registry_model(con, "records", count)
-    blocked = engine._linker(con, ["records"], model).inference.compute_blocked_pairs_for_predict_chunk(
-        left_chunk=(1, 1), right_chunk=(1, 1)
-    )
+    model["additional_columns_to_retain"] = ["household_id"]
+    model["retain_intermediate_calculation_columns"] = True
+    splink = engine._linker(con, ["records"], model)
+    blocked = splink.inference.compute_blocked_pairs_for_predict_chunk(left_chunk=(1, 1), right_chunk=(1, 1))
     by_splink = con.execute(f"SELECT join_key_l, join_key_r FROM {blocked.physical_name} ORDER BY ALL").fetchall()
     ours = con.execute(f"SELECT * FROM ({engine._blocking_sql('records')}) ORDER BY ALL").fetchall()
     assert len(by_splink) > 1000
     assert ours == by_splink
-    scored = engine._predict(con, model, "records", engine.Thresholds(), None)
-    pairs = con.execute(f"SELECT record_id_l, record_id_r FROM {scored.physical_name}").fetchall()
-    assert len(pairs) == len(set(pairs)) and all(left < right for left, right in pairs)
-    assert {"records_compared", "records_candidates"}.isdisjoint(
-        name for (name,) in con.execute("SHOW TABLES").fetchall()
+
+    scored = splink.inference.predict(
+        threshold_match_probability=engine.score_floor(engine.Thresholds()), warning_mode="never"
     )
+    columns = engine._candidate_columns(model)
+    by_splink = con.execute(f"SELECT {columns}, match_weight FROM {scored.physical_name} ORDER BY ALL").fetchall()
+    engine._predict(con, model, "records", engine.Thresholds(), "ours")
+    ours = con.execute("SELECT * FROM ours ORDER BY ALL").fetchall()
+    assert len(by_splink) > 200
+    assert [row[:4] for row in ours] == [row[:4] for row in by_splink]
+    for mine, theirs in zip(ours, by_splink, strict=True):
+        assert mine[4:] == pytest.approx(theirs[4:], abs=1e-9)
+    assert len({row[:2] for row in ours}) == len(ours) and all(row[0] < row[1] for row in ours)
+    assert "records_candidates" not in {name for (name,) in con.execute("SHOW TABLES").fetchall()}
+    sql = engine._scoring_sql(model, "records", ["record_id"], "pairs", engine.Thresholds())
+    for shared in engine.SHARED_NAME_TESTS.values():  # each test of names alike is computed once
+        assert sql.count(shared) == 1
 
 
 def test_dedup_file_finds_most_true_duplicates_and_few_false_ones(population, tmp_path):

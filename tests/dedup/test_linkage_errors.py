@@ -256,10 +256,8 @@ def candidates(data: Path, table: str, *, where: str = "TRUE"):
     model = engine.registry_model(con, "records", count)
     model["additional_columns_to_retain"] = ["household_id"]
     model["retain_intermediate_calculation_columns"] = True
-    part = engine._predict(con, model, "records", engine.Thresholds(), None)
-    con.execute(
-        f"CREATE TABLE {table} AS SELECT {engine._candidate_columns(model)} FROM {part.physical_name} WHERE {where}"
-    )
+    engine._predict(con, model, "records", engine.Thresholds(), "scored_candidates")
+    con.execute(f"CREATE TABLE {table} AS SELECT * FROM scored_candidates WHERE {where}")
     return con, model, count
 
 
@@ -287,7 +285,7 @@ def test_a_registry_without_a_likely_pair_keeps_the_smallest_prior(tmp_path):
     NULL (a sum of nothing): the prior becomes the smallest one and the candidates are weighed, nothing fails."""
     data, truth = tmp_path / "registry.csv", tmp_path / "truth.csv"
     write_population(data, truth, 1000, seed=5)
-    con, model, count = candidates(data, "faint", where="match_probability < 0.05")
+    con, model, count = candidates(data, "faint", where="match_weight < log2(0.05 / 0.95)")
     (faint,) = con.execute("SELECT count(*) FROM faint").fetchone()
     assert faint > 0
 
