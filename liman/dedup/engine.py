@@ -603,35 +603,6 @@ def _key(*parts: str) -> str:
     return f"(hash({', '.join(parts)}) >> 1)::BIGINT"
 
 
-def _features_of(names: list[str]) -> list[tuple]:
-    """(fold, canon, skel, known, typo keys) of each of `names`."""
-    rows = []
-    for name in names:
-        features = normalise.name_features(name)
-        typed = normalise.typo_keys(features.skel) if features.skel else None
-        rows.append((features.fold or None, features.canon or None, features.skel or None, features.known, typed))
-    return rows
-
-
-#: Distinct names from which `_name_rows` shares the work with a second process: 391,000 at 1,000,000
-#: records (independent generator), 20 s in one process.
-PARALLEL_NAMES = 50_000
-
-
-def _name_rows(names: list[str], parallel: int = PARALLEL_NAMES) -> list[tuple]:
-    """`_features_of` each of `names`, the second half in another process when there are `parallel` or more
-    (plain Python, one core each; the process starts afresh, with nothing of this one's state)."""
-    if len(names) < parallel or (os.cpu_count() or 1) < 2:
-        return _features_of(names)
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    half = len(names) // 2
-    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
-        second = pool.submit(_features_of, names[half:])
-        return _features_of(names[:half]) + second.result()
-
-
 def prepare(con: duckdb.DuckDBPyConnection, source: str, table: str) -> None:
     """`table`: one row per record with the comparison columns the model reads."""
     import pyarrow as pa
@@ -640,7 +611,7 @@ def prepare(con: duckdb.DuckDBPyConnection, source: str, table: str) -> None:
         " UNION ".join(f"SELECT DISTINCT {part} AS name FROM {source} WHERE {part} IS NOT NULL" for part in NAME_PARTS)
     ).fetchall()
     raw = [name for (name,) in distinct]
-    rows = _name_rows(raw)
+    rows = normalise.feature_rows(raw)
     fold, canon, skel, known, typed = ([row[i] for row in rows] for i in range(5))
     names = pa.table(
         {"name": raw, "fold": fold, "canon": canon, "skel": skel, "known": known,

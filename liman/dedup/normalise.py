@@ -56,6 +56,17 @@ def typo_keys(skeleton: str) -> list[str]:
     return sorted(key for key in names.deletions(skeleton) if len(key) >= TYPO_KEY_LENGTH) or [skeleton]
 
 
+def feature_rows(texts: list[str]) -> list[tuple]:
+    """(fold, canon, skel, known, typo keys) of each name of `texts`, None for an empty feature: the rows of the
+    matcher's table of names (`engine.prepare`)."""
+    rows = []
+    for text in texts:
+        features = name_features(text)
+        typed = typo_keys(features.skel) if features.skel else None
+        rows.append((features.fold or None, features.canon or None, features.skel or None, features.known, typed))
+    return rows
+
+
 def phone_key(text: str) -> str:
     """E.164 for a phone written any usual way ("0532 123 45 67", "+90 532…"); "" when it is not a number."""
     if not text or not text.strip():

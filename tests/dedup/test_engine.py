@@ -270,10 +270,3 @@ def test_twins_of_a_re_registered_family_are_each_linked_to_their_own_record(pop
     assert found[("a2", "b2")] >= engine.Thresholds().auto_link
     for crossed in (("a1", "a2"), ("b1", "b2"), ("a1", "b2"), ("a2", "b1")):
         assert found.get(crossed, 0.0) < engine.Thresholds().auto_link
-
-
-def test_names_made_comparable_in_two_processes_are_as_in_one():
-    """Past `PARALLEL_NAMES` distinct names, the second half is made comparable in another process: the same
-    features, in the same order."""
-    names = ["Mohammed", "AL-HUSSEİN", "Abd al-Rahman", "محمد", "Ayşe", "", "Omar", "Darwsih", "O'Neil"] * 7
-    assert engine._name_rows(names, parallel=10) == engine._name_rows(names, parallel=len(names) + 1)
