@@ -156,6 +156,19 @@ def twin_of(label: str) -> str | None:
     return label[: -len(MOVED)] if label.endswith(MOVED) else None
 
 
+def _one_edit_apart(left: str, right: str, shortest: int = 0) -> str:
+    """SQL: `left` and `right` (of `shortest` letters or more) are one letter dropped, added, changed or swapped
+    apart, or the same. The edit distance, the costliest test of all, is computed only where the two can be:
+    lengths one apart at most, and, from three letters, the same first or last letter (one edit leaves one of
+    them in place)."""
+    lengths = f"abs(length({left}) - length({right})) <= 1"
+    if shortest:
+        lengths = f"least(length({left}), length({right})) >= {shortest} AND {lengths}"
+    ends = f"(least(length({left}), length({right})) < 3 OR left({left}, 1) = left({right}, 1)" \
+           f" OR right({left}, 1) = right({right}, 1))"  # fmt: skip
+    return f"CASE WHEN {lengths} AND {ends} THEN {{damerau_levenshtein}}({left}, {right}) <= 1 ELSE false END"
+
+
 #: The kinds of agreement between two names, strongest first: label, the SQL of the agreement between the
 #: name in column {l} of the left record and the one in column {r} of the right record ({jaro_winkler} and
 #: {damerau_levenshtein} stand for the SQL dialect's functions), the column of its term-frequency adjustment.
@@ -166,25 +179,9 @@ NAME_AGREEMENTS = (
     ("spelling variants of one name", "{l}_canon_l = {r}_canon_r", "canon"),
     ("same consonant skeleton", "{l}_skel_l = {r}_skel_r", "skel"),
     ("Jaro-Winkler ≥ 0.88", "{jaro_winkler}({l}_fold_l, {r}_fold_r) >= 0.88", None),
-    (
-        "one letter apart",
-        "CASE WHEN abs(length({l}_fold_l) - length({r}_fold_r)) <= 1"
-        " THEN {damerau_levenshtein}({l}_fold_l, {r}_fold_r) <= 1 ELSE false END",
-        None,
-    ),
-    (
-        "long skeletons one edit apart",
-        "CASE WHEN least(length({l}_skel_l), length({r}_skel_r)) >= 5"
-        " AND abs(length({l}_skel_l) - length({r}_skel_r)) <= 1"
-        " THEN {damerau_levenshtein}({l}_skel_l, {r}_skel_r) <= 1 ELSE false END",
-        None,
-    ),
-    (
-        "skeletons one edit apart",
-        "CASE WHEN abs(length({l}_skel_l) - length({r}_skel_r)) <= 1"
-        " THEN {damerau_levenshtein}({l}_skel_l, {r}_skel_r) <= 1 ELSE false END",
-        None,
-    ),
+    ("one letter apart", _one_edit_apart("{l}_fold_l", "{r}_fold_r"), None),
+    ("long skeletons one edit apart", _one_edit_apart("{l}_skel_l", "{r}_skel_r", shortest=5), None),
+    ("skeletons one edit apart", _one_edit_apart("{l}_skel_l", "{r}_skel_r"), None),
 )
 #: The level between the agreements on spelling and those on sound: both names are names of the variant table,
 #: and different ones ("Mohammed" and "Mahmoud" share a skeleton but are two names).

@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from hypothesis import given
+from hypothesis import strategies as st
 
 from liman.dedup import engine
 from liman.dedup.synthetic import INPUT_COLUMNS, Population, write_population
@@ -270,3 +272,15 @@ def test_twins_of_a_re_registered_family_are_each_linked_to_their_own_record(pop
     assert found[("a2", "b2")] >= engine.Thresholds().auto_link
     for crossed in (("a1", "a2"), ("b1", "b2"), ("a1", "b2"), ("a2", "b1")):
         assert found.get(crossed, 0.0) < engine.Thresholds().auto_link
+
+
+@given(left=st.text("abcdhk", max_size=8), right=st.text("abcdhk", max_size=8))
+def test_the_edit_distance_is_skipped_only_where_it_cannot_be_one(left, right):
+    """The levels of one edit apart compute the edit distance only where two names' lengths and ends allow it:
+    the same answers as computing it for every pair."""
+    import duckdb
+
+    guarded = engine._one_edit_apart("$1", "$2").format(damerau_levenshtein="damerau_levenshtein")
+    plain = "abs(length($1) - length($2)) <= 1 AND damerau_levenshtein($1, $2) <= 1"
+    ((ours, theirs),) = duckdb.connect().execute(f"SELECT {guarded}, {plain}", [left, right]).fetchall()
+    assert ours == theirs
