@@ -6,7 +6,10 @@ from __future__ import annotations
 import re
 import zlib
 
-STREAM = re.compile(rb"stream\r?\n(.*?)\r?\nendstream", re.S)
+#: The start of a stream's bytes; how many there are is the /Length of the dictionary before it. (Not up to
+#: the next "endstream": compressed bytes that end in a carriage return would lose it to the line break.)
+STREAM = re.compile(rb"(?<!end)stream\r?\n")
+LENGTH = re.compile(rb"/Length (\d+)(?! \d+ R)")
 SHOWN = re.compile(rb"\(((?:\\.|[^\\)])*)\)\s*Tj")
 
 
@@ -17,7 +20,11 @@ def _unescape(raw: bytes) -> str:
 def pdf_text(content: bytes) -> str:
     assert content.startswith(b"%PDF-"), "not a PDF"
     shown = []
-    for stream in STREAM.findall(content):
+    for start in STREAM.finditer(content):
+        dictionary = content[content.rfind(b" obj", 0, start.start()) : start.start()]
+        length = LENGTH.search(dictionary)
+        assert length, "a stream without a direct /Length"
+        stream = content[start.end() : start.end() + int(length.group(1))]
         try:
             data = zlib.decompress(stream)
         except zlib.error:
