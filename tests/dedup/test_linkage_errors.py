@@ -254,8 +254,6 @@ def candidates(data: Path, table: str, *, where: str = "TRUE"):
     count = engine.read_file(con, data)
     engine.prepare(con, "raw", "records")
     model = engine.registry_model(con, "records", count)
-    model["additional_columns_to_retain"] = ["household_id"]
-    model["retain_intermediate_calculation_columns"] = True
     engine._predict(con, model, "records", engine.Thresholds(), "scored_candidates")
     con.execute(f"CREATE TABLE {table} AS SELECT * FROM scored_candidates WHERE {where}")
     return con, model, count
